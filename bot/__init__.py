@@ -1,0 +1,1 @@
+"""Paceline: goal tracking for sales teams, in Slack."""

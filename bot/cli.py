@@ -1,0 +1,100 @@
+"""`paceline` (also `python -m bot`): run, console, db upgrade, manifest."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from bot.config import ConfigError, RunMode, Settings, load_settings
+
+log = logging.getLogger("paceline")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    command = args.command or "run"
+    if command == "run":
+        return _run(settings, args)
+    if command == "console":
+        return _console(settings, demo=args.demo)
+    if command == "db":
+        from storage.db import Database
+
+        Database(settings.database_url).upgrade()
+        print("Database is up to date.")
+        return 0
+    if command == "manifest":
+        from bot.manifest import manifest
+
+        print(json.dumps(manifest(args.url, socket_mode=args.socket), indent=2))
+        return 0
+    parser.print_help()
+    return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="paceline", description="Paceline: sales goals in Slack.")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run the bot (Socket Mode, HTTP, or the local console)")
+    run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
+    run.add_argument("--threads", type=int, default=8, help="HTTP worker threads (default 8)")
+    run.add_argument("--demo", action="store_true", help="console only: seed a demo team")
+    console = sub.add_parser("console", help="the local console: act as a person, type commands")
+    console.add_argument("--demo", action="store_true", help="seed a team with six weeks of history")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest")
+    manifest.add_argument("--url", help="your public request URL, e.g. https://paceline.example.com")
+    manifest.add_argument("--socket", action="store_true", help="for Socket Mode (no request URLs)")
+    return parser
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.mode is RunMode.CONSOLE:
+        print(
+            "No Slack credentials (SLACK_BOT_TOKEN, SLACK_APP_TOKEN) are set: "
+            "starting the local console instead.",
+            flush=True,
+        )
+        return _console(settings, demo=getattr(args, "demo", False), announce=False)
+    from bot.app import build
+
+    paceline = build(settings)
+    if settings.mode is RunMode.SOCKET:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("Paceline is connecting to Slack over Socket Mode")
+        SocketModeHandler(paceline.bolt, settings.app_token).start()
+        return 0
+    from bot.server import HttpServer, wsgi_app
+
+    server = HttpServer(wsgi_app(paceline.bolt, paceline.db), host=args.host, port=settings.port, threads=args.threads)
+    log.info("Paceline is serving HTTP on port %s: POST /slack/events, GET /healthz", server.port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _console(settings: Settings, demo: bool, announce: bool = True) -> int:
+    from bot.console.session import run_console
+
+    return run_console(settings, demo=demo, announce=announce)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,173 @@
+"""A goal for one period seen in another: the share of a yearly goal in a quarter, of a
+monthly goal in a week that spans two months, of a weekly goal in a month.
+
+The share follows the team's normal working days (work week minus holidays), or explicit
+weights per sub-period. A person's own time off is not applied here: pace prorates the
+share by the person's available days, so applying it twice would count it twice.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from bot.core.allocation import largest_remainder
+from bot.core.calendars import WorkCalendar
+from bot.core.errors import UserError
+from bot.core.periods import Period, PeriodKind
+
+Weight = int | Decimal | Fraction
+
+# Which sub-periods a number of weights can mean, per goal kind. Weeks and days do not
+# line up with months, so weights are for quarters and months only.
+_WEIGHT_KINDS: dict[PeriodKind, dict[int, PeriodKind]] = {
+    PeriodKind.YEAR: {4: PeriodKind.QUARTER, 12: PeriodKind.MONTH},
+    PeriodKind.QUARTER: {3: PeriodKind.MONTH},
+}
+
+_ADJECTIVE = {
+    PeriodKind.DAY: "daily",
+    PeriodKind.WEEK: "weekly",
+    PeriodKind.MONTH: "monthly",
+    PeriodKind.QUARTER: "quarterly",
+    PeriodKind.YEAR: "yearly",
+}
+
+WEIGHTS_EXAMPLE = "/goal set team:east revenue 1.2m/year weights 20,25,25,30"
+
+
+def weights_kind(goal_kind: PeriodKind | str, weights: Sequence[Weight]) -> PeriodKind:
+    """The sub-period kind a goal's weights are for (a yearly goal: 4 → quarters,
+    12 → months; a quarterly goal: 3 → months), after checking every weight is > 0."""
+    goal_kind = PeriodKind(goal_kind)
+    options = _WEIGHT_KINDS.get(goal_kind)
+    if options is None:
+        raise UserError(
+            f"Weights are for yearly and quarterly goals, not {_ADJECTIVE[goal_kind]} ones.",
+            WEIGHTS_EXAMPLE,
+        )
+    if len(weights) not in options:
+        wanted = " or ".join(f"{n} (one per {k})" for n, k in options.items())
+        raise UserError(
+            f"A {_ADJECTIVE[goal_kind]} goal takes {wanted} weights, not {len(weights)}.",
+            WEIGHTS_EXAMPLE,
+        )
+    if any(Fraction(w) <= 0 for w in weights):
+        raise UserError("Every weight must be greater than 0.", WEIGHTS_EXAMPLE)
+    return options[len(weights)]
+
+
+def parse_weights(text: str) -> tuple[Decimal, ...]:
+    """'20,25,25,30' (or with spaces or '%' signs) as numbers; checks only the form, the
+    count and sign are checked against the goal by weights_kind()."""
+    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
+    weights = []
+    for part in parts:
+        try:
+            weight = Decimal(part.removesuffix("%"))
+        except InvalidOperation:
+            weight = None
+        if weight is None or not weight.is_finite():
+            raise UserError(f'"{part[:40]}" is not a number.', WEIGHTS_EXAMPLE)
+        weights.append(weight)
+    if not weights:
+        raise UserError("Give one weight per sub-period.", WEIGHTS_EXAMPLE)
+    return tuple(weights)
+
+
+def sub_periods(period: Period, kind: PeriodKind | str) -> list[Period]:
+    """The periods of `kind` that overlap `period`, in order. Weeks may reach outside it
+    (a month starting on a Wednesday); quarters and months inherit its fiscal start."""
+    found = [Period.containing(kind, period.start, period.fiscal_year_start_month)]
+    while found[-1].end < period.end:
+        found.append(found[-1].next())
+    return found
+
+
+def share_in(
+    target: Weight,
+    goal_period: Period,
+    view: Period,
+    calendar: WorkCalendar,
+    weights: Sequence[Weight] | None = None,
+) -> Fraction:
+    """The exact part of `target` (the goal for `goal_period`) that falls in `view`:
+    in proportion to normal working days, within each weighted sub-period when there are
+    weights."""
+    if weights:
+        kind = weights_kind(goal_period.kind, weights)
+        parts = sub_periods(goal_period, kind)
+        total_weight = sum(Fraction(w) for w in weights)
+        return sum(
+            (
+                Fraction(target) * Fraction(w) / total_weight * _day_fraction(part, view, calendar)
+                for part, w in zip(parts, weights, strict=True)
+            ),
+            Fraction(0),
+        )
+    return Fraction(target) * _day_fraction(goal_period, view, calendar)
+
+
+def view_share(
+    target: Weight,
+    goal_kind: PeriodKind | str,
+    view: Period,
+    calendar: WorkCalendar,
+    weights: Sequence[Weight] | None = None,
+) -> Fraction:
+    """The exact amount a recurring goal (`target` per `goal_kind`) asks for in `view`:
+    the sum of each overlapping goal period's share. A monthly goal in a week spanning
+    two months gets that week's days of each month's goal. Fiscal quarters and years
+    follow `view.fiscal_year_start_month`."""
+    return sum(
+        (share_in(target, g, view, calendar, weights) for g in sub_periods(view, goal_kind)),
+        Fraction(0),
+    )
+
+
+def view_target(
+    target: int,
+    goal_kind: PeriodKind | str,
+    view: Period,
+    calendar: WorkCalendar,
+    weights: Sequence[Weight] | None = None,
+) -> int:
+    """view_share() in whole units, rounded half up: the target pace measures in `view`."""
+    share = view_share(target, goal_kind, view, calendar, weights)
+    return math.floor(share + Fraction(1, 2))
+
+
+def split_target(
+    target: int,
+    goal_period: Period,
+    kind: PeriodKind | str,
+    calendar: WorkCalendar,
+    weights: Sequence[Weight] | None = None,
+) -> list[tuple[Period, int]]:
+    """The goal's target cut into the periods of `kind` that overlap `goal_period` (its
+    quarters, months or weeks), in whole units that add up to exactly `target`
+    (largest remainder; see allocation.largest_remainder)."""
+    parts = sub_periods(goal_period, kind)
+    shares = [share_in(target, goal_period, p, calendar, weights) for p in parts]
+    return list(zip(parts, largest_remainder(target, shares), strict=True))
+
+
+def _day_fraction(whole: Period, view: Period, calendar: WorkCalendar) -> Fraction:
+    """The fraction of `whole`'s normal working days that fall in `view`. A period with
+    no working day at all (a holiday week) spreads over its calendar days instead, so
+    the shares of its parts still add up to the whole."""
+    if not whole.overlaps(view):
+        return Fraction(0)
+    days = whole.days()
+    worked = [d for d in days if calendar.is_workday(d)]
+    basis = worked or days
+    inside = sum(1 for d in basis if _within(d, view))
+    return Fraction(inside, len(basis))
+
+
+def _within(day: date, period: Period) -> bool:
+    return period.start <= day <= period.end

@@ -1,0 +1,519 @@
+"""The `/team` command grammar: teams, their people, settings and job schedules.
+
+Pure: settings values are validated and typed here (zones against the tz database, holiday
+calendars against the `holidays` package); whether the caller may change them is the
+handler's business.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, time
+from functools import cache
+
+import holidays
+
+from bot.core.dates import parse_iso_date, weekday_index
+from bot.core.errors import UserError
+from bot.core.mentions import (
+    ChannelRef,
+    UserRef,
+    clean_word,
+    parse_channel_ref,
+    parse_user_ref,
+    shorten,
+    tokenize,
+    unquote,
+)
+
+MAX_TEXT_CHARS = 1000
+MAX_TEAM_NAME = 40
+JOBS = ("nudge", "lagging-alert", "weekly-digest", "log-reminder")
+SUBCOMMANDS = (
+    "create", "add", "remove", "manager", "set", "schedule", "start", "show", "list", "help",
+)  # fmt: skip
+SETTINGS = ("channel", "tz", "workweek", "holidays", "thresholds", "approvals", "parent", "name")
+_SETTING_ALIASES = {"timezone": "tz", "zone": "tz", "work-week": "workweek", "holiday": "holidays"}
+_CREATE_OPTIONS = ("#channel", "manager @person", "tz ZONE", "workweek mon-fri", "holidays CC")
+_NONE_WORDS = ("none", "off")
+_TEAM_PREFIX = "team:"
+# Any script's letters and digits, plus `-`, `_` and `.`: names appear in `team:NAME` and
+# must survive being one word.
+_TEAM_NAME = re.compile(rf"[\w.\-]{{1,{MAX_TEAM_NAME}}}")
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_EVERY_DAY = tuple(range(7))
+_NAMED_DAY_SETS = {"daily": _EVERY_DAY, "everyday": _EVERY_DAY, "weekdays": (0, 1, 2, 3, 4)}
+# Zones that exist in the database but are not places: a team must name a real one.
+_NOT_PLACES = {"localtime", "Factory", "posixrules"}
+
+TEAM_HELP = """\
+*Manage teams with `/team`*
+`/team create east #sales-east manager @maria tz America/New_York workweek mon-fri holidays US`
+`/team add east @bo @li` — add members (a person belongs to one team)
+`/team remove east @bo` — remove a member
+`/team manager east @maria` — add a manager; `/team manager east remove @maria` removes one
+`/team set east tz Europe/Berlin` — settings: channel #name|none, tz ZONE, workweek mon-fri|sun-thu|mon,tue,thu,
+  holidays CC|none, thresholds 110,90,75 (ahead, on pace, behind in %), approvals on|off, parent NAME|none, name NEW
+`/team schedule east nudge wed 10:00` — jobs: nudge, lagging-alert, weekly-digest, log-reminder;
+  days: mon…sun, mon,wed, weekdays or daily; `/team schedule east log-reminder off` turns one off
+`/team start @bo 2026-11-02` — a person's start date, for joiners mid-period
+`/team show east`, `/team list` — settings and people of one team, or all teams
+Team names: up to 40 letters, digits, `-`, `_` or `.`; `team:east` works too.
+"""
+
+TeamSettingValue = ChannelRef | str | tuple[int, ...] | bool | None
+
+
+@dataclass(frozen=True)
+class TeamCreate:
+    name: str
+    channel: ChannelRef | None = None
+    manager: UserRef | None = None
+    tz: str | None = None
+    workweek: tuple[int, ...] | None = None
+    holidays: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamAdd:
+    name: str
+    users: tuple[UserRef, ...]
+
+
+@dataclass(frozen=True)
+class TeamRemoveMember:
+    name: str
+    user: UserRef
+
+
+@dataclass(frozen=True)
+class TeamManager:
+    name: str
+    user: UserRef
+    remove: bool = False
+
+
+@dataclass(frozen=True)
+class TeamSet:
+    """One setting. `value` by key: channel → ChannelRef|None, tz → str, workweek →
+    tuple of weekdays (Mon=0), holidays → str|None, thresholds → (ahead, on pace, behind),
+    approvals → bool, parent → str|None, name → str."""
+
+    name: str
+    key: str
+    value: TeamSettingValue
+
+
+@dataclass(frozen=True)
+class TeamSchedule:
+    """A job's weekly schedule in the team's time zone; days and at are None for off."""
+
+    name: str
+    job: str
+    days: tuple[int, ...] | None
+    at: time | None
+
+
+@dataclass(frozen=True)
+class TeamStartDate:
+    user: UserRef
+    day: date
+
+
+@dataclass(frozen=True)
+class TeamShow:
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamList:
+    pass
+
+
+@dataclass(frozen=True)
+class TeamHelp:
+    pass
+
+
+TeamCommand = (
+    TeamCreate | TeamAdd | TeamRemoveMember | TeamManager | TeamSet | TeamSchedule
+    | TeamStartDate | TeamShow | TeamList | TeamHelp
+)  # fmt: skip
+
+
+def team_key(name: str) -> str:
+    """The form team names are compared and stored uniquely by: `East`, `team:EAST` → `east`."""
+    name = name.strip()
+    if name[: len(_TEAM_PREFIX)].lower() == _TEAM_PREFIX:
+        name = name[len(_TEAM_PREFIX):]
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def parse_team(text: str) -> TeamCommand:
+    """Parse the text after `/team`. Raises UserError, naming the problem and an example."""
+    text = text.strip()
+    if len(text) > MAX_TEXT_CHARS:
+        raise UserError(
+            f"That command is too long ({len(text):,} characters; at most {MAX_TEXT_CHARS:,}).",
+            "/team show east",
+        )
+    tokens = [word for word in (clean_word(t) for t in tokenize(text)) if word]
+    if not tokens or tokens[0].lower() in ("help", "?"):
+        return TeamHelp()
+    verb, args = tokens[0].lower(), tokens[1:]
+    parsers = {
+        "create": _parse_create,
+        "add": _parse_add,
+        "remove": _parse_remove,
+        "manager": _parse_manager,
+        "set": _parse_set,
+        "schedule": _parse_schedule,
+        "start": _parse_start,
+        "show": _parse_show,
+        "list": _parse_list,
+    }
+    if verb not in parsers:
+        raise UserError(
+            f'Unknown /team command "{shorten(tokens[0])}" — use one of: {", ".join(SUBCOMMANDS)}.',
+            "/team show east",
+        )
+    return parsers[verb](args)
+
+
+def parse_team_name(token: str, example: str) -> str:
+    """A team name as written (case kept), without a `team:` prefix."""
+    name = unquote(token.strip())
+    if name[: len(_TEAM_PREFIX)].lower() == _TEAM_PREFIX:
+        name = name[len(_TEAM_PREFIX):]
+    if not _TEAM_NAME.fullmatch(name) or not any(ch.isalnum() for ch in name):
+        raise UserError(
+            f'"{shorten(unquote(token))}" is not a team name — use 1 to {MAX_TEAM_NAME} letters, '
+            "digits, -, _ or . (no spaces).",
+            example,
+        )
+    if name.lower() in _NONE_WORDS:
+        raise UserError(f'"{name}" is reserved — choose another team name.', example)
+    return name
+
+
+def parse_time_zone(value: str, example: str) -> str:
+    """The canonical IANA name for a zone, matched case-insensitively (`europe/berlin`)."""
+    zones = _zones_by_lower_name()
+    found = zones.get(value.strip().lower())
+    if found:
+        return found
+    message = (
+        f'Unknown time zone "{shorten(value)}" — use an IANA name such as America/New_York '
+        "or Europe/Berlin."
+    )
+    # People often type just the city; the database names it after a region.
+    city = value.strip().lower().replace(" ", "_")
+    matches = sorted(zone for lower, zone in zones.items() if lower.rsplit("/", 1)[-1] == city)
+    if matches:
+        message += f" Did you mean {matches[0]}?"
+    raise UserError(message, example)
+
+
+def parse_holiday_country(value: str, example: str) -> str | None:
+    """An upper-case country code the `holidays` package knows, or None for `none`/`off`."""
+    code = value.strip()
+    if code.lower() in _NONE_WORDS:
+        return None
+    if code.upper() not in _holiday_countries():
+        raise UserError(
+            f'Unknown holiday calendar "{shorten(code)}" — use a country code such as US, GB '
+            "or DE, or none.",
+            example,
+        )
+    return code.upper()
+
+
+def parse_weekdays(value: str, example: str) -> tuple[int, ...]:
+    """`mon-fri`, `sun-thu` (ranges wrap), `mon,tue,thu`, `weekdays`, `daily` → sorted Mon=0."""
+    parts = [part for part in re.split(r"[,\s]+", value.strip().lower()) if part]
+    if not parts:
+        raise UserError("Name at least one day, such as mon-fri or mon,wed.", example)
+    days: set[int] = set()
+    for part in parts:
+        if part in _NAMED_DAY_SETS:
+            days.update(_NAMED_DAY_SETS[part])
+            continue
+        first, dash, last = part.partition("-")
+        start, end = weekday_index(first), weekday_index(last) if dash else weekday_index(first)
+        if start is None or end is None:
+            raise UserError(
+                f'"{shorten(part)}" is not a day — use mon, tue, wed, thu, fri, sat, sun, '
+                "a range such as mon-fri, weekdays or daily.",
+                example,
+            )
+        days.update((start + offset) % 7 for offset in range((end - start) % 7 + 1))
+    return tuple(sorted(days))
+
+
+def parse_clock(token: str, example: str) -> time:
+    """A 24-hour `HH:MM` time of day."""
+    text = token.strip()
+    match = _CLOCK.fullmatch(text)
+    if match is None:
+        raise UserError(
+            f'"{shorten(text)}" is not a time — use 24-hour HH:MM, such as 09:00 or 17:30.',
+            example,
+        )
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise UserError(
+            f'"{text}" is not a time of day — hours run 00 to 23 and minutes 00 to 59.', example
+        )
+    return time(hour, minute)
+
+
+def parse_thresholds(value: str, example: str) -> tuple[int, int, int]:
+    """`110,90,75`: the ahead, on-pace and behind limits in % of expected pace."""
+    parts = [part.strip().removesuffix("%") for part in value.split(",")]
+    if len(parts) != 3 or not all(re.fullmatch(r"[0-9]{1,3}", part) for part in parts):
+        raise UserError(
+            f'"{shorten(value)}" is not three percentages — give ahead, on pace and behind.',
+            example,
+        )
+    ahead, on_pace, behind = (int(part) for part in parts)
+    if not all(1 <= limit <= 500 for limit in (ahead, on_pace, behind)):
+        raise UserError("Each threshold must be between 1 and 500 (%).", example)
+    if not ahead > on_pace > behind:
+        raise UserError(
+            "Thresholds must go down: ahead above on pace above behind.", example
+        )
+    return ahead, on_pace, behind
+
+
+def _parse_create(args: list[str]) -> TeamCreate:
+    example = "/team create east #sales-east manager @maria tz America/New_York"
+    if not args:
+        raise UserError("Name the new team.", example)
+    name = parse_team_name(args[0], example)
+    found: dict[str, object] = {}
+    rest = iter(args[1:])
+    for token in rest:
+        word = token.lower()
+        option = _SETTING_ALIASES.get(word, word)
+        if parse_channel_ref(token):
+            option, value = "channel", token
+        elif option in ("channel", "manager", "tz", "workweek", "holidays"):
+            value = next(rest, None)
+            if value is None:
+                raise UserError(f"`{word}` needs a value after it.", example)
+        elif parse_user_ref(token):
+            raise UserError(f'Write `manager {shorten(token)}` to make them the manager.', example)
+        else:
+            raise UserError(
+                f'Unknown option "{shorten(token)}" — options: {", ".join(_CREATE_OPTIONS)}.',
+                example,
+            )
+        if option in found:
+            raise UserError(f"`{option}` is given twice.", example)
+        found[option] = _create_value(option, value, example)
+    return TeamCreate(name, **found)  # type: ignore[arg-type]
+
+
+def _create_value(option: str, value: str, example: str) -> object:
+    if option == "manager":
+        user = parse_user_ref(value)
+        if user is None:
+            raise UserError(f'"{shorten(value)}" is not a person — mention them: @maria.', example)
+        return user
+    return _setting_value(option, value, example, own_name=None)
+
+
+def _parse_add(args: list[str]) -> TeamAdd:
+    example = "/team add east @bo @li"
+    name, users = _name_and_users(args, example)
+    if not users:
+        raise UserError("Mention the people to add.", example)
+    return TeamAdd(name, users)
+
+
+def _parse_remove(args: list[str]) -> TeamRemoveMember:
+    example = "/team remove east @bo"
+    name, users = _name_and_users(args, example)
+    if len(users) != 1:
+        raise UserError("Mention one person to remove (one at a time).", example)
+    return TeamRemoveMember(name, users[0])
+
+
+def _parse_manager(args: list[str]) -> TeamManager:
+    example = "/team manager east @maria"
+    remove = False
+    if len(args) > 1 and args[1].lower() in ("add", "remove"):
+        remove = args[1].lower() == "remove"
+        args = args[:1] + args[2:]
+    name, users = _name_and_users(args, example)
+    if len(users) != 1:
+        raise UserError(
+            "Mention one manager at a time (`remove` before them to remove).", example
+        )
+    return TeamManager(name, users[0], remove)
+
+
+def _parse_set(args: list[str]) -> TeamSet:
+    example = "/team set east tz Europe/Berlin"
+    if len(args) < 2:
+        raise UserError(f"Name the team and a setting: {', '.join(SETTINGS)}.", example)
+    name = parse_team_name(args[0], example)
+    key = _SETTING_ALIASES.get(args[1].lower(), args[1].lower())
+    if key not in SETTINGS:
+        raise UserError(
+            f'Unknown setting "{shorten(args[1])}" — settings: {", ".join(SETTINGS)}.', example
+        )
+    example = _SETTING_EXAMPLES[key]
+    if len(args) < 3:
+        raise UserError(f"Give a value for {key}.", example)
+    # Lists may be typed with spaces after the commas (`110, 90, 75`); other values are one word.
+    if key in ("workweek", "thresholds"):
+        value = "".join(args[2:])
+    elif len(args) == 3:
+        value = args[2]
+    else:
+        raise UserError(f'{key} takes one value — "{shorten(args[3])}" is extra.', example)
+    return TeamSet(name, key, _setting_value(key, value, example, own_name=name))
+
+
+_SETTING_EXAMPLES = {
+    "channel": "/team set east channel #sales-east",
+    "tz": "/team set east tz Europe/Berlin",
+    "workweek": "/team set east workweek mon-fri",
+    "holidays": "/team set east holidays US",
+    "thresholds": "/team set east thresholds 110,90,75",
+    "approvals": "/team set east approvals on",
+    "parent": "/team set east parent americas",
+    "name": "/team set east name east-coast",
+}
+
+
+def _setting_value(key: str, value: str, example: str, own_name: str | None) -> TeamSettingValue:
+    if key == "channel":
+        if value.lower() in _NONE_WORDS:
+            return None
+        channel = parse_channel_ref(value)
+        if channel is None:
+            raise UserError(f'"{shorten(value)}" is not a channel — write #channel-name.', example)
+        return channel
+    if key == "tz":
+        return parse_time_zone(value, example)
+    if key == "workweek":
+        return parse_weekdays(value, example)
+    if key == "holidays":
+        return parse_holiday_country(value, example)
+    if key == "thresholds":
+        return parse_thresholds(value, example)
+    if key == "approvals":
+        if value.lower() in ("on", "yes", "true"):
+            return True
+        if value.lower() in ("off", "no", "false"):
+            return False
+        raise UserError(f'approvals is on or off, not "{shorten(value)}".', example)
+    if key == "parent":
+        if value.lower() in _NONE_WORDS:
+            return None
+        parent = parse_team_name(value, example)
+        if own_name is not None and team_key(parent) == team_key(own_name):
+            raise UserError("A team cannot be its own parent.", example)
+        return parent
+    return parse_team_name(value, example)  # name: a rename
+
+
+def _parse_schedule(args: list[str]) -> TeamSchedule:
+    example = "/team schedule east nudge wed 10:00"
+    if len(args) < 2:
+        raise UserError(f"Name the team and a job: {', '.join(JOBS)}.", example)
+    name = parse_team_name(args[0], example)
+    job = args[1].lower().replace("_", "-")
+    if job not in JOBS:
+        raise UserError(f'Unknown job "{shorten(args[1])}" — jobs: {", ".join(JOBS)}.', example)
+    when = [token for token in args[2:] if token.lower() != "at"]
+    if len(when) == 1 and when[0].lower() in _NONE_WORDS:
+        return TeamSchedule(name, job, None, None)
+    example = f"/team schedule {name} {job} wed 10:00"
+    if not when:
+        raise UserError("Give days and a time, or off.", example)
+    if len(when) == 1 and _CLOCK.fullmatch(when[0]):
+        raise UserError("Give the days before the time: mon…sun, mon,wed, weekdays or daily.",
+                        example)
+    if not _CLOCK.fullmatch(when[-1]) and _is_day_list(when[-1]):
+        raise UserError("Give a time after the days, as 24-hour HH:MM.", example)
+    if len(when) == 1:
+        parse_clock(when[0], example)  # raises, saying what a time looks like
+    at = parse_clock(when[-1], example)
+    days = parse_weekdays(",".join(when[:-1]), example)
+    return TeamSchedule(name, job, days, at)
+
+
+def _parse_start(args: list[str]) -> TeamStartDate:
+    example = "/team start @bo 2026-11-02"
+    if len(args) != 2:
+        raise UserError("Mention the person and give their start date.", example)
+    user_first = parse_user_ref(args[0])
+    user = user_first or parse_user_ref(args[1])
+    day_token = args[1] if user_first else args[0]
+    if user is None:
+        raise UserError("Mention the person whose start date this is.", example)
+    day = parse_iso_date(day_token, example)
+    if day is None:
+        raise UserError(f'"{shorten(day_token)}" is not a date — write YYYY-MM-DD.', example)
+    return TeamStartDate(user, day)
+
+
+def _parse_show(args: list[str]) -> TeamShow:
+    example = "/team show east"
+    if len(args) > 1:
+        raise UserError(f'Show one team at a time — "{shorten(args[1])}" is extra.', example)
+    return TeamShow(parse_team_name(args[0], example) if args else None)
+
+
+def _parse_list(args: list[str]) -> TeamList:
+    if args:
+        raise UserError(f'`/team list` takes nothing more — "{shorten(args[0])}" is extra.',
+                        "/team list")
+    return TeamList()
+
+
+def _name_and_users(args: list[str], example: str) -> tuple[str, tuple[UserRef, ...]]:
+    if not args:
+        raise UserError("Name the team.", example)
+    name = parse_team_name(args[0], example)
+    users: list[UserRef] = []
+    seen: set[tuple[str | None, str | None]] = set()
+    for token in args[1:]:
+        # Tolerate `@bo, @li and @kim`.
+        token = token.rstrip(",")
+        if token.lower() in ("", "and", "&"):
+            continue
+        user = parse_user_ref(token)
+        if user is None:
+            raise UserError(f'"{shorten(token)}" is not a person — mention them: @bo.', example)
+        identity = (user.user_id, None) if user.user_id else (None, (user.name or "").casefold())
+        if identity not in seen:
+            seen.add(identity)
+            users.append(user)
+    return name, tuple(users)
+
+
+def _is_day_list(token: str) -> bool:
+    try:
+        parse_weekdays(token, "")
+    except UserError:
+        return False
+    return True
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {
+        zone.lower(): zone for zone in zoneinfo.available_timezones() if zone not in _NOT_PLACES
+    }
+
+
+@cache
+def _holiday_countries() -> frozenset[str]:
+    return frozenset(code.upper() for code in holidays.list_supported_countries())

@@ -1,0 +1,1 @@
+"""Rendering shared by handlers and the scheduler: text, Block Kit, progress bars."""

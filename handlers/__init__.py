@@ -1,0 +1,13 @@
+"""Slack's edge: payloads in, core calls, replies out. `register_all` wires every listener."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import commands, views
+from handlers.context import Services
+
+
+def register_all(app: App, services: Services) -> None:
+    commands.register(app, services)
+    views.register(app, services)

@@ -1,0 +1,266 @@
+"""Acting on /log: record, undo, fix, list, time off. Shared by the command, the modal and
+App Home. Each function authorizes, writes in one transaction and returns the reply text."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from slack_sdk import WebClient
+
+from bot.clock import local_today
+from bot.core.dates import check_log_day, format_day
+from bot.core.errors import PermissionDenied
+from bot.core.log_grammar import LogAmount
+from bot.core.mentions import UserRef
+from bot.core.metrics import Metric, MetricCatalog
+from bot.core.periods import Period, PeriodKind
+from bot.render.quantities import joined, quantity_text
+from handlers import roles
+from handlers.context import Services
+from handlers.identity import Caller
+from storage import audit, entries, people
+from storage.entries import NewEntry
+from storage.models import Entry
+
+BACKDATE_WINDOW_DAYS = 31
+
+
+@dataclass(frozen=True)
+class Target:
+    """The person a /log is for: the caller, or a member they manage."""
+
+    person_id: int
+    name: str
+    tz: str | None
+    is_caller: bool
+
+
+def resolve_target(services: Services, client: WebClient, caller: Caller, ref: UserRef | None, example: str) -> Target:
+    if ref is None or ref.user_id == caller.slack_user_id:
+        return Target(caller.person_id, caller.name, caller.tz, True)
+    person = services.directory.resolve(client, caller.workspace_id, ref)
+    assert person.id is not None
+    if person.id == caller.person_id:
+        return Target(caller.person_id, caller.name, caller.tz, True)
+    with services.db.read() as session:
+        allowed = roles.may_act_for(session, caller, person.id)
+    if not allowed:
+        raise PermissionDenied(
+            f"You can only log for yourself{'' if caller.is_admin else ' or members of teams you manage'}"
+            f" — {person.display_name or person.name} is not on a team you manage.",
+            example,
+        )
+    return Target(person.id, person.display_name or person.name, person.tz, False)
+
+
+def check_day(services: Services, caller: Caller, target: Target, day: date) -> None:
+    """Future days are refused; reps may not go back further than the window."""
+    today = local_today(services.clock, target.tz)
+    if (today - day).days > BACKDATE_WINDOW_DAYS:
+        with services.db.read() as session:
+            may_backdate = roles.is_admin_or_any_manager(session, caller)
+    else:
+        may_backdate = False
+    check_log_day(day, today, may_backdate=may_backdate, window_days=BACKDATE_WINDOW_DAYS)
+
+
+def record(
+    services: Services,
+    caller: Caller,
+    target: Target,
+    amounts: Sequence[LogAmount],
+    day: date,
+    note: str | None,
+    idempotency_key: str | None = None,
+) -> str:
+    now = services.clock.now()
+    week = Period.containing(PeriodKind.WEEK, day)
+    metric_keys = [a.metric.key for a in amounts]
+    with services.db.write() as session:
+        entries.add_batch(
+            session,
+            workspace_id=caller.workspace_id,
+            entries=[NewEntry(target.person_id, a.metric.key, day, a.quantity, note) for a in amounts],
+            batch_id=uuid.uuid4().hex,
+            entered_by_id=caller.person_id,
+            source=services.source,
+            now=now,
+            idempotency_key=idempotency_key,
+        )
+        week_totals = entries.totals(session, caller.workspace_id, target.person_id, metric_keys, week.start, week.end)
+    logged = joined(quantity_text(a.quantity, a.metric) for a in amounts)
+    whom = "" if target.is_caller else f" for {target.name}"
+    today = local_today(services.clock, target.tz)
+    return (
+        f"Logged {logged}{whom} on {format_day(day, today)}.\n"
+        f"{_week_label(week, today)}: {_totals_text(week_totals, [a.metric for a in amounts])}"
+    )
+
+
+def undo_last(services: Services, caller: Caller, catalog: MetricCatalog) -> str:
+    now = services.clock.now()
+    with services.db.write() as session:
+        batch = entries.last_live_batch(session, caller.workspace_id, caller.person_id)
+        if not batch:
+            return "Nothing to undo: you have no /log entries left to remove."
+        entries.soft_delete(session, batch, caller.person_id, now)
+        audit.record(
+            session,
+            workspace_id=caller.workspace_id,
+            at=now,
+            actor_id=caller.person_id,
+            action="entries.undo",
+            subject_type="entry_batch",
+            subject_id=batch[0].id,
+            before={"entries": [_entry_state(e) for e in batch]},
+            after=None,
+        )
+        day, person_id = batch[0].day, batch[0].person_id
+        week = Period.containing(PeriodKind.WEEK, day)
+        metrics = [_metric(catalog, e.metric) for e in batch]
+        week_totals = entries.totals(
+            session, caller.workspace_id, person_id, [m.key for m in metrics], week.start, week.end
+        )
+        owner = None if person_id == caller.person_id else people.by_id(session, caller.workspace_id, person_id)
+    today = caller.today(services.clock)
+    removed = joined(_entry_text(e, m) for e, m in zip(batch, metrics, strict=True))
+    whom = "" if owner is None else f" for {owner.display_name or owner.name}"
+    return (
+        f"Undid your /log{whom} for {format_day(day, today)}: {removed}.\n"
+        f"{_week_label(week, today)} now: {_totals_text(week_totals, metrics)}"
+    )
+
+
+def fix_day(services: Services, caller: Caller, target: Target, metric: Metric, quantity: int, day: date) -> str:
+    now = services.clock.now()
+    week = Period.containing(PeriodKind.WEEK, day)
+    today = local_today(services.clock, target.tz)
+    with services.db.write() as session:
+        current = entries.totals(session, caller.workspace_id, target.person_id, [metric.key], day, day)[metric.key]
+        if current == quantity:
+            return (
+                f"{metric.key.capitalize()} for {format_day(day, today)} "
+                f"{'is' if metric.is_money else 'are'} already {quantity_text(quantity, metric)} — nothing changed."
+            )
+        entries.add_batch(
+            session,
+            workspace_id=caller.workspace_id,
+            entries=[NewEntry(target.person_id, metric.key, day, quantity - current, f"fix: {current} → {quantity}", "fix")],
+            batch_id=uuid.uuid4().hex,
+            entered_by_id=caller.person_id,
+            source=services.source,
+            now=now,
+        )
+        audit.record(
+            session,
+            workspace_id=caller.workspace_id,
+            at=now,
+            actor_id=caller.person_id,
+            action="entries.fix",
+            subject_type="person",
+            subject_id=target.person_id,
+            before={"metric": metric.key, "day": day, "total": current},
+            after={"metric": metric.key, "day": day, "total": quantity},
+        )
+        week_totals = entries.totals(session, caller.workspace_id, target.person_id, [metric.key], week.start, week.end)
+    whom = "" if target.is_caller else f"{target.name}'s "
+    return (
+        f"Set {whom}{metric.key} for {format_day(day, today)} to {quantity_text(quantity, metric)} "
+        f"(was {quantity_text(current, metric)}).\n"
+        f"{_week_label(week, today)}: {_totals_text(week_totals, [metric])}"
+    )
+
+
+def list_entries(services: Services, caller: Caller, catalog: MetricCatalog, day: date | None, week: bool) -> str:
+    today = caller.today(services.clock)
+    start = end = day
+    scope = f"for {format_day(day, today)}" if day else "(most recent)"
+    if week:
+        period = Period.containing(PeriodKind.WEEK, today)
+        start, end, scope = period.start, period.end, "this week"
+    with services.db.read() as session:
+        rows, count = entries.recent(session, caller.workspace_id, caller.person_id, start, end, limit=20)
+        enterers = {
+            e.entered_by_id: people.by_id(session, caller.workspace_id, e.entered_by_id)
+            for e in rows
+            if e.entered_by_id != caller.person_id
+        }
+    if not rows:
+        return f"No entries {scope}. Log one with `/log calls 12`."
+    lines = [f"*Your entries {scope}*, newest first:"]
+    for e in rows:
+        text = _entry_text(e, _metric(catalog, e.metric))
+        by = enterers.get(e.entered_by_id)
+        suffix = f" (logged by {by.display_name or by.name})" if by else ""
+        note = f" — {e.note}" if e.note and e.kind != "fix" else ""
+        lines.append(f"• {format_day(e.day, today)} · {text}{note}{suffix}")
+    if count > len(rows):
+        lines.append(f"…and {count - len(rows)} more. Narrow it with `/log list 2026-11-20` or `/log list week`.")
+    return "\n".join(lines)
+
+
+def record_time_off(
+    services: Services, caller: Caller, target: Target, start: date, end: date, reason: str | None
+) -> str:
+    now = services.clock.now()
+    with services.db.write() as session:
+        row = entries.add_time_off(
+            session,
+            workspace_id=caller.workspace_id,
+            person_id=target.person_id,
+            start=start,
+            end=end,
+            reason=reason,
+            created_by_id=caller.person_id,
+            now=now,
+        )
+        audit.record(
+            session,
+            workspace_id=caller.workspace_id,
+            at=now,
+            actor_id=caller.person_id,
+            action="time_off.add",
+            subject_type="person",
+            subject_id=target.person_id,
+            after={"time_off_id": row.id, "start": start, "end": end},
+            reason=reason,
+        )
+    today = local_today(services.clock, target.tz)
+    days = (end - start).days + 1
+    whom = "you" if target.is_caller else target.name
+    span = format_day(start, today) if start == end else f"{format_day(start, today)} – {format_day(end, today)}"
+    return (
+        f"Time off recorded for {whom}: {span} ({days} day{'s' if days != 1 else ''}). "
+        "Targets and pace prorate around it."
+    )
+
+
+def _week_label(week: Period, today: date) -> str:
+    if today in week:
+        return "This week"
+    return f"Week of {format_day(week.start, today)}"
+
+
+def _totals_text(totals: dict[str, int], metrics: Sequence[Metric]) -> str:
+    seen: dict[str, Metric] = {m.key: m for m in metrics}
+    return joined(quantity_text(totals.get(key, 0), metric) for key, metric in seen.items())
+
+
+def _metric(catalog: MetricCatalog, key: str) -> Metric:
+    found = catalog.lookup(key)
+    return found if found is not None else Metric(key)
+
+
+def _entry_text(entry: Entry, metric: Metric) -> str:
+    if entry.kind == "fix":
+        # A fix's note holds "before → after", which reads better than its signed delta.
+        return f"{metric.key} fixed ({entry.note.removeprefix('fix: ')})" if entry.note else f"{metric.key} fixed"
+    return quantity_text(entry.quantity, metric)
+
+
+def _entry_state(entry: Entry) -> dict:
+    return {"id": entry.id, "person_id": entry.person_id, "metric": entry.metric, "day": entry.day, "quantity": entry.quantity}
+

@@ -1,0 +1,13 @@
+"""Slash commands: one module per command, each with `register(app, services)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.commands import log, team
+from handlers.context import Services
+
+
+def register(app: App, services: Services) -> None:
+    log.register(app, services)
+    team.register(app, services)

@@ -1,0 +1,338 @@
+"""/team: admins and managers shape teams. parse → authorize → act → render."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.core.errors import PermissionDenied, UserError
+from bot.core.mentions import ChannelRef, UserRef
+from bot.core.schedules import DEFAULT_SCHEDULES, JobSchedule, days_text, decode_days, encode_days
+from bot.core.team_grammar import (
+    TEAM_HELP,
+    TeamAdd,
+    TeamCreate,
+    TeamHelp,
+    TeamList,
+    TeamManager,
+    TeamRemoveMember,
+    TeamSchedule,
+    TeamSet,
+    TeamShow,
+    TeamStartDate,
+    parse_team,
+    team_key,
+)
+from bot.core.dates import format_day
+from handlers import roles
+from handlers.context import Services
+from handlers.identity import Caller
+from storage import audit, people, teams
+from storage.models import Person, Team
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/team")
+    def team_command(ack: Ack, command: dict, client: WebClient) -> None:
+        ack(text=handle(services, client, command))
+
+
+def handle(services: Services, client: WebClient, command: dict) -> str:
+    try:
+        caller = services.directory.caller(
+            client, command["team_id"], command["user_id"], command.get("enterprise_id")
+        )
+        parsed = parse_team(command.get("text") or "")
+        if isinstance(parsed, TeamHelp):
+            return TEAM_HELP
+        with services.db.read() as session:
+            if not roles.is_admin_or_any_manager(session, caller):
+                raise PermissionDenied(
+                    "Only workspace admins and team managers can use /team. "
+                    "Ask your manager to add you to a team; you can log right away.",
+                    "/log calls 12",
+                )
+        return _act(services, client, caller, parsed)
+    except UserError as error:
+        return error.text
+
+
+def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> str:
+    ws = caller.workspace_id
+    now = services.clock.now()
+    match cmd:
+        case TeamCreate():
+            roles.require_admin(caller, "create teams", "/team create east #sales-east manager @dana")
+            manager = _person(services, client, ws, cmd.manager) if cmd.manager else None
+            with services.db.write() as session:
+                if teams.by_key(session, ws, team_key(cmd.name)) is not None:
+                    raise UserError(f'A team named "{cmd.name}" already exists.', f"/team show {cmd.name}")
+                team = Team(
+                    workspace_id=ws,
+                    name=cmd.name,
+                    name_key=team_key(cmd.name),
+                    channel_id=_channel_id(cmd.channel),
+                    channel_name=cmd.channel.name if cmd.channel else None,
+                    tz=cmd.tz or caller.tz or "UTC",
+                    workweek=encode_days(cmd.workweek) if cmd.workweek else "0,1,2,3,4",
+                    holidays_country=cmd.holidays,
+                    created_at=now,
+                )
+                session.add(team)
+                session.flush()
+                if manager is not None:
+                    teams.add_manager(session, ws, team.id, manager.id, now)
+                _audit(session, caller, now, "team.create", team.id, after=_team_state(team))
+            extra = f" with manager {_name(manager)}" if manager else ""
+            return f"Created team *{team.name}*{extra}. Add people with `/team add {team.name} @maria @bo`."
+        case TeamAdd():
+            added_people = [_person(services, client, ws, ref) for ref in cmd.users]
+            with services.db.write() as session:
+                team = _team(session, caller, cmd.name)
+                added = []
+                for person in added_people:
+                    current = teams.team_of(session, ws, person.id)
+                    if current is not None and current.id == team.id:
+                        continue
+                    if current is not None:
+                        raise UserError(
+                            f"{_name(person)} is already in team {current.name} — a rep belongs to one team. "
+                            "Nothing was changed.",
+                            f"/team remove {current.name} @{person.name}",
+                        )
+                    teams.add_member(session, ws, team.id, person.id, now)
+                    _audit(session, caller, now, "team.add_member", team.id, after={"person_id": person.id})
+                    added.append(_name(person))
+            if not added:
+                return f"Everyone you named is already in team {team.name}."
+            return f"Added {', '.join(added)} to team *{team.name}*."
+        case TeamRemoveMember():
+            person = _person(services, client, ws, cmd.user)
+            with services.db.write() as session:
+                team = _team(session, caller, cmd.name)
+                if not teams.remove_member(session, ws, team.id, person.id):
+                    raise UserError(f"{_name(person)} is not in team {team.name}.", f"/team show {team.name}")
+                _audit(session, caller, now, "team.remove_member", team.id, before={"person_id": person.id})
+            return f"Removed {_name(person)} from team *{team.name}*. Their history stays."
+        case TeamManager():
+            person = _person(services, client, ws, cmd.user)
+            with services.db.write() as session:
+                team = _team(session, caller, cmd.name)
+                if cmd.remove:
+                    if not teams.remove_manager(session, ws, team.id, person.id):
+                        raise UserError(f"{_name(person)} is not a manager of {team.name}.", f"/team show {team.name}")
+                    _audit(session, caller, now, "team.remove_manager", team.id, before={"person_id": person.id})
+                    return f"{_name(person)} no longer manages *{team.name}*."
+                if not teams.add_manager(session, ws, team.id, person.id, now):
+                    return f"{_name(person)} already manages *{team.name}*."
+                _audit(session, caller, now, "team.add_manager", team.id, after={"person_id": person.id})
+            return f"{_name(person)} now manages *{team.name}*."
+        case TeamSet():
+            with services.db.write() as session:
+                team = _team(session, caller, cmd.name)
+                before = _team_state(team)
+                shown = _apply_setting(session, caller, team, cmd.key, cmd.value)
+                _audit(session, caller, now, f"team.set.{cmd.key}", team.id, before=before, after=_team_state(team))
+            return f"Team *{team.name}*: {cmd.key} set to {shown}."
+        case TeamSchedule():
+            with services.db.write() as session:
+                team = _team(session, caller, cmd.name)
+                at = cmd.at.strftime("%H:%M") if cmd.at else None
+                days = encode_days(cmd.days) if cmd.days else None
+                before = _schedule_of(session, team, cmd.job)
+                teams.set_schedule(session, ws, team.id, cmd.job, days, at, now)
+                after = JobSchedule(cmd.job, cmd.days, cmd.at)
+                _audit(session, caller, now, "team.schedule", team.id, before={"schedule": before.describe()}, after={"schedule": after.describe()})
+            when = f"{days_text(cmd.days)} at {at} ({team.tz})" if after.enabled else "off"
+            return f"Team *{team.name}*: {cmd.job} is now {when}."
+        case TeamStartDate():
+            person = _person(services, client, ws, cmd.user)
+            with services.db.write() as session:
+                team = teams.team_of(session, ws, person.id)
+                if not caller.is_admin and (team is None or not roles.is_manager_of(session, caller, team.id)):
+                    raise PermissionDenied(f"Only an admin or {_name(person)}'s manager can set their start date.", "/team start @maria 2026-11-02")
+                row = people.by_id(session, ws, person.id)
+                before = {"start_date": row.start_date}
+                people.set_start_date(session, row, cmd.day)
+                _audit(session, caller, now, "person.start_date", None, before=before, after={"person_id": person.id, "start_date": cmd.day}, subject_type="person")
+            return f"{_name(person)} starts on {format_day(cmd.day, caller.today(services.clock))}: targets prorate from then."
+        case TeamShow():
+            with services.db.read() as session:
+                if cmd.name is None:
+                    mine = teams.team_of(session, ws, caller.person_id)
+                    managed = sorted(teams.managed_team_ids(session, ws, caller.person_id))
+                    team = mine or (teams.by_id(session, ws, managed[0]) if managed else None)
+                    if team is None:
+                        return _list_text(session, ws)
+                else:
+                    team = _team(session, caller, cmd.name, need_manager=False)
+                return _show_text(session, team)
+        case TeamList():
+            with services.db.read() as session:
+                return _list_text(session, ws)
+    raise AssertionError(f"unhandled /team form: {cmd!r}")
+
+
+def _apply_setting(session: Session, caller: Caller, team: Team, key: str, value: object) -> str:
+    if key == "channel":
+        channel = value if isinstance(value, ChannelRef) else None
+        team.channel_id, team.channel_name = _channel_id(channel), channel.name if channel else None
+        return _channel_text(team)
+    if key == "tz":
+        team.tz = str(value)
+        return team.tz
+    if key == "workweek":
+        team.workweek = encode_days(value)  # type: ignore[arg-type]
+        return days_text(value)  # type: ignore[arg-type]
+    if key == "holidays":
+        team.holidays_country = value  # type: ignore[assignment]
+        return team.holidays_country or "none"
+    if key == "thresholds":
+        team.threshold_ahead, team.threshold_on_pace, team.threshold_behind = value  # type: ignore[misc]
+        return f"ahead ≥{team.threshold_ahead}% · on pace ≥{team.threshold_on_pace}% · behind ≥{team.threshold_behind}%"
+    if key == "approvals":
+        team.approvals = bool(value)
+        return "on" if team.approvals else "off"
+    if key == "parent":
+        roles.require_admin(caller, "change a team's parent", f"/team set {team.name} parent emea")
+        if value is None:
+            team.parent_id = None
+            return "none"
+        parent = _team(session, caller, str(value), need_manager=False)
+        ancestor: Team | None = parent
+        while ancestor is not None:
+            if ancestor.id == team.id:
+                raise UserError(f"{parent.name} is inside {team.name} already: teams cannot nest in a loop.", f"/team set {team.name} parent none")
+            ancestor = teams.by_id(session, team.workspace_id, ancestor.parent_id) if ancestor.parent_id else None
+        team.parent_id = parent.id
+        return parent.name
+    if key == "name":
+        roles.require_admin(caller, "rename teams", f"/team set {team.name} name east-1")
+        new_name = str(value)
+        existing = teams.by_key(session, team.workspace_id, team_key(new_name))
+        if existing is not None and existing.id != team.id:
+            raise UserError(f'A team named "{new_name}" already exists.', f"/team show {new_name}")
+        team.name, team.name_key = new_name, team_key(new_name)
+        return new_name
+    raise UserError(f'Unknown setting "{key}".', f"/team set {team.name} tz America/New_York")
+
+
+def _team(session: Session, caller: Caller, name: str, need_manager: bool = True) -> Team:
+    team = teams.by_key(session, caller.workspace_id, team_key(name))
+    if team is None:
+        known = [t.name for t, _ in teams.all_teams(session, caller.workspace_id)]
+        listed = f" Teams: {', '.join(known)}." if known else " There are no teams yet."
+        raise UserError(f'Unknown team "{name}".{listed}', "/team create east #sales-east")
+    if need_manager:
+        roles.require_manager_of(session, caller, team, f"/team show {team.name}")
+    return team
+
+
+def _person(services: Services, client: WebClient, workspace_id: int, ref: UserRef) -> Person:
+    person = services.directory.resolve(client, workspace_id, ref)
+    if person.is_bot or person.deactivated:
+        kind = "a bot" if person.is_bot else "deactivated"
+        raise UserError(f"{_name(person)} is {kind} and cannot be on a team.", "/team add east @maria")
+    return person
+
+
+def _channel_id(channel: ChannelRef | None) -> str | None:
+    if channel is None:
+        return None
+    if not channel.channel_id:
+        raise UserError(
+            f"Pick #{channel.name} from Slack's channel list so Paceline gets its id.",
+            "/team set east channel #sales-east",
+        )
+    return channel.channel_id
+
+
+def _schedule_of(session: Session, team: Team, job: str) -> JobSchedule:
+    row = teams.schedules(session, team.workspace_id, team.id).get(job)
+    if row is None:
+        return DEFAULT_SCHEDULES[job]
+    at = time.fromisoformat(row.at_time) if row.at_time else None
+    return JobSchedule(job, decode_days(row.days), at)
+
+
+def _show_text(session: Session, team: Team) -> str:
+    managers = teams.managers(session, team.workspace_id, team.id)
+    members = teams.members(session, team.workspace_id, team.id)
+    parent = teams.by_id(session, team.workspace_id, team.parent_id) if team.parent_id else None
+    schedules = [_schedule_of(session, team, job).describe() for job in DEFAULT_SCHEDULES]
+    member_names = ", ".join(_name(p) for p in members[:50]) or "none yet"
+    if len(members) > 50:
+        member_names += f" and {len(members) - 50} more"
+    return "\n".join(
+        [
+            f"*Team {team.name}* · {_channel_text(team)} · {team.tz} · {days_text(decode_days(team.workweek) or ())}"
+            f" · holidays {team.holidays_country or 'none'}",
+            f"Managers: {', '.join(_name(p) for p in managers) or 'none'}",
+            f"Members ({len(members)}): {member_names}",
+            f"Thresholds: ahead ≥{team.threshold_ahead}% · on pace ≥{team.threshold_on_pace}% · "
+            f"behind ≥{team.threshold_behind}% · approvals {'on' if team.approvals else 'off'}",
+            f"Parent team: {parent.name if parent else 'none'}",
+            f"Schedules: {' · '.join(schedules)}",
+        ]
+    )
+
+
+def _list_text(session: Session, workspace_id: int) -> str:
+    rows = teams.all_teams(session, workspace_id)
+    if not rows:
+        return "No teams yet. Create one with `/team create east #sales-east manager @dana`."
+    lines = ["*Teams*"]
+    lines += [f"• {team.name} — {n} member{'s' if n != 1 else ''} · {_channel_text(team)}" for team, n in rows]
+    return "\n".join(lines)
+
+
+def _channel_text(team: Team) -> str:
+    if team.channel_id:
+        return f"<#{team.channel_id}>"
+    return "no channel"
+
+
+def _name(person: Person | None) -> str:
+    if person is None:
+        return "nobody"
+    return person.display_name or person.real_name or person.name
+
+
+def _team_state(team: Team) -> dict:
+    return {
+        "name": team.name,
+        "channel_id": team.channel_id,
+        "tz": team.tz,
+        "workweek": team.workweek,
+        "holidays": team.holidays_country,
+        "parent_id": team.parent_id,
+        "thresholds": [team.threshold_ahead, team.threshold_on_pace, team.threshold_behind],
+        "approvals": team.approvals,
+    }
+
+
+def _audit(
+    session: Session,
+    caller: Caller,
+    now: datetime,
+    action: str,
+    subject_id: int | None,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    subject_type: str = "team",
+) -> None:
+    audit.record(
+        session,
+        workspace_id=caller.workspace_id,
+        at=now,
+        actor_id=caller.person_id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        before=before,
+        after=after,
+    )

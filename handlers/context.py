@@ -1,0 +1,42 @@
+"""What every listener needs: storage, the clock, the people directory, metric catalogues."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from bot.clock import Clock
+from bot.core.metrics import MetricCatalog
+from handlers.identity import Directory
+from storage import metrics
+from storage.db import Database
+
+# Custom metrics change rarely; other instances see a new one within this many seconds.
+CATALOG_SECONDS = 30.0
+
+
+@dataclass
+class Services:
+    db: Database
+    clock: Clock
+    directory: Directory
+    # Recorded on every entry: "slack" for real requests, "console" for the local console.
+    source: str = "slack"
+    _catalogs: dict[int, tuple[MetricCatalog, float]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def catalog(self, workspace_id: int) -> MetricCatalog:
+        with self._lock:
+            cached = self._catalogs.get(workspace_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        with self.db.read() as session:
+            catalog = MetricCatalog.with_custom(metrics.custom_metrics(session, workspace_id))
+        with self._lock:
+            self._catalogs[workspace_id] = (catalog, time.monotonic() + CATALOG_SECONDS)
+        return catalog
+
+    def forget_catalog(self, workspace_id: int) -> None:
+        with self._lock:
+            self._catalogs.pop(workspace_id, None)

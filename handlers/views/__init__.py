@@ -1,0 +1,12 @@
+"""Modal submissions: one module per view, each with `register(app, services)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.context import Services
+from handlers.views import log_modal
+
+
+def register(app: App, services: Services) -> None:
+    log_modal.register(app, services)

@@ -1,0 +1,73 @@
+"""The /log modal's submission: validate every field, log once, confirm in the app DM."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.amounts import parse_amount
+from bot.core.errors import UserError
+from bot.core.log_grammar import LogAmount
+from bot.render import log_modal as view_ids
+from handlers import activity
+from handlers.context import Services
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(view_ids.CALLBACK_ID)
+    def submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        errors, reply = handle(services, client, body, view)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if reply:
+            try:
+                client.chat_postMessage(channel=body["user"]["id"], text=reply)
+            except SlackApiError as error:
+                log.warning("could not confirm a modal log: %s", error.response.get("error"))
+
+
+def handle(services: Services, client: WebClient, body: dict, view: dict) -> tuple[dict[str, str], str | None]:
+    """Field errors to show in the modal, or the confirmation to send (None if a repeat)."""
+    team_id = body.get("team", {}).get("id") or view.get("team_id")
+    user_id = body["user"]["id"]
+    caller = services.directory.caller(client, team_id, user_id, body.get("enterprise", {}) and body["enterprise"].get("id"))
+    catalog = services.catalog(caller.workspace_id)
+    values = view.get("state", {}).get("values", {})
+    errors: dict[str, str] = {}
+    amounts: list[LogAmount] = []
+    for metric in catalog.metrics:
+        block_id = view_ids.metric_block_id(metric.key)
+        raw = (values.get(block_id, {}).get(view_ids.AMOUNT_ACTION, {}).get("value") or "").strip()
+        if not raw:
+            continue
+        try:
+            amounts.append(LogAmount(metric, parse_amount(raw, metric)))
+        except UserError as error:
+            errors[block_id] = error.message[:150]
+    picked = values.get(view_ids.DAY_BLOCK, {}).get(view_ids.DAY_ACTION, {}).get("selected_date")
+    try:
+        day = date.fromisoformat(picked) if picked else caller.today(services.clock)
+        target = activity.resolve_target(services, client, caller, None, "/log calls 12")
+        activity.check_day(services, caller, target, day)
+    except (UserError, ValueError) as error:
+        errors[view_ids.DAY_BLOCK] = getattr(error, "message", "Pick a valid day.")[:150]
+    if not amounts and not errors:
+        errors[view_ids.metric_block_id(catalog.metrics[0].key)] = "Enter at least one number, e.g. 12."
+    if errors:
+        return errors, None
+    note = (values.get(view_ids.NOTE_BLOCK, {}).get(view_ids.NOTE_ACTION, {}).get("value") or "").strip() or None
+    # Slack may deliver one submission twice (double click, retry): the view id logs once.
+    key = f"modal:{caller.workspace_id}:{view['id']}"
+    try:
+        return {}, activity.record(services, caller, target, amounts, day, note, idempotency_key=key)
+    except IntegrityError:
+        return {}, None

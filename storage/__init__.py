@@ -1,0 +1,1 @@
+"""Schema, engine, sessions, queries and migrations. Nothing outside storage writes SQL."""

@@ -1,0 +1,187 @@
+"""Activity entries and time off: the numbers reps log. History is never erased."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from storage.models import Entry, TimeOff
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    person_id: int
+    metric: str
+    day: date
+    quantity: int
+    note: str | None = None
+    kind: str = "log"
+
+
+def add_batch(
+    session: Session,
+    *,
+    workspace_id: int,
+    entries: Sequence[NewEntry],
+    batch_id: str,
+    entered_by_id: int,
+    source: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> None:
+    """Insert one /log's entries together. The key goes on the first row only: a second
+    submission with the same key fails on the unique index and the whole batch rolls back."""
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "person_id": e.person_id,
+            "metric": e.metric,
+            "day": e.day,
+            "quantity": e.quantity,
+            "note": e.note,
+            "kind": e.kind,
+            "source": source,
+            "batch_id": batch_id,
+            "entered_by_id": entered_by_id,
+            "created_at": now,
+            "idempotency_key": idempotency_key if i == 0 else None,
+        }
+        for i, e in enumerate(entries)
+    ]
+    session.execute(sa.insert(Entry), rows)
+
+
+def totals(
+    session: Session,
+    workspace_id: int,
+    person_id: int,
+    metrics: Iterable[str],
+    start: date,
+    end: date,
+) -> dict[str, int]:
+    """Sum of live entries per metric for one person over [start, end]; 0 when none."""
+    metrics = list(metrics)
+    query = (
+        sa.select(Entry.metric, sa.func.sum(Entry.quantity))
+        .where(
+            Entry.workspace_id == workspace_id,
+            Entry.person_id == person_id,
+            Entry.metric.in_(metrics),
+            Entry.day >= start,
+            Entry.day <= end,
+            Entry.deleted_at.is_(None),
+        )
+        .group_by(Entry.metric)
+    )
+    found = {metric: int(total or 0) for metric, total in session.execute(query)}
+    return {metric: found.get(metric, 0) for metric in metrics}
+
+
+def last_live_batch(session: Session, workspace_id: int, entered_by_id: int) -> list[Entry]:
+    """The entries of the most recent /log this person entered that is not undone yet."""
+    batch_id = session.scalar(
+        sa.select(Entry.batch_id)
+        .where(
+            Entry.workspace_id == workspace_id,
+            Entry.entered_by_id == entered_by_id,
+            Entry.deleted_at.is_(None),
+        )
+        .order_by(Entry.id.desc())
+        .limit(1)
+    )
+    if batch_id is None:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Entry)
+            .where(
+                Entry.workspace_id == workspace_id,
+                Entry.batch_id == batch_id,
+                Entry.deleted_at.is_(None),
+            )
+            .order_by(Entry.id)
+        )
+    )
+
+
+def soft_delete(session: Session, entries: Sequence[Entry], deleted_by_id: int, now: datetime) -> None:
+    ids = [e.id for e in entries]
+    session.execute(
+        sa.update(Entry)
+        .where(Entry.id.in_(ids), Entry.deleted_at.is_(None))
+        .values(deleted_at=now, deleted_by_id=deleted_by_id)
+    )
+
+
+def recent(
+    session: Session,
+    workspace_id: int,
+    person_id: int,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 20,
+) -> tuple[list[Entry], int]:
+    """Live entries for one person, newest first, and how many matched in all."""
+    conditions = [
+        Entry.workspace_id == workspace_id,
+        Entry.person_id == person_id,
+        Entry.deleted_at.is_(None),
+    ]
+    if start is not None:
+        conditions.append(Entry.day >= start)
+    if end is not None:
+        conditions.append(Entry.day <= end)
+    rows = list(
+        session.scalars(
+            sa.select(Entry).where(*conditions).order_by(Entry.day.desc(), Entry.id.desc()).limit(limit)
+        )
+    )
+    count = session.scalar(sa.select(sa.func.count()).select_from(Entry).where(*conditions)) or 0
+    return rows, int(count)
+
+
+def add_time_off(
+    session: Session,
+    *,
+    workspace_id: int,
+    person_id: int,
+    start: date,
+    end: date,
+    reason: str | None,
+    created_by_id: int,
+    now: datetime,
+) -> TimeOff:
+    row = TimeOff(
+        workspace_id=workspace_id,
+        person_id=person_id,
+        start=start,
+        end=end,
+        reason=reason,
+        created_by_id=created_by_id,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def time_off_between(
+    session: Session, workspace_id: int, person_id: int, start: date, end: date
+) -> list[TimeOff]:
+    return list(
+        session.scalars(
+            sa.select(TimeOff)
+            .where(
+                TimeOff.workspace_id == workspace_id,
+                TimeOff.person_id == person_id,
+                TimeOff.deleted_at.is_(None),
+                TimeOff.start <= end,
+                TimeOff.end >= start,
+            )
+            .order_by(TimeOff.start)
+        )
+    )

@@ -1,0 +1,196 @@
+"""SQLModel tables. Every row belongs to one workspace; every query filters by it.
+
+Instants are aware UTC datetimes (SQLModel's UTCDateTime); `day` columns are the person's
+local date.
+Quantities are integers in the metric's base unit: a count, or cents for money.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class Workspace(SQLModel, table=True):
+    __tablename__ = "workspace"
+    __table_args__ = (sa.UniqueConstraint("slack_team_id", name="uq_workspace_slack_team"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slack_team_id: str = Field(max_length=32)
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+    fiscal_year_start_month: int = 1
+    active: bool = True
+    created_at: datetime
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "person"
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "slack_user_id", name="uq_person_slack_user"),
+        sa.Index("ix_person_workspace_name", "workspace_id", "name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    # None for people imported from a CRM before anyone linked them to a Slack user.
+    slack_user_id: str | None = Field(default=None, max_length=32)
+    name: str = Field(max_length=200)
+    real_name: str | None = Field(default=None, max_length=200)
+    display_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    tz: str | None = Field(default=None, max_length=64)
+    slack_admin: bool = False
+    is_bot: bool = False
+    deactivated: bool = False
+    start_date: date | None = None
+    created_at: datetime
+    refreshed_at: datetime
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "team"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "name_key", name="uq_team_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    name: str = Field(max_length=40)
+    name_key: str = Field(max_length=40)
+    channel_id: str | None = Field(default=None, max_length=32)
+    channel_name: str | None = Field(default=None, max_length=100)
+    tz: str = Field(default="UTC", max_length=64)
+    # Weekday numbers, Monday = 0, comma separated ("0,1,2,3,4").
+    workweek: str = Field(default="0,1,2,3,4", max_length=20)
+    holidays_country: str | None = Field(default=None, max_length=8)
+    parent_id: int | None = Field(default=None, foreign_key="team.id")
+    threshold_ahead: int = 110
+    threshold_on_pace: int = 90
+    threshold_behind: int = 75
+    approvals: bool = False
+    created_at: datetime
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+    # A rep belongs to at most one team.
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "person_id", name="uq_member_person"),
+        sa.Index("ix_member_team", "team_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    team_id: int = Field(foreign_key="team.id")
+    person_id: int = Field(foreign_key="person.id")
+    added_at: datetime
+
+
+class TeamManager(SQLModel, table=True):
+    __tablename__ = "team_manager"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "person_id", name="uq_manager_team_person"),
+        sa.Index("ix_manager_person", "workspace_id", "person_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    team_id: int = Field(foreign_key="team.id")
+    person_id: int = Field(foreign_key="person.id")
+    added_at: datetime
+
+
+class TeamSchedule(SQLModel, table=True):
+    __tablename__ = "team_schedule"
+    __table_args__ = (sa.UniqueConstraint("team_id", "job", name="uq_schedule_team_job"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    team_id: int = Field(foreign_key="team.id")
+    job: str = Field(max_length=32)
+    # Weekday numbers ("2" = Wednesday, "0,1,2,3,4" = weekdays); None when off.
+    days: str | None = Field(default=None, max_length=20)
+    at_time: str | None = Field(default=None, max_length=5)
+    enabled: bool = True
+    updated_at: datetime
+
+
+class CustomMetric(SQLModel, table=True):
+    __tablename__ = "custom_metric"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "key", name="uq_metric_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    key: str = Field(max_length=40)
+    kind: str = Field(default="count", max_length=8)
+    aliases: str = Field(default="", max_length=200)
+    cap: int = Field(sa_type=sa.BigInteger)
+    created_at: datetime
+
+
+class Entry(SQLModel, table=True):
+    """One amount of one metric for one person's local day. Never hard-deleted."""
+
+    __tablename__ = "entry"
+    __table_args__ = (
+        # Week totals and the /log reply: one person's metric over a day range.
+        sa.Index("ix_entry_person_metric_day", "workspace_id", "person_id", "metric", "day"),
+        # Undo: the caller's most recent /log.
+        sa.Index("ix_entry_enterer_created", "workspace_id", "entered_by_id", "id"),
+        # Leaderboards and digests: a team's people over a day range.
+        sa.Index("ix_entry_workspace_day", "workspace_id", "day"),
+        sa.UniqueConstraint("idempotency_key", name="uq_entry_idempotency"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    person_id: int = Field(foreign_key="person.id")
+    metric: str = Field(max_length=40)
+    day: date
+    quantity: int = Field(sa_type=sa.BigInteger)
+    note: str | None = Field(default=None, max_length=500)
+    # "log" adds to the day; "fix" is a correction that sets the day's total.
+    kind: str = Field(default="log", max_length=8)
+    source: str = Field(default="slack", max_length=16)
+    # The entries of one /log share a batch so undo removes them together.
+    batch_id: str = Field(max_length=32)
+    entered_by_id: int = Field(foreign_key="person.id")
+    created_at: datetime
+    deleted_at: datetime | None = None
+    deleted_by_id: int | None = Field(default=None, foreign_key="person.id")
+    # Set for modal submissions, imports and retries: a second copy is refused by the database.
+    idempotency_key: str | None = Field(default=None, max_length=200)
+
+
+class TimeOff(SQLModel, table=True):
+    __tablename__ = "time_off"
+    __table_args__ = (sa.Index("ix_time_off_person", "workspace_id", "person_id", "start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    person_id: int = Field(foreign_key="person.id")
+    start: date
+    end: date
+    reason: str | None = Field(default=None, max_length=500)
+    created_by_id: int = Field(foreign_key="person.id")
+    created_at: datetime
+    deleted_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: who did what, when, with the state before and after (JSON)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_subject", "workspace_id", "subject_type", "subject_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    at: datetime
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    action: str = Field(max_length=64)
+    subject_type: str = Field(max_length=32)
+    subject_id: int | None = None
+    before: str | None = Field(default=None, sa_type=sa.Text)
+    after: str | None = Field(default=None, sa_type=sa.Text)
+    reason: str | None = Field(default=None, max_length=500)

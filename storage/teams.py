@@ -1,0 +1,159 @@
+"""Teams, their members, managers and job schedules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from storage.models import Person, Team, TeamManager, TeamMember, TeamSchedule
+
+
+def by_key(session: Session, workspace_id: int, name_key: str) -> Team | None:
+    return session.scalar(
+        sa.select(Team).where(Team.workspace_id == workspace_id, Team.name_key == name_key)
+    )
+
+
+def by_id(session: Session, workspace_id: int, team_id: int) -> Team | None:
+    return session.scalar(sa.select(Team).where(Team.workspace_id == workspace_id, Team.id == team_id))
+
+
+def all_teams(session: Session, workspace_id: int) -> list[tuple[Team, int]]:
+    """Every team with its member count, by name."""
+    counts = (
+        sa.select(TeamMember.team_id, sa.func.count().label("n"))
+        .where(TeamMember.workspace_id == workspace_id)
+        .group_by(TeamMember.team_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(Team, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.team_id == Team.id)
+        .where(Team.workspace_id == workspace_id)
+        .order_by(Team.name_key)
+    )
+    return [(team, int(n)) for team, n in rows]
+
+
+def members(session: Session, workspace_id: int, team_id: int) -> list[Person]:
+    return list(
+        session.scalars(
+            sa.select(Person)
+            .join(TeamMember, TeamMember.person_id == Person.id)
+            .where(TeamMember.workspace_id == workspace_id, TeamMember.team_id == team_id)
+            .order_by(sa.func.lower(Person.name))
+        )
+    )
+
+
+def managers(session: Session, workspace_id: int, team_id: int) -> list[Person]:
+    return list(
+        session.scalars(
+            sa.select(Person)
+            .join(TeamManager, TeamManager.person_id == Person.id)
+            .where(TeamManager.workspace_id == workspace_id, TeamManager.team_id == team_id)
+            .order_by(sa.func.lower(Person.name))
+        )
+    )
+
+
+def team_of(session: Session, workspace_id: int, person_id: int) -> Team | None:
+    return session.scalar(
+        sa.select(Team)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(TeamMember.workspace_id == workspace_id, TeamMember.person_id == person_id)
+    )
+
+
+def managed_team_ids(session: Session, workspace_id: int, person_id: int) -> set[int]:
+    return set(
+        session.scalars(
+            sa.select(TeamManager.team_id).where(
+                TeamManager.workspace_id == workspace_id, TeamManager.person_id == person_id
+            )
+        )
+    )
+
+
+def is_member(session: Session, workspace_id: int, team_id: int, person_id: int) -> bool:
+    return (
+        session.scalar(
+            sa.select(TeamMember.id).where(
+                TeamMember.workspace_id == workspace_id,
+                TeamMember.team_id == team_id,
+                TeamMember.person_id == person_id,
+            )
+        )
+        is not None
+    )
+
+
+def add_member(session: Session, workspace_id: int, team_id: int, person_id: int, now: datetime) -> None:
+    session.add(TeamMember(workspace_id=workspace_id, team_id=team_id, person_id=person_id, added_at=now))
+    session.flush()
+
+
+def remove_member(session: Session, workspace_id: int, team_id: int, person_id: int) -> bool:
+    result = session.execute(
+        sa.delete(TeamMember).where(
+            TeamMember.workspace_id == workspace_id,
+            TeamMember.team_id == team_id,
+            TeamMember.person_id == person_id,
+        )
+    )
+    return result.rowcount > 0
+
+
+def add_manager(session: Session, workspace_id: int, team_id: int, person_id: int, now: datetime) -> bool:
+    exists = session.scalar(
+        sa.select(TeamManager.id).where(
+            TeamManager.workspace_id == workspace_id,
+            TeamManager.team_id == team_id,
+            TeamManager.person_id == person_id,
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(TeamManager(workspace_id=workspace_id, team_id=team_id, person_id=person_id, added_at=now))
+    session.flush()
+    return True
+
+
+def remove_manager(session: Session, workspace_id: int, team_id: int, person_id: int) -> bool:
+    result = session.execute(
+        sa.delete(TeamManager).where(
+            TeamManager.workspace_id == workspace_id,
+            TeamManager.team_id == team_id,
+            TeamManager.person_id == person_id,
+        )
+    )
+    return result.rowcount > 0
+
+
+def schedules(session: Session, workspace_id: int, team_id: int) -> dict[str, TeamSchedule]:
+    rows = session.scalars(
+        sa.select(TeamSchedule).where(
+            TeamSchedule.workspace_id == workspace_id, TeamSchedule.team_id == team_id
+        )
+    )
+    return {row.job: row for row in rows}
+
+
+def set_schedule(
+    session: Session,
+    workspace_id: int,
+    team_id: int,
+    job: str,
+    days: str | None,
+    at_time: str | None,
+    now: datetime,
+) -> TeamSchedule:
+    row = schedules(session, workspace_id, team_id).get(job)
+    if row is None:
+        row = TeamSchedule(workspace_id=workspace_id, team_id=team_id, job=job, updated_at=now)
+        session.add(row)
+    row.days, row.at_time, row.enabled, row.updated_at = days, at_time, days is not None, now
+    session.flush()
+    return row

@@ -1,0 +1,30 @@
+"""Workspaces: created on first contact, looked up by Slack team id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Workspace
+
+
+def ensure_workspace(
+    session: Session, slack_team_id: str, enterprise_id: str | None, now: datetime
+) -> int:
+    """The workspace's id, creating the row if this is the first request from it."""
+    found = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == slack_team_id))
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            session.execute(
+                sa.insert(Workspace).values(
+                    slack_team_id=slack_team_id, enterprise_id=enterprise_id, created_at=now
+                )
+            )
+    except IntegrityError:
+        pass  # another request created it first
+    return session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == slack_team_id))
