@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -121,8 +120,9 @@ def view_share(
 ) -> Fraction:
     """The exact amount a recurring goal (`target` per `goal_kind`) asks for in `view`:
     the sum of each overlapping goal period's share. A monthly goal in a week spanning
-    two months gets that week's days of each month's goal. Fiscal quarters and years
-    follow `view.fiscal_year_start_month`."""
+    two months gets that week's days of each month's goal; a daily goal in a week counts
+    the working days only. Fiscal quarters and years follow
+    `view.fiscal_year_start_month`."""
     return sum(
         (share_in(target, g, view, calendar, weights) for g in sub_periods(view, goal_kind)),
         Fraction(0),
@@ -149,25 +149,46 @@ def split_target(
     weights: Sequence[Weight] | None = None,
 ) -> list[tuple[Period, int]]:
     """The goal's target cut into the periods of `kind` that overlap `goal_period` (its
-    quarters, months or weeks), in whole units that add up to exactly `target`
-    (largest remainder; see allocation.largest_remainder)."""
+    quarters, months, weeks or days) in whole units that add up to exactly `target`,
+    each within 1 of its exact share (largest remainder, see
+    allocation.largest_remainder). Days nobody works owe nothing, so a period, or a
+    weighted part, without a single working day gets 0 and the parts add up to less.
+
+    With weights, the weighted parts are cut first, and when the periods of `kind` fit
+    inside them (months in quarters, days in anything) each part's whole amount is cut
+    next, so the months of a quarter set at 240 add up to 240 too (each month within 1
+    of its share of that 240)."""
+    kind = PeriodKind(kind)
     parts = sub_periods(goal_period, kind)
+    if weights:
+        groups = sub_periods(goal_period, weights_kind(goal_period.kind, weights))
+        if all(any(_inside(p, g) for g in groups) for p in parts):
+            result: list[tuple[Period, int]] = []
+            for group, amount in zip(groups, largest_remainder(target, weights), strict=True):
+                members = [p for p in parts if _inside(p, group)]
+                shares = [amount * _day_fraction(group, p, calendar) for p in members]
+                result.extend(zip(members, _apportion(shares), strict=True))
+            return result
     shares = [share_in(target, goal_period, p, calendar, weights) for p in parts]
-    return list(zip(parts, largest_remainder(target, shares), strict=True))
+    return list(zip(parts, _apportion(shares), strict=True))
+
+
+def _apportion(shares: list[Fraction]) -> list[int]:
+    total = math.floor(sum(shares, Fraction(0)) + Fraction(1, 2))
+    return largest_remainder(total, shares) if total else [0] * len(shares)
 
 
 def _day_fraction(whole: Period, view: Period, calendar: WorkCalendar) -> Fraction:
     """The fraction of `whole`'s normal working days that fall in `view`. A period with
-    no working day at all (a holiday week) spreads over its calendar days instead, so
-    the shares of its parts still add up to the whole."""
+    no working day at all (a Saturday, a week the team is closed) owes nothing, as pace
+    says, so it has no share to give."""
     if not whole.overlaps(view):
         return Fraction(0)
-    days = whole.days()
-    worked = [d for d in days if calendar.is_workday(d)]
-    basis = worked or days
-    inside = sum(1 for d in basis if _within(d, view))
-    return Fraction(inside, len(basis))
+    worked = [d for d in whole.days() if calendar.is_workday(d)]
+    if not worked:
+        return Fraction(0)
+    return Fraction(sum(1 for d in worked if view.start <= d <= view.end), len(worked))
 
 
-def _within(day: date, period: Period) -> bool:
-    return period.start <= day <= period.end
+def _inside(part: Period, whole: Period) -> bool:
+    return whole.start <= part.start and part.end <= whole.end

@@ -197,9 +197,7 @@ class SignedSlackClient:
     ) -> HttpResponse:
         ts = str(int(self.clock()) if timestamp is None else int(timestamp))
         if signature is None:
-            signature = slack_signature(
-                self.signing_secret if secret is None else secret, ts, body
-            )
+            signature = slack_signature(self.signing_secret if secret is None else secret, ts, body)
         request_headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": ts,
@@ -388,7 +386,9 @@ class SignedSlackClient:
         payload["response_urls"] = []
         return self.interaction(payload, **sign_kw)
 
-    def event(self, event: dict[str, Any], team_id: str | None = None, **sign_kw: Any) -> HttpResponse:
+    def event(
+        self, event: dict[str, Any], team_id: str | None = None, **sign_kw: Any
+    ) -> HttpResponse:
         """An Events API ``event_callback`` envelope around ``event``, sent as JSON."""
         team = self._team(team_id)
         now = int(self.clock())
@@ -417,7 +417,9 @@ class SignedSlackClient:
         body = json.dumps(envelope).encode("utf-8")
         return self._post_signed(body, "application/json", **sign_kw)
 
-    def url_verification(self, challenge: str = "standin-challenge", **sign_kw: Any) -> HttpResponse:
+    def url_verification(
+        self, challenge: str = "standin-challenge", **sign_kw: Any
+    ) -> HttpResponse:
         """The handshake Slack sends when the Request URL is configured."""
         body = json.dumps(
             {"token": self.verification_token, "challenge": challenge, "type": "url_verification"}

@@ -6,8 +6,9 @@ import http.client
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from slack_sdk import WebClient
@@ -29,12 +30,13 @@ def client(standin: StandInSlack) -> WebClient:
     return WebClient(token="xoxb-test", base_url=standin.api_url)
 
 
-def _poll(predicate, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+def _poll(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
+    waiter = threading.Event()
     while time.monotonic() < deadline:
         if predicate():
             return True
-        threading.Event().wait(0.01)
+        waiter.wait(0.01)
     return predicate()
 
 
@@ -341,7 +343,11 @@ def test_team_info_and_oauth_without_token(standin: StandInSlack) -> None:
 
 def test_set_handler_overrides_and_restores(standin: StandInSlack, client: WebClient) -> None:
     def denied(call: RecordedCall) -> tuple[int, dict, dict]:
-        return 200, {"ok": False, "error": "invalid_code", "seen": call.params["code"]}, {"X-T": "1"}
+        return (
+            200,
+            {"ok": False, "error": "invalid_code", "seen": call.params["code"]},
+            {"X-T": "1"},
+        )
 
     standin.set_handler("oauth.v2.access", denied)
     with pytest.raises(SlackApiError) as err:
@@ -382,14 +388,14 @@ def test_wait_for_sees_calls_made_by_another_thread(
         target=lambda: [client.chat_postMessage(channel=f"C{i}", text="x") for i in range(3)]
     )
     worker.start()
-    calls = standin.wait_for("chat.postMessage", count=2, where=lambda c: c.params["channel"] != "C9")
+    calls = standin.wait_for(
+        "chat.postMessage", count=2, where=lambda c: c.params["channel"] != "C9"
+    )
     assert len(calls) >= 2
     worker.join()
 
 
-def test_wait_for_timeout_explains_what_was_seen(
-    standin: StandInSlack, client: WebClient
-) -> None:
+def test_wait_for_timeout_explains_what_was_seen(standin: StandInSlack, client: WebClient) -> None:
     client.auth_test()
     client.chat_postMessage(channel="C1", text="x")
     with pytest.raises(AssertionError) as err:

@@ -1,0 +1,168 @@
+"""Shared fixtures: the app started as in production (waitress + Bolt over HTTP), a stand-in
+Slack Web API on loopback, and a database per backend. Every e2e test runs on SQLite and on
+PostgreSQL; each test gets a workspace of its own, so tests never see each other's data."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from bot.app import Paceline, build
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.server import HttpServer, wsgi_app
+from bot.standin.signed_requests import HttpResponse, SignedSlackClient
+from bot.standin.slack_api import StandInSlack
+from storage.models import AuditEvent, Entry, Team, TimeOff, Workspace
+
+SIGNING_SECRET = "5e6f1a2b3c4d5e6f7a8b9c0d1e2f3a4b"
+ENV_ADMIN = "UENVADMIN1"
+# Friday 20 November 2026, 10:00 in New York: mid-morning on the last workday of a week.
+DEFAULT_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+def _postgres_admin_url() -> str | None:
+    return os.environ.get("PACELINE_TEST_POSTGRES_URL") or None
+
+
+def _unavailable(reason: str) -> None:
+    # In CI a missing PostgreSQL is a failure, never a quiet skip.
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/paceline.db"
+        return
+    admin_url = _postgres_admin_url()
+    if admin_url is None:
+        _unavailable("PACELINE_TEST_POSTGRES_URL is not set")
+    url = sa.engine.make_url(admin_url).set(drivername="postgresql+psycopg")
+    name = f"paceline_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        _unavailable(f"PostgreSQL is unreachable at {url.render_as_string()}: {error.orig}")
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def slack() -> Iterator[StandInSlack]:
+    with StandInSlack() as standin:
+        yield standin
+
+
+@dataclass
+class RunningApp:
+    paceline: Paceline
+    server: HttpServer
+    clock: FixedClock
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@pytest.fixture(scope="session")
+def running_app(database_url: str, slack: StandInSlack) -> Iterator[RunningApp]:
+    settings = Settings(
+        bot_token="xoxb-test-token",
+        signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        database_url=database_url,
+        admins=frozenset({ENV_ADMIN}),
+    )
+    clock = FixedClock(DEFAULT_NOW)
+    paceline = build(settings, clock=clock)
+    server = HttpServer(wsgi_app(paceline.bolt, paceline.db), host="127.0.0.1", port=0, threads=4).start()
+    try:
+        yield RunningApp(paceline, server, clock)
+    finally:
+        server.stop()
+        paceline.db.dispose()
+
+
+@dataclass
+class SlackWorkspace:
+    """One Slack workspace talking to the running app, as its people would."""
+
+    team_id: str
+    app: RunningApp
+    slack: StandInSlack
+    client: SignedSlackClient
+    names: dict[str, str] = field(default_factory=dict)
+
+    def user(self, name: str, *, admin: bool = False, tz: str | None = "America/New_York", **kw: object) -> str:
+        user_id = "U" + uuid.uuid4().hex[:10].upper()
+        self.slack.add_user(user_id, name, tz=tz, is_admin=admin, team_id=self.team_id, **kw)
+        self.names[user_id] = name
+        return user_id
+
+    def command(self, command: str, user_id: str, text: str = "", **kw: object) -> HttpResponse:
+        return self.client.command(command, text, user_id=user_id, user_name=self.names.get(user_id, "someone"), **kw)
+
+    def reply(self, command: str, user_id: str, text: str = "") -> str:
+        response = self.command(command, user_id, text)
+        assert response.status == 200, response.text
+        # Bolt answers a text-only ack as text/plain and one with blocks as JSON.
+        if "json" in response.headers.get("content-type", response.headers.get("Content-Type", "")):
+            return response.json().get("text", "")
+        return response.text
+
+    def log(self, user_id: str, text: str = "") -> str:
+        return self.reply("/log", user_id, text)
+
+    def team(self, user_id: str, text: str = "") -> str:
+        return self.reply("/team", user_id, text)
+
+    # What the database holds for this workspace only.
+    def _workspace_id(self, session) -> int | None:  # type: ignore[no-untyped-def]
+        return session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == self.team_id))
+
+    def rows(self, model: type) -> list:
+        with self.app.paceline.db.read() as session:
+            workspace_id = self._workspace_id(session)
+            if workspace_id is None:
+                return []
+            return list(session.scalars(sa.select(model).where(model.workspace_id == workspace_id).order_by(model.id)))
+
+    def entries(self, live_only: bool = True) -> list[Entry]:
+        rows = self.rows(Entry)
+        return [e for e in rows if e.deleted_at is None] if live_only else rows
+
+    def snapshot(self) -> tuple[int, int, int, int]:
+        """Row counts that any rejected command must leave unchanged."""
+        return (
+            len(self.entries(live_only=False)),
+            len(self.rows(AuditEvent)),
+            len(self.rows(Team)),
+            len(self.rows(TimeOff)),
+        )
+
+
+@pytest.fixture
+def workspace(running_app: RunningApp, slack: StandInSlack) -> Iterator[SlackWorkspace]:
+    running_app.clock.set(DEFAULT_NOW)
+    team_id = "T" + uuid.uuid4().hex[:10].upper()
+    client = SignedSlackClient(running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url())
+    try:
+        yield SlackWorkspace(team_id, running_app, slack, client)
+    finally:
+        client.close()
