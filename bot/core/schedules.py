@@ -34,12 +34,15 @@ DEFAULT_SCHEDULES: dict[str, JobSchedule] = {
 
 
 def days_text(days: tuple[int, ...]) -> str:
-    """Mon–Fri for a run of days, else a list: Mon, Wed, Fri."""
+    """Mon–Fri or Sun–Thu for a run of days (wrapping past Sunday), else Mon, Wed, Fri."""
     ordered = sorted(set(days))
     if len(ordered) == 7:
         return "daily"
-    if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
-        return f"{DAY_NAMES[ordered[0]]}–{DAY_NAMES[ordered[-1]]}"
+    if len(ordered) > 2:
+        for first in ordered:
+            run = [(first + i) % 7 for i in range(len(ordered))]
+            if sorted(run) == ordered:
+                return f"{DAY_NAMES[run[0]]}–{DAY_NAMES[run[-1]]}"
     return ", ".join(DAY_NAMES[d] for d in ordered)
 
 

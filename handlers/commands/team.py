@@ -89,6 +89,7 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
             extra = f" with manager {_name(manager)}" if manager else ""
             return f"Created team *{team.name}*{extra}. Add people with `/team add {team.name} @maria @bo`."
         case TeamAdd():
+            _check_team(services, caller, cmd.name)
             added_people = [_person(services, client, ws, ref) for ref in cmd.users]
             with services.db.write() as session:
                 team = _team(session, caller, cmd.name)
@@ -110,6 +111,7 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
                 return f"Everyone you named is already in team {team.name}."
             return f"Added {', '.join(added)} to team *{team.name}*."
         case TeamRemoveMember():
+            _check_team(services, caller, cmd.name)
             person = _person(services, client, ws, cmd.user)
             with services.db.write() as session:
                 team = _team(session, caller, cmd.name)
@@ -118,6 +120,7 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
                 _audit(session, caller, now, "team.remove_member", team.id, before={"person_id": person.id})
             return f"Removed {_name(person)} from team *{team.name}*. Their history stays."
         case TeamManager():
+            _check_team(services, caller, cmd.name)
             person = _person(services, client, ws, cmd.user)
             with services.db.write() as session:
                 team = _team(session, caller, cmd.name)
@@ -218,6 +221,12 @@ def _apply_setting(session: Session, caller: Caller, team: Team, key: str, value
         team.name, team.name_key = new_name, team_key(new_name)
         return new_name
     raise UserError(f'Unknown setting "{key}".', f"/team set {team.name} tz America/New_York")
+
+
+def _check_team(services: Services, caller: Caller, name: str) -> None:
+    """Name the unknown team or the missing right before any Slack look-up of people."""
+    with services.db.read() as session:
+        _team(session, caller, name)
 
 
 def _team(session: Session, caller: Caller, name: str, need_manager: bool = True) -> Team:
