@@ -14,9 +14,10 @@ import os
 import random
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -60,7 +61,11 @@ _METRIC_MIX: tuple[tuple[str, int, int, int], ...] = (
 _NOTES = ("follow-up booked", "left voicemail", "intro via partner", "renewal", "inbound lead")
 # Mondays are busiest, Fridays quietest.
 _WEEKDAY_FACTOR = (1.15, 1.05, 1.0, 1.0, 0.8, 0.2, 0.2)
-SQLITE_BATCH_ROWS = 50_000
+_POOL = 1 << 14  # pre-drawn (metric, quantity, note) triples; a power of two
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 # ---------------------------------------------------------------------------- databases
@@ -227,11 +232,18 @@ def entry_plan(
     seed: int,
     batch_prefix: str,
     now: datetime,
-) -> Iterator[tuple]:
-    """Exactly `total` entry rows (ENTRY_COLUMNS order), oldest day first.
+    day_value: Callable[[date], Any] = _same,
+    at_value: Callable[[datetime], Any] = _same,
+    chunk_rows: int = 50_000,
+) -> Iterator[list[tuple]]:
+    """Exactly `total` entry rows (ENTRY_COLUMNS order, oldest day first) in lists of about
+    `chunk_rows`.
 
     Every (day, rep) slot gets a share weighted by weekday and a per-slot random factor; a
-    slot's entries come as /log batches of 1–3 metrics, from 9:00 local time onward."""
+    slot's entries come as /log batches of 1–3 metrics, from about 9:00 local time onward.
+    `day_value` / `at_value` convert a day / an instant to what the loader sends; they run
+    once per day / per batch, not per row. Metrics, quantities and notes come from a pool
+    drawn once, so a million rows cost little more than building the tuples."""
     if total <= 0 or not days or not person_ids:
         return
     rng = random.Random(seed)
@@ -242,41 +254,48 @@ def entry_plan(
     metrics = [m[0] for m in _METRIC_MIX]
     cum_weights = list(itertools.accumulate(m[1] for m in _METRIC_MIX))
     ranges = {m[0]: (m[2], m[3]) for m in _METRIC_MIX}
-    rep_zone = ZoneInfo(REP_TZ)
-    day_start: dict[date, datetime] = {}
+    pool = []
+    for metric in rng.choices(metrics, cum_weights=cum_weights, k=_POOL):
+        low, high = ranges[metric]
+        note = rng.choice(_NOTES) if rng.random() < 0.05 else None
+        pool.append((metric, rng.randint(low, high), note))
+    sizes = [rng.choice((1, 1, 1, 2, 2, 3)) for _ in range(_POOL)]
+    gaps = [timedelta(seconds=rng.randrange(300, 2400)) for _ in range(_POOL)]
+    mask = _POOL - 1
+    k = rng.randrange(_POOL)
     batches = itertools.count(1)
+    rep_zone = ZoneInfo(REP_TZ)
 
+    chunk: list[tuple] = []
+    append = chunk.append
+    current_day: date | None = None
+    stored_day: Any = None
+    start = now
     for (day, person_id), n in zip(slots, counts, strict=True):
         if n == 0:
             continue
-        start = day_start.get(day)
-        if start is None:
-            start = day_start[day] = datetime.combine(day, time(9), tzinfo=rep_zone).astimezone(UTC)
-        chosen = rng.choices(metrics, cum_weights=cum_weights, k=n)
-        at = start + timedelta(seconds=rng.randrange(0, 1800))
-        i = 0
-        while i < n:
-            size = min(n - i, rng.choice((1, 1, 1, 2, 2, 3)))
-            batch_id = f"{batch_prefix}{next(batches):027x}"[:32]
-            created = min(at, now)
-            for metric in chosen[i : i + size]:
-                low, high = ranges[metric]
-                note = rng.choice(_NOTES) if rng.random() < 0.05 else None
-                yield (
-                    workspace_id,
-                    person_id,
-                    metric,
-                    day,
-                    rng.randint(low, high),
-                    note,
-                    "log",
-                    "slack",
-                    batch_id,
-                    person_id,
-                    created,
-                )
-            i += size
-            at += timedelta(seconds=rng.randrange(300, 2400))
+        if day != current_day:
+            current_day, stored_day = day, day_value(day)
+            start = datetime.combine(day, time(9), tzinfo=rep_zone).astimezone(UTC)
+        at = start + gaps[(k + person_id) & mask] // 4
+        left = n
+        while left:
+            size = min(left, sizes[k & mask])
+            batch_id = f"{batch_prefix}{next(batches):027x}"
+            stored_at = at_value(at if at < now else now)
+            for _ in range(size):
+                metric, quantity, note = pool[k & mask]
+                k += 7
+                append((workspace_id, person_id, metric, stored_day, quantity, note, "log", "slack",
+                        batch_id, person_id, stored_at))
+            left -= size
+            at += gaps[k & mask]
+        if len(chunk) >= chunk_rows:
+            yield chunk
+            chunk = []
+            append = chunk.append
+    if chunk:
+        yield chunk
 
 
 def _apportion(total: int, weights: Sequence[float]) -> list[int]:
@@ -294,41 +313,32 @@ def _apportion(total: int, weights: Sequence[float]) -> list[int]:
 # ---------------------------------------------------------------------------- bulk loading
 
 
-def load_entries(url: str, rows: Iterable[tuple]) -> int:
+def entry_converters(url: str) -> tuple[Callable[[date], Any], Callable[[datetime], Any]]:
+    """How the loader for `url` wants days and instants (see `entry_plan`).
+
+    SQLite stores them as text: the real column types' own bind processors produce exactly
+    what the app would store. psycopg's COPY adapts date and aware datetime itself."""
+    if not url.startswith("sqlite"):
+        return _same, _same
+    dialect = sa.create_engine("sqlite://").dialect
+    columns = Entry.__table__.c  # type: ignore[attr-defined]
+    day_bind = columns.day.type.bind_processor(dialect) or _same
+    at_bind = columns.created_at.type.bind_processor(dialect) or _same
+    return day_bind, at_bind
+
+
+def load_entries(url: str, chunks: Iterable[list[tuple]]) -> int:
     """Bulk-insert entry rows in one transaction, then ANALYZE; returns how many went in."""
     engine = make_engine(url)
     try:
         if engine.dialect.name == "sqlite":
-            return _load_sqlite(engine, rows)
-        return _load_postgresql(engine, rows)
+            return _load_sqlite(engine, chunks)
+        return _load_postgresql(engine, chunks)
     finally:
         engine.dispose()
 
 
-def _load_sqlite(engine: Engine, rows: Iterable[tuple]) -> int:
-    # An untyped table: values are converted once here with the real column types' own bind
-    # processors (so they are stored exactly as the app would store them), instead of per row
-    # and per column inside SQLAlchemy.
-    table = sa.table("entry", *(sa.column(name) for name in ENTRY_COLUMNS))
-    columns = Entry.__table__.c  # type: ignore[attr-defined]
-    dialect = engine.dialect
-    day_bind = columns.day.type.bind_processor(dialect) or (lambda v: v)
-    at_bind = columns.created_at.type.bind_processor(dialect) or (lambda v: v)
-    days: dict[date, object] = {}
-    instants: dict[datetime, object] = {}
-
-    def converted(row: tuple) -> dict:
-        day, at = row[3], row[10]
-        stored_day = days.get(day)
-        if stored_day is None:
-            stored_day = days[day] = day_bind(day)
-        stored_at = instants.get(at)
-        if stored_at is None:
-            if len(instants) > 100_000:
-                instants.clear()
-            stored_at = instants[at] = at_bind(at)
-        return dict(zip(ENTRY_COLUMNS, (*row[:3], stored_day, *row[4:10], stored_at), strict=True))
-
+def _load_sqlite(engine: Engine, chunks: Iterable[list[tuple]]) -> int:
     @sa.event.listens_for(engine, "connect")
     def seed_only(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         # For the seed only: no fsync and a big page cache. The app's own connections keep
@@ -336,16 +346,20 @@ def _load_sqlite(engine: Engine, rows: Iterable[tuple]) -> int:
         dbapi_connection.execute("PRAGMA synchronous=OFF")
         dbapi_connection.execute("PRAGMA cache_size=-262144")  # 256 MiB
 
+    # Core executemany of positional tuples: one `cursor.executemany` per chunk, values
+    # already in storage form (entry_converters), so no per-row work in SQLAlchemy.
+    insert = (
+        f"INSERT INTO entry ({', '.join(ENTRY_COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})"
+    )
     count = 0
     with engine.connect() as conn:
         with conn.begin():
-            iterator = iter(rows)
-            while batch := [converted(r) for r in itertools.islice(iterator, SQLITE_BATCH_ROWS)]:
-                conn.execute(sa.insert(table), batch)
-                count += len(batch)
+            for chunk in chunks:
+                conn.exec_driver_sql(insert, chunk)
+                count += len(chunk)
         with conn.begin():
             conn.exec_driver_sql("ANALYZE")
-        conn.commit()
     # Fold the seed's WAL into the database file so the app starts without a huge WAL.
     raw = engine.raw_connection()
     try:
@@ -355,16 +369,18 @@ def _load_sqlite(engine: Engine, rows: Iterable[tuple]) -> int:
     return count
 
 
-def _load_postgresql(engine: Engine, rows: Iterable[tuple]) -> int:
+def _load_postgresql(engine: Engine, chunks: Iterable[list[tuple]]) -> int:
     count = 0
     raw = engine.raw_connection()
     try:
         conn = raw.driver_connection  # a psycopg.Connection
         with conn.cursor() as cursor:
             with cursor.copy(f"COPY entry ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
+                write_row = copy.write_row
+                for chunk in chunks:
+                    for row in chunk:
+                        write_row(row)
+                    count += len(chunk)
         conn.commit()
         conn.autocommit = True
         try:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
 from bot.core.allocation import largest_remainder
-from bot.core.calendars import WorkCalendar
+from bot.core.calendars import WorkCalendar, normal_days
 from bot.core.errors import UserError
 from bot.core.periods import Period, PeriodKind
 
@@ -184,10 +187,17 @@ def _day_fraction(whole: Period, view: Period, calendar: WorkCalendar) -> Fracti
     says, so it has no share to give."""
     if not whole.overlaps(view):
         return Fraction(0)
-    worked = [d for d in whole.days() if calendar.is_workday(d)]
+    worked = _worked_days(whole, calendar)
     if not worked:
         return Fraction(0)
-    return Fraction(sum(1 for d in worked if view.start <= d <= view.end), len(worked))
+    inside = bisect_right(worked, view.end) - bisect_left(worked, view.start)
+    return Fraction(inside, len(worked))
+
+
+# Splitting a year into days asks for the year's working days once per day: remember them.
+@lru_cache(maxsize=256)
+def _worked_days(period: Period, calendar: WorkCalendar) -> tuple[date, ...]:
+    return tuple(normal_days(period, calendar))
 
 
 def _inside(part: Period, whole: Period) -> bool:
