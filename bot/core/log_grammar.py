@@ -119,8 +119,10 @@ def parse_log(text: str, catalog: MetricCatalog, today: date) -> LogCommand:
     head, note = split_note(text)
     tokens = [word for word in (clean_word(t) for t in tokenize(head)) if word]
     if not tokens:
-        raise UserError("Nothing to log — name a metric and an amount before the note.",
-                        "/log calls 12 -- follow-ups")
+        raise UserError(
+            "Nothing to log — name a metric and an amount before the note.",
+            "/log calls 12 -- follow-ups",
+        )
     first, rest = tokens[0].lower(), tokens[1:]
     if first in ("help", "?"):
         return Help()
@@ -141,7 +143,7 @@ def split_note(text: str) -> tuple[str, str | None]:
     match = _NOTE_SEPARATOR.search(text)
     if match is None:
         return text, None
-    note = unescape_slack(text[match.end():].strip())
+    note = unescape_slack(text[match.end() :].strip())
     if len(note) > MAX_NOTE_CHARS:
         raise UserError(
             f"The note is too long ({len(note):,} characters; at most {MAX_NOTE_CHARS}).",
@@ -171,16 +173,15 @@ def _parse_entries(
     return LogEntries(tuple(amounts), _log_day(day, today), note, on_behalf)
 
 
-def _parse_fix(
-    tokens: list[str], note: str | None, catalog: MetricCatalog, today: date
-) -> Fix:
+def _parse_fix(tokens: list[str], note: str | None, catalog: MetricCatalog, today: date) -> Fix:
     example = "/log fix calls 10 yesterday"
     on_behalf, tokens = _take_person(tokens, "/log fix @maria calls 10 yesterday")
     pairs, day = _read_pairs(tokens, catalog, today, example)
     if len(pairs) != 1:
-        problem = "needs a metric and the day's correct total" if not pairs else (
-            "corrects one metric at a time"
-        )
+        if pairs:
+            problem = "corrects one metric at a time"
+        else:
+            problem = "needs a metric and the day's correct total"
         raise UserError(f"`/log fix` {problem}.", example)
     metric, token = pairs[0]
     example = f"/log fix {metric.key} {'$4,500' if metric.is_money else '10'} yesterday"
@@ -284,8 +285,8 @@ def _log_day(day: date | None, today: date) -> date:
 
 def _expect_nothing_else(verb: str, rest: list[str], note: str | None, example: str) -> None:
     if rest:
-        raise UserError(f'`/log {verb}` takes nothing more — "{shorten(rest[0])}" is extra.',
-                        example)
+        raise UserError(
+            f'`/log {verb}` takes nothing more — "{shorten(rest[0])}" is extra.', example
+        )
     if note is not None:
         raise UserError(f"`/log {verb}` takes no note.", example)
-

@@ -148,7 +148,7 @@ def team_key(name: str) -> str:
     """The form team names are compared and stored uniquely by: `East`, `team:EAST` → `east`."""
     name = name.strip()
     if name[: len(_TEAM_PREFIX)].lower() == _TEAM_PREFIX:
-        name = name[len(_TEAM_PREFIX):]
+        name = name[len(_TEAM_PREFIX) :]
     return unicodedata.normalize("NFKC", name).casefold()
 
 
@@ -187,7 +187,7 @@ def parse_team_name(token: str, example: str) -> str:
     """A team name as written (case kept), without a `team:` prefix."""
     name = unquote(token.strip())
     if name[: len(_TEAM_PREFIX)].lower() == _TEAM_PREFIX:
-        name = name[len(_TEAM_PREFIX):]
+        name = name[len(_TEAM_PREFIX) :]
     if not _TEAM_NAME.fullmatch(name) or not any(ch.isalnum() for ch in name):
         raise UserError(
             f'"{shorten(unquote(token))}" is not a team name — use 1 to {MAX_TEAM_NAME} letters, '
@@ -282,9 +282,7 @@ def parse_thresholds(value: str, example: str) -> tuple[int, int, int]:
     if not all(1 <= limit <= 500 for limit in (ahead, on_pace, behind)):
         raise UserError("Each threshold must be between 1 and 500 (%).", example)
     if not ahead > on_pace > behind:
-        raise UserError(
-            "Thresholds must go down: ahead above on pace above behind.", example
-        )
+        raise UserError("Thresholds must go down: ahead above on pace above behind.", example)
     return ahead, on_pace, behind
 
 
@@ -305,7 +303,7 @@ def _parse_create(args: list[str]) -> TeamCreate:
             if value is None:
                 raise UserError(f"`{word}` needs a value after it.", example)
         elif parse_user_ref(token):
-            raise UserError(f'Write `manager {shorten(token)}` to make them the manager.', example)
+            raise UserError(f"Write `manager {shorten(token)}` to make them the manager.", example)
         else:
             raise UserError(
                 f'Unknown option "{shorten(token)}" — options: {", ".join(_CREATE_OPTIONS)}.',
@@ -350,9 +348,7 @@ def _parse_manager(args: list[str]) -> TeamManager:
         args = args[:1] + args[2:]
     name, users = _name_and_users(args, example)
     if len(users) != 1:
-        raise UserError(
-            "Mention one manager at a time (`remove` before them to remove).", example
-        )
+        raise UserError("Mention one manager at a time (`remove` before them to remove).", example)
     return TeamManager(name, users[0], remove)
 
 
@@ -438,8 +434,9 @@ def _parse_schedule(args: list[str]) -> TeamSchedule:
     if not when:
         raise UserError("Give days and a time, or off.", example)
     if len(when) == 1 and _CLOCK.fullmatch(when[0]):
-        raise UserError("Give the days before the time: mon…sun, mon,wed, weekdays or daily.",
-                        example)
+        raise UserError(
+            "Give the days before the time: mon…sun, mon,wed, weekdays or daily.", example
+        )
     if not _CLOCK.fullmatch(when[-1]) and _is_day_list(when[-1]):
         raise UserError("Give a time after the days, as 24-hour HH:MM.", example)
     if len(when) == 1:
@@ -473,8 +470,9 @@ def _parse_show(args: list[str]) -> TeamShow:
 
 def _parse_list(args: list[str]) -> TeamList:
     if args:
-        raise UserError(f'`/team list` takes nothing more — "{shorten(args[0])}" is extra.',
-                        "/team list")
+        raise UserError(
+            f'`/team list` takes nothing more — "{shorten(args[0])}" is extra.', "/team list"
+        )
     return TeamList()
 
 

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.core.dates import format_day
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.mentions import ChannelRef, UserRef
 from bot.core.schedules import DEFAULT_SCHEDULES, JobSchedule, days_text, decode_days, encode_days
@@ -26,7 +27,6 @@ from bot.core.team_grammar import (
     parse_team,
     team_key,
 )
-from bot.core.dates import format_day
 from handlers import roles
 from handlers.context import Services
 from handlers.identity import Caller

@@ -138,7 +138,9 @@ def test_custom_example_is_used():
     assert caught.value.example == "/log fix calls 10"
 
 
-@pytest.mark.parametrize("token", ["12", "$4,500", "4.5k", "-3", "−3", "$-3", "+3", ".5", "4kk", "2026-11-20"])
+@pytest.mark.parametrize(
+    "token", ["12", "$4,500", "4.5k", "-3", "−3", "$-3", "+3", ".5", "4kk", "2026-11-20"]
+)
 def test_looks_like_amount(token):
     assert looks_like_amount(token)
 

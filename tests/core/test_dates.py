@@ -121,7 +121,10 @@ def test_check_log_day_custom_window():
 
 
 def test_day_ranges():
-    assert parse_day_range("2026-12-24..2026-12-31", FRI) == (date(2026, 12, 24), date(2026, 12, 31))
+    assert parse_day_range("2026-12-24..2026-12-31", FRI) == (
+        date(2026, 12, 24),
+        date(2026, 12, 31),
+    )
     assert parse_day_range("2026-12-24", FRI) == (date(2026, 12, 24), date(2026, 12, 24))
     assert parse_day_range("today..2026-11-27", FRI) == (FRI, date(2026, 11, 27))
     assert parse_day_range("2026-01-01..2026-12-31", FRI) == (date(2026, 1, 1), date(2026, 12, 31))

@@ -73,7 +73,11 @@ def test_quarterly_goal_with_month_weights():
 @pytest.mark.parametrize(
     ("kind", "weights", "fragment"),
     [
-        ("year", [20, 25, 25], "A yearly goal takes 4 (one per quarter) or 12 (one per month) weights, not 3."),
+        (
+            "year",
+            [20, 25, 25],
+            "A yearly goal takes 4 (one per quarter) or 12 (one per month) weights, not 3.",
+        ),
         ("quarter", [1, 2], "A quarterly goal takes 3 (one per month) weights, not 2."),
         ("year", [20, 25, 0, 30], "Every weight must be greater than 0."),
         ("year", [20, 25, -5, 30], "Every weight must be greater than 0."),
@@ -254,7 +258,11 @@ def test_split_into_months_keeps_quarter_totals(target, weights):
             assert abs(amount - share_in(quarter_amount, quarter, month, US)) < 1
 
 
-@given(target=st.integers(0, 10**7), year=st.integers(2000, 2100), kind=st.sampled_from(["month", "week", "day"]))
+@given(
+    target=st.integers(0, 10**7),
+    year=st.integers(2000, 2100),
+    kind=st.sampled_from(["month", "week", "day"]),
+)
 def test_split_by_working_days_adds_up_and_stays_within_one(target, year, kind):
     goal = Period.containing("year", date(year, 1, 1))
     parts = split_target(target, goal, kind, US)

@@ -24,7 +24,9 @@ from bot.core.metrics import Metric, MetricCatalog
 
 CATALOG = MetricCatalog()
 TODAY = date(2026, 11, 20)  # a Friday
-CALLS, DEMOS, MEETINGS, REVENUE = (CATALOG.get(k) for k in ("calls", "demos", "meetings", "revenue"))
+CALLS, DEMOS, MEETINGS, REVENUE = (
+    CATALOG.get(k) for k in ("calls", "demos", "meetings", "revenue")
+)
 
 
 def log(text, catalog=CATALOG, today=TODAY):
@@ -46,7 +48,8 @@ def amounts(command):
 
 
 @pytest.mark.parametrize(
-    "text", ["calls 12", "12 calls", "CALLS 12", "Calls 12", "call 12", "dials 12", "  calls   12  "]
+    "text",
+    ["calls 12", "12 calls", "CALLS 12", "Calls 12", "call 12", "dials 12", "  calls   12  "],
 )
 def test_one_metric_either_order_any_case_or_alias(text):
     assert log(text) == LogEntries((LogAmount(CALLS, 12),), TODAY, None, None)
@@ -168,8 +171,11 @@ def test_unknown_metric_suggests_the_closest():
         ("calls", "Missing amount for calls."),
         ("calls 12 demos", "Missing amount for demos."),
         ("calls demos 2", "Missing amount for calls."),
-        ("12", 'Which metric is "12" for? Metrics: calls, emails, meetings, demos, '
-               "opportunities, proposals, deals, revenue."),
+        (
+            "12",
+            'Which metric is "12" for? Metrics: calls, emails, meetings, demos, '
+            "opportunities, proposals, deals, revenue.",
+        ),
         ("calls 12 13", 'Extra amount "13" — put one amount next to each metric.'),
         ("calls 12 dials 3", "calls appears twice — give each metric once per command."),
         ("calls 12 yesterday mon", "Give at most one day — found yesterday, mon."),
@@ -179,8 +185,11 @@ def test_unknown_metric_suggests_the_closest():
         ("calls 2.5", '"2.5" is not a whole number — calls are counted in whole numbers.'),
         ("calls 1001", '"1001" is more than the limit of 1,000 calls per entry.'),
         ("revenue $4,50,0", '"$4,50,0" has misplaced thousands separators — write 4,500 or 4500.'),
-        ("revenue 4kk", '"4kk" has an unknown suffix "kk" — use k for thousands or m for '
-                        "millions (4.5k, 1.2m)."),
+        (
+            "revenue 4kk",
+            '"4kk" has an unknown suffix "kk" — use k for thousands or m for '
+            "millions (4.5k, 1.2m).",
+        ),
         ("revenue 0", '"0" is zero — revenue must be more than $0.'),
         ("revenue 20m", '"20m" is more than the limit of $10,000,000 per entry.'),
         ("calls 12 tomorrow", "Sat 21 Nov is in the future — log for today or an earlier day."),
@@ -268,8 +277,11 @@ def test_fix():
         ("fix calls", "Missing amount for calls."),
         ("fix calls -1", '"-1" is negative — calls must be 0 or more.'),
         ("fix calls 10 tomorrow", "Sat 21 Nov is in the future — log for today or an earlier day."),
-        ("fix cals 10", 'Unknown metric "cals" — did you mean calls? Metrics: calls, emails, '
-                        "meetings, demos, opportunities, proposals, deals, revenue."),
+        (
+            "fix cals 10",
+            'Unknown metric "cals" — did you mean calls? Metrics: calls, emails, '
+            "meetings, demos, opportunities, proposals, deals, revenue.",
+        ),
     ],
 )
 def test_fix_errors(text, message):
@@ -300,7 +312,10 @@ def test_time_off():
     [
         ("off", "`/log off` needs a day or a range of days."),
         ("off 2026-12-24 2026-12-31", "`/log off` takes one range of days."),
-        ("off 2026-12-31..2026-12-24", "The range ends (Thu 24 Dec) before it starts (Thu 31 Dec)."),
+        (
+            "off 2026-12-31..2026-12-24",
+            "The range ends (Thu 24 Dec) before it starts (Thu 31 Dec).",
+        ),
         ("off 2026-01-01..2027-06-01", "The range is 517 days — at most 366 at a time."),
         ("off soon", '"soon" is not a day or a range of days — write START..END as YYYY-MM-DD.'),
     ],
@@ -310,10 +325,21 @@ def test_time_off_errors(text, message):
 
 
 def test_help_text_shows_every_form():
-    for form in ("/log calls 12", "/log 12 calls", "/log calls 12 demos 2 meetings 1",
-                 "yesterday", "/log demos 2 2026-11-20", "/log revenue $4,500 -- Acme renewal",
-                 "/log @maria calls 12", "/log undo", "/log fix calls 10", "/log list",
-                 "/log list week", "/log off 2026-12-24..2026-12-31", "`/log`"):
+    for form in (
+        "/log calls 12",
+        "/log 12 calls",
+        "/log calls 12 demos 2 meetings 1",
+        "yesterday",
+        "/log demos 2 2026-11-20",
+        "/log revenue $4,500 -- Acme renewal",
+        "/log @maria calls 12",
+        "/log undo",
+        "/log fix calls 10",
+        "/log list",
+        "/log list week",
+        "/log off 2026-12-24..2026-12-31",
+        "`/log`",
+    ):
         assert form in LOG_HELP
 
 
@@ -326,10 +352,46 @@ def test_year_end_dates():
 # --- properties -----------------------------------------------------------------------------
 
 WORDS = st.sampled_from(
-    ["calls", "cals", "12", "0", "-3", "2.5", "$4,500", "4kk", "1.2m", "demos", "revenue", "$",
-     "yesterday", "tomorrow", "mon", "2026-02-30", "2026-11-20", "11/20", "@maria", "<@U1|bo>",
-     "<#C1|x>", "fix", "list", "off", "undo", "help", "week", "--", "—", "to", "..", "📞",
-     "مكالمات", "\u202e", '"quoted text"', "2026-12-24..2026-12-31", "1,200", "9" * 50]
+    [
+        "calls",
+        "cals",
+        "12",
+        "0",
+        "-3",
+        "2.5",
+        "$4,500",
+        "4kk",
+        "1.2m",
+        "demos",
+        "revenue",
+        "$",
+        "yesterday",
+        "tomorrow",
+        "mon",
+        "2026-02-30",
+        "2026-11-20",
+        "11/20",
+        "@maria",
+        "<@U1|bo>",
+        "<#C1|x>",
+        "fix",
+        "list",
+        "off",
+        "undo",
+        "help",
+        "week",
+        "--",
+        "—",
+        "to",
+        "..",
+        "📞",
+        "مكالمات",
+        "\u202e",
+        '"quoted text"',
+        "2026-12-24..2026-12-31",
+        "1,200",
+        "9" * 50,
+    ]
 )
 COMMANDISH = st.lists(WORDS, max_size=10).map(" ".join)
 TODAYS = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
@@ -343,7 +405,9 @@ def test_any_text_gives_a_command_or_a_user_error_with_an_example(text, today):
         assert error.text.strip()
         assert "\nExample: `/log" in error.text
     else:
-        assert isinstance(command, LogEntries | Undo | Fix | ListEntries | TimeOff | Help | OpenModal)
+        assert isinstance(
+            command, LogEntries | Undo | Fix | ListEntries | TimeOff | Help | OpenModal
+        )
         if isinstance(command, LogEntries):
             assert command.amounts
             assert command.day <= today
@@ -356,13 +420,18 @@ def _quantities(metric: Metric):
 
 @st.composite
 def log_commands(draw):
-    metrics = draw(st.lists(st.sampled_from(CATALOG.metrics), min_size=1, max_size=4,
-                            unique_by=lambda m: m.key))
+    metrics = draw(
+        st.lists(
+            st.sampled_from(CATALOG.metrics), min_size=1, max_size=4, unique_by=lambda m: m.key
+        )
+    )
     pairs = [(m, draw(_quantities(m))) for m in metrics]
     today = draw(TODAYS)
     day = today - timedelta(days=draw(st.integers(min_value=0, max_value=60)))
-    note = draw(st.none() | st.text(min_size=1, max_size=100).map(str.strip).filter(
-        lambda n: n and "&" not in n))
+    note = draw(
+        st.none()
+        | st.text(min_size=1, max_size=100).map(str.strip).filter(lambda n: n and "&" not in n)
+    )
     person = draw(st.none() | st.just(UserRef("U42", "maria")))
     return pairs, today, day, note, person
 
@@ -382,6 +451,4 @@ def test_formatted_commands_parse_back_to_the_same_entries(command, data):
 
     parsed = parse_log(text, CATALOG, today)
 
-    assert parsed == LogEntries(
-        tuple(LogAmount(m, q) for m, q in pairs), day, note or None, person
-    )
+    assert parsed == LogEntries(tuple(LogAmount(m, q) for m, q in pairs), day, note or None, person)

@@ -111,7 +111,9 @@ def test_custom_thresholds():
     assert pace(actual=19, thresholds=strict).status is PaceStatus.AT_RISK
 
 
-@pytest.mark.parametrize(("ahead", "on_pace", "behind"), [(90, 110, 75), (110, 90, 90), (110, 90, 0)])
+@pytest.mark.parametrize(
+    ("ahead", "on_pace", "behind"), [(90, 110, 75), (110, 90, 90), (110, 90, 0)]
+)
 def test_thresholds_must_go_down(ahead, on_pace, behind):
     with pytest.raises(UserError) as err:
         PaceThresholds(ahead, on_pace, behind)

@@ -270,7 +270,9 @@ def test_split_rate(text, amount, kind):
 def test_fortnight_rate_lists_valid_periods():
     with pytest.raises(UserError) as err:
         split_rate("60/fortnight")
-    assert err.value.message == 'Unknown period "fortnight". Periods: day, week, month, quarter, year.'
+    assert (
+        err.value.message == 'Unknown period "fortnight". Periods: day, week, month, quarter, year.'
+    )
     assert err.value.example == "/goal set @maria calls 60/week"
 
 

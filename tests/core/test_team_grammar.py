@@ -66,21 +66,34 @@ def test_create_minimal_and_escaped_and_prefixed():
     ("text", "message"),
     [
         ("create", "Name the new team."),
-        ('create "East Coast"', '"East Coast" is not a team name — use 1 to 40 letters, digits, '
-                                "-, _ or . (no spaces)."),
-        ("create " + "a" * 41, f'"{"a" * 40}…" is not a team name — use 1 to 40 letters, digits, '
-                               "-, _ or . (no spaces)."),
-        ("create ---", '"---" is not a team name — use 1 to 40 letters, digits, -, _ or . '
-                       "(no spaces)."),
+        (
+            'create "East Coast"',
+            '"East Coast" is not a team name — use 1 to 40 letters, digits, -, _ or . (no spaces).',
+        ),
+        (
+            "create " + "a" * 41,
+            f'"{"a" * 40}…" is not a team name — use 1 to 40 letters, digits, '
+            "-, _ or . (no spaces).",
+        ),
+        (
+            "create ---",
+            '"---" is not a team name — use 1 to 40 letters, digits, -, _ or . (no spaces).',
+        ),
         ("create none", '"none" is reserved — choose another team name.'),
         ("create east @maria", "Write `manager @maria` to make them the manager."),
         ("create east manager", "`manager` needs a value after it."),
         ("create east manager bob", '"bob" is not a person — mention them: @maria.'),
         ("create east #a #b", "`channel` is given twice."),
-        ("create east colour red", 'Unknown option "colour" — options: #channel, manager @person, '
-                                   "tz ZONE, workweek mon-fri, holidays CC."),
-        ("create east tz Mars/Base", 'Unknown time zone "Mars/Base" — use an IANA name such as '
-                                     "America/New_York or Europe/Berlin."),
+        (
+            "create east colour red",
+            'Unknown option "colour" — options: #channel, manager @person, '
+            "tz ZONE, workweek mon-fri, holidays CC.",
+        ),
+        (
+            "create east tz Mars/Base",
+            'Unknown time zone "Mars/Base" — use an IANA name such as '
+            "America/New_York or Europe/Berlin.",
+        ),
     ],
 )
 def test_create_errors(text, message):
@@ -179,34 +192,65 @@ def test_settings(text, key, value):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("set east", "Name the team and a setting: channel, tz, workweek, holidays, thresholds, "
-                     "approvals, parent, name."),
-        ("set east colour red", 'Unknown setting "colour" — settings: channel, tz, workweek, '
-                                "holidays, thresholds, approvals, parent, name."),
+        (
+            "set east",
+            "Name the team and a setting: channel, tz, workweek, holidays, thresholds, "
+            "approvals, parent, name.",
+        ),
+        (
+            "set east colour red",
+            'Unknown setting "colour" — settings: channel, tz, workweek, '
+            "holidays, thresholds, approvals, parent, name.",
+        ),
         ("set east tz", "Give a value for tz."),
-        ("set east tz Mars/Base", 'Unknown time zone "Mars/Base" — use an IANA name such as '
-                                  "America/New_York or Europe/Berlin."),
-        ("set east tz Berlin", 'Unknown time zone "Berlin" — use an IANA name such as '
-                               "America/New_York or Europe/Berlin. Did you mean Europe/Berlin?"),
-        ("set east tz localtime", 'Unknown time zone "localtime" — use an IANA name such as '
-                                  "America/New_York or Europe/Berlin."),
+        (
+            "set east tz Mars/Base",
+            'Unknown time zone "Mars/Base" — use an IANA name such as '
+            "America/New_York or Europe/Berlin.",
+        ),
+        (
+            "set east tz Berlin",
+            'Unknown time zone "Berlin" — use an IANA name such as '
+            "America/New_York or Europe/Berlin. Did you mean Europe/Berlin?",
+        ),
+        (
+            "set east tz localtime",
+            'Unknown time zone "localtime" — use an IANA name such as '
+            "America/New_York or Europe/Berlin.",
+        ),
         ("set east tz Europe/Berlin now", 'tz takes one value — "now" is extra.'),
         ("set east channel sales", '"sales" is not a channel — write #channel-name.'),
-        ("set east workweek funday", '"funday" is not a day — use mon, tue, wed, thu, fri, sat, '
-                                     "sun, a range such as mon-fri, weekdays or daily."),
+        (
+            "set east workweek funday",
+            '"funday" is not a day — use mon, tue, wed, thu, fri, sat, '
+            "sun, a range such as mon-fri, weekdays or daily.",
+        ),
         ("set east workweek ,", "Name at least one day, such as mon-fri or mon,wed."),
-        ("set east workweek mon-", '"mon-" is not a day — use mon, tue, wed, thu, fri, sat, sun, '
-                                   "a range such as mon-fri, weekdays or daily."),
-        ("set east holidays XX", 'Unknown holiday calendar "XX" — use a country code such as US, '
-                                 "GB or DE, or none."),
-        ("set east thresholds 110,90", '"110,90" is not three percentages — give ahead, on pace '
-                                       "and behind."),
-        ("set east thresholds a,b,c", '"a,b,c" is not three percentages — give ahead, on pace '
-                                      "and behind."),
-        ("set east thresholds 90,110,75", "Thresholds must go down: ahead above on pace above "
-                                          "behind."),
-        ("set east thresholds 110,90,90", "Thresholds must go down: ahead above on pace above "
-                                          "behind."),
+        (
+            "set east workweek mon-",
+            '"mon-" is not a day — use mon, tue, wed, thu, fri, sat, sun, '
+            "a range such as mon-fri, weekdays or daily.",
+        ),
+        (
+            "set east holidays XX",
+            'Unknown holiday calendar "XX" — use a country code such as US, GB or DE, or none.',
+        ),
+        (
+            "set east thresholds 110,90",
+            '"110,90" is not three percentages — give ahead, on pace and behind.',
+        ),
+        (
+            "set east thresholds a,b,c",
+            '"a,b,c" is not three percentages — give ahead, on pace and behind.',
+        ),
+        (
+            "set east thresholds 90,110,75",
+            "Thresholds must go down: ahead above on pace above behind.",
+        ),
+        (
+            "set east thresholds 110,90,90",
+            "Thresholds must go down: ahead above on pace above behind.",
+        ),
         ("set east thresholds 600,90,75", "Each threshold must be between 1 and 500 (%)."),
         ("set east thresholds 110,90,0", "Each threshold must be between 1 and 500 (%)."),
         ("set east approvals maybe", 'approvals is on or off, not "maybe".'),
@@ -226,16 +270,26 @@ def test_setting_errors(text, message):
     [
         ("schedule east nudge wed 10:00", TeamSchedule("east", "nudge", (2,), time(10, 0))),
         ("schedule east nudge Wednesday 9:05", TeamSchedule("east", "nudge", (2,), time(9, 5))),
-        ("schedule east lagging-alert thu at 09:00",
-         TeamSchedule("east", "lagging-alert", (3,), time(9, 0))),
-        ("schedule east weekly-digest mon,wed 16:00",
-         TeamSchedule("east", "weekly-digest", (0, 2), time(16, 0))),
-        ("schedule east weekly_digest mon, wed 16:00",
-         TeamSchedule("east", "weekly-digest", (0, 2), time(16, 0))),
-        ("schedule east log-reminder daily 17:00",
-         TeamSchedule("east", "log-reminder", (0, 1, 2, 3, 4, 5, 6), time(17, 0))),
-        ("schedule east log-reminder weekdays 23:59",
-         TeamSchedule("east", "log-reminder", (0, 1, 2, 3, 4), time(23, 59))),
+        (
+            "schedule east lagging-alert thu at 09:00",
+            TeamSchedule("east", "lagging-alert", (3,), time(9, 0)),
+        ),
+        (
+            "schedule east weekly-digest mon,wed 16:00",
+            TeamSchedule("east", "weekly-digest", (0, 2), time(16, 0)),
+        ),
+        (
+            "schedule east weekly_digest mon, wed 16:00",
+            TeamSchedule("east", "weekly-digest", (0, 2), time(16, 0)),
+        ),
+        (
+            "schedule east log-reminder daily 17:00",
+            TeamSchedule("east", "log-reminder", (0, 1, 2, 3, 4, 5, 6), time(17, 0)),
+        ),
+        (
+            "schedule east log-reminder weekdays 23:59",
+            TeamSchedule("east", "log-reminder", (0, 1, 2, 3, 4), time(23, 59)),
+        ),
         ("schedule east nudge mon 00:00", TeamSchedule("east", "nudge", (0,), time(0, 0))),
         ("schedule east log-reminder off", TeamSchedule("east", "log-reminder", None, None)),
     ],
@@ -247,27 +301,46 @@ def test_schedules(text, expected):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("schedule east nudge fri 25:00", '"25:00" is not a time of day — hours run 00 to 23 and '
-                                          "minutes 00 to 59."),
-        ("schedule east nudge fri 10:60", '"10:60" is not a time of day — hours run 00 to 23 and '
-                                          "minutes 00 to 59."),
-        ("schedule east nudge fri 9", '"9" is not a time — use 24-hour HH:MM, such as 09:00 or '
-                                      "17:30."),
-        ("schedule east nudge fri 9am", '"9am" is not a time — use 24-hour HH:MM, such as 09:00 '
-                                        "or 17:30."),
-        ("schedule east nudge 9am", '"9am" is not a time — use 24-hour HH:MM, such as 09:00 or '
-                                    "17:30."),
+        (
+            "schedule east nudge fri 25:00",
+            '"25:00" is not a time of day — hours run 00 to 23 and minutes 00 to 59.',
+        ),
+        (
+            "schedule east nudge fri 10:60",
+            '"10:60" is not a time of day — hours run 00 to 23 and minutes 00 to 59.',
+        ),
+        (
+            "schedule east nudge fri 9",
+            '"9" is not a time — use 24-hour HH:MM, such as 09:00 or 17:30.',
+        ),
+        (
+            "schedule east nudge fri 9am",
+            '"9am" is not a time — use 24-hour HH:MM, such as 09:00 or 17:30.',
+        ),
+        (
+            "schedule east nudge 9am",
+            '"9am" is not a time — use 24-hour HH:MM, such as 09:00 or 17:30.',
+        ),
         ("schedule east nudge fri", "Give a time after the days, as 24-hour HH:MM."),
-        ("schedule east nudge 10:00", "Give the days before the time: mon…sun, mon,wed, weekdays "
-                                      "or daily."),
+        (
+            "schedule east nudge 10:00",
+            "Give the days before the time: mon…sun, mon,wed, weekdays or daily.",
+        ),
         ("schedule east nudge", "Give days and a time, or off."),
-        ("schedule east nudge someday 10:00", '"someday" is not a day — use mon, tue, wed, thu, '
-                                              "fri, sat, sun, a range such as mon-fri, weekdays "
-                                              "or daily."),
-        ("schedule east standup fri 10:00", 'Unknown job "standup" — jobs: nudge, lagging-alert, '
-                                            "weekly-digest, log-reminder."),
-        ("schedule east", "Name the team and a job: nudge, lagging-alert, weekly-digest, "
-                          "log-reminder."),
+        (
+            "schedule east nudge someday 10:00",
+            '"someday" is not a day — use mon, tue, wed, thu, '
+            "fri, sat, sun, a range such as mon-fri, weekdays "
+            "or daily.",
+        ),
+        (
+            "schedule east standup fri 10:00",
+            'Unknown job "standup" — jobs: nudge, lagging-alert, weekly-digest, log-reminder.',
+        ),
+        (
+            "schedule east",
+            "Name the team and a job: nudge, lagging-alert, weekly-digest, log-reminder.",
+        ),
     ],
 )
 def test_schedule_errors(text, message):
@@ -311,12 +384,56 @@ def test_help_text_mentions_every_subcommand_and_job():
 # --- properties -----------------------------------------------------------------------------
 
 WORDS = st.sampled_from(
-    ["create", "add", "remove", "manager", "set", "schedule", "start", "show", "list", "help",
-     "east", "team:east", "none", "@maria", "<@U1|bo>", "#sales", "<#C1>", "tz", "Europe/Berlin",
-     "Mars/Base", "workweek", "mon-fri", "sun-thu", "mon,", "wed", "holidays", "US", "XX",
-     "thresholds", "110,90,75", "approvals", "on", "parent", "name", "channel", "nudge",
-     "weekly-digest", "off", "daily", "10:00", "25:00", "9am", "2026-11-02", "2026-02-30",
-     "📞", "مكالمات", '"x y"', "a" * 41]
+    [
+        "create",
+        "add",
+        "remove",
+        "manager",
+        "set",
+        "schedule",
+        "start",
+        "show",
+        "list",
+        "help",
+        "east",
+        "team:east",
+        "none",
+        "@maria",
+        "<@U1|bo>",
+        "#sales",
+        "<#C1>",
+        "tz",
+        "Europe/Berlin",
+        "Mars/Base",
+        "workweek",
+        "mon-fri",
+        "sun-thu",
+        "mon,",
+        "wed",
+        "holidays",
+        "US",
+        "XX",
+        "thresholds",
+        "110,90,75",
+        "approvals",
+        "on",
+        "parent",
+        "name",
+        "channel",
+        "nudge",
+        "weekly-digest",
+        "off",
+        "daily",
+        "10:00",
+        "25:00",
+        "9am",
+        "2026-11-02",
+        "2026-02-30",
+        "📞",
+        "مكالمات",
+        '"x y"',
+        "a" * 41,
+    ]
 )
 COMMANDISH = st.lists(WORDS, max_size=9).map(" ".join)
 
@@ -345,7 +462,9 @@ def test_schedule_round_trip(job, days, at):
 
 @given(st.integers(min_value=0, max_value=6), st.integers(min_value=0, max_value=6))
 def test_weekday_ranges_wrap_around(first, last):
-    days = parse_weekdays(f"{DAY_NAMES[first]}-{DAY_NAMES[last]}", "/team set east workweek mon-fri")
+    days = parse_weekdays(
+        f"{DAY_NAMES[first]}-{DAY_NAMES[last]}", "/team set east workweek mon-fri"
+    )
     assert len(days) == (last - first) % 7 + 1
     assert first in days and last in days
 
