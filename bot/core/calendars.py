@@ -9,9 +9,9 @@ from datetime import date
 from functools import lru_cache
 
 from bot.core.errors import UserError
-from bot.core.periods import Period
+from bot.core.periods import WEEKDAY_ABBR, Period
 
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_NAMES = WEEKDAY_ABBR
 MON_FRI: tuple[int, ...] = (0, 1, 2, 3, 4)
 
 _DAY_WORDS: dict[str, int] = {}

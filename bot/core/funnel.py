@@ -159,22 +159,19 @@ def resolve_rates(
     demo_rate_pct: Rate | None = None,
 ) -> FunnelRates:
     """Each rate as given, else from the person's own history where it is long enough,
-    else from the team's. A UserError names every rate still missing, with an example."""
-    own_rates = rates_from_history(own) if own is not None else HistoryRates(None, None, None)
-    team_rates = rates_from_history(team) if team is not None else HistoryRates(None, None, None)
-
-    def pick(given, attr):
-        if given is not None:
-            return given, RateSource.GIVEN
-        if getattr(own_rates, attr) is not None:
-            return getattr(own_rates, attr), RateSource.OWN
-        if getattr(team_rates, attr) is not None:
-            return getattr(team_rates, attr), RateSource.TEAM
-        return None, None
-
-    deal, deal_source = pick(deal_size_cents, "deal_size_cents")
-    win, win_source = pick(win_rate_pct, "win_rate_pct")
-    demo, demo_source = pick(demo_rate_pct, "demo_rate_pct")
+    else from the team's. Given rates are checked first; then a UserError names every
+    rate still missing, with an example."""
+    if deal_size_cents is not None and deal_size_cents <= 0:
+        raise UserError("The deal size must be greater than 0.", PLAN_EXAMPLE)
+    if win_rate_pct is not None:
+        check_rate_pct(win_rate_pct, "win")
+    if demo_rate_pct is not None:
+        check_rate_pct(demo_rate_pct, "demo")
+    mine = rates_from_history(own) if own is not None else _NO_RATES
+    theirs = rates_from_history(team) if team is not None else _NO_RATES
+    deal, deal_source = _pick(deal_size_cents, mine.deal_size_cents, theirs.deal_size_cents)
+    win, win_source = _pick(win_rate_pct, mine.win_rate_pct, theirs.win_rate_pct)
+    demo, demo_source = _pick(demo_rate_pct, mine.demo_rate_pct, theirs.demo_rate_pct)
     missing = [
         text
         for value, text in (
@@ -189,20 +186,32 @@ def resolve_rates(
             "Not enough history, yours or the team's, for the " + ", ".join(missing) + ".",
             PLAN_EXAMPLE,
         )
-    if deal_source is RateSource.GIVEN and deal <= 0:
-        raise UserError("The deal size must be greater than 0.", PLAN_EXAMPLE)
-    if win_source is RateSource.GIVEN:
-        check_rate_pct(win, "win")
-    if demo_source is RateSource.GIVEN:
-        check_rate_pct(demo, "demo")
+    assert deal is not None and win is not None and demo is not None  # for the type checker
     return FunnelRates(
-        deal_size_cents=deal,
+        deal_size_cents=int(deal),
         win_rate_pct=_as_decimal(win),
         demo_rate_pct=_as_decimal(demo),
         deal_size_source=deal_source,
         win_rate_source=win_source,
         demo_rate_source=demo_source,
     )
+
+
+_NO_RATES = HistoryRates(None, None, None)
+
+
+def _pick(
+    given: Rate | None, own: Rate | None, team: Rate | None
+) -> tuple[Rate | None, RateSource]:
+    """The first known of given, own history, team history, and which it was."""
+    for value, source in (
+        (given, RateSource.GIVEN),
+        (own, RateSource.OWN),
+        (team, RateSource.TEAM),
+    ):
+        if value is not None:
+            return value, source
+    return None, RateSource.TEAM
 
 
 def plan_with(revenue_target_cents: int, rates: FunnelRates) -> FunnelPlan:

@@ -135,14 +135,14 @@ class Period:
 
     @property
     def label(self) -> str:
-        """How people read the period; parse_period() accepts every label back (except
-        week labels, which need a year: parse the week's start date instead)."""
+        """How people read the period. parse_period() reads month, quarter and year
+        labels back; day and week labels carry no year, so they are for display only."""
         if self.kind is PeriodKind.DAY:
             return short_date(self.start)
         if self.kind is PeriodKind.WEEK:
             return f"week of {short_date(self.start)}"
         if self.kind is PeriodKind.MONTH:
-            return self.start.strftime("%b %Y")
+            return f"{MONTH_ABBR[self.start.month - 1]} {self.start.year}"
         # A fiscal label says so, or "2026-Q1" would read as January–March.
         prefix = "" if self.fiscal_year_start_month == 1 else "FY"
         if self.kind is PeriodKind.QUARTER:
@@ -150,9 +150,14 @@ class Period:
         return f"{prefix}{self.fiscal_year}"
 
 
+# English names, not strftime: its %a and %b follow the process locale.
+WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def short_date(day: date) -> str:
-    """'Mon 23 Nov': what the rest of the app shows for a day (no locale lookups)."""
-    return f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
+    """'Mon 23 Nov': what the rest of the app shows for a day."""
+    return f"{WEEKDAY_ABBR[day.weekday()]} {day.day} {MONTH_ABBR[day.month - 1]}"
 
 
 def parse_period_kind(word: str, example: str = "/goal set @maria calls 60/week") -> PeriodKind:
@@ -187,6 +192,28 @@ def split_rate(
 
 _QUARTER = re.compile(r"^(?:fy)?(\d{4})[-\s]?q([1-4])$|^q([1-4])[-\s]?(?:fy)?(\d{4})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_NAMED_MONTH = re.compile(r"^([a-z]{3,9})\.?\s+(\d{4})$")
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
 _YEAR = re.compile(r"^(?:fy)?(\d{4})$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _RELATIVE = re.compile(r"^(this|last|previous|prev|next)[-\s]+(\w+)$")
@@ -203,7 +230,7 @@ def parse_period(
     """The period a person means: a kind word for the one containing `today`
     ('day', 'today', 'week', …), 'yesterday', a relative form ('last week', 'last-month',
     'this quarter', 'next week'), a quarter ('2026-Q4', 'Q4 2026', 'FY2027-Q1'), a month
-    ('2026-11'), a year ('2026', 'FY2027') or a date ('2026-11-20', a day).
+    ('2026-11', 'Nov 2026'), a year ('2026', 'FY2027') or a date ('2026-11-20', a day).
 
     Quarters and years are fiscal when the workspace has a fiscal start month: '2027-Q1'
     with a February start is Feb–Apr 2026 (see Period.fiscal_year)."""
@@ -236,6 +263,10 @@ def parse_period(
                 f'"{text.strip()}" has no month {number}: months are 01 to 12.', example
             )
         return Period.containing(PeriodKind.MONTH, date(year, number, 1), fsm)
+    named = _NAMED_MONTH.match(word)
+    if named and named[1] in _MONTH_NAMES:
+        year = _check_year(int(named[2]), text, example)
+        return Period.containing(PeriodKind.MONTH, date(year, _MONTH_NAMES[named[1]], 1), fsm)
     if year_match := _YEAR.match(word):
         return fiscal_year(_check_year(int(year_match[1]), text, example), fsm)
     if day_match := _DAY.match(word):

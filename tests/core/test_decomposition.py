@@ -3,7 +3,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.calendars import WorkCalendar
@@ -258,6 +258,7 @@ def test_split_into_months_keeps_quarter_totals(target, weights):
             assert abs(amount - share_in(quarter_amount, quarter, month, US)) < 1
 
 
+@settings(deadline=None, max_examples=40)  # a year cut into days: 365 shares per example
 @given(
     target=st.integers(0, 10**7),
     year=st.integers(2000, 2100),

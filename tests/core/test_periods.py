@@ -148,6 +148,7 @@ def test_periods_tile_the_calendar(day, kind, fsm):
         assert parse_period(period.label, day, fsm) == period
     if kind is PeriodKind.MONTH:
         assert parse_period(period.start.strftime("%Y-%m"), day, fsm) == period
+        assert parse_period(period.label, day, fsm) == period
 
 
 # --- parse_period ---------------------------------------------------------------------
@@ -176,6 +177,9 @@ def test_periods_tile_the_calendar(day, kind, fsm):
         ("2026q1", date(2026, 1, 1), date(2026, 3, 31)),
         ("Q2 2027", date(2027, 4, 1), date(2027, 6, 30)),
         ("2026-11", date(2026, 11, 1), date(2026, 11, 30)),
+        ("Nov 2026", date(2026, 11, 1), date(2026, 11, 30)),
+        ("september 2027", date(2027, 9, 1), date(2027, 9, 30)),
+        ("sept. 2027", date(2027, 9, 1), date(2027, 9, 30)),
         ("2028-2", date(2028, 2, 1), date(2028, 2, 29)),
         ("2026", date(2026, 1, 1), date(2026, 12, 31)),
         ("2026-11-20", date(2026, 11, 20), date(2026, 11, 20)),
@@ -213,6 +217,7 @@ def test_parse_period_fiscal():
         ("1899", "between 1900 and 9998"),
         ("", 'Unknown period ""'),
         ("last fortnight", 'Unknown period "last fortnight"'),
+        ("Novem 2026", 'Unknown period "Novem 2026"'),
     ],
 )
 def test_parse_period_errors(text, fragment):
