@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
+from bot import reports
 from bot.clock import local_today
 from bot.core.dates import check_log_day, format_day
 from bot.core.errors import PermissionDenied
@@ -18,6 +20,8 @@ from bot.core.mentions import UserRef
 from bot.core.metrics import Metric, MetricCatalog
 from bot.core.periods import Period, PeriodKind
 from bot.render.quantities import joined, quantity_text
+from bot.render.standings import pace_summary, period_phrase
+from bot.render.text import escape
 from handlers import roles
 from handlers.context import Services
 from handlers.identity import Caller
@@ -77,8 +81,7 @@ def record(
     idempotency_key: str | None = None,
 ) -> str:
     now = services.clock.now()
-    week = Period.containing(PeriodKind.WEEK, day)
-    metric_keys = [a.metric.key for a in amounts]
+    metrics = [a.metric for a in amounts]
     with services.db.write() as session:
         entries.add_batch(
             session,
@@ -90,14 +93,38 @@ def record(
             now=now,
             idempotency_key=idempotency_key,
         )
-        week_totals = entries.totals(session, caller.workspace_id, target.person_id, metric_keys, week.start, week.end)
+        progress = progress_lines(services, session, caller.workspace_id, target.person_id, metrics, day)
     logged = joined(quantity_text(a.quantity, a.metric) for a in amounts)
     whom = "" if target.is_caller else f" for {target.name}"
     today = local_today(services.clock, target.tz)
-    return (
-        f"Logged {logged}{whom} on {format_day(day, today)}.\n"
-        f"{_week_label(week, today)}: {_totals_text(week_totals, [a.metric for a in amounts])}"
-    )
+    return f"Logged {logged}{whom} on {format_day(day, today)}.\n{progress}"
+
+
+def progress_lines(
+    services: Services, session: Session, workspace_id: int, person_id: int, metrics: Sequence[Metric], day: date
+) -> str:
+    """Pace for each metric with a live goal (in the goal's own period), and the week's
+    total for the others: what every /log, undo and fix reply ends with."""
+    person = people.by_id(session, workspace_id, person_id)
+    assert person is not None
+    now = services.clock.now()
+    keys = list(dict.fromkeys(m.key for m in metrics))
+    with_goals = reports.log_reply_standings(session, workspace_id, person, keys, day, now)
+    today = local_today(services.clock, person.tz)
+    lines = [
+        f"{period_phrase(standing.view, today)}: {pace_summary(standing, _by_key(metrics, key))}"
+        for key, standing in with_goals.items()
+    ]
+    rest = [m for m in dict((m.key, m) for m in metrics).values() if m.key not in with_goals]
+    if rest:
+        week = Period.containing(PeriodKind.WEEK, day)
+        totals = entries.totals(session, workspace_id, person_id, [m.key for m in rest], week.start, week.end)
+        lines.append(f"{_week_label(week, today)}: {_totals_text(totals, rest)}")
+    return "\n".join(lines)
+
+
+def _by_key(metrics: Sequence[Metric], key: str) -> Metric:
+    return next(m for m in metrics if m.key == key)
 
 
 def undo_last(services: Services, caller: Caller, catalog: MetricCatalog) -> str:
@@ -195,7 +222,7 @@ def list_entries(services: Services, caller: Caller, catalog: MetricCatalog, day
         text = _entry_text(e, _metric(catalog, e.metric))
         by = enterers.get(e.entered_by_id)
         suffix = f" (logged by {by.display_name or by.name})" if by else ""
-        note = f" — {e.note}" if e.note and e.kind != "fix" else ""
+        note = f" — {escape(e.note)}" if e.note and e.kind != "fix" else ""
         lines.append(f"• {format_day(e.day, today)} · {text}{note}{suffix}")
     if count > len(rows):
         lines.append(f"…and {count - len(rows)} more. Narrow it with `/log list 2026-11-20` or `/log list week`.")

@@ -90,7 +90,7 @@ def demo_people(csv_path: Path = CRM_TEAMS_CSV) -> tuple[DemoPerson, list[DemoPe
         first, *rest = real_name.split()
         handle = re.sub(r"[^\w.\-]", "", first.lower())
         if handle in taken and rest:
-            handle = f"{handle}.{re.sub(r'[^\w.-]', '', rest[-1].lower())}"
+            handle = handle + "." + re.sub(r"[^\w.\-]", "", rest[-1].lower())
         if not handle or handle in taken:
             continue
         taken.add(handle)

@@ -380,3 +380,11 @@ def test_a_stale_request_is_rejected(workspace):
     response = workspace.command("/log", maria, "calls 12", timestamp=int(time.time()) - 600)
     assert response.status == 401
     assert workspace.entries() == []
+
+
+def test_notes_are_escaped_when_echoed_so_they_never_ping(workspace):
+    maria = workspace.user("maria")
+    workspace.log(maria, "calls 1 -- tell <!channel> & <@U123>")
+    assert workspace.entries()[0].note == "tell <!channel> & <@U123>"
+    listed = workspace.log(maria, "list")
+    assert "<!channel>" not in listed and "&lt;!channel&gt; &amp; &lt;@U123&gt;" in listed

@@ -1,0 +1,745 @@
+"""The console loop: act as a person, type slash commands, see what the app sends to Slack.
+
+Only the transport differs from production. Each command is the form body Slack would POST,
+signed with a per-run secret and handed to the real Bolt app, which verifies the signature
+as it would in production. The app's Web API calls go over HTTP to a loopback stand-in for
+Slack, whose `on_call` hook prints what the app posted.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import logging
+import os
+import re
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import Paceline, build
+from bot.clock import Clock
+from bot.config import Settings, redact_url
+from bot.console.demo import seed_demo
+from bot.console.render import (
+    Names,
+    build_state,
+    escape_command_text,
+    parse_assignments,
+    render_field_errors,
+    render_message,
+    render_modal,
+    slack_escape,
+    stable_id,
+    with_state,
+)
+from bot.manifest import manifest
+from bot.standin.signed_requests import slack_signature
+from bot.standin.slack_api import RecordedCall, StandInSlack
+from storage.models import Person, Team, Workspace
+
+__all__ = ["Console", "ConsoleUser", "Printer", "console_timezone", "run_console"]
+
+log = logging.getLogger(__name__)
+
+TEAM_ID = "T_CONSOLE"
+TEAM_DOMAIN = "paceline-console"
+COMMAND_CHANNEL = "general"
+BOT_NAME = "paceline"
+INTRO = 'Paceline local console — type "as @maria" to act as someone, then /log calls 12. Type help for more.'
+HINT = 'Type "as @maria" to act as someone, then /log calls 12. Type help for more.'
+_HANDLE = re.compile(r"[\w.\-]{1,80}")
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    user_id: str
+    name: str
+    tz: str | None
+    is_admin: bool
+    is_bot: bool = False
+
+
+class Printer:
+    """Writes whole blocks of lines under a lock: the stand-in reports from its own threads."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self.blocks = 0  # how many blocks were printed; tells whether a dispatch showed anything
+
+    def lines(self, lines: list[str], indent: int = 2) -> None:
+        pad = " " * indent
+        with self._lock:
+            for line in lines:
+                self._stream.write(f"{pad}{line}\n" if line else "\n")
+            self._stream.flush()
+            self.blocks += 1
+
+    def say(self, text: str, indent: int = 2) -> None:
+        self.lines(text.split("\n"), indent)
+
+    def prompt(self, text: str) -> None:
+        with self._lock:
+            self._stream.write(text)
+            self._stream.flush()
+
+
+class Console:
+    """One console run: who is typing, the people and channels it made up, open forms."""
+
+    def __init__(self, standin: StandInSlack, printer: Printer, tz: str) -> None:
+        self.standin = standin
+        self.out = printer
+        self.tz = tz
+        self.me: ConsoleUser | None = None
+        self._paceline: Paceline | None = None
+        self._secret = secrets.token_hex(16)
+        self._lock = threading.RLock()
+        self._users: dict[str, ConsoleUser] = {}
+        self._ids_by_name: dict[str, str] = {}
+        self._channels: dict[str, str] = {}
+        self._response_channels: dict[str, str] = {}
+        self._views: list[dict[str, Any]] = []  # the modal stack, top last
+        self._triggers = itertools.count(1)
+        self._commands = {c["command"]: c for c in manifest()["features"]["slash_commands"]}
+        standin.on_call = self.on_call
+        standin.set_handler("views.open", self._answer_views_open)
+        standin.set_handler("views.push", self._answer_views_push)
+        self._register(ConsoleUser(standin.bot_user_id, BOT_NAME, None, False, is_bot=True))
+
+    # ------------------------------------------------------------------ set-up
+
+    @property
+    def signing_secret(self) -> str:
+        return self._secret
+
+    def attach(self, paceline: Paceline) -> None:
+        self._paceline = paceline
+
+    def load_directory(self) -> None:
+        """Tell the stand-in about everyone the database knows from earlier runs or the demo."""
+        paceline = self._app()
+        with paceline.db.read() as session:
+            ws = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == TEAM_ID))
+            if ws is None:
+                return
+            known = list(
+                session.scalars(
+                    sa.select(Person)
+                    .where(Person.workspace_id == ws, Person.slack_user_id.is_not(None))
+                    .order_by(Person.id)
+                )
+            )
+            channels = list(
+                session.scalars(sa.select(Team).where(Team.workspace_id == ws, Team.channel_id.is_not(None)))
+            )
+        for person in known:
+            assert person.slack_user_id is not None
+            self._register(
+                ConsoleUser(person.slack_user_id, person.name, person.tz, person.slack_admin, person.is_bot),
+                real_name=person.real_name,
+                deleted=person.deactivated,
+                email=person.email,
+            )
+        for team in channels:
+            if team.channel_id and team.channel_name:
+                self._register_channel(team.channel_id, team.channel_name)
+
+    # ------------------------------------------------------------------ input
+
+    def prompt(self) -> str:
+        return f"{self.me.name}> " if self.me else "console> "
+
+    def handle(self, line: str) -> bool:
+        """Act on one typed line; False when the console should end."""
+        text = line.strip()
+        if not text:
+            return True
+        word, _, rest = text.partition(" ")
+        word, rest = word.lower(), rest.strip()
+        if word in ("quit", "exit"):
+            return False
+        if word in ("help", "?"):
+            self.out.lines(self._help())
+        elif word == "as":
+            self._act_as(rest)
+        elif word == "whoami":
+            self._whoami()
+        elif word == "submit":
+            self._submit(rest)
+        elif word == "cancel":
+            self._cancel()
+        elif word.startswith("/"):
+            self._command(word, rest)
+        else:
+            self.out.say(f'"{word}" is not a console command. Type a slash command like /log calls 12, or help.')
+        return True
+
+    def _act_as(self, rest: str) -> None:
+        name = rest.split()[0].lstrip("@") if rest else ""
+        if not _HANDLE.fullmatch(name):
+            self.out.say("Say who you are acting as: as @maria")
+            return
+        with self._lock:
+            existing = self._ids_by_name.get(name.lower())
+            user = self._users[existing] if existing else None
+        if user is not None and user.is_bot:
+            self.out.say(f"@{user.name} is a bot; act as a person, e.g. as @maria")
+            return
+        is_new = user is None
+        user = user or self._create_user(name, may_be_admin=True)
+        if self._views:
+            self._views.clear()
+            self.out.say("(The open form was closed: forms belong to the person who opened them.)")
+        self.me = user
+        role = "Slack admin" if user.is_admin else "member"
+        extra = " — new here" if is_new else ""
+        self.out.say(f"You are @{user.name} now ({role}, time zone {user.tz or 'UTC'}){extra}.")
+
+    def _whoami(self) -> None:
+        if self.me is None:
+            self.out.say("Nobody yet. Type as @maria to act as someone.")
+            return
+        role = "Slack admin" if self.me.is_admin else "member"
+        self.out.say(f"You are @{self.me.name} ({self.me.user_id}) · {role} · time zone {self.me.tz or 'UTC'}")
+
+    def _help(self) -> list[str]:
+        lines = [
+            "Console:",
+            "  as @maria          act as maria (new people are created; the first one is a Slack admin)",
+            "  whoami             who you are acting as",
+            "  /log calls 12      any slash command, typed as in Slack; @name and #channel work",
+            "  submit calls=12    fill in and submit the open form (cancel closes it)",
+            "  help, quit         this help; leave (Ctrl-D works too)",
+            "What the app sends to Slack shows as [#channel], [DM to @name] or [form].",
+            "Slash commands:",
+        ]
+        width = max((len(c) for c in self._commands), default=0)
+        for name, command in self._commands.items():
+            usage = f" — {command['usage_hint']}" if command.get("usage_hint") else ""
+            lines.append(f"  {name.ljust(width)}  {command.get('description', '')}{usage}")
+        return lines
+
+    # ------------------------------------------------------------------ slash commands
+
+    def _command(self, command: str, text: str) -> None:
+        if self.me is None:
+            self.out.say(f"Choose who you are first: as @maria — then {command} {text}".rstrip())
+            return
+        spec = self._commands.get(command, {})
+        if spec.get("should_escape", True):
+            text = escape_command_text(text, self._mention_user_id, self._mention_channel_id)
+        else:
+            text = slack_escape(text)
+        channel_id = self.channel_id(COMMAND_CHANNEL)
+        response_url = self.standin.response_url()
+        with self._lock:
+            self._response_channels[response_url.rsplit("/", 1)[-1]] = channel_id
+        fields = {
+            "token": "console-verification-token",
+            "team_id": TEAM_ID,
+            "team_domain": TEAM_DOMAIN,
+            "channel_id": channel_id,
+            "channel_name": COMMAND_CHANNEL,
+            "user_id": self.me.user_id,
+            "user_name": self.me.name,
+            "command": command,
+            "text": text,
+            "api_app_id": self.standin.app_id,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": self._trigger_id(),
+        }
+        response = self._dispatch(urlencode(fields))
+        if response is None:
+            return
+        if response.status == 404:
+            known = ", ".join(self._commands)
+            self.out.say(f"Unknown command {command}. Paceline answers {known}; type help for more.")
+            return
+        if response.status != 200:
+            self.out.say(f"The app answered HTTP {response.status}{_short_body(response.body)}")
+            return
+        # Bolt answers a text-only ack as a plain-text body, which Slack shows as mrkdwn.
+        reply = _json_body(response.body) or {"text": response.body or ""}
+        lines = render_message(reply, self._names())
+        if lines:
+            if reply.get("response_type") == "in_channel":
+                lines = [f"[#{COMMAND_CHANNEL}]", *("  " + line for line in lines)]
+            self.out.lines(lines)
+
+    # ------------------------------------------------------------------ modals
+
+    def _submit(self, rest: str) -> None:
+        with self._lock:
+            view = copy.deepcopy(self._views[-1]) if self._views else None
+        if view is None or self.me is None:
+            self.out.say("No form is open. /log opens one.")
+            return
+        try:
+            assignments = parse_assignments(rest)
+        except ValueError as error:
+            self.out.say(str(error))
+            return
+        values, problems = build_state(view, assignments, self._mention_user_id, self._mention_channel_id)
+        if problems:
+            self.out.lines([f"✗ {key}: {problem}" for key, problem in problems.items()])
+            self.out.say("Nothing was sent. Fix it and submit again, or cancel.")
+            return
+        payload = self._interaction("view_submission")
+        payload["view"] = with_state(view, values)
+        payload["response_urls"] = []
+        printed = self.out.blocks
+        response = self._dispatch(urlencode({"payload": json.dumps(payload)}))
+        if response is None:
+            return
+        if response.status != 200:
+            self.out.say(f"The app answered HTTP {response.status}{_short_body(response.body)}; the form is still open.")
+            return
+        answer = _json_body(response.body) or {}
+        action = answer.get("response_action")
+        if action == "errors":
+            self.out.lines(render_field_errors(view, answer.get("errors") or {}))
+            self.out.say("The form is still open: fix it and submit again, or cancel.")
+            return
+        with self._lock:
+            if action == "clear":
+                self._views.clear()
+            elif action in ("update", "push") and isinstance(answer.get("view"), dict):
+                if action == "update":
+                    self._views[-1] = self._view_object(answer["view"], view_id=view["id"])
+                else:
+                    self._views.append(self._view_object(answer["view"]))
+            elif self._views:
+                self._views.pop()
+            top = copy.deepcopy(self._views[-1]) if self._views else None
+        if top is not None:
+            self.out.lines(render_modal(top, self._names()))
+        elif self.out.blocks == printed:
+            self.out.say("Submitted; the form closed.")
+
+    def _cancel(self) -> None:
+        with self._lock:
+            view = self._views.pop() if self._views else None
+            top = copy.deepcopy(self._views[-1]) if self._views else None
+        if view is None:
+            self.out.say("No form is open.")
+            return
+        if view.get("notify_on_close"):
+            payload = self._interaction("view_closed")
+            payload["view"] = view
+            payload["is_cleared"] = False
+            self._dispatch(urlencode({"payload": json.dumps(payload)}))
+        self.out.say("Closed the form.")
+        if top is not None:
+            self.out.lines(render_modal(top, self._names()))
+
+    def _answer_views_open(self, call: RecordedCall) -> dict[str, Any]:
+        return self._open_view(call, push=False)
+
+    def _answer_views_push(self, call: RecordedCall) -> dict[str, Any]:
+        return self._open_view(call, push=True)
+
+    def _open_view(self, call: RecordedCall, push: bool) -> dict[str, Any]:
+        # Answered here rather than by the stand-in's default so the console holds the exact
+        # view object (with its id) that a later view_submission must carry.
+        view = call.params.get("view")
+        if not isinstance(view, dict) or not call.params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        opened = self._view_object(view)
+        with self._lock:
+            if not push:
+                self._views.clear()
+            self._views.append(opened)
+        return {"ok": True, "view": copy.deepcopy(opened)}
+
+    def _view_object(self, view: Mapping[str, Any], view_id: str | None = None) -> dict[str, Any]:
+        # Random, not counted: the /log modal keys its idempotency on the view id, so an id
+        # reused by a later console run on the same database would swallow that submission.
+        view_id = view_id or "V" + secrets.token_hex(5).upper()
+        result: dict[str, Any] = {
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "type": "modal",
+            "blocks": [],
+            "private_metadata": "",
+            "callback_id": "",
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{secrets.token_hex(4)}",
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "close": None,
+            "submit": None,
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": self.standin.app_id,
+            "external_id": "",
+            "app_installed_team_id": TEAM_ID,
+            "bot_id": self.standin.bot_id,
+        }
+        result.update(copy.deepcopy(dict(view)))
+        result["id"] = view_id
+        return result
+
+    # ------------------------------------------------------------------ what the app sent
+
+    def on_call(self, call: RecordedCall) -> None:
+        """Print what the app sent to Slack (runs on a stand-in thread)."""
+        p = call.params
+        names = self._names()
+        header: str | None = None
+        if call.method == "chat.postMessage":
+            header = f"[{self._place(str(p.get('channel') or ''))}]"
+        elif call.method == "chat.postEphemeral":
+            user = names.users.get(str(p.get("user")), str(p.get("user")))
+            header = f"[only @{user} sees this, in {self._place(str(p.get('channel') or ''))}]"
+        elif call.method == "chat.update":
+            header = f"[message updated in {self._place(str(p.get('channel') or ''))}]"
+        elif call.method == "views.publish":
+            header = f"[Home tab of @{names.users.get(str(p.get('user_id')), str(p.get('user_id')))}]"
+        if header is not None:
+            message = p.get("view") if call.method == "views.publish" else p
+            body = render_message(message if isinstance(message, Mapping) else {}, names)
+            self.out.lines([header, *_indented(body)])
+        elif call.method == "response_url":
+            self._print_response_url(call, names)
+        elif call.method in ("views.open", "views.push"):
+            # Only a view the stand-in accepted (see _open_view) is the one on top now.
+            if isinstance(p.get("view"), dict) and p.get("trigger_id"):
+                with self._lock:
+                    top = copy.deepcopy(self._views[-1]) if self._views else None
+                if top is not None:
+                    self.out.lines(render_modal(top, names))
+        elif call.method == "views.update":
+            self._print_view_update(p, names)
+        elif call.method == "files.completeUploadExternal":
+            files = p.get("files") if isinstance(p.get("files"), list) else []
+            titles = ", ".join(str(f.get("title") or f.get("id")) for f in files if isinstance(f, dict))
+            place = self._place(str(p.get("channel_id") or p.get("channels") or ""))
+            self.out.lines([f"[file in {place}] {titles}"])
+
+    def _print_response_url(self, call: RecordedCall, names: Names) -> None:
+        p = call.params
+        if p.get("delete_original"):
+            self.out.lines(["[the original message was deleted]"])
+            return
+        with self._lock:
+            channel_id = self._response_channels.get(call.key, "")
+        if p.get("response_type") == "in_channel":
+            header = f"[{self._place(channel_id) if channel_id else 'in the channel'}]"
+        else:
+            header = "[only you see this]"
+        if p.get("replace_original"):
+            header += " (replaces the message)"
+        self.out.lines([header] + _indented(render_message(p, names)))
+
+    def _print_view_update(self, p: Mapping[str, Any], names: Names) -> None:
+        view = p.get("view")
+        if not isinstance(view, dict):
+            return
+        with self._lock:
+            for i, open_view in enumerate(self._views):
+                if open_view["id"] == p.get("view_id") or (
+                    p.get("external_id") and open_view.get("external_id") == p.get("external_id")
+                ):
+                    self._views[i] = self._view_object(view, view_id=open_view["id"])
+                    updated = copy.deepcopy(self._views[i])
+                    break
+            else:
+                return
+        self.out.lines(render_modal(updated, names))
+
+    def _place(self, channel: str) -> str:
+        """`#sales-east` or `DM to @maria` for a channel id (a user id means their DM)."""
+        if channel[:1] in ("U", "W"):
+            return f"DM to @{self._user_name(channel)}"
+        if channel[:1] == "D" and channel[1:2] in ("U", "W"):
+            return f"DM to @{self._user_name(channel[1:])}"
+        with self._lock:
+            name = self._channels.get(channel)
+        return f"#{name or channel}"
+
+    # ------------------------------------------------------------------ people and channels
+
+    def _mention_user_id(self, name: str) -> str | None:
+        with self._lock:
+            found = self._ids_by_name.get(name.lower())
+        if found:
+            return found
+        return self._create_user(name, may_be_admin=False).user_id
+
+    def _mention_channel_id(self, name: str) -> str | None:
+        return self.channel_id(name)
+
+    def _create_user(self, name: str, may_be_admin: bool) -> ConsoleUser:
+        handle = name.lower()
+        with self._lock:
+            user_id = stable_id("U", handle)
+            suffix = itertools.count(2)
+            while user_id in self._users:  # a renamed person kept the id this name hashes to
+                user_id = stable_id("U", f"{handle}#{next(suffix)}")
+            # The workspace always has an admin: the first person the console creates, or
+            # the first one after a demo seeded only members.
+            admin = may_be_admin and not any(u.is_admin for u in self._users.values() if not u.is_bot)
+            user = ConsoleUser(user_id, handle, self.tz, admin)
+            self._register(user)
+        return user
+
+    def _register(
+        self, user: ConsoleUser, real_name: str | None = None, deleted: bool = False, email: str | None = None
+    ) -> None:
+        self.standin.add_user(
+            user.user_id,
+            user.name,
+            real_name=real_name,
+            tz=user.tz if user.tz and _valid_zone(user.tz) else None,
+            is_admin=user.is_admin,
+            is_bot=user.is_bot,
+            deleted=deleted,
+            email=email,
+            team_id=TEAM_ID,
+        )
+        with self._lock:
+            self._users[user.user_id] = user
+            self._ids_by_name.setdefault(user.name.lower(), user.user_id)
+
+    def channel_id(self, name: str) -> str:
+        """The id `#name` has in this console (made up, stable across runs)."""
+        key = name.lower()
+        with self._lock:
+            for channel_id, channel_name in self._channels.items():
+                if channel_name == key:
+                    return channel_id
+        channel_id = stable_id("C", key)
+        self._register_channel(channel_id, key)
+        return channel_id
+
+    def _register_channel(self, channel_id: str, name: str) -> None:
+        self.standin.add_channel(channel_id, name)
+        with self._lock:
+            self._channels[channel_id] = name
+
+    def _user_name(self, user_id: str) -> str:
+        with self._lock:
+            user = self._users.get(user_id)
+        return user.name if user else user_id
+
+    def _names(self) -> Names:
+        with self._lock:
+            return Names(
+                users={uid: u.name for uid, u in self._users.items()},
+                channels=dict(self._channels),
+            )
+
+    # ------------------------------------------------------------------ transport
+
+    def _interaction(self, kind: str) -> dict[str, Any]:
+        assert self.me is not None
+        return {
+            "type": kind,
+            "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+            "enterprise": None,
+            "user": {"id": self.me.user_id, "username": self.me.name, "name": self.me.name, "team_id": TEAM_ID},
+            "api_app_id": self.standin.app_id,
+            "token": "console-verification-token",
+            "trigger_id": self._trigger_id(),
+            "is_enterprise_install": False,
+        }
+
+    def _trigger_id(self) -> str:
+        return f"{next(self._triggers)}.{int(time.time())}.{secrets.token_hex(16)}"
+
+    def _dispatch(self, body: str) -> BoltResponse | None:
+        # Signed with the wall clock, not the app clock: Bolt checks the timestamp against
+        # real time, exactly as for a request from Slack.
+        timestamp = str(int(time.time()))
+        headers = {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": slack_signature(self._secret, timestamp, body.encode("utf-8")),
+        }
+        try:
+            return self._app().bolt.dispatch(BoltRequest(body=body, headers=headers))
+        except Exception as error:  # a broken listener must not end the session
+            log.exception("the app failed on a console request")
+            self.out.say(f"The app failed: {error}")
+            return None
+
+    def _app(self) -> Paceline:
+        if self._paceline is None:
+            raise RuntimeError("the console is not attached to an app yet")
+        return self._paceline
+
+
+def run_console(
+    settings: Settings,
+    demo: bool = False,
+    announce: bool = True,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    clock: Clock | None = None,
+) -> int:
+    """Run the local console until quit or end of input; the exit code."""
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
+    _tolerate_unencodable(stdout)
+    out = Printer(stdout)
+    out.say(INTRO if announce else HINT, indent=0)
+    out.say(f"Database: {redact_url(settings.database_url)}", indent=0)
+    tz = console_timezone()
+    with _quiet_libraries(), StandInSlack(team_id=TEAM_ID, team_name="Paceline console") as standin:
+        console = Console(standin, out, tz)
+        console_settings = replace(
+            settings,
+            bot_token="xoxb-console",
+            signing_secret=console.signing_secret,
+            slack_api_url=standin.api_url,
+            app_token=None,
+        )
+        try:
+            paceline = build(console_settings, clock=clock, source="console")
+        except SQLAlchemyError as error:
+            out.say(f"Could not open the database: {_first_line(error)}", indent=0)
+            return 1
+        try:
+            console.attach(paceline)
+            if demo:
+                summary = seed_demo(paceline.db, paceline.clock, TEAM_ID, standin=standin, tz=tz)
+                out.say(summary.line(), indent=0)
+            console.load_directory()
+            _read_loop(console, stdin, out)
+        finally:
+            paceline.db.dispose()
+    return 0
+
+
+def console_timezone(environ: Mapping[str, str] | None = None, etc: Path = Path("/etc")) -> str:
+    """This machine's IANA zone: $TZ, /etc/timezone or the /etc/localtime link; else UTC."""
+    env = os.environ if environ is None else environ
+    candidates: list[str] = []
+    if env.get("TZ", "").strip():
+        candidates.append(_zone_key(env["TZ"].strip().lstrip(":")))
+    with suppress(OSError, IndexError, UnicodeDecodeError):
+        candidates.append((etc / "timezone").read_text(encoding="utf-8").split()[0])
+    with suppress(OSError):
+        candidates.append(_zone_key(os.readlink(etc / "localtime")))
+    return next((c for c in candidates if _valid_zone(c)), "UTC")
+
+
+def _read_loop(console: Console, stdin: TextIO, out: Printer) -> None:
+    interactive = _is_tty(stdin)
+    while True:
+        prompt = console.prompt()
+        if interactive:
+            out.prompt(prompt)
+        try:
+            line = stdin.readline()
+        except KeyboardInterrupt:
+            out.say("", indent=0)
+            return
+        if not line:
+            if interactive:
+                out.say("", indent=0)
+            return
+        line = line.rstrip("\r\n")
+        if not interactive and line.strip():
+            # Piped input is not shown by the terminal: echo it so transcripts read well.
+            out.say(prompt + line.strip(), indent=0)
+        try:
+            if not console.handle(line):
+                return
+        except KeyboardInterrupt:
+            out.say("(interrupted)")
+        except Exception as error:  # one odd line (or reply) must not end the session
+            log.exception("the console failed on %r", line)
+            out.say(f"The console failed on that line: {error}")
+
+
+@contextmanager
+def _quiet_libraries() -> Iterator[None]:
+    # The console's output is the user interface: library chatter (Bolt's "unhandled
+    # request" advice for unknown commands, migration notices) would drown it.
+    wanted = {"slack_bolt": logging.ERROR, "slack_sdk": logging.WARNING, "alembic": logging.WARNING}
+    saved = {}
+    for name, level in wanted.items():
+        logger = logging.getLogger(name)
+        saved[name] = logger.level
+        if logger.getEffectiveLevel() < level:
+            logger.setLevel(level)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _tolerate_unencodable(stream: TextIO) -> None:
+    # Replies contain "—", "≥" and "·"; a legacy-encoded terminal should get "?" rather than
+    # a crash.
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        with suppress(ValueError, OSError):
+            reconfigure(errors="replace")
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _zone_key(value: str) -> str:
+    # "/usr/share/zoneinfo/Europe/Berlin" (a path) → "Europe/Berlin" (a key).
+    marker = "zoneinfo/"
+    return value.rsplit(marker, 1)[1] if marker in value else value
+
+
+def _valid_zone(name: str) -> bool:
+    if not name or name.startswith("/") or name == "localtime":
+        return False
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return False
+    return True
+
+
+def _json_body(body: str) -> dict[str, Any] | None:
+    if not body or body.lstrip()[:1] != "{":
+        return None
+    try:
+        decoded = json.loads(body)
+    except json.JSONDecodeError:
+        return None
+    return decoded if isinstance(decoded, dict) else None
+
+
+def _short_body(body: str) -> str:
+    body = (body or "").strip()
+    return f": {body[:200]}" if body else "."
+
+
+def _indented(lines: list[str]) -> list[str]:
+    return ["  " + line if line else line for line in lines]
+
+
+def _first_line(error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip().splitlines()
+    return text[0] if text else type(error).__name__
