@@ -194,3 +194,68 @@ class AuditEvent(SQLModel, table=True):
     before: str | None = Field(default=None, sa_type=sa.Text)
     after: str | None = Field(default=None, sa_type=sa.Text)
     reason: str | None = Field(default=None, max_length=500)
+
+
+class Goal(SQLModel, table=True):
+    """A target for a person or a team, recurring every period from `start` until `end`.
+
+    kind: "individual" (person), "team" (team total), "collective" (each member of a team,
+    all-or-nothing), "contest" (most wins in one period; no target), "ramp" (person; the
+    target climbs from `target` to `ramp_last` by `ramp_step` each period).
+    """
+
+    __tablename__ = "goal"
+    __table_args__ = (
+        sa.Index("ix_goal_person", "workspace_id", "person_id", "metric"),
+        sa.Index("ix_goal_team", "workspace_id", "team_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    kind: str = Field(max_length=16)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    metric: str = Field(max_length=40)
+    period_kind: str = Field(max_length=8)
+    target: int | None = Field(default=None, sa_type=sa.BigInteger)
+    start: date
+    end: date | None = None
+    stretch_pct: int | None = None
+    # Shares of sub-periods, e.g. "20,25,25,30" for a yearly goal's quarters.
+    weights: str | None = Field(default=None, max_length=200)
+    reward: str | None = Field(default=None, max_length=200)
+    prize: str | None = Field(default=None, max_length=200)
+    ramp_last: int | None = Field(default=None, sa_type=sa.BigInteger)
+    ramp_step: int | None = Field(default=None, sa_type=sa.BigInteger)
+    # How it came to be: "set", "plan", "split", "proposal", "modal".
+    origin: str = Field(default="set", max_length=16)
+    created_by_id: int = Field(foreign_key="person.id")
+    created_at: datetime
+    removed_at: datetime | None = None
+    removed_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class GoalRequest(SQLModel, table=True):
+    """A change that waits for someone's decision: a rep's proposal, or lowering a started goal."""
+
+    __tablename__ = "goal_request"
+    __table_args__ = (sa.Index("ix_goal_request_status", "workspace_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    # "proposal" (a rep proposes a goal; the team's managers decide) or "lower" (lowering a
+    # started goal in a team with approvals on; admins decide).
+    kind: str = Field(max_length=16)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    goal_id: int | None = Field(default=None, foreign_key="goal.id")
+    # The goal as it would be: JSON with metric, target, period_kind, start, end, reason…
+    payload: str = Field(sa_type=sa.Text)
+    reason: str | None = Field(default=None, max_length=500)
+    requested_by_id: int = Field(foreign_key="person.id")
+    status: str = Field(default="pending", max_length=16)
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = None
+    # Where the Approve / Reject buttons were posted, so every copy is updated once decided.
+    messages: str = Field(default="[]", sa_type=sa.Text)
+    created_at: datetime

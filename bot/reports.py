@@ -1,0 +1,140 @@
+"""Loads what the standings engine needs from storage, in a fixed number of statements,
+and hands back standings. Shared by handlers and the scheduler (which must not import
+each other)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from bot.clock import zone
+from bot.core.calendars import WorkCalendar
+from bot.core.pace import PaceThresholds
+from bot.core.periods import Period, PeriodKind
+from bot.core.schedules import decode_days
+from bot.core.standings import (
+    GoalSpec,
+    PersonFacts,
+    Standing,
+    TeamFacts,
+    TeamStandings,
+    person_standing,
+    team_standings,
+)
+from storage import entries, goals, standings, teams
+from storage.models import Goal, Person, Team
+
+PERSON_GOAL_KINDS = ("individual", "ramp", "collective")
+
+
+def display_name(person: Person) -> str:
+    return person.display_name or person.real_name or person.name
+
+
+def goal_spec(goal: Goal) -> GoalSpec:
+    assert goal.id is not None
+    return GoalSpec(
+        id=goal.id,
+        kind=goal.kind,
+        metric=goal.metric,
+        period_kind=PeriodKind(goal.period_kind),
+        target=goal.target,
+        start=goal.start,
+        end=goal.end,
+        person_id=goal.person_id,
+        team_id=goal.team_id,
+        stretch_pct=goal.stretch_pct,
+        weights=tuple(Decimal(w) for w in goal.weights.split(",")) if goal.weights else None,
+        ramp_last=goal.ramp_last,
+        ramp_step=goal.ramp_step,
+        reward=goal.reward,
+        prize=goal.prize,
+    )
+
+
+def team_facts(team: Team | None, fallback_tz: str | None, now: datetime, fiscal_year_start_month: int = 1) -> TeamFacts:
+    """A team's calendar and today; people outside any team get Mon–Fri in their own zone."""
+    if team is None:
+        return TeamFacts(WorkCalendar(), now.astimezone(zone(fallback_tz)).date(), fiscal_year_start_month=fiscal_year_start_month)
+    return TeamFacts(
+        calendar=WorkCalendar(workweek=decode_days(team.workweek) or (0, 1, 2, 3, 4), country=team.holidays_country),
+        today=now.astimezone(zone(team.tz)).date(),
+        thresholds=PaceThresholds(team.threshold_ahead, team.threshold_on_pace, team.threshold_behind),
+        fiscal_year_start_month=fiscal_year_start_month,
+    )
+
+
+def person_facts(person: Person, time_off: list[tuple[date, date]] | None = None) -> PersonFacts:
+    assert person.id is not None
+    return PersonFacts(person.id, display_name(person), person.start_date, tuple(time_off or ()))
+
+
+def person_report(
+    session: Session, workspace_id: int, person: Person, team: Team | None, view: Period, now: datetime
+) -> list[Standing]:
+    """A person's goals in the view: their own, ramps, and their part of collective goals."""
+    assert person.id is not None
+    own = goals.for_person(session, workspace_id, person.id, view.start, view.end)
+    shared = goals.for_teams_of(session, workspace_id, [team.id], view.start, view.end) if team else []
+    specs = [goal_spec(g) for g in own + [g for g in shared if g.kind == "collective"]]
+    if not specs:
+        return []
+    facts = team_facts(team, person.tz, now)
+    off = standings.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
+    totals = entries.totals(session, workspace_id, person.id, {s.metric for s in specs}, view.start, view.end)
+    me = person_facts(person, off)
+    return [person_standing(spec, me, view, facts, totals[spec.metric]) for spec in specs]
+
+
+def team_report(session: Session, workspace_id: int, team: Team, view: Period, now: datetime) -> TeamStandings:
+    assert team.id is not None
+    members = teams.members(session, workspace_id, team.id)
+    specs = [goal_spec(g) for g in goals.for_team(session, workspace_id, team.id, view.start, view.end)]
+    facts = team_facts(team, None, now)
+    metrics = {s.metric for s in specs}
+    totals = standings.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}
+    member_ids = [p.id for p in members if p.id is not None]
+    off = standings.time_off_by_person(session, workspace_id, member_ids, view.start, view.end) if member_ids else {}
+    contest_totals = {}
+    for spec in specs:
+        if spec.kind == "contest" and spec.live_in(view) and (spec.start, spec.end) != (view.start, view.end):
+            contest_totals[spec.id] = standings.team_totals(
+                session, workspace_id, team.id, [spec.metric], spec.start, spec.end or spec.start
+            )
+    return team_standings(
+        team_name=team.name,
+        view=view,
+        team=facts,
+        goals=specs,
+        members=[person_facts(p, off.get(p.id)) for p in members],
+        totals=totals,
+        contest_totals=contest_totals,
+    )
+
+
+def log_reply_standings(
+    session: Session, workspace_id: int, person: Person, metrics: list[str], day: date, now: datetime
+) -> dict[str, Standing]:
+    """For a /log reply: per logged metric, the first live goal covering `day`, seen in the
+    goal's own period (a weekly goal shows the week, a monthly one the month)."""
+    assert person.id is not None
+    window = Period.containing(PeriodKind.DAY, day)
+    team = teams.team_of(session, workspace_id, person.id)
+    own = goals.for_person(session, workspace_id, person.id, window.start, window.end)
+    shared = goals.for_teams_of(session, workspace_id, [team.id], window.start, window.end) if team else []
+    chosen: dict[str, GoalSpec] = {}
+    for goal in own + [g for g in shared if g.kind == "collective"]:
+        if goal.metric in metrics and goal.metric not in chosen:
+            chosen[goal.metric] = goal_spec(goal)
+    if not chosen:
+        return {}
+    facts = team_facts(team, person.tz, now)
+    found = {}
+    for metric, spec in chosen.items():
+        view = Period.containing(spec.period_kind, day, facts.fiscal_year_start_month)
+        off = standings.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
+        total = entries.totals(session, workspace_id, person.id, [metric], view.start, view.end)[metric]
+        found[metric] = person_standing(spec, person_facts(person, off), view, facts, total)
+    return found

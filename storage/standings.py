@@ -1,0 +1,102 @@
+"""Aggregations for progress, leaderboards and digests: a fixed number of statements
+whatever the team's size (one GROUP BY per question, never one query per rep)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from storage.models import Entry, TeamMember, TimeOff
+
+
+def team_totals(
+    session: Session, workspace_id: int, team_id: int, metrics: Iterable[str], start: date, end: date
+) -> dict[tuple[int, str], int]:
+    """(person_id, metric) → total over [start, end] for every member of the team."""
+    query = (
+        sa.select(Entry.person_id, Entry.metric, sa.func.sum(Entry.quantity))
+        .join(
+            TeamMember,
+            sa.and_(
+                TeamMember.person_id == Entry.person_id,
+                TeamMember.team_id == team_id,
+                TeamMember.workspace_id == workspace_id,
+            ),
+        )
+        .where(
+            Entry.workspace_id == workspace_id,
+            Entry.metric.in_(list(metrics)),
+            Entry.day >= start,
+            Entry.day <= end,
+            Entry.deleted_at.is_(None),
+        )
+        .group_by(Entry.person_id, Entry.metric)
+    )
+    return {(person_id, metric): int(total or 0) for person_id, metric, total in session.execute(query)}
+
+
+def people_totals(
+    session: Session, workspace_id: int, person_ids: Iterable[int], metrics: Iterable[str], start: date, end: date
+) -> dict[tuple[int, str], int]:
+    query = (
+        sa.select(Entry.person_id, Entry.metric, sa.func.sum(Entry.quantity))
+        .where(
+            Entry.workspace_id == workspace_id,
+            Entry.person_id.in_(list(person_ids)),
+            Entry.metric.in_(list(metrics)),
+            Entry.day >= start,
+            Entry.day <= end,
+            Entry.deleted_at.is_(None),
+        )
+        .group_by(Entry.person_id, Entry.metric)
+    )
+    return {(person_id, metric): int(total or 0) for person_id, metric, total in session.execute(query)}
+
+
+def period_totals(
+    session: Session,
+    workspace_id: int,
+    person_id: int,
+    metric: str,
+    periods: list[tuple[date, date]],
+) -> list[int]:
+    """One person's total of one metric in each of several periods (for suggestions)."""
+    if not periods:
+        return []
+    first, last = min(p[0] for p in periods), max(p[1] for p in periods)
+    rows = session.execute(
+        sa.select(Entry.day, sa.func.sum(Entry.quantity))
+        .where(
+            Entry.workspace_id == workspace_id,
+            Entry.person_id == person_id,
+            Entry.metric == metric,
+            Entry.day >= first,
+            Entry.day <= last,
+            Entry.deleted_at.is_(None),
+        )
+        .group_by(Entry.day)
+    )
+    by_day = {day: int(total or 0) for day, total in rows}
+    return [sum(v for d, v in by_day.items() if start <= d <= end) for start, end in periods]
+
+
+def time_off_by_person(
+    session: Session, workspace_id: int, person_ids: Iterable[int], start: date, end: date
+) -> dict[int, list[tuple[date, date]]]:
+    rows = session.execute(
+        sa.select(TimeOff.person_id, TimeOff.start, TimeOff.end).where(
+            TimeOff.workspace_id == workspace_id,
+            TimeOff.person_id.in_(list(person_ids)),
+            TimeOff.deleted_at.is_(None),
+            TimeOff.start <= end,
+            TimeOff.end >= start,
+        )
+    )
+    found: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for person_id, off_start, off_end in rows:
+        found[person_id].append((off_start, off_end))
+    return dict(found)
