@@ -218,4 +218,4 @@ def team_standings(
 def rank_people(
     people: Iterable[PersonFacts], totals: Mapping[tuple[int, str], int], metric: str
 ) -> list[Ranked]:
-    return rank(RankEntry(p.id, p.name, totals.get((p.id, metric), 0)) for p in people)
+    return rank(RankEntry(str(p.id), p.name, totals.get((p.id, metric), 0)) for p in people)

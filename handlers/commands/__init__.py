@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands import log, team
+from handlers.commands import leaderboard, log, progress, team
 from handlers.context import Services
 
 
 def register(app: App, services: Services) -> None:
     log.register(app, services)
     team.register(app, services)
+    progress.register(app, services)
+    leaderboard.register(app, services)

@@ -1,0 +1,49 @@
+"""Leaderboards as text: competition ranks (=2 for ties), top 10 plus the caller's row,
+progress bars with a pace marker where people have a target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.core.metrics import Metric
+from bot.core.progress_bar import progress_bar
+from bot.core.ranking import Ranked
+from bot.core.standings import Standing
+from bot.render.quantities import quantity_text
+from bot.render.text import escape
+
+
+@dataclass(frozen=True)
+class Board:
+    title: str
+    metric: Metric
+    rows: Sequence[Ranked]
+    own_row: Ranked | None
+    standings: Mapping[int, Standing]
+    by_pct: bool = False
+
+
+def render_board(board: Board) -> str:
+    lines = [board.title]
+    if not board.rows:
+        lines.append("Nobody is on this board yet.")
+    for row in board.rows:
+        lines.append(_row(board, row))
+    if board.own_row is not None:
+        lines.append("…")
+        lines.append(_row(board, board.own_row))
+    return "\n".join(lines)
+
+
+def _row(board: Board, row: Ranked) -> str:
+    standing = board.standings.get(int(row.id))
+    name = escape(row.name)
+    if board.by_pct:
+        amount = quantity_text(standing.pace.actual, board.metric) if standing else "no goal"
+    else:
+        amount = quantity_text(int(row.value), board.metric)
+    bar = ""
+    if standing is not None and standing.pace.prorated_target:
+        bar = "  " + progress_bar(standing.pace.pct, standing.pace.expected_pct)
+    return f"`{row.label:>3}`  {name} — {amount}{bar}"

@@ -1,0 +1,192 @@
+"""/progress: where you (or your team) stand, and `/progress export` as a CSV in your DM."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.core.report_grammar import (
+    PROGRESS_HELP,
+    ProgressExport,
+    ProgressView,
+    ReportHelp,
+    parse_progress,
+)
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot import reports
+from bot.core.errors import UserError
+from bot.core.metrics import MetricCatalog
+from bot.core.periods import Period
+from bot.core.standings import Standing, TeamStandings
+from bot.render.export_csv import ExportRow, export_csv
+from bot.render.quantities import joined, quantity_text
+from bot.render.standings import STATUS_EMOJI, metric_of, period_phrase, standing_block
+from bot.render.text import escape
+from handlers import scope
+from handlers.context import Services
+from handlers.identity import Caller
+from storage import entries, people, standings, teams
+from storage.models import Person, Team
+
+log = logging.getLogger(__name__)
+MAX_MEMBER_LINES = 40
+
+
+def register(app: App, services: Services) -> None:
+    def ack_progress(ack: Ack, command: dict, client: WebClient) -> None:
+        ack(text=handle(services, client, command))
+
+    def send_export(command: dict, client: WebClient) -> None:
+        deliver_export(services, client, command)
+
+    app.command("/progress")(ack=ack_progress, lazy=[send_export])
+
+
+def _parse(services: Services, client: WebClient, command: dict) -> tuple[Caller, object]:
+    caller = services.directory.caller(client, command["team_id"], command["user_id"], command.get("enterprise_id"))
+    catalog = services.catalog(caller.workspace_id)
+    return caller, parse_progress(command.get("text") or "", catalog, caller.today(services.clock))
+
+
+def handle(services: Services, client: WebClient, command: dict) -> str:
+    try:
+        caller, parsed = _parse(services, client, command)
+        if isinstance(parsed, ReportHelp):
+            return PROGRESS_HELP
+        if isinstance(parsed, ProgressExport):
+            return f"Preparing your export for {parsed.period.label}: the CSV arrives in your DM from Paceline in a moment."
+        assert isinstance(parsed, ProgressView)
+        now = services.clock.now()
+        who = parsed.who
+        with services.db.read() as session:
+            if who is not None and who.team is not None:
+                team = scope.team_by_name(session, caller, who.team, "/progress team:east")
+                scope.require_team_details(session, caller, team)
+                return _team_text(services, session, caller, team, parsed.period, now)
+            if who is not None and who.user is not None:
+                person = services.directory.resolve(client, caller.workspace_id, who.user)
+                scope.require_person_details(session, caller, person)
+            else:
+                person = people.by_id(session, caller.workspace_id, caller.person_id)
+            assert person is not None and person.id is not None
+            team = teams.team_of(session, caller.workspace_id, person.id)
+            return _person_text(services, session, caller, person, team, parsed.period, now)
+    except UserError as error:
+        return error.text
+
+
+def _person_text(services: Services, session: Session, caller: Caller, person: Person, team: Team | None, view: Period, now: datetime) -> str:
+    catalog = services.catalog(caller.workspace_id)
+    today = reports.team_facts(team, person.tz, now).today
+    whose = "Your" if person.id == caller.person_id else f"{escape(reports.display_name(person))}'s"
+    found = reports.person_report(session, caller.workspace_id, person, team, view, now)
+    header = f"*{whose} progress — {period_phrase(view, today).lower()}* ({view.label})"
+    if not found:
+        totals = entries.totals(session, caller.workspace_id, person.id, catalog.keys, view.start, view.end)
+        logged = joined(quantity_text(v, metric_of(catalog, k)) for k, v in totals.items() if v)
+        return (
+            f"{header}\nNo goals in this period. Logged: {logged or 'nothing yet'}.\n"
+            "Managers set goals with `/goal set @maria calls 60/week`; you can `/goal propose calls 60/week`."
+        )
+    return "\n".join([header] + [standing_block(s, metric_of(catalog, s.goal.metric)) for s in found])
+
+
+def _team_text(services: Services, session: Session, caller: Caller, team: Team, view: Period, now: datetime) -> str:
+    catalog = services.catalog(caller.workspace_id)
+    report = reports.team_report(session, caller.workspace_id, team, view, now)
+    today = reports.team_facts(team, None, now).today
+    lines = [f"*Team {escape(team.name)} — {period_phrase(view, today).lower()}* ({view.label}, {len(report.member_names)} members)"]
+    if not (report.team_totals or report.members or report.collectives or report.contests):
+        lines.append(f"No goals for team {escape(team.name)} in this period. Set one with `/goal set team:{team.name} calls 300/week`.")
+        return "\n".join(lines)
+    for standing in report.team_totals:
+        lines.append(standing_block(standing, metric_of(catalog, standing.goal.metric), f"{standing.goal.metric.capitalize()} (team total)"))
+    for collective in report.collectives:
+        metric = metric_of(catalog, collective.goal.metric)
+        hit = len(collective.members) - len(collective.missing)
+        reward = f" · reward: {escape(collective.goal.reward)}" if collective.goal.reward else ""
+        state = "🏆 everyone hit it" if collective.achieved else "still missing: " + ", ".join(escape(s.owner_name) for s in collective.missing[:20])
+        lines.append(f"👥 *{metric.key.capitalize()}* — everyone {quantity_text(collective.members[0].target if collective.members else 0, metric)}: {hit} of {len(collective.members)} there · {state}{reward}")
+    for contest in report.contests:
+        metric = metric_of(catalog, contest.goal.metric)
+        prize = f" (prize: {escape(contest.goal.prize)})" if contest.goal.prize else ""
+        podium = " · ".join(f"{r.label} {escape(r.name)} {quantity_text(int(r.value), metric)}" for r in contest.ranking[:5])
+        lines.append(f"🏁 *{metric.key.capitalize()} contest*{prize}: {podium or 'no entries yet'}")
+    lines.extend(_member_lines(report, catalog))
+    return "\n".join(lines)
+
+
+def _member_lines(report: TeamStandings, catalog: MetricCatalog) -> list[str]:
+    by_person: dict[int, list[Standing]] = {}
+    for standing in report.members:
+        by_person.setdefault(standing.owner_id or 0, []).append(standing)
+    if not by_person:
+        return []
+    # Most worrying first: a manager reads the top of the list.
+    order = sorted(by_person.items(), key=lambda item: (min(s.pace.pct for s in item[1]), report.member_names.get(item[0], "").lower()))
+    lines = ["*People*"]
+    for person_id, found in order[:MAX_MEMBER_LINES]:
+        parts = [f"{STATUS_EMOJI[s.pace.status]} {s.goal.metric} {s.pace.pct}% ({s.pace.status.value})" for s in found]
+        lines.append(f"• {escape(report.member_names.get(person_id, '?'))} — " + " · ".join(parts))
+    if len(order) > MAX_MEMBER_LINES:
+        lines.append(f"…and {len(order) - MAX_MEMBER_LINES} more: `/progress export` has everyone.")
+    return lines
+
+
+def deliver_export(services: Services, client: WebClient, command: dict) -> None:
+    """The lazy half of `/progress export`: build the CSV and upload it to the caller's DM."""
+    try:
+        caller, parsed = _parse(services, client, command)
+    except UserError:
+        return
+    if not isinstance(parsed, ProgressExport):
+        return
+    content = export_rows_csv(services, caller, parsed.period)
+    dm = client.conversations_open(users=caller.slack_user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=dm,
+        content=content,
+        filename=f"paceline-{parsed.period.start.isoformat()}-{parsed.period.kind.value}.csv",
+        title=f"Paceline progress, {parsed.period.label}",
+        initial_comment=f"Your Paceline export for {parsed.period.label}.",
+    )
+
+
+def export_rows_csv(services: Services, caller: Caller, view: Period) -> bytes:
+    """Admins get every team, managers their teams, reps their own rows."""
+    now = services.clock.now()
+    catalog = services.catalog(caller.workspace_id)
+    rows: list[ExportRow] = []
+    with services.db.read() as session:
+        if caller.is_admin:
+            chosen = [t for t, _ in teams.all_teams(session, caller.workspace_id)]
+        else:
+            managed = teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
+            chosen = [t for t in (teams.by_id(session, caller.workspace_id, i) for i in sorted(managed)) if t]
+        for team in chosen:
+            report = reports.team_report(session, caller.workspace_id, team, view, now)
+            totals = standings.team_totals(session, caller.workspace_id, team.id, catalog.keys, view.start, view.end)
+            rows.extend(_rows_for(team.name, teams.members(session, caller.workspace_id, team.id), report.members, totals, catalog, view))
+        if not chosen:
+            me = people.by_id(session, caller.workspace_id, caller.person_id)
+            team = teams.team_of(session, caller.workspace_id, caller.person_id)
+            own = reports.person_report(session, caller.workspace_id, me, team, view, now)
+            totals = {(me.id, k): v for k, v in entries.totals(session, caller.workspace_id, me.id, catalog.keys, view.start, view.end).items()}
+            rows.extend(_rows_for(team.name if team else "", [me], own, totals, catalog, view))
+    return export_csv(rows)
+
+
+def _rows_for(team_name: str, members: list[Person], found: tuple[Standing, ...] | list[Standing], totals: dict[tuple[int, str], int], catalog: MetricCatalog, view: Period) -> list[ExportRow]:
+    by_key = {(s.owner_id, s.goal.metric): s for s in found}
+    rows = []
+    for person in members:
+        for metric in catalog.metrics:
+            standing = by_key.get((person.id, metric.key))
+            actual = totals.get((person.id, metric.key), 0)
+            if standing is None and not actual:
+                continue
+            rows.append(ExportRow(reports.display_name(person), person.slack_user_id or "", team_name, metric, view, actual, standing))
+    return rows
