@@ -40,6 +40,12 @@ def period_phrase(view: Period, today: date) -> str:
     return label[0].upper() + label[1:]
 
 
+def period_in_sentence(view: Period, today: date) -> str:
+    """The phrase mid-sentence: "this week", but labels keep their capitals ("Oct 2026")."""
+    phrase = period_phrase(view, today)
+    return phrase[0].lower() + phrase[1:] if today in view else phrase
+
+
 def amount_over_target(standing: Standing, metric: Metric) -> str:
     """"48 / 60 calls" (or "$3,200 / $4,000 revenue")."""
     target_text = quantity_text(standing.pace.prorated_target, metric)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.core.report_grammar import LEADERBOARD_HELP, ReportHelp, parse_leaderboard
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
@@ -10,9 +9,10 @@ from bot import reports
 from bot.core.errors import UserError
 from bot.core.ranking import Entry as RankEntry
 from bot.core.ranking import rank, top_with_caller
+from bot.core.report_grammar import LEADERBOARD_HELP, ReportHelp, parse_leaderboard
 from bot.core.standings import Standing
 from bot.render.leaderboard import Board, render_board
-from bot.render.standings import metric_of, period_phrase
+from bot.render.standings import metric_of, period_in_sentence
 from bot.render.text import escape
 from handlers import scope
 from handlers.context import Services
@@ -67,7 +67,7 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
         how = " by % of target" if parsed.by_pct else ""
         title = (
             f"*{metric.key.capitalize()} leaderboard{how} — team {escape(team.name)}, "
-            f"{period_phrase(parsed.period, today).lower()}* ({parsed.period.label}){prize}"
+            f"{period_in_sentence(parsed.period, today)}* ({parsed.period.label}){prize}"
         )
         text = render_board(Board(title, metric, top, own, by_person, parsed.by_pct))
         unranked = len(names) - len(entries)

@@ -5,13 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.core.report_grammar import (
-    PROGRESS_HELP,
-    ProgressExport,
-    ProgressView,
-    ReportHelp,
-    parse_progress,
-)
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -20,10 +13,17 @@ from bot import reports
 from bot.core.errors import UserError
 from bot.core.metrics import MetricCatalog
 from bot.core.periods import Period
+from bot.core.report_grammar import (
+    PROGRESS_HELP,
+    ProgressExport,
+    ProgressView,
+    ReportHelp,
+    parse_progress,
+)
 from bot.core.standings import Standing, TeamStandings
 from bot.render.export_csv import ExportRow, export_csv
 from bot.render.quantities import joined, quantity_text
-from bot.render.standings import STATUS_EMOJI, metric_of, period_phrase, standing_block
+from bot.render.standings import STATUS_EMOJI, metric_of, period_in_sentence, standing_block
 from bot.render.text import escape
 from handlers import scope
 from handlers.context import Services
@@ -83,7 +83,7 @@ def _person_text(services: Services, session: Session, caller: Caller, person: P
     today = reports.team_facts(team, person.tz, now).today
     whose = "Your" if person.id == caller.person_id else f"{escape(reports.display_name(person))}'s"
     found = reports.person_report(session, caller.workspace_id, person, team, view, now)
-    header = f"*{whose} progress — {period_phrase(view, today).lower()}* ({view.label})"
+    header = f"*{whose} progress — {period_in_sentence(view, today)}* ({view.label})"
     if not found:
         totals = entries.totals(session, caller.workspace_id, person.id, catalog.keys, view.start, view.end)
         logged = joined(quantity_text(v, metric_of(catalog, k)) for k, v in totals.items() if v)
@@ -98,7 +98,7 @@ def _team_text(services: Services, session: Session, caller: Caller, team: Team,
     catalog = services.catalog(caller.workspace_id)
     report = reports.team_report(session, caller.workspace_id, team, view, now)
     today = reports.team_facts(team, None, now).today
-    lines = [f"*Team {escape(team.name)} — {period_phrase(view, today).lower()}* ({view.label}, {len(report.member_names)} members)"]
+    lines = [f"*Team {escape(team.name)} — {period_in_sentence(view, today)}* ({view.label}, {len(report.member_names)} members)"]
     if not (report.team_totals or report.members or report.collectives or report.contests):
         lines.append(f"No goals for team {escape(team.name)} in this period. Set one with `/goal set team:{team.name} calls 300/week`.")
         return "\n".join(lines)
