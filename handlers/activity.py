@@ -19,13 +19,15 @@ from bot.core.log_grammar import LogAmount
 from bot.core.mentions import UserRef
 from bot.core.metrics import Metric, MetricCatalog
 from bot.core.periods import Period, PeriodKind
+from bot.core.standings import Standing
 from bot.render.quantities import joined, quantity_text
 from bot.render.standings import pace_summary, period_phrase
 from bot.render.text import escape
 from handlers import roles
 from handlers.context import Services
 from handlers.identity import Caller
-from storage import audit, entries, people
+from storage import audit, entries, goals, people
+from storage.db import Executor
 from storage.entries import NewEntry
 from storage.models import Entry
 
@@ -82,9 +84,9 @@ def record(
 ) -> str:
     now = services.clock.now()
     metrics = [a.metric for a in amounts]
-    with services.db.write() as session:
+    with services.db.write_connection() as connection:
         entries.add_batch(
-            session,
+            connection,
             workspace_id=caller.workspace_id,
             entries=[NewEntry(target.person_id, a.metric.key, day, a.quantity, note) for a in amounts],
             batch_id=uuid.uuid4().hex,
@@ -93,7 +95,7 @@ def record(
             now=now,
             idempotency_key=idempotency_key,
         )
-        progress = progress_lines(services, session, caller.workspace_id, target.person_id, metrics, day)
+        progress = progress_lines(services, connection, caller.workspace_id, target.person_id, target.tz, metrics, day)
     logged = joined(quantity_text(a.quantity, a.metric) for a in amounts)
     whom = "" if target.is_caller else f" for {target.name}"
     today = local_today(services.clock, target.tz)
@@ -101,16 +103,26 @@ def record(
 
 
 def progress_lines(
-    services: Services, session: Session, workspace_id: int, person_id: int, metrics: Sequence[Metric], day: date
+    services: Services,
+    session: Executor,
+    workspace_id: int,
+    person_id: int,
+    tz: str | None,
+    metrics: Sequence[Metric],
+    day: date,
 ) -> str:
     """Pace for each metric with a live goal (in the goal's own period), and the week's
     total for the others: what every /log, undo and fix reply ends with."""
-    person = people.by_id(session, workspace_id, person_id)
-    assert person is not None
     now = services.clock.now()
     keys = list(dict.fromkeys(m.key for m in metrics))
-    with_goals = reports.log_reply_standings(session, workspace_id, person, keys, day, now)
-    today = local_today(services.clock, person.tz)
+    with_goals: dict[str, Standing] = {}
+    if goals.any_for_log(session, workspace_id, person_id, keys, day):
+        # Goals need the ORM; a session bound to this connection joins its transaction.
+        orm = session if isinstance(session, Session) else Session(bind=session)
+        person = people.by_id(orm, workspace_id, person_id)
+        assert person is not None
+        with_goals = reports.log_reply_standings(orm, workspace_id, person, keys, day, now)
+    today = local_today(services.clock, tz)
     lines = [
         f"{period_phrase(standing.view, today)}: {pace_summary(standing, _by_key(metrics, key))}"
         for key, standing in with_goals.items()

@@ -41,6 +41,13 @@ class Database:
         with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
             yield session
 
+    @contextmanager
+    def write_connection(self) -> Iterator[sa.Connection]:
+        """A Core-only write transaction for hot paths: no ORM session bookkeeping.
+        `Session(bind=connection)` joins it when a slower path needs the ORM."""
+        with self._write_engine.begin() as connection:
+            yield connection
+
     def upgrade(self) -> None:
         upgrade(self.engine)
 
@@ -54,6 +61,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+Executor = Session | sa.Connection
+
+
+def connection_of(executor: Executor) -> sa.Connection:
+    return executor.connection() if isinstance(executor, Session) else executor
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -10,9 +10,42 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from storage.db import Executor, connection_of
 from storage.models import Goal, GoalRequest, TeamMember
 
 PERSON_KINDS = ("individual", "ramp")
+
+_GOAL = Goal.__table__
+_MEMBER = TeamMember.__table__
+# Does any goal (own, ramp, or the team's all-or-nothing) cover these metrics on this day?
+# One statement, so a /log by someone without goals costs nothing more.
+_GOAL_IDS_FOR_LOG = sa.select(_GOAL.c.id).where(
+    _GOAL.c.workspace_id == sa.bindparam("workspace_id"),
+    _GOAL.c.removed_at.is_(None),
+    _GOAL.c.start <= sa.bindparam("day"),
+    sa.or_(_GOAL.c.end.is_(None), _GOAL.c.end >= sa.bindparam("day")),
+    _GOAL.c.metric.in_(sa.bindparam("metrics", expanding=True)),
+    sa.or_(
+        _GOAL.c.person_id == sa.bindparam("person_id"),
+        sa.and_(
+            _GOAL.c.kind == "collective",
+            _GOAL.c.team_id.in_(
+                sa.select(_MEMBER.c.team_id).where(
+                    _MEMBER.c.workspace_id == sa.bindparam("workspace_id"),
+                    _MEMBER.c.person_id == sa.bindparam("person_id"),
+                )
+            ),
+        ),
+    ),
+).limit(1)
+
+
+def any_for_log(session: Executor, workspace_id: int, person_id: int, metrics: list[str], day: date) -> bool:
+    row = connection_of(session).execute(
+        _GOAL_IDS_FOR_LOG,
+        {"workspace_id": workspace_id, "person_id": person_id, "metrics": metrics, "day": day},
+    ).first()
+    return row is not None
 TEAM_KINDS = ("team", "collective", "contest")
 
 
