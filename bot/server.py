@@ -66,8 +66,8 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
+        # Task threads first: one finishing after close() would pull the closed trigger.
+        self._server.task_dispatcher.shutdown(timeout=5)
         self._server.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        # waitress's task threads end once their queue is closed.
-        self._server.task_dispatcher.shutdown()

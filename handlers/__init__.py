@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, views
+from handlers import actions, commands, views
 from handlers.context import Services
 
 
 def register_all(app: App, services: Services) -> None:
     commands.register(app, services)
     views.register(app, services)
+    actions.register(app, services)

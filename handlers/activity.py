@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session
 
 from bot import reports
 from bot.clock import local_today
@@ -26,8 +25,7 @@ from bot.render.text import escape
 from handlers import roles
 from handlers.context import Services
 from handlers.identity import Caller
-from storage import audit, entries, goals, people
-from storage.db import Executor
+from storage import audit, entries, people
 from storage.entries import NewEntry
 from storage.models import Entry
 
@@ -84,8 +82,12 @@ def record(
 ) -> str:
     now = services.clock.now()
     metrics = [a.metric for a in amounts]
-    with services.db.write_connection() as connection:
-        entries.add_batch(
+    metric_keys = list(dict.fromkeys(a.metric.key for a in amounts))
+    week = Period.containing(PeriodKind.WEEK, day)
+    # Autocommit: storing the entries is one statement, atomic by itself, and so is reading
+    # the reply's totals (on PostgreSQL both are one statement): no BEGIN/COMMIT round trips.
+    with services.db.autocommit() as connection:
+        week_totals, has_goal = entries.add_batch_with_totals(
             connection,
             workspace_id=caller.workspace_id,
             entries=[NewEntry(target.person_id, a.metric.key, day, a.quantity, note) for a in amounts],
@@ -94,8 +96,12 @@ def record(
             source=services.source,
             now=now,
             idempotency_key=idempotency_key,
+            metrics=metric_keys,
+            start=week.start,
+            end=week.end,
+            day=day,
         )
-        progress = progress_lines(services, connection, caller.workspace_id, target.person_id, target.tz, metrics, day)
+    progress = progress_lines(services, caller.workspace_id, target.person_id, target.tz, metrics, day, week_totals, has_goal)
     logged = joined(quantity_text(a.quantity, a.metric) for a in amounts)
     whom = "" if target.is_caller else f" for {target.name}"
     today = local_today(services.clock, target.tz)
@@ -104,24 +110,24 @@ def record(
 
 def progress_lines(
     services: Services,
-    session: Executor,
     workspace_id: int,
     person_id: int,
     tz: str | None,
     metrics: Sequence[Metric],
     day: date,
+    week_totals: dict[str, int],
+    has_goal: bool,
 ) -> str:
     """Pace for each metric with a live goal (in the goal's own period), and the week's
-    total for the others: what every /log, undo and fix reply ends with."""
-    now = services.clock.now()
+    total for the others: what a /log reply ends with."""
     keys = list(dict.fromkeys(m.key for m in metrics))
+    week = Period.containing(PeriodKind.WEEK, day)
     with_goals: dict[str, Standing] = {}
-    if goals.any_for_log(session, workspace_id, person_id, keys, day):
-        # Goals need the ORM; a session bound to this connection joins its transaction.
-        orm = session if isinstance(session, Session) else Session(bind=session)
-        person = people.by_id(orm, workspace_id, person_id)
-        assert person is not None
-        with_goals = reports.log_reply_standings(orm, workspace_id, person, keys, day, now)
+    if has_goal:
+        with services.db.read() as session:
+            person = people.by_id(session, workspace_id, person_id)
+            assert person is not None
+            with_goals = reports.log_reply_standings(session, workspace_id, person, keys, day, services.clock.now())
     today = local_today(services.clock, tz)
     lines = [
         f"{period_phrase(standing.view, today)}: {pace_summary(standing, _by_key(metrics, key))}"
@@ -129,9 +135,7 @@ def progress_lines(
     ]
     rest = [m for m in dict((m.key, m) for m in metrics).values() if m.key not in with_goals]
     if rest:
-        week = Period.containing(PeriodKind.WEEK, day)
-        totals = entries.totals(session, workspace_id, person_id, [m.key for m in rest], week.start, week.end)
-        lines.append(f"{_week_label(week, today)}: {_totals_text(totals, rest)}")
+        lines.append(f"{_week_label(week, today)}: {_totals_text(week_totals, rest)}")
     return "\n".join(lines)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -29,6 +30,11 @@ class Database:
         self._write_engine = (
             self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         )
+        self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # SQLite has one writer at a time. Writers of this process queue on a lock rather
+        # than on SQLite's busy timeout, whose sleeps (1, 2, 5 … 100 ms) would add tens of
+        # milliseconds under concurrent requests. Other processes still use the timeout.
+        self._sqlite_writes = threading.RLock() if self.is_sqlite else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -38,15 +44,18 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that commits on success and rolls back on any error."""
-        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+        with self._serialized(), Session(self._write_engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager
-    def write_connection(self) -> Iterator[sa.Connection]:
-        """A Core-only write transaction for hot paths: no ORM session bookkeeping.
-        `Session(bind=connection)` joins it when a slower path needs the ORM."""
-        with self._write_engine.begin() as connection:
+    def autocommit(self) -> Iterator[sa.Connection]:
+        """A connection whose every statement commits on its own: for hot paths whose write
+        is one statement (atomic by itself), saving BEGIN and COMMIT round trips."""
+        with self._serialized(), self._autocommit_engine.connect() as connection:
             yield connection
+
+    def _serialized(self) -> AbstractContextManager[object]:
+        return self._sqlite_writes if self._sqlite_writes is not None else nullcontext()
 
     def upgrade(self) -> None:
         upgrade(self.engine)
@@ -75,7 +84,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = sa.create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pool_pre_ping: it costs a round trip on every checkout. After a database restart
+    # the first statement on a dead connection fails, SQLAlchemy discards the whole pool,
+    # and the next request reconnects; pool_recycle retires connections idle servers drop.
+    return sa.create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -94,7 +106,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement is its own transaction
+        mode = options.get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from storage.db import Executor, connection_of
+from storage.goals import goal_exists_for_log
 from storage.models import Entry, TimeOff
 
 # The /log hot path runs these on every command: built once, against the table rather than
@@ -36,6 +37,8 @@ def _totals_query(metric_condition: sa.ColumnElement[bool]) -> sa.Select:
 # Most /log commands name one metric: an equality skips the expanding IN's rendering.
 _TOTALS_ONE = _totals_query(_ENTRY.c.metric == sa.bindparam("metric"))
 _TOTALS_MANY = _totals_query(_ENTRY.c.metric.in_(sa.bindparam("metrics", expanding=True)))
+_TOTALS_ONE_WITH_GOAL = _TOTALS_ONE.add_columns(goal_exists_for_log(one_metric=True))
+_TOTALS_MANY_WITH_GOAL = _TOTALS_MANY.add_columns(goal_exists_for_log(one_metric=False))
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,22 @@ def add_batch(
 ) -> None:
     """Insert one /log's entries together. The key goes on the first row only: a second
     submission with the same key fails on the unique index and the whole batch rolls back."""
-    rows = [
+    _insert_rows(
+        connection_of(session),
+        _entry_rows(workspace_id, entries, batch_id, entered_by_id, source, now, idempotency_key),
+    )
+
+
+def _entry_rows(
+    workspace_id: int,
+    entries: Sequence[NewEntry],
+    batch_id: str,
+    entered_by_id: int,
+    source: str,
+    now: datetime,
+    idempotency_key: str | None,
+) -> list[dict]:
+    return [
         {
             "workspace_id": workspace_id,
             "person_id": e.person_id,
@@ -78,7 +96,62 @@ def add_batch(
         }
         for i, e in enumerate(entries)
     ]
-    connection_of(session).execute(_INSERT_ENTRIES, rows)
+
+
+def _insert_rows(connection: sa.Connection, rows: list[dict]) -> None:
+    if len(rows) == 1:
+        connection.execute(_INSERT_ENTRIES, rows[0])
+    else:
+        # One multi-row statement, so the entries are stored together or not at all even on
+        # an autocommit connection (an executemany could stop half-way).
+        connection.execute(sa.insert(_ENTRY).values(rows))
+
+
+def add_batch_with_totals(
+    connection: sa.Connection,
+    *,
+    workspace_id: int,
+    entries: Sequence[NewEntry],
+    batch_id: str,
+    entered_by_id: int,
+    source: str,
+    now: datetime,
+    idempotency_key: str | None,
+    metrics: list[str],
+    start: date,
+    end: date,
+    day: date,
+) -> tuple[dict[str, int], bool]:
+    """Store one /log and return its reply's week totals and goal flag: the INSERT (one
+    statement, so atomic even on an autocommit connection), then one SELECT.
+
+    A single PostgreSQL statement (the INSERT in a CTE) was measured and is slower: the
+    varying VALUES list keeps it from being prepared, and planning costs more than the
+    round trip it saves."""
+    _insert_rows(connection, _entry_rows(workspace_id, entries, batch_id, entered_by_id, source, now, idempotency_key))
+    return totals_with_goal_flag(connection, workspace_id, entries[0].person_id, metrics, start, end, day)
+
+
+def totals_with_goal_flag(
+    connection: Executor,
+    workspace_id: int,
+    person_id: int,
+    metrics: list[str],
+    start: date,
+    end: date,
+    day: date,
+) -> tuple[dict[str, int], bool]:
+    """The /log reply's week totals and whether any goal covers these metrics on `day`,
+    in one round trip."""
+    query = _TOTALS_ONE_WITH_GOAL if len(metrics) == 1 else _TOTALS_MANY_WITH_GOAL
+    params = {"workspace_id": workspace_id, "person_id": person_id, "start": start, "end": end, "day": day}
+    params.update({"metric": metrics[0]} if len(metrics) == 1 else {"metrics": metrics})
+    found: dict[str, int] = {}
+    has_goal = False
+    for metric, total, goal_flag in connection_of(connection).execute(query, params):
+        found[metric] = int(total or 0)
+        has_goal = has_goal or bool(goal_flag)
+    return {metric: found.get(metric, 0) for metric in metrics}, has_goal
 
 
 def totals(

@@ -10,42 +10,41 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from storage.db import Executor, connection_of
-from storage.models import Goal, GoalRequest, TeamMember
+from storage.models import AuditEvent, Goal, GoalRequest, Person, Team, TeamMember, Workspace
 
 PERSON_KINDS = ("individual", "ramp")
 
 _GOAL = Goal.__table__
 _MEMBER = TeamMember.__table__
-# Does any goal (own, ramp, or the team's all-or-nothing) cover these metrics on this day?
-# One statement, so a /log by someone without goals costs nothing more.
-_GOAL_IDS_FOR_LOG = sa.select(_GOAL.c.id).where(
-    _GOAL.c.workspace_id == sa.bindparam("workspace_id"),
-    _GOAL.c.removed_at.is_(None),
-    _GOAL.c.start <= sa.bindparam("day"),
-    sa.or_(_GOAL.c.end.is_(None), _GOAL.c.end >= sa.bindparam("day")),
-    _GOAL.c.metric.in_(sa.bindparam("metrics", expanding=True)),
-    sa.or_(
-        _GOAL.c.person_id == sa.bindparam("person_id"),
-        sa.and_(
-            _GOAL.c.kind == "collective",
-            _GOAL.c.team_id.in_(
-                sa.select(_MEMBER.c.team_id).where(
-                    _MEMBER.c.workspace_id == sa.bindparam("workspace_id"),
-                    _MEMBER.c.person_id == sa.bindparam("person_id"),
-                )
+def goal_exists_for_log(one_metric: bool) -> sa.Exists:
+    """Does any goal (own, ramp, or the team's all-or-nothing) cover the logged metrics on
+    the logged day? Bound by name: workspace_id, person_id, day, and metric or metrics."""
+    metric_condition = (
+        _GOAL.c.metric == sa.bindparam("metric")
+        if one_metric
+        else _GOAL.c.metric.in_(sa.bindparam("metrics", expanding=True))
+    )
+    return sa.exists().where(
+        _GOAL.c.workspace_id == sa.bindparam("workspace_id"),
+        _GOAL.c.removed_at.is_(None),
+        _GOAL.c.start <= sa.bindparam("day"),
+        sa.or_(_GOAL.c.end.is_(None), _GOAL.c.end >= sa.bindparam("day")),
+        metric_condition,
+        sa.or_(
+            _GOAL.c.person_id == sa.bindparam("person_id"),
+            sa.and_(
+                _GOAL.c.kind == "collective",
+                _GOAL.c.team_id.in_(
+                    sa.select(_MEMBER.c.team_id).where(
+                        _MEMBER.c.workspace_id == sa.bindparam("workspace_id"),
+                        _MEMBER.c.person_id == sa.bindparam("person_id"),
+                    )
+                ),
             ),
         ),
-    ),
-).limit(1)
+    )
 
 
-def any_for_log(session: Executor, workspace_id: int, person_id: int, metrics: list[str], day: date) -> bool:
-    row = connection_of(session).execute(
-        _GOAL_IDS_FOR_LOG,
-        {"workspace_id": workspace_id, "person_id": person_id, "metrics": metrics, "day": day},
-    ).first()
-    return row is not None
 TEAM_KINDS = ("team", "collective", "contest")
 
 
@@ -225,3 +224,123 @@ def claim_decision(
 def set_request_messages(session: Session, request: GoalRequest, messages: list[dict[str, str]]) -> None:
     request.messages = json.dumps(messages)
     session.flush()
+
+
+# --- added for /goal: locking, idempotency, the audit trail, names --------------------------
+
+
+def lock_owner(session: Session, workspace_id: int, *, person_id: int | None = None, team_id: int | None = None) -> None:
+    """Serialize goal writes for one person or team until the transaction ends, so two
+    concurrent writes cannot both pass the overlap check (PostgreSQL: a row lock; SQLite
+    writes are already serialized by BEGIN IMMEDIATE)."""
+    if person_id is not None:
+        session.execute(
+            sa.select(Person.id).where(Person.workspace_id == workspace_id, Person.id == person_id).with_for_update()
+        )
+    if team_id is not None:
+        session.execute(
+            sa.select(Team.id).where(Team.workspace_id == workspace_id, Team.id == team_id).with_for_update()
+        )
+
+
+def created_with_key(session: Session, workspace_id: int, idempotency_key: str) -> bool:
+    """Whether a goal was already created (or a lowering requested) under this key, a modal's
+    view id. Goals have no key column; the key rides in the audit event's JSON instead."""
+    escaped = idempotency_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f'%"idempotency_key": "{escaped}"%'
+    found = session.scalar(
+        sa.select(AuditEvent.id)
+        .where(
+            AuditEvent.workspace_id == workspace_id,
+            AuditEvent.action.in_(("goal.create", "goal_request.lower")),
+            AuditEvent.after.like(pattern, escape="\\"),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def history_events(
+    session: Session,
+    workspace_id: int,
+    *,
+    person_ids: Iterable[int] = (),
+    team_ids: Iterable[int] = (),
+    limit: int = 30,
+) -> list[AuditEvent]:
+    """Audit events about these owners' goals and goal requests, newest first."""
+    person_ids, team_ids = list(person_ids), list(team_ids)
+    owners_goal = []
+    owners_request = []
+    if person_ids:
+        owners_goal.append(Goal.person_id.in_(person_ids))
+        owners_request.append(GoalRequest.person_id.in_(person_ids))
+    if team_ids:
+        owners_goal.append(Goal.team_id.in_(team_ids))
+        # A team's own requests (about its team goals); members' requests come by person.
+        owners_request.append(sa.and_(GoalRequest.person_id.is_(None), GoalRequest.team_id.in_(team_ids)))
+    if not owners_goal:
+        return []
+    goal_ids = sa.select(Goal.id).where(Goal.workspace_id == workspace_id, sa.or_(*owners_goal))
+    request_ids = sa.select(GoalRequest.id).where(
+        GoalRequest.workspace_id == workspace_id, sa.or_(*owners_request)
+    )
+    return list(
+        session.scalars(
+            sa.select(AuditEvent)
+            .where(
+                AuditEvent.workspace_id == workspace_id,
+                sa.or_(
+                    sa.and_(AuditEvent.subject_type == "goal", AuditEvent.subject_id.in_(goal_ids.scalar_subquery())),
+                    sa.and_(
+                        AuditEvent.subject_type == "goal_request",
+                        AuditEvent.subject_id.in_(request_ids.scalar_subquery()),
+                    ),
+                ),
+            )
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def people_by_ids(session: Session, workspace_id: int, person_ids: Iterable[int]) -> dict[int, Person]:
+    ids = list(set(person_ids))
+    if not ids:
+        return {}
+    rows = session.scalars(sa.select(Person).where(Person.workspace_id == workspace_id, Person.id.in_(ids)))
+    return {p.id: p for p in rows if p.id is not None}
+
+
+def teams_by_ids(session: Session, workspace_id: int, team_ids: Iterable[int]) -> dict[int, Team]:
+    ids = list(set(team_ids))
+    if not ids:
+        return {}
+    rows = session.scalars(sa.select(Team).where(Team.workspace_id == workspace_id, Team.id.in_(ids)))
+    return {t.id: t for t in rows if t.id is not None}
+
+
+def admins(session: Session, workspace_id: int, env_admin_ids: Iterable[str]) -> list[Person]:
+    """Known workspace admins: Slack owners/admins and the PACELINE_ADMINS people we have met."""
+    env_ids = list(env_admin_ids)
+    is_admin = Person.slack_admin.is_(True)
+    if env_ids:
+        is_admin = sa.or_(is_admin, Person.slack_user_id.in_(env_ids))
+    return list(
+        session.scalars(
+            sa.select(Person)
+            .where(
+                Person.workspace_id == workspace_id,
+                Person.is_bot.is_(False),
+                Person.deactivated.is_(False),
+                Person.slack_user_id.is_not(None),
+                is_admin,
+            )
+            .order_by(Person.id)
+        )
+    )
+
+
+def fiscal_year_start_month(session: Session, workspace_id: int) -> int:
+    month = session.scalar(sa.select(Workspace.fiscal_year_start_month).where(Workspace.id == workspace_id))
+    return int(month or 1)

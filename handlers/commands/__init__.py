@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands import leaderboard, log, progress, team
+from handlers.commands import goal, leaderboard, log, progress, team
 from handlers.context import Services
 
 
@@ -13,3 +13,4 @@ def register(app: App, services: Services) -> None:
     team.register(app, services)
     progress.register(app, services)
     leaderboard.register(app, services)
+    goal.register(app, services)

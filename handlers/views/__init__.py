@@ -5,8 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.context import Services
-from handlers.views import log_modal
+from handlers.views import goal_modal, log_modal
 
 
 def register(app: App, services: Services) -> None:
     log_modal.register(app, services)
+    goal_modal.register(app, services)

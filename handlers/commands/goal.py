@@ -1,0 +1,638 @@
+"""/goal: managers set goals, reps propose theirs, everyone sees plans, suggestions and the
+audit trail. parse → authorize → act → render; the writing rules live in goal_actions."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import reports
+from bot.clock import zone
+from bot.core import allocation, funnel
+from bot.core.amounts import format_amount
+from bot.core.dates import format_day
+from bot.core.errors import PermissionDenied, UserError
+from bot.core.goal_grammar import (
+    GOAL_HELP,
+    GoalContest,
+    GoalEach,
+    GoalHistory,
+    GoalList,
+    GoalMetricAdd,
+    GoalOpenModal,
+    GoalPlan,
+    GoalPropose,
+    GoalRamp,
+    GoalRemove,
+    GoalSet,
+    GoalSplit,
+    GoalSuggest,
+    Who,
+    parse_goal,
+)
+from bot.core.metrics import DEFAULT_COUNT_CAP, MONEY_CAP_CENTS, Metric, MetricCatalog, MetricKind
+from bot.core.periods import PeriodKind
+from bot.render import goal_modal
+from bot.render import goals as goal_text
+from bot.render.text import escape
+from handlers import goal_actions, roles, scope
+from handlers.context import Services
+from handlers.goal_actions import Created, Draft, Owner, WriteContext
+from handlers.identity import Caller
+from storage import audit, goals, people, standings, teams
+from storage.models import CustomMetric, Goal, Person
+
+log = logging.getLogger(__name__)
+
+MAX_LIST_LINES = 40
+MAX_HISTORY_LINES = 30
+FUNNEL_METRICS = ("calls", "demos", "deals", "revenue")
+_PER = {
+    PeriodKind.DAY: "a day",
+    PeriodKind.WEEK: "a week",
+    PeriodKind.MONTH: "a month",
+    PeriodKind.QUARTER: "a quarter",
+    PeriodKind.YEAR: "a year",
+}
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/goal")
+    def goal_command(ack: Ack, command: dict, client: WebClient) -> None:
+        reply = handle(services, client, command)
+        ack() if reply is None else ack(text=reply)
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    services: Services
+    client: WebClient
+    caller: Caller
+    catalog: MetricCatalog
+    fiscal_year_start_month: int
+    now: datetime
+
+    @property
+    def ws(self) -> int:
+        return self.caller.workspace_id
+
+    @property
+    def today(self) -> date:
+        return self.caller.today(self.services.clock)
+
+    def write_context(self, reason_example: str | None, *, may_request: bool = True) -> WriteContext:
+        return WriteContext(self.caller, self.now, self.catalog, reason_example, may_request=may_request)
+
+
+def handle(services: Services, client: WebClient, command: dict) -> str | None:
+    """The ephemeral reply to one /goal (None when a modal opened instead)."""
+    try:
+        caller = services.directory.caller(client, command["team_id"], command["user_id"], command.get("enterprise_id"))
+        catalog = services.catalog(caller.workspace_id)
+        with services.db.read() as session:
+            fsm = goals.fiscal_year_start_month(session, caller.workspace_id)
+        parsed = parse_goal(command.get("text") or "", catalog, caller.today(services.clock), fsm)
+        ctx = _Ctx(services, client, caller, catalog, fsm, services.clock.now())
+        match parsed:
+            case GoalSet():
+                return _set(ctx, parsed)
+            case GoalEach():
+                return _each(ctx, parsed)
+            case GoalRamp():
+                return _ramp(ctx, parsed)
+            case GoalContest():
+                return _contest(ctx, parsed)
+            case GoalPlan():
+                return _plan(ctx, parsed)
+            case GoalSuggest():
+                return _suggest(ctx, parsed)
+            case GoalSplit():
+                return _split(ctx, parsed)
+            case GoalPropose():
+                return _propose(ctx, parsed)
+            case GoalList():
+                return _list(ctx, parsed)
+            case GoalHistory():
+                return _history(ctx, parsed)
+            case GoalRemove():
+                return _remove(ctx, parsed)
+            case GoalMetricAdd():
+                return _metric_add(ctx, parsed)
+            case GoalOpenModal():
+                return _open_modal(ctx, command)
+            case _:
+                return GOAL_HELP
+    except UserError as error:
+        return error.text
+
+
+# --- setting goals -----------------------------------------------------------------------------
+
+
+def _set(ctx: _Ctx, cmd: GoalSet) -> str:
+    example = f"/goal set {{who}} {_rate(cmd.metric, cmd.target, cmd.period)}"
+    owner = _owner(ctx, cmd.who, example.format(who="@maria"))
+    example = example.format(who=_who_text(owner))
+    kind = "team" if owner.is_team else "individual"
+    draft = replace(
+        _draft(ctx, owner, kind, cmd.metric, cmd.target, cmd.period, cmd.start, cmd.end, example),
+        stretch_pct=cmd.stretch_pct,
+        weights=",".join(map(str, cmd.weights)) if cmd.weights else None,
+    )
+    return _write_one(ctx, owner, draft, cmd.reason, example)
+
+
+def _each(ctx: _Ctx, cmd: GoalEach) -> str:
+    example = f"/goal each team:{cmd.team} {_rate(cmd.metric, cmd.target, cmd.period)}"
+    owner = _owner(ctx, Who(team=cmd.team), example)
+    draft = replace(
+        _draft(ctx, owner, "collective", cmd.metric, cmd.target, cmd.period, cmd.start, cmd.end, example),
+        reward=cmd.reward,
+    )
+    return _write_one(ctx, owner, draft, cmd.reason, example)
+
+
+def _ramp(ctx: _Ctx, cmd: GoalRamp) -> str:
+    metric = cmd.metric
+    shape = (f"{metric.key} {format_amount(cmd.first, metric)} to {format_amount(cmd.last, metric)} "
+             f"step {format_amount(cmd.step, metric)} per {cmd.period.value}")
+    owner = _owner(ctx, Who(user=cmd.user), f"/goal ramp @bo {shape}")
+    example = f"/goal ramp {_who_text(owner)} {shape}"
+    draft = replace(
+        _draft(ctx, owner, "ramp", metric, cmd.first, cmd.period, cmd.start, None, example),
+        ramp_last=cmd.last,
+        ramp_step=cmd.step,
+    )
+    return _write_one(ctx, owner, draft, cmd.reason, example)
+
+
+def _contest(ctx: _Ctx, cmd: GoalContest) -> str:
+    example = f"/goal contest {cmd.metric.key} {cmd.period.kind.value} team:east"
+    if cmd.team is not None:
+        owner = _owner(ctx, Who(team=cmd.team), example)
+    else:
+        with ctx.services.db.read() as session:
+            home = scope.home_team(session, ctx.caller)
+        if home is None:
+            raise UserError("Name the team whose people compete, as team:NAME.", example)
+        owner = goal_actions.team_owner(home)
+    with ctx.services.db.read() as session:
+        goal_actions.require_may_set(session, ctx.caller, owner, example)
+    draft = Draft(kind="contest", metric=cmd.metric.key, period_kind=cmd.period.kind, target=None,
+                  start=cmd.period.start, end=cmd.period.end, prize=cmd.prize)
+    # A contest takes no `--` note, so an overlap names the contest to remove instead.
+    return _write_one(ctx, owner, draft, None, None)
+
+
+def _draft(
+    ctx: _Ctx,
+    owner: Owner,
+    kind: str,
+    metric: Metric,
+    target: int,
+    period: PeriodKind,
+    start: date | None,
+    end: date | None,
+    example: str,
+) -> Draft:
+    """The goal as it would be stored: authorized, and starting with the current period
+    in the owner's time unless a start was given."""
+    with ctx.services.db.read() as session:
+        goal_actions.require_may_set(session, ctx.caller, owner, example)
+    first = start or goal_actions.current_start(period, owner.today(ctx.services.clock), ctx.fiscal_year_start_month)
+    if end is not None and end < first:
+        raise UserError(
+            f"The goal would end ({end.isoformat()}) before it starts ({first.isoformat()}).",
+            f"{example} from {end.isoformat()}",
+        )
+    return Draft(kind=kind, metric=metric.key, period_kind=period, target=target, start=first, end=end)
+
+
+def _write_one(ctx: _Ctx, owner: Owner, draft: Draft, reason: str | None, example: str | None) -> str:
+    with ctx.services.db.write() as session:
+        outcome = goal_actions.write_goal(session, ctx.write_context(example), owner, draft, reason,
+                                          owner.today(ctx.services.clock))
+    return goal_actions.outcome_text(ctx.services, ctx.client, ctx.caller, owner, draft, outcome)
+
+
+# --- plans, suggestions and splits -----------------------------------------------------------
+
+
+def _plan(ctx: _Ctx, cmd: GoalPlan) -> str:
+    person = _person(ctx, cmd.user)
+    with ctx.services.db.read() as session:
+        owner = goal_actions.person_owner(session, person)
+        if cmd.apply:
+            goal_actions.require_may_set(session, ctx.caller, owner, funnel.PLAN_EXAMPLE)
+        elif person.id != ctx.caller.person_id and not roles.may_act_for(session, ctx.caller, person.id or 0):
+            raise PermissionDenied(
+                f"You can plan for yourself and, as a manager, for your team — not for {escape(owner.name)}.",
+                funnel.PLAN_EXAMPLE,
+            )
+        today = owner.today(ctx.services.clock)
+        periods = allocation.last_complete_periods(cmd.period, today, allocation.HISTORY_PERIODS, ctx.fiscal_year_start_month)
+        start, end = periods[0].start, periods[-1].end
+        mine = standings.people_totals(session, ctx.ws, [person.id], FUNNEL_METRICS, start, end)
+        own = _funnel_history({m: mine.get((person.id, m), 0) for m in FUNNEL_METRICS})
+        team_history = None
+        if owner.team is not None and owner.team.id is not None:
+            theirs = standings.team_totals(session, ctx.ws, owner.team.id, FUNNEL_METRICS, start, end)
+            team_history = _funnel_history({m: sum(v for (_, k), v in theirs.items() if k == m) for m in FUNNEL_METRICS})
+    rates = funnel.resolve_rates(
+        own, team_history,
+        deal_size_cents=cmd.deal_size_cents, win_rate_pct=cmd.win_rate_pct, demo_rate_pct=cmd.demo_rate_pct,
+    )
+    result = funnel.plan_with(cmd.revenue_cents, rates)
+    revenue = goal_actions.metric_of(ctx.catalog, "revenue")
+    is_self = person.id == ctx.caller.person_id
+    window = f"last {len(periods)} {cmd.period.value}s"
+    whose = "your" if is_self else f"{escape(owner.name)}'s"
+    sources = {
+        funnel.RateSource.GIVEN: "given",
+        funnel.RateSource.OWN: f"{whose} history, {window}",
+        funnel.RateSource.TEAM: f"team {escape(owner.team.name) if owner.team else ''} history, {window}",
+    }
+    per = _PER[cmd.period]
+    lines = [
+        f"*Plan{'' if is_self else ' for ' + escape(owner.name)}: {format_amount(cmd.revenue_cents, revenue)} revenue {per}*",
+        f"{result.deals} deals, {result.demos} demos, {result.calls} calls {per}",
+        f"Deal size {format_amount(rates.deal_size_cents, revenue)} ({sources[rates.deal_size_source]}) · "
+        f"win rate {funnel.format_pct(rates.win_rate_pct)} ({sources[rates.win_rate_source]}) · "
+        f"demo rate {funnel.format_pct(rates.demo_rate_pct)} ({sources[rates.demo_rate_source]})",
+    ]
+    again = (
+        f"/goal plan {format_amount(cmd.revenue_cents, revenue)}/{cmd.period.value}"
+        f"{'' if is_self else ' for ' + _who_text(owner)} deal {format_amount(rates.deal_size_cents, revenue)} "
+        f"win {funnel.format_pct(rates.win_rate_pct)} demo {funnel.format_pct(rates.demo_rate_pct)} apply"
+    )
+    if not cmd.apply:
+        with ctx.services.db.read() as session:
+            may_set = _may_set(session, ctx.caller, owner)
+        if may_set:
+            lines.append(f"Set these as goals: `{again}`")
+        else:
+            lines.append(f"Propose one to your manager: `/goal propose calls {result.calls}/{cmd.period.value}`")
+        return "\n".join(lines)
+    start_day = goal_actions.current_start(cmd.period, today, ctx.fiscal_year_start_month)
+    drafts = [
+        Draft(kind="individual", metric=key, period_kind=cmd.period, target=amount, start=start_day, origin="plan")
+        for key, amount in (("deals", result.deals), ("demos", result.demos), ("calls", result.calls))
+    ]
+    write = ctx.write_context(None, may_request=False)
+    with ctx.services.db.write() as session:
+        created = [goal_actions.write_goal(session, write, owner, d, None, today) for d in drafts]
+    names = owner.names()
+    for outcome in created:
+        assert isinstance(outcome, Created)
+        lines.append(f"Set {goal_actions.describe_goal(outcome.goal, ctx.catalog, names, ctx.today)}.")
+    return "\n".join(lines)
+
+
+def _funnel_history(totals: dict[str, int]) -> funnel.FunnelHistory:
+    return funnel.FunnelHistory(totals["calls"], totals["demos"], totals["deals"], totals["revenue"])
+
+
+def _suggest(ctx: _Ctx, cmd: GoalSuggest) -> str:
+    person = _person(ctx, cmd.user)
+    with ctx.services.db.read() as session:
+        owner = goal_actions.person_owner(session, person)
+        if person.id != ctx.caller.person_id and not roles.may_act_for(session, ctx.caller, person.id or 0):
+            raise PermissionDenied(
+                f"You can ask for suggestions for yourself and, as a manager, your team — not for {escape(owner.name)}.",
+                "/goal suggest calls",
+            )
+        today = owner.today(ctx.services.clock)
+        periods = allocation.last_complete_periods(cmd.period, today, allocation.HISTORY_PERIODS, ctx.fiscal_year_start_month)
+        totals = standings.period_totals(session, ctx.ws, person.id or 0, cmd.metric.key, [(p.start, p.end) for p in periods])
+    history = list(zip(periods, totals, strict=True))
+    # Periods before the rep started (their start date, else their first entry) are not
+    # history; a zero week after that is real and stays in.
+    if person.start_date is not None:
+        history = [(p, t) for p, t in history if p.end >= person.start_date]
+    while history and history[0][1] == 0:
+        history.pop(0)
+    if not history:
+        raise UserError(
+            f"{escape(owner.name)} has no {cmd.metric.key} in the last {len(periods)} complete "
+            f"{cmd.period.value}s to suggest from — set a goal directly instead.",
+            f"/goal set {_who_text(owner)} {cmd.metric.key} {'4000' if cmd.metric.is_money else '60'}/{cmd.period.value}",
+        )
+    found = allocation.suggest([t for _, t in history])
+    metric = cmd.metric
+    is_self = person.id == ctx.caller.person_id
+    whose = "your" if is_self else f"{escape(owner.name)}'s"
+    first = history[0][0]
+    count = found.periods
+    return "\n".join([
+        f"*Suggested {metric.key} target for {'you' if is_self else escape(owner.name)} per {cmd.period.value}*",
+        f"Median {format_amount(found.median, metric)} · 80th percentile {format_amount(found.p80, metric)} — "
+        f"from {count} complete {cmd.period.value}{'s' if count != 1 else ''} of {whose} history "
+        f"({format_day(first.start, ctx.today)} – {format_day(periods[-1].end, ctx.today)}).",
+        f"Set it: `/goal set {_who_text(owner)} {metric.key} {format_amount(found.median, metric)}/{cmd.period.value}` "
+        f"(or {format_amount(found.p80, metric)} to stretch).",
+    ])
+
+
+def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
+    metric = cmd.metric
+    rate = _rate(metric, cmd.target, cmd.period)
+    example = f"/goal split team:{cmd.team} {rate} by {cmd.basis}"
+    owner = _owner(ctx, Who(team=cmd.team), example)
+    team = owner.team
+    assert team is not None and team.id is not None
+    with ctx.services.db.read() as session:
+        goal_actions.require_may_set(session, ctx.caller, owner, example)
+        # Bots and deactivated people stay listed in a team but get no share.
+        members = [p for p in teams.members(session, ctx.ws, team.id) if not p.is_bot and not p.deactivated]
+        team_today = owner.today(ctx.services.clock)
+        periods = allocation.last_complete_periods(cmd.period, team_today, allocation.HISTORY_PERIODS, ctx.fiscal_year_start_month)
+        window_start, window_end = periods[0].start, periods[-1].end
+        totals = standings.team_totals(session, ctx.ws, team.id, [metric.key], window_start, window_end)
+        member_owners = {p.id: goal_actions.person_owner(session, p) for p in members}
+    ordered = [p.id for p in members if p.id is not None]
+    if cmd.basis == "evenly":
+        shares = allocation.split_evenly(cmd.target, ordered)
+    else:
+        # New reps (no entries in the window, or a start date inside it) get the team median.
+        history = [
+            (p.id, None if (p.id, metric.key) not in totals or (p.start_date and p.start_date > window_start)
+             else totals[(p.id, metric.key)])
+            for p in members if p.id is not None
+        ]
+        shares = allocation.split_by_history(cmd.target, history)
+    write = ctx.write_context(example, may_request=False)
+    created: list[tuple[Person, int, str, Goal | None]] = []
+    with ctx.services.db.write() as session:
+        for share in shares:
+            member = member_owners[share.member]
+            assert member.person is not None
+            if share.amount <= 0:
+                created.append((member.person, 0, share.basis.value, None))
+                continue
+            member_today = member.today(ctx.services.clock)
+            draft = Draft(kind="individual", metric=metric.key, period_kind=cmd.period, target=share.amount,
+                          start=goal_actions.current_start(cmd.period, member_today, ctx.fiscal_year_start_month),
+                          origin="split")
+            outcome = goal_actions.write_goal(session, write, member, draft, cmd.reason, member_today)
+            assert isinstance(outcome, Created)
+            created.append((member.person, share.amount, share.basis.value, outcome.goal))
+    total = sum(amount for _, amount, _, _ in created)
+    how = "evenly" if cmd.basis == "evenly" else f"by history (last {len(periods)} {cmd.period.value}s)"
+    lines = [
+        f"Split {format_amount(cmd.target, metric)} {metric.key} {_PER[cmd.period]} for team {escape(team.name)} {how} "
+        f"— {sum(1 for c in created if c[3] is not None)} goals, total {format_amount(total, metric)}:"
+    ]
+    for person, amount, basis, goal in created:
+        ident = f"#{goal.id} " if goal is not None else ""
+        lines.append(f"• {ident}{escape(reports.display_name(person))}: {format_amount(amount, metric)}/{cmd.period.value} ({basis})"
+                     + ("" if goal is not None else " — no goal"))
+    return "\n".join(lines)
+
+
+# --- proposals -------------------------------------------------------------------------------
+
+
+def _propose(ctx: _Ctx, cmd: GoalPropose) -> str:
+    with ctx.services.db.read() as session:
+        me = people.by_id(session, ctx.ws, ctx.caller.person_id)
+        assert me is not None
+        owner = goal_actions.person_owner(session, me)
+    today = owner.today(ctx.services.clock)
+    draft = Draft(kind="individual", metric=cmd.metric.key, period_kind=cmd.period, target=cmd.target,
+                  start=goal_actions.current_start(cmd.period, today, ctx.fiscal_year_start_month), origin="proposal")
+    with ctx.services.db.write() as session:
+        request, _ = goal_actions.create_proposal(session, ctx.services, ctx.write_context(None), owner, draft, cmd.reason)
+        request_id = request.id or 0
+    asked = goal_actions.post_request(ctx.services, ctx.client, ctx.ws, request_id, ctx.today)
+    # Without owner names: the rep reads about their own goal.
+    shown = goal_text.describe(draft.spec(owner), cmd.metric, {}, ctx.today, with_id=False)
+    who = ", ".join(escape(a) for a in asked) or "your managers (Slack could not reach them just now)"
+    return (
+        f"Proposed {shown} (request #{request_id}). Sent to {who} to approve — "
+        "you'll get a DM when they decide."
+    )
+
+
+# --- reading: list and history ---------------------------------------------------------------
+
+
+def _scope_ids(ctx: _Ctx, session: Session, who: Who | None, example: str) -> tuple[str, list[int], list[int]]:
+    """Whose goals a list or history covers (title, person ids, team ids), authorized."""
+    if who is not None and who.team is not None:
+        team = scope.team_by_name(session, ctx.caller, who.team, example)
+        assert team.id is not None
+        if not roles.is_manager_of(session, ctx.caller, team.id):
+            mine = teams.team_of(session, ctx.ws, ctx.caller.person_id)
+            if mine is None or mine.id != team.id:
+                raise PermissionDenied(
+                    f"Team {escape(team.name)}'s goals are for its members, managers and admins.", "/goal list"
+                )
+            # A member sees the team's shared goals; the members' own goals stay theirs.
+            return f"team {escape(team.name)}", [], [team.id]
+        member_ids = [p.id for p in teams.members(session, ctx.ws, team.id) if p.id is not None]
+        return f"team {escape(team.name)}", member_ids, [team.id]
+    if who is not None and who.user is not None:
+        person = ctx.services.directory.resolve(ctx.client, ctx.ws, who.user)
+        assert person.id is not None
+        if not roles.may_act_for(session, ctx.caller, person.id):
+            raise PermissionDenied(
+                f"You can see your own goals and, as a manager, your team's — not "
+                f"{escape(reports.display_name(person))}'s.",
+                "/goal list",
+            )
+        return escape(reports.display_name(person)), [person.id], []
+    # Yourself: your goals, your team's shared goals, and the teams you manage.
+    mine = teams.team_of(session, ctx.ws, ctx.caller.person_id)
+    managed = sorted(teams.managed_team_ids(session, ctx.ws, ctx.caller.person_id))
+    person_ids = [ctx.caller.person_id]
+    for team_id in managed:
+        person_ids += [p.id for p in teams.members(session, ctx.ws, team_id) if p.id is not None]
+    team_ids = ([mine.id] if mine and mine.id else []) + managed
+    title = "you" if not managed else "you and the teams you manage"
+    return title, list(dict.fromkeys(person_ids)), list(dict.fromkeys(team_ids))
+
+
+def _names(session: Session, ws: int, person_ids: set[int], team_ids: set[int]) -> dict[tuple[str, int], str]:
+    found: dict[tuple[str, int], str] = {}
+    for pid, person in goals.people_by_ids(session, ws, person_ids).items():
+        found[("person", pid)] = reports.display_name(person)
+    for tid, team in goals.teams_by_ids(session, ws, team_ids).items():
+        found[("team", tid)] = team.name
+    return found
+
+
+def _list(ctx: _Ctx, cmd: GoalList) -> str:
+    with ctx.services.db.read() as session:
+        title, person_ids, team_ids = _scope_ids(ctx, session, cmd.who, "/goal list")
+        rows = goals.listed(session, ctx.ws, person_ids=person_ids, team_ids=team_ids, on_or_after=ctx.today)
+        if cmd.who is not None and cmd.who.team is not None and not person_ids:
+            rows = [g for g in rows if g.team_id is not None]
+        names = _names(session, ctx.ws, {g.person_id for g in rows if g.person_id} | {g.created_by_id for g in rows},
+                       {g.team_id for g in rows if g.team_id})
+        pending = goals.pending_requests(session, ctx.ws, team_ids) if team_ids else []
+        pending = [r for r in pending if r.person_id in person_ids or (r.person_id is None and r.team_id in team_ids)]
+    if not rows and not pending:
+        return f"No live or coming goals for {title}. Set one with `/goal set @maria calls 60/week`."
+    lines = [f"*Goals for {title}* (live and coming)"]
+    for goal in rows[:MAX_LIST_LINES]:
+        by = names.get(("person", goal.created_by_id), "someone")
+        how = {"plan": ", from a plan", "split": ", from a split", "proposal": ", proposed and approved"}.get(goal.origin, "")
+        lines.append(f"• {goal_actions.describe_goal(goal, ctx.catalog, names, ctx.today)} — set by {escape(by)}{how}")
+    if len(rows) > MAX_LIST_LINES:
+        lines.append(f"…and {len(rows) - MAX_LIST_LINES} more. Narrow it with `/goal list @maria` or `/goal list team:east`.")
+    if pending:
+        lines.append(f"Waiting for a decision: {', '.join(f'request #{r.id} ({r.kind})' for r in pending[:10])}")
+    return "\n".join(lines)
+
+
+def _history(ctx: _Ctx, cmd: GoalHistory) -> str:
+    with ctx.services.db.read() as session:
+        title, person_ids, team_ids = _scope_ids(ctx, session, cmd.who, "/goal history")
+        events = goals.history_events(session, ctx.ws, person_ids=person_ids, team_ids=team_ids,
+                                      limit=MAX_HISTORY_LINES + 1)
+        subjects: set[int] = set()
+        teams_seen: set[int] = set()
+        for event in events:
+            for text in (event.before, event.after):
+                state = json.loads(text) if text else {}
+                state = state.get("goal", state) if isinstance(state, dict) else {}
+                if state.get("person_id"):
+                    subjects.add(int(state["person_id"]))
+                if state.get("team_id"):
+                    teams_seen.add(int(state["team_id"]))
+        names = _names(session, ctx.ws, subjects | {e.actor_id for e in events if e.actor_id}, teams_seen)
+    if not events:
+        return f"No goal changes for {title} yet."
+    tz = zone(ctx.caller.tz)
+    lines = [f"*Goal history for {title}* (newest first)"]
+    for event in events[:MAX_HISTORY_LINES]:
+        lines.append(goal_text.history_line(
+            when=goal_text.when_text(event.at, tz, ctx.today),
+            actor=names.get(("person", event.actor_id or 0), "someone"),
+            action=event.action,
+            subject_id=event.subject_id,
+            before=event.before,
+            after=event.after,
+            reason=event.reason,
+            metric_of=lambda key: goal_actions.metric_of(ctx.catalog, key),
+            names=names,
+            today=ctx.today,
+        ))
+    if len(events) > MAX_HISTORY_LINES:
+        lines.append(f"Showing the latest {MAX_HISTORY_LINES} changes.")
+    return "\n".join(lines)
+
+
+# --- removing, metrics, the modal -------------------------------------------------------------
+
+
+def _remove(ctx: _Ctx, cmd: GoalRemove) -> str:
+    example = f"/goal remove {cmd.goal_id} -- why it goes"
+    with ctx.services.db.write() as session:
+        goal = goals.by_id(session, ctx.ws, cmd.goal_id)
+        if goal is None or goal.removed_at is not None:
+            raise UserError(f"There is no goal #{cmd.goal_id} here — `/goal list` shows the IDs.", "/goal list")
+        owner = goal_actions.owner_of_goal(session, ctx.ws, goal)
+        goal_actions.require_may_set(session, ctx.caller, owner, example)
+        names = owner.names()
+        shown = goal_actions.describe_goal(goal, ctx.catalog, names, ctx.today)
+        goal_actions.remove_goal(session, ctx.write_context(example), goal, cmd.reason,
+                                 owner.today(ctx.services.clock), names)
+    return f"Removed {shown}."
+
+
+def _metric_add(ctx: _Ctx, cmd: GoalMetricAdd) -> str:
+    roles.require_admin(ctx.caller, "add metrics", "/goal metric add visits alias visit,v")
+    kind = MetricKind.MONEY if cmd.money else MetricKind.COUNT
+    try:
+        with ctx.services.db.write() as session:
+            row = CustomMetric(
+                workspace_id=ctx.ws,
+                key=cmd.key,
+                kind=kind.value,
+                aliases=",".join(cmd.aliases),
+                cap=MONEY_CAP_CENTS if cmd.money else DEFAULT_COUNT_CAP,
+                created_at=ctx.now,
+            )
+            session.add(row)
+            session.flush()
+            audit.record(
+                session,
+                workspace_id=ctx.ws,
+                at=ctx.now,
+                actor_id=ctx.caller.person_id,
+                action="metric.add",
+                subject_type="metric",
+                subject_id=row.id,
+                after={"key": row.key, "kind": row.kind, "aliases": row.aliases, "cap": row.cap},
+            )
+    except IntegrityError:
+        raise UserError(f'"{cmd.key}" is already a metric.', "/goal metric add visits") from None
+    ctx.services.forget_catalog(ctx.ws)
+    aliases = f"; aliases {', '.join(cmd.aliases)}" if cmd.aliases else ""
+    sample = "$500" if cmd.money else "3"
+    return f"Added metric *{cmd.key}* ({kind.value}{aliases}). Log it with `/log {cmd.key} {sample}`."
+
+
+def _open_modal(ctx: _Ctx, command: dict) -> str | None:
+    with ctx.services.db.read() as session:
+        managed = teams.managed_team_ids(session, ctx.ws, ctx.caller.person_id)
+        if not ctx.caller.is_admin and not managed:
+            raise PermissionDenied(
+                "Managers set goals; you can propose your own and your manager approves it.",
+                "/goal propose calls 60/week -- I have more leads now",
+            )
+        choices = [t for t, _ in teams.all_teams(session, ctx.ws) if ctx.caller.is_admin or t.id in managed]
+    ctx.client.views_open(
+        trigger_id=command["trigger_id"],
+        view=goal_modal.goal_modal(ctx.catalog, [(t.id or 0, t.name) for t in choices]),
+    )
+    return None
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def _owner(ctx: _Ctx, who: Who | None, example: str) -> Owner:
+    if who is not None and who.team is not None:
+        with ctx.services.db.read() as session:
+            return goal_actions.team_owner(scope.team_by_name(session, ctx.caller, who.team, example))
+    person = _person(ctx, who.user if who else None)
+    with ctx.services.db.read() as session:
+        return goal_actions.person_owner(session, person)
+
+
+def _person(ctx: _Ctx, ref: object) -> Person:
+    if ref is None:
+        with ctx.services.db.read() as session:
+            me = people.by_id(session, ctx.ws, ctx.caller.person_id)
+        assert me is not None
+        return me
+    return ctx.services.directory.resolve(ctx.client, ctx.ws, ref)  # type: ignore[arg-type]
+
+
+def _may_set(session: Session, caller: Caller, owner: Owner) -> bool:
+    try:
+        goal_actions.require_may_set(session, caller, owner, "")
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _who_text(owner: Owner) -> str:
+    """How to name the owner in a command example: `@maria` or `team:east`."""
+    if owner.person is not None:
+        return f"@{owner.person.name}"
+    assert owner.team is not None
+    return f"team:{owner.team.name}"
+
+
+def _rate(metric: Metric, target: int, period: PeriodKind) -> str:
+    return f"{metric.key} {format_amount(target, metric)}/{period.value}"

@@ -1,0 +1,749 @@
+"""Writing goals: creating one under the overlap rules, removing one, requests that wait for
+a decision (a rep's proposal, lowering a started goal) and applying those decisions.
+
+Shared by `/goal`, its modal and the Approve / Reject buttons so that every path follows
+the same governance: every change is audited with before, after, actor and reason; a goal
+that overlaps another (same owner, metric and period kind) replaces it only with a reason;
+lowering a started goal in a team with approvals on waits for an admin.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot import reports
+from bot.clock import Clock, local_today
+from bot.core.dates import format_day
+from bot.core.errors import PermissionDenied, UserError
+from bot.core.metrics import Metric, MetricCatalog
+from bot.core.periods import Period, PeriodKind
+from bot.core.ramps import Ramp
+from bot.core.standings import GoalSpec
+from bot.render import goals as goal_text
+from bot.render.text import escape
+from handlers.context import Services
+from handlers.identity import Caller
+from storage import audit, goals, people, teams
+from storage.models import Goal, GoalRequest, Person, Team
+
+log = logging.getLogger(__name__)
+
+Names = Mapping[tuple[str, int], str]
+
+
+class NeedsReason(UserError):
+    """A change refused only for want of a `-- reason` (the modal shows it by that field)."""
+
+    def __init__(self, message: str, example: str | None, goal: str, started: bool) -> None:
+        super().__init__(message, example)
+        self.goal = goal  # the goal in the way, described
+        self.started = started
+
+
+# --- whose goal -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A goal's owner: a person or a team, with what governance needs of it."""
+
+    person: Person | None
+    team: Team | None  # the team itself, or the person's team (managers, approvals)
+
+    @property
+    def is_team(self) -> bool:
+        return self.person is None
+
+    @property
+    def name(self) -> str:
+        if self.person is not None:
+            return reports.display_name(self.person)
+        assert self.team is not None
+        return f"team {self.team.name}"
+
+    @property
+    def tz(self) -> str | None:
+        if self.person is not None:
+            return self.person.tz
+        assert self.team is not None
+        return self.team.tz
+
+    def today(self, clock: Clock) -> date:
+        """"Today" where the owner is: a goal starts and is "started" in their time."""
+        return local_today(clock, self.tz)
+
+    def names(self) -> dict[tuple[str, int], str]:
+        found: dict[tuple[str, int], str] = {}
+        if self.person is not None and self.person.id is not None:
+            found[("person", self.person.id)] = reports.display_name(self.person)
+        if self.team is not None and self.team.id is not None:
+            found[("team", self.team.id)] = self.team.name
+        return found
+
+
+def person_owner(session: Session, person: Person) -> Owner:
+    assert person.id is not None
+    if person.is_bot or person.deactivated:
+        what = "a bot" if person.is_bot else "deactivated"
+        raise UserError(f"{reports.display_name(person)} is {what} and cannot have goals.", "/goal list")
+    return Owner(person, teams.team_of(session, person.workspace_id, person.id))
+
+
+def team_owner(team: Team) -> Owner:
+    return Owner(None, team)
+
+
+def owner_of_goal(session: Session, workspace_id: int, goal: Goal) -> Owner:
+    if goal.person_id is not None:
+        person = people.by_id(session, workspace_id, goal.person_id)
+        assert person is not None
+        return Owner(person, teams.team_of(session, workspace_id, goal.person_id))
+    assert goal.team_id is not None
+    team = teams.by_id(session, workspace_id, goal.team_id)
+    assert team is not None
+    return Owner(None, team)
+
+
+def require_may_set(session: Session, caller: Caller, owner: Owner, example: str) -> None:
+    """Admins set goals for anyone; managers for their teams and their members; reps propose."""
+    if caller.is_admin:
+        return
+    managed = teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
+    if owner.team is not None and owner.team.id in managed:
+        return
+    if owner.person is not None and owner.person.id == caller.person_id:
+        raise PermissionDenied(
+            "Your goals are set by your manager — propose one and they approve it.",
+            "/goal propose calls 60/week -- I have more leads now",
+        )
+    if owner.person is not None:
+        raise PermissionDenied(
+            f"Only an admin or a manager of {escape(owner.name)}'s team can set their goals. "
+            "Nothing was changed.",
+            example,
+        )
+    raise PermissionDenied(
+        f"Only an admin or a manager of {escape(owner.name)} can set its goals. Nothing was changed.",
+        example,
+    )
+
+
+def current_start(kind: PeriodKind, today: date, fiscal_year_start_month: int) -> date:
+    """A new goal's default start: the start of the current period of its kind."""
+    return Period.containing(kind, today, fiscal_year_start_month).start
+
+
+# --- what a goal would be ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A goal before it is stored (or while it waits in a request)."""
+
+    kind: str  # individual | team | collective | ramp | contest
+    metric: str
+    period_kind: PeriodKind
+    target: int | None
+    start: date
+    end: date | None = None
+    stretch_pct: int | None = None
+    weights: str | None = None
+    reward: str | None = None
+    prize: str | None = None
+    ramp_last: int | None = None
+    ramp_step: int | None = None
+    origin: str = "set"
+
+    def state(self, owner: Owner) -> dict[str, Any]:
+        """The same shape as storage.goals.state, so one renderer reads both."""
+        return {
+            "kind": self.kind,
+            "person_id": owner.person.id if owner.person else None,
+            "team_id": owner.team.id if owner.is_team and owner.team else None,
+            "metric": self.metric,
+            "period": self.period_kind.value,
+            "target": self.target,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat() if self.end else None,
+            "stretch_pct": self.stretch_pct,
+            "weights": self.weights,
+            "reward": self.reward,
+            "prize": self.prize,
+            "ramp_last": self.ramp_last,
+            "ramp_step": self.ramp_step,
+            "origin": self.origin,
+        }
+
+    @staticmethod
+    def from_state(state: Mapping[str, Any]) -> Draft:
+        return Draft(
+            kind=state["kind"],
+            metric=state["metric"],
+            period_kind=PeriodKind(state["period"]),
+            target=state.get("target"),
+            start=date.fromisoformat(state["start"]),
+            end=date.fromisoformat(state["end"]) if state.get("end") else None,
+            stretch_pct=state.get("stretch_pct"),
+            weights=state.get("weights"),
+            reward=state.get("reward"),
+            prize=state.get("prize"),
+            ramp_last=state.get("ramp_last"),
+            ramp_step=state.get("ramp_step"),
+            origin=state.get("origin") or "set",
+        )
+
+    def spec(self, owner: Owner) -> GoalSpec:
+        return goal_text.spec_from_state(self.state(owner))
+
+
+def describe_goal(goal: Goal, catalog: MetricCatalog, names: Names, today: date) -> str:
+    return goal_text.describe(reports.goal_spec(goal), metric_of(catalog, goal.metric), names, today)
+
+
+def describe_draft(draft: Draft, owner: Owner, catalog: MetricCatalog, today: date) -> str:
+    return goal_text.describe(draft.spec(owner), metric_of(catalog, draft.metric), owner.names(), today, with_id=False)
+
+
+def metric_of(catalog: MetricCatalog, key: str) -> Metric:
+    return catalog.lookup(key) or Metric(key)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Created:
+    goal: Goal
+    ended: list[Goal] = field(default_factory=list)
+    removed: list[Goal] = field(default_factory=list)
+
+
+@dataclass
+class Requested:
+    """Lowering a started goal that now waits for an admin."""
+
+    request: GoalRequest
+    lowered: Goal
+
+
+@dataclass
+class Repeated:
+    """The same modal submission again: nothing was written."""
+
+
+Outcome = Created | Requested | Repeated
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """Who writes, when, in which workspace, and how a refusal should read."""
+
+    caller: Caller
+    now: datetime
+    catalog: MetricCatalog
+    # The command to show with `-- reason` added; None where a reason cannot be given.
+    reason_example: str | None
+    # Where requests may not be made (a split or plan writes several goals at once).
+    may_request: bool = True
+    request_id: int | None = None
+    idempotency_key: str | None = None
+
+
+def write_goal(session: Session, ctx: WriteContext, owner: Owner, draft: Draft, reason: str | None, today: date) -> Outcome:
+    """Create `draft` for `owner`, replacing overlapping goals when a reason is given.
+
+    `today` is the owner's local date. Raises NeedsReason when the goal overlaps one and
+    no reason is given; returns Requested when the change lowers a started goal in a team
+    with approvals on and the writer is not an admin (nothing else changes then)."""
+    ws = ctx.caller.workspace_id
+    person_id = owner.person.id if owner.person else None
+    team_id = owner.team.id if owner.is_team and owner.team else None
+    goals.lock_owner(session, ws, person_id=person_id, team_id=team_id)
+    if ctx.idempotency_key and goals.created_with_key(session, ws, ctx.idempotency_key):
+        return Repeated()
+    existing = goals.overlapping(
+        session,
+        ws,
+        kind=draft.kind,
+        metric=draft.metric,
+        period_kind=draft.period_kind.value,
+        start=draft.start,
+        end=draft.end,
+        person_id=person_id,
+        team_id=team_id,
+    )
+    names = owner.names()
+    if existing and not reason:
+        raise _needs_reason(existing[0], ctx, names, today)
+    lowered = next((old for old in existing if _lowers(old, draft, today)), None)
+    if lowered is not None and _needs_approval(ctx.caller, owner):
+        if not ctx.may_request:
+            raise UserError(
+                f"Lowering {describe_goal(lowered, ctx.catalog, names, today)} needs an admin's approval "
+                f"({escape(owner.team.name if owner.team else '')} has approvals on) — set that goal on its own "
+                "with `/goal set`. Nothing was changed.",
+                ctx.reason_example,
+            )
+        return Requested(_request_lowering(session, ctx, owner, draft, reason, lowered), lowered)
+    created = Created(goal=_insert(session, ctx, owner, draft, reason))
+    for old in existing:
+        before = goals.state(old)
+        if old.start >= draft.start:
+            # Ending it the day before the new one starts would end it before it began.
+            old.removed_at, old.removed_by_id = ctx.now, ctx.caller.person_id
+            created.removed.append(old)
+            action = "goal.remove"
+        else:
+            old.end = draft.start - timedelta(days=1)
+            created.ended.append(old)
+            action = "goal.end"
+        session.flush()
+        after = goals.state(old) | {"replaced_by": created.goal.id}
+        _audit(session, ctx, action, "goal", old.id, before=before, after=after, reason=reason)
+    return created
+
+
+def _insert(session: Session, ctx: WriteContext, owner: Owner, draft: Draft, reason: str | None) -> Goal:
+    goal = Goal(
+        workspace_id=ctx.caller.workspace_id,
+        kind=draft.kind,
+        person_id=owner.person.id if owner.person else None,
+        team_id=owner.team.id if owner.is_team and owner.team else None,
+        metric=draft.metric,
+        period_kind=draft.period_kind.value,
+        target=draft.target,
+        start=draft.start,
+        end=draft.end,
+        stretch_pct=draft.stretch_pct,
+        weights=draft.weights,
+        reward=draft.reward,
+        prize=draft.prize,
+        ramp_last=draft.ramp_last,
+        ramp_step=draft.ramp_step,
+        origin=draft.origin,
+        created_by_id=ctx.caller.person_id,
+        created_at=ctx.now,
+    )
+    session.add(goal)
+    session.flush()
+    extra: dict[str, Any] = {"origin": draft.origin}
+    if ctx.idempotency_key:
+        extra["idempotency_key"] = ctx.idempotency_key
+    if ctx.request_id:
+        extra["request_id"] = ctx.request_id
+    _audit(session, ctx, "goal.create", "goal", goal.id, after=goals.state(goal) | extra, reason=reason)
+    return goal
+
+
+def _needs_reason(old: Goal, ctx: WriteContext, names: Names, today: date) -> NeedsReason:
+    shown = describe_goal(old, ctx.catalog, names, today)
+    if ctx.reason_example is None:
+        return NeedsReason(
+            f"That overlaps {shown}. Remove it first (with a reason), then try again. Nothing was changed.",
+            f"/goal remove {old.id} -- replacing it",
+            shown,
+            old.start <= today,
+        )
+    why = "has started, so changing it" if old.start <= today else "covers the same period, so replacing it"
+    return NeedsReason(
+        f"{shown} {why} needs a reason after `--`. Nothing was changed.",
+        f"{ctx.reason_example} -- why it changes",
+        shown,
+        old.start <= today,
+    )
+
+
+def _current_target(goal: Goal, today: date) -> int | None:
+    if goal.kind == "ramp" and goal.target is not None and goal.ramp_last is not None and goal.ramp_step:
+        kind = PeriodKind(goal.period_kind)
+        ramp = Ramp(goal.target, goal.ramp_last, goal.ramp_step, kind, goal.start)
+        return ramp.target_for(Period.containing(kind, max(today, goal.start)))
+    return goal.target
+
+
+def _lowers(old: Goal, draft: Draft, today: date) -> bool:
+    """Whether replacing a started `old` with `draft` asks less of its owner."""
+    current = _current_target(old, today)
+    return old.start <= today and current is not None and draft.target is not None and draft.target < current
+
+
+def _needs_approval(caller: Caller, owner: Owner) -> bool:
+    return not caller.is_admin and owner.team is not None and owner.team.approvals
+
+
+def _request_lowering(
+    session: Session, ctx: WriteContext, owner: Owner, draft: Draft, reason: str | None, lowered: Goal
+) -> GoalRequest:
+    assert owner.team is not None and owner.team.id is not None
+    request = goals.add_request(
+        session,
+        GoalRequest(
+            workspace_id=ctx.caller.workspace_id,
+            kind="lower",
+            team_id=owner.team.id,
+            person_id=owner.person.id if owner.person else None,
+            goal_id=lowered.id,
+            payload=json.dumps({"goal": draft.state(owner), "lowers": lowered.id}),
+            reason=reason,
+            requested_by_id=ctx.caller.person_id,
+            created_at=ctx.now,
+        ),
+    )
+    _audit(
+        session,
+        ctx,
+        "goal_request.lower",
+        "goal_request",
+        request.id,
+        before={"goal": goals.state(lowered)},
+        after={"goal": draft.state(owner), "lowers": lowered.id, "status": "pending"}
+        | ({"idempotency_key": ctx.idempotency_key} if ctx.idempotency_key else {}),
+        reason=reason,
+    )
+    return request
+
+
+def remove_goal(session: Session, ctx: WriteContext, goal: Goal, reason: str | None, today: date, names: Names) -> None:
+    """Remove a goal; one whose period has started needs a reason."""
+    if goal.start <= today and not reason:
+        shown = describe_goal(goal, ctx.catalog, names, today)
+        raise NeedsReason(
+            f"{shown} has started, so removing it needs a reason after `--`. Nothing was changed.",
+            f"/goal remove {goal.id} -- why it goes",
+            shown,
+            True,
+        )
+    goals.lock_owner(session, ctx.caller.workspace_id, person_id=goal.person_id, team_id=goal.team_id)
+    before = goals.state(goal)
+    goal.removed_at, goal.removed_by_id = ctx.now, ctx.caller.person_id
+    session.flush()
+    _audit(session, ctx, "goal.remove", "goal", goal.id, before=before, after=goals.state(goal), reason=reason)
+
+
+def _audit(
+    session: Session,
+    ctx: WriteContext,
+    action: str,
+    subject_type: str,
+    subject_id: int | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    audit.record(
+        session,
+        workspace_id=ctx.caller.workspace_id,
+        at=ctx.now,
+        actor_id=ctx.caller.person_id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+# --- replies ---------------------------------------------------------------------------------
+
+
+def outcome_text(services: Services, client: WebClient, caller: Caller, owner: Owner, draft: Draft,
+                 outcome: Outcome) -> str:
+    """The reply to a write (also the modal's DM): what was set, ended or removed, or who
+    was asked to approve it."""
+    today = caller.today(services.clock)
+    catalog = services.catalog(caller.workspace_id)
+    names = owner.names()
+    if isinstance(outcome, Repeated):
+        return "That goal is already set."
+    if isinstance(outcome, Requested):
+        asked = post_request(services, client, caller.workspace_id, outcome.request.id or 0, today)
+        who = ", ".join(escape(a) for a in asked) or "the workspace admins (none could be reached yet)"
+        team = escape(owner.team.name) if owner.team else ""
+        new = goal_text.rate_text(draft.target or 0, metric_of(catalog, draft.metric), draft.period_kind)
+        return (
+            f"Lowering {describe_goal(outcome.lowered, catalog, names, today)} to {new} needs an "
+            f"admin's approval: team {team} has approvals on. Asked {who} (request #{outcome.request.id}). "
+            "Nothing changes until one of them approves."
+        )
+    assert isinstance(outcome, Created)
+    lines = [f"Set {describe_goal(outcome.goal, catalog, names, today)}."]
+    lines += [f"Ended {describe_goal(old, catalog, names, today)}." for old in outcome.ended]
+    lines += [f"Removed {describe_goal(old, catalog, names, today)} (it had not started yet)."
+              if old.start > today else f"Removed {describe_goal(old, catalog, names, today)}."
+              for old in outcome.removed]
+    return "\n".join(lines)
+
+
+# --- proposals and who decides -------------------------------------------------------------
+
+
+def env_admin_ids(services: Services) -> frozenset[str]:
+    # The Directory holds PACELINE_ADMINS; it has no public accessor yet.
+    return getattr(services.directory, "admin_ids", None) or services.directory._admins
+
+
+def deciders(session: Session, services: Services, request: GoalRequest) -> list[Person]:
+    """Who is asked: a proposal goes to its team's managers (or, without any, to the
+    admins); lowering a started goal goes to the admins. Never the requester."""
+    ws = request.workspace_id
+    found: list[Person] = []
+    if request.kind == "proposal" and request.team_id is not None:
+        found = teams.managers(session, ws, request.team_id)
+    if not found:
+        found = goals.admins(session, ws, env_admin_ids(services))
+    return [
+        p for p in found
+        if p.id != request.requested_by_id and p.slack_user_id and not p.is_bot and not p.deactivated
+    ]
+
+
+def may_decide(session: Session, caller: Caller, request: GoalRequest) -> bool:
+    if caller.person_id == request.requested_by_id:
+        return False
+    if request.kind == "lower" or request.team_id is None:
+        return caller.is_admin
+    return caller.is_admin or request.team_id in teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
+
+
+def create_proposal(
+    session: Session, services: Services, ctx: WriteContext, owner: Owner, draft: Draft, reason: str | None
+) -> tuple[GoalRequest, list[Person]]:
+    """A rep's own goal, waiting for a manager. Refused when nobody could approve it."""
+    assert owner.person is not None and owner.person.id is not None
+    request = GoalRequest(
+        workspace_id=ctx.caller.workspace_id,
+        kind="proposal",
+        team_id=owner.team.id if owner.team else None,
+        person_id=owner.person.id,
+        payload=json.dumps({"goal": draft.state(owner)}),
+        reason=reason,
+        requested_by_id=ctx.caller.person_id,
+        created_at=ctx.now,
+    )
+    asked = deciders(session, services, request)
+    if not asked:
+        where = f"Team {escape(owner.team.name)} has no manager" if owner.team else "You are not in a team"
+        raise UserError(
+            f"{where} and no admin has used Paceline yet, so nobody could approve a proposal. "
+            "Ask an admin to add a manager.",
+            "/team manager east @dana",
+        )
+    goals.add_request(session, request)
+    _audit(
+        session,
+        ctx,
+        "goal_request.propose",
+        "goal_request",
+        request.id,
+        after={"goal": draft.state(owner), "status": "pending"},
+        reason=reason,
+    )
+    return request, asked
+
+
+# --- the messages with buttons ----------------------------------------------------------------
+
+
+def request_headline(session: Session, services: Services, request: GoalRequest, today: date) -> str:
+    """What a request asks, in one paragraph (the same before and after it is decided)."""
+    ws = request.workspace_id
+    catalog = services.catalog(ws)
+    payload = json.loads(request.payload)
+    draft = Draft.from_state(payload["goal"])
+    owner = _owner_from_state(session, ws, payload["goal"])
+    requester = people.by_id(session, ws, request.requested_by_id)
+    who = escape(reports.display_name(requester)) if requester else "Someone"
+    why = f"\n> {escape(request.reason)}" if request.reason else ""
+    if request.kind == "lower":
+        old = goals.by_id(session, ws, payload.get("lowers") or request.goal_id or 0)
+        old_text = describe_goal(old, catalog, owner.names(), today) if old else f"#{request.goal_id}"
+        new = goal_text.rate_text(draft.target or 0, metric_of(catalog, draft.metric), draft.period_kind)
+        return f"*{who}* asks to lower {old_text} to *{new}* from {format_day(draft.start, today)}.{why}"
+    return f"*{who}* proposes {describe_draft(draft, owner, catalog, today)}.{why}"
+
+
+def _owner_from_state(session: Session, workspace_id: int, state: Mapping[str, Any]) -> Owner:
+    if state.get("person_id") is not None:
+        person = people.by_id(session, workspace_id, int(state["person_id"]))
+        if person is None:
+            raise UserError("The person this request is about is no longer known.", "/goal list")
+        return Owner(person, teams.team_of(session, workspace_id, int(state["person_id"])))
+    team = teams.by_id(session, workspace_id, int(state["team_id"]))
+    if team is None:
+        raise UserError("The team this request is about no longer exists.", "/goal list")
+    return Owner(None, team)
+
+
+def post_request(services: Services, client: WebClient, workspace_id: int, request_id: int, today: date) -> list[str]:
+    """DM the request, with Approve / Reject, to everyone who may decide it, and remember
+    every copy so all of them can be updated once someone decides. Returns who was asked."""
+    with services.db.read() as session:
+        request = goals.request_by_id(session, workspace_id, request_id)
+        assert request is not None
+        asked = deciders(session, services, request)
+        headline = request_headline(session, services, request, today)
+    kind = "Proposal" if request.kind == "proposal" else "Lowering a started goal"
+    text, blocks = goal_text.request_message(headline, [f"{kind} · request #{request_id}"], request_id)
+    posted: list[dict[str, str]] = []
+    names: list[str] = []
+    for person in asked:
+        try:
+            answer = client.chat_postMessage(channel=person.slack_user_id, text=text, blocks=blocks)
+        except SlackApiError as error:
+            log.warning("could not send goal request %s to %s: %s", request_id, person.slack_user_id, error.response.get("error"))
+            continue
+        posted.append({"channel": answer["channel"], "ts": answer["ts"]})
+        names.append(reports.display_name(person))
+    if posted:
+        with services.db.write() as session:
+            request = goals.request_by_id(session, workspace_id, request_id)
+            assert request is not None
+            goals.set_request_messages(session, request, posted)
+    return names
+
+
+# --- deciding ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    """What a click did: `outcome` for the request's messages, `requester_text` for the DM,
+    and a follow-up request (a proposal that lowers a started goal) to post."""
+
+    request_id: int
+    headline: str
+    outcome: str
+    requester_slack_id: str | None
+    requester_text: str
+    messages: list[dict[str, str]]
+    follow_up: int | None = None
+
+
+@dataclass
+class AlreadyDecided:
+    text: str
+
+
+def decide(services: Services, caller: Caller, request_id: int, approve: bool) -> Decision | AlreadyDecided:
+    """Approve or reject a request in one transaction: claim it (a second click finds it
+    decided), apply the change, audit both. PermissionDenied/UserError change nothing."""
+    now = services.clock.now()
+    today = caller.today(services.clock)
+    catalog = services.catalog(caller.workspace_id)
+    ws = caller.workspace_id
+    with services.db.write() as session:
+        request = goals.request_by_id(session, ws, request_id)
+        if request is None:
+            raise UserError(f"Request #{request_id} is unknown here.", "/goal list")
+        if request.status != "pending":
+            return AlreadyDecided(_decided_text(session, request))
+        if not may_decide(session, caller, request):
+            raise PermissionDenied(_not_yours(request, caller), None)
+        headline = request_headline(session, services, request, today)
+        status = "approved" if approve else "rejected"
+        if not goals.claim_decision(session, ws, request_id, status, caller.person_id, now):
+            session.expire(request)
+            return AlreadyDecided(_decided_text(session, request))
+        ctx = WriteContext(caller, now, catalog, reason_example=None, request_id=request_id)
+        payload = json.loads(request.payload)
+        follow_up: int | None = None
+        if approve:
+            result, follow_up = _apply(session, services, ctx, request, payload, today)
+        else:
+            result = "Nothing changed."
+        _audit(
+            session,
+            ctx,
+            f"goal_request.{'approve' if approve else 'reject'}",
+            "goal_request",
+            request_id,
+            before={"goal": payload["goal"], "status": "pending"},
+            after={"goal": payload["goal"], "status": status, "result": result},
+            reason=request.reason,
+        )
+        requester = people.by_id(session, ws, request.requested_by_id)
+        messages = json.loads(request.messages or "[]")
+    mark = "✅" if approve else "❌"
+    outcome = f"{mark} {status.capitalize()} by {escape(caller.name)}. {result}"
+    what = "proposal" if request.kind == "proposal" else "request to lower a goal"
+    requester_text = f"Your {what} (request #{request_id}) was {status} by {escape(caller.name)}. {result}"
+    return Decision(
+        request_id=request_id,
+        headline=headline,
+        outcome=outcome,
+        requester_slack_id=requester.slack_user_id if requester else None,
+        requester_text=requester_text,
+        messages=messages,
+        follow_up=follow_up,
+    )
+
+
+def _apply(
+    session: Session, services: Services, ctx: WriteContext, request: GoalRequest, payload: dict, today_caller: date
+) -> tuple[str, int | None]:
+    """Make the approved change; the text says what happened."""
+    ws = ctx.caller.workspace_id
+    owner = _owner_from_state(session, ws, payload["goal"])
+    draft = Draft.from_state(payload["goal"])
+    today = owner.today(services.clock)
+    names = owner.names()
+    if request.kind == "lower":
+        lowered = goals.by_id(session, ws, int(payload.get("lowers") or request.goal_id or 0))
+        if lowered is None or lowered.removed_at is not None:
+            raise UserError(
+                f"Goal #{request.goal_id} was removed since this request was made — reject it instead.",
+                None,
+            )
+    # The decider's approval stands in for the reason a replacement needs.
+    reason = request.reason or f"request #{request.id} approved by {ctx.caller.name}"
+    if request.kind == "proposal":
+        draft = replace(draft, origin="proposal")
+    outcome = write_goal(session, ctx, owner, draft, reason, today)
+    if isinstance(outcome, Requested):
+        return (
+            f"Lowering {describe_goal(outcome.lowered, ctx.catalog, names, today_caller)} now waits for an "
+            f"admin (request #{outcome.request.id}).",
+            outcome.request.id,
+        )
+    assert isinstance(outcome, Created)
+    return f"Set {describe_goal(outcome.goal, ctx.catalog, names, today_caller)}.", None
+
+
+def _decided_text(session: Session, request: GoalRequest) -> str:
+    decider = people.by_id(session, request.workspace_id, request.decided_by_id) if request.decided_by_id else None
+    by = escape(reports.display_name(decider)) if decider else "someone"
+    return f"Request #{request.id} was already {request.status} by {by} — nothing changed."
+
+
+def _not_yours(request: GoalRequest, caller: Caller) -> str:
+    if caller.person_id == request.requested_by_id:
+        return "You can't decide your own request — someone else approves it. Nothing was changed."
+    if request.kind == "lower":
+        return "Only a workspace admin can approve lowering a started goal. Nothing was changed."
+    return "Only a manager of the rep's team or an admin can decide this proposal. Nothing was changed."
+
+
+def finish_decision(client: WebClient, decision: Decision) -> None:
+    """Show the outcome on every copy of the request (no more buttons) and tell the requester."""
+    text, blocks = goal_text.decided_message(decision.headline, decision.outcome)
+    for message in decision.messages:
+        try:
+            client.chat_update(channel=message["channel"], ts=message["ts"], text=text, blocks=blocks)
+        except SlackApiError as error:
+            log.warning("could not update request %s message: %s", decision.request_id, error.response.get("error"))
+    if decision.requester_slack_id:
+        try:
+            client.chat_postMessage(channel=decision.requester_slack_id, text=decision.requester_text)
+        except SlackApiError as error:
+            log.warning("could not tell the requester of %s: %s", decision.request_id, error.response.get("error"))
