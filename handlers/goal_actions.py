@@ -332,6 +332,7 @@ def _insert(session: Session, ctx: WriteContext, owner: Owner, draft: Draft, rea
         origin=draft.origin,
         created_by_id=ctx.caller.person_id,
         created_at=ctx.now,
+        idempotency_key=ctx.idempotency_key,
     )
     session.add(goal)
     session.flush()
@@ -396,6 +397,7 @@ def _request_lowering(
             reason=reason,
             requested_by_id=ctx.caller.person_id,
             created_at=ctx.now,
+            idempotency_key=ctx.idempotency_key,
         ),
     )
     _audit(
@@ -490,7 +492,7 @@ def outcome_text(services: Services, client: WebClient, caller: Caller, owner: O
 
 def env_admin_ids(services: Services) -> frozenset[str]:
     # The Directory holds PACELINE_ADMINS; it has no public accessor yet.
-    return getattr(services.directory, "admin_ids", None) or services.directory._admins
+    return services.directory.admin_ids
 
 
 def deciders(session: Session, services: Services, request: GoalRequest) -> list[Person]:

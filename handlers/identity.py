@@ -49,6 +49,11 @@ class Directory:
         self._callers: dict[tuple[int, str], tuple[Caller, float]] = {}
         self._lock = threading.Lock()
 
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        """Slack user ids made admins by PACELINE_ADMINS."""
+        return self._admins
+
     def workspace_id(self, team_id: str, enterprise_id: str | None = None) -> int:
         with self._lock:
             found = self._workspaces.get(team_id)

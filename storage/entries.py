@@ -16,7 +16,8 @@ from storage.models import Entry, TimeOff
 # The /log hot path runs these on every command: built once, against the table rather than
 # the ORM class, so each execution skips expression building and the ORM's bulk machinery.
 _ENTRY = Entry.__table__
-_INSERT_ENTRIES = sa.insert(_ENTRY)
+# inline(): no implicit RETURNING of the new id, which the hot path never reads.
+_INSERT_ENTRIES = sa.insert(_ENTRY).inline()
 
 
 def _totals_query(metric_condition: sa.ColumnElement[bool]) -> sa.Select:
@@ -104,7 +105,7 @@ def _insert_rows(connection: sa.Connection, rows: list[dict]) -> None:
     else:
         # One multi-row statement, so the entries are stored together or not at all even on
         # an autocommit connection (an executemany could stop half-way).
-        connection.execute(sa.insert(_ENTRY).values(rows))
+        connection.execute(sa.insert(_ENTRY).inline().values(rows))
 
 
 def add_batch_with_totals(

@@ -244,20 +244,14 @@ def lock_owner(session: Session, workspace_id: int, *, person_id: int | None = N
 
 
 def created_with_key(session: Session, workspace_id: int, idempotency_key: str) -> bool:
-    """Whether a goal was already created (or a lowering requested) under this key, a modal's
-    view id. Goals have no key column; the key rides in the audit event's JSON instead."""
-    escaped = idempotency_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f'%"idempotency_key": "{escaped}"%'
-    found = session.scalar(
-        sa.select(AuditEvent.id)
-        .where(
-            AuditEvent.workspace_id == workspace_id,
-            AuditEvent.action.in_(("goal.create", "goal_request.lower")),
-            AuditEvent.after.like(pattern, escape="\\"),
+    """Whether a goal or a request was already made under this key (a modal's view id)."""
+    for model in (Goal, GoalRequest):
+        found = session.scalar(
+            sa.select(model.id).where(model.workspace_id == workspace_id, model.idempotency_key == idempotency_key)
         )
-        .limit(1)
-    )
-    return found is not None
+        if found is not None:
+            return True
+    return False
 
 
 def history_events(

@@ -138,9 +138,14 @@ class Entry(SQLModel, table=True):
         sa.Index("ix_entry_person_metric_day", "workspace_id", "person_id", "metric", "day"),
         # Undo: the caller's most recent /log.
         sa.Index("ix_entry_enterer_created", "workspace_id", "entered_by_id", "id"),
-        # Leaderboards and digests: a team's people over a day range.
-        sa.Index("ix_entry_workspace_day", "workspace_id", "day"),
-        sa.UniqueConstraint("idempotency_key", name="uq_entry_idempotency"),
+        # Partial: most entries have no key, and an index they skip costs their INSERT nothing.
+        sa.Index(
+            "uq_entry_idempotency",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=sa.text("idempotency_key IS NOT NULL"),
+            sqlite_where=sa.text("idempotency_key IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -208,6 +213,13 @@ class Goal(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_goal_person", "workspace_id", "person_id", "metric"),
         sa.Index("ix_goal_team", "workspace_id", "team_id"),
+        sa.Index(
+            "uq_goal_idempotency",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=sa.text("idempotency_key IS NOT NULL"),
+            sqlite_where=sa.text("idempotency_key IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -233,13 +245,24 @@ class Goal(SQLModel, table=True):
     created_at: datetime
     removed_at: datetime | None = None
     removed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    # A modal's view id: Slack may deliver one submission twice; it sets one goal.
+    idempotency_key: str | None = Field(default=None, max_length=200)
 
 
 class GoalRequest(SQLModel, table=True):
     """A change that waits for someone's decision: a rep's proposal, or lowering a started goal."""
 
     __tablename__ = "goal_request"
-    __table_args__ = (sa.Index("ix_goal_request_status", "workspace_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_goal_request_status", "workspace_id", "status"),
+        sa.Index(
+            "uq_goal_request_idempotency",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=sa.text("idempotency_key IS NOT NULL"),
+            sqlite_where=sa.text("idempotency_key IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
@@ -259,3 +282,4 @@ class GoalRequest(SQLModel, table=True):
     # Where the Approve / Reject buttons were posted, so every copy is updated once decided.
     messages: str = Field(default="[]", sa_type=sa.Text)
     created_at: datetime
+    idempotency_key: str | None = Field(default=None, max_length=200)

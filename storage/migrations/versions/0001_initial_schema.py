@@ -123,12 +123,15 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('idempotency_key', name='uq_entry_idempotency')
     )
     with op.batch_alter_table('entry', schema=None) as batch_op:
         batch_op.create_index('ix_entry_enterer_created', ['workspace_id', 'entered_by_id', 'id'], unique=False)
         batch_op.create_index('ix_entry_person_metric_day', ['workspace_id', 'person_id', 'metric', 'day'], unique=False)
-        batch_op.create_index('ix_entry_workspace_day', ['workspace_id', 'day'], unique=False)
+        batch_op.create_index(
+            'uq_entry_idempotency', ['idempotency_key'], unique=True,
+            postgresql_where=sa.text('idempotency_key IS NOT NULL'),
+            sqlite_where=sa.text('idempotency_key IS NOT NULL'),
+        )
 
     op.create_table('team_manager',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -211,7 +214,7 @@ def downgrade() -> None:
 
     op.drop_table('team_manager')
     with op.batch_alter_table('entry', schema=None) as batch_op:
-        batch_op.drop_index('ix_entry_workspace_day')
+        batch_op.drop_index('uq_entry_idempotency')
         batch_op.drop_index('ix_entry_person_metric_day')
         batch_op.drop_index('ix_entry_enterer_created')
 
