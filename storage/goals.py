@@ -33,7 +33,8 @@ def goal_exists_for_log(one_metric: bool) -> sa.Exists:
         sa.or_(
             _GOAL.c.person_id == sa.bindparam("person_id"),
             sa.and_(
-                _GOAL.c.kind == "collective",
+                # A literal, not a bound value: the statement is also pre-rendered as driver SQL.
+                _GOAL.c.kind == sa.literal_column("'collective'"),
                 _GOAL.c.team_id.in_(
                     sa.select(_MEMBER.c.team_id).where(
                         _MEMBER.c.workspace_id == sa.bindparam("workspace_id"),

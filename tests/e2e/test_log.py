@@ -388,3 +388,12 @@ def test_notes_are_escaped_when_echoed_so_they_never_ping(workspace):
     assert workspace.entries()[0].note == "tell <!channel> & <@U123>"
     listed = workspace.log(maria, "list")
     assert "<!channel>" not in listed and "&lt;!channel&gt; &amp; &lt;@U123&gt;" in listed
+
+
+def test_a_single_number_modal_submitted_twice_logs_once(workspace):
+    # One metric takes the single-statement path, where the repeated key must still be caught.
+    maria = workspace.user("maria")
+    for _ in range(2):
+        response = workspace.client.view_submission("log_modal", _values(calls="7"), user_id=maria, view_id="VONE1")
+        assert response.status == 200
+    assert [(e.metric, e.quantity) for e in workspace.entries()] == [("calls", 7)]
