@@ -23,7 +23,7 @@ from bot.core.standings import (
     person_standing,
     team_standings,
 )
-from storage import entries, goals, standings, teams
+from storage import entries, goals, standings, teams, workspaces
 from storage.models import Goal, Person, Team
 
 PERSON_GOAL_KINDS = ("individual", "ramp", "collective")
@@ -81,7 +81,7 @@ def person_report(
     specs = [goal_spec(g) for g in own + [g for g in shared if g.kind == "collective"]]
     if not specs:
         return []
-    facts = team_facts(team, person.tz, now)
+    facts = team_facts(team, person.tz, now, workspaces.fiscal_year_start_month(session, workspace_id))
     off = standings.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
     totals = entries.totals(session, workspace_id, person.id, {s.metric for s in specs}, view.start, view.end)
     me = person_facts(person, off)
@@ -92,7 +92,7 @@ def team_report(session: Session, workspace_id: int, team: Team, view: Period, n
     assert team.id is not None
     members = teams.members(session, workspace_id, team.id)
     specs = [goal_spec(g) for g in goals.for_team(session, workspace_id, team.id, view.start, view.end)]
-    facts = team_facts(team, None, now)
+    facts = team_facts(team, None, now, workspaces.fiscal_year_start_month(session, workspace_id))
     metrics = {s.metric for s in specs}
     totals = standings.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}
     member_ids = [p.id for p in members if p.id is not None]
@@ -130,7 +130,7 @@ def log_reply_standings(
             chosen[goal.metric] = goal_spec(goal)
     if not chosen:
         return {}
-    facts = team_facts(team, person.tz, now)
+    facts = team_facts(team, person.tz, now, workspaces.fiscal_year_start_month(session, workspace_id))
     found = {}
     for metric, spec in chosen.items():
         view = Period.containing(spec.period_kind, day, facts.fiscal_year_start_month)

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from storage.models import AuditEvent, Goal, GoalRequest, Person, Team, TeamMember, Workspace
+from storage.models import AuditEvent, Goal, GoalRequest, Person, Team, TeamMember
 
 PERSON_KINDS = ("individual", "ramp")
 
@@ -335,7 +335,3 @@ def admins(session: Session, workspace_id: int, env_admin_ids: Iterable[str]) ->
         )
     )
 
-
-def fiscal_year_start_month(session: Session, workspace_id: int) -> int:
-    month = session.scalar(sa.select(Workspace.fiscal_year_start_month).where(Workspace.id == workspace_id))
-    return int(month or 1)

@@ -28,3 +28,15 @@ def ensure_workspace(
     except IntegrityError:
         pass  # another request created it first
     return session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == slack_team_id))
+
+
+def fiscal_year_start_month(session: Session, workspace_id: int) -> int:
+    month = session.scalar(sa.select(Workspace.fiscal_year_start_month).where(Workspace.id == workspace_id))
+    return month or 1
+
+
+def set_fiscal_year_start_month(session: Session, workspace_id: int, month: int) -> int:
+    """Set it and return the month it was before."""
+    before = fiscal_year_start_month(session, workspace_id)
+    session.execute(sa.update(Workspace).where(Workspace.id == workspace_id).values(fiscal_year_start_month=month))
+    return before

@@ -33,8 +33,9 @@ MAX_TEXT_CHARS = 1000
 MAX_TEAM_NAME = 40
 JOBS = ("nudge", "lagging-alert", "weekly-digest", "log-reminder")
 SUBCOMMANDS = (
-    "create", "add", "remove", "manager", "set", "schedule", "start", "show", "list", "help",
+    "create", "add", "remove", "manager", "set", "schedule", "start", "fiscal-year", "show", "list", "help",
 )  # fmt: skip
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 SETTINGS = ("channel", "tz", "workweek", "holidays", "thresholds", "approvals", "parent", "name")
 _SETTING_ALIASES = {"timezone": "tz", "zone": "tz", "work-week": "workweek", "holiday": "holidays"}
 _CREATE_OPTIONS = ("#channel", "manager @person", "tz ZONE", "workweek mon-fri", "holidays CC")
@@ -60,6 +61,7 @@ TEAM_HELP = """\
 `/team schedule east nudge wed 10:00` — jobs: nudge, lagging-alert, weekly-digest, log-reminder;
   days: mon…sun, mon,wed, weekdays or daily; `/team schedule east log-reminder off` turns one off
 `/team start @bo 2026-11-02` — a person's start date, for joiners mid-period
+`/team fiscal-year feb` — the month the workspace's fiscal year starts (admins; default jan)
 `/team show east`, `/team list` — settings and people of one team, or all teams
 Team names: up to 40 letters, digits, `-`, `_` or `.`; `team:east` works too.
 """
@@ -138,9 +140,16 @@ class TeamHelp:
     pass
 
 
+@dataclass(frozen=True)
+class TeamFiscalYear:
+    """The workspace's fiscal year start month (1 = January: calendar quarters and years)."""
+
+    month: int
+
+
 TeamCommand = (
     TeamCreate | TeamAdd | TeamRemoveMember | TeamManager | TeamSet | TeamSchedule
-    | TeamStartDate | TeamShow | TeamList | TeamHelp
+    | TeamStartDate | TeamFiscalYear | TeamShow | TeamList | TeamHelp
 )  # fmt: skip
 
 
@@ -172,6 +181,7 @@ def parse_team(text: str) -> TeamCommand:
         "set": _parse_set,
         "schedule": _parse_schedule,
         "start": _parse_start,
+        "fiscal-year": _parse_fiscal_year,
         "show": _parse_show,
         "list": _parse_list,
     }
@@ -459,6 +469,25 @@ def _parse_start(args: list[str]) -> TeamStartDate:
     if day is None:
         raise UserError(f'"{shorten(day_token)}" is not a date — write YYYY-MM-DD.', example)
     return TeamStartDate(user, day)
+
+
+def _parse_fiscal_year(args: list[str]) -> TeamFiscalYear:
+    example = "/team fiscal-year feb"
+    if len(args) != 1:
+        raise UserError("Give the month the fiscal year starts in, as a name or a number.", example)
+    word = args[0].lower()
+    if word.isdigit() and 1 <= int(word) <= 12:
+        return TeamFiscalYear(int(word))
+    for number, name in enumerate(_MONTHS, start=1):
+        if len(word) >= 3 and name.startswith(word[:3]) and month_name(number).startswith(word):
+            return TeamFiscalYear(number)
+    raise UserError(f'"{shorten(args[0])}" is not a month — use jan…dec or 1…12.', example)
+
+
+def month_name(number: int) -> str:
+    """English, not strftime's %B, which follows the process locale."""
+    return ("january", "february", "march", "april", "may", "june", "july", "august",
+            "september", "october", "november", "december")[number - 1]  # fmt: skip
 
 
 def _parse_show(args: list[str]) -> TeamShow:

@@ -46,7 +46,7 @@ from handlers import goal_actions, roles, scope
 from handlers.context import Services
 from handlers.goal_actions import Created, Draft, Owner, WriteContext
 from handlers.identity import Caller
-from storage import audit, goals, people, standings, teams
+from storage import audit, goals, people, standings, teams, workspaces
 from storage.models import CustomMetric, Goal, Person
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def handle(services: Services, client: WebClient, command: dict) -> str | None:
         caller = services.directory.caller(client, command["team_id"], command["user_id"], command.get("enterprise_id"))
         catalog = services.catalog(caller.workspace_id)
         with services.db.read() as session:
-            fsm = goals.fiscal_year_start_month(session, caller.workspace_id)
+            fsm = workspaces.fiscal_year_start_month(session, caller.workspace_id)
         parsed = parse_goal(command.get("text") or "", catalog, caller.today(services.clock), fsm)
         ctx = _Ctx(services, client, caller, catalog, fsm, services.clock.now())
         match parsed:

@@ -16,7 +16,7 @@ from bot.render.standings import metric_of, period_in_sentence
 from bot.render.text import escape
 from handlers import scope
 from handlers.context import Services
-from storage import standings
+from storage import standings, workspaces
 
 DEFAULT_METRIC = "calls"
 
@@ -31,7 +31,9 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
     try:
         caller = services.directory.caller(client, command["team_id"], command["user_id"], command.get("enterprise_id"))
         catalog = services.catalog(caller.workspace_id)
-        parsed = parse_leaderboard(command.get("text") or "", catalog, caller.today(services.clock))
+        with services.db.read() as session:
+            fiscal_start = workspaces.fiscal_year_start_month(session, caller.workspace_id)
+        parsed = parse_leaderboard(command.get("text") or "", catalog, caller.today(services.clock), fiscal_start)
         if isinstance(parsed, ReportHelp):
             return LEADERBOARD_HELP
         now = services.clock.now()

@@ -28,7 +28,7 @@ from bot.render.text import escape
 from handlers import scope
 from handlers.context import Services
 from handlers.identity import Caller
-from storage import entries, people, standings, teams
+from storage import entries, people, standings, teams, workspaces
 from storage.models import Person, Team
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,9 @@ def register(app: App, services: Services) -> None:
 def _parse(services: Services, client: WebClient, command: dict) -> tuple[Caller, object]:
     caller = services.directory.caller(client, command["team_id"], command["user_id"], command.get("enterprise_id"))
     catalog = services.catalog(caller.workspace_id)
-    return caller, parse_progress(command.get("text") or "", catalog, caller.today(services.clock))
+    with services.db.read() as session:
+        fiscal_start = workspaces.fiscal_year_start_month(session, caller.workspace_id)
+    return caller, parse_progress(command.get("text") or "", catalog, caller.today(services.clock), fiscal_start)
 
 
 def handle(services: Services, client: WebClient, command: dict) -> str:

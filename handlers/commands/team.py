@@ -16,6 +16,7 @@ from bot.core.team_grammar import (
     TEAM_HELP,
     TeamAdd,
     TeamCreate,
+    TeamFiscalYear,
     TeamHelp,
     TeamList,
     TeamManager,
@@ -24,13 +25,14 @@ from bot.core.team_grammar import (
     TeamSet,
     TeamShow,
     TeamStartDate,
+    month_name,
     parse_team,
     team_key,
 )
 from handlers import roles
 from handlers.context import Services
 from handlers.identity import Caller
-from storage import audit, people, teams
+from storage import audit, people, teams, workspaces
 from storage.models import Person, Team
 
 
@@ -162,6 +164,17 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
                 people.set_start_date(session, row, cmd.day)
                 _audit(session, caller, now, "person.start_date", None, before=before, after={"person_id": person.id, "start_date": cmd.day}, subject_type="person")
             return f"{_name(person)} starts on {format_day(cmd.day, caller.today(services.clock))}: targets prorate from then."
+        case TeamFiscalYear(month=month):
+            roles.require_admin(caller, "set the fiscal year", "/team fiscal-year feb")
+            with services.db.write() as session:
+                before = workspaces.set_fiscal_year_start_month(session, ws, month)
+                _audit(session, caller, now, "workspace.fiscal_year", ws, before={"start_month": before},
+                       after={"start_month": month}, subject_type="workspace")
+            name = month_name(month).capitalize()
+            return (
+                f"The fiscal year now starts in {name}: quarters and years in goals, /progress and "
+                f"/leaderboard follow it{' (FY labels name the year it ends in)' if month != 1 else ''}."
+            )
         case TeamShow():
             with services.db.read() as session:
                 if cmd.name is None:

@@ -18,7 +18,7 @@ from bot.render import goal_modal as ids
 from handlers import goal_actions
 from handlers.context import Services
 from handlers.goal_actions import Draft, NeedsReason, Owner, Repeated, WriteContext
-from storage import goals, teams
+from storage import teams, workspaces
 
 log = logging.getLogger(__name__)
 ERROR_CHARS = 150  # a field error is a line or two under the field
@@ -92,7 +92,7 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
         now = services.clock.now()
         with services.db.read() as session:
             goal_actions.require_may_set(session, caller, owner, "/goal")
-            fsm = goals.fiscal_year_start_month(session, ws)
+            fsm = workspaces.fiscal_year_start_month(session, ws)
         today = owner.today(services.clock)
         draft = Draft(
             kind="team" if owner.is_team else "individual",

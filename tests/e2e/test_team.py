@@ -224,3 +224,24 @@ def test_a_second_workspace_sees_nothing_of_the_first(workspace, admin, running_
         assert [e.quantity for e in workspace.entries()] == [12]
     finally:
         other_client.close()
+
+
+def test_the_fiscal_year_start_shapes_quarters_everywhere(workspace, admin):
+    maria = workspace.user("maria")
+    before = workspace.snapshot()
+    workspace.team(admin, f"create east manager {_m(workspace, admin)}")
+    workspace.team(admin, f"add east {_m(workspace, maria)}")
+    assert workspace.team(admin, "fiscal-year feb").startswith("The fiscal year now starts in February")
+    # With a February start, FY2027 runs Feb 2026 – Jan 2027: 20 Nov 2026 is in its Q4.
+    assert "(FY2027-Q4)" in workspace.reply("/progress", maria, "quarter")
+    assert workspace.rows(AuditEvent)[-1].action == "workspace.fiscal_year"
+    assert len(workspace.rows(AuditEvent)) > before[1]
+
+
+def test_only_admins_set_the_fiscal_year(workspace, admin):
+    dana = workspace.user("dana")
+    workspace.team(admin, f"create east manager {_m(workspace, dana)}")
+    before = workspace.snapshot()
+    assert workspace.team(dana, "fiscal-year apr").startswith("Only a workspace admin can set the fiscal year.")
+    assert workspace.snapshot() == before
+    assert "Example: `/team fiscal-year feb`" in workspace.team(admin, "fiscal-year 13")
