@@ -1,8 +1,81 @@
-"""`python -m bench [--quick] [--backend sqlite|postgresql|all] [--strict]` (what `make bench` runs)."""
+"""`python -m bench [--only log|reports] [--quick] [--backend sqlite|postgresql|all] [--strict]
+[--profile]` (what `make bench` runs): every benchmark unless `--only` picks one."""
 
 from __future__ import annotations
 
-if __name__ == "__main__":
-    from bench.log_latency import main
+import argparse
+import sys
+import threading
+import time
 
+BENCHES = ("log", "reports")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench import log_latency, report_latency
+    from bench.harness import LoadProcess, Options, fail_banner, shown_path
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="End-to-end latency of /log and of the reports (/progress team, /leaderboard).",
+    )
+    parser.add_argument(
+        "--only", choices=BENCHES, help="run one benchmark: log or reports (default: both)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 10,000 entries, fewer requests"
+    )
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "all"), default="all")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a target check fails too"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="reports: also cProfile each report command in-process and print the top functions",
+    )
+    args = parser.parse_args(argv)
+
+    options = Options(
+        quick=args.quick,
+        backends=("sqlite", "postgresql") if args.backend == "all" else (args.backend,),
+        profile=args.profile,
+    )
+    chosen = [args.only] if args.only else list(BENCHES)
+    runners = {"log": log_latency.run, "reports": report_latency.run}
+    started = time.perf_counter()
+
+    def say(text: str) -> None:
+        print(f"{time.perf_counter() - started:6.1f}s  {text}", flush=True)
+
+    load = LoadProcess()
+    outcomes = []
+    try:
+        for name in chosen:
+            outcomes.append(runners[name](options, load, say))
+    finally:
+        load.close()
+
+    for outcome in outcomes:
+        print()
+        print(outcome.text)
+        print(f"(written to {shown_path(outcome.path)})")
+    leftovers = [
+        t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()
+    ]
+    if leftovers:
+        print(f"note: threads still alive at exit: {', '.join(leftovers)}", file=sys.stderr)
+    code = 0
+    for outcome in outcomes:
+        if outcome.broken:
+            print(fail_banner(f"BENCH {outcome.name}"), file=sys.stderr)
+            code = 1
+        elif not outcome.all_pass:
+            print(f"Some {outcome.name} targets were missed (FAIL rows above).", file=sys.stderr)
+            if args.strict:
+                code = 1
+    return code
+
+
+if __name__ == "__main__":
     raise SystemExit(main())
