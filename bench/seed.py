@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from storage.db import make_engine
-from storage.models import Entry, Person, Team, TeamMember, Workspace
+from storage.models import Entry, Goal, Person, Team, TeamManager, TeamMember, Workspace
 
 TEAM_ID = "T_BENCH"
 REP_TZ = "America/New_York"
@@ -164,59 +164,125 @@ def seed_directory(url: str, people: int, now: datetime) -> Directory:
             workspace_id = conn.execute(
                 sa.insert(Workspace).values(slack_team_id=TEAM_ID, name="Bench Co", created_at=now)
             ).inserted_primary_key[0]
-            conn.execute(
-                sa.insert(Person),
-                [
-                    {
-                        "workspace_id": workspace_id,
-                        "slack_user_id": user_id_of(i),
-                        "name": f"rep{i:04d}",
-                        "real_name": f"Rep {i:04d}",
-                        "display_name": f"rep{i:04d}",
-                        "tz": REP_TZ,
-                        "slack_admin": False,
-                        "is_bot": False,
-                        "deactivated": False,
-                        "created_at": now,
-                        "refreshed_at": now,
-                    }
-                    for i in range(people)
-                ],
-            )
-            rows = conn.execute(
-                sa.select(Person.id, Person.slack_user_id, Person.name)
-                .where(Person.workspace_id == workspace_id)
-                .order_by(Person.slack_user_id)
-            ).all()
-            team_id = conn.execute(
-                sa.insert(Team).values(
-                    workspace_id=workspace_id,
-                    name="Bench",
-                    name_key="bench",
-                    tz=REP_TZ,
-                    workweek="0,1,2,3,4",
-                    threshold_ahead=110,
-                    threshold_on_pace=90,
-                    threshold_behind=75,
-                    approvals=False,
-                    created_at=now,
-                )
-            ).inserted_primary_key[0]
-            conn.execute(
-                sa.insert(TeamMember),
-                [
-                    {
-                        "workspace_id": workspace_id,
-                        "team_id": team_id,
-                        "person_id": pid,
-                        "added_at": now,
-                    }
-                    for pid, _, _ in rows
-                ],
-            )
+            users = [(user_id_of(i), f"rep{i:04d}", f"Rep {i:04d}") for i in range(people)]
+            return _add_team(conn, workspace_id, "Bench", users, now)
     finally:
         engine.dispose()
-    return Directory(workspace_id, team_id, [Rep(pid, uid, name) for pid, uid, name in rows])
+
+
+def seed_team(
+    url: str, workspace_id: int, name: str, users: Sequence[tuple[str, str, str]], now: datetime
+) -> Directory:
+    """Another team in the workspace, of new people `users` (Slack id, name, real name)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            return _add_team(conn, workspace_id, name, users, now)
+    finally:
+        engine.dispose()
+
+
+def seed_manager(
+    url: str, workspace_id: int, team_id: int, user: tuple[str, str, str], now: datetime
+) -> int:
+    """A new person who manages team `team_id` (without being a member); their person id."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            [person_id] = _add_people(conn, workspace_id, [user], now)
+            conn.execute(
+                sa.insert(TeamManager).values(
+                    workspace_id=workspace_id, team_id=team_id, person_id=person_id, added_at=now
+                )
+            )
+            return person_id
+    finally:
+        engine.dispose()
+
+
+def seed_goals(url: str, rows: Sequence[dict[str, Any]]) -> int:
+    """Goal rows as the app stores them (`storage.models.Goal` columns), in one transaction."""
+    if not rows:
+        return 0
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.insert(Goal), list(rows))
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    finally:
+        engine.dispose()
+    return len(rows)
+
+
+def _add_people(
+    conn: sa.Connection, workspace_id: int, users: Sequence[tuple[str, str, str]], now: datetime
+) -> list[int]:
+    """People known to the app with fresh profiles (no users.info refresh); their ids in order."""
+    conn.execute(
+        sa.insert(Person),
+        [
+            {
+                "workspace_id": workspace_id,
+                "slack_user_id": user_id,
+                "name": name,
+                "real_name": real_name,
+                "display_name": name,
+                "tz": REP_TZ,
+                "slack_admin": False,
+                "is_bot": False,
+                "deactivated": False,
+                "created_at": now,
+                "refreshed_at": now,
+            }
+            for user_id, name, real_name in users
+        ],
+    )
+    ids = dict(
+        conn.execute(
+            sa.select(Person.slack_user_id, Person.id).where(
+                Person.workspace_id == workspace_id,
+                Person.slack_user_id.in_([u for u, _, _ in users]),
+            )
+        ).all()
+    )
+    return [ids[u] for u, _, _ in users]
+
+
+def _add_team(
+    conn: sa.Connection,
+    workspace_id: int,
+    name: str,
+    users: Sequence[tuple[str, str, str]],
+    now: datetime,
+) -> Directory:
+    person_ids = _add_people(conn, workspace_id, users, now)
+    team_id = conn.execute(
+        sa.insert(Team).values(
+            workspace_id=workspace_id,
+            name=name,
+            name_key=name.lower(),
+            tz=REP_TZ,
+            workweek="0,1,2,3,4",
+            threshold_ahead=110,
+            threshold_on_pace=90,
+            threshold_behind=75,
+            approvals=False,
+            created_at=now,
+        )
+    ).inserted_primary_key[0]
+    conn.execute(
+        sa.insert(TeamMember),
+        [
+            {"workspace_id": workspace_id, "team_id": team_id, "person_id": pid, "added_at": now}
+            for pid in person_ids
+        ],
+    )
+    reps = sorted(
+        (Rep(pid, user_id, rep_name) for pid, (user_id, rep_name, _) in zip(person_ids, users, strict=True)),
+        key=lambda r: r.user_id,
+    )
+    return Directory(workspace_id, team_id, reps)
 
 
 # ---------------------------------------------------------------------------- entry plans
