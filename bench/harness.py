@@ -162,7 +162,9 @@ def reply_text(response: HttpResponse) -> str:
     return text
 
 
-def reply_problem(response: HttpResponse, expect: str, contains: tuple[str, ...] = ()) -> str | None:
+def reply_problem(
+    response: HttpResponse, expect: str, contains: tuple[str, ...] = ()
+) -> str | None:
     if response.status != 200:
         return f"HTTP {response.status}: {response.text[:200]!r}"
     text = reply_text(response)
@@ -282,7 +284,9 @@ def serve(stack: contextlib.ExitStack, bolt, db) -> str:  # type: ignore[no-unty
     """`bolt` behind waitress on a free loopback port, as production serves it; its URL."""
     from bot.server import HttpServer, wsgi_app
 
-    server = HttpServer(wsgi_app(bolt, db), host="127.0.0.1", port=0, threads=SERVER_THREADS).start()
+    server = HttpServer(
+        wsgi_app(bolt, db), host="127.0.0.1", port=0, threads=SERVER_THREADS
+    ).start()
     stack.callback(server.stop)
     return server.url
 
@@ -328,9 +332,11 @@ def bare_app(api_url: str):  # type: ignore[no-untyped-def]
 @dataclass
 class StatementLog:
     """The SQL statements one engine sent to the database (BEGIN/COMMIT included when the
-    driver sends them as statements, as SQLite's BEGIN is here)."""
+    driver sends them as statements, as SQLite's BEGIN is here), and the time spent inside
+    `cursor.execute` (for SQLite most of the fetching too: it steps rows lazily)."""
 
     statements: list[str] = field(default_factory=list)
+    execute_ns: int = 0
 
     @property
     def count(self) -> int:
@@ -357,16 +363,26 @@ def counting_statements(engine) -> Iterator[StatementLog]:  # type: ignore[no-un
 
     log = StatementLog()
     lock = threading.Lock()
+    key = object()
 
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    def before(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        conn.info[key] = time.perf_counter_ns()
         with lock:
             log.statements.append(statement)
 
-    sa.event.listen(engine, "before_cursor_execute", record)
+    def after(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        started = conn.info.pop(key, None)
+        if started is not None:
+            with lock:
+                log.execute_ns += time.perf_counter_ns() - started
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
     try:
         yield log
     finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
 
 
 # ---------------------------------------------------------------------------- report helpers

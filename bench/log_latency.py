@@ -199,9 +199,7 @@ def run_backend(backend: str, plan: Plan, load: LoadProcess, say: Say) -> Backen
             say(
                 f"[{backend}] sequential: {plan.requests:,} requests per app in {plan.rounds} interleaved rounds …"
             )
-            seq = load.run(
-                LoadSpec(tuple(targets), rounds=plan.rounds, per_round=plan.per_round)
-            )
+            seq = load.run(LoadSpec(tuple(targets), rounds=plan.rounds, per_round=plan.per_round))
             say(
                 f"[{backend}] {THREADS} threads: {plan.concurrent_requests:,} requests per app in {plan.concurrent_rounds} interleaved rounds …"
             )

@@ -279,7 +279,10 @@ def _add_team(
         ],
     )
     reps = sorted(
-        (Rep(pid, user_id, rep_name) for pid, (user_id, rep_name, _) in zip(person_ids, users, strict=True)),
+        (
+            Rep(pid, user_id, rep_name)
+            for pid, (user_id, rep_name, _) in zip(person_ids, users, strict=True)
+        ),
         key=lambda r: r.user_id,
     )
     return Directory(workspace_id, team_id, reps)

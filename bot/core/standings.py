@@ -138,38 +138,42 @@ def person_standing(
     actual: int,
     target: int | None = None,
 ) -> Standing:
+    starts = [d for d in (person.start_date, goal.start) if d is not None]
+    return _standing(goal, person.id, person.name, view, team, actual, target, person.time_off, max(starts))
+
+
+def team_total_standing(goal: GoalSpec, team_name: str, view: Period, team: TeamFacts, actual: int) -> Standing:
+    """A team total: the team's own calendar, no one person's time off."""
+    return _standing(goal, None, team_name, view, team, actual, None, (), goal.start)
+
+
+def _standing(
+    goal: GoalSpec,
+    owner_id: int | None,
+    owner_name: str,
+    view: Period,
+    team: TeamFacts,
+    actual: int,
+    target: int | None,
+    time_off: tuple[DateRange, ...],
+    start_date: date,
+) -> Standing:
     if target is None:
         target = goal_target_in(goal, view, team.calendar, team.fiscal_year_start_month)
-    starts = [d for d in (person.start_date, goal.start) if d is not None]
     pace = compute_pace(
         target=target,
         actual=actual,
         period=view,
         calendar=team.calendar,
         today=team.today,
-        time_off=person.time_off,
-        start_date=max(starts) if starts else None,
+        time_off=time_off,
+        start_date=start_date,
         thresholds=team.thresholds,
     )
     stretch = None
     if goal.stretch_pct and pace.prorated_target:
         stretch = stretch_target(pace.prorated_target, goal.stretch_pct)
-    return Standing(goal, person.id, person.name, view, target, pace, stretch)
-
-
-def team_total_standing(goal: GoalSpec, team_name: str, view: Period, team: TeamFacts, actual: int) -> Standing:
-    target = goal_target_in(goal, view, team.calendar, team.fiscal_year_start_month)
-    pace = compute_pace(
-        target=target,
-        actual=actual,
-        period=view,
-        calendar=team.calendar,
-        today=team.today,
-        start_date=goal.start,
-        thresholds=team.thresholds,
-    )
-    stretch = stretch_target(pace.prorated_target, goal.stretch_pct) if goal.stretch_pct and pace.prorated_target else None
-    return Standing(goal, None, team_name, view, target, pace, stretch)
+    return Standing(goal, owner_id, owner_name, view, target, pace, stretch)
 
 
 def team_standings(

@@ -6,9 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.goal_grammar import parse_target
@@ -18,6 +17,7 @@ from bot.render import goal_modal as ids
 from handlers import goal_actions
 from handlers.context import Services
 from handlers.goal_actions import Draft, NeedsReason, Owner, Repeated, WriteContext
+from handlers.views.submission import register_submission
 from storage import teams, workspaces
 
 log = logging.getLogger(__name__)
@@ -25,27 +25,7 @@ ERROR_CHARS = 150  # a field error is a line or two under the field
 
 
 def register(app: App, services: Services) -> None:
-    @app.view(ids.CALLBACK_ID)
-    def submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        errors, reply = handle(services, client, body, view)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if reply:
-            try:
-                client.chat_postMessage(channel=body["user"]["id"], text=reply)
-            except SlackApiError as error:
-                log.warning("could not confirm a modal goal: %s", error.response.get("error"))
-
-
-def _value(values: dict, block: str, action: str, key: str = "value") -> str | None:
-    found = values.get(block, {}).get(action, {})
-    if key == "selected_option":
-        option = found.get("selected_option") or {}
-        return option.get("value")
-    value = found.get(key)
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    register_submission(app, ids.CALLBACK_ID, lambda client, body, view: handle(services, client, body, view))
 
 
 def handle(services: Services, client: WebClient, body: dict, view: dict) -> tuple[dict[str, str], str | None]:
@@ -128,3 +108,11 @@ def _owner(services: Services, client: WebClient, ws: int, user_id: str | None, 
     if team is None:
         raise PermissionDenied("That team no longer exists — pick another.", "/goal")
     return goal_actions.team_owner(team)
+
+def _value(values: dict, block: str, action: str, key: str = "value") -> str | None:
+    found = values.get(block, {}).get(action, {})
+    if key == "selected_option":
+        option = found.get("selected_option") or {}
+        return option.get("value")
+    value = found.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None

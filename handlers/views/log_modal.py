@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.amounts import parse_amount
@@ -16,23 +15,13 @@ from bot.core.log_grammar import LogAmount
 from bot.render import log_modal as view_ids
 from handlers import activity
 from handlers.context import Services
+from handlers.views.submission import register_submission
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    @app.view(view_ids.CALLBACK_ID)
-    def submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        errors, reply = handle(services, client, body, view)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if reply:
-            try:
-                client.chat_postMessage(channel=body["user"]["id"], text=reply)
-            except SlackApiError as error:
-                log.warning("could not confirm a modal log: %s", error.response.get("error"))
+    register_submission(app, view_ids.CALLBACK_ID, lambda client, body, view: handle(services, client, body, view))
 
 
 def handle(services: Services, client: WebClient, body: dict, view: dict) -> tuple[dict[str, str], str | None]:
