@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from bot.core.errors import UserError
@@ -106,7 +106,7 @@ def check_country(country: str, subdivision: str | None = None) -> str:
 def normal_days(period: Period, calendar: WorkCalendar) -> list[date]:
     """The team's working days in the period: work-week days minus holidays. Nobody's
     time off or start date counts here: this is the yardstick targets are prorated by."""
-    return [d for d in period.days() if calendar.is_workday(d)]
+    return list(_normal_days(period.start, period.end, calendar))
 
 
 def available_days(
@@ -118,16 +118,28 @@ def available_days(
     """A person's working days in the period: the team's normal days, minus their time off
     (inclusive ranges; a range whose end is before its start covers nothing), from the
     later of the period's start and their start date."""
-    ranges = list(time_off)
+    ranges = tuple((start, end) for start, end in time_off)
+    return list(_available_days(period.start, period.end, calendar, ranges, start_date))
 
+
+# A team view computes the same days for each of its people (most have no time off):
+# cached, a 200-person month view costs one calendar walk instead of four hundred.
+@lru_cache(maxsize=4096)
+def _normal_days(start: date, end: date, calendar: WorkCalendar) -> tuple[date, ...]:
+    days = (start + timedelta(days=i) for i in range((end - start).days + 1))
+    return tuple(d for d in days if calendar.is_workday(d))
+
+
+@lru_cache(maxsize=16384)
+def _available_days(
+    start: date, end: date, calendar: WorkCalendar, ranges: tuple[DateRange, ...], start_date: date | None
+) -> tuple[date, ...]:
     def off(day: date) -> bool:
-        return any(start <= day <= end for start, end in ranges)
+        return any(first <= day <= last for first, last in ranges)
 
-    return [
-        d
-        for d in normal_days(period, calendar)
-        if (start_date is None or d >= start_date) and not off(d)
-    ]
+    return tuple(
+        d for d in _normal_days(start, end, calendar) if (start_date is None or d >= start_date) and not off(d)
+    )
 
 
 _RANGE_MARK = re.compile(r"\s*(?:-|–|—|\.\.)\s*|\s+to\s+")

@@ -140,6 +140,32 @@ def view_target(
     weights: Sequence[Weight] | None = None,
 ) -> int:
     """view_share() in whole units, rounded half up: the target pace measures in `view`."""
+    return _view_target(
+        target,
+        PeriodKind(goal_kind),
+        view.kind,
+        view.start,
+        view.end,
+        view.fiscal_year_start_month,
+        calendar,
+        tuple(weights) if weights else None,
+    )
+
+
+# Every rep of a team usually has the same goal shape: one computation serves them all.
+# The fiscal start month is in the key because Period equality leaves it out.
+@lru_cache(maxsize=4096)
+def _view_target(
+    target: int,
+    goal_kind: PeriodKind,
+    view_kind: PeriodKind,
+    start: date,
+    end: date,
+    fiscal_year_start_month: int,
+    calendar: WorkCalendar,
+    weights: tuple[Weight, ...] | None,
+) -> int:
+    view = Period(view_kind, start, end, fiscal_year_start_month)
     share = view_share(target, goal_kind, view, calendar, weights)
     return math.floor(share + Fraction(1, 2))
 
