@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.clock import zone
@@ -29,11 +30,11 @@ from storage.models import Goal, Person, Team
 PERSON_GOAL_KINDS = ("individual", "ramp", "collective")
 
 
-def display_name(person: Person) -> str:
+def display_name(person: Person | sa.Row) -> str:
     return person.display_name or person.real_name or person.name
 
 
-def goal_spec(goal: Goal) -> GoalSpec:
+def goal_spec(goal: Goal | sa.Row) -> GoalSpec:
     assert goal.id is not None
     return GoalSpec(
         id=goal.id,
@@ -66,7 +67,7 @@ def team_facts(team: Team | None, fallback_tz: str | None, now: datetime, fiscal
     )
 
 
-def person_facts(person: Person, time_off: list[tuple[date, date]] | None = None) -> PersonFacts:
+def person_facts(person: Person | sa.Row, time_off: list[tuple[date, date]] | None = None) -> PersonFacts:
     assert person.id is not None
     return PersonFacts(person.id, display_name(person), person.start_date, tuple(time_off or ()))
 
@@ -90,8 +91,8 @@ def person_report(
 
 def team_report(session: Session, workspace_id: int, team: Team, view: Period, now: datetime) -> TeamStandings:
     assert team.id is not None
-    members = teams.members(session, workspace_id, team.id)
-    specs = [goal_spec(g) for g in goals.for_team(session, workspace_id, team.id, view.start, view.end)]
+    members = teams.member_rows(session, workspace_id, team.id)
+    specs = [goal_spec(g) for g in goals.rows_for_team(session, workspace_id, team.id, view.start, view.end)]
     facts = team_facts(team, None, now, workspaces.fiscal_year_start_month(session, workspace_id))
     metrics = {s.metric for s in specs}
     totals = standings.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}

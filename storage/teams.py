@@ -48,6 +48,23 @@ def members(session: Session, workspace_id: int, team_id: int) -> list[Person]:
     )
 
 
+def member_rows(session: Session, workspace_id: int, team_id: int) -> list[sa.Row]:
+    """members() as plain rows with what reports need, for the same reason as
+    goals.rows_for_team()."""
+    person = Person.__table__
+    return list(
+        session.execute(
+            sa.select(
+                person.c.id, person.c.name, person.c.display_name, person.c.real_name,
+                person.c.slack_user_id, person.c.tz, person.c.start_date,
+            )  # fmt: skip
+            .join(TeamMember, TeamMember.person_id == person.c.id)
+            .where(TeamMember.workspace_id == workspace_id, TeamMember.team_id == team_id)
+            .order_by(sa.func.lower(person.c.name))
+        )
+    )
+
+
 def managers(session: Session, workspace_id: int, team_id: int) -> list[Person]:
     return list(
         session.scalars(
