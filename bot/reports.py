@@ -89,12 +89,21 @@ def person_report(
     return [person_standing(spec, me, view, facts, totals[spec.metric]) for spec in specs]
 
 
-def team_report(session: Session, workspace_id: int, team: Team, view: Period, now: datetime) -> TeamStandings:
+def team_report(
+    session: Session,
+    workspace_id: int,
+    team: Team,
+    view: Period,
+    now: datetime,
+    extra_metrics: tuple[str, ...] = (),
+) -> TeamStandings:
+    """Everything about a team in a view, in a fixed number of statements. `extra_metrics`
+    are totalled in the same query as the goals' metrics (a leaderboard's metric)."""
     assert team.id is not None
     members = teams.member_rows(session, workspace_id, team.id)
     specs = [goal_spec(g) for g in goals.rows_for_team(session, workspace_id, team.id, view.start, view.end)]
     facts = team_facts(team, None, now, workspaces.fiscal_year_start_month(session, workspace_id))
-    metrics = {s.metric for s in specs}
+    metrics = {s.metric for s in specs} | set(extra_metrics)
     totals = standings.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}
     member_ids = [p.id for p in members if p.id is not None]
     off = standings.time_off_by_person(session, workspace_id, member_ids, view.start, view.end) if member_ids else {}

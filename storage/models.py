@@ -135,7 +135,8 @@ class Entry(SQLModel, table=True):
     __tablename__ = "entry"
     __table_args__ = (
         # Week totals and the /log reply: one person's metric over a day range.
-        sa.Index("ix_entry_person_metric_day", "workspace_id", "person_id", "metric", "day"),
+        # deleted_at and quantity ride along so totals are read from the index alone.
+        sa.Index("ix_entry_person_metric_day", "workspace_id", "person_id", "metric", "day", "deleted_at", "quantity"),
         # Undo: the caller's most recent /log.
         sa.Index("ix_entry_enterer_created", "workspace_id", "entered_by_id", "id"),
         # Partial: most entries have no key, and an index they skip costs their INSERT nothing.

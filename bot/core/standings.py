@@ -111,6 +111,8 @@ class TeamStandings:
     collectives: tuple[CollectiveStanding, ...] = ()
     contests: tuple[ContestStanding, ...] = ()
     member_names: Mapping[int, str] = field(default_factory=dict)
+    # (person id, metric) → total in the view, for every metric the report read.
+    totals: Mapping[tuple[int, str], int] = field(default_factory=dict)
 
 
 def goal_target_in(goal: GoalSpec, view: Period, calendar: WorkCalendar, fiscal_year_start_month: int = 1) -> int:
@@ -216,7 +218,7 @@ def team_standings(
         if goal.kind in ("individual", "ramp") and goal.person_id in by_id:
             person = by_id[goal.person_id]
             own.append(person_standing(goal, person, view, team, totals.get((person.id, goal.metric), 0)))
-    return TeamStandings(view, tuple(team_totals), tuple(own), tuple(collectives), tuple(contests), names)
+    return TeamStandings(view, tuple(team_totals), tuple(own), tuple(collectives), tuple(contests), names, totals)
 
 
 def rank_people(

@@ -16,7 +16,7 @@ from bot.render.standings import metric_of, period_in_sentence
 from bot.render.text import escape
 from handlers import scope
 from handlers.context import Services
-from storage import standings, workspaces
+from storage import workspaces
 
 DEFAULT_METRIC = "calls"
 
@@ -48,10 +48,10 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
                         "/leaderboard calls week team:east",
                     )
             scope.require_board(session, caller, team)
-            report = reports.team_report(session, caller.workspace_id, team, parsed.period, now)
+            wanted = parsed.metric.key if parsed.metric else DEFAULT_METRIC
+            report = reports.team_report(session, caller.workspace_id, team, parsed.period, now, (wanted,))
             goal_metrics = [c.goal.metric for c in report.contests] + [s.goal.metric for s in report.members + report.team_totals]
             metric = parsed.metric or metric_of(catalog, goal_metrics[0] if goal_metrics else DEFAULT_METRIC)
-            totals = standings.team_totals(session, caller.workspace_id, team.id, [metric.key], parsed.period.start, parsed.period.end)
         by_person: dict[int, Standing] = {}
         for standing in list(report.members) + [m for c in report.collectives for m in c.members]:
             if standing.goal.metric == metric.key and standing.owner_id is not None:
@@ -60,7 +60,7 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
         if parsed.by_pct:
             entries = [RankEntry(str(pid), names[pid], by_person[pid].pace.pct) for pid in names if pid in by_person]
         else:
-            entries = [RankEntry(str(pid), name, totals.get((pid, metric.key), 0)) for pid, name in names.items()]
+            entries = [RankEntry(str(pid), name, report.totals.get((pid, metric.key), 0)) for pid, name in names.items()]
         ranked = rank(entries)
         top, own = top_with_caller(ranked, str(caller.person_id))
         today = reports.team_facts(team, None, now).today

@@ -31,7 +31,7 @@ def test_entry_indexes_serve_log_and_weekly_totals(database_url):
         db.upgrade()
         with db.engine.connect() as conn:
             indexes = {i["name"]: i["column_names"] for i in sa.inspect(conn).get_indexes("entry")}
-        assert indexes["ix_entry_person_metric_day"] == ["workspace_id", "person_id", "metric", "day"]
+        assert indexes["ix_entry_person_metric_day"][:4] == ["workspace_id", "person_id", "metric", "day"]
         assert indexes["ix_entry_enterer_created"][:2] == ["workspace_id", "entered_by_id"]
     finally:
         db.dispose()

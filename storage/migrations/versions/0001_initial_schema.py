@@ -126,7 +126,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('entry', schema=None) as batch_op:
         batch_op.create_index('ix_entry_enterer_created', ['workspace_id', 'entered_by_id', 'id'], unique=False)
-        batch_op.create_index('ix_entry_person_metric_day', ['workspace_id', 'person_id', 'metric', 'day'], unique=False)
+        batch_op.create_index('ix_entry_person_metric_day', ['workspace_id', 'person_id', 'metric', 'day', 'deleted_at', 'quantity'], unique=False)
         batch_op.create_index(
             'uq_entry_idempotency', ['idempotency_key'], unique=True,
             postgresql_where=sa.text('idempotency_key IS NOT NULL'),
