@@ -7,6 +7,7 @@ results are whole units (counts, or cents for money) rounded as documented per f
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -179,30 +180,52 @@ def pace_from_days(
     today: date,
     thresholds: PaceThresholds = DEFAULT_THRESHOLDS,
 ) -> Pace:
-    """Pace from a person's available days (see calendars.available_days) and the count
-    of the team's normal working days in the period. Completed days are the available
-    days strictly before `today` (the local date in the team's time zone)."""
+    """Pace from a person's available days (see calendars.available_days, sorted) and
+    the count of the team's normal working days in the period. Completed days are the
+    available days strictly before `today` (the local date in the team's time zone).
+
+    The same figures as prorated_target(), expected(), pace_status() and forecast(), in
+    integer arithmetic: a team report computes this for every person and goal, and
+    Fractions made up most of its time."""
     if target < 0:
         raise ValueError(f"target must be ≥ 0, not {target}")
-    owed = prorated_target(target, len(available), normal_count)
-    completed = sum(1 for d in available if d < today)
-    remaining = len(available) - completed
-    exact_expected = expected(owed, completed, len(available))
+    days = len(available)
+    owed = (2 * target * days + normal_count) // (2 * normal_count) if normal_count > 0 and days > 0 else 0
+    completed = bisect_left(available, today)
+    remaining = days - completed
+    # exact expected = owed × completed / days; compared without dividing.
+    expected_numerator = owed * completed
     return Pace(
         target=target,
         prorated_target=owed,
         actual=actual,
-        expected=_round_half_up(exact_expected),
-        expected_pct=math.floor(exact_expected * 100 / owed) if owed else 0,
-        status=pace_status(actual, owed, exact_expected, thresholds),
-        pct=math.floor(Fraction(actual * 100, owed)) if owed else 100,
+        expected=(2 * expected_numerator + days) // (2 * days) if days else 0,
+        expected_pct=completed * 100 // days if owed else 0,
+        status=_status(actual, owed, expected_numerator, days, thresholds),
+        pct=actual * 100 // owed if owed else 100,
         needed_per_day=needed_per_day(owed, actual, remaining),
-        forecast=forecast(actual, completed, len(available)),
+        forecast=(2 * actual * days + completed) // (2 * completed) if completed > 0 else actual,
         normal_days=normal_count,
-        available_days=len(available),
+        available_days=days,
         completed_days=completed,
         remaining_days=remaining,
     )
+
+
+def _status(actual: int, owed: int, expected_numerator: int, days: int, thresholds: PaceThresholds) -> PaceStatus:
+    """pace_status() with expected = expected_numerator / days, multiplied out."""
+    if actual >= owed:
+        return PaceStatus.HIT
+    if expected_numerator <= 0 or days <= 0:
+        return PaceStatus.NOT_STARTED
+    scaled = actual * 100 * days
+    if scaled >= thresholds.ahead_pct * expected_numerator:
+        return PaceStatus.AHEAD
+    if scaled >= thresholds.on_pace_pct * expected_numerator:
+        return PaceStatus.ON_PACE
+    if scaled >= thresholds.behind_pct * expected_numerator:
+        return PaceStatus.BEHIND
+    return PaceStatus.AT_RISK
 
 
 def compute_pace(
