@@ -337,6 +337,7 @@ class StatementLog:
 
     statements: list[str] = field(default_factory=list)
     execute_ns: int = 0
+    execute_ns_by_shape: Counter[str] = field(default_factory=Counter)
 
     @property
     def count(self) -> int:
@@ -373,8 +374,10 @@ def counting_statements(engine) -> Iterator[StatementLog]:  # type: ignore[no-un
     def after(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         started = conn.info.pop(key, None)
         if started is not None:
+            took = time.perf_counter_ns() - started
             with lock:
-                log.execute_ns += time.perf_counter_ns() - started
+                log.execute_ns += took
+                log.execute_ns_by_shape[_shape(statement)] += took
 
     sa.event.listen(engine, "before_cursor_execute", before)
     sa.event.listen(engine, "after_cursor_execute", after)

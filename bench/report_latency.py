@@ -60,7 +60,7 @@ BIG_TEAM, SMALL_TEAM = "Bench", "Small"
 @dataclass(frozen=True)
 class Plan:
     entries: int  # for team Bench; team Small gets the same per-rep density
-    warmup: int  # sequential requests per command before measuring; >= PEOPLE warms every rep
+    warmup: int  # sequential requests per command before measuring (after the callers' help)
     rounds: int
     per_round: int
     concurrent_rounds: int
@@ -77,11 +77,11 @@ class Plan:
 
     @classmethod
     def full(cls) -> Plan:
-        return cls(1_000_000, 200, 50, 20, 6, 100, 30)
+        return cls(1_000_000, 10, 20, 20, 1, 100, 30)
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls(10_000, 200, 10, 20, 2, 100, 10)
+        return cls(10_000, 5, 5, 20, 1, 100, 10)
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,7 @@ COMMANDS = (
             "*Revenue (team total)*",
             "👥 *Demos* — everyone",
             "🏁 *Meetings contest* (prize: golf)",
-            "*People*",
-            "…and ",
+            "*People*\n• ",
         ),
     ),
     Command(
@@ -119,7 +118,7 @@ COMMANDS = (
         "/leaderboard (default: contest metric, this week)",
         "reps",
         "*Meetings leaderboard — team {team}, this week* (week of ",
-        ("· prize: golf", "`  1`"),
+        ("· prize: golf\n`",),
     ),
     Command(
         "board_pct",
@@ -128,7 +127,7 @@ COMMANDS = (
         "/leaderboard calls month by pct",
         "reps",
         "*Calls leaderboard by % of target — team {team}, this month* (",
-        ("`  1`",),
+        ("\n`",),
     ),
 )
 
@@ -164,6 +163,7 @@ class Split:
     mean_ms: float
     execute_ms: float  # of which inside cursor.execute (SQLite: also most of the fetching)
     statements: float
+    slowest: list[tuple[str, float, int]]  # (statement shape, ms a call, times a call)
 
 
 @dataclass
@@ -286,11 +286,20 @@ def _seed(url: str, plan: Plan, now: datetime, last_day: date) -> tuple[dict[str
     return teams, goals
 
 
+def history_end(last_day: date) -> date:
+    """The last day with entries: the later of the current week's Friday and the month's
+    last working day. The week and month views then read full periods whatever day the
+    bench runs (the worst case: a Friday at the end of a month)."""
+    friday = last_day + timedelta(days=4 - last_day.weekday())
+    month_end = (last_day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return max(friday, seed.last_working_day(month_end))
+
+
 def _load_history(
     url: str, teams: dict[str, TeamSeed], plan: Plan, now: datetime, last_day: date
 ) -> int:
     day_value, at_value = seed.entry_converters(url)
-    days = seed.working_days(last_day, 365)
+    days = seed.working_days(history_end(last_day), 365)
     plans = [
         seed.entry_plan(
             workspace_id=t.directory.workspace_id,
@@ -447,8 +456,15 @@ def in_process(
             for _ in range(calls):
                 handle(app.services, client, command)
             elapsed = time.perf_counter_ns() - started
+        shapes = log.shapes()
         splits[c.key] = Split(
-            elapsed / calls / 1e6, log.execute_ns / calls / 1e6, log.count / calls
+            elapsed / calls / 1e6,
+            log.execute_ns / calls / 1e6,
+            log.count / calls,
+            [
+                (shape, ns / calls / 1e6, shapes[shape] // calls)
+                for shape, ns in log.execute_ns_by_shape.most_common(2)
+            ],
         )
         if profile:
             profiler = cProfile.Profile()
@@ -499,7 +515,7 @@ def run_backend(
             result.entries = _team_entries(database.url, teams[BIG_TEAM].directory.team_id)
             result.seed_seconds.append(
                 (
-                    f"{added:,} entries, a year to {last_day} ({result.entries:,} for team "
+                    f"{added:,} entries, a year to {history_end(last_day)} ({result.entries:,} for team "
                     f"{BIG_TEAM}, the rest for {SMALL_TEAM}; bulk load, index build, ANALYZE)",
                     took,
                 )
@@ -512,7 +528,23 @@ def run_backend(
             targets = _targets(url, BIG_TEAM, teams[BIG_TEAM])
 
             loads = [os.getloadavg()[0]]
-            say(f"[{backend}] warming up: {plan.warmup} requests per command …")
+            # Every caller's first request fills the app's caller cache: a cheap
+            # `/leaderboard help` does it, so the real warm-up can be short.
+            callers = Target(
+                "callers",
+                url,
+                "/leaderboard",
+                "*Rank a team with `/leaderboard`*",
+                teams[BIG_TEAM].rep_users + (teams[BIG_TEAM].manager_user,),
+                ("help",),
+            )
+            say(
+                f"[{backend}] warming up: /leaderboard help from each of {len(callers.users)} callers, "
+                f"then {plan.warmup} requests per command …"
+            )
+            primed = load.run(LoadSpec((callers,), warmup=len(callers.users)))["callers"]
+            if primed.failures:
+                result.error = f"{primed.failures} of {primed.sent} `/leaderboard help` warm-ups failed: {primed.samples[:2]}"
             warm = load.run(LoadSpec(targets, warmup=plan.warmup))
             info_before = len(standin.calls_to("users.info"))
 
@@ -577,10 +609,13 @@ def report(
         f"{os.cpu_count()} CPUs · Python {platform.python_version()} · "
         f"load average {loads[0]:.2f} before, {loads[-1]:.2f} after · {seconds:.0f} s in all",
         "",
-        f"Team {BIG_TEAM}: {PEOPLE} reps with {entries:,} entries over a year, each rep a weekly "
+        f"Team {BIG_TEAM}: {PEOPLE} reps with {entries:,} entries over a year that runs to the end "
+        "of the current week and month (so this week's and this month's views read full periods, "
+        "as on a Friday at month end, whatever day the bench runs); each rep a weekly "
         "calls goal (every fourth with a 125% stretch), a monthly team-total revenue goal, an "
         "all-or-nothing weekly demos goal and a meetings contest this week; one manager. The app "
-        f"runs behind waitress with {SERVER_THREADS} threads. Each command gets {plan.warmup} "
+        f"runs behind waitress with {SERVER_THREADS} threads. Each caller sends `/leaderboard help` "
+        f"once (filling the caller cache), each command gets {plan.warmup} "
         f"warm-up requests, then {plan.requests:,} sequential requests from one keep-alive client "
         f"(p50, p99, req/s) and {plan.concurrent_requests:,} from {THREADS} client threads "
         "(req/s), in rounds alternating between the commands. /progress is sent by the team's "
@@ -660,7 +695,7 @@ def report(
         for m in r.rows:
             lines.append(
                 f"- {name} {m.label}: mean {m.mean_ms:.2f} ms, max {m.max_ms:.1f} ms sequential "
-                f"(p99 = {max(1, -(-m.timed // 100))}th slowest of {m.timed:,}); {THREADS} threads: "
+                f"(p99 = the {_ordinal(max(1, -(-m.timed // 100)))} slowest of {m.timed:,}); {THREADS} threads: "
                 f"p50 {m.p50_conc_ms:.2f} ms, p99 {m.p99_conc_ms:.2f} ms"
             )
             for sample in m.samples:
@@ -670,6 +705,8 @@ def report(
                 f"- {name} {labels[key]} in-process (handler only, no HTTP/Bolt): {split.mean_ms:.2f} ms "
                 f"a call, {split.execute_ms:.2f} ms of it inside cursor.execute, {split.statements:.0f} statements"
             )
+            for shape, ms, times in split.slowest:
+                lines.append(f"  - {ms:.2f} ms in {times}× `{shape[:110]}…`")
         for key, count in r.counts.items():
             if (
                 count.small_spread[0] != count.small_spread[1]
@@ -694,6 +731,11 @@ def report(
             "**WARNING: requests FAILED or a backend broke — the numbers above are not valid.**",
         ]
     return "\n".join(lines) + "\n", broken, all_pass
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 # ---------------------------------------------------------------------------- entry point

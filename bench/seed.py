@@ -543,8 +543,12 @@ def count_entries(url: str) -> int:
 
 @contextlib.contextmanager
 def bench_database(backend: str, name: str = PG_DATABASE) -> Iterator[BenchDatabase]:
-    """A throwaway database: a temp SQLite file, or PostgreSQL database `name` (paceline_bench*)."""
-    database = create_sqlite() if backend == "sqlite" else create_postgresql(name)
+    """A throwaway database: a temp SQLite file, or PostgreSQL database `name` followed by
+    this process's id (`paceline_bench_1k_4242`): two runs sharing a server must not drop
+    each other's databases."""
+    database = (
+        create_sqlite() if backend == "sqlite" else create_postgresql(f"{name}_{os.getpid()}")
+    )
     try:
         yield database
     finally:
