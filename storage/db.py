@@ -30,7 +30,13 @@ class Database:
         self._write_engine = (
             self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         )
-        self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # On PostgreSQL autocommit gets a pool of its own, so a checkout does not switch the
+        # connection's isolation level and switch it back on return.
+        self._autocommit_engine = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.is_sqlite
+            else make_engine(url, echo=echo, isolation_level="AUTOCOMMIT")
+        )
         # SQLite has one writer at a time. Writers of this process queue on a lock rather
         # than on SQLite's busy timeout, whose sleeps (1, 2, 5 … 100 ms) would add tens of
         # milliseconds under concurrent requests. Other processes still use the timeout.
@@ -70,6 +76,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if not self.is_sqlite:  # its own pool on PostgreSQL
+            self._autocommit_engine.dispose()
 
 
 Executor = Session | sa.Connection
@@ -79,7 +87,7 @@ def connection_of(executor: Executor) -> sa.Connection:
     return executor.connection() if isinstance(executor, Session) else executor
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, isolation_level: str | None = None) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
@@ -87,7 +95,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # No pool_pre_ping: it costs a round trip on every checkout. After a database restart
     # the first statement on a dead connection fails, SQLAlchemy discards the whole pool,
     # and the next request reconnects; pool_recycle retires connections idle servers drop.
-    return sa.create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800)
+    extra = {"isolation_level": isolation_level} if isolation_level else {}
+    return sa.create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800, **extra)
 
 
 def _configure_sqlite(engine: Engine) -> None:
