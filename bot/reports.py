@@ -105,8 +105,7 @@ def team_report(
     facts = team_facts(team, None, now, workspaces.fiscal_year_start_month(session, workspace_id))
     metrics = {s.metric for s in specs} | set(extra_metrics)
     totals = standings.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}
-    member_ids = [p.id for p in members if p.id is not None]
-    off = standings.time_off_by_person(session, workspace_id, member_ids, view.start, view.end) if member_ids else {}
+    off = standings.team_time_off(session, workspace_id, team.id, view.start, view.end)
     contest_totals = {}
     for spec in specs:
         if spec.kind == "contest" and spec.live_in(view) and (spec.start, spec.end) != (view.start, view.end):

@@ -139,7 +139,11 @@ def _member_lines(report: TeamStandings, catalog: MetricCatalog) -> list[str]:
 
 
 def deliver_export(services: Services, client: WebClient, command: dict) -> None:
-    """The lazy half of `/progress export`: build the CSV and upload it to the caller's DM."""
+    """The lazy half of `/progress export`: build the CSV and upload it to the caller's DM.
+    Bolt runs it after every /progress, so anything but an export returns at once."""
+    words = (command.get("text") or "").split()
+    if not words or words[0].lower() != "export":
+        return
     try:
         caller, parsed = _parse(services, client, command)
     except UserError:

@@ -177,3 +177,12 @@ def test_export_arrives_as_a_csv_in_the_callers_dm(workspace, east):
     assert (calls["Person"], calls["Actual"], calls["Target"], calls["Period"]) == ("maria", "40", "100", "Nov 2026")
     revenue = next(r for r in rows if r["Metric"] == "revenue")
     assert (revenue["Actual"], revenue["Status"], revenue["Unit"]) == ("1234.50", "no goal", "USD")
+
+
+def test_time_off_prorates_a_members_target_in_the_team_view(workspace, east):
+    dana, maria = east["dana"], east["maria"]
+    add_goal(workspace, person=maria, target=60)
+    workspace.log(maria, "calls 30 mon")
+    workspace.log(maria, "off 2026-11-19..2026-11-20")
+    # Three working days left of five: the target is 36, so 30 calls are 83% of it.
+    assert "• maria — ⚠️ calls 83% (behind)" in workspace.reply("/progress", dana, "team:east")
