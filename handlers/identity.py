@@ -83,10 +83,6 @@ class Directory:
             self._callers[key] = (caller, time.monotonic() + CACHE_SECONDS)
         return caller
 
-    def forget(self, workspace_id: int, user_id: str) -> None:
-        with self._lock:
-            self._callers.pop((workspace_id, user_id), None)
-
     def resolve(self, client: WebClient, workspace_id: int, ref: UserRef) -> Person:
         """The person a mention names: `<@U123|maria>` or, as the console types, `@maria`."""
         if ref.user_id:

@@ -41,17 +41,6 @@ def record(
     )
 
 
-def events_for(
-    session: Session, workspace_id: int, subject_type: str | None = None, subject_id: int | None = None
-) -> list[AuditEvent]:
-    query = sa.select(AuditEvent).where(AuditEvent.workspace_id == workspace_id)
-    if subject_type is not None:
-        query = query.where(AuditEvent.subject_type == subject_type)
-    if subject_id is not None:
-        query = query.where(AuditEvent.subject_id == subject_id)
-    return list(session.scalars(query.order_by(AuditEvent.id)))
-
-
 def _json(value: dict[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, default=str, sort_keys=True)
 

@@ -297,21 +297,3 @@ def add_time_off(
     session.add(row)
     session.flush()
     return row
-
-
-def time_off_between(
-    session: Session, workspace_id: int, person_id: int, start: date, end: date
-) -> list[TimeOff]:
-    return list(
-        session.scalars(
-            sa.select(TimeOff)
-            .where(
-                TimeOff.workspace_id == workspace_id,
-                TimeOff.person_id == person_id,
-                TimeOff.deleted_at.is_(None),
-                TimeOff.start <= end,
-                TimeOff.end >= start,
-            )
-            .order_by(TimeOff.start)
-        )
-    )
