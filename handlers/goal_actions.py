@@ -414,8 +414,33 @@ def _request_lowering(
     return request
 
 
-def remove_goal(session: Session, ctx: WriteContext, goal: Goal, reason: str | None, today: date, names: Names) -> None:
-    """Remove a goal; one whose period has started needs a reason."""
+def request_removal(session: Session, ctx: WriteContext, owner: Owner, goal: Goal, reason: str | None, today: date,
+                    names: Names) -> GoalRequest | None:
+    """Removing a started goal lowers it to nothing: in a team with approvals on, a
+    non-admin's removal waits for an admin like any lowering. None when no approval is
+    needed (the caller removes it at once)."""
+    if goal.start > today or not _needs_approval(ctx.caller, owner):
+        return None
+    _require_reason_to_remove(goal, ctx, reason, today, names)
+    assert goal.id is not None
+    request = GoalRequest(
+        workspace_id=ctx.caller.workspace_id,
+        kind="remove",
+        team_id=owner.team.id if owner.team else None,
+        person_id=goal.person_id,
+        goal_id=goal.id,
+        payload=json.dumps({"goal": {"person_id": goal.person_id, "team_id": goal.team_id}, "removes": goal.id}),
+        reason=reason,
+        requested_by_id=ctx.caller.person_id,
+        created_at=ctx.now,
+    )
+    goals.add_request(session, request)
+    _audit(session, ctx, "goal_request.remove", "goal_request", request.id,
+           before={"goal": goals.state(goal)}, after={"removes": goal.id, "status": "pending"}, reason=reason)
+    return request
+
+
+def _require_reason_to_remove(goal: Goal, ctx: WriteContext, reason: str | None, today: date, names: Names) -> None:
     if goal.start <= today and not reason:
         shown = describe_goal(goal, ctx.catalog, names, today)
         raise NeedsReason(
@@ -424,6 +449,11 @@ def remove_goal(session: Session, ctx: WriteContext, goal: Goal, reason: str | N
             shown,
             True,
         )
+
+
+def remove_goal(session: Session, ctx: WriteContext, goal: Goal, reason: str | None, today: date, names: Names) -> None:
+    """Remove a goal; one whose period has started needs a reason."""
+    _require_reason_to_remove(goal, ctx, reason, today, names)
     goals.lock_owner(session, ctx.caller.workspace_id, person_id=goal.person_id, team_id=goal.team_id)
     before = goals.state(goal)
     goal.removed_at, goal.removed_by_id = ctx.now, ctx.caller.person_id
@@ -513,7 +543,7 @@ def deciders(session: Session, services: Services, request: GoalRequest) -> list
 def may_decide(session: Session, caller: Caller, request: GoalRequest) -> bool:
     if caller.person_id == request.requested_by_id:
         return False
-    if request.kind == "lower" or request.team_id is None:
+    if request.kind in ("lower", "remove") or request.team_id is None:
         return caller.is_admin
     return caller.is_admin or request.team_id in teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
 
@@ -562,11 +592,15 @@ def request_headline(session: Session, services: Services, request: GoalRequest,
     ws = request.workspace_id
     catalog = services.catalog(ws)
     payload = json.loads(request.payload)
-    draft = Draft.from_state(payload["goal"])
     owner = _owner_from_state(session, ws, payload["goal"])
     requester = people.by_id(session, ws, request.requested_by_id)
     who = escape(reports.display_name(requester)) if requester else "Someone"
     why = f"\n> {escape(request.reason)}" if request.reason else ""
+    if request.kind == "remove":
+        old = goals.by_id(session, ws, payload.get("removes") or request.goal_id or 0)
+        old_text = describe_goal(old, catalog, owner.names(), today) if old else f"#{request.goal_id}"
+        return f"*{who}* asks to remove {old_text}, which has started.{why}"
+    draft = Draft.from_state(payload["goal"])
     if request.kind == "lower":
         old = goals.by_id(session, ws, payload.get("lowers") or request.goal_id or 0)
         old_text = describe_goal(old, catalog, owner.names(), today) if old else f"#{request.goal_id}"
@@ -595,7 +629,7 @@ def post_request(services: Services, client: WebClient, workspace_id: int, reque
         assert request is not None
         asked = deciders(session, services, request)
         headline = request_headline(session, services, request, today)
-    kind = "Proposal" if request.kind == "proposal" else "Lowering a started goal"
+    kind = REQUEST_KIND_LABELS[request.kind]
     text, blocks = goal_text.request_message(headline, [f"{kind} · request #{request_id}"], request_id)
     posted: list[dict[str, str]] = []
     names: list[str] = []
@@ -613,6 +647,18 @@ def post_request(services: Services, client: WebClient, workspace_id: int, reque
             assert request is not None
             goals.set_request_messages(session, request, posted)
     return names
+
+
+REQUEST_KIND_LABELS = {
+    "proposal": "Proposal",
+    "lower": "Lowering a started goal",
+    "remove": "Removing a started goal",
+}
+REQUEST_KIND_NOUNS = {
+    "proposal": "proposal",
+    "lower": "request to lower a goal",
+    "remove": "request to remove a goal",
+}
 
 
 # --- deciding ----------------------------------------------------------------------------------
@@ -678,7 +724,7 @@ def decide(services: Services, caller: Caller, request_id: int, approve: bool) -
         messages = json.loads(request.messages or "[]")
     mark = "✅" if approve else "❌"
     outcome = f"{mark} {status.capitalize()} by {escape(caller.name)}. {result}"
-    what = "proposal" if request.kind == "proposal" else "request to lower a goal"
+    what = REQUEST_KIND_NOUNS[request.kind]
     requester_text = f"Your {what} (request #{request_id}) was {status} by {escape(caller.name)}. {result}"
     return Decision(
         request_id=request_id,
@@ -697,9 +743,11 @@ def _apply(
     """Make the approved change; the text says what happened."""
     ws = ctx.caller.workspace_id
     owner = _owner_from_state(session, ws, payload["goal"])
-    draft = Draft.from_state(payload["goal"])
     today = owner.today(services.clock)
     names = owner.names()
+    if request.kind == "remove":
+        return _apply_removal(session, ctx, request, payload, today, today_caller, names), None
+    draft = Draft.from_state(payload["goal"])
     if request.kind == "lower":
         lowered = goals.by_id(session, ws, int(payload.get("lowers") or request.goal_id or 0))
         if lowered is None or lowered.removed_at is not None:
@@ -722,6 +770,17 @@ def _apply(
     return f"Set {describe_goal(outcome.goal, ctx.catalog, names, today_caller)}.", None
 
 
+def _apply_removal(session: Session, ctx: WriteContext, request: GoalRequest, payload: dict, today: date,
+                   today_caller: date, names: Names) -> str:
+    goal = goals.by_id(session, ctx.caller.workspace_id, int(payload.get("removes") or request.goal_id or 0))
+    if goal is None or goal.removed_at is not None:
+        return f"Goal #{request.goal_id} had already been removed."
+    shown = describe_goal(goal, ctx.catalog, names, today_caller)
+    reason = request.reason or f"request #{request.id} approved by {ctx.caller.name}"
+    remove_goal(session, ctx, goal, reason, today, names)
+    return f"Removed {shown}."
+
+
 def _decided_text(session: Session, request: GoalRequest) -> str:
     decider = people.by_id(session, request.workspace_id, request.decided_by_id) if request.decided_by_id else None
     by = escape(reports.display_name(decider)) if decider else "someone"
@@ -733,6 +792,8 @@ def _not_yours(request: GoalRequest, caller: Caller) -> str:
         return "You can't decide your own request — someone else approves it. Nothing was changed."
     if request.kind == "lower":
         return "Only a workspace admin can approve lowering a started goal. Nothing was changed."
+    if request.kind == "remove":
+        return "Only a workspace admin can approve removing a started goal. Nothing was changed."
     return "Only a manager of the rep's team or an admin can decide this proposal. Nothing was changed."
 
 

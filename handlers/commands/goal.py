@@ -543,8 +543,19 @@ def _remove(ctx: _Ctx, cmd: GoalRemove) -> str:
         goal_actions.require_may_set(session, ctx.caller, owner, example)
         names = owner.names()
         shown = goal_actions.describe_goal(goal, ctx.catalog, names, ctx.today)
-        goal_actions.remove_goal(session, ctx.write_context(example), goal, cmd.reason,
-                                 owner.today(ctx.services.clock), names)
+        write_ctx = ctx.write_context(example)
+        owner_today = owner.today(ctx.services.clock)
+        request = goal_actions.request_removal(session, write_ctx, owner, goal, cmd.reason, owner_today, names)
+        if request is None:
+            goal_actions.remove_goal(session, write_ctx, goal, cmd.reason, owner_today, names)
+    if request is not None:
+        asked = goal_actions.post_request(ctx.services, ctx.client, ctx.ws, request.id or 0, ctx.today)
+        who = ", ".join(escape(a) for a in asked) or "the workspace admins (none could be reached yet)"
+        team = escape(owner.team.name) if owner.team else ""
+        return (
+            f"Removing {shown} needs an admin's approval: it has started and team {team} has approvals on. "
+            f"Asked {who} (request #{request.id}). Nothing changes until one of them approves."
+        )
     return f"Removed {shown}."
 
 

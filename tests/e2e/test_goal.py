@@ -587,6 +587,56 @@ def test_lowering_a_started_goal_waits_for_an_admin(workspace, east):
     assert reasons["goal.remove"] == reasons["goal_request.approve"] == "fewer leads in December"
 
 
+def test_removing_a_started_goal_waits_for_an_admin(workspace, east):
+    maria = _m(workspace, east.maria)
+    workspace.team(east.admin, "set east approvals on")
+    goal(workspace, east.dana, f"set {maria} calls 60/week")
+    [old] = workspace.rows(Goal)
+    # Still needs a reason first, and asks nobody without one.
+    assert goal(workspace, east.dana, f"remove {old.id}").startswith(f"#{old.id} calls 60/week for maria")
+    assert workspace.rows(GoalRequest) == []
+    reply = goal(workspace, east.dana, f"remove {old.id} -- territory moved")
+    [request] = workspace.rows(GoalRequest)
+    assert reply == (
+        f"Removing #{old.id} calls 60/week for maria from Mon 16 Nov needs an admin's approval: it has started "
+        f"and team east has approvals on. Asked ada (request #{request.id}). Nothing changes until one of them approves."
+    )
+    assert (request.kind, request.goal_id, request.status) == ("remove", old.id, "pending")
+    assert workspace.rows(Goal)[0].removed_at is None
+    call, message = _dm_with_buttons(workspace, east.admin)
+    assert call.params["text"] == (
+        f"*dana* asks to remove #{old.id} calls 60/week for maria from Mon 16 Nov, which has started."
+        "\n> territory moved"
+    )
+    eve = workspace.user("eve")
+    workspace.team(east.admin, f"manager east {_m(workspace, eve)}")
+    before = state(workspace)
+    _click(workspace, "goal_request_approve", request.id, eve, "D" + east.admin, message["ts"])
+    assert state(workspace) == before
+    assert _ephemerals(workspace)[-1] == "Only a workspace admin can approve removing a started goal. Nothing was changed."
+    _click(workspace, "goal_request_approve", request.id, east.admin, "D" + east.admin, message["ts"])
+    [removed] = workspace.rows(Goal)
+    assert removed.removed_at is not None
+    [update] = _updates(workspace, "D" + east.admin)
+    assert f"✅ Approved by ada. Removed #{old.id} calls 60/week for maria" in update.params["text"]
+    [dm] = workspace.slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == east.dana)
+    assert dm.params["text"].startswith(f"Your request to remove a goal (request #{request.id}) was approved by ada.")
+    reasons = {e.action: e.reason for e in workspace.rows(AuditEvent) if e.subject_type in ("goal", "goal_request")}
+    assert reasons["goal.remove"] == reasons["goal_request.remove"] == "territory moved"
+
+
+def test_an_admin_or_a_goal_not_yet_started_is_removed_at_once(workspace, east):
+    maria = _m(workspace, east.maria)
+    workspace.team(east.admin, "set east approvals on")
+    goal(workspace, east.dana, f"set {maria} calls 60/week")
+    goal(workspace, east.dana, f"set {maria} emails 50/week from 2026-12-07")
+    started, later = workspace.rows(Goal)
+    assert goal(workspace, east.dana, f"remove {later.id}").startswith(f"Removed #{later.id}")
+    assert goal(workspace, east.admin, f"remove {started.id} -- reorg").startswith(f"Removed #{started.id}")
+    assert workspace.rows(GoalRequest) == []
+    assert all(g.removed_at is not None for g in workspace.rows(Goal))
+
+
 def test_another_manager_may_not_approve_a_lowering(workspace, east):
     eve = workspace.user("eve")
     workspace.team(east.admin, f"manager east {_m(workspace, eve)}")
