@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -18,6 +23,9 @@ from bot.config import Settings
 from handlers import register_all
 from handlers.context import Services
 from handlers.identity import Directory
+from scheduler.runner import JobRunner
+from scheduler.sender import Sender
+from scheduler.service import SchedulerService
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -32,6 +40,17 @@ class Paceline:
     clock: Clock
     bolt: App
     services: Services
+    scheduler: SchedulerService
+
+    def start_scheduler(self) -> None:
+        """Plan every team's jobs, catch up missed runs and start delivering. /team changes
+        re-plan at once from then on."""
+        self.scheduler.start()
+        self.services.schedule_changed = self.scheduler.sync
+
+    def stop_scheduler(self) -> None:
+        self.services.schedule_changed = lambda: None
+        self.scheduler.stop()
 
 
 def slack_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -68,4 +87,26 @@ def build(
     )
     services = Services(db=db, clock=clock, directory=Directory(db, clock, settings.admins), source=source)
     register_all(bolt, services)
-    return Paceline(settings=settings, db=db, clock=clock, bolt=bolt, services=services)
+    return Paceline(
+        settings=settings, db=db, clock=clock, bolt=bolt, services=services, scheduler=scheduler_for(settings, db, clock)
+    )
+
+
+def sender_client(settings: Settings, token: str | None = None) -> WebClient:
+    """The outbox sender's client: no retry handlers, because the sender owns every retry
+    (it must know when an answer was lost, to check the channel before posting again)."""
+    client = WebClient(token=token or settings.bot_token, base_url=settings.slack_api_url, timeout=10)
+    client.retry_handlers = []
+    return client
+
+
+def scheduler_for(settings: Settings, db: Database, clock: Clock, *, sleep: Callable[[float], None] = time.sleep) -> SchedulerService:
+    client = sender_client(settings)
+    sender = Sender(db, lambda _workspace_id: client, clock, owner=instance_name(), sleep=sleep)
+    runner = JobRunner(db, clock, on_enqueued=sender.wake, sleep=sleep)
+    return SchedulerService(db, clock, runner, sender)
+
+
+def instance_name() -> str:
+    """Who holds an outbox lease: unique per process, readable in `paceline jobs list`."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"

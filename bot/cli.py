@@ -1,4 +1,4 @@
-"""`paceline` (also `python -m bot`): run, console, db upgrade, manifest."""
+"""`paceline` (also `python -m bot`): run, console, jobs list|run, db upgrade, manifest."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(settings, args)
     if command == "console":
         return _console(settings, demo=args.demo)
+    if command == "jobs":
+        return _jobs(settings, args)
     if command == "db":
         from storage.db import Database
 
@@ -52,6 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--demo", action="store_true", help="console only: seed a demo team")
     console = sub.add_parser("console", help="the local console: act as a person, type commands")
     console.add_argument("--demo", action="store_true", help="seed a team with six weeks of history")
+    jobs = sub.add_parser("jobs", help="scheduled posts: list every team's jobs, or run one now")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
+    jobs_list = jobs_sub.add_parser("list", help="each team's jobs, next runs in its zone, deliveries and failures")
+    jobs_list.add_argument("--workspace", help="only this Slack workspace (team id, T…)")
+    jobs_run = jobs_sub.add_parser("run", help="run a job now, as if at --at")
+    jobs_run.add_argument("job", help="nudge, lagging-alert, weekly-digest or log-reminder")
+    jobs_run.add_argument("--team", help="one team (default: every team)")
+    jobs_run.add_argument("--at", help="ISO date-time to run as if at (default: now), e.g. 2026-11-20T16:00-05:00")
+    jobs_run.add_argument("--workspace", help="the Slack workspace (team id, T…) when several have the team")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     manifest = sub.add_parser("manifest", help="print the Slack app manifest")
@@ -75,19 +86,55 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("Paceline is connecting to Slack over Socket Mode")
-        SocketModeHandler(paceline.bolt, settings.app_token).start()
+        paceline.start_scheduler()
+        try:
+            SocketModeHandler(paceline.bolt, settings.app_token).start()
+        finally:
+            paceline.stop_scheduler()
         return 0
     from bot.server import HttpServer, wsgi_app
 
     server = HttpServer(wsgi_app(paceline.bolt, paceline.db), host=args.host, port=settings.port, threads=args.threads)
     log.info("Paceline is serving HTTP on port %s: POST /slack/events, GET /healthz", server.port)
+    paceline.start_scheduler()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+        paceline.stop_scheduler()
     return 0
+
+
+def _jobs(settings: Settings, args: argparse.Namespace) -> int:
+    """Without Slack (no bot token) a run is built and queued; `paceline run` delivers it."""
+    from bot.app import scheduler_for
+    from bot.clock import SystemClock
+    from bot.core.errors import UserError
+    from scheduler import commands
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    db.upgrade()
+    service = scheduler_for(settings, db, SystemClock())
+    try:
+        if args.jobs_command == "list":
+            commands.list_jobs(service, sys.stdout, workspace=args.workspace)
+            return 0
+        run = commands.run_jobs(
+            service, args.job, team_name=args.team, at_text=args.at, workspace=args.workspace,
+            deliver=bool(settings.bot_token),
+        )
+        commands.print_run(run, sys.stdout)
+        if not settings.bot_token:
+            print("SLACK_BOT_TOKEN is not set: the messages wait in the outbox for `paceline run`.")
+        return 0
+    except UserError as error:
+        print(error.text, file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
 
 
 def _console(settings: Settings, demo: bool, announce: bool = True) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
@@ -23,6 +24,8 @@ class Services:
     directory: Directory
     # Recorded on every entry: "slack" for real requests, "console" for the local console.
     source: str = "slack"
+    # Called after a /team change that moves job times; the scheduler re-plans its jobs.
+    schedule_changed: Callable[[], None] = field(default=lambda: None, repr=False)
     _catalogs: dict[int, tuple[MetricCatalog, float]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -284,3 +284,67 @@ class GoalRequest(SQLModel, table=True):
     messages: str = Field(default="[]", sa_type=sa.Text)
     created_at: datetime
     idempotency_key: str | None = Field(default=None, max_length=200)
+
+
+class Outbox(SQLModel, table=True):
+    """One scheduled Slack post, kept until Slack has it: the outbox makes delivery exactly
+    once (SPEC §5). `delivery_key` is DeliveryKey.text(); a second enqueue of the same key is
+    a no-op. See docs/delivery.md for the states and the rules that move a row between them."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "delivery_key", name="uq_outbox_key"),
+        # Claiming: the due pending rows and the sending rows whose lease ran out.
+        sa.Index("ix_outbox_due", "status", "not_before"),
+        # `paceline jobs list`: a team's rows by job.
+        sa.Index("ix_outbox_team", "workspace_id", "team_id", "job"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    delivery_key: str = Field(max_length=300)
+    job: str = Field(max_length=32)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    period: str = Field(max_length=64)
+    # A user id ("U…"/"W…") for a DM, a channel id ("C…"/"G…"), or "" when the team has
+    # no channel (the row is parked and the team's managers are told).
+    recipient: str = Field(max_length=64)
+    part: str = Field(default="", max_length=16)
+    # JSON: {"text", "blocks", "file": {"filename", "title", "content" (base64)} | null}.
+    payload: str = Field(sa_type=sa.Text)
+    # pending → sending → sent; or back to pending (retry), or failed / parked.
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    not_before: datetime
+    lease_owner: str | None = Field(default=None, max_length=255)
+    lease_until: datetime | None = None
+    # Set when a try may have reached Slack without us hearing back (a timeout, a dropped
+    # connection, a process that died while sending): look in the channel before posting.
+    outcome_unknown: bool = False
+    channel_id: str | None = Field(default=None, max_length=32)
+    slack_ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None = None
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a team's job for one occurrence: a second process (or a restart) finds the
+    row and does not run the occurrence again."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "team_id", "job", "occurrence", name="uq_job_run_occurrence"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    team_id: int = Field(foreign_key="team.id")
+    job: str = Field(max_length=32)
+    # The team-local date the run was scheduled for ("2026-11-25").
+    occurrence: str = Field(max_length=32)
+    scheduled_for: datetime
+    started_at: datetime
+    finished_at: datetime | None = None
+    messages: int = 0

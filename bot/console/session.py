@@ -9,6 +9,7 @@ Slack, whose `on_call` hook prints what the app posted.
 from __future__ import annotations
 
 import copy
+import io
 import itertools
 import json
 import logging
@@ -16,6 +17,7 @@ import os
 import re
 import secrets
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -47,6 +49,7 @@ from bot.console.render import (
     stable_id,
     with_state,
 )
+from bot.core.errors import UserError
 from bot.manifest import manifest
 from bot.standin.signed_requests import slack_signature
 from bot.standin.slack_api import RecordedCall, StandInSlack
@@ -115,6 +118,7 @@ class Console:
         self._channels: dict[str, str] = {}
         self._response_channels: dict[str, str] = {}
         self._views: list[dict[str, Any]] = []  # the modal stack, top last
+        self._image_dir: Path | None = None
         self._triggers = itertools.count(1)
         self._commands = {c["command"]: c for c in manifest()["features"]["slash_commands"]}
         standin.on_call = self.on_call
@@ -184,6 +188,8 @@ class Console:
             self._submit(rest)
         elif word == "cancel":
             self._cancel()
+        elif word == "jobs":
+            self._jobs(rest)
         elif word.startswith("/"):
             self._command(word, rest)
         else:
@@ -225,6 +231,9 @@ class Console:
             "  whoami             who you are acting as",
             "  /log calls 12      any slash command, typed as in Slack; @name and #channel work",
             "  submit calls=12    fill in and submit the open form (cancel closes it)",
+            "  jobs list          every team's scheduled posts: next runs, deliveries, failures",
+            "  jobs run weekly-digest [--team east] [--at 2026-11-20T16:00-05:00]",
+            "                     post a job now (nudge, lagging-alert, weekly-digest, log-reminder)",
             "  help, quit         this help; leave (Ctrl-D works too)",
             "What the app sends to Slack shows as [#channel], [DM to @name] or [form].",
             "Slash commands:",
@@ -234,6 +243,35 @@ class Console:
             usage = f" — {command['usage_hint']}" if command.get("usage_hint") else ""
             lines.append(f"  {name.ljust(width)}  {command.get('description', '')}{usage}")
         return lines
+
+    # ------------------------------------------------------------------ scheduled jobs
+
+    def _jobs(self, rest: str) -> None:
+        """`jobs list` and `jobs run JOB [--team NAME] [--at ISO]`: the same code as
+        `paceline jobs`, delivering to this console's Slack."""
+        from scheduler import commands
+
+        words = rest.split()
+        usage = "Usage: jobs list, or jobs run weekly-digest [--team east] [--at 2026-11-20T16:00-05:00]"
+        service = self._app().scheduler
+        buffer = io.StringIO()
+        try:
+            if words[:1] == ["list"] and len(words) == 1:
+                commands.list_jobs(service, buffer)
+            elif words[:1] == ["run"] and len(words) >= 2:
+                options = dict(zip(words[2::2], words[3::2], strict=False))
+                if len(words[2:]) % 2 or set(options) - {"--team", "--at"}:
+                    self.out.say(usage)
+                    return
+                run = commands.run_jobs(service, words[1], team_name=options.get("--team"), at_text=options.get("--at"), workspace=None)
+                commands.print_run(run, buffer)
+            else:
+                self.out.say(usage)
+                return
+        except UserError as error:
+            self.out.say(error.text)
+            return
+        self.out.lines(buffer.getvalue().rstrip("\n").splitlines())
 
     # ------------------------------------------------------------------ slash commands
 
@@ -431,7 +469,23 @@ class Console:
             files = p.get("files") if isinstance(p.get("files"), list) else []
             titles = ", ".join(str(f.get("title") or f.get("id")) for f in files if isinstance(f, dict))
             place = self._place(str(p.get("channel_id") or p.get("channels") or ""))
-            self.out.lines([f"[file in {place}] {titles}"])
+            lines = [f"[file in {place}] {titles}"]
+            for file in files:
+                saved = self._save_image(file) if isinstance(file, dict) else None
+                if saved is not None:
+                    lines.append(f"  (image saved to {saved})")
+            self.out.lines(lines)
+
+    def _save_image(self, file: Mapping[str, Any]) -> Path | None:
+        """Charts can't show in a terminal: keep each PNG in a temporary folder to open."""
+        content = self.standin.file_content(str(file.get("id") or ""))
+        if not content or not content.startswith(b"\x89PNG"):
+            return None
+        if self._image_dir is None:
+            self._image_dir = Path(tempfile.mkdtemp(prefix="paceline-console-"))
+        path = self._image_dir / f"{file.get('id')}.png"
+        path.write_bytes(content)
+        return path
 
     def _print_response_url(self, call: RecordedCall, names: Names) -> None:
         p = call.params

@@ -33,6 +33,15 @@ DEFAULT_SCHEDULES: dict[str, JobSchedule] = {
 }
 
 
+def stored_schedule(job: str, row: tuple[str | None, str | None] | None) -> JobSchedule:
+    """A team's schedule for `job` from its stored (days, "HH:MM") row; no row means the
+    default. A row with no days is "off"."""
+    if row is None:
+        return DEFAULT_SCHEDULES[job]
+    days, at_text = row
+    return JobSchedule(job, decode_days(days), time.fromisoformat(at_text) if at_text else None)
+
+
 def days_text(days: tuple[int, ...]) -> str:
     """Mon–Fri or Sun–Thu for a run of days (wrapping past Sunday), else Mon, Wed, Fri."""
     ordered = sorted(set(days))

@@ -92,6 +92,8 @@ class _Fault:
     drop_connection: bool
     delay: float
     remaining: int
+    # Run the method as usual first (Slack did the work), then answer with the fault.
+    handled: bool = False
 
 
 @dataclass
@@ -101,6 +103,8 @@ class _Answer:
     headers: dict[str, str] = field(default_factory=dict)
     drop_connection: bool = False
     delay: float = 0.0
+    # The (method, channel) counters this request holds until it is answered.
+    in_flight: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass
@@ -221,8 +225,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             payload = json.dumps(answer.body).encode("utf-8")
 
         delay = answer.delay + standin.latency
-        if delay > 0:
-            standin._stopping.wait(delay)
+        try:
+            if delay > 0:
+                standin._stopping.wait(delay)
+        finally:
+            # Before the answer is written: once the client has it, it may send its next
+            # request, which must not count as overlapping this one.
+            standin._leave(answer.in_flight)
+        self._respond(answer, payload)
+
+    def _respond(self, answer: _Answer, payload: bytes) -> None:
         if answer.drop_connection:
             # Close without a status line: the client sees RemoteDisconnected / reset.
             self.close_connection = True
@@ -287,6 +299,10 @@ class StandInSlack:
         self._handlers: dict[str, HandlerT] = {}
         self._ids = itertools.count(1)
         self._last_ts_micros = 0
+        # Requests being answered now (latency and delays included), by (method, channel)
+        # and by (method, None), and the most seen at once since the last clear().
+        self._in_flight: dict[tuple[str, str | None], int] = {}
+        self._max_in_flight: dict[tuple[str, str | None], int] = {}
 
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -461,9 +477,23 @@ class StandInSlack:
         return "\n".join(lines)
 
     def clear(self) -> None:
-        """Forget recorded calls. Users, messages, views, faults and handlers are kept."""
+        """Forget recorded calls and in-flight maxima. Users, messages, views, faults and
+        handlers are kept."""
         with self._cond:
             self._calls.clear()
+            self._max_in_flight.clear()
+
+    def max_in_flight(self, method: str, channel: str | None = None) -> int:
+        """The most requests to ``method`` (for ``channel``, when given) that were being
+        answered at the same time, latency included. A user id counts as its DM channel."""
+        key = (method, None if channel is None else self._resolve_channel(channel))
+        with self._cond:
+            return self._max_in_flight.get(key, 0)
+
+    def default_answer(self, call: RecordedCall) -> AnswerT:
+        """What the stand-in answers ``call`` with when no handler is set: lets a handler
+        do the usual work (store a post) and then misbehave (hold the answer back)."""
+        return self._default_for(call.method)(call)
 
     def messages_in(self, channel: str) -> list[dict[str, Any]]:
         """What chat.postMessage put in ``channel``, oldest first (copies)."""
@@ -557,12 +587,16 @@ class StandInSlack:
         times: int = 1,
         drop_connection: bool = False,
         delay: float = 0.0,
+        handled: bool = False,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail.
 
         ``retry_after`` implies status 429 and sends a ``Retry-After`` header.
         ``drop_connection`` closes the socket without answering. ``delay`` holds the answer
         back (for client timeouts). Faults queue up in the order they were added.
+        ``handled=True`` first does what the method does (a post is stored, as when Slack
+        got the request) and then applies the fault to the answer: with only ``delay`` or
+        ``drop_connection`` the app cannot tell that it worked.
         """
         if times < 1:
             raise ValueError("times must be at least 1")
@@ -570,7 +604,7 @@ class StandInSlack:
             status = 429
         with self._cond:
             self._faults.setdefault(method, deque()).append(
-                _Fault(error, status, retry_after, drop_connection, delay, times)
+                _Fault(error, status, retry_after, drop_connection, delay, times, handled)
             )
 
     def clear_faults(self) -> None:
@@ -636,14 +670,22 @@ class StandInSlack:
             fault = self._take_fault(method)
             handler = self._handlers.get(method)
 
-        if fault is not None:
-            answer = _fault_answer(fault)
-        elif params is None:
-            answer = _Answer(200, {"ok": False, "error": "invalid_json"})
-        elif is_api and token is None and method not in _NO_TOKEN_METHODS:
-            answer = _Answer(200, {"ok": False, "error": "not_authed"})
-        else:
-            answer = self._run(handler or self._default_for(method), call)
+        in_flight = self._enter(method, call.params)
+        try:
+            if fault is not None and not fault.handled:
+                answer = _fault_answer(fault)
+            elif params is None:
+                answer = _Answer(200, {"ok": False, "error": "invalid_json"})
+            elif is_api and token is None and method not in _NO_TOKEN_METHODS:
+                answer = _Answer(200, {"ok": False, "error": "not_authed"})
+            else:
+                answer = self._run(handler or self._default_for(method), call)
+            if fault is not None and fault.handled:
+                answer = _handled_fault_answer(fault, answer)
+        except BaseException:
+            self._leave(in_flight)
+            raise
+        answer.in_flight = in_flight
 
         call.status = 0 if answer.drop_connection else answer.status
         with self._cond:
@@ -656,6 +698,23 @@ class StandInSlack:
                 # A broken observer must not turn into a failed Slack call for the app.
                 _log.exception("stand-in Slack on_call hook failed for %s", method)
         return answer
+
+    def _enter(self, method: str, params: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
+        channel = params.get("channel") or params.get("channel_id")
+        keys: tuple[tuple[str, str | None], ...] = ((method, None),)
+        if isinstance(channel, str) and channel:
+            keys += ((method, self._resolve_channel(channel)),)
+        with self._cond:
+            for key in keys:
+                now = self._in_flight.get(key, 0) + 1
+                self._in_flight[key] = now
+                self._max_in_flight[key] = max(self._max_in_flight.get(key, 0), now)
+        return keys
+
+    def _leave(self, keys: tuple[tuple[str, str | None], ...]) -> None:
+        with self._cond:
+            for key in keys:
+                self._in_flight[key] = self._in_flight.get(key, 1) - 1
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method)
@@ -874,6 +933,10 @@ class StandInSlack:
         with self._cond:
             stored = [m for m in self._messages.get(channel, []) if in_window(m)]
             messages = copy.deepcopy(list(reversed(stored)))
+        if not _truthy(p.get("include_all_metadata", False)):
+            # As in Slack: a message's metadata comes back only when asked for.
+            for message in messages:
+                message.pop("metadata", None)
         return _paginate(call, messages, "messages", default_limit=100, history=True)
 
     def _view_object(
@@ -993,6 +1056,23 @@ class StandInSlack:
                         "user": self.bot_user_id,
                     }
                 )
+            channel = p.get("channel_id")
+            if isinstance(channel, str) and channel:
+                # Sharing files in a conversation posts a message carrying them, with the
+                # initial comment as its text; conversations.history shows it.
+                self._messages.setdefault(self._resolve_channel(channel), []).append(
+                    {
+                        "type": "message",
+                        "ts": self._next_ts(),
+                        "user": self.bot_user_id,
+                        "bot_id": self.bot_id,
+                        "app_id": self.app_id,
+                        "team": self.team_id,
+                        "text": str(p.get("initial_comment") or ""),
+                        "upload": True,
+                        "files": copy.deepcopy(result),
+                    }
+                )
         return {"ok": True, "files": result}
 
     def _oauth_v2_access(self, call: RecordedCall) -> AnswerT:
@@ -1110,6 +1190,14 @@ def _fault_answer(fault: _Fault) -> _Answer:
         headers,
         delay=fault.delay,
     )
+
+
+def _handled_fault_answer(fault: _Fault, handled: _Answer) -> _Answer:
+    # The work is done; what the client gets is the fault's answer, or the real one late.
+    if fault.drop_connection or fault.error is not None or fault.status != 200:
+        return _fault_answer(fault)
+    handled.delay += fault.delay
+    return handled
 
 
 def _abbreviate(params: dict[str, Any], limit: int = 200) -> str:

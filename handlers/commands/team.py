@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 from bot.core.dates import format_day
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.mentions import ChannelRef, UserRef
-from bot.core.schedules import DEFAULT_SCHEDULES, JobSchedule, days_text, decode_days, encode_days
+from bot.core.schedules import (
+    DEFAULT_SCHEDULES,
+    JobSchedule,
+    days_text,
+    decode_days,
+    encode_days,
+    stored_schedule,
+)
 from bot.core.team_grammar import (
     TEAM_HELP,
     TeamAdd,
@@ -57,9 +64,16 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
                     "Ask your manager to add you to a team; you can log right away.",
                     "/log calls 12",
                 )
-        return _act(services, client, caller, parsed)
+        reply = _act(services, client, caller, parsed)
+        if isinstance(parsed, SCHEDULE_AFFECTING):
+            # New team, new zone or new times: the scheduler re-plans now, not at its next sweep.
+            services.schedule_changed()
+        return reply
     except UserError as error:
         return error.text
+
+
+SCHEDULE_AFFECTING = (TeamCreate, TeamSet, TeamSchedule)
 
 
 def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> str:
@@ -274,10 +288,7 @@ def _channel_id(channel: ChannelRef | None) -> str | None:
 
 def _schedule_of(session: Session, team: Team, job: str) -> JobSchedule:
     row = teams.schedules(session, team.workspace_id, team.id).get(job)
-    if row is None:
-        return DEFAULT_SCHEDULES[job]
-    at = time.fromisoformat(row.at_time) if row.at_time else None
-    return JobSchedule(job, decode_days(row.days), at)
+    return stored_schedule(job, (row.days, row.at_time) if row else None)
 
 
 def _show_text(session: Session, team: Team) -> str:

@@ -1,0 +1,156 @@
+"""Running one team's job for one occurrence: build its messages, then record the run and
+put the messages in the outbox in one transaction.
+
+Two processes may build the same run at once (wasted work, nothing worse): the run's row
+and the outbox keys are unique, so only one set of messages exists. A process that dies
+while building leaves nothing behind, and the next sweep builds the run again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock, zone
+from bot.core.schedules import DEFAULT_SCHEDULES, stored_schedule
+from scheduler.messages import DeliveryKey, Message, Outgoing
+from scheduler.timing import LOOKBACK_DAYS, Occurrence, last_due, still_relevant
+from storage import job_runs, outbox, teams
+from storage.db import Database
+from storage.models import Team
+
+log = logging.getLogger(__name__)
+
+Builder = Callable[[Session, int, Team, datetime], list[Message]]
+DB_ATTEMPTS = 5  # a locked or briefly unreachable database is retried this often
+DB_BACKOFF_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class RunResult:
+    job: str
+    workspace_id: int
+    team_id: int
+    team_name: str
+    occurrence: Occurrence
+    messages: int  # what the job built
+    new: int  # of them, not in the outbox before
+    ran_before: bool  # the occurrence had already run (another process, or earlier)
+
+    def describe(self) -> str:
+        when = self.occurrence.local_date.strftime("%a %d %b %Y")
+        if self.ran_before and not self.new:
+            return f"{self.job} for team {self.team_name} ({when}) had already run: nothing new to send."
+        return (
+            f"{self.job} for team {self.team_name} ({when}): {self.messages} message(s), "
+            f"{self.new} new, {self.messages - self.new} already in the outbox."
+        )
+
+
+def _builders() -> Mapping[str, Builder]:
+    from scheduler.content import BUILDERS
+
+    return BUILDERS
+
+
+class JobRunner:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        builders: Mapping[str, Builder] | None = None,
+        on_enqueued: Callable[[], None] = lambda: None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self._builders = builders
+        self.on_enqueued = on_enqueued
+        self.sleep = sleep
+
+    @property
+    def builders(self) -> Mapping[str, Builder]:
+        return self._builders if self._builders is not None else _builders()
+
+    def run(self, workspace_id: int, team_id: int, occurrence: Occurrence, *, manual: bool = False) -> RunResult | None:
+        """Build and enqueue one occurrence. A scheduled run that finds the occurrence already
+        recorded enqueues nothing; a manual run (`jobs run`) enqueues what is missing, so it
+        re-sends nothing already in the outbox. None when the team no longer exists."""
+        for attempt in range(1, DB_ATTEMPTS + 1):
+            try:
+                return self._run_once(workspace_id, team_id, occurrence, manual)
+            except OperationalError as error:
+                if attempt == DB_ATTEMPTS:
+                    raise
+                wait = DB_BACKOFF_SECONDS * 2 ** (attempt - 1)
+                log.warning("database error in %s for team %s, retrying in %.1fs: %s",
+                            occurrence.job, team_id, wait, type(error.orig).__name__)
+                self.sleep(wait)
+        return None  # pragma: no cover - the loop returns or raises
+
+    def _run_once(self, workspace_id: int, team_id: int, occurrence: Occurrence, manual: bool) -> RunResult | None:
+        builder = self.builders[occurrence.job]
+        with self.db.read() as session:
+            team = teams.by_id(session, workspace_id, team_id)
+            if team is None:
+                return None
+            built = builder(session, workspace_id, team, occurrence.at)
+        items = [
+            Outgoing(workspace_id, DeliveryKey(occurrence.job, team_id, occurrence.key, m.recipient, m.part), m)
+            for m in built
+        ]
+        now = self.clock.now()
+        with self.db.write() as session:
+            first = job_runs.claim_run(
+                session, workspace_id, team_id, occurrence.job, occurrence.key, occurrence.at, now, len(items)
+            )
+            if not first and not manual:
+                return RunResult(occurrence.job, workspace_id, team_id, team.name, occurrence, len(items), 0, True)
+            new = outbox.enqueue(session, items, now)
+            if manual:
+                new += outbox.requeue(session, workspace_id, [i.key.text() for i in items], now)
+        if new:
+            self.on_enqueued()
+        log.info("%s for team %s (%s): %d messages, %d new", occurrence.job, team_id, occurrence.key, len(items), new)
+        return RunResult(occurrence.job, workspace_id, team_id, team.name, occurrence, len(items), new, not first)
+
+    def run_as_of(self, workspace_id: int, team: Team, job: str, at: datetime) -> RunResult | None:
+        """`paceline jobs run JOB --at …`: the occurrence is the team-local date of `at`."""
+        local_date = at.astimezone(zone(team.tz)).date()
+        assert team.id is not None
+        return self.run(workspace_id, team.id, Occurrence(job, local_date, at), manual=True)
+
+    def sweep(self, now: datetime | None = None, workspace_ids: list[int] | None = None) -> list[RunResult]:
+        """Run every occurrence that is due, not yet run, and still relevant: catches up runs
+        missed while the app was down, lost in a daylight-saving gap, or skipped by
+        APScheduler's misfire rule. Two statements to find them whatever the team count."""
+        now = now or self.clock.now()
+        with self.db.read() as session:
+            scheduled = job_runs.scheduled_teams(session, workspace_ids)
+            done = job_runs.runs_since(session, now - timedelta(days=LOOKBACK_DAYS + 1), workspace_ids)
+        results = []
+        for entry in scheduled:
+            team = entry.team
+            assert team.id is not None
+            for job in DEFAULT_SCHEDULES:
+                occurrence = last_due(stored_schedule(job, entry.rows.get(job)), team.tz, now)
+                if occurrence is None or (team.workspace_id, team.id, job, occurrence.key) in done:
+                    continue
+                if not still_relevant(occurrence, team.tz, now):
+                    continue
+                try:
+                    result = self.run(team.workspace_id, team.id, occurrence)
+                except Exception:
+                    # One team's failure must not stop the others' posts.
+                    log.exception("%s for team %s failed", job, team.id)
+                    continue
+                if result is not None:
+                    results.append(result)
+        return results

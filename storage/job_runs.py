@@ -1,0 +1,101 @@
+"""Which team jobs ran for which occurrence, and every team's schedules in one read: what
+the scheduler needs to run each occurrence once across processes and restarts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import JobRun, Team, TeamSchedule, Workspace
+
+
+@dataclass(frozen=True)
+class ScheduledTeam:
+    team: Team
+    slack_team_id: str
+    # job → (days, at_time) as stored; a job without a row has its default schedule.
+    rows: dict[str, tuple[str | None, str | None]]
+
+
+def scheduled_teams(session: Session, workspace_ids: Collection[int] | None = None) -> list[ScheduledTeam]:
+    """Every team of every active workspace (or of `workspace_ids`) with its stored schedule
+    rows, in two statements whatever the number of teams."""
+    query = (
+        sa.select(Team, Workspace.slack_team_id)
+        .join(Workspace, Workspace.id == Team.workspace_id)
+        .where(Workspace.active.is_(True))
+        .order_by(Team.workspace_id, Team.name_key)
+    )
+    if workspace_ids is not None:
+        query = query.where(Team.workspace_id.in_(list(workspace_ids)))
+    found = [(team, slack_id) for team, slack_id in session.execute(query)]
+    rows: dict[int, dict[str, tuple[str | None, str | None]]] = defaultdict(dict)
+    schedule_query = sa.select(TeamSchedule.team_id, TeamSchedule.job, TeamSchedule.days, TeamSchedule.at_time)
+    if workspace_ids is not None:
+        schedule_query = schedule_query.where(TeamSchedule.workspace_id.in_(list(workspace_ids)))
+    for team_id, job, days, at_time in session.execute(schedule_query):
+        rows[team_id][job] = (days, at_time)
+    return [ScheduledTeam(team, slack_id, dict(rows.get(team.id or 0, {}))) for team, slack_id in found]
+
+
+def claim_run(
+    session: Session,
+    workspace_id: int,
+    team_id: int,
+    job: str,
+    occurrence: str,
+    scheduled_for: datetime,
+    now: datetime,
+    messages: int,
+) -> bool:
+    """Record the run inside the caller's transaction (with its outbox rows). False when
+    another process (or an earlier life of this one) has already recorded it."""
+    insert = postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(JobRun)
+        .values(
+            workspace_id=workspace_id,
+            team_id=team_id,
+            job=job,
+            occurrence=occurrence,
+            scheduled_for=scheduled_for,
+            started_at=now,
+            finished_at=now,
+            messages=messages,
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "team_id", "job", "occurrence"])
+        .returning(JobRun.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def runs_since(session: Session, since: datetime, workspace_ids: Collection[int] | None = None) -> set[tuple[int, int, str, str]]:
+    """(workspace id, team id, job, occurrence) of every run scheduled since `since`."""
+    query = sa.select(JobRun.workspace_id, JobRun.team_id, JobRun.job, JobRun.occurrence).where(
+        JobRun.scheduled_for >= since
+    )
+    if workspace_ids is not None:
+        query = query.where(JobRun.workspace_id.in_(list(workspace_ids)))
+    return {tuple(row) for row in session.execute(query)}  # type: ignore[misc]
+
+
+def last_runs(session: Session, workspace_ids: Collection[int] | None = None) -> dict[tuple[int, str], JobRun]:
+    """(team id, job) → its latest run."""
+    latest = (
+        sa.select(JobRun.team_id, JobRun.job, sa.func.max(JobRun.scheduled_for).label("at"))
+        .group_by(JobRun.team_id, JobRun.job)
+        .subquery()
+    )
+    query = sa.select(JobRun).join(
+        latest,
+        sa.and_(JobRun.team_id == latest.c.team_id, JobRun.job == latest.c.job, JobRun.scheduled_for == latest.c.at),
+    )
+    if workspace_ids is not None:
+        query = query.where(JobRun.workspace_id.in_(list(workspace_ids)))
+    return {(run.team_id, run.job): run for run in session.scalars(query)}

@@ -1,0 +1,505 @@
+"""The outbox: scheduled posts waiting for Slack, and the claims that let several processes
+deliver them without sending one twice. All SQL about the `outbox` table lives here; the
+rules it serves are in docs/delivery.md."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from scheduler.messages import ChartFile, Message, Outgoing
+from storage.models import Outbox
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"  # gave up after retries
+PARKED = "parked"  # a permanent problem a person must fix (no channel, not invited, …)
+UNFINISHED = (PENDING, SENDING)
+PROBLEMS = (FAILED, PARKED)
+
+_t = Outbox.__table__
+# Limits of the columns a key's parts land in; checked before the insert so a job with an
+# over-long key fails loudly instead of being cut (a cut key could collide with another).
+_LIMITS = {"delivery_key": 300, "job": 32, "period": 64, "recipient": 64, "part": 16}
+# Rows are inserted in chunks: SQLite allows 32,766 bound parameters in one statement.
+_INSERT_CHUNK = 500
+
+
+# ---------------------------------------------------------------------- payloads
+
+
+def encode_message(message: Message) -> str:
+    file = message.file
+    return json.dumps(
+        {
+            "text": message.text,
+            "blocks": list(message.blocks),
+            "file": None
+            if file is None
+            else {
+                "filename": file.filename,
+                "title": file.title,
+                "content": base64.b64encode(file.content).decode("ascii"),
+            },
+        },
+        separators=(",", ":"),
+    )
+
+
+def decode_message(payload: str, recipient: str, part: str = "") -> Message:
+    data = json.loads(payload)
+    file = data.get("file")
+    return Message(
+        recipient=recipient,
+        text=data.get("text") or "",
+        blocks=tuple(data.get("blocks") or ()),
+        file=None
+        if file is None
+        else ChartFile(file["filename"], file["title"], base64.b64decode(file["content"])),
+        part=part,
+    )
+
+
+# ---------------------------------------------------------------------- enqueue
+
+
+def enqueue(session: Session, items: Sequence[Outgoing], now: datetime) -> int:
+    """Add the items in the caller's transaction, skipping keys already in the outbox
+    (a repeated run, a second process); returns how many rows are new."""
+    rows = [_row(item, now) for item in items]
+    if not rows:
+        return 0
+    insert = _insert_for(session)
+    added = 0
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        statement = (
+            insert(_t)
+            .values(rows[start : start + _INSERT_CHUNK])
+            .on_conflict_do_nothing(index_elements=["workspace_id", "delivery_key"])
+            .returning(_t.c.id)
+        )
+        added += len(session.execute(statement).all())
+    return added
+
+
+def requeue(session: Session, workspace_id: int, keys: Collection[str], now: datetime) -> int:
+    """Deliver finished rows again (`paceline jobs run`, an operator's explicit re-post):
+    sent, failed and parked rows with these keys become new pending rows; returns how
+    many. Rows still pending or sending are left alone: they are on their way."""
+    if not keys:
+        return 0
+    changed = 0
+    key_list = list(keys)
+    for start in range(0, len(key_list), _INSERT_CHUNK):
+        result = session.execute(
+            sa.update(_t)
+            .where(
+                _t.c.workspace_id == workspace_id,
+                _t.c.delivery_key.in_(key_list[start : start + _INSERT_CHUNK]),
+                _t.c.status.in_((SENT, *PROBLEMS)),
+            )
+            .values(
+                status=PENDING, attempts=0, not_before=now, outcome_unknown=False,
+                lease_owner=None, lease_until=None, slack_ts=None, error=None, sent_at=None,
+                # The unknown-outcome check looks in history from created_at on: the
+                # earlier post of this key must not count as this one.
+                created_at=now, updated_at=now,
+            )  # fmt: skip
+        )
+        changed += result.rowcount
+    return changed
+
+
+def _row(item: Outgoing, now: datetime) -> dict[str, Any]:
+    key = item.key
+    row: dict[str, Any] = {
+        "workspace_id": item.workspace_id,
+        "delivery_key": key.text(),
+        "job": key.job,
+        "team_id": key.team_id,
+        "period": key.period,
+        "recipient": key.recipient,
+        "part": key.part,
+    }
+    for column, limit in _LIMITS.items():
+        if len(row[column]) > limit:
+            raise ValueError(f"outbox {column} is longer than {limit} characters: {row[column][:80]!r}…")
+    if item.message.recipient != key.recipient:
+        raise ValueError(f"message recipient {item.message.recipient!r} differs from its key's")
+    row.update(
+        payload=encode_message(item.message),
+        status=PENDING,
+        attempts=0,
+        not_before=now,
+        outcome_unknown=False,
+        created_at=now,
+        updated_at=now,
+    )
+    return row
+
+
+def _insert_for(session: Session):  # type: ignore[no-untyped-def]
+    dialect = session.connection().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+# ---------------------------------------------------------------------- claims
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this process now holds (status `sending`, leased to it)."""
+
+    id: int
+    workspace_id: int
+    delivery_key: str
+    job: str
+    team_id: int | None
+    period: str
+    recipient: str
+    part: str
+    payload: str
+    attempts: int
+    channel_id: str | None
+    created_at: datetime
+    # A previous try may have reached Slack: look for the key before posting again.
+    outcome_unknown: bool
+
+    def message(self) -> Message:
+        return decode_message(self.payload, self.recipient, self.part)
+
+
+def _due(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        sa.and_(_t.c.status == PENDING, _t.c.not_before <= now),
+        # The process holding it died or stalled: whether Slack got it is unknown.
+        sa.and_(_t.c.status == SENDING, _t.c.lease_until < now),
+    )
+
+
+def _scope(workspace_ids: Collection[int] | None) -> list[sa.ColumnElement[bool]]:
+    return [] if workspace_ids is None else [_t.c.workspace_id.in_(list(workspace_ids))]
+
+
+def claim(
+    session: Session,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    max_groups: int,
+    workspace_ids: Collection[int] | None = None,
+) -> list[list[Claimed]]:
+    """Lease up to `max_groups` recipients' due rows to `owner`, each group oldest first.
+
+    A recipient's rows are claimed together and only from the head of its queue: a row is
+    taken only when every older unfinished row of the same recipient is taken with it, so
+    posts to one channel stay in order even across processes, and one recipient's messages
+    are never sent by two processes at once. Run inside `Database.write()`: on SQLite that
+    transaction holds the write lock; on PostgreSQL (FOR UPDATE SKIP LOCKED) rows another
+    claimer is taking are skipped rather than waited for.
+    """
+    scan = max(100, max_groups * 20)
+    due = _due(now)
+    candidates = session.execute(
+        sa.select(_t.c.id, _t.c.recipient)
+        .where(due, *_scope(workspace_ids))
+        .order_by(_t.c.id)
+        .limit(scan)
+    ).all()
+    if not candidates:
+        return []
+    claimable = {row.id for row in candidates}
+    # Every unfinished row of those recipients, to find each queue's head: a row that is
+    # not due (backing off, or held by another process) ends its recipient's group there.
+    queues: dict[tuple[int, str], list[int]] = {}
+    for row in session.execute(
+        sa.select(_t.c.id, _t.c.workspace_id, _t.c.recipient)
+        .where(
+            _t.c.status.in_(UNFINISHED),
+            _t.c.recipient.in_({row.recipient for row in candidates}),
+            *_scope(workspace_ids),
+        )
+        .order_by(_t.c.id)
+    ):
+        queues.setdefault((row.workspace_id, row.recipient), []).append(row.id)
+    wanted: list[list[int]] = []
+    for ids in queues.values():  # dicts keep insertion order: oldest head first
+        prefix = list(itertools.takewhile(claimable.__contains__, ids))
+        if prefix:
+            wanted.append(prefix)
+        if len(wanted) >= max_groups:
+            break
+    # Lock only the rows to take. A row another claimer locked or took meanwhile is
+    # skipped (PostgreSQL re-checks `due` on rows changed since the reads above), and its
+    # group ends before it. On SQLite the write lock already excludes other claimers.
+    locked = {
+        row.id: row
+        for row in session.execute(
+            sa.select(
+                _t.c.id, _t.c.workspace_id, _t.c.delivery_key, _t.c.job, _t.c.team_id,
+                _t.c.period, _t.c.recipient, _t.c.part, _t.c.payload, _t.c.status,
+                _t.c.attempts, _t.c.channel_id, _t.c.created_at, _t.c.outcome_unknown,
+            )  # fmt: skip
+            .where(_t.c.id.in_([row_id for group in wanted for row_id in group]), due)
+            .with_for_update(skip_locked=True)
+        )
+    }
+    groups = [g for g in (list(itertools.takewhile(locked.__contains__, ids)) for ids in wanted) if g]
+    chosen = [row_id for group in groups for row_id in group]
+    if not chosen:
+        return []
+    session.execute(
+        sa.update(_t)
+        .where(_t.c.id.in_(chosen))
+        .values(status=SENDING, lease_owner=owner, lease_until=now + lease, updated_at=now)
+    )
+    expired = [row_id for row_id in chosen if locked[row_id].status == SENDING]
+    if expired:
+        # The lost try counts as an attempt, so a message that kills its process every time
+        # ends up failed instead of being retried forever.
+        session.execute(
+            sa.update(_t)
+            .where(_t.c.id.in_(expired))
+            .values(outcome_unknown=True, attempts=_t.c.attempts + 1)
+        )
+    return [[_claimed(locked[row_id]) for row_id in group] for group in groups]
+
+
+def _claimed(row: sa.Row) -> Claimed:
+    expired = row.status == SENDING
+    return Claimed(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        delivery_key=row.delivery_key,
+        job=row.job,
+        team_id=row.team_id,
+        period=row.period,
+        recipient=row.recipient,
+        part=row.part,
+        payload=row.payload,
+        attempts=row.attempts + (1 if expired else 0),
+        channel_id=row.channel_id,
+        created_at=row.created_at,
+        outcome_unknown=bool(row.outcome_unknown) or expired,
+    )
+
+
+def renew(
+    session: Session, ids: Collection[int], *, owner: str, now: datetime, lease: timedelta
+) -> set[int]:
+    """Extend the lease on the rows `owner` still holds; returns those ids. A row missing
+    from the answer was taken over after its lease ran out: its holder must stop."""
+    if not ids:
+        return set()
+    result = session.execute(
+        sa.update(_t)
+        .where(_t.c.id.in_(list(ids)), _t.c.lease_owner == owner, _t.c.status == SENDING)
+        .values(lease_until=now + lease, updated_at=now)
+        .returning(_t.c.id)
+    )
+    return {row.id for row in result}
+
+
+def release(session: Session, ids: Collection[int], *, owner: str, now: datetime) -> int:
+    """Hand back rows claimed but not tried (their group stopped): pending again, as due
+    as before, no attempt counted."""
+    if not ids:
+        return 0
+    result = session.execute(
+        sa.update(_t)
+        .where(_t.c.id.in_(list(ids)), _t.c.lease_owner == owner, _t.c.status == SENDING)
+        .values(status=PENDING, lease_owner=None, lease_until=None, updated_at=now)
+    )
+    return result.rowcount
+
+
+# ---------------------------------------------------------------------- outcomes
+
+
+def mark_sent(
+    session: Session, row_id: int, *, now: datetime, channel_id: str | None, ts: str | None
+) -> None:
+    """Slack has the post. Not conditional on the lease: whoever learns it first records
+    it, and recording it twice changes nothing."""
+    session.execute(
+        sa.update(_t)
+        .where(_t.c.id == row_id)
+        .values(
+            status=SENT,
+            channel_id=sa.func.coalesce(channel_id, _t.c.channel_id),
+            slack_ts=ts,
+            error=None,
+            outcome_unknown=False,
+            lease_owner=None,
+            lease_until=None,
+            sent_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def remember_channel(session: Session, row_id: int, channel_id: str, *, now: datetime) -> None:
+    """The DM channel Slack opened for a user, so a later check skips conversations.open."""
+    session.execute(
+        sa.update(_t).where(_t.c.id == row_id).values(channel_id=channel_id, updated_at=now)
+    )
+
+
+def schedule_retry(
+    session: Session,
+    row_id: int,
+    *,
+    owner: str,
+    now: datetime,
+    not_before: datetime,
+    error: str,
+    outcome_unknown: bool,
+    count_attempt: bool = True,
+) -> bool:
+    """Back to pending until `not_before`; False when `owner` no longer holds the row."""
+    values: dict[str, Any] = {
+        "status": PENDING,
+        "not_before": not_before,
+        "error": error,
+        "outcome_unknown": outcome_unknown,
+        "lease_owner": None,
+        "lease_until": None,
+        "updated_at": now,
+    }
+    if count_attempt:
+        values["attempts"] = _t.c.attempts + 1
+    return _update_held(session, row_id, owner, values)
+
+
+def park(
+    session: Session, row_id: int, *, owner: str, now: datetime, reason: str, status: str = PARKED
+) -> bool:
+    """Stop trying: `parked` (a person must fix something) or `failed` (retries ran out)."""
+    if status not in PROBLEMS:
+        raise ValueError(f"park() sets failed or parked, not {status!r}")
+    values = {
+        "status": status,
+        "error": reason,
+        "lease_owner": None,
+        "lease_until": None,
+        "updated_at": now,
+    }
+    if status == FAILED:
+        values["attempts"] = _t.c.attempts + 1
+    return _update_held(session, row_id, owner, values)
+
+
+def _update_held(session: Session, row_id: int, owner: str, values: dict[str, Any]) -> bool:
+    result = session.execute(
+        sa.update(_t)
+        .where(_t.c.id == row_id, _t.c.lease_owner == owner, _t.c.status == SENDING)
+        .values(**values)
+    )
+    return result.rowcount > 0
+
+
+def unfinished(session: Session, workspace_ids: Collection[int] | None = None) -> int:
+    """How many rows are still pending or sending."""
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(_t).where(_t.c.status.in_(UNFINISHED), *_scope(workspace_ids))
+    ) or 0
+
+
+# ---------------------------------------------------------------------- `jobs list`
+
+
+@dataclass(frozen=True)
+class JobCounts:
+    team_id: int | None
+    job: str
+    counts: dict[str, int] = field(default_factory=dict)
+    last_sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A failed or parked row and why."""
+
+    id: int
+    team_id: int | None
+    job: str
+    period: str
+    recipient: str
+    part: str
+    status: str
+    attempts: int
+    error: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    jobs: list[JobCounts]
+    problems: list[Problem]
+
+
+def summary(
+    session: Session, workspace_id: int, *, team_id: int | None = None, problem_limit: int = 50
+) -> OutboxSummary:
+    """Per team and job, how many rows are in each status (and when one was last sent),
+    plus the most recent failed and parked rows with their reasons: one statement."""
+    scope = [_t.c.workspace_id == workspace_id]
+    if team_id is not None:
+        scope.append(_t.c.team_id == team_id)
+    problems = (
+        sa.select(
+            sa.literal("problem").label("kind"), _t.c.team_id, _t.c.job, _t.c.status,
+            sa.literal(1).label("n"), _t.c.updated_at.label("at"), _t.c.id, _t.c.period,
+            _t.c.recipient, _t.c.part, _t.c.attempts, _t.c.error,
+        )  # fmt: skip
+        .where(*scope, _t.c.status.in_(PROBLEMS))
+        .order_by(_t.c.updated_at.desc(), _t.c.id.desc())
+        .limit(problem_limit)
+        .subquery()
+    )
+    counts = (
+        sa.select(
+            sa.literal("count"), _t.c.team_id, _t.c.job, _t.c.status, sa.func.count(),
+            sa.func.max(_t.c.sent_at), sa.null(), sa.null(), sa.null(), sa.null(), sa.null(),
+            sa.null(),
+        )  # fmt: skip
+        .where(*scope)
+        .group_by(_t.c.team_id, _t.c.job, _t.c.status)
+    )
+    # The problem rows come first so the union's column types are the real columns'.
+    rows = session.execute(sa.union_all(sa.select(problems), counts)).all()
+    counted: dict[tuple[int | None, str], dict[str, int]] = {}
+    last_sent: dict[tuple[int | None, str], datetime] = {}
+    found: list[Problem] = []
+    for row in rows:
+        if row.kind == "problem":
+            found.append(
+                Problem(
+                    id=row.id, team_id=row.team_id, job=row.job, period=row.period,
+                    recipient=row.recipient, part=row.part, status=row.status,
+                    attempts=row.attempts, error=row.error, updated_at=row.at,
+                )  # fmt: skip
+            )
+            continue
+        counted.setdefault((row.team_id, row.job), {})[row.status] = int(row.n)
+        if row.status == SENT and row.at is not None:
+            last_sent[(row.team_id, row.job)] = row.at
+    ordered = [
+        JobCounts(team, job, counts, last_sent.get((team, job)))
+        for (team, job), counts in sorted(
+            counted.items(), key=lambda item: (item[0][0] is None, item[0][0] or 0, item[0][1])
+        )
+    ]
+    found.sort(key=lambda p: (p.updated_at, p.id), reverse=True)
+    return OutboxSummary(ordered, found)
