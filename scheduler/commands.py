@@ -111,7 +111,7 @@ def list_jobs(service: SchedulerService, out: TextIO, *, workspace: str | None =
             ran_text = f"last {ran.occurrence} ({ran.messages} msg)" if ran else "never run"
             job_counts = counts.get(job, {})
             delivered = " · ".join(f"{job_counts[s]} {s}" for s in STATUSES if job_counts.get(s))
-            print(f"  {schedule.describe():<34} next {when:<22} {ran_text:<26} {delivered}", file=out)
+            print(f"  {schedule.describe():<34} next {when:<22} {ran_text:<26} {delivered}".rstrip(), file=out)
         notice_counts = counts.get("notice", {})
         if notice_counts:
             print("  notices to managers: " + " · ".join(f"{notice_counts[s]} {s}" for s in STATUSES if notice_counts.get(s)), file=out)

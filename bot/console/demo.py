@@ -24,7 +24,7 @@ from bot.core.team_grammar import team_key
 from bot.standin.slack_api import StandInSlack
 from storage import people, teams, workspaces
 from storage.db import Database
-from storage.models import Entry, Person, Team
+from storage.models import Entry, Goal, Person, Team
 
 TEAM_NAME = "east"
 CHANNEL_NAME = "sales-east"
@@ -138,6 +138,7 @@ def seed_demo(
             if teams.team_of(session, ws, person_id) is None:
                 teams.add_member(session, ws, team.id, person_id, now)
 
+        _seed_goals(session, ws, team.id, [_id(seeded[r.handle]) for r in reps], _id(seeded[manager.handle]), today, now)
         already = set(
             session.scalars(
                 sa.select(Entry.person_id)
@@ -183,6 +184,35 @@ def seed_demo(
         entries=int(total or 0),
         added=len(rows),
     )
+
+
+def _seed_goals(session: Session, ws: int, team_id: int, rep_ids: list[int], manager_id: int, today: date,
+                now: datetime) -> None:
+    """Goals of every kind a digest shows, once: weekly calls per rep (stretch for the
+    strongest), a monthly team revenue total, an all-or-nothing demos goal and a meetings
+    contest this week."""
+    if session.scalar(sa.select(sa.func.count(Goal.id)).where(Goal.workspace_id == ws, Goal.origin == "demo")):
+        return
+    this_monday = today - timedelta(days=today.weekday())
+    first_monday = this_monday - timedelta(weeks=WEEKS)
+
+    def goal(**values: object) -> Goal:
+        return Goal(workspace_id=ws, origin="demo", created_by_id=manager_id, created_at=now, **values)
+
+    rows = [
+        goal(kind="individual", person_id=rep_id, metric="calls", period_kind="week", target=190, start=first_monday,
+             stretch_pct=125 if skill >= 1.05 else None)
+        for rep_id, skill in zip(rep_ids, SKILLS, strict=False)
+    ]
+    rows += [
+        goal(kind="team", team_id=team_id, metric="revenue", period_kind="month", target=450_000 * 100,
+             start=first_monday.replace(day=1)),
+        goal(kind="collective", team_id=team_id, metric="demos", period_kind="week", target=4, start=first_monday,
+             reward="team lunch on Dana"),
+        goal(kind="contest", team_id=team_id, metric="meetings", period_kind="week", target=None, start=this_monday,
+             end=this_monday + timedelta(days=6), prize="a golf lesson"),
+    ]
+    session.add_all(rows)
 
 
 def _ensure_person(session: Session, ws: int, person: DemoPerson, tz: str, now: datetime) -> Person:

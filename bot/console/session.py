@@ -728,7 +728,13 @@ def _read_loop(console: Console, stdin: TextIO, out: Printer) -> None:
 def _quiet_libraries() -> Iterator[None]:
     # The console's output is the user interface: library chatter (Bolt's "unhandled
     # request" advice for unknown commands, migration notices) would drown it.
-    wanted = {"slack_bolt": logging.ERROR, "slack_sdk": logging.WARNING, "alembic": logging.WARNING}
+    wanted = {
+        "slack_bolt": logging.ERROR,
+        "slack_sdk": logging.WARNING,
+        "alembic": logging.WARNING,
+        "scheduler": logging.WARNING,
+        "apscheduler": logging.WARNING,
+    }
     saved = {}
     for name, level in wanted.items():
         logger = logging.getLogger(name)
