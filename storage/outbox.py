@@ -93,9 +93,9 @@ def enqueue(session: Session, items: Sequence[Outgoing], now: datetime) -> int:
 
 
 def requeue(session: Session, workspace_id: int, keys: Collection[str], now: datetime) -> int:
-    """Deliver finished rows again (`paceline jobs run`, an operator's explicit re-post):
-    sent, failed and parked rows with these keys become new pending rows; returns how
-    many. Rows still pending or sending are left alone: they are on their way."""
+    """Try failed and parked rows again (`paceline jobs run` after the cause was fixed):
+    they become pending with a fresh history window; returns how many. Sent rows are never
+    sent again (exactly once), and rows still pending or sending are on their way."""
     if not keys:
         return 0
     changed = 0
@@ -106,7 +106,7 @@ def requeue(session: Session, workspace_id: int, keys: Collection[str], now: dat
             .where(
                 _t.c.workspace_id == workspace_id,
                 _t.c.delivery_key.in_(key_list[start : start + _INSERT_CHUNK]),
-                _t.c.status.in_((SENT, *PROBLEMS)),
+                _t.c.status.in_(PROBLEMS),
             )
             .values(
                 status=PENDING, attempts=0, not_before=now, outcome_unknown=False,

@@ -512,3 +512,45 @@ def test_parse_assignments_keeps_quoted_text_whole() -> None:
     }
     with pytest.raises(ValueError, match="name=value"):
         parse_assignments("calls 12")
+
+
+# ---------------------------------------------------------------------- scheduled jobs
+
+
+def test_console_runs_the_weekly_digest_as_a_manager_would_see_it_and_never_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _console(
+        tmp_path,
+        [
+            "as @dana",
+            "jobs run weekly-digest --team east --at 2026-11-20T16:00-05:00",
+            "jobs run weekly-digest --team east --at 2026-11-20T16:00-05:00",
+            "jobs list",
+            "jobs run lagging-alert --team east",
+            "jobs run fortnightly",
+            "jobs run nudge --team west",
+            "jobs launch",
+        ],
+        monkeypatch,
+        demo=True,
+    )
+    digest = _after(out, "dana> jobs run weekly-digest --team east --at 2026-11-20T16:00-05:00")
+    first, second = digest.split("dana> jobs run weekly-digest", 1)
+    assert "[#sales-east]" in first and "Team east — week of 16 Nov" in first
+    assert "*Team totals*" in first and "Revenue (team total)" in first
+    assert "👥 *Demos* — everyone 4 demos" in first and "reward: team lunch on Dana" in first
+    assert "[file in #sales-east] Team east — week of 16 Nov 2026" in first and "(image saved to " in first
+    assert "weekly-digest for team east (Fri 20 Nov 2026): 2 message(s), 2 new, 0 already in the outbox." in first
+    assert "Delivered: 2 sent, 0 to retry, 0 parked, 0 failed." in first
+    # The same day again: nothing new, nothing posted.
+    assert "[#sales-east]" not in second.split("dana> jobs list")[0]
+    assert "had already run: nothing new to send" in second
+    listing = _after(out, "dana> jobs list").split("dana>")[0]
+    assert re.search(r"weekly-digest Fri 16:00 +next Fri 20 Nov 16:00 EST +last 2026-11-20 \(2 msg\) +2 sent", listing)
+    assert re.search(r"log-reminder off +next —", listing)
+    alert = _after(out, "dana> jobs run lagging-alert --team east").split("dana>")[0]
+    assert "[DM to @dana]" in alert and "behind or at risk" in alert
+    assert 'There is no job "fortnightly".' in out
+    assert 'There is no team "west".' in out
+    assert "Usage: jobs list, or jobs run weekly-digest" in out

@@ -152,17 +152,23 @@ def test_only_the_holder_changes_a_claimed_row(db, workspace):
     assert (second.status, second.lease_owner, second.attempts) == ("pending", None, 0)
 
 
-def test_requeue_makes_finished_rows_pending_again_and_leaves_live_ones(db, workspace):
-    enqueue(db, [item(workspace, "U1"), item(workspace, "U2")])
-    [[sent], [held]] = claim(db, workspace)
+def test_requeue_retries_failed_and_parked_rows_never_sent_or_live_ones(db, workspace):
+    enqueue(db, [item(workspace, "U1"), item(workspace, "U2"), item(workspace, "U3"), item(workspace, "U4")])
+    [[sent], [parked], [failed], [held]] = claim(db, workspace)
     with db.write() as session:
         outbox.mark_sent(session, sent.id, now=NOW, channel_id="DU1", ts="1.1")
+        outbox.park(session, parked.id, owner="a", now=NOW, reason="not in channel")
+        outbox.park(session, failed.id, owner="a", now=NOW, reason="gave up", status="failed")
     later = NOW + timedelta(days=7)
+    keys = [r.delivery_key for r in (sent, parked, failed, held)]
     with db.write() as session:
-        assert outbox.requeue(session, workspace[0], [sent.delivery_key, held.delivery_key], later) == 1
-    first, second = rows(db, workspace)
-    assert (first.status, first.slack_ts, first.created_at, first.not_before) == ("pending", None, later, later)
-    assert second.status == "sending"
+        assert outbox.requeue(session, workspace[0], keys, later) == 2
+    by_key = {r.delivery_key: r for r in rows(db, workspace)}
+    assert (by_key[sent.delivery_key].status, by_key[sent.delivery_key].slack_ts) == ("sent", "1.1")
+    for retried in (parked, failed):
+        row = by_key[retried.delivery_key]
+        assert (row.status, row.error, row.created_at, row.not_before) == ("pending", None, later, later)
+    assert by_key[held.delivery_key].status == "sending"
 
 
 def test_summary_counts_by_team_job_and_status_and_lists_problems_in_one_statement(db, workspace):
