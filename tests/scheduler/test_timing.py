@@ -8,7 +8,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from bot.core.schedules import DEFAULT_SCHEDULES, JobSchedule
-from scheduler.timing import Occurrence, instant, last_due, next_after, occurrences_between, still_relevant
+from scheduler.timing import (
+    Occurrence,
+    instant,
+    last_due,
+    next_after,
+    occurrences_between,
+    still_relevant,
+)
 
 NY, SYDNEY = "America/New_York", "Australia/Sydney"
 NUDGE = DEFAULT_SCHEDULES["nudge"]  # Wed 10:00

@@ -1,0 +1,98 @@
+"""What every job reads about a team for the week it runs in: the team-local week of the
+run's instant, the pace engine's report for that week, the workspace's metrics and the
+members' Slack reachability. A fixed number of statements whatever the team's size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot import reports
+from bot.clock import zone
+from bot.core.calendars import normal_days
+from bot.core.metrics import MetricCatalog
+from bot.core.periods import Period, PeriodKind
+from bot.core.standings import Standing, TeamFacts, TeamStandings
+from storage import history, metrics, workspaces
+from storage.models import Person, Team
+
+
+def local_instant(team: Team, at: datetime) -> datetime:
+    """The run's instant on the team's wall clock (daylight saving included)."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("a job's instant must be timezone-aware")
+    return at.astimezone(zone(team.tz))
+
+
+def week_of(team: Team, at: datetime, fiscal_year_start_month: int = 1) -> Period:
+    """The Monday–Sunday week, in the team's zone, that contains `at`."""
+    return Period.containing(PeriodKind.WEEK, local_instant(team, at).date(), fiscal_year_start_month)
+
+
+def reachable(person: Person | sa.Row) -> bool:
+    """Someone a DM can go to: a Slack user who is neither deactivated nor a bot."""
+    return bool(person.slack_user_id) and not person.is_bot and not person.deactivated
+
+
+def active(person: Person | sa.Row) -> bool:
+    """Someone whose numbers count in a manager's view (imported people without a Slack
+    account included, people who left or bots not)."""
+    return not person.is_bot and not person.deactivated
+
+
+@dataclass(frozen=True)
+class TeamWeek:
+    workspace_id: int
+    team: Team
+    local: datetime  # the run's instant, team-local
+    view: Period
+    facts: TeamFacts
+    report: TeamStandings
+    catalog: MetricCatalog
+    members: tuple[sa.Row, ...]  # storage.history.team_members rows, by name
+
+    @property
+    def today(self) -> date:
+        return self.local.date()
+
+    def team_days_left(self) -> int:
+        """The team's working days in the week from today on (today included)."""
+        return sum(1 for day in normal_days(self.view, self.facts.calendar) if day >= self.today)
+
+
+def load_team_week(session: Session, workspace_id: int, team: Team, at: datetime) -> TeamWeek:
+    fiscal_start = workspaces.fiscal_year_start_month(session, workspace_id)
+    view = week_of(team, at, fiscal_start)
+    report = reports.team_report(session, workspace_id, team, view, at)
+    assert team.id is not None
+    return TeamWeek(
+        workspace_id=workspace_id,
+        team=team,
+        local=local_instant(team, at),
+        view=view,
+        facts=reports.team_facts(team, None, at, fiscal_start),
+        report=report,
+        catalog=MetricCatalog.with_custom(metrics.custom_metrics(session, workspace_id)),
+        members=tuple(history.team_members(session, workspace_id, team.id)),
+    )
+
+
+def standings_by_person(report: TeamStandings) -> dict[int, list[Standing]]:
+    """Each member's goals in the report: their own (individual and ramp) goals first, then
+    their part of each all-or-nothing goal, in goal order."""
+    found: dict[int, list[Standing]] = defaultdict(list)
+    for standing in _person_standings(report):
+        if standing.owner_id is not None:
+            found[standing.owner_id].append(standing)
+    return dict(found)
+
+
+def _person_standings(report: TeamStandings) -> Iterable[Standing]:
+    yield from report.members
+    for collective in report.collectives:
+        yield from collective.members

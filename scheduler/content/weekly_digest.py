@@ -1,0 +1,115 @@
+"""The weekly digest (SPEC §5): one post to the team's channel with team totals against
+target, all-or-nothing goals and who is still missing, contest leaderboards, goal and
+stretch hits; then a chart of each rep's week against target as a second part."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.core.pace import PaceStatus
+from bot.core.standings import Standing, TeamStandings
+from bot.render.chart import ChartBar, ChartPanel, render_chart
+from bot.render.digest import Digest, GoalSum, digest_messages, digest_title
+from bot.render.standings import metric_of
+from scheduler.content.gather import TeamWeek, load_team_week
+from scheduler.messages import ChartFile, Message
+from storage.models import Team
+
+ON_TRACK = (PaceStatus.HIT, PaceStatus.AHEAD, PaceStatus.ON_PACE)
+
+
+def _one_per_person_and_metric(found: list[Standing]) -> list[Standing]:
+    """The first goal of each (person, metric): a rep with a weekly and a monthly calls
+    goal would otherwise count their calls twice."""
+    seen: set[tuple[int | None, str]] = set()
+    kept = []
+    for standing in found:
+        key = (standing.owner_id, standing.goal.metric)
+        if key not in seen and not standing.pace.nothing_to_do:
+            seen.add(key)
+            kept.append(standing)
+    return kept
+
+
+def goal_sums(report: TeamStandings) -> list[GoalSum]:
+    """Per metric with reps' own goals but no team-total goal: the team's sum against the
+    sum of those goals, so a team that only sets individual goals still sees its total."""
+    with_team_goal = {s.goal.metric for s in report.team_totals}
+    grouped: dict[str, list[Standing]] = defaultdict(list)
+    for standing in _one_per_person_and_metric(list(report.members)):
+        if standing.goal.metric not in with_team_goal:
+            grouped[standing.goal.metric].append(standing)
+    return [
+        GoalSum(
+            metric=metric,
+            actual=sum(s.pace.actual for s in found),
+            target=sum(s.pace.prorated_target for s in found),
+            expected=sum(s.pace.expected for s in found),
+            people=len(found),
+            on_track=sum(1 for s in found if s.pace.status in ON_TRACK),
+        )
+        for metric, found in sorted(grouped.items())
+    ]
+
+
+def chart_panels(week: TeamWeek) -> list[ChartPanel]:
+    """One panel per metric, biggest first: each rep's own goal, or their part of an
+    all-or-nothing goal when they have no own goal for the metric."""
+    report = week.report
+    own = _one_per_person_and_metric(list(report.members))
+    have = {(s.owner_id, s.goal.metric) for s in own}
+    shared = [s for s in _one_per_person_and_metric([m for c in report.collectives for m in c.members]) if (s.owner_id, s.goal.metric) not in have]
+    grouped: dict[str, list[ChartBar]] = defaultdict(list)
+    for standing in own + shared:
+        pace = standing.pace
+        grouped[standing.goal.metric].append(ChartBar(standing.owner_name, pace.actual, pace.prorated_target, pace.status))
+    ordered = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))
+    return [ChartPanel(metric_of(week.catalog, metric), tuple(bars)) for metric, bars in ordered]
+
+
+def digest_of(week: TeamWeek) -> Digest:
+    report = week.report
+    by_name = sorted(report.members, key=lambda s: (s.owner_name.casefold(), s.goal.id))
+    return Digest(
+        team_name=week.team.name,
+        view=week.view,
+        as_of=week.local,
+        members=len(report.member_names),
+        team_totals=report.team_totals,
+        sums=tuple(goal_sums(report)),
+        collectives=report.collectives,
+        contests=report.contests,
+        hits=tuple(s for s in by_name if s.hit),
+        stretch_hits=tuple(s for s in by_name if s.stretch_hit),
+    )
+
+
+def chart_filename(team: Team, week: TeamWeek) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", team.name.lower()).strip("-") or f"team-{team.id}"
+    return f"paceline-{slug}-{week.view.start.isoformat()}.png"
+
+
+def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list[Message]:
+    week = load_team_week(session, workspace_id, team, at)
+    report = week.report
+    # A team without goals this week has nothing to report: no post rather than an empty one.
+    if not (report.team_totals or report.members or report.collectives or report.contests):
+        return []
+    # No channel: "" makes the sender park the post and tell the managers why.
+    channel = team.channel_id or ""
+    messages = [
+        Message(channel, text, tuple(blocks), part=str(number))
+        for number, (text, blocks) in enumerate(digest_messages(digest_of(week), week.catalog), start=1)
+    ]
+    panels = chart_panels(week)
+    if panels:
+        title = digest_title(team.name, week.view, with_year=True)
+        png = render_chart(title, panels)
+        messages.append(
+            Message(channel, f"{title}: each rep's week against target.", file=ChartFile(chart_filename(team, week), title, png), part="chart")
+        )
+    return messages

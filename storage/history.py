@@ -1,0 +1,103 @@
+"""What scheduled posts read besides a team's report: who of a team can get a DM, weekly
+totals over past weeks ("behind 3 weeks in a row") and who logged on a day. One statement
+per question whatever the team's size, never one per rep."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from storage.models import Entry, Person, TeamMember
+
+_PERSON = Person.__table__
+_ENTRY = Entry.__table__
+_MEMBER = TeamMember.__table__
+
+
+def team_members(session: Session, workspace_id: int, team_id: int) -> list[sa.Row]:
+    """A team's members as plain rows, with what a DM needs on top of a report's member
+    rows: the Slack id and whether the account is a bot or deactivated."""
+    return list(
+        session.execute(
+            sa.select(
+                _PERSON.c.id, _PERSON.c.name, _PERSON.c.display_name, _PERSON.c.real_name,
+                _PERSON.c.slack_user_id, _PERSON.c.tz, _PERSON.c.start_date,
+                _PERSON.c.is_bot, _PERSON.c.deactivated,
+            )  # fmt: skip
+            .join(_MEMBER, _MEMBER.c.person_id == _PERSON.c.id)
+            .where(_MEMBER.c.workspace_id == workspace_id, _MEMBER.c.team_id == team_id)
+            .order_by(sa.func.lower(_PERSON.c.name), _PERSON.c.id)
+        )
+    )
+
+
+def weekly_totals(
+    session: Session,
+    workspace_id: int,
+    team_id: int,
+    metrics: Iterable[str],
+    weeks: Sequence[tuple[date, date]],
+) -> dict[tuple[int, str, int], int]:
+    """(person_id, metric, index into `weeks`) → the member's total that week, for every
+    member of the team, in one GROUP BY over the whole window.
+
+    The week of an entry is a CASE over the given ranges rather than a date function, so the
+    same SQL runs on SQLite and PostgreSQL and weeks follow whatever calendar the caller
+    means. It sits in a subquery because PostgreSQL would see the CASE in SELECT and in
+    GROUP BY as two different expressions (each gets its own bound parameters)."""
+    metrics = sorted(set(metrics))
+    if not metrics or not weeks:
+        return {}
+    bucket = sa.case(
+        *((sa.and_(_ENTRY.c.day >= start, _ENTRY.c.day <= end), index) for index, (start, end) in enumerate(weeks)),
+        else_=-1,
+    )
+    rows = (
+        sa.select(_ENTRY.c.person_id, _ENTRY.c.metric, bucket.label("week"), _ENTRY.c.quantity)
+        .join(
+            _MEMBER,
+            sa.and_(
+                _MEMBER.c.person_id == _ENTRY.c.person_id,
+                _MEMBER.c.team_id == team_id,
+                _MEMBER.c.workspace_id == workspace_id,
+            ),
+        )
+        .where(
+            _ENTRY.c.workspace_id == workspace_id,
+            _ENTRY.c.metric.in_(metrics),
+            _ENTRY.c.day >= min(start for start, _ in weeks),
+            _ENTRY.c.day <= max(end for _, end in weeks),
+            _ENTRY.c.deleted_at.is_(None),
+        )
+        .subquery()
+    )
+    query = sa.select(rows.c.person_id, rows.c.metric, rows.c.week, sa.func.sum(rows.c.quantity)).group_by(
+        rows.c.person_id, rows.c.metric, rows.c.week
+    )
+    return {
+        (person_id, metric, int(week)): int(total or 0)
+        for person_id, metric, week, total in session.execute(query)
+        if week >= 0
+    }
+
+
+def members_who_logged(session: Session, workspace_id: int, team_id: int, day: date) -> set[int]:
+    """Ids of the team's members with any live entry (a log or a fix) on `day`."""
+    return set(
+        session.scalars(
+            sa.select(_ENTRY.c.person_id)
+            .join(
+                _MEMBER,
+                sa.and_(
+                    _MEMBER.c.person_id == _ENTRY.c.person_id,
+                    _MEMBER.c.team_id == team_id,
+                    _MEMBER.c.workspace_id == workspace_id,
+                ),
+            )
+            .where(_ENTRY.c.workspace_id == workspace_id, _ENTRY.c.day == day, _ENTRY.c.deleted_at.is_(None))
+            .distinct()
+        )
+    )
