@@ -11,11 +11,20 @@ JOBS = ("nudge", "lagging-alert", "weekly-digest", "log-reminder")
 
 @dataclass(frozen=True)
 class ChartFile:
-    """An image uploaded with files_upload_v2 to the message's channel."""
+    """An image uploaded with files_upload_v2 to the message's channel: either its bytes,
+    or the chart's data (bot.render.chart.chart_spec), drawn when it is sent."""
 
     filename: str
     title: str
-    content: bytes
+    content: bytes = b""
+    chart: dict[str, Any] | None = None
+
+    def png(self) -> bytes:
+        if self.content or self.chart is None:
+            return self.content
+        from bot.render.chart import render_spec
+
+        return render_spec(self.chart)
 
 
 @dataclass(frozen=True)

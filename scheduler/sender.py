@@ -68,6 +68,7 @@ _REASONS = {
     "cannot_dm_bot": "the recipient is a bot, and bots cannot get DMs (cannot_dm_bot)",
     "invalid_auth": "Paceline's Slack token is not valid (invalid_auth): reinstall the app",
     "token_revoked": "Paceline's Slack token was revoked (token_revoked): reinstall the app",
+    "not_authed": "Paceline has no Slack token for this workspace (not_authed): it was uninstalled; reinstall the app",
     "missing_scope": "Paceline lacks a Slack permission (missing_scope): reinstall it with the scopes in its manifest",
 }
 
@@ -345,7 +346,7 @@ class Sender:
             group,
             lambda: client.files_upload_v2(
                 channel=channel,
-                content=file.content,
+                content=file.png(),
                 filename=file.filename,
                 title=file.title,
                 initial_comment=message.text or None,

@@ -50,6 +50,7 @@ def encode_message(message: Message) -> str:
                 "filename": file.filename,
                 "title": file.title,
                 "content": base64.b64encode(file.content).decode("ascii"),
+                "chart": file.chart,
             },
         },
         separators=(",", ":"),
@@ -65,7 +66,7 @@ def decode_message(payload: str, recipient: str, part: str = "") -> Message:
         blocks=tuple(data.get("blocks") or ()),
         file=None
         if file is None
-        else ChartFile(file["filename"], file["title"], base64.b64decode(file["content"])),
+        else ChartFile(file["filename"], file["title"], base64.b64decode(file["content"]), file.get("chart")),
         part=part,
     )
 
@@ -398,6 +399,17 @@ def park(
     if status == FAILED:
         values["attempts"] = _t.c.attempts + 1
     return _update_held(session, row_id, owner, values)
+
+
+def park_workspace(session: Session, workspace_id: int, *, now: datetime, reason: str) -> int:
+    """Park every pending row of a workspace (it uninstalled Paceline: without a token they
+    could only fail). Rows being sent are left to their sender. Returns how many."""
+    result = session.execute(
+        sa.update(_t)
+        .where(_t.c.workspace_id == workspace_id, _t.c.status == PENDING)
+        .values(status=PARKED, error=reason, updated_at=now)
+    )
+    return result.rowcount or 0
 
 
 def _update_held(session: Session, row_id: int, owner: str, values: dict[str, Any]) -> bool:

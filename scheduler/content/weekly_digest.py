@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.pace import PaceStatus
 from bot.core.standings import Standing, TeamStandings
-from bot.render.chart import ChartBar, ChartPanel, render_chart
+from bot.render.chart import ChartBar, ChartPanel, chart_spec
 from bot.render.digest import Digest, GoalSum, digest_messages, digest_title
 from bot.render.standings import metric_of
 from scheduler.content.gather import TeamWeek, load_team_week
@@ -108,8 +108,7 @@ def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list
     panels = chart_panels(week)
     if panels:
         title = digest_title(team.name, week.view, with_year=True)
-        png = render_chart(title, panels)
-        messages.append(
-            Message(channel, f"{title}: each rep's week against target.", file=ChartFile(chart_filename(team, week), title, png), part="chart")
-        )
+        # The data, not the PNG: the sender draws it just before the upload.
+        chart = ChartFile(chart_filename(team, week), title, chart=chart_spec(title, panels))
+        messages.append(Message(channel, f"{title}: each rep's week against target.", file=chart, part="chart"))
     return messages

@@ -133,3 +133,6 @@ def test_two_instances_deliver_each_scheduled_message_once(fresh_postgres, slack
     assert set(keys.values()) == {1}
     charts = [c for c in slack.calls_to("files.completeUploadExternal") if c.params.get("channel_id") == "CTWOINST1"]
     assert len(charts) == 1
+    # The digest's chart is stored as data and drawn by whichever instance sends it.
+    [uploaded] = charts[0].params["files"]
+    assert slack.file_content(uploaded["id"]).startswith(b"\x89PNG")

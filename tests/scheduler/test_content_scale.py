@@ -71,7 +71,7 @@ def test_a_500_rep_team_stays_within_block_kit_limits_in_every_message(seed):
     digest = "\n".join(str(m.blocks) for m in built["weekly-digest"] if m.part != "chart")
     assert "more" in digest.split("still missing:")[1][:2500]  # the missing list is summarised
     chart = next(m for m in built["weekly-digest"] if m.part == "chart")
-    assert chart.file is not None and len(chart.file.content) < 500_000
+    assert chart.file is not None and len(chart.file.png()) < 500_000
 
 
 @contextmanager

@@ -73,7 +73,7 @@ def test_the_digest_reports_totals_collective_contest_and_hits_to_the_channel(se
     assert chart.file.title == "Team East — week of 16 Nov 2026"
     assert chart.file.filename == "paceline-east-2026-11-16.png"
     assert chart.text == "Team East — week of 16 Nov 2026: each rep's week against target."
-    assert imread(io.BytesIO(chart.file.content), format="png").shape[1] == 800
+    assert imread(io.BytesIO(chart.file.png()), format="png").shape[1] == 800
 
 
 def test_a_team_without_a_channel_still_builds_for_the_sender_to_park(seed):
@@ -104,4 +104,4 @@ def test_the_runner_puts_both_parts_in_the_outbox_once(seed, running_app):
         ("weekly-digest", "2026-11-20", "CEAST", "1"), ("weekly-digest", "2026-11-20", "CEAST", "chart"),
     ]  # fmt: skip
     chart = outbox_rows.decode_message(rows[1].payload, rows[1].recipient, rows[1].part)
-    assert chart.file is not None and chart.file.content.startswith(b"\x89PNG")
+    assert chart.file is not None and chart.file.png().startswith(b"\x89PNG") and chart.file.content == b""
