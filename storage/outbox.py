@@ -350,6 +350,41 @@ def mark_sent(
     )
 
 
+@dataclass(frozen=True)
+class SentMark:
+    row_id: int
+    channel_id: str | None
+    ts: str | None
+    at: datetime
+
+
+def mark_sent_many(session: Session, marks: Sequence[SentMark]) -> None:
+    """mark_sent() for a batch, as one prepared UPDATE run for each row (executemany)."""
+    if not marks:
+        return
+    statement = (
+        sa.update(_t)
+        .where(_t.c.id == sa.bindparam("row_id"))
+        .values(
+            status=SENT,
+            channel_id=sa.func.coalesce(sa.bindparam("new_channel", type_=sa.String), _t.c.channel_id),
+            slack_ts=sa.bindparam("ts", type_=sa.String),
+            error=None,
+            outcome_unknown=False,
+            lease_owner=None,
+            lease_until=None,
+            sent_at=sa.bindparam("sent_at_value", type_=_t.c.sent_at.type),
+            updated_at=sa.bindparam("updated_at_value", type_=_t.c.updated_at.type),
+        )
+    )
+    session.connection().execute(
+        statement, [
+            {"row_id": m.row_id, "new_channel": m.channel_id, "ts": m.ts, "sent_at_value": m.at, "updated_at_value": m.at}
+            for m in marks
+        ]
+    )
+
+
 def remember_channel(session: Session, row_id: int, channel_id: str, *, now: datetime) -> None:
     """The DM channel Slack opened for a user, so a later check skips conversations.open."""
     session.execute(
