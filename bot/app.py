@@ -1,4 +1,10 @@
-"""The composition root: settings, storage, Slack client and listeners wired into one app."""
+"""The composition root: settings, storage, Slack client and listeners wired into one app.
+
+Two ways to reach Slack. With SLACK_BOT_TOKEN one workspace is served with that token. With
+SLACK_CLIENT_ID and SLACK_CLIENT_SECRET any number of workspaces install Paceline through
+/slack/install (bot/oauth.py): Bolt gives each request a client with its workspace's token,
+and `client_for(workspace_id)` does the same for the scheduler.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -17,15 +23,19 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.oauth.installation_store import Installation
 
+from bot import oauth
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from handlers import register_all
 from handlers.context import Services
+from handlers.events import uninstall
 from handlers.identity import Directory
 from scheduler.runner import JobRunner
 from scheduler.sender import Sender
 from scheduler.service import SchedulerService
+from storage import installations
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -41,6 +51,8 @@ class Paceline:
     bolt: App
     services: Services
     scheduler: SchedulerService
+    # Each workspace's Web API client for work done outside a request (the sender).
+    client_for: Callable[[int], WebClient] = field(repr=False)
 
     def start_scheduler(self) -> None:
         """Plan every team's jobs, catch up missed runs and start delivering. /team changes
@@ -54,14 +66,7 @@ class Paceline:
 
 
 def slack_client(settings: Settings, token: str | None = None) -> WebClient:
-    client = WebClient(token=token or settings.bot_token, base_url=settings.slack_api_url, timeout=10)
-    # slack-sdk retries connection errors only unless told otherwise.
-    client.retry_handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=2),
-        ServerErrorRetryHandler(max_retry_count=2),
-    ]
-    return client
+    return _web_client(settings, token or settings.bot_token, retries=True)
 
 
 def build(
@@ -77,32 +82,107 @@ def build(
     if migrate:
         db.upgrade()
     clock = clock or SystemClock()
-    bolt = App(
-        signing_secret=settings.signing_secret,
-        client=slack_client(settings),
-        # Listeners run in the request thread and their ack is the HTTP response: no 10 ms
-        # ack polling. Everything a listener does must fit in Slack's 3 seconds.
-        process_before_response=True,
-        logger=logging.getLogger("slack_bolt"),
-    )
     services = Services(db=db, clock=clock, directory=Directory(db, clock, settings.admins), source=source)
+    installs = oauth.Installations(settings, db) if settings.oauth_enabled else None
+    client_for = sender_clients(settings, db, installs)
+    if installs is not None:
+        bolt = _oauth_bolt(settings, clock, services, installs)
+    else:
+        bolt = App(
+            signing_secret=settings.signing_secret,
+            client=slack_client(settings),
+            # Listeners run in the request thread and their ack is the HTTP response: no 10 ms
+            # ack polling. Everything a listener does must fit in Slack's 3 seconds.
+            process_before_response=True,
+            logger=logging.getLogger("slack_bolt"),
+        )
     register_all(bolt, services)
+    if installs is not None:
+        # Registered here rather than in handlers/events/__init__: only OAuth installs can be
+        # uninstalled from Paceline's side (single-workspace mode has no installation).
+        uninstall.register(bolt, services)
     return Paceline(
-        settings=settings, db=db, clock=clock, bolt=bolt, services=services, scheduler=scheduler_for(settings, db, clock)
+        settings=settings, db=db, clock=clock, bolt=bolt, services=services,
+        scheduler=scheduler_for(settings, db, clock, client_for=client_for), client_for=client_for,
     )
+
+
+def _oauth_bolt(settings: Settings, clock: Clock, services: Services, installs: oauth.Installations) -> App:
+    if settings.bot_token:
+        # Never a fallback: a workspace without an installation must not be served with
+        # another workspace's token.
+        log.warning("SLACK_BOT_TOKEN is ignored: with SLACK_CLIENT_ID/SECRET every workspace's token comes from its install")
+
+    def on_installed(installation: Installation) -> None:
+        installs.activate(installation, clock.now())
+        services.schedule_changed()  # a reinstalled workspace's jobs come back at once
+
+    # The base client carries no token: Bolt gives each request a copy with its workspace's.
+    bolt = oauth.oauth_app(settings, _web_client(settings, None, retries=True), installs, on_installed)
+    log.info("OAuth is on: workspaces install Paceline at %s", oauth.INSTALL_PATH)
+    return bolt
+
+
+def sender_clients(
+    settings: Settings, db: Database, installs: oauth.Installations | None = None
+) -> Callable[[int], WebClient]:
+    """`client_for(workspace_id)` for the sender: the one bot token's client in single-
+    workspace mode; with OAuth, a client with the workspace's own installed token."""
+    if settings.oauth_enabled:
+        installs = installs or oauth.Installations(settings, db)
+        return installs.client_for(lambda token: _web_client(settings, token, retries=False))
+    client = sender_client(settings)
+    return lambda _workspace_id: client
+
+
+def workspace_client(settings: Settings, db: Database, slack_team_id: str | None) -> WebClient | None:
+    """A Web API client for work outside a request (`paceline import`): the bot token's in
+    single-workspace mode; with OAuth, the installed token of `slack_team_id` (None when it
+    is not installed, or not named: with several installs there is no default)."""
+    if not settings.oauth_enabled:
+        return slack_client(settings) if settings.bot_token else None
+    if slack_team_id is None:
+        return None
+    installs = oauth.Installations(settings, db)
+    with db.read() as session:
+        workspace_id = installations.workspace_id_of(session, slack_team_id)
+    token = installs.bot_token(workspace_id) if workspace_id is not None else None
+    return _web_client(settings, token, retries=True) if token else None
 
 
 def sender_client(settings: Settings, token: str | None = None) -> WebClient:
     """The outbox sender's client: no retry handlers, because the sender owns every retry
     (it must know when an answer was lost, to check the channel before posting again)."""
-    client = WebClient(token=token or settings.bot_token, base_url=settings.slack_api_url, timeout=10)
-    client.retry_handlers = []
+    return _web_client(settings, token or settings.bot_token, retries=False)
+
+
+def _web_client(settings: Settings, token: str | None, *, retries: bool) -> WebClient:
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+    # slack-sdk retries connection errors only unless told otherwise; the sender wants none.
+    client.retry_handlers = (
+        [
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ]
+        if retries
+        else []
+    )
     return client
 
 
-def scheduler_for(settings: Settings, db: Database, clock: Clock, *, sleep: Callable[[float], None] = time.sleep) -> SchedulerService:
-    client = sender_client(settings)
-    sender = Sender(db, lambda _workspace_id: client, clock, owner=instance_name(), sleep=sleep)
+def scheduler_for(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    client_for: Callable[[int], WebClient] | None = None,
+) -> SchedulerService:
+    """The scheduler and its sender; `client_for` defaults to `sender_clients(settings, db)`."""
+    sender = Sender(db, client_for or sender_clients(settings, db), clock, owner=instance_name(), sleep=sleep)
+    # The runner only reads the database and writes the outbox: its posts reach Slack
+    # through the sender, so it needs no client.
     runner = JobRunner(db, clock, on_enqueued=sender.wake, sleep=sleep)
     return SchedulerService(db, clock, runner, sender)
 

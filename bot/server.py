@@ -2,6 +2,10 @@
 
 waitress is a production WSGI server (multi-threaded, pure Python, no C build) where Bolt's
 own `app.start()` is a development server that handles one request at a time.
+
+Routes: `POST /slack/events` (commands, interactivity, events), `GET /healthz`, and with
+OAuth (bot/oauth.py) `GET /slack/install` and `GET /slack/oauth_redirect`, which Bolt's
+adapter hands to the app's OAuth flow; without OAuth they answer 404.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, views
+from handlers import actions, commands, events, views
 from handlers.context import Services
 
 
@@ -12,3 +12,4 @@ def register_all(app: App, services: Services) -> None:
     commands.register(app, services)
     views.register(app, services)
     actions.register(app, services)
+    events.register(app, services)

@@ -101,6 +101,7 @@ def record(
             end=week.end,
             day=day,
         )
+    services.home_changed(caller.workspace_id, (target.person_id, caller.person_id))
     progress = progress_lines(services, caller.workspace_id, target.person_id, target.tz, metrics, day, week_totals, has_goal)
     logged = joined(quantity_text(a.quantity, a.metric) for a in amounts)
     whom = "" if target.is_caller else f" for {target.name}"
@@ -168,6 +169,7 @@ def undo_last(services: Services, caller: Caller, catalog: MetricCatalog) -> str
             session, caller.workspace_id, person_id, [m.key for m in metrics], week.start, week.end
         )
         owner = None if person_id == caller.person_id else people.by_id(session, caller.workspace_id, person_id)
+    services.home_changed(caller.workspace_id, (caller.person_id, person_id))
     today = caller.today(services.clock)
     removed = joined(_entry_text(e, m) for e, m in zip(batch, metrics, strict=True))
     whom = "" if owner is None else f" for {owner.display_name or owner.name}"
@@ -209,6 +211,7 @@ def fix_day(services: Services, caller: Caller, target: Target, metric: Metric, 
             after={"metric": metric.key, "day": day, "total": quantity},
         )
         week_totals = entries.totals(session, caller.workspace_id, target.person_id, [metric.key], week.start, week.end)
+    services.home_changed(caller.workspace_id, (target.person_id, caller.person_id))
     whom = "" if target.is_caller else f"{target.name}'s "
     return (
         f"Set {whom}{metric.key} for {format_day(day, today)} to {quantity_text(quantity, metric)} "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
@@ -26,6 +26,9 @@ class Services:
     source: str = "slack"
     # Called after a /team change that moves job times; the scheduler re-plans its jobs.
     schedule_changed: Callable[[], None] = field(default=lambda: None, repr=False)
+    # Called after a change to these people's numbers or goals (workspace id, person ids);
+    # handlers/events re-publishes the App Home of those who have it open.
+    home_changed: Callable[[int, Iterable[int | None]], None] = field(default=lambda _ws, _people: None, repr=False)
     _catalogs: dict[int, tuple[MetricCatalog, float]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

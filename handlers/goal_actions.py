@@ -496,6 +496,7 @@ def outcome_text(services: Services, client: WebClient, caller: Caller, owner: O
     today = caller.today(services.clock)
     catalog = services.catalog(caller.workspace_id)
     names = owner.names()
+    services.home_changed(caller.workspace_id, (caller.person_id, owner.person.id if owner.person else None))
     if isinstance(outcome, Repeated):
         return "That goal is already set."
     if isinstance(outcome, Requested):
@@ -646,6 +647,7 @@ def post_request(services: Services, client: WebClient, workspace_id: int, reque
             request = goals.request_by_id(session, workspace_id, request_id)
             assert request is not None
             goals.set_request_messages(session, request, posted)
+    services.home_changed(workspace_id, (p.id for p in asked))
     return names
 
 
@@ -722,6 +724,7 @@ def decide(services: Services, caller: Caller, request_id: int, approve: bool) -
         )
         requester = people.by_id(session, ws, request.requested_by_id)
         messages = json.loads(request.messages or "[]")
+    services.home_changed(ws, (caller.person_id, request.requested_by_id, request.person_id))
     mark = "✅" if approve else "❌"
     outcome = f"{mark} {status.capitalize()} by {escape(caller.name)}. {result}"
     what = REQUEST_KIND_NOUNS[request.kind]

@@ -190,6 +190,8 @@ class Console:
             self._cancel()
         elif word == "jobs":
             self._jobs(rest)
+        elif word == "home":
+            self._home()
         elif word.startswith("/"):
             self._command(word, rest)
         else:
@@ -234,6 +236,7 @@ class Console:
             "  jobs list          every team's scheduled posts: next runs, deliveries, failures",
             "  jobs run weekly-digest [--team east] [--at 2026-11-20T16:00-05:00]",
             "                     post a job now (nudge, lagging-alert, weekly-digest, log-reminder)",
+            "  home               your App Home tab, as Slack shows it when you open it",
             "  help, quit         this help; leave (Ctrl-D works too)",
             "What the app sends to Slack shows as [#channel], [DM to @name] or [form].",
             "Slash commands:",
@@ -272,6 +275,49 @@ class Console:
             self.out.say(error.text)
             return
         self.out.lines(buffer.getvalue().rstrip("\n").splitlines())
+
+    # ------------------------------------------------------------------ App Home
+
+    def _home(self) -> None:
+        """Open the App Home tab: the app_home_opened event Slack sends, signed like every
+        request; the app's views.publish is printed by on_call as [Home tab of @name]."""
+        if self.me is None:
+            self.out.say("Choose who you are first: as @maria — then home")
+            return
+        envelope = {
+            "token": "console-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": self.standin.app_id,
+            "type": "event_callback",
+            "event_id": f"Ev{secrets.token_hex(6).upper()}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "app_home_opened",
+                "user": self.me.user_id,
+                "channel": "D" + self.me.user_id,
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            },
+            "authorizations": [{"team_id": TEAM_ID, "user_id": self.standin.bot_user_id, "is_bot": True}],
+        }
+        body = json.dumps(envelope)
+        timestamp = str(int(time.time()))
+        headers = {
+            "content-type": "application/json",
+            "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": slack_signature(self._secret, timestamp, body.encode("utf-8")),
+        }
+        printed = self.out.blocks
+        try:
+            response = self._app().bolt.dispatch(BoltRequest(body=body, headers=headers))
+        except Exception as error:  # a broken listener must not end the session
+            log.exception("the app failed on the Home tab")
+            self.out.say(f"The app failed: {error}")
+            return
+        if response.status != 200:
+            self.out.say(f"The app answered HTTP {response.status}{_short_body(response.body)}")
+        elif self.out.blocks == printed:
+            self.out.say("The app published no Home tab.")
 
     # ------------------------------------------------------------------ slash commands
 
@@ -664,6 +710,9 @@ def run_console(
             signing_secret=console.signing_secret,
             slack_api_url=standin.api_url,
             app_token=None,
+            # The console is one stand-in workspace with one token, never OAuth installs.
+            client_id=None,
+            client_secret=None,
         )
         try:
             paceline = build(console_settings, clock=clock, source="console")

@@ -6,6 +6,12 @@ local console uses the same server and its ``on_call`` hook to show what the app
 
 Answers are shaped like Slack's for the fields slack_sdk and slack_bolt read. Anything not
 covered by a default can be scripted with ``set_handler``; faults with ``fail_next``.
+
+Several workspaces: ``add_install`` scripts an OAuth approval (``oauth.v2.access`` with its
+code answers with a bot token of that workspace); from then on ``auth.test`` answers per
+token, ``users.info`` only sees that workspace's people, and ``revoke`` makes a workspace's
+tokens answer ``token_revoked``. Tokens the stand-in never issued keep answering as its own
+single workspace, as before.
 """
 
 from __future__ import annotations
@@ -117,6 +123,22 @@ class _Upload:
     channel_id: str | None = None
     initial_comment: str | None = None
     completed: bool = False
+
+
+@dataclass
+class _Install:
+    """One scripted OAuth approval and the bot token it issues."""
+
+    code: str
+    team_id: str
+    team_name: str
+    enterprise_id: str | None
+    token: str
+    bot_user_id: str
+    bot_id: str
+    installer: str
+    scope: str
+    used: bool = False
 
 
 def _truthy(value: Any) -> bool:
@@ -297,6 +319,12 @@ class StandInSlack:
         self._uploads: dict[str, _Upload] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._handlers: dict[str, HandlerT] = {}
+        # Multi-workspace OAuth: scripted approvals by code, the tokens they issued, revoked
+        # tokens, and the client credentials oauth.v2.access checks (None: any).
+        self._installs: dict[str, _Install] = {}
+        self._tokens: dict[str, _Install] = {}
+        self._revoked: set[str] = set()
+        self._oauth_client: tuple[str, str] | None = None
         self._ids = itertools.count(1)
         self._last_ts_micros = 0
         # Requests being answered now (latency and delays included), by (method, channel)
@@ -607,6 +635,54 @@ class StandInSlack:
                 _Fault(error, status, retry_after, drop_connection, delay, times, handled)
             )
 
+    def add_install(
+        self,
+        code: str,
+        team_id: str,
+        team_name: str | None = None,
+        *,
+        enterprise_id: str | None = None,
+        installer: str = "U_INSTALLER",
+        scope: str = "commands,chat:write,users:read,im:write,files:write",
+    ) -> str:
+        """Script an admin approving the app in ``team_id``: ``oauth.v2.access`` with ``code``
+        answers (once; again it is ``code_already_used``) with a new bot token for that
+        workspace, which this returns. Each install issues a new token, as Slack does."""
+        with self._cond:
+            suffix = f"{next(self._ids):06d}"
+            install = _Install(
+                code=code,
+                team_id=team_id,
+                team_name=team_name or f"Workspace {team_id}",
+                enterprise_id=enterprise_id,
+                token=f"xoxb-{team_id}-{suffix}",
+                bot_user_id=f"UB{team_id[-8:]}",
+                bot_id=f"BB{team_id[-8:]}",
+                installer=installer,
+                scope=scope,
+            )
+            self._installs[code] = install
+        return install.token
+
+    def set_oauth_client(self, client_id: str, client_secret: str) -> None:
+        """Make ``oauth.v2.access`` check the app's credentials, as Slack does."""
+        with self._cond:
+            self._oauth_client = (client_id, client_secret)
+
+    def revoke(self, team_id: str) -> list[str]:
+        """Revoke every token issued for ``team_id`` (the workspace uninstalled the app);
+        calls with them answer ``token_revoked``. Returns the tokens."""
+        with self._cond:
+            tokens = [t for t, i in self._tokens.items() if i.team_id == team_id]
+            self._revoked.update(tokens)
+        return tokens
+
+    def team_of(self, token: str | None) -> str | None:
+        """The workspace an issued token belongs to (None for tokens not issued by an install)."""
+        with self._cond:
+            install = self._tokens.get(token or "")
+        return install.team_id if install is not None else None
+
     def clear_faults(self) -> None:
         with self._cond:
             self._faults.clear()
@@ -678,6 +754,8 @@ class StandInSlack:
                 answer = _Answer(200, {"ok": False, "error": "invalid_json"})
             elif is_api and token is None and method not in _NO_TOKEN_METHODS:
                 answer = _Answer(200, {"ok": False, "error": "not_authed"})
+            elif is_api and token is not None and self._is_revoked(token):
+                answer = _Answer(200, {"ok": False, "error": "token_revoked"})
             else:
                 answer = self._run(handler or self._default_for(method), call)
             if fault is not None and fault.handled:
@@ -715,6 +793,15 @@ class StandInSlack:
         with self._cond:
             for key in keys:
                 self._in_flight[key] = self._in_flight.get(key, 1) - 1
+
+    def _is_revoked(self, token: str) -> bool:
+        with self._cond:
+            return token in self._revoked
+
+    def _install_of(self, call: RecordedCall) -> _Install | None:
+        """The scripted install whose token made ``call`` (None: the stand-in's own team)."""
+        with self._cond:
+            return self._tokens.get(call.token or "")
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method)
@@ -759,6 +846,19 @@ class StandInSlack:
     # ------------------------------------------------------------------ default answers
 
     def _auth_test(self, call: RecordedCall) -> AnswerT:
+        install = self._install_of(call)
+        if install is not None:
+            return {
+                "ok": True,
+                "url": f"https://{install.team_id.lower()}.slack.com/",
+                "team": install.team_name,
+                "user": self.bot_name,
+                "team_id": install.team_id,
+                "user_id": install.bot_user_id,
+                "bot_id": install.bot_id,
+                "enterprise_id": install.enterprise_id,
+                "is_enterprise_install": False,
+            }
         return {
             "ok": True,
             "url": "https://standin.slack.com/",
@@ -778,9 +878,11 @@ class StandInSlack:
         }
 
     def _users_info(self, call: RecordedCall) -> AnswerT:
+        install = self._install_of(call)
         with self._cond:
             user = self._users.get(str(call.params.get("user", "")))
-            if user is None:
+            # A workspace's token does not see another workspace's people.
+            if user is None or (install is not None and user.get("team_id") != install.team_id):
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": copy.deepcopy(user)}
 
@@ -793,8 +895,11 @@ class StandInSlack:
         return {"ok": False, "error": "users_not_found"}
 
     def _users_list(self, call: RecordedCall) -> AnswerT:
+        install = self._install_of(call)
         with self._cond:
-            members = copy.deepcopy(list(self._users.values()))
+            members = copy.deepcopy(
+                [u for u in self._users.values() if install is None or u.get("team_id") == install.team_id]
+            )
         return _paginate(call, members, "members", extra={"cache_ts": int(self._clock())})
 
     def _resolve_channel(self, channel: str) -> str:
@@ -811,13 +916,14 @@ class StandInSlack:
         if not (p.get("text") or p.get("blocks") or p.get("attachments")):
             return {"ok": False, "error": "no_text"}
         channel = self._resolve_channel(channel)
+        install = self._install_of(call)
         message: dict[str, Any] = {
             "type": "message",
             "ts": self._next_ts(),
-            "user": self.bot_user_id,
-            "bot_id": self.bot_id,
+            "user": install.bot_user_id if install else self.bot_user_id,
+            "bot_id": install.bot_id if install else self.bot_id,
             "app_id": self.app_id,
-            "team": self.team_id,
+            "team": install.team_id if install else self.team_id,
             "text": p.get("text") or "",
         }
         for key in ("blocks", "attachments", "metadata", "thread_ts"):
@@ -1076,6 +1182,36 @@ class StandInSlack:
         return {"ok": True, "files": result}
 
     def _oauth_v2_access(self, call: RecordedCall) -> AnswerT:
+        refused = self._check_oauth_client(call)
+        if refused is not None:
+            return {"ok": False, "error": refused}
+        code = str(call.params.get("code") or "")
+        with self._cond:
+            scripted = bool(self._installs)
+            install = self._installs.get(code)
+            if install is not None:
+                if install.used:
+                    return {"ok": False, "error": "code_already_used"}
+                install.used = True
+                self._tokens[install.token] = install
+        if install is not None:
+            return {
+                "ok": True,
+                "app_id": self.app_id,
+                "authed_user": {"id": install.installer},
+                "scope": install.scope,
+                "token_type": "bot",
+                "access_token": install.token,
+                "bot_user_id": install.bot_user_id,
+                "team": {"id": install.team_id, "name": install.team_name},
+                "enterprise": (
+                    {"id": install.enterprise_id, "name": install.enterprise_id} if install.enterprise_id else None
+                ),
+                "is_enterprise_install": False,
+            }
+        if scripted or not code:
+            # Once installs are scripted, any other code is one Slack never issued.
+            return {"ok": False, "error": "invalid_code"}
         return {
             "ok": True,
             "app_id": self.app_id,
@@ -1090,7 +1226,36 @@ class StandInSlack:
         }
 
 
+    def _check_oauth_client(self, call: RecordedCall) -> str | None:
+        """Slack's error when the app's client id or secret is wrong (None: accepted)."""
+        with self._cond:
+            expected = self._oauth_client
+        if expected is None:
+            return None
+        client_id, client_secret = _basic_auth(call.headers.get("authorization"))
+        client_id = client_id or str(call.params.get("client_id") or "")
+        client_secret = client_secret or str(call.params.get("client_secret") or "")
+        if client_id != expected[0]:
+            return "invalid_client_id"
+        if client_secret != expected[1]:
+            return "bad_client_secret"
+        return None
+
+
 # ---------------------------------------------------------------------- helpers
+
+
+def _basic_auth(authorization: str | None) -> tuple[str, str]:
+    """(client id, secret) from an ``Authorization: Basic …`` header, or empty strings."""
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return "", ""
+    try:
+        decoded = base64.b64decode(value.strip()).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return "", ""
+    client_id, _, secret = decoded.partition(":")
+    return client_id, secret
 
 
 def _bearer(authorization: str | None) -> str | None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import approvals
+from handlers.actions import approvals, home_buttons, log_reminder
 from handlers.context import Services
 
 
 def register(app: App, services: Services) -> None:
+    home_buttons.register(app, services)  # first: its Approve / Reject match Home clicks only
     approvals.register(app, services)
+    log_reminder.register(app, services)

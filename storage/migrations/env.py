@@ -6,6 +6,9 @@ import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
+# slack-sdk's OAuth stores keep their own MetaData; storage.installations declares the same
+# tables on ours, so migrations create them and autogenerate does not propose dropping them.
+import storage.installations  # noqa: F401
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 # An arbitrary constant: instances that start together queue on this lock on PostgreSQL.

@@ -1,0 +1,183 @@
+"""App Home's buttons: Undo an entry, Log activity, Propose a goal, Set a goal, Export CSV,
+and Approve / Reject of the requests a manager sees there. parse → authorize → act → then
+the clicker's Home is published again, with a line saying what happened (a click on Home
+has no response_url, so the Home itself is where a refusal shows).
+
+Approve / Reject keep their action ids: clicks from a Home run the same handler as those
+from the DMs (handlers/actions/approvals.py), so every DM copy is updated as well. These
+listeners are registered before that module's and match Home clicks only."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core.errors import UserError
+from bot.render import goal_modal
+from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
+from bot.render.home import (
+    HOME_EXPORT_ACTION,
+    HOME_LOG_ACTION,
+    HOME_PROPOSE_ACTION,
+    HOME_SET_GOAL_ACTION,
+    HOME_UNDO_ACTION,
+    propose_modal,
+)
+from bot.render.log_modal import log_modal
+from handlers import home, roles
+from handlers.actions import approvals
+from handlers.commands.progress import deliver_export
+from handlers.context import Services
+from handlers.home import propose, undo
+from handlers.identity import Caller
+from storage import teams
+
+log = logging.getLogger(__name__)
+
+
+def from_home(body: dict) -> bool:
+    """A click on a Home tab (not on a message or in a modal)."""
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def register(app: App, services: Services) -> None:
+    propose.register(app, services)
+
+    @app.action(HOME_UNDO_ACTION)
+    def undo_clicked(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        caller = _caller(services, client, body)
+        if caller is not None:
+            home.publish(services, client, caller, undo.undo_entry(services, caller, str(action.get("value") or "")))
+
+    @app.action(HOME_LOG_ACTION)
+    def log_clicked(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        caller = _caller(services, client, body)
+        if caller is not None:
+            view = log_modal(services.catalog(caller.workspace_id), caller.today(services.clock), json.dumps({"channel_id": None}))
+            _open(services, client, caller, body, view)
+
+    @app.action(HOME_PROPOSE_ACTION)
+    def propose_clicked(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        caller = _caller(services, client, body)
+        if caller is not None:
+            _open(services, client, caller, body, propose_modal(services.catalog(caller.workspace_id)))
+
+    @app.action(HOME_SET_GOAL_ACTION)
+    def set_goal_clicked(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        caller = _caller(services, client, body)
+        if caller is None:
+            return
+        with services.db.read() as session:
+            managed = teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
+            choices = [(t.id or 0, t.name) for t, _ in teams.all_teams(session, caller.workspace_id) if caller.is_admin or t.id in managed]
+            allowed = roles.is_admin_or_any_manager(session, caller)
+        if not allowed:
+            home.publish(services, client, caller, "⛔ Managers set goals — *Propose a goal* and your manager approves it.")
+            return
+        _open(services, client, caller, body, goal_modal.goal_modal(services.catalog(caller.workspace_id), choices))
+
+    def export_ack(ack: Ack) -> None:
+        ack()
+
+    recent_exports = _RecentExports()
+
+    def export_send(body: dict, client: WebClient) -> None:
+        # Lazy: the upload runs after the ack, outside Slack's 3 seconds. The same rows as
+        # `/progress export` (admins every team, managers theirs, reps their own).
+        caller = _caller(services, client, body)
+        if caller is None:
+            return
+        if not recent_exports.claim(caller.workspace_id, caller.person_id):
+            home.publish(services, client, caller, "📎 Your export is already on its way to your DM.")
+            return
+        command = {"team_id": caller_team(body), "user_id": caller.slack_user_id, "text": "export",
+                   "enterprise_id": (body.get("enterprise") or {}).get("id")}
+        try:
+            deliver_export(services, client, command)
+        except Exception:
+            log.warning("could not send an export from App Home", exc_info=True)
+            home.publish(services, client, caller, "⚠️ The export could not be sent just now — try `/progress export`.")
+            return
+        home.publish(services, client, caller, "📎 This month's CSV is in your DM from Paceline.")
+
+    app.action(HOME_EXPORT_ACTION)(ack=export_ack, lazy=[export_send])
+
+    def decide(body: dict, action: dict, client: WebClient, approve: bool) -> None:
+        caller = _caller(services, client, body)
+        if caller is None:
+            return
+        said: list[str] = []
+        approvals.handle(services, client, body, action, _Collect(said), approve=approve)
+        home.publish(services, client, caller, said[-1] if said else None)
+
+    @app.action(APPROVE_ACTION, matchers=[from_home])
+    def approve_clicked(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        decide(body, action, client, True)
+
+    @app.action(REJECT_ACTION, matchers=[from_home])
+    def reject_clicked(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        decide(body, action, client, False)
+
+
+class _RecentExports:
+    """A second click on Export within a few seconds sends nothing more (in this process)."""
+
+    SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self._at: dict[tuple[int, int], float] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, workspace_id: int, person_id: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            self._at = {k: t for k, t in self._at.items() if now - t < self.SECONDS}
+            if (workspace_id, person_id) in self._at:
+                return False
+            self._at[(workspace_id, person_id)] = now
+            return True
+
+
+class _Collect:
+    """Stands in for `respond` on a Home click: keeps what the handler would have said."""
+
+    def __init__(self, said: list[str]) -> None:
+        self._said = said
+
+    def __call__(self, text: str = "", **_: Any) -> None:
+        self._said.append(text)
+
+
+def caller_team(body: dict) -> str:
+    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
+
+
+def _caller(services: Services, client: WebClient, body: dict) -> Caller | None:
+    try:
+        return home.caller_of_interaction(services, client, body)
+    except UserError as error:
+        log.warning("a Home button click by someone Slack does not know: %s", error.message)
+        return None
+
+
+def _open(services: Services, client: WebClient, caller: Caller, body: dict, view: dict) -> None:
+    """Open a form with the click's trigger (usable once, within 3 seconds: first thing)."""
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as error:
+        reason = error.response.get("error", "error") if error.response else "error"
+        log.warning("could not open a form from App Home: %s", reason)
+        home.publish(services, client, caller, f"⚠️ Slack did not open the form ({reason}) — click again.")

@@ -1,0 +1,35 @@
+"""app_home_opened: publish the person's Home each time they open the tab (not the
+Messages tab), and remember them so later changes refresh it."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.core.errors import UserError
+from handlers.context import Services
+from handlers.home import HomeRefresher, publish
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services, refresher: HomeRefresher) -> None:
+    @app.event("app_home_opened")
+    def home_opened(event: dict, body: dict, client: WebClient) -> None:
+        handle(services, refresher, client, event, body)
+
+
+def handle(services: Services, refresher: HomeRefresher, client: WebClient, event: dict, body: dict) -> None:
+    if event.get("tab") == "messages" or not event.get("user"):
+        return
+    team_id = body.get("team_id") or (event.get("view") or {}).get("team_id")
+    enterprise_id = body.get("enterprise_id")
+    try:
+        caller = services.directory.caller(client, team_id, event["user"], enterprise_id)
+    except UserError as error:
+        log.warning("App Home opened by %s, who Slack does not know: %s", event["user"], error.message)
+        return
+    refresher.opened(caller, team_id, enterprise_id, client)
+    publish(services, client, caller)

@@ -1,0 +1,151 @@
+"""What one person's App Home shows, read from storage through the same reports as
+/progress (one pace engine, one progress bar): their goals, team standing and last
+entries; the requests they may decide and the teams they manage (all teams for an admin
+who manages none)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from bot import reports
+from bot.clock import zone
+from bot.core.errors import UserError
+from bot.core.metrics import Metric, MetricCatalog
+from bot.core.periods import Period, PeriodKind, short_date
+from bot.core.standings import TeamStandings
+from bot.render.home import (
+    MAX_REQUESTS,
+    Home,
+    ManagerPart,
+    PendingRequest,
+    RecentEntry,
+    RepPart,
+    TeamPart,
+)
+from handlers import goal_actions
+from handlers.context import Services
+from handlers.identity import Caller
+from storage import goals, people, teams, workspaces
+from storage import home as home_storage
+from storage.models import Entry, GoalRequest, Team
+
+LAST_ENTRIES = 5
+# Teams computed in full (pace for everyone); further teams get a one-line summary. An
+# admin's overview of many teams stays as fast as a manager's of a few.
+MAX_TEAM_REPORTS = 8
+
+
+class _Reports:
+    """Team reports for this week, each computed once per Home (a rep's own team may also
+    be one they manage)."""
+
+    def __init__(self, session: Session, workspace_id: int, now: datetime, fiscal_start: int) -> None:
+        self._session, self._ws, self._now, self._fiscal_start = session, workspace_id, now, fiscal_start
+        self._found: dict[int, TeamStandings] = {}
+
+    def week(self, team: Team | None, tz: str | None) -> tuple[Period, date]:
+        today = reports.team_facts(team, tz, self._now).today
+        return Period.containing(PeriodKind.WEEK, today, self._fiscal_start), today
+
+    def of(self, team: Team) -> TeamStandings:
+        assert team.id is not None
+        if team.id not in self._found:
+            view, _ = self.week(team, None)
+            self._found[team.id] = reports.team_report(self._session, self._ws, team, view, self._now)
+        return self._found[team.id]
+
+
+def load_home(services: Services, caller: Caller, notice: str | None = None) -> Home:
+    now = services.clock.now()
+    ws = caller.workspace_id
+    catalog = services.catalog(ws)
+    with services.db.read() as session:
+        found = _Reports(session, ws, now, workspaces.fiscal_year_start_month(session, ws))
+        own_team = teams.team_of(session, ws, caller.person_id)
+        managed = teams.managed_team_ids(session, ws, caller.person_id)
+        view, today = found.week(own_team, caller.tz)
+        is_rep = own_team is not None or not (managed or caller.is_admin)
+        rep = _rep_part(session, caller, own_team, found, view, now) if is_rep else None
+        entries = _last_entries(session, caller, catalog)
+        manager = _manager_part(session, services, caller, managed, found, today) if managed or caller.is_admin else None
+    local = now.astimezone(zone(caller.tz))
+    return Home(
+        person_id=caller.person_id,
+        name=caller.name,
+        view=view,
+        today=today,
+        catalog=catalog,
+        updated=f"{short_date(local.date())} {local:%H:%M}",
+        rep=rep,
+        manager=manager,
+        entries=entries,
+        may_propose=is_rep,
+        notice=notice,
+    )
+
+
+def _rep_part(
+    session: Session,
+    caller: Caller,
+    team: Team | None,
+    found: _Reports,
+    view: Period,
+    now: datetime,
+) -> RepPart:
+    ws, me = caller.workspace_id, caller.person_id
+    report = found.of(team) if team is not None else None
+    if report is not None:
+        mine = [s for s in report.members if s.owner_id == me]
+        mine += [m for c in report.collectives for m in c.members if m.owner_id == me]
+    else:
+        person = people.by_id(session, ws, me)
+        assert person is not None
+        mine = reports.person_report(session, ws, person, None, view, now)
+    # A goal with no working day this week (time off, not started) owes nothing: its
+    # "hit" would only mislead.
+    owing = tuple(s for s in mine if not s.pace.nothing_to_do)
+    return RepPart(owing, team.name if team else None, report)
+
+
+def _last_entries(session: Session, caller: Caller, catalog: MetricCatalog) -> tuple[RecentEntry, ...]:
+    ws, me = caller.workspace_id, caller.person_id
+    rows = home_storage.last_entries(session, ws, me, LAST_ENTRIES)
+    names = goals.people_by_ids(session, ws, {e.person_id for e in rows if e.person_id != me})
+    return tuple(_recent(e, catalog, reports.display_name(names[e.person_id]) if e.person_id in names else None) for e in rows)
+
+
+def _recent(entry: Entry, catalog: MetricCatalog, for_name: str | None) -> RecentEntry:
+    assert entry.id is not None
+    metric = catalog.lookup(entry.metric) or Metric(entry.metric)
+    return RecentEntry(entry.id, entry.day, metric, entry.quantity, entry.kind, entry.note, for_name)
+
+
+def _manager_part(
+    session: Session, services: Services, caller: Caller, managed: set[int], found: _Reports, today: date
+) -> ManagerPart:
+    ws = caller.workspace_id
+    if managed:
+        chosen = sorted(goals.teams_by_ids(session, ws, managed).values(), key=lambda t: t.name_key)
+        sizes = {t.id: n for t, n in teams.all_teams(session, ws) if t.id in managed}
+    else:
+        listed = teams.all_teams(session, ws)
+        chosen, sizes = [t for t, _ in listed], {t.id: n for t, n in listed}
+    parts = tuple(
+        TeamPart(t.name, sizes.get(t.id, 0), found.of(t) if index < MAX_TEAM_REPORTS else None)
+        for index, t in enumerate(chosen)
+    )
+    requests, total = home_storage.pending_for_decider(session, ws, caller.person_id, managed, caller.is_admin, MAX_REQUESTS)
+    pending = tuple(_pending(session, services, r, today) for r in requests)
+    return ManagerPart(parts, pending, total, all_teams=not managed)
+
+
+def _pending(session: Session, services: Services, request: GoalRequest, today: date) -> PendingRequest:
+    assert request.id is not None
+    try:
+        headline = goal_actions.request_headline(session, services, request, today)
+    except UserError as error:  # the person or team it was about is gone
+        headline = f"Request #{request.id}: {error.message}"
+    label = f"{goal_actions.REQUEST_KIND_LABELS.get(request.kind, 'Request')} · request #{request.id}"
+    return PendingRequest(request.id, headline, label)

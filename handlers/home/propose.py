@@ -1,0 +1,112 @@
+"""The "Propose a goal" form from App Home: the same proposal as `/goal propose` (the rep's
+own goal from the start of the current period, sent to their managers with Approve /
+Reject), made once however often Slack delivers the submission."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.errors import UserError
+from bot.core.goal_grammar import parse_target
+from bot.core.metrics import Metric
+from bot.core.periods import PeriodKind
+from bot.render import goal_modal as ids
+from bot.render import goals as goal_text
+from bot.render.home import PROPOSE_CALLBACK_ID
+from bot.render.text import escape
+from handlers import goal_actions
+from handlers.context import Services
+from handlers.goal_actions import Draft, Owner, WriteContext
+from handlers.identity import Caller
+from handlers.views.submission import register_submission
+from storage import home as home_storage
+from storage import people, workspaces
+
+ERROR_CHARS = 150
+
+
+def register(app: App, services: Services) -> None:
+    register_submission(app, PROPOSE_CALLBACK_ID, lambda client, body, view: handle(services, client, body, view))
+
+
+def handle(services: Services, client: WebClient, body: dict, view: dict) -> tuple[dict[str, str], str | None]:
+    """Field errors to show in the form, or the confirmation for the DM (None if a repeat)."""
+    team_id = (body.get("team") or {}).get("id") or view.get("team_id")
+    caller = services.directory.caller(client, team_id, body["user"]["id"], (body.get("enterprise") or {}).get("id"))
+    catalog = services.catalog(caller.workspace_id)
+    values = (view.get("state") or {}).get("values") or {}
+    errors: dict[str, str] = {}
+    metric = catalog.lookup(_selected(values, ids.METRIC_BLOCK, ids.METRIC_ACTION) or "")
+    if metric is None:
+        errors[ids.METRIC_BLOCK] = "Pick a metric."
+    try:
+        period = PeriodKind(_selected(values, ids.PERIOD_BLOCK, ids.PERIOD_ACTION) or "")
+    except ValueError:
+        errors[ids.PERIOD_BLOCK] = "Pick a period."
+    raw_target = _text(values, ids.TARGET_BLOCK, ids.TARGET_ACTION)
+    target = 0
+    if not raw_target:
+        errors[ids.TARGET_BLOCK] = "Enter a target, e.g. 60."
+    elif metric is not None:
+        try:
+            target = parse_target(raw_target, metric, "60")
+        except UserError as error:
+            errors[ids.TARGET_BLOCK] = error.message[:ERROR_CHARS]
+    if errors:
+        return errors, None
+    assert metric is not None
+    reason = _text(values, ids.REASON_BLOCK, ids.REASON_ACTION)
+    try:
+        return {}, _propose(services, client, caller, metric, target, period, reason, f"propose:{caller.workspace_id}:{view['id']}")
+    except UserError as error:
+        return {ids.TARGET_BLOCK: error.message[:ERROR_CHARS]}, None
+
+
+def _propose(
+    services: Services,
+    client: WebClient,
+    caller: Caller,
+    metric: Metric,
+    target: int,
+    period: PeriodKind,
+    reason: str | None,
+    key: str,
+) -> str | None:
+    ws = caller.workspace_id
+    with services.db.read() as session:
+        me = people.by_id(session, ws, caller.person_id)
+        assert me is not None
+        owner: Owner = goal_actions.person_owner(session, me)
+        fiscal_start = workspaces.fiscal_year_start_month(session, ws)
+    today: date = owner.today(services.clock)
+    draft = Draft(kind="individual", metric=metric.key, period_kind=period, target=target,
+                  start=goal_actions.current_start(period, today, fiscal_start), origin="proposal")
+    ctx = WriteContext(caller, services.clock.now(), services.catalog(ws), None)
+    try:
+        with services.db.write() as session:
+            if home_storage.request_with_key(session, ws, key) is not None:
+                return None
+            request, _ = goal_actions.create_proposal(session, services, ctx, owner, draft, reason)
+            request.idempotency_key = key  # a second copy of this submission fails on it
+            session.flush()
+            request_id = request.id or 0
+    except IntegrityError:
+        return None
+    asked = goal_actions.post_request(services, client, ws, request_id, caller.today(services.clock))
+    shown = goal_text.describe(draft.spec(owner), metric, {}, today, with_id=False)
+    who = ", ".join(escape(a) for a in asked) or "your managers (Slack could not reach them just now)"
+    return f"Proposed {shown} (request #{request_id}). Sent to {who} to approve — you'll get a DM when they decide."
+
+
+def _selected(values: dict, block: str, action: str) -> str | None:
+    option = (values.get(block, {}).get(action, {}) or {}).get("selected_option") or {}
+    return option.get("value")
+
+
+def _text(values: dict, block: str, action: str) -> str | None:
+    value = (values.get(block, {}).get(action, {}) or {}).get("value")
+    return value.strip() if isinstance(value, str) and value.strip() else None

@@ -1,0 +1,85 @@
+"""What App Home reads beyond the reports: a person's last entries, undoing one of them, and
+the goal requests waiting for a person's decision."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from storage.models import Entry, GoalRequest
+
+
+def last_entries(session: Session, workspace_id: int, entered_by_id: int, limit: int = 5) -> list[Entry]:
+    """The live entries this person entered (for themselves or, as a manager, for a rep),
+    newest first: the ones their Undo buttons may remove. Served by the undo index."""
+    return list(
+        session.scalars(
+            sa.select(Entry)
+            .where(
+                Entry.workspace_id == workspace_id,
+                Entry.entered_by_id == entered_by_id,
+                Entry.deleted_at.is_(None),
+            )
+            .order_by(Entry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def entry_by_id(session: Session, workspace_id: int, entry_id: int) -> Entry | None:
+    return session.scalar(sa.select(Entry).where(Entry.workspace_id == workspace_id, Entry.id == entry_id))
+
+
+def undo_entry(session: Session, workspace_id: int, entry_id: int, entered_by_id: int, now: datetime) -> bool:
+    """Soft-delete one live entry that `entered_by_id` entered. False when it was not
+    live (a second click, or another instance's click at the same moment) or not theirs:
+    the condition is in the UPDATE, so two clicks can never both remove it."""
+    result = session.execute(
+        sa.update(Entry)
+        .where(
+            Entry.workspace_id == workspace_id,
+            Entry.id == entry_id,
+            Entry.entered_by_id == entered_by_id,
+            Entry.deleted_at.is_(None),
+        )
+        .values(deleted_at=now, deleted_by_id=entered_by_id)
+    )
+    return result.rowcount == 1
+
+
+def pending_for_decider(
+    session: Session,
+    workspace_id: int,
+    person_id: int,
+    team_ids: Collection[int],
+    is_admin: bool,
+    limit: int,
+) -> tuple[list[GoalRequest], int]:
+    """Pending requests this person may decide, oldest first (at most `limit`), and how
+    many there are in all. Admins decide everything; managers the proposals of their
+    teams; nobody their own request (the rules of handlers.goal_actions.may_decide)."""
+    conditions = [
+        GoalRequest.workspace_id == workspace_id,
+        GoalRequest.status == "pending",
+        GoalRequest.requested_by_id != person_id,
+    ]
+    if not is_admin:
+        if not team_ids:
+            return [], 0
+        conditions += [GoalRequest.kind == "proposal", GoalRequest.team_id.in_(list(team_ids))]
+    rows = list(session.scalars(sa.select(GoalRequest).where(*conditions).order_by(GoalRequest.id).limit(limit)))
+    if len(rows) < limit:
+        return rows, len(rows)
+    total = session.scalar(sa.select(sa.func.count()).select_from(GoalRequest).where(*conditions)) or 0
+    return rows, int(total)
+
+
+def request_with_key(session: Session, workspace_id: int, idempotency_key: str) -> GoalRequest | None:
+    return session.scalar(
+        sa.select(GoalRequest).where(
+            GoalRequest.workspace_id == workspace_id, GoalRequest.idempotency_key == idempotency_key
+        )
+    )

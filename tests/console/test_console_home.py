@@ -1,0 +1,56 @@
+"""The console's `home`: the App Home tab the app publishes, rendered like every message."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.console.session import run_console
+
+# Friday 20 November 2026, 10:00 in New York.
+CLOCK_AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+def _console(tmp_path: Path, lines: list[str], monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("TZ", "America/New_York")
+    out = io.StringIO()
+    code = run_console(
+        Settings(database_url=f"sqlite:///{tmp_path}/c.db"),
+        demo=True,
+        stdin=io.StringIO("\n".join(lines) + "\n"),
+        stdout=out,
+        clock=FixedClock(CLOCK_AT),
+    )
+    assert code == 0
+    return out.getvalue()
+
+
+def _after(text: str, marker: str) -> str:
+    start = text.index(marker) + len(marker)
+    end = text.find("> ", start)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def test_home_shows_the_managers_and_the_reps_tab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _console(tmp_path, ["home", "help", "as @dana", "home", "as @daniell", "home"], monkeypatch)
+    assert "Choose who you are first: as @maria — then home" in out
+    assert "home               your App Home tab" in out
+    manager = _after(out, "dana> home")
+    assert "[Home tab of @dana]" in manager
+    assert "Paceline — dana" in manager
+    assert "[ Log activity ]  [ Set a goal ]  [ Export CSV ]" in manager
+    assert "This week (week of Mon 16 Nov) · updated Fri 20 Nov 10:00" in manager
+    assert "*Team east* — 8 members ·" in manager
+    assert "*Everyone, worst first* (8 with goals this week)" in manager
+    rep = _after(out, "daniell> home")
+    assert "[Home tab of @daniell]" in rep
+    assert "[ Log activity ]  [ Propose a goal ]" in rep
+    assert "*Your goals — this week* (week of Mon 16 Nov)" in rep
+    assert "*Calls* " in rep and "calls/day to hit it" in rep
+    assert "🏁 *Meetings contest* (prize: a golf lesson): you rank" in rep
+    assert "*Your last entries*" in rep and "   [ Undo ]" in rep
