@@ -1,4 +1,4 @@
-"""`python -m bench [--only log|reports] [--quick] [--backend sqlite|postgresql|all] [--strict]
+"""`python -m bench [--only log|reports|jobs|imports] [--quick] [--backend sqlite|postgresql|all] [--strict]
 [--profile]` (what `make bench` runs): every benchmark unless `--only` picks one."""
 
 from __future__ import annotations
@@ -8,19 +8,20 @@ import sys
 import threading
 import time
 
-BENCHES = ("log", "reports")
+BENCHES = ("log", "reports", "jobs", "imports")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import log_latency, report_latency
+    from bench import imports, jobs, log_latency, report_latency
     from bench.harness import LoadProcess, Options, fail_banner, shown_path
 
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="End-to-end latency of /log and of the reports (/progress team, /leaderboard).",
+        description="End-to-end latency of /log and of the reports (/progress team, /leaderboard); "
+        "building and delivering the scheduled jobs at 10,000 reps.",
     )
     parser.add_argument(
-        "--only", choices=BENCHES, help="run one benchmark: log or reports (default: both)"
+        "--only", choices=BENCHES, help="run one benchmark: log, reports, jobs or imports (default: all)"
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 10,000 entries, fewer requests"
@@ -32,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="reports: also cProfile each report command in-process and print the top functions",
+        help="reports: also cProfile each report command in-process and print the top functions; "
+        "jobs: cProfile every job's build and the delivery (they are profiled anyway when they miss a target)",
     )
     args = parser.parse_args(argv)
 
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         profile=args.profile,
     )
     chosen = [args.only] if args.only else list(BENCHES)
-    runners = {"log": log_latency.run, "reports": report_latency.run}
+    runners = {"log": log_latency.run, "reports": report_latency.run, "jobs": jobs.run, "imports": imports.run}
     started = time.perf_counter()
 
     def say(text: str) -> None:

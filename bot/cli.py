@@ -1,4 +1,5 @@
-"""`paceline` (also `python -m bot`): run, console, jobs list|run, db upgrade, manifest."""
+"""`paceline` (also `python -m bot`): run, console, jobs list|run, import crm|activity, export,
+db upgrade, manifest."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, RunMode, Settings, load_settings
 
@@ -30,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         return _console(settings, demo=args.demo)
     if command == "jobs":
         return _jobs(settings, args)
+    if command == "import":
+        return _import(settings, args)
+    if command == "export":
+        return _export(settings, args)
     if command == "db":
         from storage.db import Database
 
@@ -63,12 +69,100 @@ def _parser() -> argparse.ArgumentParser:
     jobs_run.add_argument("--team", help="one team (default: every team)")
     jobs_run.add_argument("--at", help="ISO date-time to run as if at (default: now), e.g. 2026-11-20T16:00-05:00")
     jobs_run.add_argument("--workspace", help="the Slack workspace (team id, T…) when several have the team")
+    _import_parser(sub)
+    export = sub.add_parser("export", help="write the /progress export CSV of a period to a file")
+    export.add_argument("file", help="the CSV file to write (- for standard output)")
+    export.add_argument("--period", help="2026-11, 2026-Q4, 2026, last month… (default: this month, UTC)")
+    export.add_argument("--team", help="one team (default: every team)")
+    export.add_argument("--workspace", help="the Slack workspace (team id, T…) when the database has several")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     manifest = sub.add_parser("manifest", help="print the Slack app manifest")
     manifest.add_argument("--url", help="your public request URL, e.g. https://paceline.example.com")
     manifest.add_argument("--socket", action="store_true", help="for Socket Mode (no request URLs)")
     return parser
+
+
+def _import_parser(sub: argparse._SubParsersAction) -> None:
+    imp = sub.add_parser("import", help="import history from CSV: a CRM pipeline export, or activity rows")
+    kinds = imp.add_subparsers(dest="import_kind", required=True)
+    crm = kinds.add_parser("crm", help="a CRM pipeline export (sales_pipeline.csv) and its team list")
+    crm.add_argument("pipeline", type=Path, help="opportunity_id, sales_agent, deal_stage, engage_date, close_date, close_value")
+    crm.add_argument("--teams", type=Path, help="sales_agent, manager, regional_office: teams per manager, parents per office")
+    crm.add_argument("--tz", default="UTC", help="time zone of the teams it creates (default UTC)")
+    activity = kinds.add_parser("activity", help="plain rows: user,metric,date,amount[,note]")
+    activity.add_argument("file", type=Path)
+    for kind in (crm, activity):
+        kind.add_argument("--workspace", help="the Slack workspace (team id, T…); default: the bot token's")
+        kind.add_argument("--dry-run", action="store_true", help="check the file and report; store nothing")
+        kind.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
+        kind.add_argument("--encoding", help="the file's encoding (default: UTF-8, else Windows-1252, detected)")
+        kind.add_argument("--no-slack", action="store_true", help="do not match people to Slack users (all come in unlinked)")
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    """Exit 0 when imported (or nothing new), 1 when the file was refused, 2 for usage errors."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.app import slack_client
+    from bot.clock import SystemClock
+    from bot.core.errors import UserError
+    from bot.core.team_grammar import parse_time_zone
+    from bot.importer import commands
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        client = slack_client(settings) if settings.bot_token and not args.no_slack else None
+        if args.import_kind == "crm":
+            tz = parse_time_zone(args.tz, "--tz America/New_York")
+            options = commands.ImportOptions(args.workspace, args.dry_run, args.progress, args.encoding, tz)
+            db.upgrade()
+            report = commands.import_crm(db, client, args.pipeline, args.teams, options, SystemClock(), sys.stderr)
+        else:
+            options = commands.ImportOptions(args.workspace, args.dry_run, args.progress, args.encoding)
+            db.upgrade()
+            report = commands.import_activity(db, client, args.file, options, SystemClock(), sys.stderr)
+    except UserError as error:
+        print(error.text, file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        print(
+            f"The database failed during the import ({type(error).__name__}: {getattr(error, 'orig', None) or error}). "
+            "What was stored stays; run the same command again to finish it (nothing is stored twice).",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        db.dispose()
+    print(report.text(), file=sys.stderr if report.rejected else sys.stdout)
+    return 1 if report.rejected else 0
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.core.errors import UserError
+    from bot.importer.export import build_export
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        db.upgrade()
+        export = build_export(db, SystemClock(), period=args.period, team=args.team, workspace=args.workspace)
+    except UserError as error:
+        print(error.text, file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    if args.file == "-":
+        sys.stdout.buffer.write(export.content)
+        sys.stdout.flush()
+    else:
+        Path(args.file).write_bytes(export.content)
+    teams = ", ".join(export.team_names) or "no teams"
+    print(f"Exported {export.rows:,} rows for {export.period_label} ({teams}) to {args.file}.",
+          file=sys.stderr if args.file == "-" else sys.stdout)
+    return 0
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from bot.core.mentions import (
 
 MAX_TEXT_CHARS = 1000
 MAX_TEAM_NAME = 40
+MAX_PERSON_NAME = 200
 JOBS = ("nudge", "lagging-alert", "weekly-digest", "log-reminder")
 SUBCOMMANDS = (
     "create", "add", "remove", "manager", "set", "schedule", "start", "fiscal-year", "show", "list", "help",
@@ -61,6 +62,7 @@ TEAM_HELP = """\
 `/team schedule east nudge wed 10:00` — jobs: nudge, lagging-alert, weekly-digest, log-reminder;
   days: mon…sun, mon,wed, weekdays or daily; `/team schedule east log-reminder off` turns one off
 `/team start @bo 2026-11-02` — a person's start date, for joiners mid-period
+`/team link "Bo Smith" @bo` — link a person imported from a CRM file to their Slack user: their history and team move to them
 `/team fiscal-year feb` — the month the workspace's fiscal year starts (admins; default jan)
 `/team show east`, `/team list` — settings and people of one team, or all teams
 Team names: up to 40 letters, digits, `-`, `_` or `.`; `team:east` works too.
@@ -126,6 +128,14 @@ class TeamStartDate:
 
 
 @dataclass(frozen=True)
+class TeamLink:
+    """Link an unlinked (imported) person, named as the import wrote them, to a Slack user."""
+
+    name: str
+    user: UserRef
+
+
+@dataclass(frozen=True)
 class TeamShow:
     name: str | None = None
 
@@ -149,7 +159,7 @@ class TeamFiscalYear:
 
 TeamCommand = (
     TeamCreate | TeamAdd | TeamRemoveMember | TeamManager | TeamSet | TeamSchedule
-    | TeamStartDate | TeamFiscalYear | TeamShow | TeamList | TeamHelp
+    | TeamStartDate | TeamFiscalYear | TeamLink | TeamShow | TeamList | TeamHelp
 )  # fmt: skip
 
 
@@ -182,6 +192,7 @@ def parse_team(text: str) -> TeamCommand:
         "schedule": _parse_schedule,
         "start": _parse_start,
         "fiscal-year": _parse_fiscal_year,
+        "link": _parse_link,
         "show": _parse_show,
         "list": _parse_list,
     }
@@ -482,6 +493,24 @@ def _parse_fiscal_year(args: list[str]) -> TeamFiscalYear:
         if len(word) >= 3 and name.startswith(word[:3]) and month_name(number).startswith(word):
             return TeamFiscalYear(number)
     raise UserError(f'"{shorten(args[0])}" is not a month — use jan…dec or 1…12.', example)
+
+
+def _parse_link(args: list[str]) -> TeamLink:
+    example = '/team link "Bo Smith" @bo'
+    if len(args) < 2:
+        raise UserError("Name the imported person, then mention their Slack user.", example)
+    user = parse_user_ref(args[-1])
+    if user is None:
+        raise UserError(f'"{shorten(args[-1])}" is not a person — end with the Slack user to link: @bo.', example)
+    if any(parse_user_ref(token) for token in args[:-1]):
+        raise UserError("Mention one Slack user, after the imported person's name.", example)
+    # The name may be quoted ("Bo Smith") or not (Bo Smith): imported names have spaces.
+    name = " ".join(" ".join(unquote(token).split()) for token in args[:-1]).strip()
+    if not name:
+        raise UserError("Name the imported person, as the import wrote them.", example)
+    if len(name) > MAX_PERSON_NAME:
+        raise UserError(f"That name is {len(name)} characters long; names have at most {MAX_PERSON_NAME}.", example)
+    return TeamLink(name, user)
 
 
 def month_name(number: int) -> str:

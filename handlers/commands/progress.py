@@ -173,9 +173,7 @@ def export_rows_csv(services: Services, caller: Caller, view: Period) -> bytes:
             managed = teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
             chosen = [t for t in (teams.by_id(session, caller.workspace_id, i) for i in sorted(managed)) if t]
         for team in chosen:
-            report = reports.team_report(session, caller.workspace_id, team, view, now)
-            totals = standings.team_totals(session, caller.workspace_id, team.id, catalog.keys, view.start, view.end)
-            rows.extend(_rows_for(team.name, teams.members(session, caller.workspace_id, team.id), report.members, totals, catalog, view))
+            rows.extend(export_rows_for_team(session, caller.workspace_id, team, catalog, view, now))
         if not chosen:
             me = people.by_id(session, caller.workspace_id, caller.person_id)
             team = teams.team_of(session, caller.workspace_id, caller.person_id)
@@ -183,6 +181,13 @@ def export_rows_csv(services: Services, caller: Caller, view: Period) -> bytes:
             totals = {(me.id, k): v for k, v in entries.totals(session, caller.workspace_id, me.id, catalog.keys, view.start, view.end).items()}
             rows.extend(_rows_for(team.name if team else "", [me], own, totals, catalog, view))
     return export_csv(rows)
+
+
+def export_rows_for_team(session: Session, workspace_id: int, team: Team, catalog: MetricCatalog, view: Period, now: datetime) -> list[ExportRow]:
+    """One team's export rows; `paceline export` builds its file from these too."""
+    report = reports.team_report(session, workspace_id, team, view, now)
+    totals = standings.team_totals(session, workspace_id, team.id, catalog.keys, view.start, view.end)
+    return _rows_for(team.name, teams.members(session, workspace_id, team.id), report.members, totals, catalog, view)
 
 
 def _rows_for(team_name: str, members: list[Person], found: tuple[Standing, ...] | list[Standing], totals: dict[tuple[int, str], int], catalog: MetricCatalog, view: Period) -> list[ExportRow]:

@@ -25,6 +25,7 @@ from bot.core.team_grammar import (
     TeamCreate,
     TeamFiscalYear,
     TeamHelp,
+    TeamLink,
     TeamList,
     TeamManager,
     TeamRemoveMember,
@@ -36,10 +37,12 @@ from bot.core.team_grammar import (
     parse_team,
     team_key,
 )
+from bot.importer.matching import name_key
+from bot.render.text import escape
 from handlers import roles
 from handlers.context import Services
 from handlers.identity import Caller
-from storage import audit, people, teams, workspaces
+from storage import audit, imports, people, teams, workspaces
 from storage.models import Person, Team
 
 
@@ -189,6 +192,8 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
                 f"The fiscal year now starts in {name}: quarters and years in goals, /progress and "
                 f"/leaderboard follow it{' (FY labels name the year it ends in)' if month != 1 else ''}."
             )
+        case TeamLink():
+            return _link(services, client, caller, cmd, now)
         case TeamShow():
             with services.db.read() as session:
                 if cmd.name is None:
@@ -204,6 +209,73 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
             with services.db.read() as session:
                 return _list_text(session, ws)
     raise AssertionError(f"unhandled /team form: {cmd!r}")
+
+
+def _link(services: Services, client: WebClient, caller: Caller, cmd: TeamLink, now: datetime) -> str:
+    """Merge an imported, unlinked person into a Slack user's person: entries, goals, time
+    off, team membership and manager roles move; the audit event remembers the name, so a
+    later import of the same file finds the linked person."""
+    ws = caller.workspace_id
+    example = f'/team link "{escape(cmd.name)}" @maria'
+    with services.db.read() as session:
+        source = _unlinked(session, ws, cmd.name, example)
+        _require_link_right(session, caller, source)
+    target = _person(services, client, ws, cmd.user)
+    if target.slack_user_id is None:
+        raise UserError(f"{cmd.user.display} is not a Slack user — pick them from Slack's @ list.", example)
+    with services.db.write() as session:
+        # Again inside the write: another link may have taken the person meanwhile.
+        source = _unlinked(session, ws, cmd.name, example)
+        _require_link_right(session, caller, source)
+        source_team = teams.team_of(session, ws, source.id)
+        target_team = teams.team_of(session, ws, target.id)
+        if source_team is not None and target_team is not None and source_team.id != target_team.id:
+            raise UserError(
+                f"{_name(target)} is in team {target_team.name} and {escape(source.name)} in team {source_team.name} — "
+                "a rep belongs to one team. Nothing was changed.",
+                f"/team remove {target_team.name} @{target.name}",
+            )
+        before = {"person_id": source.id, "name": source.name, "team_id": source_team.id if source_team else None}
+        merged = imports.merge_person(session, ws, source.id, target.id)
+        after = {"person_id": target.id, "slack_user_id": target.slack_user_id, "entries": merged.entries,
+                 "goals": merged.goals, "time_off": merged.time_off, "team_id": merged.team_id, "managed": merged.managed}
+        audit.record(session, workspace_id=ws, at=now, actor_id=caller.person_id, action=imports.LINK_ACTION,
+                     subject_type="person", subject_id=target.id, before=before, after=after)
+        team = teams.team_of(session, ws, target.id)
+    moved = [f"{merged.entries:,} entr{'y' if merged.entries == 1 else 'ies'}"]
+    moved += [f"{n} {what}{'s' if n != 1 else ''}" for n, what in ((merged.goals, "goal"), (merged.managed, "managed team")) if n]
+    where = f" They are in team *{team.name}*." if team is not None else ""
+    return f"Linked {escape(source.name)} to {_name(target)}: {', '.join(moved)} moved to them.{where}"
+
+
+def _unlinked(session: Session, workspace_id: int, name: str, example: str) -> Person:
+    wanted = name_key(name)
+    found = [p for p in imports.unlinked_people(session, workspace_id) if name_key(p.name) == wanted]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UserError(f"{len(found)} unlinked people are called {escape(name)}: ask an admin to merge them first.", example)
+    # Imported names are file data: escaped, so a name holding <!channel> pings nobody.
+    names = [escape(p.name) for p in imports.unlinked_people(session, workspace_id)]
+    if not names:
+        raise UserError(
+            f'There is no unlinked person named "{escape(name)}" — nobody imported is waiting to be linked.', "/team list"
+        )
+    shown = ", ".join(names[:15]) + (f" and {len(names) - 15} more" if len(names) > 15 else "")
+    raise UserError(f'There is no unlinked person named "{escape(name)}". Unlinked people: {shown}.', example)
+
+
+def _require_link_right(session: Session, caller: Caller, person: Person) -> None:
+    """Admins, and managers of the team the person is in (or of a team they manage)."""
+    if caller.is_admin:
+        return
+    member_of = teams.team_of(session, caller.workspace_id, person.id)
+    team_ids = teams.managed_team_ids(session, caller.workspace_id, person.id)
+    if member_of is not None:
+        team_ids.add(member_of.id)
+    if not any(roles.is_manager_of(session, caller, team_id) for team_id in team_ids):
+        where = f"team {member_of.name}" if member_of is not None else "their team"
+        raise PermissionDenied(f"Only an admin or a manager of {where} can link {escape(person.name)}.", "/team show")
 
 
 def _apply_setting(session: Session, caller: Caller, team: Team, key: str, value: object) -> str:
