@@ -34,7 +34,7 @@ MAX_TEAM_NAME = 40
 MAX_PERSON_NAME = 200
 JOBS = ("nudge", "lagging-alert", "weekly-digest", "log-reminder")
 SUBCOMMANDS = (
-    "create", "add", "remove", "manager", "set", "schedule", "start", "fiscal-year", "show", "list", "help",
+    "create", "add", "remove", "manager", "set", "schedule", "start", "link", "fiscal-year", "show", "list", "help",
 )  # fmt: skip
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 SETTINGS = ("channel", "tz", "workweek", "holidays", "thresholds", "approvals", "parent", "name")

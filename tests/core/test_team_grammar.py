@@ -364,7 +364,7 @@ def test_show_list_help():
 def test_unknown_subcommand_lists_the_subcommands():
     assert error_of("dance").message == (
         'Unknown /team command "dance" — use one of: create, add, remove, manager, set, '
-        "schedule, start, fiscal-year, show, list, help."
+        "schedule, start, link, fiscal-year, show, list, help."
     )
 
 
