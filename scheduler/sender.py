@@ -224,7 +224,8 @@ class Sender:
             while True:
                 stopping = self._stop is not None and self._stop.is_set()
                 free = self.concurrency - len(running)
-                if free > 0 and not backlog and not stopping:
+                # Refill before the backlog runs dry, so workers do not wait for a claim.
+                if free > 0 and len(backlog) < self.concurrency and not stopping:
                     claimed_at = self.clock.now()
                     backlog.extend((group, claimed_at) for group in self._claim(self.concurrency * CLAIM_AHEAD, stats))
                 while free > 0 and backlog and not stopping:

@@ -96,19 +96,19 @@ def rows_for_team(session: Session, workspace_id: int, team_id: int, start: date
     members = sa.select(TeamMember.person_id).where(
         TeamMember.workspace_id == workspace_id, TeamMember.team_id == team_id
     )
-    return list(
-        session.execute(
-            sa.select(*_GOAL.c)
-            .where(
-                _GOAL.c.workspace_id == workspace_id,
-                sa.or_(_GOAL.c.team_id == team_id, _GOAL.c.person_id.in_(members.scalar_subquery())),
-                _GOAL.c.removed_at.is_(None),
-                _GOAL.c.start <= end,
-                sa.or_(_GOAL.c.end.is_(None), _GOAL.c.end >= start),
-            )
-            .order_by(_GOAL.c.id)
-        )
+    live = (
+        _GOAL.c.workspace_id == workspace_id,
+        _GOAL.c.removed_at.is_(None),
+        _GOAL.c.start <= end,
+        sa.or_(_GOAL.c.end.is_(None), _GOAL.c.end >= start),
     )
+    # Two halves joined by UNION rather than `team_id = … OR person_id IN …`: with the
+    # OR, PostgreSQL scanned every goal of the workspace (1.7 ms a call at 11,700 goals);
+    # each half uses its own index.
+    team_goals = sa.select(*_GOAL.c).where(_GOAL.c.team_id == team_id, *live)
+    member_goals = sa.select(*_GOAL.c).where(_GOAL.c.person_id.in_(members.scalar_subquery()), *live)
+    union = sa.union(team_goals, member_goals).subquery()
+    return list(session.execute(sa.select(*union.c).order_by(union.c.id)))
 
 
 def for_teams_of(session: Session, workspace_id: int, team_ids: Iterable[int], start: date, end: date) -> list[Goal]:

@@ -298,6 +298,8 @@ class Outbox(SQLModel, table=True):
         sa.Index("ix_outbox_due", "status", "not_before"),
         # `paceline jobs list`: a team's rows by job.
         sa.Index("ix_outbox_team", "workspace_id", "team_id", "job"),
+        # Claiming: a recipient's unfinished rows, to find the head of its queue.
+        sa.Index("ix_outbox_recipient", "recipient", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
