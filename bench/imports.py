@@ -29,7 +29,7 @@ from bench.harness import Options, Outcome, Say, backend_name, table_row, write_
 
 RESULTS_NAME = "imports.md"
 REPO = Path(__file__).resolve().parents[1]
-CRM_DIR = Path(os.environ.get("PACELINE_CRM_DIR", "/work/shared/data/crm"))
+CRM_DIR = Path(os.environ.get("PACELINE_CRM_DIR", Path(__file__).resolve().parents[1] / "tests" / "data" / "crm"))
 REPS = 200
 SIZES = (100_000, 1_000_000)
 QUICK_SIZES = (10_000, 100_000)
