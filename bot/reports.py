@@ -96,13 +96,17 @@ def team_report(
     view: Period,
     now: datetime,
     extra_metrics: tuple[str, ...] = (),
+    fiscal_year_start_month: int | None = None,
 ) -> TeamStandings:
     """Everything about a team in a view, in a fixed number of statements. `extra_metrics`
-    are totalled in the same query as the goals' metrics (a leaderboard's metric)."""
+    are totalled in the same query as the goals' metrics (a leaderboard's metric); a caller
+    that has read the workspace's fiscal-year month passes it and saves a statement."""
     assert team.id is not None
     members = teams.member_rows(session, workspace_id, team.id)
     specs = [goal_spec(g) for g in goals.rows_for_team(session, workspace_id, team.id, view.start, view.end)]
-    facts = team_facts(team, None, now, workspaces.fiscal_year_start_month(session, workspace_id))
+    if fiscal_year_start_month is None:
+        fiscal_year_start_month = workspaces.fiscal_year_start_month(session, workspace_id)
+    facts = team_facts(team, None, now, fiscal_year_start_month)
     metrics = {s.metric for s in specs} | set(extra_metrics)
     totals = standings.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}
     off = standings.team_time_off(session, workspace_id, team.id, view.start, view.end)

@@ -49,7 +49,9 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
                     )
             scope.require_board(session, caller, team)
             wanted = parsed.metric.key if parsed.metric else DEFAULT_METRIC
-            report = reports.team_report(session, caller.workspace_id, team, parsed.period, now, (wanted,))
+            report = reports.team_report(
+                session, caller.workspace_id, team, parsed.period, now, (wanted,), fiscal_year_start_month=fiscal_start
+            )
             goal_metrics = [c.goal.metric for c in report.contests] + [s.goal.metric for s in report.members + report.team_totals]
             metric = parsed.metric or metric_of(catalog, goal_metrics[0] if goal_metrics else DEFAULT_METRIC)
         by_person: dict[int, Standing] = {}

@@ -53,7 +53,9 @@ class _Reports:
         assert team.id is not None
         if team.id not in self._found:
             view, _ = self.week(team, None)
-            self._found[team.id] = reports.team_report(self._session, self._ws, team, view, self._now)
+            self._found[team.id] = reports.team_report(
+                self._session, self._ws, team, view, self._now, fiscal_year_start_month=self._fiscal_start
+            )
         return self._found[team.id]
 
 

@@ -68,7 +68,7 @@ class TeamWeek:
 def load_team_week(session: Session, workspace_id: int, team: Team, at: datetime) -> TeamWeek:
     fiscal_start = workspaces.fiscal_year_start_month(session, workspace_id)
     view = week_of(team, at, fiscal_start)
-    report = reports.team_report(session, workspace_id, team, view, at)
+    report = reports.team_report(session, workspace_id, team, view, at, fiscal_year_start_month=fiscal_start)
     assert team.id is not None
     return TeamWeek(
         workspace_id=workspace_id,
