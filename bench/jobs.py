@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import cProfile
+import gc
 import io
 import multiprocessing
 import os
@@ -964,6 +965,10 @@ def run_backend(backend: str, plan: Plan, options: Options, say: Say) -> Backend
             world = seed_world(database.url, plan, datetime.now(UTC), lambda s: say(f"{tag} {s}"))
             result.world = world
             db = Database(database.url)
+            # As the app does once it is built (bot.app.build): long-lived objects out of the
+            # cyclic collector's full passes.
+            gc.collect()
+            gc.freeze()
             try:
                 _measure(db, world, plan, options, result, lambda s: say(f"{tag} {s}"))
             finally:

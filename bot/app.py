@@ -8,6 +8,7 @@ and `client_for(workspace_id)` does the same for the scheduler.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -97,6 +98,10 @@ def build(
             logger=logging.getLogger("slack_bolt"),
         )
     register_all(bolt, services)
+    # Everything loaded so far (libraries, the app) lives as long as the process: keep it out
+    # of the cyclic collector, whose full passes over it cost 20+ ms and were the slowest
+    # 1 % of report requests.
+    gc.freeze()
     if installs is not None:
         # Registered here rather than in handlers/events/__init__: only OAuth installs can be
         # uninstalled from Paceline's side (single-workspace mode has no installation).
