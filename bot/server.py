@@ -50,6 +50,7 @@ class HttpServer:
     def __init__(self, app: WsgiApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 8) -> None:
         self._server = create_server(app, host=host, port=port, threads=threads, ident="paceline")
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -62,7 +63,13 @@ class HttpServer:
         return f"http://{host}:{self.port}"
 
     def serve_forever(self) -> None:
-        self._server.run()
+        try:
+            self._server.run()
+        except (OSError, ValueError):
+            # stop() closes the sockets under the loop's poll, which then fails on a closed
+            # descriptor: expected while stopping, a real error otherwise.
+            if not self._stopping.is_set():
+                raise
 
     def start(self) -> HttpServer:
         self._thread = threading.Thread(target=self.serve_forever, name="paceline-http", daemon=True)
@@ -70,6 +77,7 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         # Task threads first: one finishing after close() would pull the closed trigger.
         self._server.task_dispatcher.shutdown(timeout=5)
         self._server.close()
