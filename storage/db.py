@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -85,6 +86,11 @@ Executor = Session | sa.Connection
 
 def connection_of(executor: Executor) -> sa.Connection:
     return executor.connection() if isinstance(executor, Session) else executor
+
+
+def insert_for(session: Session):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT construct (both have ON CONFLICT DO NOTHING)."""
+    return postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert
 
 
 def make_engine(url: str, *, echo: bool = False, isolation_level: str | None = None) -> Engine:

@@ -10,6 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from storage import teams
 from storage.models import Entry, Person, TeamMember
 
 _PERSON = Person.__table__
@@ -57,14 +58,7 @@ def weekly_totals(
     )
     rows = (
         sa.select(_ENTRY.c.person_id, _ENTRY.c.metric, bucket.label("week"), _ENTRY.c.quantity)
-        .join(
-            _MEMBER,
-            sa.and_(
-                _MEMBER.c.person_id == _ENTRY.c.person_id,
-                _MEMBER.c.team_id == team_id,
-                _MEMBER.c.workspace_id == workspace_id,
-            ),
-        )
+        .join(_MEMBER, teams.on_team(_ENTRY.c.person_id, workspace_id, team_id))
         .where(
             _ENTRY.c.workspace_id == workspace_id,
             _ENTRY.c.metric.in_(metrics),
@@ -89,14 +83,7 @@ def members_who_logged(session: Session, workspace_id: int, team_id: int, day: d
     return set(
         session.scalars(
             sa.select(_ENTRY.c.person_id)
-            .join(
-                _MEMBER,
-                sa.and_(
-                    _MEMBER.c.person_id == _ENTRY.c.person_id,
-                    _MEMBER.c.team_id == team_id,
-                    _MEMBER.c.workspace_id == workspace_id,
-                ),
-            )
+            .join(_MEMBER, teams.on_team(_ENTRY.c.person_id, workspace_id, team_id))
             .where(_ENTRY.c.workspace_id == workspace_id, _ENTRY.c.day == day, _ENTRY.c.deleted_at.is_(None))
             .distinct()
         )

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import insert_for
 from storage.models import JobRun, Team, TeamSchedule, Workspace
 
 
@@ -56,9 +56,8 @@ def claim_run(
 ) -> bool:
     """Record the run inside the caller's transaction (with its outbox rows). False when
     another process (or an earlier life of this one) has already recorded it."""
-    insert = postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(JobRun)
+        insert_for(session)(JobRun)
         .values(
             workspace_id=workspace_id,
             team_id=team_id,

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from scheduler.messages import ChartFile, Message, Outgoing
+from storage.db import insert_for
 from storage.models import Outbox
 
 PENDING = "pending"
@@ -80,7 +80,7 @@ def enqueue(session: Session, items: Sequence[Outgoing], now: datetime) -> int:
     rows = [_row(item, now) for item in items]
     if not rows:
         return 0
-    insert = _insert_for(session)
+    insert = insert_for(session)
     added = 0
     for start in range(0, len(rows), _INSERT_CHUNK):
         statement = (
@@ -147,11 +147,6 @@ def _row(item: Outgoing, now: datetime) -> dict[str, Any]:
         updated_at=now,
     )
     return row
-
-
-def _insert_for(session: Session):  # type: ignore[no-untyped-def]
-    dialect = session.connection().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 # ---------------------------------------------------------------------- claims

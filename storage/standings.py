@@ -10,6 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from storage import teams
 from storage.models import Entry, TeamMember, TimeOff
 
 
@@ -19,14 +20,7 @@ def team_totals(
     """(person_id, metric) → total over [start, end] for every member of the team."""
     query = (
         sa.select(Entry.person_id, Entry.metric, sa.func.sum(Entry.quantity))
-        .join(
-            TeamMember,
-            sa.and_(
-                TeamMember.person_id == Entry.person_id,
-                TeamMember.team_id == team_id,
-                TeamMember.workspace_id == workspace_id,
-            ),
-        )
+        .join(TeamMember, teams.on_team(Entry.person_id, workspace_id, team_id))
         .where(
             Entry.workspace_id == workspace_id,
             Entry.metric.in_(list(metrics)),
@@ -91,14 +85,7 @@ def team_time_off(
     every member's id."""
     rows = session.execute(
         sa.select(TimeOff.person_id, TimeOff.start, TimeOff.end)
-        .join(
-            TeamMember,
-            sa.and_(
-                TeamMember.person_id == TimeOff.person_id,
-                TeamMember.team_id == team_id,
-                TeamMember.workspace_id == workspace_id,
-            ),
-        )
+        .join(TeamMember, teams.on_team(TimeOff.person_id, workspace_id, team_id))
         .where(
             TimeOff.workspace_id == workspace_id,
             TimeOff.deleted_at.is_(None),
@@ -106,10 +93,7 @@ def team_time_off(
             TimeOff.end >= start,
         )
     )
-    found: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for person_id, off_start, off_end in rows:
-        found[person_id].append((off_start, off_end))
-    return dict(found)
+    return _by_person(rows)
 
 
 def time_off_by_person(
@@ -124,6 +108,10 @@ def time_off_by_person(
             TimeOff.end >= start,
         )
     )
+    return _by_person(rows)
+
+
+def _by_person(rows: Iterable[sa.Row]) -> dict[int, list[tuple[date, date]]]:
     found: dict[int, list[tuple[date, date]]] = defaultdict(list)
     for person_id, off_start, off_end in rows:
         found[person_id].append((off_start, off_end))

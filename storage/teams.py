@@ -174,3 +174,13 @@ def set_schedule(
     row.days, row.at_time, row.enabled, row.updated_at = days, at_time, days is not None, now
     session.flush()
     return row
+
+
+def on_team(person_id: sa.ColumnElement, workspace_id: int, team_id: int) -> sa.ColumnElement[bool]:
+    """The join condition from rows with a `person_id` to their team_member row, for
+    aggregations over a team's members in one statement."""
+    return sa.and_(
+        TeamMember.person_id == person_id,
+        TeamMember.team_id == team_id,
+        TeamMember.workspace_id == workspace_id,
+    )

@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.errors import UserError
-from bot.core.goal_grammar import parse_target
 from bot.core.metrics import Metric
 from bot.core.periods import PeriodKind
 from bot.render import goal_modal as ids
@@ -22,6 +21,7 @@ from handlers import goal_actions
 from handlers.context import Services
 from handlers.goal_actions import Draft, Owner, WriteContext
 from handlers.identity import Caller
+from handlers.views import goal_modal as goal_modal_view
 from handlers.views.submission import register_submission
 from storage import home as home_storage
 from storage import people, workspaces
@@ -40,26 +40,11 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
     catalog = services.catalog(caller.workspace_id)
     values = (view.get("state") or {}).get("values") or {}
     errors: dict[str, str] = {}
-    metric = catalog.lookup(_selected(values, ids.METRIC_BLOCK, ids.METRIC_ACTION) or "")
-    if metric is None:
-        errors[ids.METRIC_BLOCK] = "Pick a metric."
-    try:
-        period = PeriodKind(_selected(values, ids.PERIOD_BLOCK, ids.PERIOD_ACTION) or "")
-    except ValueError:
-        errors[ids.PERIOD_BLOCK] = "Pick a period."
-    raw_target = _text(values, ids.TARGET_BLOCK, ids.TARGET_ACTION)
-    target = 0
-    if not raw_target:
-        errors[ids.TARGET_BLOCK] = "Enter a target, e.g. 60."
-    elif metric is not None:
-        try:
-            target = parse_target(raw_target, metric, "60")
-        except UserError as error:
-            errors[ids.TARGET_BLOCK] = error.message[:ERROR_CHARS]
+    metric, period, target = goal_modal_view.read_rate(values, catalog, errors)
     if errors:
         return errors, None
-    assert metric is not None
-    reason = _text(values, ids.REASON_BLOCK, ids.REASON_ACTION)
+    assert metric is not None and period is not None
+    reason = goal_modal_view.text_value(values, ids.REASON_BLOCK, ids.REASON_ACTION)
     try:
         return {}, _propose(services, client, caller, metric, target, period, reason, f"propose:{caller.workspace_id}:{view['id']}")
     except UserError as error:
@@ -101,12 +86,3 @@ def _propose(
     who = ", ".join(escape(a) for a in asked) or "your managers (Slack could not reach them just now)"
     return f"Proposed {shown} (request #{request_id}). Sent to {who} to approve — you'll get a DM when they decide."
 
-
-def _selected(values: dict, block: str, action: str) -> str | None:
-    option = (values.get(block, {}).get(action, {}) or {}).get("selected_option") or {}
-    return option.get("value")
-
-
-def _text(values: dict, block: str, action: str) -> str | None:
-    value = (values.get(block, {}).get(action, {}) or {}).get("value")
-    return value.strip() if isinstance(value, str) and value.strip() else None

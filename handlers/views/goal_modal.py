@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.goal_grammar import parse_target
 from bot.core.mentions import UserRef
+from bot.core.metrics import Metric, MetricCatalog
 from bot.core.periods import PeriodKind
 from bot.render import goal_modal as ids
 from handlers import goal_actions
@@ -42,24 +43,7 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
     team_value = _value(values, ids.TEAM_BLOCK, ids.TEAM_ACTION, "selected_option")
     if bool(user_id) == bool(team_value):
         errors[ids.PERSON_BLOCK] = "Pick a person or a team (one of the two)."
-    metric = catalog.lookup(_value(values, ids.METRIC_BLOCK, ids.METRIC_ACTION, "selected_option") or "")
-    if metric is None:
-        errors[ids.METRIC_BLOCK] = "Pick a metric."
-    period_value = _value(values, ids.PERIOD_BLOCK, ids.PERIOD_ACTION, "selected_option") or ""
-    try:
-        period: PeriodKind | None = PeriodKind(period_value)
-    except ValueError:
-        period = None
-        errors[ids.PERIOD_BLOCK] = "Pick a period."
-    target = 0
-    raw_target = _value(values, ids.TARGET_BLOCK, ids.TARGET_ACTION)
-    if not raw_target:
-        errors[ids.TARGET_BLOCK] = "Enter a target, e.g. 60."
-    elif metric is not None:
-        try:
-            target = parse_target(raw_target, metric, "60")
-        except UserError as error:
-            errors[ids.TARGET_BLOCK] = error.message[:ERROR_CHARS]
+    metric, period, target = read_rate(values, catalog, errors)
     picked = _value(values, ids.FROM_BLOCK, ids.FROM_ACTION, "selected_date")
     start = date.fromisoformat(picked) if picked else None
     reason = _value(values, ids.REASON_BLOCK, ids.REASON_ACTION)
@@ -108,6 +92,34 @@ def _owner(services: Services, client: WebClient, ws: int, user_id: str | None, 
     if team is None:
         raise PermissionDenied("That team no longer exists — pick another.", "/goal")
     return goal_actions.team_owner(team)
+
+
+def read_rate(values: dict, catalog: MetricCatalog, errors: dict[str, str]) -> tuple[Metric | None, PeriodKind | None, int]:
+    """The metric, period and target fields (shared with App Home's propose form); each
+    problem goes into `errors` under its block."""
+    metric = catalog.lookup(_value(values, ids.METRIC_BLOCK, ids.METRIC_ACTION, "selected_option") or "")
+    if metric is None:
+        errors[ids.METRIC_BLOCK] = "Pick a metric."
+    period: PeriodKind | None = None
+    try:
+        period = PeriodKind(_value(values, ids.PERIOD_BLOCK, ids.PERIOD_ACTION, "selected_option") or "")
+    except ValueError:
+        errors[ids.PERIOD_BLOCK] = "Pick a period."
+    target = 0
+    raw_target = _value(values, ids.TARGET_BLOCK, ids.TARGET_ACTION)
+    if not raw_target:
+        errors[ids.TARGET_BLOCK] = "Enter a target, e.g. 60."
+    elif metric is not None:
+        try:
+            target = parse_target(raw_target, metric, "60")
+        except UserError as error:
+            errors[ids.TARGET_BLOCK] = error.message[:ERROR_CHARS]
+    return metric, period, target
+
+
+def text_value(values: dict, block: str, action: str) -> str | None:
+    return _value(values, block, action)
+
 
 def _value(values: dict, block: str, action: str, key: str = "value") -> str | None:
     found = values.get(block, {}).get(action, {})
