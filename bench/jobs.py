@@ -716,9 +716,9 @@ def _refill_outbox(db: Database, items: Sequence[Outgoing]) -> float:
 def _timed_client(api_url: str) -> Any:
     """The sender's WebClient (no retry handlers: the sender owns every retry) that also
     sums the wall time of its chat.postMessage calls, seen from the sender's side."""
-    from slack_sdk import WebClient
+    from bot.slack_http import KeepAliveWebClient
 
-    class TimedClient(WebClient):
+    class TimedClient(KeepAliveWebClient):
         posts = 0
         post_seconds = 0.0
         _lock = threading.Lock()

@@ -10,7 +10,7 @@ import time
 import urllib.error
 from collections import deque
 from collections.abc import Callable, Collection
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -148,6 +148,47 @@ class _Group:
 # ---------------------------------------------------------------------- the sender
 
 
+class _Feed:
+    """The groups claimed ahead of the workers. A worker that finds fewer than one per
+    worker left claims the next batch (one claimer at a time; the others keep sending);
+    a worker whose claim finds nothing due ends."""
+
+    def __init__(self, sender: Sender, stats: DeliveryStats) -> None:
+        self._sender, self._stats = sender, stats
+        self._cond = threading.Condition()
+        self._backlog: deque[tuple[list[Claimed], datetime]] = deque()
+        self._claiming = False
+
+    def next(self) -> tuple[list[Claimed], datetime] | None:
+        sender = self._sender
+        with self._cond:
+            while True:
+                if sender._stopping():
+                    return None
+                if self._backlog and (self._claiming or len(self._backlog) >= sender.concurrency):
+                    return self._backlog.popleft()
+                if not self._claiming:
+                    break
+                self._cond.wait()
+            self._claiming = True
+        groups: list[list[Claimed]] = []
+        claimed_at = sender.clock.now()
+        try:
+            groups = sender._claim(sender.concurrency * CLAIM_AHEAD, self._stats)
+        finally:
+            with self._cond:
+                self._claiming = False
+                self._backlog.extend((group, claimed_at) for group in groups)
+                self._cond.notify_all()
+                taken = self._backlog.popleft() if self._backlog and not sender._stopping() else None
+        return taken
+
+    def leftover(self) -> list[tuple[list[Claimed], datetime]]:
+        with self._cond:
+            left, self._backlog = list(self._backlog), deque()
+        return left
+
+
 SENT_BATCH = 32  # posts recorded as sent per transaction
 CLAIM_AHEAD = 8  # groups claimed per worker at a time; they wait far less than the lease
 
@@ -192,6 +233,9 @@ class Sender:
         self._stats_lock = threading.Lock()
         self._marks: list[outbox.SentMark] = []
         self._marks_lock = threading.Lock()
+        # Rows claimed by this process and not finished: never claimed again by it meanwhile.
+        self._held: set[int] = set()
+        self._held_lock = threading.Lock()
         self._warned = False
 
     # ------------------------------------------------------------------ loop
@@ -216,32 +260,22 @@ class Sender:
         returns when nothing due is left (rows waiting for a backoff stay for later)."""
         started = time.monotonic()
         stats = DeliveryStats()
-        running: set[Future[None]] = set()
-        # Groups claimed ahead of the workers: one claim statement set per batch rather than
-        # per freed worker (claiming was most of the sender's CPU time per message).
-        backlog: deque[tuple[list[Claimed], datetime]] = deque()
+        feed = _Feed(self, stats)
+        # Each worker takes its next group from the shared backlog itself, and claims more
+        # when it runs low: handing every post through one dispatching thread cost a thread
+        # switch per post, which the posts' 5 ms could not hide.
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="paceline-sender") as pool:
-            while True:
-                stopping = self._stop is not None and self._stop.is_set()
-                free = self.concurrency - len(running)
-                # Refill before the backlog runs dry, so workers do not wait for a claim.
-                if free > 0 and len(backlog) < self.concurrency and not stopping:
-                    claimed_at = self.clock.now()
-                    backlog.extend((group, claimed_at) for group in self._claim(self.concurrency * CLAIM_AHEAD, stats))
-                while free > 0 and backlog and not stopping:
-                    group, claimed_at = backlog.popleft()
-                    running.add(pool.submit(self._deliver_group, group, stats, claimed_at))
-                    free -= 1
-                if not running:
-                    break
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    if future.exception() is not None:
-                        log.error("delivery worker failed", exc_info=future.exception())
+            workers = [pool.submit(self._work, feed, stats) for _ in range(self.concurrency)]
+        for worker in workers:
+            if worker.exception() is not None:
+                log.error("delivery worker failed", exc_info=worker.exception())
         self._flush_sent()
-        if backlog:  # stopping: hand the rows not started back at once, not at lease expiry
-            ids = [row.id for group, _ in backlog for row in group]
+        left = feed.leftover()
+        if left:  # stopping: hand the rows not started back at once, not at lease expiry
+            ids = [row.id for group, _ in left for row in group]
             self._write(lambda s: outbox.release(s, ids, owner=self.owner, now=self.clock.now()))
+            for group, _ in left:
+                self._let_go(group)
         stats.elapsed = time.monotonic() - started
         if stats.sent or stats.retried or stats.parked or stats.failed or stats.db_errors:
             log.info(
@@ -251,15 +285,37 @@ class Sender:
             )  # fmt: skip
         return stats
 
+    def _stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    def _work(self, feed: _Feed, stats: DeliveryStats) -> None:
+        while (taken := feed.next()) is not None:
+            group, claimed_at = taken
+            try:
+                self._deliver_group(group, stats, claimed_at)
+            except Exception:  # one group's bug must not end the round for the rest
+                log.exception("delivery of %s failed", group[0].delivery_key)
+            finally:
+                self._let_go(group)
+
+    def _let_go(self, rows: list[Claimed]) -> None:
+        with self._held_lock:
+            self._held.difference_update(row.id for row in rows)
+
     def _claim(self, max_groups: int, stats: DeliveryStats) -> list[list[Claimed]]:
         now = self.clock.now()
+        with self._held_lock:
+            held = set(self._held)
         try:
-            return self._write(
+            groups = self._write(
                 lambda s: outbox.claim(
                     s, owner=self.owner, now=now, lease=self.lease, max_groups=max_groups,
-                    workspace_ids=self.workspace_ids,
+                    workspace_ids=self.workspace_ids, held=held,
                 )  # fmt: skip
             )
+            with self._held_lock:
+                self._held.update(row.id for group in groups for row in group)
+            return groups
         except _DB_ERRORS as error:
             # Nothing was claimed; the next round tries again.
             self._count(stats, db_errors=1)

@@ -195,6 +195,7 @@ def claim(
     lease: timedelta,
     max_groups: int,
     workspace_ids: Collection[int] | None = None,
+    held: Collection[int] = (),
 ) -> list[list[Claimed]]:
     """Lease up to `max_groups` recipients' due rows to `owner`, each group oldest first.
 
@@ -204,18 +205,25 @@ def claim(
     are never sent by two processes at once. Run inside `Database.write()`: on SQLite that
     transaction holds the write lock; on PostgreSQL (FOR UPDATE SKIP LOCKED) rows another
     claimer is taking are skipped rather than waited for.
+
+    `held` are rows the claiming process is still working on: their lease may have run out
+    (a long rate-limit wait), but a second worker of the same owner must not take them, as
+    it would pass the first one's lease check.
     """
-    scan = max(100, max_groups * 20)
+    scan = max(100, max_groups * 4)
     due = _due(now)
     candidates = session.execute(
         sa.select(_t.c.id, _t.c.recipient)
-        .where(due, *_scope(workspace_ids))
+        .where(due, *_scope(workspace_ids), *([_t.c.id.not_in(list(held))] if held else []))
         .order_by(_t.c.id)
         .limit(scan)
     ).all()
     if not candidates:
         return []
     claimable = {row.id for row in candidates}
+    # The oldest recipients only, twice as many as wanted (some queues' heads may not be
+    # due): reading every candidate's queue cost more than the posts it fed.
+    recipients = list(dict.fromkeys(row.recipient for row in candidates))[: 2 * max_groups]
     # Every unfinished row of those recipients, to find each queue's head: a row that is
     # not due (backing off, or held by another process) ends its recipient's group there.
     queues: dict[tuple[int, str], list[int]] = {}
@@ -223,7 +231,7 @@ def claim(
         sa.select(_t.c.id, _t.c.workspace_id, _t.c.recipient)
         .where(
             _t.c.status.in_(UNFINISHED),
-            _t.c.recipient.in_({row.recipient for row in candidates}),
+            _t.c.recipient.in_(recipients),
             *_scope(workspace_ids),
         )
         .order_by(_t.c.id)

@@ -194,6 +194,9 @@ class _Server(ThreadingHTTPServer):
 class _RequestHandler(BaseHTTPRequestHandler):
     # HTTP/1.1 so keep-alive clients (benchmarks, the signed client) are served realistically.
     protocol_version = "HTTP/1.1"
+    # The status line and headers go out in one write and the body in another: with Nagle's
+    # algorithm on, a keep-alive client's delayed ACK would hold every body back 40 ms.
+    disable_nagle_algorithm = True
     server: _Server
 
     def setup(self) -> None:
@@ -337,6 +340,8 @@ class StandInSlack:
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._connection_threads: set[threading.Thread] = set()
+        # Every connection ever accepted: how tests see that a client keeps its connections.
+        self.connections_opened = 0
 
         self._defaults: dict[str, Callable[[RecordedCall], AnswerT]] = {
             "auth.test": self._auth_test,
@@ -410,6 +415,7 @@ class StandInSlack:
     def _track_connection(self, conn: socket.socket, *, add: bool) -> None:
         with self._cond:
             if add:
+                self.connections_opened += 1
                 self._connections.add(conn)
                 self._connection_threads.add(threading.current_thread())
             else:

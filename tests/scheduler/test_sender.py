@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from sqlalchemy import event
 
 from bot.clock import FixedClock
+from bot.slack_http import KeepAliveWebClient
 from bot.standin.slack_api import RecordedCall, StandInSlack
 from scheduler.messages import ChartFile, DeliveryKey, Message, Outgoing
 from scheduler.sender import DeliveryStats, Sender
@@ -57,8 +58,15 @@ class World:
     sleeps: list[float] = field(default_factory=list)
     on_sleep: Callable[[float], None] | None = None
 
+    clients: dict[float, WebClient] = field(default_factory=dict)
+
     def client(self, _workspace_id: int = 0) -> WebClient:
-        return WebClient(token="xoxb-test", base_url=self.slack.api_url, retry_handlers=[], timeout=self.timeout)
+        # The production sender's client: one per world (and timeout), keeping connections.
+        if self.timeout not in self.clients:
+            self.clients[self.timeout] = KeepAliveWebClient(
+                token="xoxb-test", base_url=self.slack.api_url, retry_handlers=[], timeout=self.timeout
+            )
+        return self.clients[self.timeout]
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)

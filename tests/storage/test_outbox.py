@@ -137,6 +137,19 @@ def test_an_expired_lease_is_claimable_again_with_the_outcome_unknown(db, worksp
     assert (stored.lease_owner, stored.outcome_unknown, stored.attempts) == ("b", True, 1)
 
 
+def test_rows_the_claimer_still_holds_are_not_claimed_again_by_it(db, workspace):
+    """A worker waiting out a long rate limit may outlive its lease: its sibling in the same
+    process (same owner, so it would pass the lease check) must not take the row over."""
+    enqueue(db, [item(workspace, "U1"), item(workspace, "U2")])
+    [[held], [other]] = claim(db, workspace, owner="a")
+    later = NOW + LEASE + timedelta(seconds=1)
+    with db.write() as session:
+        again = outbox.claim(session, owner="a", now=later, lease=LEASE, max_groups=10,
+                             workspace_ids=[workspace[0]], held={held.id})  # fmt: skip
+    assert [[r.id for r in g] for g in again] == [[other.id]]
+    assert [[r.id for r in g] for g in claim(db, workspace, owner="b", now=later)] == [[held.id]]
+
+
 def test_only_the_holder_changes_a_claimed_row(db, workspace):
     enqueue(db, [item(workspace, "U1", part="1"), item(workspace, "U1", part="2")])
     [[one, two]] = claim(db, workspace, owner="a")

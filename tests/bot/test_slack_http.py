@@ -1,0 +1,104 @@
+"""The sender's WebClient keeps its connections, and answers faults exactly as slack-sdk's."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import slack_http
+from bot.slack_http import KeepAliveWebClient
+from bot.standin.slack_api import StandInSlack
+
+
+@pytest.fixture
+def slack() -> Iterator[StandInSlack]:
+    with StandInSlack() as standin:
+        yield standin
+
+
+def _client(slack: StandInSlack, timeout: float = 5.0) -> KeepAliveWebClient:
+    return KeepAliveWebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[], timeout=timeout)
+
+
+def test_one_thread_reuses_one_connection_for_many_calls(slack: StandInSlack) -> None:
+    client = _client(slack)
+    for n in range(10):
+        assert client.chat_postMessage(channel="C1", text=f"post {n}")["ok"]
+    assert slack.connections_opened == 1
+    assert [m["text"] for m in slack.messages_in("C1")] == [f"post {n}" for n in range(10)]
+
+
+def test_slack_sdks_own_client_opens_a_connection_per_call(slack: StandInSlack) -> None:
+    """The reason this client exists: the stock one cannot keep a connection."""
+    client = WebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[])
+    for n in range(3):
+        client.chat_postMessage(channel="C1", text=f"post {n}")
+    assert slack.connections_opened == 3
+
+
+def test_each_thread_has_its_own_connection(slack: StandInSlack) -> None:
+    client = _client(slack)
+
+    def post(thread: int) -> None:
+        for n in range(5):
+            client.chat_postMessage(channel=f"C{thread}", text=str(n))
+
+    threads = [threading.Thread(target=post, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert slack.connections_opened == 4
+    assert all(len(slack.messages_in(f"C{t}")) == 5 for t in range(4))
+
+
+def test_a_429_raises_with_its_retry_after_and_the_connection_stays_usable(slack: StandInSlack) -> None:
+    client = _client(slack)
+    slack.fail_next("chat.postMessage", "ratelimited", retry_after=7)
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel="C1", text="first")
+    assert raised.value.response.status_code == 429
+    assert raised.value.response.headers["Retry-After"] == "7"
+    assert client.chat_postMessage(channel="C1", text="second")["ok"]
+    assert slack.connections_opened == 1
+
+
+def test_a_500_raises_slack_api_error(slack: StandInSlack) -> None:
+    client = _client(slack)
+    slack.fail_next("chat.postMessage", "internal_error", status=500)
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel="C1", text="x")
+    assert raised.value.response.status_code == 500
+
+
+def test_a_dropped_connection_raises_and_the_next_call_opens_a_new_one(slack: StandInSlack) -> None:
+    client = _client(slack)
+    client.chat_postMessage(channel="C1", text="before")
+    slack.fail_next("chat.postMessage", drop_connection=True)
+    with pytest.raises(Exception):  # noqa: B017 (whatever http.client raises: the outcome is unknown)
+        client.chat_postMessage(channel="C1", text="dropped")
+    answer = client.chat_postMessage(channel="C1", text="after")
+    assert answer["message"]["text"] == "after"
+    assert slack.connections_opened == 2
+
+
+def test_a_late_answer_is_never_read_as_the_next_calls(slack: StandInSlack) -> None:
+    client = _client(slack, timeout=0.3)
+    slack.fail_next("chat.postMessage", delay=1.0, handled=True)
+    with pytest.raises(TimeoutError):
+        client.chat_postMessage(channel="C1", text="slow")
+    answer = client.chat_postMessage(channel="C1", text="next")
+    assert answer["message"]["text"] == "next"
+    assert slack.connections_opened == 2
+
+
+def test_an_idle_connection_is_replaced_before_use(slack: StandInSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(slack_http, "MAX_IDLE_SECONDS", -1.0)
+    client = _client(slack)
+    client.chat_postMessage(channel="C1", text="a")
+    client.chat_postMessage(channel="C1", text="b")
+    assert slack.connections_opened == 2
