@@ -4,6 +4,7 @@ each other)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -97,19 +98,27 @@ def team_report(
     now: datetime,
     extra_metrics: tuple[str, ...] = (),
     fiscal_year_start_month: int | None = None,
+    *,
+    members: Sequence[sa.Row] | None = None,
+    goal_rows: Sequence[sa.Row] | None = None,
+    time_off: Mapping[int, list[tuple[date, date]]] | None = None,
 ) -> TeamStandings:
     """Everything about a team in a view, in a fixed number of statements. `extra_metrics`
-    are totalled in the same query as the goals' metrics (a leaderboard's metric); a caller
-    that has read the workspace's fiscal-year month passes it and saves a statement."""
+    are totalled in the same query as the goals' metrics (a leaderboard's metric). A caller
+    that has already read the workspace's fiscal-year month, the members, the goals live in
+    the view or the time off overlapping it passes them, and saves those statements."""
     assert team.id is not None
-    members = teams.member_rows(session, workspace_id, team.id)
-    specs = [goal_spec(g) for g in goals.rows_for_team(session, workspace_id, team.id, view.start, view.end)]
+    if members is None:
+        members = teams.member_rows(session, workspace_id, team.id)
+    if goal_rows is None:
+        goal_rows = goals.rows_for_team(session, workspace_id, team.id, view.start, view.end)
+    specs = [goal_spec(g) for g in goal_rows]
     if fiscal_year_start_month is None:
         fiscal_year_start_month = workspaces.fiscal_year_start_month(session, workspace_id)
     facts = team_facts(team, None, now, fiscal_year_start_month)
     metrics = {s.metric for s in specs} | set(extra_metrics)
     totals = standings.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}
-    off = standings.team_time_off(session, workspace_id, team.id, view.start, view.end)
+    off = time_off if time_off is not None else standings.team_time_off(session, workspace_id, team.id, view.start, view.end)
     contest_totals = {}
     for spec in specs:
         if spec.kind == "contest" and spec.live_in(view) and (spec.start, spec.end) != (view.start, view.end):
@@ -150,4 +159,29 @@ def log_reply_standings(
         off = standings.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
         total = entries.totals(session, workspace_id, person.id, [metric], view.start, view.end)[metric]
         found[metric] = person_standing(spec, person_facts(person, off), view, facts, total)
+    return found
+
+
+# --- figures without goals (App Home) ----------------------------------------------------------
+
+
+def logged_figures(
+    session: Session, workspace_id: int, person_id: int, metrics: list[str], view: Period
+) -> dict[str, int]:
+    """What a person logged in the view, per metric with activity (in `metrics`' order):
+    the "Logged: …" figures `/progress` gives a person without goals, from the same totals."""
+    found = entries.totals(session, workspace_id, person_id, metrics, view.start, view.end)
+    return {metric: total for metric, total in found.items() if total}
+
+
+def team_figures(report: TeamStandings, metrics: list[str]) -> dict[int, dict[str, int]]:
+    """Each member's figures from a team report's totals — read in the report's one totals
+    statement when it was built with `extra_metrics=metrics` (the sums `/progress export`
+    gives). Members with no activity are left out; metrics keep `metrics`' order."""
+    found: dict[int, dict[str, int]] = {}
+    for person_id in report.member_names:
+        mine = {m: report.totals.get((person_id, m), 0) for m in metrics}
+        mine = {m: total for m, total in mine.items() if total}
+        if mine:
+            found[person_id] = mine
     return found

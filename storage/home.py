@@ -1,5 +1,5 @@
-"""What App Home reads beyond the reports: a person's last entries, undoing one of them, and
-the goal requests waiting for a person's decision."""
+"""What App Home reads beyond the reports: a person's last entries, undoing one of them, the
+goal requests waiting for a person's decision, and the period each person chose to see."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from storage.models import Entry, GoalRequest
+from storage.models import Entry, GoalRequest, Person
 
 
-def last_entries(session: Session, workspace_id: int, entered_by_id: int, limit: int = 5) -> list[Entry]:
+def last_entries(
+    session: Session, workspace_id: int, entered_by_id: int, limit: int = 5
+) -> list[Entry]:
     """The live entries this person entered (for themselves or, as a manager, for a rep),
     newest first: the ones their Undo buttons may remove. Served by the undo index."""
     return list(
@@ -30,10 +32,14 @@ def last_entries(session: Session, workspace_id: int, entered_by_id: int, limit:
 
 
 def entry_by_id(session: Session, workspace_id: int, entry_id: int) -> Entry | None:
-    return session.scalar(sa.select(Entry).where(Entry.workspace_id == workspace_id, Entry.id == entry_id))
+    return session.scalar(
+        sa.select(Entry).where(Entry.workspace_id == workspace_id, Entry.id == entry_id)
+    )
 
 
-def undo_entry(session: Session, workspace_id: int, entry_id: int, entered_by_id: int, now: datetime) -> bool:
+def undo_entry(
+    session: Session, workspace_id: int, entry_id: int, entered_by_id: int, now: datetime
+) -> bool:
     """Soft-delete one live entry that `entered_by_id` entered. False when it was not
     live (a second click, or another instance's click at the same moment) or not theirs:
     the condition is in the UPDATE, so two clicks can never both remove it."""
@@ -70,16 +76,44 @@ def pending_for_decider(
         if not team_ids:
             return [], 0
         conditions += [GoalRequest.kind == "proposal", GoalRequest.team_id.in_(list(team_ids))]
-    rows = list(session.scalars(sa.select(GoalRequest).where(*conditions).order_by(GoalRequest.id).limit(limit)))
+    rows = list(
+        session.scalars(
+            sa.select(GoalRequest).where(*conditions).order_by(GoalRequest.id).limit(limit)
+        )
+    )
     if len(rows) < limit:
         return rows, len(rows)
-    total = session.scalar(sa.select(sa.func.count()).select_from(GoalRequest).where(*conditions)) or 0
+    total = (
+        session.scalar(sa.select(sa.func.count()).select_from(GoalRequest).where(*conditions)) or 0
+    )
     return rows, int(total)
 
 
-def request_with_key(session: Session, workspace_id: int, idempotency_key: str) -> GoalRequest | None:
+def request_with_key(
+    session: Session, workspace_id: int, idempotency_key: str
+) -> GoalRequest | None:
     return session.scalar(
         sa.select(GoalRequest).where(
             GoalRequest.workspace_id == workspace_id, GoalRequest.idempotency_key == idempotency_key
         )
     )
+
+
+def home_period(session: Session, workspace_id: int, person_id: int) -> str | None:
+    """The period this person last chose on their Home (None: never chose; the caller
+    decides the default and ignores values it does not know)."""
+    return session.scalar(
+        sa.select(Person.home_period).where(
+            Person.workspace_id == workspace_id, Person.id == person_id
+        )
+    )
+
+
+def set_home_period(session: Session, workspace_id: int, person_id: int, period: str) -> bool:
+    """Remember the period this person chose; only their own row. False when they are unknown."""
+    result = session.execute(
+        sa.update(Person)
+        .where(Person.workspace_id == workspace_id, Person.id == person_id)
+        .values(home_period=period)
+    )
+    return result.rowcount == 1

@@ -48,6 +48,8 @@ class Person(SQLModel, table=True):
     start_date: date | None = None
     created_at: datetime
     refreshed_at: datetime
+    # The period their App Home shows ("week", "month", "quarter", "year"); None: the week.
+    home_period: str | None = Field(default=None, max_length=8)
 
 
 class Team(SQLModel, table=True):

@@ -4,8 +4,8 @@ first. Within App Home's 100 blocks for any team size: long lists are summarised
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -28,7 +28,7 @@ from bot.render.block_limits import (
 )
 from bot.render.digest import collective_line, names_list
 from bot.render.goals import request_message
-from bot.render.quantities import quantity_text
+from bot.render.quantities import joined, quantity_text
 from bot.render.standings import STATUS_EMOJI, metric_of, period_in_sentence, standing_block
 from bot.render.text import escape
 
@@ -37,12 +37,24 @@ HOME_LOG_ACTION = "home_log"
 HOME_PROPOSE_ACTION = "home_propose_goal"
 HOME_SET_GOAL_ACTION = "home_set_goal"
 HOME_EXPORT_ACTION = "home_export"
+# The period picker: a static_select whose option values are period kinds. This id and these
+# values are a contract (the console drives the picker with them).
+HOME_PERIOD_ACTION = "home_period"
+HOME_PERIODS = {
+    "week": "This week",
+    "month": "This month",
+    "quarter": "This quarter",
+    "year": "This year",
+}
+DEFAULT_HOME_PERIOD = "week"
 PROPOSE_CALLBACK_ID = "home_propose_modal"
 
 MAX_HOME_BLOCKS = 100  # App Home's limit (messages allow 50)
 MAX_GOALS = 10  # a rep's goal sections before "…and N more"
 MAX_REQUESTS = 5  # pending requests shown with buttons (3 blocks each)
-MAX_PEOPLE_LINES = 20  # per team, worst first, before "…and N more: /progress team:NAME"
+MAX_PEOPLE_LINES = (
+    20  # per team (goal lines, then figures), before "…and N more: /progress team:NAME"
+)
 MAX_BEHIND_NAMES = 10
 # Worst first: the order a manager wants to read people in.
 SEVERITY = {
@@ -72,6 +84,8 @@ class RepPart:
     goals: tuple[Standing, ...]
     team_name: str | None
     team: TeamStandings | None
+    # What they logged in the view, per metric with activity (catalog order): /progress's figures.
+    figures: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,9 @@ class TeamPart:
     members: int
     # None for teams past the ones a Home computes in full: they get a one-line summary.
     report: TeamStandings | None
+    # Each member's figures in the view (person id → metric → total, activity only), shown
+    # for members without a goal in it.
+    figures: Mapping[int, Mapping[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -122,16 +139,21 @@ def home_blocks(home: Home) -> Blocks:
     if home.notice:
         top.append(section(home.notice))
     top.append(_buttons(home))
+    top.append(period_picker(home.view))
     top.append(context(f"{_when(home.view, home.today)} · updated {home.updated}"))
     rep = _rep_blocks(home, home.rep) if home.rep else []
     if home.rep or home.entries:
         rep += _entries_blocks(home)
     pending = _pending_blocks(home.manager) if home.manager else []
-    footer = [context("`/progress` for details · `/log calls 12` to log · `/leaderboard` for the board")]
+    footer = [
+        context("`/progress` for details · `/log calls 12` to log · `/leaderboard` for the board")
+    ]
     budget = MAX_HOME_BLOCKS - len(top) - len(rep) - len(pending) - len(footer)
     teams = _teams_blocks(home.manager, home.catalog, budget) if home.manager else []
     blocks = top + rep + pending + teams + footer
-    if len(blocks) > MAX_HOME_BLOCKS:  # not reached by construction; never let Slack refuse the view
+    if (
+        len(blocks) > MAX_HOME_BLOCKS
+    ):  # not reached by construction; never let Slack refuse the view
         blocks = blocks[: MAX_HOME_BLOCKS - 1] + footer
     return blocks
 
@@ -163,18 +185,48 @@ def _buttons(home: Home) -> dict[str, Any]:
     return {"type": "actions", "block_id": "home_actions", "elements": elements}
 
 
+def _period_option(kind: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": HOME_PERIODS[kind]}, "value": kind}
+
+
+def period_picker(view: Period) -> dict[str, Any]:
+    """The period the Home shows: this week, month, quarter or year (the viewer's choice)."""
+    select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": HOME_PERIOD_ACTION,
+        "placeholder": {"type": "plain_text", "text": "Period"},
+        "options": [_period_option(kind) for kind in HOME_PERIODS],
+    }
+    if view.kind.value in HOME_PERIODS:
+        select["initial_option"] = _period_option(view.kind.value)
+    return {"type": "actions", "block_id": "home_period", "elements": [select]}
+
+
+def figures_text(figures: Mapping[str, int], catalog: MetricCatalog) -> str:
+    """ "44 opportunities · 12 deals · $31,204 revenue": what /progress says was logged."""
+    return joined(quantity_text(total, metric_of(catalog, key)) for key, total in figures.items())
+
+
 # --- a rep's part ---------------------------------------------------------------------------
 
 
 def _rep_blocks(home: Home, rep: RepPart) -> Blocks:
     catalog = home.catalog
-    blocks: Blocks = [divider(), section(f"*Your goals — {period_in_sentence(home.view, home.today)}* ({home.view.label})")]
+    when = period_in_sentence(home.view, home.today)
+    head = f"*Your goals — {when}* ({home.view.label})"
+    if rep.figures:  # their own totals, with or without goals (an imported history has none)
+        head += f"\n{when[0].upper()}{when[1:]}: {figures_text(rep.figures, catalog)}"
+    blocks: Blocks = [divider(), section(head)]
     shown = rep.goals[:MAX_GOALS]
     blocks += [section(standing_block(s, metric_of(catalog, s.goal.metric))) for s in shown]
     if len(rep.goals) > len(shown):
-        blocks.append(section(f"…and {len(rep.goals) - len(shown)} more goals: `/progress` shows them all."))
+        blocks.append(
+            section(f"…and {len(rep.goals) - len(shown)} more goals: `/progress` shows them all.")
+        )
     if not rep.goals:
-        blocks.append(section("No goals this week yet. Propose one with the button above, or ask your manager."))
+        blocks.append(
+            section(f"No goals {when} yet. Propose one with the button above, or ask your manager.")
+        )
     blocks.append(section(_team_text(rep, catalog, home.person_id)))
     return blocks
 
@@ -195,18 +247,25 @@ def _team_text(rep: RepPart, catalog: MetricCatalog, person_id: int) -> str:
     lines += [contest_rank_line(c, catalog, person_id) for c in rep.team.contests]
     lines += [collective_line(c, catalog) for c in rep.team.collectives]
     if len(lines) == 1:
-        lines.append("No contest or all-or-nothing goal this week. `/leaderboard` shows the board.")
+        kind = rep.team.view.kind.value
+        lines.append(
+            f"No contest or all-or-nothing goal this {kind}. `/leaderboard` shows the board."
+        )
     return "\n".join(lines)
 
 
 def contest_rank_line(contest: ContestStanding, catalog: MetricCatalog, person_id: int) -> str:
-    """"🏁 *Meetings contest* (prize: golf): you rank =2 of 8 with 5 meetings · leader: bo, 9 meetings"."""
+    """ "🏁 *Meetings contest* (prize: golf): you rank =2 of 8 with 5 meetings · leader: bo, 9 meetings"."""
     metric = metric_of(catalog, contest.goal.metric)
     prize = f" (prize: {escape(contest.goal.prize)})" if contest.goal.prize else ""
     head = f"🏁 *{metric.key.capitalize()} contest*{prize}"
     mine = next((r for r in contest.ranking if r.id == str(person_id)), None)
     leader = contest.ranking[0] if contest.ranking and contest.ranking[0].value > 0 else None
-    lead = f" · leader: {escape(leader.name)}, {quantity_text(int(leader.value), metric)}" if leader else ""
+    lead = (
+        f" · leader: {escape(leader.name)}, {quantity_text(int(leader.value), metric)}"
+        if leader
+        else ""
+    )
     if mine is None:
         return f"{head}: you are not in it{lead}"
     if mine.rank == 1 and mine.value > 0:
@@ -215,9 +274,13 @@ def contest_rank_line(contest: ContestStanding, catalog: MetricCatalog, person_i
 
 
 def entry_text(entry: RecentEntry, today: date) -> str:
-    """"Fri 20 Nov · 12 calls — Acme", "Thu 19 Nov · calls fixed (10 → 12) for bo"."""
+    """ "Fri 20 Nov · 12 calls — Acme", "Thu 19 Nov · calls fixed (10 → 12) for bo"."""
     if entry.kind == "fix":
-        what = f"{entry.metric.key} fixed ({entry.note.removeprefix('fix: ')})" if entry.note else f"{entry.metric.key} fixed"
+        what = (
+            f"{entry.metric.key} fixed ({entry.note.removeprefix('fix: ')})"
+            if entry.note
+            else f"{entry.metric.key} fixed"
+        )
     else:
         what = quantity_text(entry.quantity, entry.metric)
     whom = f" for {escape(entry.for_name)}" if entry.for_name else ""
@@ -231,7 +294,10 @@ def _entry_block(entry: RecentEntry, today: date) -> dict[str, Any]:
     button = _button("Undo", HOME_UNDO_ACTION, str(entry.id))
     button["confirm"] = {
         "title": {"type": "plain_text", "text": "Undo this entry?"},
-        "text": {"type": "plain_text", "text": clip(f"Remove {entry_text(entry, today)}? The audit trail keeps it.", 300)},
+        "text": {
+            "type": "plain_text",
+            "text": clip(f"Remove {entry_text(entry, today)}? The audit trail keeps it.", 300),
+        },
         "confirm": {"type": "plain_text", "text": "Undo"},
         "deny": {"type": "plain_text", "text": "Keep"},
     }
@@ -256,7 +322,11 @@ def _pending_blocks(manager: ManagerPart) -> Blocks:
 
 def _teams_blocks(manager: ManagerPart, catalog: MetricCatalog, budget: int) -> Blocks:
     if not manager.teams:
-        return [divider(), section("*Your teams*\nNo teams yet: `/team create east` makes one.")] if manager.all_teams else []
+        return (
+            [divider(), section("*Your teams*\nNo teams yet: `/team create east` makes one.")]
+            if manager.all_teams
+            else []
+        )
     title = "*All teams* (you are an admin)" if manager.all_teams else "*Your teams*"
     blocks: Blocks = [divider(), section(title)]
     overflow: list[TeamPart] = []
@@ -303,7 +373,7 @@ def _bar(standing: Standing) -> str:
 
 
 def person_line(name: str, goals: Sequence[Standing]) -> str:
-    """"⚠️ *maria* — calls ▓▓▓▓▓▓┃░░░ 66% behind · demos (everyone) ▓▓▓▓┃░░░░░ 40% behind"."""
+    """ "⚠️ *maria* — calls ▓▓▓▓▓▓┃░░░ 66% behind · demos (everyone) ▓▓▓▓┃░░░░░ 40% behind"."""
     worst = min((s.pace.status for s in goals), key=lambda status: SEVERITY[status])
     parts = [
         f"{s.goal.metric}{' (everyone)' if s.goal.kind == 'collective' else ''} {_bar(s)} {s.pace.status.value}"
@@ -312,7 +382,9 @@ def person_line(name: str, goals: Sequence[Standing]) -> str:
     return f"{STATUS_EMOJI[worst]} *{escape(name)}* — " + " · ".join(parts)
 
 
-def lagging_names(report: TeamStandings, ordered: Sequence[tuple[int, list[Standing]]] | None = None) -> list[str]:
+def lagging_names(
+    report: TeamStandings, ordered: Sequence[tuple[int, list[Standing]]] | None = None
+) -> list[str]:
     """Who is behind or at risk on any goal, worst first (`ordered`: worst_first(report))."""
     return [
         report.member_names.get(pid, "?")
@@ -335,29 +407,60 @@ def team_blocks(team: TeamPart, catalog: MetricCatalog) -> Blocks:
     if behind:
         lines.append(f"⚠️ Behind or at risk: {names_list(behind, MAX_BEHIND_NAMES)}")
     lines += [
-        standing_block(s, metric_of(catalog, s.goal.metric), f"{s.goal.metric.capitalize()} (team total)")
+        standing_block(
+            s, metric_of(catalog, s.goal.metric), f"{s.goal.metric.capitalize()} (team total)"
+        )
         for s in report.team_totals
     ]
     lines += [collective_line(c, catalog) for c in report.collectives]
     lines += [contest_podium(c, catalog) for c in report.contests]
-    people = [f"*Everyone, worst first* ({len(ordered)} with goals this {report.view.kind.value})"]
-    people += [person_line(report.member_names.get(pid, "?"), goals) for pid, goals in ordered[:MAX_PEOPLE_LINES]]
+    kind = report.view.kind.value
+    # Members without a goal who logged something: their figures, by name.
+    with_goals = {pid for pid, _ in ordered}
+    active = sorted(
+        ((pid, found) for pid, found in team.figures.items() if pid not in with_goals and found),
+        key=lambda item: (report.member_names.get(item[0], "").casefold(), item[0]),
+    )
+    people = [f"*Everyone, worst first* ({len(ordered)} with goals this {kind})"]
+    people += [
+        person_line(report.member_names.get(pid, "?"), goals)
+        for pid, goals in ordered[:MAX_PEOPLE_LINES]
+    ]
     if len(ordered) > MAX_PEOPLE_LINES:
         people.append(f"…and {len(ordered) - MAX_PEOPLE_LINES} more: `/progress team:{team.name}`")
     if not ordered:
-        people = [f"Nobody in team {escape(team.name)} has a goal this {report.view.kind.value}: *Set a goal* above."]
+        people = [f"Nobody in team {escape(team.name)} has a goal this {kind}: *Set a goal* above."]
+    # Goal lines and figure lines share the team's MAX_PEOPLE_LINES.
+    room = max(0, MAX_PEOPLE_LINES - len(ordered))
+    if active:
+        people.append(f"*Logged this {kind} without a goal* ({len(active)})")
+        people += [
+            figures_line(report.member_names.get(pid, "?"), found, catalog)
+            for pid, found in active[:room]
+        ]
+        if len(active) > room:
+            people.append(
+                f"…and {len(active) - room} more: `/progress export this {kind}` has everyone."
+            )
     without = members - len(ordered)
     if ordered and without:
-        people.append(f"_{without} without a goal this {report.view.kind.value}._")
+        people.append(f"_{without} without a goal this {kind}._")
     return [*sections(lines), *sections(people)]
 
 
+def figures_line(name: str, figures: Mapping[str, int], catalog: MetricCatalog) -> str:
+    """ "• *darcel* — 44 opportunities · 12 deals · $31,204 revenue"."""
+    return f"• *{escape(name)}* — {figures_text(figures, catalog)}"
+
+
 def contest_podium(contest: ContestStanding, catalog: MetricCatalog) -> str:
-    """"🏁 *Meetings contest* (prize: golf): 1 bo 9 · =2 maria 5 · =2 li 5"."""
+    """ "🏁 *Meetings contest* (prize: golf): 1 bo 9 · =2 maria 5 · =2 li 5"."""
     metric = metric_of(catalog, contest.goal.metric)
     prize = f" (prize: {escape(contest.goal.prize)})" if contest.goal.prize else ""
     podium = " · ".join(
-        f"{r.label} {escape(r.name)} {quantity_text(int(r.value), metric)}" for r in contest.ranking[:3] if r.value > 0
+        f"{r.label} {escape(r.name)} {quantity_text(int(r.value), metric)}"
+        for r in contest.ranking[:3]
+        if r.value > 0
     )
     return f"🏁 *{metric.key.capitalize()} contest*{prize}: {podium or 'no entries yet'}"
 
@@ -391,7 +494,10 @@ def propose_modal(catalog: MetricCatalog) -> dict[str, Any]:
     for block in blocks:
         if block.get("block_id") == goal_ids.REASON_BLOCK:
             block["label"] = {"type": "plain_text", "text": "Why"}
-            block["hint"] = {"type": "plain_text", "text": "Your manager sees this with the proposal."}
+            block["hint"] = {
+                "type": "plain_text",
+                "text": "Your manager sees this with the proposal.",
+            }
     return view | {
         "callback_id": PROPOSE_CALLBACK_ID,
         "title": {"type": "plain_text", "text": "Propose a goal"},

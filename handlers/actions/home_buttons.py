@@ -1,5 +1,5 @@
 """App Home's buttons: Undo an entry, Log activity, Propose a goal, Set a goal, Export CSV,
-and Approve / Reject of the requests a manager sees there. parse → authorize → act → then
+the period picker, and Approve / Reject of the requests a manager sees there. parse → authorize → act → then
 the clicker's Home is published again, with a line saying what happened (a click on Home
 has no response_url, so the Home itself is where a refusal shows).
 
@@ -25,6 +25,8 @@ from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
 from bot.render.home import (
     HOME_EXPORT_ACTION,
     HOME_LOG_ACTION,
+    HOME_PERIOD_ACTION,
+    HOME_PERIODS,
     HOME_PROPOSE_ACTION,
     HOME_SET_GOAL_ACTION,
     HOME_UNDO_ACTION,
@@ -37,6 +39,7 @@ from handlers.commands.progress import deliver_export
 from handlers.context import Services
 from handlers.home import propose, undo
 from handlers.identity import Caller
+from storage import home as home_storage
 from storage import teams
 
 log = logging.getLogger(__name__)
@@ -55,14 +58,23 @@ def register(app: App, services: Services) -> None:
         ack()
         caller = _caller(services, client, body)
         if caller is not None:
-            home.publish(services, client, caller, undo.undo_entry(services, caller, str(action.get("value") or "")))
+            home.publish(
+                services,
+                client,
+                caller,
+                undo.undo_entry(services, caller, str(action.get("value") or "")),
+            )
 
     @app.action(HOME_LOG_ACTION)
     def log_clicked(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         caller = _caller(services, client, body)
         if caller is not None:
-            view = log_modal(services.catalog(caller.workspace_id), caller.today(services.clock), json.dumps({"channel_id": None}))
+            view = log_modal(
+                services.catalog(caller.workspace_id),
+                caller.today(services.clock),
+                json.dumps({"channel_id": None}),
+            )
             _open(services, client, caller, body, view)
 
     @app.action(HOME_PROPOSE_ACTION)
@@ -70,7 +82,9 @@ def register(app: App, services: Services) -> None:
         ack()
         caller = _caller(services, client, body)
         if caller is not None:
-            _open(services, client, caller, body, propose_modal(services.catalog(caller.workspace_id)))
+            _open(
+                services, client, caller, body, propose_modal(services.catalog(caller.workspace_id))
+            )
 
     @app.action(HOME_SET_GOAL_ACTION)
     def set_goal_clicked(ack: Ack, body: dict, client: WebClient) -> None:
@@ -80,12 +94,41 @@ def register(app: App, services: Services) -> None:
             return
         with services.db.read() as session:
             managed = teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
-            choices = [(t.id or 0, t.name) for t, _ in teams.all_teams(session, caller.workspace_id) if caller.is_admin or t.id in managed]
+            choices = [
+                (t.id or 0, t.name)
+                for t, _ in teams.all_teams(session, caller.workspace_id)
+                if caller.is_admin or t.id in managed
+            ]
             allowed = roles.is_admin_or_any_manager(session, caller)
         if not allowed:
-            home.publish(services, client, caller, "⛔ Managers set goals — *Propose a goal* and your manager approves it.")
+            home.publish(
+                services,
+                client,
+                caller,
+                "⛔ Managers set goals — *Propose a goal* and your manager approves it.",
+            )
             return
-        _open(services, client, caller, body, goal_modal.goal_modal(services.catalog(caller.workspace_id), choices))
+        _open(
+            services,
+            client,
+            caller,
+            body,
+            goal_modal.goal_modal(services.catalog(caller.workspace_id), choices),
+        )
+
+    @app.action(HOME_PERIOD_ACTION)
+    def period_chosen(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        # The clicker's own choice only (their person row); an unknown value changes
+        # nothing and the Home is published again as it was.
+        ack()
+        caller = _caller(services, client, body)
+        if caller is None:
+            return
+        chosen = (action.get("selected_option") or {}).get("value")
+        if isinstance(chosen, str) and chosen in HOME_PERIODS:
+            with services.db.write() as session:
+                home_storage.set_home_period(session, caller.workspace_id, caller.person_id, chosen)
+        home.publish(services, client, caller)
 
     def export_ack(ack: Ack) -> None:
         ack()
@@ -99,15 +142,26 @@ def register(app: App, services: Services) -> None:
         if caller is None:
             return
         if not recent_exports.claim(caller.workspace_id, caller.person_id):
-            home.publish(services, client, caller, "📎 Your export is already on its way to your DM.")
+            home.publish(
+                services, client, caller, "📎 Your export is already on its way to your DM."
+            )
             return
-        command = {"team_id": caller_team(body), "user_id": caller.slack_user_id, "text": "export",
-                   "enterprise_id": (body.get("enterprise") or {}).get("id")}
+        command = {
+            "team_id": caller_team(body),
+            "user_id": caller.slack_user_id,
+            "text": "export",
+            "enterprise_id": (body.get("enterprise") or {}).get("id"),
+        }
         try:
             deliver_export(services, client, command)
         except Exception:
             log.warning("could not send an export from App Home", exc_info=True)
-            home.publish(services, client, caller, "⚠️ The export could not be sent just now — try `/progress export`.")
+            home.publish(
+                services,
+                client,
+                caller,
+                "⚠️ The export could not be sent just now — try `/progress export`.",
+            )
             return
         home.publish(services, client, caller, "📎 This month's CSV is in your DM from Paceline.")
 
@@ -180,4 +234,6 @@ def _open(services: Services, client: WebClient, caller: Caller, body: dict, vie
     except SlackApiError as error:
         reason = error.response.get("error", "error") if error.response else "error"
         log.warning("could not open a form from App Home: %s", reason)
-        home.publish(services, client, caller, f"⚠️ Slack did not open the form ({reason}) — click again.")
+        home.publish(
+            services, client, caller, f"⚠️ Slack did not open the form ({reason}) — click again."
+        )

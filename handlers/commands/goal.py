@@ -288,6 +288,7 @@ def _plan(ctx: _Ctx, cmd: GoalPlan) -> str:
     write = ctx.write_context(None, may_request=False)
     with ctx.services.db.write() as session:
         created = [goal_actions.write_goal(session, write, owner, d, None, today) for d in drafts]
+    ctx.services.home_changed(ctx.ws, (ctx.caller.person_id, person.id))
     names = owner.names()
     for outcome in created:
         assert isinstance(outcome, Created)
@@ -383,6 +384,8 @@ def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
             outcome = goal_actions.write_goal(session, write, member, draft, cmd.reason, member_today)
             assert isinstance(outcome, Created)
             created.append((member.person, share.amount, share.basis.value, outcome.goal))
+    changed = [p.id for p, _, _, goal in created if goal is not None]
+    ctx.services.home_changed(ctx.ws, (ctx.caller.person_id, *changed))
     total = sum(amount for _, amount, _, _ in created)
     how = "evenly" if cmd.basis == "evenly" else f"by history (last {len(periods)} {cmd.period.value}s)"
     lines = [
@@ -548,6 +551,9 @@ def _remove(ctx: _Ctx, cmd: GoalRemove) -> str:
         request = goal_actions.request_removal(session, write_ctx, owner, goal, cmd.reason, owner_today, names)
         if request is None:
             goal_actions.remove_goal(session, write_ctx, goal, cmd.reason, owner_today, names)
+    if request is None:  # a removal waiting for approval changes nobody's goals yet
+        person_id = owner.person.id if owner.person else None
+        ctx.services.home_changed(ctx.ws, (ctx.caller.person_id, person_id))
     if request is not None:
         asked = goal_actions.post_request(ctx.services, ctx.client, ctx.ws, request.id or 0, ctx.today)
         who = ", ".join(escape(a) for a in asked) or "the workspace admins (none could be reached yet)"

@@ -1,7 +1,8 @@
 """What one person's App Home shows, read from storage through the same reports as
-/progress (one pace engine, one progress bar): their goals, team standing and last
-entries; the requests they may decide and the teams they manage (all teams for an admin
-who manages none)."""
+/progress (one pace engine, one progress bar), in the period they chose (this week by
+default): their goals and figures, team standing and last entries; the requests they may
+decide and the teams they manage (all teams for an admin who manages none), with each
+member's figures."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from bot.core.metrics import Metric, MetricCatalog
 from bot.core.periods import Period, PeriodKind, short_date
 from bot.core.standings import TeamStandings
 from bot.render.home import (
+    DEFAULT_HOME_PERIOD,
+    HOME_PERIODS,
     MAX_REQUESTS,
     Home,
     ManagerPart,
@@ -37,26 +40,50 @@ LAST_ENTRIES = 5
 MAX_TEAM_REPORTS = 8
 
 
-class _Reports:
-    """Team reports for this week, each computed once per Home (a rep's own team may also
-    be one they manage)."""
+def home_period_kind(chosen: str | None) -> PeriodKind:
+    """The period a Home shows: the person's choice when it is one the picker offers."""
+    return PeriodKind(chosen if chosen in HOME_PERIODS else DEFAULT_HOME_PERIOD)
 
-    def __init__(self, session: Session, workspace_id: int, now: datetime, fiscal_start: int) -> None:
-        self._session, self._ws, self._now, self._fiscal_start = session, workspace_id, now, fiscal_start
+
+class _Reports:
+    """Team reports for the chosen period, each computed once per Home (a rep's own team
+    may also be one they manage). Every report also totals all the catalog's metrics, in
+    its one totals statement: the figures of members without goals."""
+
+    def __init__(
+        self,
+        session: Session,
+        workspace_id: int,
+        now: datetime,
+        fiscal_start: int,
+        kind: PeriodKind,
+        metrics: list[str],
+    ) -> None:
+        self._session, self._ws, self._now = session, workspace_id, now
+        self._fiscal_start, self.kind, self.metrics = fiscal_start, kind, metrics
         self._found: dict[int, TeamStandings] = {}
 
-    def week(self, team: Team | None, tz: str | None) -> tuple[Period, date]:
+    def view(self, team: Team | None, tz: str | None) -> tuple[Period, date]:
         today = reports.team_facts(team, tz, self._now).today
-        return Period.containing(PeriodKind.WEEK, today, self._fiscal_start), today
+        return Period.containing(self.kind, today, self._fiscal_start), today
 
     def of(self, team: Team) -> TeamStandings:
         assert team.id is not None
         if team.id not in self._found:
-            view, _ = self.week(team, None)
+            view, _ = self.view(team, None)
             self._found[team.id] = reports.team_report(
-                self._session, self._ws, team, view, self._now, fiscal_year_start_month=self._fiscal_start
+                self._session,
+                self._ws,
+                team,
+                view,
+                self._now,
+                extra_metrics=tuple(self.metrics),
+                fiscal_year_start_month=self._fiscal_start,
             )
         return self._found[team.id]
+
+    def figures(self, team: Team) -> dict[int, dict[str, int]]:
+        return reports.team_figures(self.of(team), self.metrics)
 
 
 def load_home(services: Services, caller: Caller, notice: str | None = None) -> Home:
@@ -64,14 +91,21 @@ def load_home(services: Services, caller: Caller, notice: str | None = None) -> 
     ws = caller.workspace_id
     catalog = services.catalog(ws)
     with services.db.read() as session:
-        found = _Reports(session, ws, now, workspaces.fiscal_year_start_month(session, ws))
+        kind = home_period_kind(home_storage.home_period(session, ws, caller.person_id))
+        found = _Reports(
+            session, ws, now, workspaces.fiscal_year_start_month(session, ws), kind, catalog.keys
+        )
         own_team = teams.team_of(session, ws, caller.person_id)
         managed = teams.managed_team_ids(session, ws, caller.person_id)
-        view, today = found.week(own_team, caller.tz)
+        view, today = found.view(own_team, caller.tz)
         is_rep = own_team is not None or not (managed or caller.is_admin)
         rep = _rep_part(session, caller, own_team, found, view, now) if is_rep else None
         entries = _last_entries(session, caller, catalog)
-        manager = _manager_part(session, services, caller, managed, found, today) if managed or caller.is_admin else None
+        manager = (
+            _manager_part(session, services, caller, managed, found, today)
+            if managed or caller.is_admin
+            else None
+        )
     local = now.astimezone(zone(caller.tz))
     return Home(
         person_id=caller.person_id,
@@ -98,34 +132,50 @@ def _rep_part(
 ) -> RepPart:
     ws, me = caller.workspace_id, caller.person_id
     report = found.of(team) if team is not None else None
-    if report is not None:
+    if team is not None and report is not None:
         mine = [s for s in report.members if s.owner_id == me]
         mine += [m for c in report.collectives for m in c.members if m.owner_id == me]
+        figures = found.figures(team).get(me, {})
     else:
         person = people.by_id(session, ws, me)
         assert person is not None
         mine = reports.person_report(session, ws, person, None, view, now)
-    # A goal with no working day this week (time off, not started) owes nothing: its
+        figures = reports.logged_figures(session, ws, me, found.metrics, view)
+    # A goal with no working day in the period (time off, not started) owes nothing: its
     # "hit" would only mislead.
     owing = tuple(s for s in mine if not s.pace.nothing_to_do)
-    return RepPart(owing, team.name if team else None, report)
+    return RepPart(owing, team.name if team else None, report, figures)
 
 
-def _last_entries(session: Session, caller: Caller, catalog: MetricCatalog) -> tuple[RecentEntry, ...]:
+def _last_entries(
+    session: Session, caller: Caller, catalog: MetricCatalog
+) -> tuple[RecentEntry, ...]:
     ws, me = caller.workspace_id, caller.person_id
     rows = home_storage.last_entries(session, ws, me, LAST_ENTRIES)
     names = goals.people_by_ids(session, ws, {e.person_id for e in rows if e.person_id != me})
-    return tuple(_recent(e, catalog, reports.display_name(names[e.person_id]) if e.person_id in names else None) for e in rows)
+    return tuple(
+        _recent(
+            e, catalog, reports.display_name(names[e.person_id]) if e.person_id in names else None
+        )
+        for e in rows
+    )
 
 
 def _recent(entry: Entry, catalog: MetricCatalog, for_name: str | None) -> RecentEntry:
     assert entry.id is not None
     metric = catalog.lookup(entry.metric) or Metric(entry.metric)
-    return RecentEntry(entry.id, entry.day, metric, entry.quantity, entry.kind, entry.note, for_name)
+    return RecentEntry(
+        entry.id, entry.day, metric, entry.quantity, entry.kind, entry.note, for_name
+    )
 
 
 def _manager_part(
-    session: Session, services: Services, caller: Caller, managed: set[int], found: _Reports, today: date
+    session: Session,
+    services: Services,
+    caller: Caller,
+    managed: set[int],
+    found: _Reports,
+    today: date,
 ) -> ManagerPart:
     ws = caller.workspace_id
     if managed:
@@ -135,19 +185,27 @@ def _manager_part(
         listed = teams.all_teams(session, ws)
         chosen, sizes = [t for t, _ in listed], {t.id: n for t, n in listed}
     parts = tuple(
-        TeamPart(t.name, sizes.get(t.id, 0), found.of(t) if index < MAX_TEAM_REPORTS else None)
+        TeamPart(t.name, sizes.get(t.id, 0), found.of(t), found.figures(t))
+        if index < MAX_TEAM_REPORTS
+        else TeamPart(t.name, sizes.get(t.id, 0), None)
         for index, t in enumerate(chosen)
     )
-    requests, total = home_storage.pending_for_decider(session, ws, caller.person_id, managed, caller.is_admin, MAX_REQUESTS)
+    requests, total = home_storage.pending_for_decider(
+        session, ws, caller.person_id, managed, caller.is_admin, MAX_REQUESTS
+    )
     pending = tuple(_pending(session, services, r, today) for r in requests)
     return ManagerPart(parts, pending, total, all_teams=not managed)
 
 
-def _pending(session: Session, services: Services, request: GoalRequest, today: date) -> PendingRequest:
+def _pending(
+    session: Session, services: Services, request: GoalRequest, today: date
+) -> PendingRequest:
     assert request.id is not None
     try:
         headline = goal_actions.request_headline(session, services, request, today)
     except UserError as error:  # the person or team it was about is gone
         headline = f"Request #{request.id}: {error.message}"
-    label = f"{goal_actions.REQUEST_KIND_LABELS.get(request.kind, 'Request')} · request #{request.id}"
+    label = (
+        f"{goal_actions.REQUEST_KIND_LABELS.get(request.kind, 'Request')} · request #{request.id}"
+    )
     return PendingRequest(request.id, headline, label)
