@@ -18,21 +18,27 @@ _ENTRY = Entry.__table__
 _MEMBER = TeamMember.__table__
 
 
+def _team_members_statement() -> sa.Select:
+    workspace_id, team_id = sa.bindparam("workspace_id"), sa.bindparam("team_id")
+    return (
+        sa.select(
+            _PERSON.c.id, _PERSON.c.name, _PERSON.c.display_name, _PERSON.c.real_name,
+            _PERSON.c.slack_user_id, _PERSON.c.tz, _PERSON.c.start_date,
+            _PERSON.c.is_bot, _PERSON.c.deactivated,
+        )  # fmt: skip
+        .join(_MEMBER, _MEMBER.c.person_id == _PERSON.c.id)
+        .where(_MEMBER.c.workspace_id == workspace_id, _MEMBER.c.team_id == team_id)
+        .order_by(sa.func.lower(_PERSON.c.name), _PERSON.c.id)
+    )
+
+
+_TEAM_MEMBERS = _team_members_statement()
+
+
 def team_members(session: Session, workspace_id: int, team_id: int) -> list[sa.Row]:
     """A team's members as plain rows, with what a DM needs on top of a report's member
     rows: the Slack id and whether the account is a bot or deactivated."""
-    return list(
-        session.execute(
-            sa.select(
-                _PERSON.c.id, _PERSON.c.name, _PERSON.c.display_name, _PERSON.c.real_name,
-                _PERSON.c.slack_user_id, _PERSON.c.tz, _PERSON.c.start_date,
-                _PERSON.c.is_bot, _PERSON.c.deactivated,
-            )  # fmt: skip
-            .join(_MEMBER, _MEMBER.c.person_id == _PERSON.c.id)
-            .where(_MEMBER.c.workspace_id == workspace_id, _MEMBER.c.team_id == team_id)
-            .order_by(sa.func.lower(_PERSON.c.name), _PERSON.c.id)
-        )
-    )
+    return list(session.execute(_TEAM_MEMBERS, {"workspace_id": workspace_id, "team_id": team_id}))
 
 
 def weekly_totals(

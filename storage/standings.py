@@ -14,23 +14,32 @@ from storage import teams
 from storage.models import Entry, TeamMember, TimeOff
 
 
-def team_totals(
-    session: Session, workspace_id: int, team_id: int, metrics: Iterable[str], start: date, end: date
-) -> dict[tuple[int, str], int]:
-    """(person_id, metric) → total over [start, end] for every member of the team."""
-    query = (
+def _team_totals_statement() -> sa.Select:
+    """Built once with bound parameters: building it cost more than running it."""
+    workspace_id, team_id = sa.bindparam("workspace_id"), sa.bindparam("team_id")
+    return (
         sa.select(Entry.person_id, Entry.metric, sa.func.sum(Entry.quantity))
         .join(TeamMember, teams.on_team(Entry.person_id, workspace_id, team_id))
         .where(
             Entry.workspace_id == workspace_id,
-            Entry.metric.in_(list(metrics)),
-            Entry.day >= start,
-            Entry.day <= end,
+            Entry.metric.in_(sa.bindparam("metrics", expanding=True)),
+            Entry.day >= sa.bindparam("start", type_=sa.Date),
+            Entry.day <= sa.bindparam("end", type_=sa.Date),
             Entry.deleted_at.is_(None),
         )
         .group_by(Entry.person_id, Entry.metric)
     )
-    return {(person_id, metric): int(total or 0) for person_id, metric, total in session.execute(query)}
+
+
+_TEAM_TOTALS = _team_totals_statement()
+
+
+def team_totals(
+    session: Session, workspace_id: int, team_id: int, metrics: Iterable[str], start: date, end: date
+) -> dict[tuple[int, str], int]:
+    """(person_id, metric) → total over [start, end] for every member of the team."""
+    parameters = {"workspace_id": workspace_id, "team_id": team_id, "metrics": sorted(set(metrics)), "start": start, "end": end}
+    return {(person_id, metric): int(total or 0) for person_id, metric, total in session.execute(_TEAM_TOTALS, parameters)}
 
 
 def people_totals(
@@ -78,22 +87,30 @@ def period_totals(
     return [sum(v for d, v in by_day.items() if start <= d <= end) for start, end in periods]
 
 
-def team_time_off(
-    session: Session, workspace_id: int, team_id: int, start: date, end: date
-) -> dict[int, list[tuple[date, date]]]:
-    """time_off_by_person() for a team's members, joined on the team rather than passing
-    every member's id."""
-    rows = session.execute(
+def _team_time_off_statement() -> sa.Select:
+    workspace_id, team_id = sa.bindparam("workspace_id"), sa.bindparam("team_id")
+    return (
         sa.select(TimeOff.person_id, TimeOff.start, TimeOff.end)
         .join(TeamMember, teams.on_team(TimeOff.person_id, workspace_id, team_id))
         .where(
             TimeOff.workspace_id == workspace_id,
             TimeOff.deleted_at.is_(None),
-            TimeOff.start <= end,
-            TimeOff.end >= start,
+            TimeOff.start <= sa.bindparam("end", type_=sa.Date),
+            TimeOff.end >= sa.bindparam("start", type_=sa.Date),
         )
     )
-    return _by_person(rows)
+
+
+_TEAM_TIME_OFF = _team_time_off_statement()
+
+
+def team_time_off(
+    session: Session, workspace_id: int, team_id: int, start: date, end: date
+) -> dict[int, list[tuple[date, date]]]:
+    """time_off_by_person() for a team's members, joined on the team rather than passing
+    every member's id."""
+    parameters = {"workspace_id": workspace_id, "team_id": team_id, "start": start, "end": end}
+    return _by_person(session.execute(_TEAM_TIME_OFF, parameters))
 
 
 def time_off_by_person(

@@ -176,7 +176,9 @@ def set_schedule(
     return row
 
 
-def on_team(person_id: sa.ColumnElement, workspace_id: int, team_id: int) -> sa.ColumnElement[bool]:
+def on_team(
+    person_id: sa.ColumnElement, workspace_id: int | sa.BindParameter, team_id: int | sa.BindParameter
+) -> sa.ColumnElement[bool]:
     """The join condition from rows with a `person_id` to their team_member row, for
     aggregations over a team's members in one statement."""
     return sa.and_(

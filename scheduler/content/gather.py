@@ -18,7 +18,7 @@ from bot.core.calendars import normal_days
 from bot.core.metrics import MetricCatalog
 from bot.core.periods import Period, PeriodKind
 from bot.core.standings import Standing, TeamFacts, TeamStandings
-from storage import history, metrics, workspaces
+from storage import goals, history, metrics, standings, workspaces
 from storage.models import Person, Team
 
 
@@ -55,6 +55,11 @@ class TeamWeek:
     report: TeamStandings
     catalog: MetricCatalog
     members: tuple[sa.Row, ...]  # storage.history.team_members rows, by name
+    # From `history_start` to the view's end: the team's goals (storage.goals.rows_for_team
+    # rows) and its members' time off, for jobs that look at past weeks too.
+    history_start: date
+    goal_rows: tuple[sa.Row, ...]
+    time_off: dict[int, list[tuple[date, date]]]
 
     @property
     def today(self) -> date:
@@ -65,11 +70,23 @@ class TeamWeek:
         return sum(1 for day in normal_days(self.view, self.facts.calendar) if day >= self.today)
 
 
-def load_team_week(session: Session, workspace_id: int, team: Team, at: datetime) -> TeamWeek:
+def load_team_week(
+    session: Session, workspace_id: int, team: Team, at: datetime, history_start: date | None = None
+) -> TeamWeek:
+    """The team's week; with `history_start`, its goals and time off are read from that
+    day on, in the same statements as the week's own."""
+    assert team.id is not None
     fiscal_start = workspaces.fiscal_year_start_month(session, workspace_id)
     view = week_of(team, at, fiscal_start)
-    report = reports.team_report(session, workspace_id, team, view, at, fiscal_year_start_month=fiscal_start)
-    assert team.id is not None
+    first = min(history_start or view.start, view.start)
+    members = tuple(history.team_members(session, workspace_id, team.id))
+    goal_rows = tuple(goals.rows_for_team(session, workspace_id, team.id, first, view.end))
+    off = standings.team_time_off(session, workspace_id, team.id, first, view.end)
+    report = reports.team_report(
+        session, workspace_id, team, view, at, fiscal_year_start_month=fiscal_start,
+        members=members, goal_rows=[g for g in goal_rows if _live_in(g, view)],
+        time_off=_overlapping(off, view),
+    )  # fmt: skip
     return TeamWeek(
         workspace_id=workspace_id,
         team=team,
@@ -78,8 +95,23 @@ def load_team_week(session: Session, workspace_id: int, team: Team, at: datetime
         facts=reports.team_facts(team, None, at, fiscal_start),
         report=report,
         catalog=MetricCatalog.with_custom(metrics.custom_metrics(session, workspace_id)),
-        members=tuple(history.team_members(session, workspace_id, team.id)),
+        members=members,
+        history_start=first,
+        goal_rows=goal_rows,
+        time_off=off,
     )
+
+
+def _live_in(goal: sa.Row, view: Period) -> bool:
+    """The test storage.goals.rows_for_team applies in SQL, for rows read over a longer
+    span (removed goals are never read)."""
+    return goal.start <= view.end and (goal.end is None or goal.end >= view.start)
+
+
+def _overlapping(off: dict[int, list[tuple[date, date]]], view: Period) -> dict[int, list[tuple[date, date]]]:
+    """The time off storage.standings.team_time_off gives for the view alone."""
+    found = {pid: [(s, e) for s, e in spans if s <= view.end and e >= view.start] for pid, spans in off.items()}
+    return {pid: spans for pid, spans in found.items() if spans}
 
 
 def standings_by_person(report: TeamStandings) -> dict[int, list[Standing]]:

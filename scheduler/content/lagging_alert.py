@@ -5,7 +5,7 @@ row they have been behind; a short all-clear when nobody is."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from fractions import Fraction
 
 from sqlalchemy.orm import Session
@@ -21,9 +21,10 @@ from scheduler.content.gather import (
     load_team_week,
     reachable,
     standings_by_person,
+    week_of,
 )
 from scheduler.messages import Message
-from storage import goals, history, standings, teams
+from storage import history, teams
 from storage.models import Team
 
 
@@ -48,7 +49,7 @@ def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list
     managers = [m for m in teams.managers(session, workspace_id, team.id) if reachable(m)]
     if not managers:
         return []
-    week = load_team_week(session, workspace_id, team, at)
+    week = load_team_week(session, workspace_id, team, at, history_start=_history_start(team, at))
     counted = {m.id for m in week.members if active(m)}
     by_person = {pid: found for pid, found in standings_by_person(week.report).items() if pid in counted}
     days_left = week.team_days_left()
@@ -70,21 +71,25 @@ def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list
     return [Message(manager.slack_user_id or "", text, tuple(blocks)) for manager in managers]
 
 
+def _history_start(team: Team, at: datetime) -> date:
+    return previous_weeks(week_of(team, at))[-1].start
+
+
 def _streaks(session: Session, week: TeamWeek, found: Iterable[Standing]) -> dict[tuple[int, int], int]:
-    """(person id, goal id) → weeks behind in a row, from three statements over the last
-    LOOKBACK_WEEKS weeks: the goals, the time off and the weekly totals."""
+    """(person id, goal id) → weeks behind in a row over the last LOOKBACK_WEEKS weeks,
+    from the goals and time off load_team_week read from the first of them on, and one
+    statement of weekly totals."""
     found = list(found)
     team_id = week.team.id
     assert team_id is not None
     weeks = previous_weeks(week.view)
-    first, last = weeks[-1].start, weeks[0].end
-    specs = [goal_spec(g) for g in goals.rows_for_team(session, week.workspace_id, team_id, first, last)]
-    off = standings.team_time_off(session, week.workspace_id, team_id, first, last)
+    assert week.history_start <= weeks[-1].start, "load_team_week must read the weeks the streaks look at"
+    specs = [goal_spec(g) for g in week.goal_rows]
     by_index = history.weekly_totals(
         session, week.workspace_id, team_id, {s.goal.metric for s in found}, [(w.start, w.end) for w in weeks]
     )
     totals = {(pid, metric, weeks[index].start): total for (pid, metric, index), total in by_index.items()}
-    people = {m.id: person_facts(m, off.get(m.id)) for m in week.members}
+    people = {m.id: person_facts(m, week.time_off.get(m.id)) for m in week.members}
     streaks = {}
     for standing in found:
         person = people.get(standing.owner_id or 0)
