@@ -29,6 +29,7 @@ from slack_sdk.oauth.installation_store import Installation
 from bot import oauth
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.slack_http import KeepAliveWebClient
 from handlers import register_all
 from handlers.context import Services
 from handlers.events import uninstall
@@ -36,7 +37,7 @@ from handlers.identity import Directory
 from scheduler.runner import JobRunner
 from scheduler.sender import Sender
 from scheduler.service import SchedulerService
-from storage import installations
+from storage import imports, installations
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,9 @@ def build(
     if migrate:
         db.upgrade()
     clock = clock or SystemClock()
-    services = Services(db=db, clock=clock, directory=Directory(db, clock, settings.admins), source=source)
+    services = Services(
+        db=db, clock=clock, directory=Directory(db, clock, settings.admins), source=source
+    )
     installs = oauth.Installations(settings, db) if settings.oauth_enabled else None
     client_for = sender_clients(settings, db, installs)
     if installs is not None:
@@ -107,23 +110,34 @@ def build(
         # uninstalled from Paceline's side (single-workspace mode has no installation).
         uninstall.register(bolt, services)
     return Paceline(
-        settings=settings, db=db, clock=clock, bolt=bolt, services=services,
-        scheduler=scheduler_for(settings, db, clock, client_for=client_for), client_for=client_for,
+        settings=settings,
+        db=db,
+        clock=clock,
+        bolt=bolt,
+        services=services,
+        scheduler=scheduler_for(settings, db, clock, client_for=client_for),
+        client_for=client_for,
     )
 
 
-def _oauth_bolt(settings: Settings, clock: Clock, services: Services, installs: oauth.Installations) -> App:
+def _oauth_bolt(
+    settings: Settings, clock: Clock, services: Services, installs: oauth.Installations
+) -> App:
     if settings.bot_token:
         # Never a fallback: a workspace without an installation must not be served with
         # another workspace's token.
-        log.warning("SLACK_BOT_TOKEN is ignored: with SLACK_CLIENT_ID/SECRET every workspace's token comes from its install")
+        log.warning(
+            "SLACK_BOT_TOKEN is ignored: with SLACK_CLIENT_ID/SECRET every workspace's token comes from its install"
+        )
 
     def on_installed(installation: Installation) -> None:
         installs.activate(installation, clock.now())
         services.schedule_changed()  # a reinstalled workspace's jobs come back at once
 
     # The base client carries no token: Bolt gives each request a copy with its workspace's.
-    bolt = oauth.oauth_app(settings, _web_client(settings, None, retries=True), installs, on_installed)
+    bolt = oauth.oauth_app(
+        settings, _web_client(settings, None, retries=True), installs, on_installed
+    )
     log.info("OAuth is on: workspaces install Paceline at %s", oauth.INSTALL_PATH)
     return bolt
 
@@ -140,7 +154,9 @@ def sender_clients(
     return lambda _workspace_id: client
 
 
-def workspace_client(settings: Settings, db: Database, slack_team_id: str | None) -> WebClient | None:
+def workspace_client(
+    settings: Settings, db: Database, slack_team_id: str | None
+) -> WebClient | None:
     """A Web API client for work outside a request (`paceline import`): the bot token's in
     single-workspace mode; with OAuth, the installed token of `slack_team_id` (None when it
     is not installed, or not named: with several installs there is no default)."""
@@ -155,6 +171,17 @@ def workspace_client(settings: Settings, db: Database, slack_team_id: str | None
     return _web_client(settings, token, retries=True) if token else None
 
 
+def installed_workspaces(settings: Settings, db: Database) -> list[str]:
+    """OAuth mode: the Slack team ids of the workspaces with a current install (active, with
+    a bot token in the store), oldest first. For the command line's `--workspace` checks."""
+    if not settings.oauth_enabled:
+        return []
+    installs = oauth.Installations(settings, db)
+    with db.read() as session:
+        known = imports.workspaces(session)
+    return [team for workspace_id, team in known if installs.bot_token(workspace_id)]
+
+
 def sender_client(settings: Settings, token: str | None = None) -> WebClient:
     """The outbox sender's client: no retry handlers, because the sender owns every retry
     (it must know when an answer was lost, to check the channel before posting again)."""
@@ -162,7 +189,9 @@ def sender_client(settings: Settings, token: str | None = None) -> WebClient:
 
 
 def _web_client(settings: Settings, token: str | None, *, retries: bool) -> WebClient:
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+    # The sender's client (no retries) posts in bursts: it keeps its connections open.
+    kind = WebClient if retries else KeepAliveWebClient
+    client = kind(token=token, base_url=settings.slack_api_url, timeout=10)
     # slack-sdk retries connection errors only unless told otherwise; the sender wants none.
     client.retry_handlers = (
         [
@@ -185,7 +214,9 @@ def scheduler_for(
     client_for: Callable[[int], WebClient] | None = None,
 ) -> SchedulerService:
     """The scheduler and its sender; `client_for` defaults to `sender_clients(settings, db)`."""
-    sender = Sender(db, client_for or sender_clients(settings, db), clock, owner=instance_name(), sleep=sleep)
+    sender = Sender(
+        db, client_for or sender_clients(settings, db), clock, owner=instance_name(), sleep=sleep
+    )
     # The runner only reads the database and writes the outbox: its posts reach Slack
     # through the sender, so it needs no client.
     runner = JobRunner(db, clock, on_enqueued=sender.wake, sleep=sleep)

@@ -8,8 +8,14 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, RunMode, Settings, load_settings
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from storage.db import Database
 
 log = logging.getLogger("paceline")
 
@@ -18,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
     try:
         settings = load_settings()
@@ -59,52 +67,91 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", type=int, default=8, help="HTTP worker threads (default 8)")
     run.add_argument("--demo", action="store_true", help="console only: seed a demo team")
     console = sub.add_parser("console", help="the local console: act as a person, type commands")
-    console.add_argument("--demo", action="store_true", help="seed a team with six weeks of history")
+    console.add_argument(
+        "--demo", action="store_true", help="seed a team with six weeks of history"
+    )
     jobs = sub.add_parser("jobs", help="scheduled posts: list every team's jobs, or run one now")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
-    jobs_list = jobs_sub.add_parser("list", help="each team's jobs, next runs in its zone, deliveries and failures")
+    jobs_list = jobs_sub.add_parser(
+        "list", help="each team's jobs, next runs in its zone, deliveries and failures"
+    )
     jobs_list.add_argument("--workspace", help="only this Slack workspace (team id, T…)")
     jobs_run = jobs_sub.add_parser("run", help="run a job now, as if at --at")
     jobs_run.add_argument("job", help="nudge, lagging-alert, weekly-digest or log-reminder")
     jobs_run.add_argument("--team", help="one team (default: every team)")
-    jobs_run.add_argument("--at", help="ISO date-time to run as if at (default: now), e.g. 2026-11-20T16:00-05:00")
-    jobs_run.add_argument("--workspace", help="the Slack workspace (team id, T…) when several have the team")
+    jobs_run.add_argument(
+        "--at", help="ISO date-time to run as if at (default: now), e.g. 2026-11-20T16:00-05:00"
+    )
+    jobs_run.add_argument(
+        "--workspace", help="the Slack workspace (team id, T…) when several have the team"
+    )
     _import_parser(sub)
     export = sub.add_parser("export", help="write the /progress export CSV of a period to a file")
     export.add_argument("file", help="the CSV file to write (- for standard output)")
-    export.add_argument("--period", help="2026-11, 2026-Q4, 2026, last month… (default: this month, UTC)")
+    export.add_argument(
+        "--period", help="2026-11, 2026-Q4, 2026, last month… (default: this month, UTC)"
+    )
     export.add_argument("--team", help="one team (default: every team)")
-    export.add_argument("--workspace", help="the Slack workspace (team id, T…) when the database has several")
+    export.add_argument(
+        "--workspace", help="the Slack workspace (team id, T…) when the database has several"
+    )
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     manifest = sub.add_parser("manifest", help="print the Slack app manifest")
-    manifest.add_argument("--url", help="your public request URL, e.g. https://paceline.example.com")
+    manifest.add_argument(
+        "--url", help="your public request URL, e.g. https://paceline.example.com"
+    )
     manifest.add_argument("--socket", action="store_true", help="for Socket Mode (no request URLs)")
     return parser
 
 
 def _import_parser(sub: argparse._SubParsersAction) -> None:
-    imp = sub.add_parser("import", help="import history from CSV: a CRM pipeline export, or activity rows")
+    imp = sub.add_parser(
+        "import", help="import history from CSV: a CRM pipeline export, or activity rows"
+    )
     kinds = imp.add_subparsers(dest="import_kind", required=True)
-    crm = kinds.add_parser("crm", help="a CRM pipeline export (sales_pipeline.csv) and its team list")
-    crm.add_argument("pipeline", type=Path, help="opportunity_id, sales_agent, deal_stage, engage_date, close_date, close_value")
-    crm.add_argument("--teams", type=Path, help="sales_agent, manager, regional_office: teams per manager, parents per office")
+    crm = kinds.add_parser(
+        "crm", help="a CRM pipeline export (sales_pipeline.csv) and its team list"
+    )
+    crm.add_argument(
+        "pipeline",
+        type=Path,
+        help="opportunity_id, sales_agent, deal_stage, engage_date, close_date, close_value",
+    )
+    crm.add_argument(
+        "--teams",
+        type=Path,
+        help="sales_agent, manager, regional_office: teams per manager, parents per office",
+    )
     crm.add_argument("--tz", default="UTC", help="time zone of the teams it creates (default UTC)")
     activity = kinds.add_parser("activity", help="plain rows: user,metric,date,amount[,note]")
     activity.add_argument("file", type=Path)
     for kind in (crm, activity):
-        kind.add_argument("--workspace", help="the Slack workspace (team id, T…); default: the bot token's")
-        kind.add_argument("--dry-run", action="store_true", help="check the file and report; store nothing")
-        kind.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
-        kind.add_argument("--encoding", help="the file's encoding (default: UTF-8, else Windows-1252, detected)")
-        kind.add_argument("--no-slack", action="store_true", help="do not match people to Slack users (all come in unlinked)")
+        kind.add_argument(
+            "--workspace", help="the Slack workspace (team id, T…); default: the bot token's"
+        )
+        kind.add_argument(
+            "--dry-run", action="store_true", help="check the file and report; store nothing"
+        )
+        kind.add_argument(
+            "--progress",
+            action="store_true",
+            help="show a progress bar even when stderr is not a terminal",
+        )
+        kind.add_argument(
+            "--encoding", help="the file's encoding (default: UTF-8, else Windows-1252, detected)"
+        )
+        kind.add_argument(
+            "--no-slack",
+            action="store_true",
+            help="do not match people to Slack users (all come in unlinked)",
+        )
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
     """Exit 0 when imported (or nothing new), 1 when the file was refused, 2 for usage errors."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.app import slack_client
     from bot.clock import SystemClock
     from bot.core.errors import UserError
     from bot.core.team_grammar import parse_time_zone
@@ -113,16 +160,22 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 
     db = Database(settings.database_url)
     try:
-        client = slack_client(settings) if settings.bot_token and not args.no_slack else None
+        tz = (
+            parse_time_zone(args.tz, "--tz America/New_York")
+            if args.import_kind == "crm"
+            else "UTC"
+        )
+        db.upgrade()
+        client, workspace = _import_slack(settings, db, args)
+        options = commands.ImportOptions(workspace, args.dry_run, args.progress, args.encoding, tz)
         if args.import_kind == "crm":
-            tz = parse_time_zone(args.tz, "--tz America/New_York")
-            options = commands.ImportOptions(args.workspace, args.dry_run, args.progress, args.encoding, tz)
-            db.upgrade()
-            report = commands.import_crm(db, client, args.pipeline, args.teams, options, SystemClock(), sys.stderr)
+            report = commands.import_crm(
+                db, client, args.pipeline, args.teams, options, SystemClock(), sys.stderr
+            )
         else:
-            options = commands.ImportOptions(args.workspace, args.dry_run, args.progress, args.encoding)
-            db.upgrade()
-            report = commands.import_activity(db, client, args.file, options, SystemClock(), sys.stderr)
+            report = commands.import_activity(
+                db, client, args.file, options, SystemClock(), sys.stderr
+            )
     except UserError as error:
         print(error.text, file=sys.stderr)
         return 2
@@ -139,6 +192,49 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if report.rejected else 0
 
 
+def _import_slack(
+    settings: Settings, db: Database, args: argparse.Namespace
+) -> tuple[WebClient | None, str | None]:
+    """The Slack client people are matched with, and the workspace (`--workspace`, or None
+    for the import to work out). Single workspace: SLACK_BOT_TOKEN's client. OAuth: the
+    named workspace's own installed token; without --workspace, the only installed one
+    (several: the operator must say which). Raises UserError."""
+    from bot.app import installed_workspaces, slack_client, workspace_client
+    from bot.core.errors import UserError
+    from bot.importer.workspace import check_team_id
+
+    check_team_id(args.workspace)
+    if args.no_slack:
+        return None, args.workspace
+    if not settings.oauth_enabled:
+        return (slack_client(settings) if settings.bot_token else None), args.workspace
+    installed = installed_workspaces(settings, db)
+    example = f"paceline import {args.import_kind} FILE --workspace {installed[0] if installed else 'T0123ABCD'}"
+    no_slack = "import with --no-slack to match nobody (people come in unlinked; link them later with /team link)"
+    team = args.workspace
+    if team is None:
+        if not installed:
+            raise UserError(
+                f"No workspace has installed Paceline yet (OAuth mode): install it at /slack/install, or {no_slack}.",
+                example,
+            )
+        if len(installed) > 1:
+            listed = ", ".join(installed[:10]) + (" …" if len(installed) > 10 else "")
+            raise UserError(
+                f"{len(installed)} workspaces have installed Paceline ({listed}): say which with --workspace.",
+                example,
+            )
+        team = installed[0]
+    elif team not in installed:
+        listed = ", ".join(installed[:10]) if installed else "none"
+        raise UserError(
+            f"Workspace {team} has not installed Paceline, so there is no token to read its people with "
+            f"(installed: {listed}). Install it at /slack/install, or {no_slack}.",
+            example,
+        )
+    return workspace_client(settings, db, team), team
+
+
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.core.errors import UserError
@@ -148,7 +244,9 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     try:
         db.upgrade()
-        export = build_export(db, SystemClock(), period=args.period, team=args.team, workspace=args.workspace)
+        export = build_export(
+            db, SystemClock(), period=args.period, team=args.team, workspace=args.workspace
+        )
     except UserError as error:
         print(error.text, file=sys.stderr)
         return 2
@@ -160,8 +258,10 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     else:
         Path(args.file).write_bytes(export.content)
     teams = ", ".join(export.team_names) or "no teams"
-    print(f"Exported {export.rows:,} rows for {export.period_label} ({teams}) to {args.file}.",
-          file=sys.stderr if args.file == "-" else sys.stdout)
+    print(
+        f"Exported {export.rows:,} rows for {export.period_label} ({teams}) to {args.file}.",
+        file=sys.stderr if args.file == "-" else sys.stdout,
+    )
     return 0
 
 
@@ -188,7 +288,12 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     from bot.server import HttpServer, wsgi_app
 
-    server = HttpServer(wsgi_app(paceline.bolt, paceline.db), host=args.host, port=settings.port, threads=args.threads)
+    server = HttpServer(
+        wsgi_app(paceline.bolt, paceline.db),
+        host=args.host,
+        port=settings.port,
+        threads=args.threads,
+    )
     log.info("Paceline is serving HTTP on port %s: POST /slack/events, GET /healthz", server.port)
     paceline.start_scheduler()
     try:
@@ -211,17 +316,25 @@ def _jobs(settings: Settings, args: argparse.Namespace) -> int:
 
     db = Database(settings.database_url)
     db.upgrade()
+    # Delivered with SLACK_BOT_TOKEN, or with OAuth each workspace's own installed token
+    # (the sender's client_for); a workspace without an install gets no token and its
+    # messages are parked, never sent with another's.
+    delivers = bool(settings.bot_token) or settings.oauth_enabled
     service = scheduler_for(settings, db, SystemClock())
     try:
         if args.jobs_command == "list":
             commands.list_jobs(service, sys.stdout, workspace=args.workspace)
             return 0
         run = commands.run_jobs(
-            service, args.job, team_name=args.team, at_text=args.at, workspace=args.workspace,
-            deliver=bool(settings.bot_token),
+            service,
+            args.job,
+            team_name=args.team,
+            at_text=args.at,
+            workspace=args.workspace,
+            deliver=delivers,
         )
         commands.print_run(run, sys.stdout)
-        if not settings.bot_token:
+        if not delivers:
             print("SLACK_BOT_TOKEN is not set: the messages wait in the outbox for `paceline run`.")
         return 0
     except UserError as error:

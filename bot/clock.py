@@ -51,3 +51,35 @@ def zone(tz_name: str | None) -> ZoneInfo:
         return ZoneInfo(tz_name or "UTC")
     except (ValueError, KeyError):
         return ZoneInfo("UTC")
+
+
+class SettableClock:
+    """Follows `base` (the system clock) until set; from then on stands still at the set
+    instant, until set again or `follow()`ed back to `base`. The local console's `clock`
+    command moves the app's time with it; request signatures keep the wall clock."""
+
+    def __init__(self, base: Clock | None = None) -> None:
+        self._base: Clock = base or SystemClock()
+        self._at: datetime | None = None
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            at = self._at
+        return at if at is not None else self._base.now()
+
+    @property
+    def is_set(self) -> bool:
+        with self._lock:
+            return self._at is not None
+
+    def set(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("SettableClock needs an aware datetime")
+        with self._lock:
+            self._at = at.astimezone(UTC)
+
+    def follow(self) -> None:
+        """Back to the base clock (real time)."""
+        with self._lock:
+            self._at = None

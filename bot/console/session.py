@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlencode
@@ -33,9 +34,10 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import Paceline, build
-from bot.clock import Clock
+from bot.app import Paceline, build, slack_client
+from bot.clock import Clock, SettableClock
 from bot.config import Settings, redact_url
+from bot.console import commands as console_commands
 from bot.console.demo import seed_demo
 from bot.console.render import (
     Names,
@@ -50,6 +52,8 @@ from bot.console.render import (
     with_state,
 )
 from bot.core.errors import UserError
+from bot.core.team_grammar import parse_time_zone
+from bot.importer.matching import name_key
 from bot.manifest import manifest
 from bot.standin.signed_requests import slack_signature
 from bot.standin.slack_api import RecordedCall, StandInSlack
@@ -105,16 +109,20 @@ class Printer:
 class Console:
     """One console run: who is typing, the people and channels it made up, open forms."""
 
-    def __init__(self, standin: StandInSlack, printer: Printer, tz: str) -> None:
+    def __init__(
+        self, standin: StandInSlack, printer: Printer, tz: str, cwd: Path | None = None
+    ) -> None:
         self.standin = standin
         self.out = printer
         self.tz = tz
+        self.cwd = cwd or Path.cwd()  # where `import` paths start from
         self.me: ConsoleUser | None = None
         self._paceline: Paceline | None = None
         self._secret = secrets.token_hex(16)
         self._lock = threading.RLock()
         self._users: dict[str, ConsoleUser] = {}
         self._ids_by_name: dict[str, str] = {}
+        self._ids_by_real_name: dict[str, str] = {}  # matching.name_key of the real name → id
         self._channels: dict[str, str] = {}
         self._response_channels: dict[str, str] = {}
         self._views: list[dict[str, Any]] = []  # the modal stack, top last
@@ -150,12 +158,16 @@ class Console:
                 )
             )
             channels = list(
-                session.scalars(sa.select(Team).where(Team.workspace_id == ws, Team.channel_id.is_not(None)))
+                session.scalars(
+                    sa.select(Team).where(Team.workspace_id == ws, Team.channel_id.is_not(None))
+                )
             )
         for person in known:
             assert person.slack_user_id is not None
             self._register(
-                ConsoleUser(person.slack_user_id, person.name, person.tz, person.slack_admin, person.is_bot),
+                ConsoleUser(
+                    person.slack_user_id, person.name, person.tz, person.slack_admin, person.is_bot
+                ),
                 real_name=person.real_name,
                 deleted=person.deactivated,
                 email=person.email,
@@ -191,11 +203,17 @@ class Console:
         elif word == "jobs":
             self._jobs(rest)
         elif word == "home":
-            self._home()
+            self._home(rest)
+        elif word == "import":
+            self._import(rest)
+        elif word == "clock":
+            self._clock(rest)
         elif word.startswith("/"):
             self._command(word, rest)
         else:
-            self.out.say(f'"{word}" is not a console command. Type a slash command like /log calls 12, or help.')
+            self.out.say(
+                f'"{word}" is not a console command. Type a slash command like /log calls 12, or help.'
+            )
         return True
 
     def _act_as(self, rest: str) -> None:
@@ -224,7 +242,9 @@ class Console:
             self.out.say("Nobody yet. Type as @maria to act as someone.")
             return
         role = "Slack admin" if self.me.is_admin else "member"
-        self.out.say(f"You are @{self.me.name} ({self.me.user_id}) · {role} · time zone {self.me.tz or 'UTC'}")
+        self.out.say(
+            f"You are @{self.me.name} ({self.me.user_id}) · {role} · time zone {self.me.tz or 'UTC'}"
+        )
 
     def _help(self) -> list[str]:
         lines = [
@@ -237,6 +257,14 @@ class Console:
             "  jobs run weekly-digest [--team east] [--at 2026-11-20T16:00-05:00]",
             "                     post a job now (nudge, lagging-alert, weekly-digest, log-reminder)",
             "  home               your App Home tab, as Slack shows it when you open it",
+            "  home quarter       pick the tab's period: week, month, quarter or year",
+            "  import crm FILE [--teams FILE] [--tz ZONE] [--dry-run]",
+            "  import activity FILE [--dry-run]",
+            "                     history from CSV, as `paceline import` (paths from this folder); people",
+            "                     named in the files become users here, e.g. as @darcel.schlecht",
+            "  clock 2017-12-29T17:00",
+            "                     set the app's time (a date alone: noon; no zone: this console's); it",
+            "                     stands still there. clock alone shows it, clock now: real time again",
             "  help, quit         this help; leave (Ctrl-D works too)",
             "What the app sends to Slack shows as [#channel], [DM to @name] or [form].",
             "Slash commands:",
@@ -266,7 +294,13 @@ class Console:
                 if len(words[2:]) % 2 or set(options) - {"--team", "--at"}:
                     self.out.say(usage)
                     return
-                run = commands.run_jobs(service, words[1], team_name=options.get("--team"), at_text=options.get("--at"), workspace=None)
+                run = commands.run_jobs(
+                    service,
+                    words[1],
+                    team_name=options.get("--team"),
+                    at_text=options.get("--at"),
+                    workspace=None,
+                )
                 commands.print_run(run, buffer)
             else:
                 self.out.say(usage)
@@ -276,13 +310,142 @@ class Console:
             return
         self.out.lines(buffer.getvalue().rstrip("\n").splitlines())
 
+    # ------------------------------------------------------------------ import and clock
+
+    def _import(self, rest: str) -> None:
+        """`import crm|activity FILE …`: the same code as `paceline import`, into this
+        console's database, matching people against this console's stand-in Slack. People
+        the files name who are no user here yet are added to the stand-in Slack first (real
+        name from the file), so the import links them as it would in a real workspace."""
+        from bot.importer import commands
+
+        try:
+            line = console_commands.parse_import(rest, self.cwd)
+            # New teams default to this console's zone, as its people have it (the CLI: UTC).
+            tz = parse_time_zone(line.tz, "--tz America/New_York") if line.tz else self.tz
+        except console_commands.UsageError as error:
+            self.out.lines([error.message, console_commands.IMPORT_USAGE])
+            return
+        except UserError as error:
+            self.out.lines([error.text, console_commands.IMPORT_USAGE])
+            return
+        paceline = self._app()
+        added = self._add_people_named_in(line)
+        options = commands.ImportOptions(TEAM_ID, line.dry_run, False, None, tz)
+        client = slack_client(paceline.settings)
+        quiet = io.StringIO()  # no progress bar: the console prints the report
+        try:
+            if line.kind == "crm":
+                report = commands.import_crm(
+                    paceline.db, client, line.path, line.teams, options, paceline.clock, quiet
+                )
+            else:
+                report = commands.import_activity(
+                    paceline.db, client, line.path, options, paceline.clock, quiet
+                )
+        except UserError as error:
+            self._forget_users(added)
+            self.out.say(error.text)
+            return
+        except SQLAlchemyError as error:
+            self._forget_users(added)
+            self.out.say(f"The database failed during the import: {_first_line(error)}")
+            return
+        if report.rejected:
+            self._forget_users(added)  # the file was refused: the console's Slack stays as it was
+        elif added:
+            example = added[0].name
+            self.out.say(
+                f"Added {len(added)} {'people' if len(added) != 1 else 'person'} named in the files to this "
+                f"console's Slack (real name from the file, handle like @{example}) so the import links them; "
+                f"act as one with as @{example}."
+            )
+        self.out.lines(report.text().splitlines())
+
+    def _add_people_named_in(self, line: console_commands.ImportLine) -> list[ConsoleUser]:
+        """A stand-in Slack user for every person the files name who has none here yet."""
+        added: list[ConsoleUser] = []
+        seen: set[str] = set()
+        for written in console_commands.names_in(line):
+            if written in seen:
+                continue
+            seen.add(written)
+            wanted = console_commands.person_to_add(written)
+            if wanted is None:
+                continue
+            handle, real_name = wanted
+            with self._lock:
+                if real_name is not None and (
+                    name_key(real_name) in self._ids_by_real_name
+                    or name_key(real_name) in self._ids_by_name
+                ):
+                    continue
+                if real_name is None and handle in self._ids_by_name:
+                    continue
+                unique = handle
+                suffix = itertools.count(2)
+                while unique in self._ids_by_name:  # two people, one handle: maria.lopez2
+                    unique = f"{handle}{next(suffix)}"
+            user = self._create_user(unique, may_be_admin=False, real_name=real_name)
+            added.append(user)
+        return added
+
+    def _forget_users(self, users: list[ConsoleUser]) -> None:
+        """Undo _add_people_named_in: the stand-in keeps them as deactivated accounts (which
+        matching leaves out) until someone acts as or mentions that name again."""
+        with self._lock:
+            for user in users:
+                self._users.pop(user.user_id, None)
+                for index in (self._ids_by_name, self._ids_by_real_name):
+                    for key in [k for k, v in index.items() if v == user.user_id]:
+                        del index[key]
+        for user in users:
+            self.standin.add_user(user.user_id, user.name, tz=None, deleted=True, team_id=TEAM_ID)
+
+    def _clock(self, rest: str) -> None:
+        """`clock` shows the app's time; `clock ISO` sets it (it then stands still); `clock
+        now` returns to real time. Request signatures keep the wall clock (see _dispatch)."""
+        clock = self._app().clock
+        words = rest.split()
+        if not isinstance(clock, SettableClock):
+            self.out.say("This console's clock cannot be moved.")
+            return
+        if not words:
+            state = "set with clock; it stands still" if clock.is_set else "real time"
+            self.out.say(f"The app's time: {self._local(clock.now())} ({state}).")
+            return
+        if len(words) > 1:
+            self.out.lines(["Give one date or date-time.", console_commands.CLOCK_USAGE])
+            return
+        if words[0].lower() == "now":
+            clock.follow()
+            self.out.say(f"The app's clock follows real time again: {self._local(clock.now())}.")
+            return
+        try:
+            at = console_commands.parse_clock(words[0], self.tz)
+        except console_commands.UsageError as error:
+            self.out.lines([error.message, console_commands.CLOCK_USAGE])
+            return
+        clock.set(at)
+        self.out.say(
+            f"The app's time is now {self._local(at)}; it stands still there for commands, jobs, Home and "
+            "imports until you set it again (clock now: real time)."
+        )
+
+    def _local(self, at: datetime) -> str:
+        return at.astimezone(ZoneInfo(self.tz)).strftime("%a %d %b %Y %H:%M %Z")
+
     # ------------------------------------------------------------------ App Home
 
-    def _home(self) -> None:
+    def _home(self, rest: str = "") -> None:
         """Open the App Home tab: the app_home_opened event Slack sends, signed like every
-        request; the app's views.publish is printed by on_call as [Home tab of @name]."""
+        request; the app's views.publish is printed by on_call as [Home tab of @name].
+        `home quarter` picks the period in the tab's select, as a click in Slack does."""
         if self.me is None:
             self.out.say("Choose who you are first: as @maria — then home")
+            return
+        if rest:
+            self._home_period(rest)
             return
         envelope = {
             "token": "console-verification-token",
@@ -298,7 +461,9 @@ class Console:
                 "tab": "home",
                 "event_ts": f"{time.time():.6f}",
             },
-            "authorizations": [{"team_id": TEAM_ID, "user_id": self.standin.bot_user_id, "is_bot": True}],
+            "authorizations": [
+                {"team_id": TEAM_ID, "user_id": self.standin.bot_user_id, "is_bot": True}
+            ],
         }
         body = json.dumps(envelope)
         timestamp = str(int(time.time()))
@@ -313,6 +478,36 @@ class Console:
         except Exception as error:  # a broken listener must not end the session
             log.exception("the app failed on the Home tab")
             self.out.say(f"The app failed: {error}")
+            return
+        if response.status != 200:
+            self.out.say(f"The app answered HTTP {response.status}{_short_body(response.body)}")
+        elif self.out.blocks == printed:
+            self.out.say("The app published no Home tab.")
+
+    def _home_period(self, chosen: str) -> None:
+        """The block_actions payload Slack sends when the person picks a period in the Home
+        tab's select."""
+        from bot.render.home import HOME_PERIOD_ACTION, HOME_PERIODS
+
+        if chosen.lower() not in HOME_PERIODS:
+            self.out.say(f"Choose a period for your Home tab: home {' | home '.join(HOME_PERIODS)} (e.g. home quarter)")
+            return
+        value = chosen.lower()
+        payload = self._interaction("block_actions")
+        payload["container"] = {"type": "view", "view_id": "V_HOME"}
+        payload["view"] = {"id": "V_HOME", "type": "home", "callback_id": "paceline_home"}
+        payload["actions"] = [
+            {
+                "type": "static_select",
+                "action_id": HOME_PERIOD_ACTION,
+                "block_id": HOME_PERIOD_ACTION,
+                "selected_option": {"text": {"type": "plain_text", "text": HOME_PERIODS[value]}, "value": value},
+                "action_ts": f"{time.time():.6f}",
+            }
+        ]
+        printed = self.out.blocks
+        response = self._dispatch(urlencode({"payload": json.dumps(payload)}))
+        if response is None:
             return
         if response.status != 200:
             self.out.say(f"The app answered HTTP {response.status}{_short_body(response.body)}")
@@ -354,7 +549,9 @@ class Console:
             return
         if response.status == 404:
             known = ", ".join(self._commands)
-            self.out.say(f"Unknown command {command}. Paceline answers {known}; type help for more.")
+            self.out.say(
+                f"Unknown command {command}. Paceline answers {known}; type help for more."
+            )
             return
         if response.status != 200:
             self.out.say(f"The app answered HTTP {response.status}{_short_body(response.body)}")
@@ -380,7 +577,9 @@ class Console:
         except ValueError as error:
             self.out.say(str(error))
             return
-        values, problems = build_state(view, assignments, self._mention_user_id, self._mention_channel_id)
+        values, problems = build_state(
+            view, assignments, self._mention_user_id, self._mention_channel_id
+        )
         if problems:
             self.out.lines([f"✗ {key}: {problem}" for key, problem in problems.items()])
             self.out.say("Nothing was sent. Fix it and submit again, or cancel.")
@@ -393,7 +592,9 @@ class Console:
         if response is None:
             return
         if response.status != 200:
-            self.out.say(f"The app answered HTTP {response.status}{_short_body(response.body)}; the form is still open.")
+            self.out.say(
+                f"The app answered HTTP {response.status}{_short_body(response.body)}; the form is still open."
+            )
             return
         answer = _json_body(response.body) or {}
         action = answer.get("response_action")
@@ -495,7 +696,9 @@ class Console:
         elif call.method == "chat.update":
             header = f"[message updated in {self._place(str(p.get('channel') or ''))}]"
         elif call.method == "views.publish":
-            header = f"[Home tab of @{names.users.get(str(p.get('user_id')), str(p.get('user_id')))}]"
+            header = (
+                f"[Home tab of @{names.users.get(str(p.get('user_id')), str(p.get('user_id')))}]"
+            )
         if header is not None:
             message = p.get("view") if call.method == "views.publish" else p
             body = render_message(message if isinstance(message, Mapping) else {}, names)
@@ -513,7 +716,9 @@ class Console:
             self._print_view_update(p, names)
         elif call.method == "files.completeUploadExternal":
             files = p.get("files") if isinstance(p.get("files"), list) else []
-            titles = ", ".join(str(f.get("title") or f.get("id")) for f in files if isinstance(f, dict))
+            titles = ", ".join(
+                str(f.get("title") or f.get("id")) for f in files if isinstance(f, dict)
+            )
             place = self._place(str(p.get("channel_id") or p.get("channels") or ""))
             lines = [f"[file in {place}] {titles}"]
             for file in files:
@@ -586,7 +791,9 @@ class Console:
     def _mention_channel_id(self, name: str) -> str | None:
         return self.channel_id(name)
 
-    def _create_user(self, name: str, may_be_admin: bool) -> ConsoleUser:
+    def _create_user(
+        self, name: str, may_be_admin: bool, real_name: str | None = None
+    ) -> ConsoleUser:
         handle = name.lower()
         with self._lock:
             user_id = stable_id("U", handle)
@@ -595,13 +802,19 @@ class Console:
                 user_id = stable_id("U", f"{handle}#{next(suffix)}")
             # The workspace always has an admin: the first person the console creates, or
             # the first one after a demo seeded only members.
-            admin = may_be_admin and not any(u.is_admin for u in self._users.values() if not u.is_bot)
+            admin = may_be_admin and not any(
+                u.is_admin for u in self._users.values() if not u.is_bot
+            )
             user = ConsoleUser(user_id, handle, self.tz, admin)
-            self._register(user)
+            self._register(user, real_name=real_name)
         return user
 
     def _register(
-        self, user: ConsoleUser, real_name: str | None = None, deleted: bool = False, email: str | None = None
+        self,
+        user: ConsoleUser,
+        real_name: str | None = None,
+        deleted: bool = False,
+        email: str | None = None,
     ) -> None:
         self.standin.add_user(
             user.user_id,
@@ -617,6 +830,8 @@ class Console:
         with self._lock:
             self._users[user.user_id] = user
             self._ids_by_name.setdefault(user.name.lower(), user.user_id)
+            if real_name:
+                self._ids_by_real_name.setdefault(name_key(real_name), user.user_id)
 
     def channel_id(self, name: str) -> str:
         """The id `#name` has in this console (made up, stable across runs)."""
@@ -654,7 +869,12 @@ class Console:
             "type": kind,
             "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
             "enterprise": None,
-            "user": {"id": self.me.user_id, "username": self.me.name, "name": self.me.name, "team_id": TEAM_ID},
+            "user": {
+                "id": self.me.user_id,
+                "username": self.me.name,
+                "name": self.me.name,
+                "team_id": TEAM_ID,
+            },
             "api_app_id": self.standin.app_id,
             "token": "console-verification-token",
             "trigger_id": self._trigger_id(),
@@ -702,6 +922,8 @@ def run_console(
     out.say(INTRO if announce else HINT, indent=0)
     out.say(f"Database: {redact_url(settings.database_url)}", indent=0)
     tz = console_timezone()
+    # The app's clock: real time (or the caller's clock) until the `clock` command sets it.
+    app_clock = SettableClock(clock)
     with _quiet_libraries(), StandInSlack(team_id=TEAM_ID, team_name="Paceline console") as standin:
         console = Console(standin, out, tz)
         console_settings = replace(
@@ -715,7 +937,7 @@ def run_console(
             client_secret=None,
         )
         try:
-            paceline = build(console_settings, clock=clock, source="console")
+            paceline = build(console_settings, clock=app_clock, source="console")
         except SQLAlchemyError as error:
             out.say(f"Could not open the database: {_first_line(error)}", indent=0)
             return 1

@@ -72,15 +72,26 @@ def import_crm(
             return f"opportunity_id repeats line {first_line} with other values: one row per opportunity."
 
         job = FileImport(shape, parse, BY_NAME, people, report, conflict)
-        teams_step = (lambda target: _apply_teams(db, target, plan, people, options.tz)) if plan is not None else None
+        teams_step = (
+            (lambda target: _apply_teams(db, target, plan, people, options.tz))
+            if plan is not None
+            else None
+        )
         _run(db, workspace, job, now, options, err, "import.crm", teams_step)
+        if plan is not None and options.dry_run and not report.rejected:
+            report.would_create_teams = _teams_to_create(db, workspace, plan)
     except FileProblem as problem:
         report.problem = problem.message
     return _done(report, started)
 
 
 def import_activity(
-    db: Database, client: WebClient | None, path: Path, options: ImportOptions, clock: Clock, err: TextIO
+    db: Database,
+    client: WebClient | None,
+    path: Path,
+    options: ImportOptions,
+    clock: Clock,
+    err: TextIO,
 ) -> ImportReport:
     """Import a plain activity file (`user,metric,date,amount[,note]`)."""
     report = ImportReport("activity", path.name, dry_run=options.dry_run)
@@ -94,8 +105,12 @@ def import_activity(
         people = _people(db, client, workspace, now)
         catalog = _catalog(db, workspace)
         cols = activity.ActivityColumns.of(shape)
-        parse = activity.ActivityParser(cols, catalog, workspace.slack_team_id, now.date() + _FUTURE_SLACK)
-        job = FileImport(shape, parse, BY_USER, people, report, lambda first: f"repeats line {first}.")
+        parse = activity.ActivityParser(
+            cols, catalog, workspace.slack_team_id, now.date() + _FUTURE_SLACK
+        )
+        job = FileImport(
+            shape, parse, BY_USER, people, report, lambda first: f"repeats line {first}."
+        )
         _run(db, workspace, job, now, options, err, "import.activity")
     except FileProblem as problem:
         report.problem = problem.message
@@ -111,14 +126,27 @@ def _run(
     problem (the file changed under it)."""
     name = job.shape.path.name
     with SeenRows() as seen:
-        check(job, seen, ProgressBar.for_file(err, job.shape.size, f"Checking {name}", options.progress))
-        if job.report.rejected or options.dry_run:
+        check(
+            job,
+            seen,
+            ProgressBar.for_file(err, job.shape.size, f"Checking {name}", options.progress),
+        )
+        if job.report.rejected:
+            return
+        if options.dry_run:
+            job.report.would_create_people = job.people.to_create()
+            job.people.describe(job.report)
             return
         target = _target(db, workspace, job.people, now)
         try:
             if before_load is not None:
                 job.report.notes += before_load(target)
-            load(job, target, seen, ProgressBar.for_file(err, job.shape.size, f"Importing {name}", options.progress))
+            load(
+                job,
+                target,
+                seen,
+                ProgressBar.for_file(err, job.shape.size, f"Importing {name}", options.progress),
+            )
         except FileProblem as problem:
             job.report.problem = problem.message
         job.people.describe(job.report)
@@ -130,13 +158,17 @@ def _done(report: ImportReport, started: float) -> ImportReport:
     return report
 
 
-def _people(db: Database, client: WebClient | None, workspace: WorkspaceChoice, now: datetime) -> ImportPeople:
+def _people(
+    db: Database, client: WebClient | None, workspace: WorkspaceChoice, now: datetime
+) -> ImportPeople:
     rows, aliases = [], []
     if workspace.id is not None:
         with db.read() as session:
             rows = imports.people_rows(session, workspace.id)
             aliases = imports.link_aliases(session, workspace.id)
-    members = list(slack_users.members(client, workspace.slack_team_id)) if client is not None else []
+    members = (
+        list(slack_users.members(client, workspace.slack_team_id)) if client is not None else []
+    )
     return ImportPeople.build(rows, members, aliases, workspace.id, now)
 
 
@@ -147,11 +179,15 @@ def _catalog(db: Database, workspace: WorkspaceChoice) -> MetricCatalog:
         return MetricCatalog.with_custom(metrics.custom_metrics(session, workspace.id))
 
 
-def _target(db: Database, workspace: WorkspaceChoice, people: ImportPeople, now: datetime) -> Target:
+def _target(
+    db: Database, workspace: WorkspaceChoice, people: ImportPeople, now: datetime
+) -> Target:
     """Where pass 2 writes. The workspace row is created only now, so a refused file leaves
     nothing behind, not even that."""
     with db.write() as session:
-        workspace_id = workspace.id or workspaces.ensure_workspace(session, workspace.slack_team_id, None, now)
+        workspace_id = workspace.id or workspaces.ensure_workspace(
+            session, workspace.slack_team_id, None, now
+        )
         importer_id = imports.importer_person_id(session, workspace_id, now)
     people.bind(workspace_id)
     return Target(db, workspace_id, importer_id, now)
@@ -172,7 +208,28 @@ def _team_plan(path: Path, encoding: str | None, report: ImportReport) -> crm.Te
     return plan
 
 
-def _check_team_people(plan: crm.TeamPlan, people: ImportPeople, report: ImportReport, file_name: str) -> None:
+def _teams_to_create(db: Database, workspace: WorkspaceChoice, plan: crm.TeamPlan) -> list[str]:
+    """For --dry-run: the plan's teams the workspace does not have yet, parents first, each
+    child with its parent (`dustin (in central)`). An existing team is used as it is."""
+    names = [*plan.parents, *(t.name for t in plan.teams)]
+    existing: set[str] = set()
+    if workspace.id is not None:
+        with db.read() as session:
+            existing = {
+                n for n in names if teams.by_key(session, workspace.id, team_key(n)) is not None
+            }
+    created = [p for p in plan.parents if p not in existing]
+    created += [
+        f"{t.name} (in {t.parent})" if t.parent else t.name
+        for t in plan.teams
+        if t.name not in existing
+    ]
+    return created
+
+
+def _check_team_people(
+    plan: crm.TeamPlan, people: ImportPeople, report: ImportReport, file_name: str
+) -> None:
     for name in [t.manager for t in plan.teams] + list(plan.agents):
         try:
             people.check(name, BY_NAME)
@@ -180,7 +237,9 @@ def _check_team_people(plan: crm.TeamPlan, people: ImportPeople, report: ImportR
             report.error(0, f"{name[:40]}…: {error.message}", file=file_name)
 
 
-def _apply_teams(db: Database, target: Target, plan: crm.TeamPlan, people: ImportPeople, tz: str) -> list[str]:
+def _apply_teams(
+    db: Database, target: Target, plan: crm.TeamPlan, people: ImportPeople, tz: str
+) -> list[str]:
     """Create the offices' and managers' teams (an existing team of the same name is used as
     it is), make managers managers and agents members. One transaction; audited."""
     ws, now = target.workspace_id, target.now
@@ -193,10 +252,22 @@ def _apply_teams(db: Database, target: Target, plan: crm.TeamPlan, people: Impor
             team = teams.by_key(session, ws, team_key(name))
             if team is None:
                 team = imports.add_team(
-                    session, workspace_id=ws, name=name, name_key=team_key(name), tz=tz, parent_id=parent_id, now=now
+                    session,
+                    workspace_id=ws,
+                    name=name,
+                    name_key=team_key(name),
+                    tz=tz,
+                    parent_id=parent_id,
+                    now=now,
                 )
                 created.append(name)
-                _audit(session, target, "team.create", team.id, {"name": name, "parent_id": parent_id, "tz": tz})
+                _audit(
+                    session,
+                    target,
+                    "team.create",
+                    team.id,
+                    {"name": name, "parent_id": parent_id, "tz": tz},
+                )
             elif team.parent_id is None and parent_id is not None:
                 team.parent_id = parent_id
             assert team.id is not None
@@ -205,7 +276,9 @@ def _apply_teams(db: Database, target: Target, plan: crm.TeamPlan, people: Impor
         parent_ids = {name: team_named(name, None) for name in plan.parents}
         team_ids: dict[str, int] = {}
         for planned in plan.teams:
-            team_id = team_named(planned.name, parent_ids.get(planned.parent) if planned.parent else None)
+            team_id = team_named(
+                planned.name, parent_ids.get(planned.parent) if planned.parent else None
+            )
             team_ids[planned.name] = team_id
             manager_id = people.person_id(session, planned.manager, BY_NAME)
             if teams.add_manager(session, ws, team_id, manager_id, now):
@@ -228,7 +301,9 @@ def _apply_teams(db: Database, target: Target, plan: crm.TeamPlan, people: Impor
     if members_added:
         notes.append(f"Team members added: {members_added}.")
     if elsewhere:
-        notes.append(f"Left in the team they are in (a rep belongs to one team): {names_text(elsewhere)}.")
+        notes.append(
+            f"Left in the team they are in (a rep belongs to one team): {names_text(elsewhere)}."
+        )
     return notes
 
 

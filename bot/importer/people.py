@@ -24,7 +24,13 @@ MAX_NAME = 200  # Person.name
 
 
 class ImportPeople:
-    def __init__(self, index: PeopleIndex, profiles: dict[str, SlackProfile], workspace_id: int | None, now: datetime) -> None:
+    def __init__(
+        self,
+        index: PeopleIndex,
+        profiles: dict[str, SlackProfile],
+        workspace_id: int | None,
+        now: datetime,
+    ) -> None:
         self.index = index
         self._profiles = profiles
         self._workspace_id = workspace_id
@@ -54,7 +60,9 @@ class ImportPeople:
             if row.slack_user_id is None:
                 unlinked.setdefault(name_key(row.name), row.id)
             else:
-                known[row.slack_user_id] = Candidate(row.slack_user_id, row.name, row.real_name, row.display_name, row.email, row.id)
+                known[row.slack_user_id] = Candidate(
+                    row.slack_user_id, row.name, row.real_name, row.display_name, row.email, row.id
+                )
         profiles: dict[str, SlackProfile] = {}
         for profile in slack_members:
             existing = known.get(profile.user_id)
@@ -86,7 +94,9 @@ class ImportPeople:
             self._matches[written] = found
         return found
 
-    def person_id(self, session: Session, written: str, how: Callable[[PeopleIndex, str], Match]) -> int:
+    def person_id(
+        self, session: Session, written: str, how: Callable[[PeopleIndex, str], Match]
+    ) -> int:
         """The person `written` names, created if need be (second pass, inside its
         transaction)."""
         found_id = self._ids.get(written)
@@ -98,9 +108,12 @@ class ImportPeople:
             person_id = match.person_id
         elif match.candidate is not None:
             slack_id = match.candidate.slack_user_id
-            person_id = self._by_slack_id.get(slack_id) or people.upsert_from_slack(
-                session, self._workspace_id, self._profiles[slack_id], self._now
-            ).id
+            person_id = (
+                self._by_slack_id.get(slack_id)
+                or people.upsert_from_slack(
+                    session, self._workspace_id, self._profiles[slack_id], self._now
+                ).id
+            )
             self._by_slack_id[slack_id] = person_id
         else:
             assert match.new_name is not None
@@ -115,19 +128,29 @@ class ImportPeople:
         self._ids[written] = person_id
         return person_id
 
+    def to_create(self) -> list[str]:
+        """The unlinked people pass 2 would create, from pass 1's answers (for --dry-run)."""
+        names: dict[str, str] = {}
+        for match in self._matches.values():  # in file order: the first spelling is the one stored
+            if match.new_name and match.person_id is None:
+                names.setdefault(name_key(match.new_name), match.new_name)
+        return sorted(names.values(), key=str.casefold)
+
     def describe(self, report: ImportReport) -> None:
         """Add what happened to people to the report's notes."""
         slack = Counter(m.how for m in self._matches.values() if m.candidate is not None)
         if slack:
             ways = ", ".join(f"{n} by {how}" for how, n in sorted(slack.items()))
             report.notes.append(f"People matched to Slack users: {sum(slack.values())} ({ways}).")
-        earlier = sum(1 for m in self._matches.values() if m.candidate is None and m.person_id is not None)
+        earlier = sum(
+            1 for m in self._matches.values() if m.candidate is None and m.person_id is not None
+        )
         if earlier:
             report.notes.append(f"People imported or linked before: {earlier}.")
         if self._created:
             report.notes.append(
                 f"New people not in Slack yet (unlinked; their history counts): {len(self._created)} — "
-                f"{names_text(sorted(self._created))}. Link each with `/team link \"NAME\" @user`."
+                f'{names_text(sorted(self._created))}. Link each with `/team link "NAME" @user`.'
             )
         linkable = sorted(
             f'/team link "{written}" @{member.handle}'
@@ -135,7 +158,9 @@ class ImportPeople:
             if m.how == UNLINKED and (member := self.index.slack_member_named(written))
         )
         if linkable:
-            report.notes.append(f"Unlinked people who match a Slack user now: {names_text(linkable)}.")
+            report.notes.append(
+                f"Unlinked people who match a Slack user now: {names_text(linkable)}."
+            )
         ambiguous = sorted({m.new_name or "" for m in self._matches.values() if m.ambiguous})
         if ambiguous:
             report.notes.append(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 SHOWN_LINES = 10
 SHOWN_ERRORS = 20
 SHOWN_NAMES = 12
+SHOWN_CREATED = 20  # names a --dry-run lists of the teams and people it would create
 
 
 @dataclass
@@ -30,7 +31,9 @@ class Lines:
     def text(self) -> str:
         more = self.count - len(self.first)
         shown = ", ".join(self.first)
-        return f"line{'s' if self.count > 1 else ''} {shown}" + (f" and {more:,} more" if more else "")
+        return f"line{'s' if self.count > 1 else ''} {shown}" + (
+            f" and {more:,} more" if more else ""
+        )
 
 
 @dataclass
@@ -54,6 +57,10 @@ class ImportReport:
     loading: bool = False  # pass 2 began: a problem now means it stopped part way
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # --dry-run of a clean file: what the import would create. None: not worked out (no
+    # --teams file for teams; a refused file).
+    would_create_teams: list[str] | None = None  # "dustin (in central)"
+    would_create_people: list[str] | None = None  # unlinked people: no Slack user matches
 
     @property
     def rejected(self) -> bool:
@@ -89,8 +96,12 @@ class ImportReport:
                 lines.append(f"  … and {self.error_count - len(self.errors):,} more")
             return "\n".join(lines)
         if self.dry_run:
-            lines = [f"Checked {head}: {self.rows_read:,} rows, no errors. Nothing was stored (--dry-run)."]
-            lines += self._skip_lines() + [f"  {n}" for n in self.notes]
+            lines = [
+                f"Checked {head}: {self.rows_read:,} rows, no errors. Nothing was stored (--dry-run)."
+            ]
+            lines += (
+                self._skip_lines() + self._would_create_lines() + [f"  {n}" for n in self.notes]
+            )
             return "\n".join(lines)
         lines = [f"Imported {head}{where} in {self.seconds:.1f} s:"]
         lines.append(
@@ -103,7 +114,9 @@ class ImportReport:
                 parts[list(self.entries).index("revenue")] += f" (${self.revenue_cents / 100:,.2f})"
             lines.append("  Entries added: " + " · ".join(parts))
             if self.already_imported.count:
-                lines.append(f"  Already imported (left as they are): {self.already_imported.text()}")
+                lines.append(
+                    f"  Already imported (left as they are): {self.already_imported.text()}"
+                )
         elif self.already_imported.count:
             lines.append(
                 f"  Nothing new: all {self.already_imported.count:,} rows with entries were imported before. "
@@ -117,6 +130,25 @@ class ImportReport:
             lines.append(f"  STOPPED: {self.problem}")
         return "\n".join(lines)
 
+    def _would_create_lines(self) -> list[str]:
+        lines = []
+        if self.would_create_teams is not None:
+            teams = self.would_create_teams
+            lines.append(
+                f"  Would create {len(teams)} team{'s' if len(teams) != 1 else ''}: {names_text(teams, SHOWN_CREATED)}."
+                if teams
+                else "  Would create no team: every team of the team list is there already."
+            )
+        if self.would_create_people is not None:
+            people = self.would_create_people
+            lines.append(
+                f"  Would create {len(people)} unlinked {'people' if len(people) != 1 else 'person'} "
+                f"(no Slack user matches them; link each later with /team link): {names_text(people, SHOWN_CREATED)}."
+                if people
+                else "  Would create no unlinked people: everyone is a Slack user or was imported before."
+            )
+        return lines
+
     def _skip_lines(self) -> list[str]:
         if not self.skipped:
             return []
@@ -126,8 +158,8 @@ class ImportReport:
         return lines
 
 
-def names_text(names: list[str]) -> str:
+def names_text(names: list[str], limit: int = SHOWN_NAMES) -> str:
     """`a, b, c and 4 more`: a list of people or teams that stays one readable line."""
-    shown = ", ".join(names[:SHOWN_NAMES])
-    more = len(names) - SHOWN_NAMES
-    return shown + (f" and {more} more" if more > 0 else "")
+    shown = ", ".join(names[:limit])
+    more = len(names) - limit
+    return shown + (f" … and {more:,} more" if more > 0 else "")

@@ -24,13 +24,20 @@ class WorkspaceChoice:
     slack_team_id: str
 
 
+def check_team_id(given: str | None) -> None:
+    """Raises UserError when `--workspace` is not shaped like a Slack team id."""
+    if given is not None and not _TEAM_ID.fullmatch(given):
+        raise UserError(
+            f'"{given[:40]}" is not a Slack team id: they look like T0123ABCD.', EXAMPLE
+        )
+
+
 def choose_workspace(
     db: Database, client: WebClient | None, given: str | None, *, must_exist: bool = False
 ) -> WorkspaceChoice:
     """Raises UserError when it cannot tell which, or (`must_exist`, for an export) the
     database does not have it."""
-    if given is not None and not _TEAM_ID.fullmatch(given):
-        raise UserError(f'"{given[:40]}" is not a Slack team id: they look like T0123ABCD.', EXAMPLE)
+    check_team_id(given)
     with db.read() as session:
         known = imports.workspaces(session)
     slack_team = given or (workspace_of_token(client) if client is not None else None)
@@ -38,9 +45,15 @@ def choose_workspace(
         if len(known) == 1:
             return WorkspaceChoice(*known[0])
         if not known:
-            raise UserError("The database has no workspace yet: name it with --workspace (its Slack team id).", EXAMPLE)
+            raise UserError(
+                "The database has no workspace yet: name it with --workspace (its Slack team id).",
+                EXAMPLE,
+            )
         listed = ", ".join(team for _, team in known[:10])
-        raise UserError(f"The database has {len(known)} workspaces ({listed}): say which with --workspace.", EXAMPLE)
+        raise UserError(
+            f"The database has {len(known)} workspaces ({listed}): say which with --workspace.",
+            EXAMPLE,
+        )
     found = next((i for i, team in known if team == slack_team), None)
     if found is None and must_exist:
         raise UserError(f"The database has no workspace {slack_team}.", EXAMPLE)
