@@ -357,9 +357,9 @@ def _shape(sql: str) -> str:
 
 
 @contextlib.contextmanager
-def counting_statements(engine) -> Iterator[StatementLog]:  # type: ignore[no-untyped-def]
-    """Every statement `engine` (and engines derived from it with `execution_options`)
-    executes inside the block, from any thread."""
+def counting_statements(target) -> Iterator[StatementLog]:  # type: ignore[no-untyped-def]
+    """Every statement `target` executes inside the block, from any thread: an engine (and
+    engines derived from it with `execution_options`), or a Database (all its engines)."""
     import sqlalchemy as sa
 
     log = StatementLog()
@@ -379,13 +379,16 @@ def counting_statements(engine) -> Iterator[StatementLog]:  # type: ignore[no-un
                 log.execute_ns += took
                 log.execute_ns_by_shape[_shape(statement)] += took
 
-    sa.event.listen(engine, "before_cursor_execute", before)
-    sa.event.listen(engine, "after_cursor_execute", after)
+    engines = getattr(target, "engines", None) or (target,)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", before)
+        sa.event.listen(engine, "after_cursor_execute", after)
     try:
         yield log
     finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-        sa.event.remove(engine, "after_cursor_execute", after)
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", before)
+            sa.event.remove(engine, "after_cursor_execute", after)
 
 
 # ---------------------------------------------------------------------------- report helpers

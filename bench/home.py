@@ -120,7 +120,7 @@ def run_backend(backend: str, entries: int, requests: int, say: Callable[[str], 
         for who, user in (("manager of 200 reps", manager), ("rep in that team", rep)):
             caller = app.services.directory.caller(bolt_client, seed.TEAM_ID, user)
             view = home_view(load_home(app.services, caller))
-            with counting_statements(app.db.engine) as log:
+            with counting_statements(app.db) as log:
                 load_home(app.services, caller)
 
             def opened(user: str = user) -> None:

@@ -454,13 +454,13 @@ def build_job(
     started = time.perf_counter()
     build_one(db, world.workspace_id, world.big, job)
     result.warm_seconds = time.perf_counter() - started
-    with counting_statements(db.engine) as log:
+    with counting_statements(db) as log:
         build_one(db, world.workspace_id, world.big, job)
     result.big_count, result.big_shapes = log.count, log.shapes()
     kept: dict[int, list[Message]] = {}
     with (
         timing_calls(_chart_modules(), "render_chart") as chart,
-        counting_statements(db.engine) as log,
+        counting_statements(db) as log,
     ):
         loop_started = time.perf_counter()
         for team in world.teams:
@@ -758,7 +758,7 @@ def deliver(db: Database, items: Sequence[Outgoing], own_process: bool) -> Deliv
         )
         result.enqueue_seconds = _refill_outbox(db, items)
         idle = standin.received().cpu_seconds
-        with counting_statements(db.engine) as log:
+        with counting_statements(db) as log:
             cpu, started = time.process_time(), time.perf_counter()
             stats = sender.deliver_due()
             result.seconds = time.perf_counter() - started

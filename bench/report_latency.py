@@ -390,12 +390,12 @@ def count_statements(
             logs: dict[str, list[StatementLog]] = {}
             for name, team in teams.items():
                 user = team.manager_user if c.caller == "manager" else team.rep_users[0]
-                with counting_statements(app.db.engine) as warm:
+                with counting_statements(app.db) as warm:
                     _one_command(client, name, c, user)  # warms caches and the pool
                     _settle(warm)
                 logs[name] = []
                 for _ in range(COUNT_REPEATS):
-                    with counting_statements(app.db.engine) as log:
+                    with counting_statements(app.db) as log:
                         problem = _one_command(client, name, c, user)
                         _settle(log)
                     logs[name].append(log)
@@ -445,7 +445,7 @@ def in_process(
     cursor.execute, statements; with `profile`, the cProfile top functions too."""
     splits: dict[str, Split] = {}
     profiles: dict[str, str] = {}
-    engine = app.db.engine
+    engine = app.db
     for c in COMMANDS:
         handle = _handler(c)
         command = _command_dict(c, team, BIG_TEAM)

@@ -45,7 +45,11 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+        """A session for reading. On PostgreSQL its statements run in autocommit: at READ
+        COMMITTED each statement of a transaction sees its own snapshot anyway, and the
+        BEGIN and ROLLBACK around them were two round trips per read."""
+        engine = self.engine if self.is_sqlite else self._autocommit_engine
+        with Session(engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
@@ -60,6 +64,12 @@ class Database:
         is one statement (atomic by itself), saving BEGIN and COMMIT round trips."""
         with self._serialized(), self._autocommit_engine.connect() as connection:
             yield connection
+
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """Every engine statements may run on (PostgreSQL's autocommit engine has its own
+        pool and events): what a statement counter listens to."""
+        return (self.engine,) if self.is_sqlite else (self.engine, self._autocommit_engine)
 
     def _serialized(self) -> AbstractContextManager[object]:
         return self._sqlite_writes if self._sqlite_writes is not None else nullcontext()

@@ -41,6 +41,43 @@ def team_members(session: Session, workspace_id: int, team_id: int) -> list[sa.R
     return list(session.execute(_TEAM_MEMBERS, {"workspace_id": workspace_id, "team_id": team_id}))
 
 
+def _weekly_totals_statement(week_count: int) -> sa.Select:
+    """Built once per number of weeks, with bound parameters (building the CASE took longer
+    than running the query)."""
+    workspace_id, team_id = sa.bindparam("workspace_id"), sa.bindparam("team_id")
+    bucket = sa.case(
+        *(
+            (
+                sa.and_(
+                    _ENTRY.c.day >= sa.bindparam(f"start_{index}", type_=sa.Date),
+                    _ENTRY.c.day <= sa.bindparam(f"end_{index}", type_=sa.Date),
+                ),
+                index,
+            )
+            for index in range(week_count)
+        ),
+        else_=-1,
+    )
+    rows = (
+        sa.select(_ENTRY.c.person_id, _ENTRY.c.metric, bucket.label("week"), _ENTRY.c.quantity)
+        .join(_MEMBER, teams.on_team(_ENTRY.c.person_id, workspace_id, team_id))
+        .where(
+            _ENTRY.c.workspace_id == workspace_id,
+            _ENTRY.c.metric.in_(sa.bindparam("metrics", expanding=True)),
+            _ENTRY.c.day >= sa.bindparam("first", type_=sa.Date),
+            _ENTRY.c.day <= sa.bindparam("last", type_=sa.Date),
+            _ENTRY.c.deleted_at.is_(None),
+        )
+        .subquery()
+    )
+    return sa.select(rows.c.person_id, rows.c.metric, rows.c.week, sa.func.sum(rows.c.quantity)).group_by(
+        rows.c.person_id, rows.c.metric, rows.c.week
+    )
+
+
+_WEEKLY_TOTALS: dict[int, sa.Select] = {}
+
+
 def weekly_totals(
     session: Session,
     workspace_id: int,
@@ -58,28 +95,21 @@ def weekly_totals(
     metrics = sorted(set(metrics))
     if not metrics or not weeks:
         return {}
-    bucket = sa.case(
-        *((sa.and_(_ENTRY.c.day >= start, _ENTRY.c.day <= end), index) for index, (start, end) in enumerate(weeks)),
-        else_=-1,
-    )
-    rows = (
-        sa.select(_ENTRY.c.person_id, _ENTRY.c.metric, bucket.label("week"), _ENTRY.c.quantity)
-        .join(_MEMBER, teams.on_team(_ENTRY.c.person_id, workspace_id, team_id))
-        .where(
-            _ENTRY.c.workspace_id == workspace_id,
-            _ENTRY.c.metric.in_(metrics),
-            _ENTRY.c.day >= min(start for start, _ in weeks),
-            _ENTRY.c.day <= max(end for _, end in weeks),
-            _ENTRY.c.deleted_at.is_(None),
-        )
-        .subquery()
-    )
-    query = sa.select(rows.c.person_id, rows.c.metric, rows.c.week, sa.func.sum(rows.c.quantity)).group_by(
-        rows.c.person_id, rows.c.metric, rows.c.week
-    )
+    statement = _WEEKLY_TOTALS.get(len(weeks))
+    if statement is None:  # a race here only builds the same statement twice
+        statement = _WEEKLY_TOTALS[len(weeks)] = _weekly_totals_statement(len(weeks))
+    parameters: dict[str, object] = {
+        "workspace_id": workspace_id,
+        "team_id": team_id,
+        "metrics": metrics,
+        "first": min(start for start, _ in weeks),
+        "last": max(end for _, end in weeks),
+    }
+    for index, (start, end) in enumerate(weeks):
+        parameters[f"start_{index}"], parameters[f"end_{index}"] = start, end
     return {
         (person_id, metric, int(week)): int(total or 0)
-        for person_id, metric, week, total in session.execute(query)
+        for person_id, metric, week, total in session.execute(statement, parameters)
         if week >= 0
     }
 

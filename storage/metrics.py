@@ -8,11 +8,13 @@ from sqlalchemy.orm import Session
 from bot.core.metrics import Metric, MetricKind
 from storage.models import CustomMetric
 
+_CUSTOM_METRICS = (
+    sa.select(CustomMetric).where(CustomMetric.workspace_id == sa.bindparam("workspace_id")).order_by(CustomMetric.id)
+)
+
 
 def custom_metrics(session: Session, workspace_id: int) -> list[Metric]:
-    rows = session.scalars(
-        sa.select(CustomMetric).where(CustomMetric.workspace_id == workspace_id).order_by(CustomMetric.id)
-    )
+    rows = session.scalars(_CUSTOM_METRICS, {"workspace_id": workspace_id})
     return [
         Metric(
             key=row.key,

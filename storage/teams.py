@@ -16,8 +16,11 @@ def by_key(session: Session, workspace_id: int, name_key: str) -> Team | None:
     )
 
 
+_BY_ID = sa.select(Team).where(Team.workspace_id == sa.bindparam("workspace_id"), Team.id == sa.bindparam("team_id"))
+
+
 def by_id(session: Session, workspace_id: int, team_id: int) -> Team | None:
-    return session.scalar(sa.select(Team).where(Team.workspace_id == workspace_id, Team.id == team_id))
+    return session.scalar(_BY_ID, {"workspace_id": workspace_id, "team_id": team_id})
 
 
 def all_teams(session: Session, workspace_id: int) -> list[tuple[Team, int]]:
@@ -65,15 +68,16 @@ def member_rows(session: Session, workspace_id: int, team_id: int) -> list[sa.Ro
     )
 
 
+_MANAGERS = (
+    sa.select(Person)
+    .join(TeamManager, TeamManager.person_id == Person.id)
+    .where(TeamManager.workspace_id == sa.bindparam("workspace_id"), TeamManager.team_id == sa.bindparam("team_id"))
+    .order_by(sa.func.lower(Person.name))
+)
+
+
 def managers(session: Session, workspace_id: int, team_id: int) -> list[Person]:
-    return list(
-        session.scalars(
-            sa.select(Person)
-            .join(TeamManager, TeamManager.person_id == Person.id)
-            .where(TeamManager.workspace_id == workspace_id, TeamManager.team_id == team_id)
-            .order_by(sa.func.lower(Person.name))
-        )
-    )
+    return list(session.scalars(_MANAGERS, {"workspace_id": workspace_id, "team_id": team_id}))
 
 
 def team_of(session: Session, workspace_id: int, person_id: int) -> Team | None:

@@ -30,8 +30,11 @@ def ensure_workspace(
     return session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == slack_team_id))
 
 
+_FISCAL_START = sa.select(Workspace.fiscal_year_start_month).where(Workspace.id == sa.bindparam("workspace_id"))
+
+
 def fiscal_year_start_month(session: Session, workspace_id: int) -> int:
-    month = session.scalar(sa.select(Workspace.fiscal_year_start_month).where(Workspace.id == workspace_id))
+    month = session.scalar(_FISCAL_START, {"workspace_id": workspace_id})
     return month or 1
 
 

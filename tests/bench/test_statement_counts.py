@@ -42,7 +42,7 @@ def _goals(workspace, team_name: str, reps: list[str], manager: str) -> None:
 
 def _count(workspace, command: str, user: str, text: str) -> tuple[int, StatementLog]:
     """Statements of one warm command, including what its lazy listeners run after the reply."""
-    engine = workspace.app.paceline.db.engine
+    engine = workspace.app.paceline.db
     workspace.reply(command, user, text)  # warm: caller and catalogue caches, the pool
     counts = []
     for _ in range(2):  # the smaller of two: a cache may expire between the calls

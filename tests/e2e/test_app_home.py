@@ -616,7 +616,7 @@ def test_a_homes_statements_do_not_grow_with_team_size(workspace):
                 paceline.bolt.client, workspace.team_id, who
             )
             load_home(paceline.services, caller)  # warm the caches
-            with counting_statements(paceline.db.engine) as log:
+            with counting_statements(paceline.db) as log:
                 load_home(paceline.services, caller)
             counts[(name, who == boss)] = log.count
     assert counts[("small", True)] == counts[("large", True)]

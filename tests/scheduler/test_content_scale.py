@@ -15,6 +15,7 @@ from test_content_seed import Seed
 
 from bot.render.block_limits import MESSAGE_TEXT, check
 from scheduler.messages import JOBS
+from storage.db import Database
 
 # Thursday 19 November 2026, 17:00 in New York.
 THURSDAY = datetime(2026, 11, 19, 22, 0, tzinfo=UTC)
@@ -75,24 +76,26 @@ def test_a_500_rep_team_stays_within_block_kit_limits_in_every_message(seed):
 
 
 @contextmanager
-def counting(engine: sa.Engine) -> Iterator[list[str]]:
+def counting(db: Database) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
         statements.append(statement)
 
-    sa.event.listen(engine, "before_cursor_execute", record)
+    for engine in db.engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+        for engine in db.engines:
+            sa.event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.mark.parametrize("job", JOBS)
 def test_statements_per_team_do_not_grow_with_its_size(seed, running_app, job):
     small = big_team(seed, "Small", 20, "s")
     large = big_team(seed, "Large", 200, "l")
-    engine = running_app.paceline.db.engine
+    engine = running_app.paceline.db
     counts, built = {}, {}
     for name, team in (("small", small), ("large", large)):
         with counting(engine) as statements:

@@ -197,12 +197,14 @@ def test_summary_counts_by_team_job_and_status_and_lists_problems_in_one_stateme
     def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
         statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", count)
+    for engine in db.engines:
+        event.listen(engine, "before_cursor_execute", count)
     try:
         with db.read() as session:
             summary = outbox.summary(session, workspace_id)
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        for engine in db.engines:
+            event.remove(engine, "before_cursor_execute", count)
     assert len([s for s in statements if "outbox" in s]) == 1
     [job] = summary.jobs
     assert (job.team_id, job.job, job.counts, job.last_sent_at) == (team_id, "nudge", {"sent": 1, "parked": 1, "failed": 1, "sending": 1}, NOW)
