@@ -149,39 +149,57 @@ class _Group:
 
 
 class _Feed:
-    """The groups claimed ahead of the workers. A worker that finds fewer than one per
-    worker left claims the next batch (one claimer at a time; the others keep sending);
-    a worker whose claim finds nothing due ends."""
+    """The groups claimed ahead of the workers. When fewer than CLAIM_LOW per worker are
+    left, the next batch is claimed on the sender's bookkeeping thread while the workers
+    keep posting. A worker that finds nothing left waits for a claim started after it
+    asked, and ends when that claim found nothing due (so notices other workers enqueue on
+    the way are still delivered in this round)."""
 
-    def __init__(self, sender: Sender, stats: DeliveryStats) -> None:
-        self._sender, self._stats = sender, stats
+    def __init__(self, sender: Sender, stats: DeliveryStats, bookkeeping: ThreadPoolExecutor) -> None:
+        self._sender, self._stats, self._bookkeeping = sender, stats, bookkeeping
         self._cond = threading.Condition()
         self._backlog: deque[tuple[list[Claimed], datetime]] = deque()
-        self._claiming = False
+        self._pending = False  # a claim is under way
+        self._started = 0  # claims started so far
+        self._found_nothing = 0  # the number of the latest claim that found nothing due
 
     def next(self) -> tuple[list[Claimed], datetime] | None:
         sender = self._sender
         with self._cond:
+            asked_after = self._started
             while True:
                 if sender._stopping():
                     return None
-                if self._backlog and (self._claiming or len(self._backlog) >= sender.concurrency):
-                    return self._backlog.popleft()
-                if not self._claiming:
-                    break
+                if self._backlog:
+                    taken = self._backlog.popleft()
+                    if len(self._backlog) < sender.concurrency * CLAIM_LOW and not self._pending:
+                        self._start_claim()
+                    return taken
+                if self._found_nothing > asked_after:
+                    return None
+                if not self._pending:
+                    self._start_claim()
                 self._cond.wait()
-            self._claiming = True
+
+    def _start_claim(self) -> None:
+        """Under the lock."""
+        self._pending = True
+        self._started += 1
+        self._bookkeeping.submit(self._claim, self._started)
+
+    def _claim(self, number: int) -> None:
+        sender = self._sender
         groups: list[list[Claimed]] = []
         claimed_at = sender.clock.now()
         try:
             groups = sender._claim(sender.concurrency * CLAIM_AHEAD, self._stats)
         finally:
             with self._cond:
-                self._claiming = False
+                self._pending = False
                 self._backlog.extend((group, claimed_at) for group in groups)
+                if not groups:
+                    self._found_nothing = max(self._found_nothing, number)
                 self._cond.notify_all()
-                taken = self._backlog.popleft() if self._backlog and not sender._stopping() else None
-        return taken
 
     def leftover(self) -> list[tuple[list[Claimed], datetime]]:
         with self._cond:
@@ -191,6 +209,7 @@ class _Feed:
 
 SENT_BATCH = 32  # posts recorded as sent per transaction
 CLAIM_AHEAD = 8  # groups claimed per worker at a time; they wait far less than the lease
+CLAIM_LOW = 3  # groups per worker left when the next claim starts, so it lands in time
 
 
 class Sender:
@@ -233,6 +252,7 @@ class Sender:
         self._stats_lock = threading.Lock()
         self._marks: list[outbox.SentMark] = []
         self._marks_lock = threading.Lock()
+        self._bookkeeping: ThreadPoolExecutor | None = None
         # Rows claimed by this process and not finished: never claimed again by it meanwhile.
         self._held: set[int] = set()
         self._held_lock = threading.Lock()
@@ -260,12 +280,18 @@ class Sender:
         returns when nothing due is left (rows waiting for a backoff stay for later)."""
         started = time.monotonic()
         stats = DeliveryStats()
-        feed = _Feed(self, stats)
-        # Each worker takes its next group from the shared backlog itself, and claims more
-        # when it runs low: handing every post through one dispatching thread cost a thread
-        # switch per post, which the posts' 5 ms could not hide.
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="paceline-sender") as pool:
-            workers = [pool.submit(self._work, feed, stats) for _ in range(self.concurrency)]
+        # Claims and sent-marks run on one bookkeeping thread, so all `concurrency` workers
+        # keep posting (a worker doing them had left a post slot empty every few posts).
+        # Each worker takes its next group from the shared backlog itself: handing every
+        # post through one dispatching thread cost a thread switch per post.
+        with ThreadPoolExecutor(1, thread_name_prefix="paceline-sender-db") as bookkeeping:
+            self._bookkeeping = bookkeeping
+            feed = _Feed(self, stats, bookkeeping)
+            try:
+                with ThreadPoolExecutor(self.concurrency, thread_name_prefix="paceline-sender") as pool:
+                    workers = [pool.submit(self._work, feed, stats) for _ in range(self.concurrency)]
+            finally:
+                self._bookkeeping = None
         for worker in workers:
             if worker.exception() is not None:
                 log.error("delivery worker failed", exc_info=worker.exception())
@@ -371,6 +397,13 @@ class Sender:
             self._marks.append(mark)
             full = len(self._marks) >= SENT_BATCH
         if full:
+            bookkeeping = self._bookkeeping
+            if bookkeeping is not None:
+                try:
+                    bookkeeping.submit(self._flush_sent)
+                    return
+                except RuntimeError:  # shutting down: record them here
+                    pass
             self._flush_sent()
 
     def _flush_sent(self) -> None:

@@ -302,6 +302,12 @@ class Outbox(SQLModel, table=True):
         sa.Index("ix_outbox_team", "workspace_id", "team_id", "job"),
         # Claiming: a recipient's unfinished rows, to find the head of its queue.
         sa.Index("ix_outbox_recipient", "recipient", "status"),
+        # Claiming: the rows still to send in queue order, without walking past sent ones.
+        sa.Index(
+            "ix_outbox_unfinished", "id",
+            postgresql_where=sa.text("status IN ('pending', 'sending')"),
+            sqlite_where=sa.text("status IN ('pending', 'sending')"),
+        ),  # fmt: skip
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -102,3 +102,14 @@ def test_an_idle_connection_is_replaced_before_use(slack: StandInSlack, monkeypa
     client.chat_postMessage(channel="C1", text="a")
     client.chat_postMessage(channel="C1", text="b")
     assert slack.connections_opened == 2
+
+
+def test_answers_carry_their_headers_and_charset(slack: StandInSlack) -> None:
+    answer = _client(slack).auth_test()
+    assert answer["ok"] and answer.headers["Content-Type"].startswith("application/json")
+
+
+def test_content_type_and_charset_are_read_from_the_header() -> None:
+    assert slack_http._content_type({"content-type": 'text/plain; charset="latin-1"'}) == ("text/plain", "latin-1")
+    assert slack_http._content_type({"Content-Type": "application/json"}) == ("application/json", "utf-8")
+    assert slack_http._content_type({}) == ("", "utf-8")

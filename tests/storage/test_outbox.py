@@ -150,6 +150,24 @@ def test_rows_the_claimer_still_holds_are_not_claimed_again_by_it(db, workspace)
     assert [[r.id for r in g] for g in claim(db, workspace, owner="b", now=later)] == [[held.id]]
 
 
+def test_a_batch_of_sent_marks_records_each_rows_own_channel_ts_and_time(db, workspace):
+    enqueue(db, [item(workspace, "U1"), item(workspace, "U2"), item(workspace, "U3")])
+    [[one], [two], [three]] = claim(db, workspace)
+    with db.write() as session:
+        outbox.remember_channel(session, two.id, "D_KEPT", now=NOW)
+        outbox.mark_sent_many(session, [
+            outbox.SentMark(one.id, "DU1", "1.000001", NOW + timedelta(seconds=1)),
+            outbox.SentMark(two.id, None, "2.000002", NOW + timedelta(seconds=2)),
+        ])  # fmt: skip
+    by_id = {r.id: r for r in rows(db, workspace)}
+    assert [(by_id[i].status, by_id[i].channel_id, by_id[i].slack_ts, by_id[i].sent_at, by_id[i].lease_owner)
+            for i in (one.id, two.id)] == [
+        ("sent", "DU1", "1.000001", NOW + timedelta(seconds=1), None),
+        ("sent", "D_KEPT", "2.000002", NOW + timedelta(seconds=2), None),  # no channel given: kept
+    ]  # fmt: skip
+    assert (by_id[three.id].status, by_id[three.id].slack_ts) == ("sending", None)
+
+
 def test_only_the_holder_changes_a_claimed_row(db, workspace):
     enqueue(db, [item(workspace, "U1", part="1"), item(workspace, "U1", part="2")])
     [[one, two]] = claim(db, workspace, owner="a")
