@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.core.metrics import Metric, MetricKind
-from storage.models import CustomMetric
+from storage.models import CustomMetric, Workspace
 
 _CUSTOM_METRICS = (
     sa.select(CustomMetric).where(CustomMetric.workspace_id == sa.bindparam("workspace_id")).order_by(CustomMetric.id)
@@ -14,14 +14,34 @@ _CUSTOM_METRICS = (
 
 
 def custom_metrics(session: Session, workspace_id: int) -> list[Metric]:
-    rows = session.scalars(_CUSTOM_METRICS, {"workspace_id": workspace_id})
-    return [
-        Metric(
-            key=row.key,
-            kind=MetricKind(row.kind),
-            aliases=tuple(a for a in row.aliases.split(",") if a),
-            cap=row.cap,
-            builtin=False,
-        )
-        for row in rows
-    ]
+    return [_metric(row) for row in session.scalars(_CUSTOM_METRICS, {"workspace_id": workspace_id})]
+
+
+_CUSTOM = CustomMetric.__table__
+_WORKSPACE_AND_METRICS = (
+    sa.select(
+        Workspace.__table__.c.fiscal_year_start_month, _CUSTOM.c.key, _CUSTOM.c.kind, _CUSTOM.c.aliases, _CUSTOM.c.cap
+    )
+    .select_from(Workspace.__table__)
+    .outerjoin(_CUSTOM, _CUSTOM.c.workspace_id == Workspace.__table__.c.id)
+    .where(Workspace.__table__.c.id == sa.bindparam("workspace_id"))
+    .order_by(_CUSTOM.c.id)
+)
+
+
+def fiscal_month_and_custom_metrics(session: Session, workspace_id: int) -> tuple[int, list[Metric]]:
+    """workspaces.fiscal_year_start_month() and custom_metrics() in one statement, for a
+    scheduled job's every team (one round trip fewer each)."""
+    rows = session.connection().execute(_WORKSPACE_AND_METRICS, {"workspace_id": workspace_id}).all()
+    month = (rows[0].fiscal_year_start_month if rows else None) or 1
+    return month, [_metric(row) for row in rows if row.key is not None]
+
+
+def _metric(row: CustomMetric | sa.Row) -> Metric:
+    return Metric(
+        key=row.key,
+        kind=MetricKind(row.kind),
+        aliases=tuple(a for a in row.aliases.split(",") if a),
+        cap=row.cap,
+        builtin=False,
+    )

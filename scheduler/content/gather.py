@@ -18,7 +18,7 @@ from bot.core.calendars import normal_days
 from bot.core.metrics import MetricCatalog
 from bot.core.periods import Period, PeriodKind
 from bot.core.standings import Standing, TeamFacts, TeamStandings
-from storage import goals, history, metrics, standings, workspaces
+from storage import goals, history, metrics, standings
 from storage.models import Person, Team
 
 
@@ -76,7 +76,7 @@ def load_team_week(
     """The team's week; with `history_start`, its goals and time off are read from that
     day on, in the same statements as the week's own."""
     assert team.id is not None
-    fiscal_start = workspaces.fiscal_year_start_month(session, workspace_id)
+    fiscal_start, custom = metrics.fiscal_month_and_custom_metrics(session, workspace_id)
     view = week_of(team, at, fiscal_start)
     first = min(history_start or view.start, view.start)
     members = tuple(history.team_members(session, workspace_id, team.id))
@@ -94,7 +94,7 @@ def load_team_week(
         view=view,
         facts=reports.team_facts(team, None, at, fiscal_start),
         report=report,
-        catalog=MetricCatalog.with_custom(metrics.custom_metrics(session, workspace_id)),
+        catalog=MetricCatalog.with_custom(custom),
         members=members,
         history_start=first,
         goal_rows=goal_rows,
