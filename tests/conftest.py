@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -38,16 +40,19 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/paceline.db"
+@contextmanager
+def fresh_database(backend: str, sqlite_dir: Path, prefix: str = "paceline_test") -> Iterator[str]:
+    """The URL of an empty database of its own: a SQLite file in `sqlite_dir`, or a
+    PostgreSQL database created on the server PACELINE_TEST_POSTGRES_URL names and dropped
+    afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{sqlite_dir}/paceline.db"
         return
     admin_url = _postgres_admin_url()
     if admin_url is None:
         _unavailable("PACELINE_TEST_POSTGRES_URL is not set")
     url = sa.engine.make_url(admin_url).set(drivername="postgresql+psycopg")
-    name = f"paceline_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -61,6 +66,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path_factory.mktemp("sqlite")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

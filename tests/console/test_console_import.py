@@ -10,7 +10,6 @@ import csv
 import io
 import re
 import shutil
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -24,7 +23,7 @@ from bot.config import Settings
 from bot.console.session import run_console
 from storage.db import Database
 from storage.models import Entry, Person, Team, TeamMember
-from tests.conftest import _postgres_admin_url, _unavailable
+from tests.conftest import fresh_database
 
 CRM = Path(__file__).resolve().parents[1] / "data" / "crm"
 # Friday 20 November 2026, 10:00 in New York.
@@ -34,27 +33,8 @@ IMPORT = "import crm crm/sales_pipeline.csv --teams crm/sales_teams.csv"
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/c.db"
-        return
-    admin_url = _postgres_admin_url()
-    if admin_url is None:
-        _unavailable("PACELINE_TEST_POSTGRES_URL is not set")
-    url = sa.engine.make_url(admin_url).set(drivername="postgresql+psycopg")
-    name = f"paceline_console_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        _unavailable(f"PostgreSQL is unreachable: {error.orig}")
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(request.param, tmp_path, prefix="paceline_console") as url:
+        yield url
 
 
 @pytest.fixture

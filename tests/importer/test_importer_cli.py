@@ -131,19 +131,8 @@ def test_a_dry_run_lists_the_teams_and_unlinked_people_it_would_create(
     tmp_path, database_url, team_id
 ):
     pipeline, teams = str(CRM / "sales_pipeline.csv"), str(CRM / "sales_teams.csv")
-    dry = paceline(
-        tmp_path,
-        database_url,
-        "import",
-        "crm",
-        pipeline,
-        "--teams",
-        teams,
-        "--workspace",
-        team_id,
-        "--dry-run",
-        "--no-slack",
-    )
+    crm = ["import", "crm", pipeline, "--teams", teams, "--workspace", team_id, "--no-slack"]
+    dry = paceline(tmp_path, database_url, *crm, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     lines = dry.stdout.splitlines()
     assert (
@@ -166,37 +155,14 @@ def test_a_dry_run_lists_the_teams_and_unlinked_people_it_would_create(
     assert len(named) == 41
 
     # Nothing was stored: the real import creates them all, and a dry run after it creates nothing.
-    done = paceline(
-        tmp_path,
-        database_url,
-        "import",
-        "crm",
-        pipeline,
-        "--teams",
-        teams,
-        "--workspace",
-        team_id,
-        "--no-slack",
-    )
+    done = paceline(tmp_path, database_url, *crm)
     assert done.returncode == 0, done.stderr
     assert (
         "Teams created: central, east, west, dustin, melvin, cara, rocco, celia, summer."
         in done.stdout
     )
     assert "New people not in Slack yet (unlinked; their history counts): 41" in done.stdout
-    again = paceline(
-        tmp_path,
-        database_url,
-        "import",
-        "crm",
-        pipeline,
-        "--teams",
-        teams,
-        "--workspace",
-        team_id,
-        "--dry-run",
-        "--no-slack",
-    )
+    again = paceline(tmp_path, database_url, *crm, "--dry-run")
     assert again.returncode == 0, again.stderr
     assert "  Would create no team: every team of the team list is there already." in again.stdout
     assert (

@@ -7,16 +7,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from slack_sdk.models.views import View
+from test_render_home import texts, within_limits
 
 from bot.core.calendars import WorkCalendar
 from bot.core.metrics import MetricCatalog
 from bot.core.periods import Period, PeriodKind
 from bot.core.standings import GoalSpec, PersonFacts, TeamFacts, team_standings
-from bot.render.block_limits import check
 from bot.render.home import (
     HOME_PERIOD_ACTION,
-    MAX_HOME_BLOCKS,
     Home,
     ManagerPart,
     RepPart,
@@ -47,22 +45,6 @@ def team(size: int, with_goals: int = 0):
         team_name="east", view=QUARTER, team=FACTS, goals=goals, members=members, totals={}
     )
     return report, {p.id: dict(FIGURES) for p in members}
-
-
-def texts(blocks):
-    found = []
-    for block in blocks:
-        if block["type"] in ("section", "header"):
-            found.append(block["text"]["text"])
-        elif block["type"] == "context":
-            found += [e["text"] for e in block["elements"]]
-    return "\n".join(found)
-
-
-def within_limits(blocks):
-    assert len(blocks) <= MAX_HOME_BLOCKS
-    assert check(blocks, max_blocks=MAX_HOME_BLOCKS) == []
-    View(type="home", blocks=blocks).validate_json()
 
 
 @pytest.mark.parametrize("kind", ["week", "month", "quarter", "year"])
