@@ -45,7 +45,6 @@ from bench.harness import (
     Options,
     Outcome,
     Say,
-    StatementLog,
     backend_name,
     counting_statements,
     table_row,
@@ -55,7 +54,7 @@ from bench.report_latency import goal_rows
 
 if TYPE_CHECKING:  # the app's modules load lazily, as in the other benches
     from bot.standin.slack_api import StandInSlack
-    from scheduler.content import Builder
+    from scheduler.content import BatchBuilder
     from scheduler.messages import Message, Outgoing
     from scheduler.sender import Sender
     from storage.db import Database
@@ -357,19 +356,22 @@ def _load_entries(
 
 @dataclass
 class JobBuild:
-    """One job built for every timed team, one read session each."""
+    """One job built for every timed team, cohort by cohort (the teams the scheduler fires
+    together: same zone, same instant), one read session each, as JobRunner.run_cohort."""
 
     job: str
     teams: int = 0
     messages: int = 0
-    seconds: float = 0.0  # wall time of the loop over the teams
+    seconds: float = 0.0  # wall time of the loop over the cohorts
     execute_seconds: float = 0.0  # of which inside cursor.execute
     chart_seconds: float = 0.0  # of which drawing the digest's chart (render_chart)
-    team_ms: list[float] = field(default_factory=list)
-    counts: list[int] = field(default_factory=list)  # statements per timed team
-    big_count: int = 0  # statements for the big team
+    cohort_ms: list[float] = field(default_factory=list)
+    cohort_teams: list[int] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)  # statements per timed cohort
+    small_count: int = 0  # statements for one small team built alone
+    big_count: int = 0  # statements for the big team built alone
     warm_seconds: float = 0.0  # the first build in the process (big team, untimed)
-    small_shapes: Counter[str] = field(default_factory=Counter)  # of the first timed team
+    small_shapes: Counter[str] = field(default_factory=Counter)  # one small team alone
     slowest: list[tuple[str, float, int]] = field(default_factory=list)  # shape, s in SQL, times
     big_shapes: Counter[str] = field(default_factory=Counter)
 
@@ -379,8 +381,10 @@ class JobBuild:
 
     @property
     def counts_ok(self) -> bool:
+        """As many statements for the big team as for a small one, and for a whole cohort
+        of small teams as for one: they grow with neither reps nor teams."""
         low, high = self.count_range
-        return bool(self.counts) and low == high == self.big_count
+        return bool(self.counts) and low == high == self.small_count == self.big_count
 
     def grown_shapes(self) -> list[tuple[str, int, int]]:
         """Statement shapes whose number differs between a 20-rep and the big team."""
@@ -392,21 +396,35 @@ class JobBuild:
         )
 
 
-def _builder(job: str) -> Builder:
-    from scheduler.content import BUILDERS
+def _batch_builder(job: str) -> BatchBuilder:
+    from scheduler.content import BATCH_BUILDERS
 
-    return BUILDERS[job]
+    return BATCH_BUILDERS[job]
 
 
-def build_one(db: Database, workspace_id: int, team: BenchTeam, job: str) -> list[Message]:
-    """What JobRunner does before it enqueues: the team's row and the job's messages, in
-    one read session."""
+def cohorts_of(chosen: Sequence[BenchTeam]) -> list[list[BenchTeam]]:
+    """The teams the scheduler fires together: every bench team has the same schedule, so
+    those of one zone (one instant) make one cohort."""
+    found: dict[tuple[str, datetime], list[BenchTeam]] = {}
+    for team in chosen:
+        found.setdefault((team.tz, team.at), []).append(team)
+    return list(found.values())
+
+
+def build_cohort(db: Database, workspace_id: int, cohort: Sequence[BenchTeam], job: str) -> dict[int, list[Message]]:
+    """What JobRunner.run_cohort does before it enqueues: the teams' rows and the job's
+    messages for all of them, in one read session."""
     from storage import teams
 
     with db.read() as session:
-        row = teams.by_id(session, workspace_id, team.team_id)
-        assert row is not None
-        return _builder(job)(session, workspace_id, row, team.at)
+        rows = teams.by_ids(session, workspace_id, [team.team_id for team in cohort])
+        assert len(rows) == len(cohort)
+        return _batch_builder(job)(session, workspace_id, rows, cohort[0].at)
+
+
+def build_one(db: Database, workspace_id: int, team: BenchTeam, job: str) -> list[Message]:
+    """One team built alone (a cohort of one)."""
+    return build_cohort(db, workspace_id, [team], job)[team.team_id]
 
 
 @contextlib.contextmanager
@@ -448,8 +466,8 @@ def _chart_modules() -> list[Any]:
 def build_job(
     db: Database, world: World, job: str, keep: bool = False
 ) -> tuple[JobBuild, dict[int, list[Message]]]:
-    """Warm up on the big team, count its statements, then build every timed team; the
-    messages per team id when `keep`."""
+    """Warm up on the big team, count its statements and a small team's, then build every
+    timed team cohort by cohort; the messages per team id when `keep`."""
     result = JobBuild(job, teams=len(world.teams))
     started = time.perf_counter()
     build_one(db, world.workspace_id, world.big, job)
@@ -457,23 +475,25 @@ def build_job(
     with counting_statements(db) as log:
         build_one(db, world.workspace_id, world.big, job)
     result.big_count, result.big_shapes = log.count, log.shapes()
+    with counting_statements(db) as log:
+        build_one(db, world.workspace_id, world.teams[0], job)
+    result.small_count, result.small_shapes = log.count, log.shapes()
     kept: dict[int, list[Message]] = {}
     with (
         timing_calls(_chart_modules(), "render_chart") as chart,
         counting_statements(db) as log,
     ):
         loop_started = time.perf_counter()
-        for team in world.teams:
+        for cohort in cohorts_of(world.teams):
             before = log.count
             started = time.perf_counter()
-            messages = build_one(db, world.workspace_id, team, job)
-            result.team_ms.append((time.perf_counter() - started) * 1e3)
+            built = build_cohort(db, world.workspace_id, cohort, job)
+            result.cohort_ms.append((time.perf_counter() - started) * 1e3)
+            result.cohort_teams.append(len(cohort))
             result.counts.append(log.count - before)
-            result.messages += len(messages)
-            if not result.small_shapes:
-                result.small_shapes = StatementLog(log.statements[before:]).shapes()
+            result.messages += sum(len(messages) for messages in built.values())
             if keep:
-                kept[team.team_id] = messages
+                kept.update(built)
         result.seconds = time.perf_counter() - loop_started
     result.execute_seconds = log.execute_ns / 1e9
     shapes = log.shapes()
@@ -517,25 +537,24 @@ class RunnerJob:
 
 
 def run_jobs(db: Database, world: World, jobs: Sequence[str]) -> list[RunnerJob]:
-    """The scheduler's own path for every timed team and job: JobRunner.run builds, records
-    the run and enqueues its messages in one write transaction."""
+    """The scheduler's own path for every timed cohort and job: JobRunner.run_cohort builds
+    the cohort's teams together, then records each team's run and enqueues its messages in
+    one write transaction."""
     from bot.clock import SystemClock
-    from scheduler.content import BUILDERS
     from scheduler.runner import JobRunner
     from scheduler.timing import Occurrence
 
-    runner = JobRunner(db, SystemClock(), builders=BUILDERS)
+    runner = JobRunner(db, SystemClock())
     found = []
     for job in jobs:
         result = RunnerJob(job)
         started = time.perf_counter()
-        for team in world.teams:
-            run = runner.run(
-                world.workspace_id, team.team_id, Occurrence(job, world.friday, team.at)
-            )
-            assert run is not None
-            result.messages += run.messages
-            result.new += run.new
+        for cohort in cohorts_of(world.teams):
+            occurrence = Occurrence(job, world.friday, cohort[0].at)
+            runs = runner.run_cohort(world.workspace_id, [team.team_id for team in cohort], occurrence)
+            assert len(runs) == len(cohort)
+            result.messages += sum(run.messages for run in runs)
+            result.new += sum(run.new for run in runs)
         result.seconds = time.perf_counter() - started
         found.append(result)
     return found
@@ -895,11 +914,11 @@ def profile_text(title: str, profiles: Sequence[cProfile.Profile]) -> str:
 
 
 def profile_build(db: Database, world: World, job: str, teams: int) -> str:
-    sample = World(world.workspace_id, world.friday, world.teams[:teams], world.big)
+    sample = world.teams[:teams]
     with profiling_all_threads() as profiles:
-        for team in sample.teams:
-            build_one(db, world.workspace_id, team, job)
-    return profile_text(f"{job}: built for {len(sample.teams)} teams under cProfile", profiles)
+        for cohort in cohorts_of(sample):
+            build_cohort(db, world.workspace_id, cohort, job)
+    return profile_text(f"{job}: built for {len(sample)} teams (by cohort) under cProfile", profiles)
 
 
 def profile_delivery(db: Database, items: Sequence[Outgoing], cpu: bool) -> str:
@@ -1003,8 +1022,9 @@ def _measure(
         gc.collect()
         gc.freeze()
         say(
-            f"  {job}: {build.seconds:.2f} s, {build.messages:,} messages, statements per team "
-            f"{_range(build.count_range)} @ {plan.team_size} reps vs {build.big_count} @ {plan.big_team_size}"
+            f"  {job}: {build.seconds:.2f} s, {build.messages:,} messages in {len(build.counts)} cohorts, "
+            f"statements {build.small_count} for a team of {plan.team_size} reps, {build.big_count} of "
+            f"{plan.big_team_size}, {_range(build.count_range)} per cohort"
         )
     say(f"building everything (digest, nudges, alerts): {result.build_seconds:.2f} s")
     digests = built.pop("weekly-digest")
@@ -1153,8 +1173,8 @@ def _header(plan: Plan, quick: bool, seconds: float, loads: list[float]) -> list
 def _build_table(results: list[BackendResult], plan: Plan) -> list[str]:
     lines = [
         "",
-        f"| Backend | Job | Teams | Messages | Seconds | ms per team (mean / max) | in SQL | drawing the chart | "
-        f"Statements per team @ {plan.team_size} reps | @ {plan.big_team_size} reps |",
+        f"| Backend | Job | Teams | Messages | Seconds | ms per cohort (mean / max) | in SQL | drawing the chart | "
+        f"Statements: one team of {plan.team_size} reps / each cohort | one team of {plan.big_team_size} reps |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -1168,10 +1188,10 @@ def _build_table(results: list[BackendResult], plan: Plan) -> list[str]:
                     b.teams,
                     f"{b.messages:,}",
                     f"{b.seconds:.2f}",
-                    f"{_mean(b.team_ms):.1f} / {max(b.team_ms, default=0):.1f}",
+                    f"{_mean(b.cohort_ms):.0f} / {max(b.cohort_ms, default=0):.0f}",
                     f"{b.execute_seconds:.2f} s",
                     f"{b.chart_seconds:.2f} s" if b.chart_seconds else "–",
-                    _range(b.count_range),
+                    f"{b.small_count} / {_range(b.count_range)}",
                     b.big_count,
                 )
             )
@@ -1184,7 +1204,7 @@ def _build_table(results: list[BackendResult], plan: Plan) -> list[str]:
                     targets[0].teams,
                     f"{sum(b.messages for b in targets):,}",
                     f"**{r.build_seconds:.2f}**",
-                    f"{sum(_mean(b.team_ms) for b in targets):.1f} / –",
+                    f"{sum(_mean(b.cohort_ms) for b in targets):.0f} / –",
                     f"{sum(b.execute_seconds for b in targets):.2f} s",
                     f"{sum(b.chart_seconds for b in targets):.2f} s",
                     "",
@@ -1211,7 +1231,7 @@ def _build_table(results: list[BackendResult], plan: Plan) -> list[str]:
             lines.append(
                 table_row(
                     name,
-                    "JobRunner.run, same three jobs (build + record run + enqueue): "
+                    "JobRunner.run_cohort, same three jobs (build + record each team's run + enqueue): "
                     + ", ".join(f"{j.job} {j.seconds:.2f} s" for j in r.runner),
                     len(r.world.teams) if r.world else "",
                     f"{sum(j.new for j in r.runner):,} enqueued",
@@ -1277,8 +1297,8 @@ def _checks(results: list[BackendResult], plan: Plan) -> tuple[list[str], bool]:
         for b in r.target_builds():
             check(
                 name,
-                f"{b.job}: statements per team @ {plan.big_team_size} == @ {plan.team_size} reps",
-                f"{b.big_count} vs {_range(b.count_range)}",
+                f"{b.job}: statements for one team @ {plan.big_team_size} reps == @ {plan.team_size} reps == for each cohort",
+                f"{b.big_count} vs {b.small_count} vs {_range(b.count_range)}",
                 b.counts_ok,
             )
         d = r.honest_delivery

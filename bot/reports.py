@@ -102,11 +102,13 @@ def team_report(
     members: Sequence[sa.Row] | None = None,
     goal_rows: Sequence[sa.Row] | None = None,
     time_off: Mapping[int, list[tuple[date, date]]] | None = None,
+    totals: Mapping[tuple[int, str], int] | None = None,
 ) -> TeamStandings:
     """Everything about a team in a view, in a fixed number of statements. `extra_metrics`
     are totalled in the same query as the goals' metrics (a leaderboard's metric). A caller
     that has already read the workspace's fiscal-year month, the members, the goals live in
-    the view or the time off overlapping it passes them, and saves those statements."""
+    the view, the time off overlapping it or the members' totals in the view (of every
+    metric of those goals) passes them, and saves those statements."""
     assert team.id is not None
     if members is None:
         members = teams.member_rows(session, workspace_id, team.id)
@@ -117,7 +119,8 @@ def team_report(
         fiscal_year_start_month = workspaces.fiscal_year_start_month(session, workspace_id)
     facts = team_facts(team, None, now, fiscal_year_start_month)
     metrics = {s.metric for s in specs} | set(extra_metrics)
-    totals = standings.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}
+    if totals is None:
+        totals = standings.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}
     off = time_off if time_off is not None else standings.team_time_off(session, workspace_id, team.id, view.start, view.end)
     contest_totals = {}
     for spec in specs:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +29,7 @@ from storage.models import Team
 log = logging.getLogger(__name__)
 
 Builder = Callable[[Session, int, Team, datetime], list[Message]]
+BatchBuilder = Callable[[Session, int, Sequence[Team], datetime], dict[int, list[Message]]]
 DB_ATTEMPTS = 5  # a locked or briefly unreachable database is retried this often
 DB_BACKOFF_SECONDS = 0.2
 
@@ -53,10 +55,16 @@ class RunResult:
         )
 
 
-def _builders() -> Mapping[str, Builder]:
-    from scheduler.content import BUILDERS
+def _batch_builders() -> Mapping[str, BatchBuilder]:
+    from scheduler.content import BATCH_BUILDERS
 
-    return BUILDERS
+    return BATCH_BUILDERS
+
+
+def _one_by_one(builders: Mapping[str, Builder]) -> dict[str, BatchBuilder]:
+    from scheduler.content import one_by_one
+
+    return {job: one_by_one(builder) for job, builder in builders.items()}
 
 
 class JobRunner:
@@ -69,57 +77,98 @@ class JobRunner:
         on_enqueued: Callable[[], None] = lambda: None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`builders` replaces the jobs' content with single-team builders (tests), run team
+        by team; by default teams that fire together are built together."""
         self.db = db
         self.clock = clock
-        self._builders = builders
+        self._batch_builders = _one_by_one(builders) if builders is not None else None
         self.on_enqueued = on_enqueued
         self.sleep = sleep
 
     @property
-    def builders(self) -> Mapping[str, Builder]:
-        return self._builders if self._builders is not None else _builders()
+    def batch_builders(self) -> Mapping[str, BatchBuilder]:
+        return self._batch_builders if self._batch_builders is not None else _batch_builders()
 
     def run(self, workspace_id: int, team_id: int, occurrence: Occurrence, *, manual: bool = False) -> RunResult | None:
         """Build and enqueue one occurrence. A scheduled run that finds the occurrence already
         recorded enqueues nothing; a manual run (`jobs run`) enqueues what is missing, so it
         re-sends nothing already in the outbox. None when the team no longer exists."""
+        found = self.run_cohort(workspace_id, [team_id], occurrence, manual=manual)
+        return found[0] if found else None
+
+    def run_cohort(
+        self, workspace_id: int, team_ids: Sequence[int], occurrence: Occurrence, *, manual: bool = False
+    ) -> list[RunResult]:
+        """run() for several teams of one workspace sharing the occurrence (teams that fire
+        together): built together, with one statement per question for all of them, then
+        recorded and enqueued team by team. Teams that no longer exist are left out."""
         for attempt in range(1, DB_ATTEMPTS + 1):
             try:
-                return self._run_once(workspace_id, team_id, occurrence, manual)
+                return self._run_cohort_once(workspace_id, team_ids, occurrence, manual)
             except OperationalError as error:
                 if attempt == DB_ATTEMPTS:
                     raise
                 wait = DB_BACKOFF_SECONDS * 2 ** (attempt - 1)
-                log.warning("database error in %s for team %s, retrying in %.1fs: %s",
-                            occurrence.job, team_id, wait, type(error.orig).__name__)
+                log.warning("database error in %s for %d team(s), retrying in %.1fs: %s",
+                            occurrence.job, len(team_ids), wait, type(error.orig).__name__)
                 self.sleep(wait)
-        return None  # pragma: no cover - the loop returns or raises
+        return []  # pragma: no cover - the loop returns or raises
 
-    def _run_once(self, workspace_id: int, team_id: int, occurrence: Occurrence, manual: bool) -> RunResult | None:
-        builder = self.builders[occurrence.job]
+    def _run_cohort_once(
+        self, workspace_id: int, team_ids: Sequence[int], occurrence: Occurrence, manual: bool
+    ) -> list[RunResult]:
+        build_many = self.batch_builders[occurrence.job]
         with self.db.read() as session:
-            team = teams.by_id(session, workspace_id, team_id)
-            if team is None:
-                return None
-            built = builder(session, workspace_id, team, occurrence.at)
+            chosen = teams.by_ids(session, workspace_id, list(team_ids))
+            try:
+                built = build_many(session, workspace_id, chosen, occurrence.at)
+            except OperationalError:
+                raise
+            except Exception:
+                if len(chosen) < 2:
+                    raise
+                # One team's bad data must not cost the others their posts: team by team,
+                # the failing ones are logged and left for the next sweep.
+                log.exception("%s for %d teams failed together; building them one by one", occurrence.job, len(chosen))
+                built = self._one_team_at_a_time(session, build_many, workspace_id, chosen, occurrence)
+        results = [self._record(workspace_id, team, occurrence, built[team.id], manual) for team in chosen if team.id in built]
+        if any(result.new for result in results):
+            self.on_enqueued()
+        return results
+
+    @staticmethod
+    def _one_team_at_a_time(
+        session: Session, build_many: BatchBuilder, workspace_id: int, chosen: Sequence[Team], occurrence: Occurrence
+    ) -> dict[int, list[Message]]:
+        built: dict[int, list[Message]] = {}
+        for team in chosen:
+            try:
+                built.update(build_many(session, workspace_id, [team], occurrence.at))
+            except OperationalError:
+                raise
+            except Exception:
+                log.exception("%s for team %s failed", occurrence.job, team.id)
+        return built
+
+    def _record(self, workspace_id: int, team: Team, occurrence: Occurrence, built: list[Message], manual: bool) -> RunResult:
+        """Record the team's run and put its messages in the outbox, in one transaction."""
+        assert team.id is not None
         items = [
-            Outgoing(workspace_id, DeliveryKey(occurrence.job, team_id, occurrence.key, m.recipient, m.part), m)
+            Outgoing(workspace_id, DeliveryKey(occurrence.job, team.id, occurrence.key, m.recipient, m.part), m)
             for m in built
         ]
         now = self.clock.now()
         with self.db.write() as session:
             first = job_runs.claim_run(
-                session, workspace_id, team_id, occurrence.job, occurrence.key, occurrence.at, now, len(items)
+                session, workspace_id, team.id, occurrence.job, occurrence.key, occurrence.at, now, len(items)
             )
             if not first and not manual:
-                return RunResult(occurrence.job, workspace_id, team_id, team.name, occurrence, len(items), 0, True)
+                return RunResult(occurrence.job, workspace_id, team.id, team.name, occurrence, len(items), 0, True)
             new = outbox.enqueue(session, items, now)
             if manual:
                 new += outbox.requeue(session, workspace_id, [i.key.text() for i in items], now)
-        if new:
-            self.on_enqueued()
-        log.info("%s for team %s (%s): %d messages, %d new", occurrence.job, team_id, occurrence.key, len(items), new)
-        return RunResult(occurrence.job, workspace_id, team_id, team.name, occurrence, len(items), new, not first)
+        log.info("%s for team %s (%s): %d messages, %d new", occurrence.job, team.id, occurrence.key, len(items), new)
+        return RunResult(occurrence.job, workspace_id, team.id, team.name, occurrence, len(items), new, not first)
 
     def run_as_of(self, workspace_id: int, team: Team, job: str, at: datetime) -> RunResult | None:
         """`paceline jobs run JOB --at …`: the occurrence is the team-local date of `at`."""
@@ -135,7 +184,8 @@ class JobRunner:
         with self.db.read() as session:
             scheduled = job_runs.scheduled_teams(session, workspace_ids)
             done = job_runs.runs_since(session, now - timedelta(days=LOOKBACK_DAYS + 1), workspace_ids)
-        results = []
+        # Teams due for the same occurrence of a job are built together.
+        due: dict[tuple[int, Occurrence], list[int]] = defaultdict(list)
         for entry in scheduled:
             team = entry.team
             assert team.id is not None
@@ -143,14 +193,13 @@ class JobRunner:
                 occurrence = last_due(stored_schedule(job, entry.rows.get(job)), team.tz, now)
                 if occurrence is None or (team.workspace_id, team.id, job, occurrence.key) in done:
                     continue
-                if not still_relevant(occurrence, team.tz, now):
-                    continue
-                try:
-                    result = self.run(team.workspace_id, team.id, occurrence)
-                except Exception:
-                    # One team's failure must not stop the others' posts.
-                    log.exception("%s for team %s failed", job, team.id)
-                    continue
-                if result is not None:
-                    results.append(result)
+                if still_relevant(occurrence, team.tz, now):
+                    due[(team.workspace_id, occurrence)].append(team.id)
+        results = []
+        for (workspace_id, occurrence), team_ids in due.items():
+            try:
+                results.extend(self.run_cohort(workspace_id, team_ids, occurrence))
+            except Exception:
+                # One cohort's failure must not stop the others' posts.
+                log.exception("%s for teams %s failed", occurrence.job, team_ids)
         return results

@@ -1,5 +1,6 @@
-"""APScheduler 3.x wiring: one cron job per team and job in the team's zone, a sweep that
-catches up missed runs, and the sender's thread.
+"""APScheduler 3.x wiring: one cron job per cohort (the teams of a workspace with the same
+job, schedule and zone, which fire at the same instant and are built together), a sweep
+that catches up missed runs, and the sender's thread.
 
 APScheduler only decides *when* to look. Exactly-once comes from the database (the run's
 row, the outbox keys, the sender's claims), because APScheduler's job store cannot be
@@ -14,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -57,8 +59,32 @@ class PlannedJob:
 
 
 def job_id(workspace_id: int, team_id: int, job: str) -> str:
-    # Stable ids: replace_existing=True then updates a job in place.
+    # Stable ids: a team's plan is looked up by it.
     return f"paceline:{workspace_id}:{team_id}:{job}"
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Teams of one workspace whose job fires at the same wall-clock time in the same zone:
+    one APScheduler job, one build with one statement per question for all of them."""
+
+    cohort_id: str
+    plan: PlannedJob  # the first team's plan: what the cohort shares is the same in each
+    team_ids: tuple[int, ...]
+
+
+def cohort_id(plan: PlannedJob) -> str:
+    schedule = plan.schedule
+    assert schedule.days is not None and schedule.at is not None
+    days = "".join(str(d) for d in sorted(schedule.days))
+    return f"paceline:{plan.workspace_id}:{plan.job}:{plan.tz}:{days}:{schedule.at.strftime('%H%M')}"
+
+
+def cohorts(plans: list[PlannedJob]) -> dict[str, Cohort]:
+    grouped: dict[str, list[PlannedJob]] = {}
+    for plan in plans:
+        grouped.setdefault(cohort_id(plan), []).append(plan)
+    return {cid: Cohort(cid, found[0], tuple(sorted(p.team_id for p in found))) for cid, found in grouped.items()}
 
 
 def planned_jobs(db: Database) -> list[PlannedJob]:
@@ -85,7 +111,8 @@ class SchedulerService:
             timezone=UTC,
             job_defaults={"misfire_grace_time": MISFIRE_GRACE_SECONDS, "coalesce": True, "max_instances": 1},
         )
-        self._planned: dict[str, PlannedJob] = {}
+        self._planned: dict[str, PlannedJob] = {}  # by job_id(): each team's job
+        self._cohorts: dict[str, Cohort] = {}  # by cohort_id(): what APScheduler runs
         self._sync_lock = threading.Lock()
         self._stop = threading.Event()
         self._sender_thread: threading.Thread | None = None
@@ -122,19 +149,26 @@ class SchedulerService:
         """Make APScheduler's jobs match the teams' schedules: called at start, after a
         /team change in this process, and by every sweep (changes made elsewhere)."""
         with self._sync_lock:
-            wanted = {p.job_id: p for p in planned_jobs(self.db)}
-            for stale in set(self._planned) - set(wanted):
+            planned = planned_jobs(self.db)
+            wanted = cohorts(planned)
+            for stale in set(self._cohorts) - set(wanted):
                 if self.scheduler.get_job(stale) is not None:
                     self.scheduler.remove_job(stale)
-                del self._planned[stale]
-            for jid, plan in wanted.items():
-                if self._planned.get(jid) == plan:
-                    continue
-                self.scheduler.add_job(
-                    self.fire, plan.trigger(), args=(plan.workspace_id, plan.team_id, plan.job),
-                    id=jid, name=f"{plan.job} team {plan.team_id}", replace_existing=True,
-                )
-                self._planned[jid] = plan
+                del self._cohorts[stale]
+            for cid, cohort in wanted.items():
+                if cid not in self._cohorts:
+                    # The trigger is all in the id; members are read at fire time.
+                    self.scheduler.add_job(
+                        self.fire_cohort, cohort.plan.trigger(), args=(cid,), id=cid,
+                        name=f"{cohort.plan.job} {cohort.plan.tz} {cohort.plan.schedule.describe()}", replace_existing=True,
+                    )  # fmt: skip
+                self._cohorts[cid] = cohort
+            self._planned = {plan.job_id: plan for plan in planned}
+
+    def scheduled_job(self, workspace_id: int, team_id: int, job: str) -> Job | None:
+        """The APScheduler job that runs this team's job (its cohort's), if it is on."""
+        plan = self._planned.get(job_id(workspace_id, team_id, job))
+        return self.scheduler.get_job(cohort_id(plan)) if plan is not None else None
 
     def next_run(self, workspace_id: int, team_id: int, job: str) -> datetime | None:
         plan = self._planned.get(job_id(workspace_id, team_id, job))
@@ -144,20 +178,28 @@ class SchedulerService:
 
     # ------------------------------------------------------------------ running
 
+    def fire_cohort(self, cid: str) -> None:
+        """A cohort's cron trigger fired: run the occurrence it stands for for all its teams."""
+        cohort = self._cohorts.get(cid)
+        if cohort is not None:
+            self._fire(cohort.plan, cohort.team_ids)
+
     def fire(self, workspace_id: int, team_id: int, job: str) -> None:
-        """A cron trigger fired: run the occurrence it stands for (the latest one due)."""
-        now = self.clock.now()
+        """Run one team's job as its trigger would."""
         plan = self._planned.get(job_id(workspace_id, team_id, job))
-        if plan is None:
-            return
+        if plan is not None:
+            self._fire(plan, (team_id,))
+
+    def _fire(self, plan: PlannedJob, team_ids: tuple[int, ...]) -> None:
+        now = self.clock.now()
         # A trigger may fire a moment early by our clock; look a minute ahead for it.
         occurrence = last_due(plan.schedule, plan.tz, now + timedelta(minutes=1))
         if occurrence is None or not still_relevant(occurrence, plan.tz, max(now, occurrence.at)):
             return
         try:
-            self.runner.run(workspace_id, team_id, occurrence)
+            self.runner.run_cohort(plan.workspace_id, team_ids, occurrence)
         except Exception:
-            log.exception("%s for team %s failed; the sweep will try again", job, team_id)
+            log.exception("%s for teams %s failed; the sweep will try again", plan.job, team_ids)
         self._wake_sender()
 
     def sweep(self) -> None:

@@ -19,15 +19,16 @@ _MEMBER = TeamMember.__table__
 
 
 def _team_members_statement() -> sa.Select:
-    workspace_id, team_id = sa.bindparam("workspace_id"), sa.bindparam("team_id")
+    workspace_id = sa.bindparam("workspace_id")
     return (
         sa.select(
+            _MEMBER.c.team_id,
             _PERSON.c.id, _PERSON.c.name, _PERSON.c.display_name, _PERSON.c.real_name,
             _PERSON.c.slack_user_id, _PERSON.c.tz, _PERSON.c.start_date,
             _PERSON.c.is_bot, _PERSON.c.deactivated,
         )  # fmt: skip
         .join(_MEMBER, _MEMBER.c.person_id == _PERSON.c.id)
-        .where(_MEMBER.c.workspace_id == workspace_id, _MEMBER.c.team_id == team_id)
+        .where(_MEMBER.c.workspace_id == workspace_id, _MEMBER.c.team_id.in_(sa.bindparam("team_ids", expanding=True)))
         .order_by(sa.func.lower(_PERSON.c.name), _PERSON.c.id)
     )
 
@@ -35,16 +36,26 @@ def _team_members_statement() -> sa.Select:
 _TEAM_MEMBERS = _team_members_statement()
 
 
+def members_of_teams(session: Session, workspace_id: int, team_ids: Iterable[int]) -> dict[int, list[sa.Row]]:
+    """team id → team_members() of that team, for several teams in one statement."""
+    ids = sorted(set(team_ids))
+    found: dict[int, list[sa.Row]] = {team_id: [] for team_id in ids}
+    if ids:
+        for row in session.execute(_TEAM_MEMBERS, {"workspace_id": workspace_id, "team_ids": ids}):
+            found[row.team_id].append(row)
+    return found
+
+
 def team_members(session: Session, workspace_id: int, team_id: int) -> list[sa.Row]:
-    """A team's members as plain rows, with what a DM needs on top of a report's member
-    rows: the Slack id and whether the account is a bot or deactivated."""
-    return list(session.execute(_TEAM_MEMBERS, {"workspace_id": workspace_id, "team_id": team_id}))
+    """A team's members as plain rows, by name, with what a DM needs on top of a report's
+    member rows: the Slack id and whether the account is a bot or deactivated."""
+    return members_of_teams(session, workspace_id, [team_id])[team_id]
 
 
 def _weekly_totals_statement(week_count: int) -> sa.Select:
     """Built once per number of weeks, with bound parameters (building the CASE took longer
     than running the query)."""
-    workspace_id, team_id = sa.bindparam("workspace_id"), sa.bindparam("team_id")
+    workspace_id = sa.bindparam("workspace_id")
     bucket = sa.case(
         *(
             (
@@ -59,8 +70,8 @@ def _weekly_totals_statement(week_count: int) -> sa.Select:
         else_=-1,
     )
     rows = (
-        sa.select(_ENTRY.c.person_id, _ENTRY.c.metric, bucket.label("week"), _ENTRY.c.quantity)
-        .join(_MEMBER, teams.on_team(_ENTRY.c.person_id, workspace_id, team_id))
+        sa.select(_MEMBER.c.team_id, _ENTRY.c.person_id, _ENTRY.c.metric, bucket.label("week"), _ENTRY.c.quantity)
+        .join(_MEMBER, teams.on_teams(_ENTRY.c.person_id, workspace_id, sa.bindparam("team_ids", expanding=True)))
         .where(
             _ENTRY.c.workspace_id == workspace_id,
             _ENTRY.c.metric.in_(sa.bindparam("metrics", expanding=True)),
@@ -70,12 +81,46 @@ def _weekly_totals_statement(week_count: int) -> sa.Select:
         )
         .subquery()
     )
-    return sa.select(rows.c.person_id, rows.c.metric, rows.c.week, sa.func.sum(rows.c.quantity)).group_by(
-        rows.c.person_id, rows.c.metric, rows.c.week
+    return sa.select(rows.c.team_id, rows.c.person_id, rows.c.metric, rows.c.week, sa.func.sum(rows.c.quantity)).group_by(
+        rows.c.team_id, rows.c.person_id, rows.c.metric, rows.c.week
     )
 
 
 _WEEKLY_TOTALS: dict[int, sa.Select] = {}
+
+# (person_id, metric, index into the weeks asked for) → that member's total that week.
+WeeklyTotals = dict[tuple[int, str, int], int]
+
+
+def teams_weekly_totals(
+    session: Session,
+    workspace_id: int,
+    team_ids: Iterable[int],
+    metrics: Iterable[str],
+    weeks: Sequence[tuple[date, date]],
+) -> dict[int, WeeklyTotals]:
+    """team id → weekly_totals() of that team, for several teams in one statement."""
+    ids = sorted(set(team_ids))
+    found: dict[int, WeeklyTotals] = {team_id: {} for team_id in ids}
+    metrics = sorted(set(metrics))
+    if not ids or not metrics or not weeks:
+        return found
+    statement = _WEEKLY_TOTALS.get(len(weeks))
+    if statement is None:  # a race here only builds the same statement twice
+        statement = _WEEKLY_TOTALS[len(weeks)] = _weekly_totals_statement(len(weeks))
+    parameters: dict[str, object] = {
+        "workspace_id": workspace_id,
+        "team_ids": ids,
+        "metrics": metrics,
+        "first": min(start for start, _ in weeks),
+        "last": max(end for _, end in weeks),
+    }
+    for index, (start, end) in enumerate(weeks):
+        parameters[f"start_{index}"], parameters[f"end_{index}"] = start, end
+    for team_id, person_id, metric, week, total in session.execute(statement, parameters):
+        if week >= 0:
+            found[team_id][(person_id, metric, int(week))] = int(total or 0)
+    return found
 
 
 def weekly_totals(
@@ -84,7 +129,7 @@ def weekly_totals(
     team_id: int,
     metrics: Iterable[str],
     weeks: Sequence[tuple[date, date]],
-) -> dict[tuple[int, str, int], int]:
+) -> WeeklyTotals:
     """(person_id, metric, index into `weeks`) → the member's total that week, for every
     member of the team, in one GROUP BY over the whole window.
 
@@ -92,35 +137,31 @@ def weekly_totals(
     same SQL runs on SQLite and PostgreSQL and weeks follow whatever calendar the caller
     means. It sits in a subquery because PostgreSQL would see the CASE in SELECT and in
     GROUP BY as two different expressions (each gets its own bound parameters)."""
-    metrics = sorted(set(metrics))
-    if not metrics or not weeks:
-        return {}
-    statement = _WEEKLY_TOTALS.get(len(weeks))
-    if statement is None:  # a race here only builds the same statement twice
-        statement = _WEEKLY_TOTALS[len(weeks)] = _weekly_totals_statement(len(weeks))
-    parameters: dict[str, object] = {
-        "workspace_id": workspace_id,
-        "team_id": team_id,
-        "metrics": metrics,
-        "first": min(start for start, _ in weeks),
-        "last": max(end for _, end in weeks),
-    }
-    for index, (start, end) in enumerate(weeks):
-        parameters[f"start_{index}"], parameters[f"end_{index}"] = start, end
-    return {
-        (person_id, metric, int(week)): int(total or 0)
-        for person_id, metric, week, total in session.execute(statement, parameters)
-        if week >= 0
-    }
+    return teams_weekly_totals(session, workspace_id, [team_id], metrics, weeks)[team_id]
+
+
+_WHO_LOGGED = (
+    sa.select(_MEMBER.c.team_id, _ENTRY.c.person_id)
+    .join(_MEMBER, teams.on_teams(_ENTRY.c.person_id, sa.bindparam("workspace_id"), sa.bindparam("team_ids", expanding=True)))
+    .where(
+        _ENTRY.c.workspace_id == sa.bindparam("workspace_id"),
+        _ENTRY.c.day == sa.bindparam("day", type_=sa.Date),
+        _ENTRY.c.deleted_at.is_(None),
+    )
+    .distinct()
+)
+
+
+def who_logged_in_teams(session: Session, workspace_id: int, team_ids: Iterable[int], day: date) -> dict[int, set[int]]:
+    """team id → members_who_logged() of that team, for several teams in one statement."""
+    ids = sorted(set(team_ids))
+    found: dict[int, set[int]] = {team_id: set() for team_id in ids}
+    if ids:
+        for team_id, person_id in session.execute(_WHO_LOGGED, {"workspace_id": workspace_id, "team_ids": ids, "day": day}):
+            found[team_id].add(person_id)
+    return found
 
 
 def members_who_logged(session: Session, workspace_id: int, team_id: int, day: date) -> set[int]:
     """Ids of the team's members with any live entry (a log or a fix) on `day`."""
-    return set(
-        session.scalars(
-            sa.select(_ENTRY.c.person_id)
-            .join(_MEMBER, teams.on_team(_ENTRY.c.person_id, workspace_id, team_id))
-            .where(_ENTRY.c.workspace_id == workspace_id, _ENTRY.c.day == day, _ENTRY.c.deleted_at.is_(None))
-            .distinct()
-        )
-    )
+    return who_logged_in_teams(session, workspace_id, [team_id], day)[team_id]

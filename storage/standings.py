@@ -14,12 +14,12 @@ from storage import teams
 from storage.models import Entry, TeamMember, TimeOff
 
 
-def _team_totals_statement() -> sa.Select:
+def _teams_totals_statement() -> sa.Select:
     """Built once with bound parameters: building it cost more than running it."""
-    workspace_id, team_id = sa.bindparam("workspace_id"), sa.bindparam("team_id")
+    workspace_id = sa.bindparam("workspace_id")
     return (
-        sa.select(Entry.person_id, Entry.metric, sa.func.sum(Entry.quantity))
-        .join(TeamMember, teams.on_team(Entry.person_id, workspace_id, team_id))
+        sa.select(TeamMember.team_id, Entry.person_id, Entry.metric, sa.func.sum(Entry.quantity))
+        .join(TeamMember, teams.on_teams(Entry.person_id, workspace_id, sa.bindparam("team_ids", expanding=True)))
         .where(
             Entry.workspace_id == workspace_id,
             Entry.metric.in_(sa.bindparam("metrics", expanding=True)),
@@ -27,19 +27,33 @@ def _team_totals_statement() -> sa.Select:
             Entry.day <= sa.bindparam("end", type_=sa.Date),
             Entry.deleted_at.is_(None),
         )
-        .group_by(Entry.person_id, Entry.metric)
+        .group_by(TeamMember.team_id, Entry.person_id, Entry.metric)
     )
 
 
-_TEAM_TOTALS = _team_totals_statement()
+_TEAMS_TOTALS = _teams_totals_statement()
+
+
+def teams_totals(
+    session: Session, workspace_id: int, team_ids: Iterable[int], metrics: Iterable[str], start: date, end: date
+) -> dict[int, dict[tuple[int, str], int]]:
+    """team id → team_totals() of that team, for several teams in one statement (the
+    scheduled jobs of teams that fire together)."""
+    ids = sorted(set(team_ids))
+    found: dict[int, dict[tuple[int, str], int]] = {team_id: {} for team_id in ids}
+    if not ids:
+        return found
+    parameters = {"workspace_id": workspace_id, "team_ids": ids, "metrics": sorted(set(metrics)), "start": start, "end": end}
+    for team_id, person_id, metric, total in session.execute(_TEAMS_TOTALS, parameters):
+        found[team_id][(person_id, metric)] = int(total or 0)
+    return found
 
 
 def team_totals(
     session: Session, workspace_id: int, team_id: int, metrics: Iterable[str], start: date, end: date
 ) -> dict[tuple[int, str], int]:
     """(person_id, metric) → total over [start, end] for every member of the team."""
-    parameters = {"workspace_id": workspace_id, "team_id": team_id, "metrics": sorted(set(metrics)), "start": start, "end": end}
-    return {(person_id, metric): int(total or 0) for person_id, metric, total in session.execute(_TEAM_TOTALS, parameters)}
+    return teams_totals(session, workspace_id, [team_id], metrics, start, end)[team_id]
 
 
 def people_totals(
@@ -87,11 +101,11 @@ def period_totals(
     return [sum(v for d, v in by_day.items() if start <= d <= end) for start, end in periods]
 
 
-def _team_time_off_statement() -> sa.Select:
-    workspace_id, team_id = sa.bindparam("workspace_id"), sa.bindparam("team_id")
+def _teams_time_off_statement() -> sa.Select:
+    workspace_id = sa.bindparam("workspace_id")
     return (
-        sa.select(TimeOff.person_id, TimeOff.start, TimeOff.end)
-        .join(TeamMember, teams.on_team(TimeOff.person_id, workspace_id, team_id))
+        sa.select(TeamMember.team_id, TimeOff.person_id, TimeOff.start, TimeOff.end)
+        .join(TeamMember, teams.on_teams(TimeOff.person_id, workspace_id, sa.bindparam("team_ids", expanding=True)))
         .where(
             TimeOff.workspace_id == workspace_id,
             TimeOff.deleted_at.is_(None),
@@ -101,16 +115,28 @@ def _team_time_off_statement() -> sa.Select:
     )
 
 
-_TEAM_TIME_OFF = _team_time_off_statement()
+_TEAMS_TIME_OFF = _teams_time_off_statement()
+
+
+def teams_time_off(
+    session: Session, workspace_id: int, team_ids: Iterable[int], start: date, end: date
+) -> dict[int, dict[int, list[tuple[date, date]]]]:
+    """team id → time_off_by_person() for that team's members, for several teams in one
+    statement, joined on the teams rather than passing every member's id."""
+    ids = sorted(set(team_ids))
+    found: dict[int, dict[int, list[tuple[date, date]]]] = {team_id: {} for team_id in ids}
+    if not ids:
+        return found
+    parameters = {"workspace_id": workspace_id, "team_ids": ids, "start": start, "end": end}
+    for team_id, person_id, off_start, off_end in session.execute(_TEAMS_TIME_OFF, parameters):
+        found[team_id].setdefault(person_id, []).append((off_start, off_end))
+    return found
 
 
 def team_time_off(
     session: Session, workspace_id: int, team_id: int, start: date, end: date
 ) -> dict[int, list[tuple[date, date]]]:
-    """time_off_by_person() for a team's members, joined on the team rather than passing
-    every member's id."""
-    parameters = {"workspace_id": workspace_id, "team_id": team_id, "start": start, "end": end}
-    return _by_person(session.execute(_TEAM_TIME_OFF, parameters))
+    return teams_time_off(session, workspace_id, [team_id], start, end)[team_id]
 
 
 def time_off_by_person(

@@ -23,6 +23,21 @@ def by_id(session: Session, workspace_id: int, team_id: int) -> Team | None:
     return session.scalar(_BY_ID, {"workspace_id": workspace_id, "team_id": team_id})
 
 
+_BY_IDS = (
+    sa.select(Team)
+    .where(Team.workspace_id == sa.bindparam("workspace_id"), Team.id.in_(sa.bindparam("team_ids", expanding=True)))
+    .order_by(Team.id)
+)
+
+
+def by_ids(session: Session, workspace_id: int, team_ids: list[int]) -> list[Team]:
+    """The workspace's teams among `team_ids`, by id (ids of other workspaces or of deleted
+    teams are left out)."""
+    if not team_ids:
+        return []
+    return list(session.scalars(_BY_IDS, {"workspace_id": workspace_id, "team_ids": sorted(set(team_ids))}))
+
+
 def all_teams(session: Session, workspace_id: int) -> list[tuple[Team, int]]:
     """Every team with its member count, by name."""
     counts = (
@@ -69,15 +84,28 @@ def member_rows(session: Session, workspace_id: int, team_id: int) -> list[sa.Ro
 
 
 _MANAGERS = (
-    sa.select(Person)
+    sa.select(TeamManager.team_id, Person)
     .join(TeamManager, TeamManager.person_id == Person.id)
-    .where(TeamManager.workspace_id == sa.bindparam("workspace_id"), TeamManager.team_id == sa.bindparam("team_id"))
-    .order_by(sa.func.lower(Person.name))
+    .where(
+        TeamManager.workspace_id == sa.bindparam("workspace_id"),
+        TeamManager.team_id.in_(sa.bindparam("team_ids", expanding=True)),
+    )
+    .order_by(sa.func.lower(Person.name), Person.id)
 )
 
 
+def managers_of_teams(session: Session, workspace_id: int, team_ids: list[int]) -> dict[int, list[Person]]:
+    """team id → its managers by name, for several teams in one statement."""
+    ids = sorted(set(team_ids))
+    found: dict[int, list[Person]] = {team_id: [] for team_id in ids}
+    if ids:
+        for team_id, person in session.execute(_MANAGERS, {"workspace_id": workspace_id, "team_ids": ids}):
+            found[team_id].append(person)
+    return found
+
+
 def managers(session: Session, workspace_id: int, team_id: int) -> list[Person]:
-    return list(session.scalars(_MANAGERS, {"workspace_id": workspace_id, "team_id": team_id}))
+    return managers_of_teams(session, workspace_id, [team_id])[team_id]
 
 
 def team_of(session: Session, workspace_id: int, person_id: int) -> Team | None:
@@ -188,5 +216,17 @@ def on_team(
     return sa.and_(
         TeamMember.person_id == person_id,
         TeamMember.team_id == team_id,
+        TeamMember.workspace_id == workspace_id,
+    )
+
+
+def on_teams(
+    person_id: sa.ColumnElement, workspace_id: int | sa.BindParameter, team_ids: sa.BindParameter
+) -> sa.ColumnElement[bool]:
+    """on_team() for several teams at once (an expanding bound parameter of team ids):
+    select TeamMember.team_id to tell the teams apart."""
+    return sa.and_(
+        TeamMember.person_id == person_id,
+        TeamMember.team_id.in_(team_ids),
         TeamMember.workspace_id == workspace_id,
     )

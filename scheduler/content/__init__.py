@@ -1,11 +1,13 @@
 """What each scheduled job posts (SPEC §5). A builder reads one team as of an instant and
-returns the job's messages; the runner records them in the outbox and the sender delivers
-them. Builders read only: every number comes from the pace engine (bot.reports,
+returns the job's messages; a batch builder does the same for the teams the scheduler fires
+together (same workspace, job, schedule and zone), with one statement per question for all
+of them. The runner records the messages in the outbox and the sender delivers them.
+Builders read only: every number comes from the pace engine (bot.reports,
 bot.core.standings), every message from bot/render."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -15,6 +17,8 @@ from scheduler.messages import Message
 from storage.models import Team
 
 Builder = Callable[[Session, int, Team, datetime], list[Message]]
+# (session, workspace id, teams, instant) → team id → that team's messages.
+BatchBuilder = Callable[[Session, int, Sequence[Team], datetime], dict[int, list[Message]]]
 
 BUILDERS: dict[str, Builder] = {
     "nudge": nudge.build,
@@ -22,3 +26,21 @@ BUILDERS: dict[str, Builder] = {
     "weekly-digest": weekly_digest.build,
     "log-reminder": log_reminder.build,
 }
+
+
+def one_by_one(builder: Builder) -> BatchBuilder:
+    """A batch builder that builds each team on its own with `builder`."""
+
+    def build_many(session: Session, workspace_id: int, chosen: Sequence[Team], at: datetime) -> dict[int, list[Message]]:
+        return {team.id: builder(session, workspace_id, team, at) for team in chosen if team.id is not None}
+
+    return build_many
+
+
+BATCH_BUILDERS: dict[str, BatchBuilder] = {
+    "nudge": nudge.build_many,
+    "lagging-alert": lagging_alert.build_many,
+    "weekly-digest": weekly_digest.build_many,
+    "log-reminder": log_reminder.build_many,
+}
+

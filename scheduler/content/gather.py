@@ -5,7 +5,7 @@ members' Slack reachability. A fixed number of statements whatever the team's si
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,6 +18,7 @@ from bot.core.calendars import normal_days
 from bot.core.metrics import MetricCatalog
 from bot.core.periods import Period, PeriodKind
 from bot.core.standings import Standing, TeamFacts, TeamStandings
+from bot.core.streaks import previous_weeks
 from storage import goals, history, metrics, standings
 from storage.models import Person, Team
 
@@ -55,8 +56,9 @@ class TeamWeek:
     report: TeamStandings
     catalog: MetricCatalog
     members: tuple[sa.Row, ...]  # storage.history.team_members rows, by name
-    # From `history_start` to the view's end: the team's goals (storage.goals.rows_for_team
-    # rows) and its members' time off, for jobs that look at past weeks too.
+    # From `history_start` (the start of the lookback weeks) to the view's end: the team's
+    # goals (storage.goals.rows_for_team rows) and its members' time off, for jobs that look
+    # at past weeks too.
     history_start: date
     goal_rows: tuple[sa.Row, ...]
     time_off: dict[int, list[tuple[date, date]]]
@@ -70,36 +72,57 @@ class TeamWeek:
         return sum(1 for day in normal_days(self.view, self.facts.calendar) if day >= self.today)
 
 
-def load_team_week(
-    session: Session, workspace_id: int, team: Team, at: datetime, history_start: date | None = None
-) -> TeamWeek:
-    """The team's week; with `history_start`, its goals and time off are read from that
-    day on, in the same statements as the week's own."""
-    assert team.id is not None
+def load_team_weeks(
+    session: Session, workspace_id: int, chosen: Sequence[Team], at: datetime, lookback_weeks: int = 0
+) -> dict[int, TeamWeek]:
+    """team id → load_team_week() of that team, for teams the scheduler fires together: one
+    statement per question for all of them (per distinct week, when their zones put `at`
+    in different weeks), whatever the number of teams and reps."""
     fiscal_start, custom = metrics.fiscal_month_and_custom_metrics(session, workspace_id)
-    view = week_of(team, at, fiscal_start)
-    first = min(history_start or view.start, view.start)
-    members = tuple(history.team_members(session, workspace_id, team.id))
-    goal_rows = tuple(goals.rows_for_team(session, workspace_id, team.id, first, view.end))
-    off = standings.team_time_off(session, workspace_id, team.id, first, view.end)
-    report = reports.team_report(
-        session, workspace_id, team, view, at, fiscal_year_start_month=fiscal_start,
-        members=members, goal_rows=[g for g in goal_rows if _live_in(g, view)],
-        time_off=_overlapping(off, view),
-    )  # fmt: skip
-    return TeamWeek(
-        workspace_id=workspace_id,
-        team=team,
-        local=local_instant(team, at),
-        view=view,
-        facts=reports.team_facts(team, None, at, fiscal_start),
-        report=report,
-        catalog=MetricCatalog.with_custom(custom),
-        members=members,
-        history_start=first,
-        goal_rows=goal_rows,
-        time_off=off,
-    )
+    catalog = MetricCatalog.with_custom(custom)
+    by_view: dict[Period, list[Team]] = defaultdict(list)
+    for team in chosen:
+        by_view[week_of(team, at, fiscal_start)].append(team)
+    found: dict[int, TeamWeek] = {}
+    for view, group in by_view.items():
+        first = previous_weeks(view, lookback_weeks)[-1].start if lookback_weeks else view.start
+        ids = [team.id for team in group if team.id is not None]
+        members = history.members_of_teams(session, workspace_id, ids)
+        goal_rows = goals.rows_for_teams(session, workspace_id, ids, first, view.end)
+        off = standings.teams_time_off(session, workspace_id, ids, first, view.end)
+        live = {team_id: [g for g in rows if _live_in(g, view)] for team_id, rows in goal_rows.items()}
+        wanted = {team_id: {g.metric for g in rows} for team_id, rows in live.items()}
+        every_metric = set().union(*wanted.values())
+        totals = standings.teams_totals(session, workspace_id, ids, every_metric, view.start, view.end) if every_metric else {}
+        for team in group:
+            assert team.id is not None
+            mine = wanted[team.id]
+            report = reports.team_report(
+                session, workspace_id, team, view, at, fiscal_year_start_month=fiscal_start,
+                members=members[team.id], goal_rows=live[team.id], time_off=_overlapping(off[team.id], view),
+                totals={key: total for key, total in totals.get(team.id, {}).items() if key[1] in mine},
+            )  # fmt: skip
+            found[team.id] = TeamWeek(
+                workspace_id=workspace_id,
+                team=team,
+                local=local_instant(team, at),
+                view=view,
+                facts=reports.team_facts(team, None, at, fiscal_start),
+                report=report,
+                catalog=catalog,
+                members=tuple(members[team.id]),
+                history_start=first,
+                goal_rows=tuple(goal_rows[team.id]),
+                time_off=off[team.id],
+            )
+    return found
+
+
+def load_team_week(session: Session, workspace_id: int, team: Team, at: datetime, lookback_weeks: int = 0) -> TeamWeek:
+    """The team's week; with `lookback_weeks`, its goals and time off are read from the
+    start of that many weeks before it, in the same statements as the week's own."""
+    assert team.id is not None
+    return load_team_weeks(session, workspace_id, [team], at, lookback_weeks)[team.id]
 
 
 def _live_in(goal: sa.Row, view: Period) -> bool:

@@ -4,24 +4,25 @@ row they have been behind; a short all-clear when nobody is."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
 from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
 from bot.core.pace import PaceStatus
+from bot.core.periods import Period
 from bot.core.standings import Standing
-from bot.core.streaks import is_lagging, previous_weeks, weeks_behind
+from bot.core.streaks import LOOKBACK_WEEKS, is_lagging, previous_weeks, weeks_behind
 from bot.render.lagging_alert import LaggingGoal, LaggingRep, alert_message, all_clear_message
 from bot.reports import goal_spec, person_facts
 from scheduler.content.gather import (
     TeamWeek,
     active,
-    load_team_week,
+    load_team_weeks,
     reachable,
     standings_by_person,
-    week_of,
 )
 from scheduler.messages import Message
 from storage import history, teams
@@ -44,57 +45,87 @@ def urgency(standing: Standing) -> tuple[int, Fraction, int]:
     return (0 if pace.status is PaceStatus.AT_RISK else 1, share, standing.goal.id)
 
 
+def build_many(session: Session, workspace_id: int, chosen: Sequence[Team], at: datetime) -> dict[int, list[Message]]:
+    """team id → the alerts to the team's managers, for teams the scheduler fires together:
+    one statement per question for all of them."""
+    ids = [team.id for team in chosen if team.id is not None]
+    managers = {team_id: [m for m in found if reachable(m)] for team_id, found in teams.managers_of_teams(session, workspace_id, ids).items()}
+    found: dict[int, list[Message]] = {team_id: [] for team_id in ids}
+    managed = [team for team in chosen if managers.get(team.id or 0)]
+    weeks = load_team_weeks(session, workspace_id, managed, at, lookback_weeks=LOOKBACK_WEEKS)
+    lagging = {team_id: _lagging(week) for team_id, week in weeks.items()}
+    streaks = _streaks(session, workspace_id, [(weeks[team_id], found) for team_id, found in lagging.items() if found])
+    for team_id, week in weeks.items():
+        text, blocks = _alert(week, lagging[team_id], streaks)
+        found[team_id] = [Message(manager.slack_user_id or "", text, tuple(blocks)) for manager in managers[team_id]]
+    return found
+
+
 def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list[Message]:
     assert team.id is not None
-    managers = [m for m in teams.managers(session, workspace_id, team.id) if reachable(m)]
-    if not managers:
-        return []
-    week = load_team_week(session, workspace_id, team, at, history_start=_history_start(team, at))
+    return build_many(session, workspace_id, [team], at)[team.id]
+
+
+def _lagging(week: TeamWeek) -> dict[int, list[Standing]]:
+    """person id → their flagged goals, most urgent first, for the active members with any."""
     counted = {m.id for m in week.members if active(m)}
-    by_person = {pid: found for pid, found in standings_by_person(week.report).items() if pid in counted}
     days_left = week.team_days_left()
-    lagging = {pid: sorted((s for s in found if flagged(s, days_left)), key=urgency) for pid, found in by_person.items()}
-    lagging = {pid: found for pid, found in lagging.items() if found}
-    if lagging:
-        streaks = _streaks(session, week, [s for found in lagging.values() for s in found])
-        reps = sorted(
-            (
-                LaggingRep(pid, week.report.member_names.get(pid, "?"), tuple(LaggingGoal(s, streaks[(pid, s.goal.id)]) for s in found))
-                for pid, found in lagging.items()
-            ),
-            key=lambda rep: (urgency(rep.goals[0].standing)[:2], rep.name.casefold(), rep.person_id),
+    lagging = {
+        pid: sorted((s for s in found if flagged(s, days_left)), key=urgency)
+        for pid, found in standings_by_person(week.report).items()
+        if pid in counted
+    }
+    return {pid: found for pid, found in lagging.items() if found}
+
+
+def _alert(week: TeamWeek, lagging: dict[int, list[Standing]], streaks: Streaks) -> tuple[str, list[dict]]:
+    if not lagging:
+        counted = {m.id for m in week.members if active(m)}
+        by_person = standings_by_person(week.report)
+        with_goals = sum(
+            1 for pid, found in by_person.items() if pid in counted and any(not s.pace.nothing_to_do for s in found)
         )
-        text, blocks = alert_message(team.name, week.view, week.today, reps, week.catalog)
-    else:
-        with_goals = sum(1 for found in by_person.values() if any(not s.pace.nothing_to_do for s in found))
-        text, blocks = all_clear_message(team.name, week.view, week.today, with_goals)
-    return [Message(manager.slack_user_id or "", text, tuple(blocks)) for manager in managers]
-
-
-def _history_start(team: Team, at: datetime) -> date:
-    return previous_weeks(week_of(team, at))[-1].start
-
-
-def _streaks(session: Session, week: TeamWeek, found: Iterable[Standing]) -> dict[tuple[int, int], int]:
-    """(person id, goal id) → weeks behind in a row over the last LOOKBACK_WEEKS weeks,
-    from the goals and time off load_team_week read from the first of them on, and one
-    statement of weekly totals."""
-    found = list(found)
-    team_id = week.team.id
-    assert team_id is not None
-    weeks = previous_weeks(week.view)
-    assert week.history_start <= weeks[-1].start, "load_team_week must read the weeks the streaks look at"
-    specs = [goal_spec(g) for g in week.goal_rows]
-    by_index = history.weekly_totals(
-        session, week.workspace_id, team_id, {s.goal.metric for s in found}, [(w.start, w.end) for w in weeks]
+        return all_clear_message(week.team.name, week.view, week.today, with_goals)
+    team_id = week.team.id or 0
+    reps = sorted(
+        (
+            LaggingRep(pid, week.report.member_names.get(pid, "?"), tuple(LaggingGoal(s, streaks[(team_id, pid, s.goal.id)]) for s in found))
+            for pid, found in lagging.items()
+        ),
+        key=lambda rep: (urgency(rep.goals[0].standing)[:2], rep.name.casefold(), rep.person_id),
     )
-    totals = {(pid, metric, weeks[index].start): total for (pid, metric, index), total in by_index.items()}
-    people = {m.id: person_facts(m, week.time_off.get(m.id)) for m in week.members}
-    streaks = {}
-    for standing in found:
-        person = people.get(standing.owner_id or 0)
-        # Someone who left the team between two statements: no history, this week only.
-        streaks[(standing.owner_id or 0, standing.goal.id)] = (
-            weeks_behind(standing, person, specs, weeks, totals, week.facts) if person else 1
+    return alert_message(week.team.name, week.view, week.today, reps, week.catalog)
+
+
+# (team id, person id, goal id) → weeks behind in a row.
+Streaks = dict[tuple[int, int, int], int]
+
+
+def _streaks(session: Session, workspace_id: int, lagging: list[tuple[TeamWeek, dict[int, list[Standing]]]]) -> Streaks:
+    """Weeks behind in a row over the last LOOKBACK_WEEKS weeks for every flagged goal,
+    from the goals and time off load_team_weeks read from the first of them on, and one
+    statement of weekly totals per distinct week of the teams."""
+    by_view: dict[Period, list[tuple[TeamWeek, dict[int, list[Standing]]]]] = defaultdict(list)
+    for week, found in lagging:
+        by_view[week.view].append((week, found))
+    streaks: Streaks = {}
+    for view, group in by_view.items():
+        weeks = previous_weeks(view)
+        metrics = {s.goal.metric for _, found in group for standings in found.values() for s in standings}
+        by_team = history.teams_weekly_totals(
+            session, workspace_id, [week.team.id or 0 for week, _ in group], metrics, [(w.start, w.end) for w in weeks]
         )
+        for week, found in group:
+            assert week.history_start <= weeks[-1].start, "load_team_weeks must read the weeks the streaks look at"
+            team_id = week.team.id or 0
+            totals = {(pid, metric, weeks[index].start): total for (pid, metric, index), total in by_team[team_id].items()}
+            specs = [goal_spec(g) for g in week.goal_rows]
+            people = {m.id: person_facts(m, week.time_off.get(m.id)) for m in week.members}
+            for pid, standings in found.items():
+                person = people.get(pid)
+                for standing in standings:
+                    # Someone who left the team between two statements: no history, this week only.
+                    streaks[(team_id, pid, standing.goal.id)] = (
+                        weeks_behind(standing, person, specs, weeks, totals, week.facts) if person else 1
+                    )
     return streaks

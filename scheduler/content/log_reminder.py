@@ -4,7 +4,9 @@ their own day off, or before their start date."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -16,21 +18,32 @@ from storage import history, standings
 from storage.models import Team
 
 
+def build_many(session: Session, workspace_id: int, chosen: Sequence[Team], at: datetime) -> dict[int, list[Message]]:
+    """team id → the team's reminders, for teams the scheduler fires together: one statement
+    per question for all of them (per distinct local day)."""
+    found: dict[int, list[Message]] = {team.id: [] for team in chosen if team.id is not None}
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for team in chosen:
+        day = local_instant(team, at).date()
+        if team.id is not None and reports.team_facts(team, None, at).calendar.is_workday(day):
+            by_day[day].append(team.id)
+    for day, ids in by_day.items():
+        members = history.members_of_teams(session, workspace_id, ids)
+        off = standings.teams_time_off(session, workspace_id, ids, day, day)
+        logged = history.who_logged_in_teams(session, workspace_id, ids, day)
+        text, blocks = log_reminder_message(day)
+        for team_id in ids:
+            found[team_id] = [
+                Message(member.slack_user_id, text, tuple(blocks))
+                for member in members[team_id]
+                if reachable(member)
+                and member.id not in logged[team_id]
+                and member.id not in off[team_id]
+                and (member.start_date is None or member.start_date <= day)
+            ]
+    return found
+
+
 def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list[Message]:
     assert team.id is not None
-    day = local_instant(team, at).date()
-    if not reports.team_facts(team, None, at).calendar.is_workday(day):
-        return []
-    members = [m for m in history.team_members(session, workspace_id, team.id) if reachable(m)]
-    if not members:
-        return []
-    off = standings.team_time_off(session, workspace_id, team.id, day, day)
-    logged = history.members_who_logged(session, workspace_id, team.id, day)
-    text, blocks = log_reminder_message(day)
-    return [
-        Message(member.slack_user_id, text, tuple(blocks))
-        for member in members
-        if member.id not in logged
-        and member.id not in off
-        and (member.start_date is None or member.start_date <= day)
-    ]
+    return build_many(session, workspace_id, [team], at)[team.id]

@@ -3,19 +3,29 @@ status, what it takes per day, and one line of encouragement."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.render.nudge import nudge_message
 from bot.reports import display_name
-from scheduler.content.gather import load_team_week, reachable, standings_by_person
+from scheduler.content.gather import TeamWeek, load_team_weeks, reachable, standings_by_person
 from scheduler.messages import Message
 from storage.models import Team
 
 
+def build_many(session: Session, workspace_id: int, chosen: Sequence[Team], at: datetime) -> dict[int, list[Message]]:
+    """team id → the team's nudges, for teams the scheduler fires together."""
+    return {team_id: nudges(week) for team_id, week in load_team_weeks(session, workspace_id, chosen, at).items()}
+
+
 def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list[Message]:
-    week = load_team_week(session, workspace_id, team, at)
+    assert team.id is not None
+    return build_many(session, workspace_id, [team], at)[team.id]
+
+
+def nudges(week: TeamWeek) -> list[Message]:
     by_person = standings_by_person(week.report)
     messages = []
     for member in week.members:
@@ -26,6 +36,6 @@ def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list
         goals = [s for s in by_person.get(member.id, []) if not s.pace.nothing_to_do]
         if not goals:
             continue
-        text, blocks = nudge_message(display_name(member), team.name, goals, week.catalog, week.view, week.today)
+        text, blocks = nudge_message(display_name(member), week.team.name, goals, week.catalog, week.view, week.today)
         messages.append(Message(member.slack_user_id, text, tuple(blocks)))
     return messages

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from bot.core.standings import Standing, TeamStandings
 from bot.render.chart import ChartBar, ChartPanel, chart_spec
 from bot.render.digest import Digest, GoalSum, digest_messages, digest_title
 from bot.render.standings import metric_of
-from scheduler.content.gather import TeamWeek, load_team_week
+from scheduler.content.gather import TeamWeek, load_team_weeks
 from scheduler.messages import ChartFile, Message
 from storage.models import Team
 
@@ -93,8 +94,18 @@ def chart_filename(team: Team, week: TeamWeek) -> str:
     return f"paceline-{slug}-{week.view.start.isoformat()}.png"
 
 
+def build_many(session: Session, workspace_id: int, chosen: Sequence[Team], at: datetime) -> dict[int, list[Message]]:
+    """team id → the team's digest, for teams the scheduler fires together."""
+    return {team_id: digest_posts(week) for team_id, week in load_team_weeks(session, workspace_id, chosen, at).items()}
+
+
 def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list[Message]:
-    week = load_team_week(session, workspace_id, team, at)
+    assert team.id is not None
+    return build_many(session, workspace_id, [team], at)[team.id]
+
+
+def digest_posts(week: TeamWeek) -> list[Message]:
+    team = week.team
     report = week.report
     # A team without goals this week has nothing to report: no post rather than an empty one.
     if not (report.team_totals or report.members or report.collectives or report.contests):

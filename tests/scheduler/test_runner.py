@@ -13,7 +13,7 @@ from bot.app import sender_client
 from scheduler.messages import Message
 from scheduler.runner import JobRunner
 from scheduler.sender import Sender
-from scheduler.service import SchedulerService, job_id
+from scheduler.service import SchedulerService
 from scheduler.timing import Occurrence
 from storage.models import JobRun, Outbox, Team, Workspace
 
@@ -68,7 +68,7 @@ def service_for(ws, builders, sleeps=None) -> SchedulerService:
 
 
 def runs(ws) -> list[tuple[str, str, str]]:
-    names = {t.id: t.name for t in ws.teams.values()}
+    names = {t.id: t.name for t in ws.rows(Team)}
     return sorted((names[r.team_id], r.job, r.occurrence) for r in ws.rows(JobRun))
 
 
@@ -147,22 +147,22 @@ def test_apscheduler_fires_at_each_teams_wall_clock_and_team_schedule_replans_it
     app.services.schedule_changed = service.sync
     try:
         east, sydney = ws.teams["east"], ws.teams["sydney"]
-        trigger = service.scheduler.get_job(job_id(ws.id, east.id, "nudge")).trigger
+        trigger = service.scheduled_job(ws.id, east.id, "nudge").trigger
         # New York's next two Wednesdays straddle the end of daylight saving (1 Nov).
         first = trigger.get_next_fire_time(None, utc(2026, 10, 28, 16))
         second = trigger.get_next_fire_time(first, first)
         assert (first.astimezone(UTC), second.astimezone(UTC)) == (utc(2026, 11, 4, 15), utc(2026, 11, 11, 15))
         assert first.hour == second.hour == 10
-        digest = service.scheduler.get_job(job_id(ws.id, sydney.id, "weekly-digest")).trigger
+        digest = service.scheduled_job(ws.id, sydney.id, "weekly-digest").trigger
         # Sydney: Friday 16:00 AEDT (UTC+11).
         assert digest.get_next_fire_time(None, utc(2026, 10, 28, 16)).astimezone(UTC) == utc(2026, 10, 30, 5)
-        assert service.scheduler.get_job(job_id(ws.id, east.id, "log-reminder")) is None
+        assert service.scheduled_job(ws.id, east.id, "log-reminder") is None
         # /team schedule takes effect without a restart.
         ws.team(ws.admin, "schedule east nudge tue 09:30")
         ws.team(ws.admin, "schedule east log-reminder weekdays 17:00")
         assert service.next_run(ws.id, east.id, "nudge") == datetime(2026, 11, 3, 9, 30, tzinfo=trigger.timezone)
         assert service.next_run(ws.id, east.id, "nudge").astimezone(UTC) == utc(2026, 11, 3, 14, 30)
-        assert service.scheduler.get_job(job_id(ws.id, east.id, "log-reminder")) is not None
+        assert service.scheduled_job(ws.id, east.id, "log-reminder") is not None
         ws.team(ws.admin, "set east tz Europe/Berlin")
         assert service.next_run(ws.id, east.id, "nudge").astimezone(UTC) == utc(2026, 11, 3, 8, 30)
     finally:
@@ -182,3 +182,48 @@ def test_a_cron_firing_twice_in_the_repeated_autumn_hour_runs_once(ws):
         service.fire(ws.id, east.id, "log-reminder")
     assert runs(ws) == [("east", "log-reminder", "2026-11-01")]
     assert builders.builds == 2 and len(ws.rows(Outbox)) == 1
+
+
+def test_teams_with_the_same_job_schedule_and_zone_fire_as_one_cohort(ws):
+    ws.team(ws.admin, "create north tz America/New_York")
+    service = service_for(ws, Builders())
+    calls: list[tuple[str, tuple[int, ...]]] = []
+    run_cohort = service.runner.run_cohort
+    service.runner.run_cohort = lambda w, ids, occurrence, **kw: calls.append((occurrence.job, tuple(ids))) or run_cohort(w, ids, occurrence, **kw)
+    service.start(paused=True)
+    try:
+        with ws.app.paceline.db.read() as session:
+            north = session.scalar(sa.select(Team).where(Team.workspace_id == ws.id, Team.name == "north"))
+        east, sydney = ws.teams["east"], ws.teams["sydney"]
+        nudge = service.scheduled_job(ws.id, east.id, "nudge")
+        assert service.scheduled_job(ws.id, north.id, "nudge") is nudge
+        assert service.scheduled_job(ws.id, sydney.id, "nudge") is not nudge
+        # Wednesday 25 November 2026, 10:00 in New York: one build for both teams.
+        ws.app.clock.set(utc(2026, 11, 25, 15))
+        nudge.func(*nudge.args)
+        assert calls == [("nudge", tuple(sorted((east.id, north.id))))]
+        assert runs(ws) == [("east", "nudge", "2026-11-25"), ("north", "nudge", "2026-11-25")]
+        # Another schedule takes a team out of the cohort, without a restart.
+        ws.team(ws.admin, "schedule north nudge tue 09:30")
+        service.sync()
+        assert service.scheduled_job(ws.id, north.id, "nudge") is not service.scheduled_job(ws.id, east.id, "nudge")
+        assert service.scheduled_job(ws.id, east.id, "nudge").args == nudge.args
+    finally:
+        service.stop()
+
+
+def test_one_teams_failure_does_not_cost_the_others_in_its_cohort_their_posts(ws):
+    ws.team(ws.admin, "create north tz America/New_York")
+
+    def build(session, workspace_id, team, at):
+        if team.name == "east":
+            raise RuntimeError("bad data")
+        return _channel_post(session, workspace_id, team, at)
+
+    service = service_for(ws, dict.fromkeys(("nudge", "lagging-alert", "weekly-digest", "log-reminder"), build))
+    ws.team(ws.admin, "schedule sydney nudge off")
+    ws.team(ws.admin, "schedule sydney lagging-alert off")
+    results = service.runner.sweep(utc(2026, 11, 25, 16), workspace_ids=[ws.id])
+    assert [(r.team_name, r.job) for r in results] == [("north", "nudge")]
+    assert runs(ws) == [("north", "nudge", "2026-11-25")]
+    assert len(ws.rows(Outbox)) == 1
