@@ -53,24 +53,27 @@ def team_members(session: Session, workspace_id: int, team_id: int) -> list[sa.R
 
 
 def _weekly_totals_statement(week_count: int) -> sa.Select:
-    """Built once per number of weeks, with bound parameters (building the CASE took longer
-    than running the query)."""
+    """Built once per number of weeks, with bound parameters (building it took longer than
+    running the query). One row per member and metric with a column per week: a row per
+    week made eight times the rows to fetch."""
     workspace_id = sa.bindparam("workspace_id")
-    bucket = sa.case(
-        *(
-            (
-                sa.and_(
-                    _ENTRY.c.day >= sa.bindparam(f"start_{index}", type_=sa.Date),
-                    _ENTRY.c.day <= sa.bindparam(f"end_{index}", type_=sa.Date),
+    weeks = [
+        sa.func.sum(
+            sa.case(
+                (
+                    sa.and_(
+                        _ENTRY.c.day >= sa.bindparam(f"start_{index}", type_=sa.Date),
+                        _ENTRY.c.day <= sa.bindparam(f"end_{index}", type_=sa.Date),
+                    ),
+                    _ENTRY.c.quantity,
                 ),
-                index,
+                else_=0,
             )
-            for index in range(week_count)
-        ),
-        else_=-1,
-    )
-    rows = (
-        sa.select(_MEMBER.c.team_id, _ENTRY.c.person_id, _ENTRY.c.metric, bucket.label("week"), _ENTRY.c.quantity)
+        )
+        for index in range(week_count)
+    ]
+    return (
+        sa.select(_MEMBER.c.team_id, _ENTRY.c.person_id, _ENTRY.c.metric, *weeks)
         .join(_MEMBER, teams.on_teams(_ENTRY.c.person_id, workspace_id, sa.bindparam("team_ids", expanding=True)))
         .where(
             _ENTRY.c.workspace_id == workspace_id,
@@ -79,10 +82,7 @@ def _weekly_totals_statement(week_count: int) -> sa.Select:
             _ENTRY.c.day <= sa.bindparam("last", type_=sa.Date),
             _ENTRY.c.deleted_at.is_(None),
         )
-        .subquery()
-    )
-    return sa.select(rows.c.team_id, rows.c.person_id, rows.c.metric, rows.c.week, sa.func.sum(rows.c.quantity)).group_by(
-        rows.c.team_id, rows.c.person_id, rows.c.metric, rows.c.week
+        .group_by(_MEMBER.c.team_id, _ENTRY.c.person_id, _ENTRY.c.metric)
     )
 
 
@@ -117,9 +117,11 @@ def teams_weekly_totals(
     }
     for index, (start, end) in enumerate(weeks):
         parameters[f"start_{index}"], parameters[f"end_{index}"] = start, end
-    for team_id, person_id, metric, week, total in session.execute(statement, parameters):
-        if week >= 0:
-            found[team_id][(person_id, metric, int(week))] = int(total or 0)
+    for team_id, person_id, metric, *per_week in session.execute(statement, parameters):
+        mine = found[team_id]
+        for index, total in enumerate(per_week):
+            if total:
+                mine[(person_id, metric, index)] = int(total)
     return found
 
 
@@ -133,10 +135,9 @@ def weekly_totals(
     """(person_id, metric, index into `weeks`) → the member's total that week, for every
     member of the team, in one GROUP BY over the whole window.
 
-    The week of an entry is a CASE over the given ranges rather than a date function, so the
-    same SQL runs on SQLite and PostgreSQL and weeks follow whatever calendar the caller
-    means. It sits in a subquery because PostgreSQL would see the CASE in SELECT and in
-    GROUP BY as two different expressions (each gets its own bound parameters)."""
+    Each week's sum is a CASE over its range rather than a date function, so the same SQL
+    runs on SQLite and PostgreSQL and weeks follow whatever calendar the caller means.
+    Weeks with nothing logged are left out."""
     return teams_weekly_totals(session, workspace_id, [team_id], metrics, weeks)[team_id]
 
 

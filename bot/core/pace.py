@@ -190,7 +190,7 @@ def pace_from_days(
     if target < 0:
         raise ValueError(f"target must be ≥ 0, not {target}")
     days = len(available)
-    owed = (2 * target * days + normal_count) // (2 * normal_count) if normal_count > 0 and days > 0 else 0
+    owed = _owed(target, days, normal_count)
     completed = bisect_left(available, today)
     remaining = days - completed
     # exact expected = owed × completed / days; compared without dividing.
@@ -210,6 +210,21 @@ def pace_from_days(
         completed_days=completed,
         remaining_days=remaining,
     )
+
+
+def _owed(target: int, days: int, normal_count: int) -> int:
+    """prorated_target() in integers: target × days ÷ normal days, rounded half up."""
+    return (2 * target * days + normal_count) // (2 * normal_count) if normal_count > 0 and days > 0 else 0
+
+
+def status_once_over(
+    *, target: int, actual: int, available_count: int, normal_count: int, thresholds: PaceThresholds = DEFAULT_THRESHOLDS
+) -> PaceStatus:
+    """pace_from_days(...).status once the period is over (every available day completed),
+    from the counts of days alone: a streak asks this of up to eight past weeks of every
+    goal behind, and building each whole Pace made up most of the lagging alert's time."""
+    owed = _owed(target, available_count, normal_count)
+    return _status(actual, owed, owed * available_count, available_count, thresholds)
 
 
 def _status(actual: int, owed: int, expected_numerator: int, days: int, thresholds: PaceThresholds) -> PaceStatus:

@@ -140,8 +140,13 @@ def person_standing(
     actual: int,
     target: int | None = None,
 ) -> Standing:
-    starts = [d for d in (person.start_date, goal.start) if d is not None]
-    return _standing(goal, person.id, person.name, view, team, actual, target, person.time_off, max(starts))
+    return _standing(goal, person.id, person.name, view, team, actual, target, person.time_off, counting_from(goal, person))
+
+
+def counting_from(goal: GoalSpec, person: PersonFacts) -> date:
+    """When a person's days start to count for a goal: the later of their start date and
+    the goal's."""
+    return max(d for d in (person.start_date, goal.start) if d is not None)
 
 
 def team_total_standing(goal: GoalSpec, team_name: str, view: Period, team: TeamFacts, actual: int) -> Standing:

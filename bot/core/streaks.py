@@ -9,9 +9,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.core.pace import PaceStatus
+from bot.core.calendars import available_days, normal_days
+from bot.core.pace import PaceStatus, status_once_over
 from bot.core.periods import Period, PeriodKind
-from bot.core.standings import GoalSpec, PersonFacts, Standing, TeamFacts, person_standing
+from bot.core.standings import (
+    GoalSpec,
+    PersonFacts,
+    Standing,
+    TeamFacts,
+    counting_from,
+    goal_target_in,
+    person_standing,
+)
 
 LAGGING = frozenset({PaceStatus.BEHIND, PaceStatus.AT_RISK})
 # How far back a streak looks; a rep behind in all of them is shown as "9+ weeks".
@@ -62,6 +71,19 @@ def status_at_week_end(goal: GoalSpec, person: PersonFacts, week: Period, team: 
     return person_standing(goal, person, week, ended, actual)
 
 
+def lagging_at_week_end(goal: GoalSpec, person: PersonFacts, week: Period, team: TeamFacts, actual: int) -> bool:
+    """is_lagging(status_at_week_end(…)), from the counts of days alone (no Standing)."""
+    target = goal_target_in(goal, week, team.calendar, team.fiscal_year_start_month)
+    status = status_once_over(
+        target=target,
+        actual=actual,
+        available_count=len(available_days(week, team.calendar, person.time_off, counting_from(goal, person))),
+        normal_count=len(normal_days(week, team.calendar)),
+        thresholds=team.thresholds,
+    )
+    return status in LAGGING
+
+
 def weeks_behind(
     current: Standing,
     person: PersonFacts,
@@ -81,7 +103,7 @@ def weeks_behind(
         if goal is None:
             break
         actual = totals.get((person.id, goal.metric, week.start), 0)
-        if not is_lagging(status_at_week_end(goal, person, week, team, actual)):
+        if not lagging_at_week_end(goal, person, week, team, actual):
             break
         count += 1
     return count

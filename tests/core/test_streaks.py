@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bot.core.calendars import WorkCalendar
-from bot.core.pace import PaceStatus
+from bot.core.pace import PaceStatus, PaceThresholds
 from bot.core.periods import Period, PeriodKind
 from bot.core.standings import GoalSpec, PersonFacts, TeamFacts, person_standing
 from bot.core.streaks import (
     LOOKBACK_WEEKS,
     goal_in_week,
+    is_lagging,
+    lagging_at_week_end,
     previous_weeks,
     status_at_week_end,
     weeks_behind,
@@ -113,3 +118,29 @@ def test_an_all_or_nothing_goal_follows_the_persons_part():
     shared = goal(id=5, kind="collective", person_id=None, team_id=7, metric="demos", target=5)
     current = person_standing(shared, MARIA, WEEK, THU, 0)
     assert weeks_behind(current, MARIA, [shared], WEEKS, totals(3, 5, metric="demos"), THU) == 2
+
+
+DAYS = st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 3, 1))
+
+
+@given(
+    target=st.integers(0, 5_000),
+    actual=st.integers(0, 6_000),
+    kind=st.sampled_from([PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER]),
+    goal_start=DAYS,
+    person_start=st.none() | DAYS,
+    off=st.lists(st.tuples(DAYS, st.integers(0, 9)), max_size=3),
+    week_day=DAYS,
+    workweek=st.sets(st.integers(0, 6), min_size=1),
+    country=st.sampled_from([None, "US", "AU"]),
+    thresholds=st.sampled_from([PaceThresholds(), PaceThresholds(120, 95, 50), PaceThresholds(101, 100, 99)]),
+)
+def test_the_streaks_fast_week_end_check_agrees_with_the_full_standing(
+    target, actual, kind, goal_start, person_start, off, week_day, workweek, country, thresholds
+):
+    spec = goal(period_kind=kind, target=target, start=goal_start)
+    person = PersonFacts(1, "maria", person_start, tuple((s, s + timedelta(days=n)) for s, n in off))
+    week = Period.containing(PeriodKind.WEEK, week_day)
+    team = TeamFacts(WorkCalendar(workweek=tuple(sorted(workweek)), country=country), today=week.end + timedelta(days=9), thresholds=thresholds)
+    expected = is_lagging(status_at_week_end(spec, person, week, team, actual))
+    assert lagging_at_week_end(spec, person, week, team, actual) is expected
