@@ -113,3 +113,90 @@ def test_content_type_and_charset_are_read_from_the_header() -> None:
     assert slack_http._content_type({"content-type": 'text/plain; charset="latin-1"'}) == ("text/plain", "latin-1")
     assert slack_http._content_type({"Content-Type": "application/json"}) == ("application/json", "utf-8")
     assert slack_http._content_type({}) == ("", "utf-8")
+
+
+# ---------------------------------------------------------------- the HTTP/1.1 exchange itself
+
+
+class CannedServer:
+    """A loopback server that reads one request per answer and writes the canned bytes,
+    recording each request's head."""
+
+    def __init__(self, answers: list[bytes]) -> None:
+        import socket
+
+        self.answers = answers
+        self.requests: list[bytes] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:  # closed without a client
+            return
+        with conn:
+            buffered = b""
+            for answer in self.answers:
+                while b"\r\n\r\n" not in buffered:
+                    buffered += conn.recv(65536)
+                head, _, buffered = buffered.partition(b"\r\n\r\n")
+                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")), 0)
+                while len(buffered) < length:
+                    buffered += conn.recv(65536)
+                buffered = buffered[length:]
+                self.requests.append(head)
+                conn.sendall(answer)
+
+    def close(self) -> None:
+        self.listener.close()
+        self.thread.join(timeout=5)
+
+
+JSON_OK = b'{"ok": true, "n": %d}'
+
+
+def _canned(*answers: bytes) -> tuple[CannedServer, KeepAliveWebClient]:
+    server = CannedServer(list(answers))
+    client = KeepAliveWebClient(token="xoxb-test", base_url=f"http://127.0.0.1:{server.port}/api/", retry_handlers=[], timeout=5)
+    return server, client
+
+
+def test_chunked_and_interim_answers_are_read_and_the_connection_kept() -> None:
+    chunked = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"ok\"\r\nb;ext=1\r\n: true, \"n\"\r\n4\r\n: 1}\r\n0\r\nX-Trailer: t\r\n\r\n"
+    body = JSON_OK % 2
+    interim = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    server, client = _canned(chunked, interim)
+    try:
+        assert client.api_test()["n"] == 1
+        assert client.api_test()["n"] == 2
+        assert len(server.requests) == 2
+        head = server.requests[0].decode()
+        assert head.startswith("POST /api/api.test HTTP/1.1\r\n") and f"Host: 127.0.0.1:{server.port}" in head
+        assert "Authorization: Bearer xoxb-test" in head
+    finally:
+        server.close()
+
+
+def test_an_answer_that_closes_the_connection_is_read_to_its_end() -> None:
+    body = JSON_OK % 7
+    server, client = _canned(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + body)
+    try:
+        # The server closes after writing: the body is everything up to the close.
+        assert client.api_test()["n"] == 7
+        assert client._kept() == {}  # not kept: the server said it closes
+    finally:
+        server.close()
+
+
+def test_a_header_with_a_line_break_is_refused_before_anything_is_sent() -> None:
+    server, _ = _canned(b"")
+    client = KeepAliveWebClient(token="xoxb-test\r\nX-Evil: 1", base_url=f"http://127.0.0.1:{server.port}/api/", retry_handlers=[], timeout=5)
+    try:
+        with pytest.raises(ValueError, match="line break"):
+            client.api_test()
+        assert server.requests == []
+    finally:
+        server.close()
