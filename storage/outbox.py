@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from scheduler.messages import ChartFile, Message, Outgoing
@@ -187,6 +188,25 @@ def _scope(workspace_ids: Collection[int] | None) -> list[sa.ColumnElement[bool]
     return [] if workspace_ids is None else [_t.c.workspace_id.in_(list(workspace_ids))]
 
 
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _among(column: sa.Column, values: Collection[Any], pg: bool) -> sa.ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)`: one bound parameter, so
+    the statement's text is the same whatever the number of values, and psycopg prepares
+    it once instead of converting a new text on every claim."""
+    if pg:
+        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(list(values))
+
+
+def _not_among(column: sa.Column, values: Collection[Any], pg: bool) -> sa.ColumnElement[bool]:
+    if pg:
+        return column != sa.all_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.not_in(list(values))
+
+
 def claim(
     session: Session,
     *,
@@ -212,11 +232,12 @@ def claim(
     """
     scan = max(100, max_groups * 4)
     due = _due(now)
+    pg = _is_postgresql(session)
     candidates = session.execute(
         sa.select(_t.c.id, _t.c.recipient)
         # `status IN (…)` repeats what `due` implies, so the planner can use the partial
         # index of unfinished rows (ix_outbox_unfinished) for the oldest first.
-        .where(_t.c.status.in_(UNFINISHED), due, *_scope(workspace_ids), *([_t.c.id.not_in(list(held))] if held else []))
+        .where(_t.c.status.in_(UNFINISHED), due, *_scope(workspace_ids), *([_not_among(_t.c.id, held, pg)] if held else []))
         .order_by(_t.c.id)
         .limit(scan)
     ).all()
@@ -233,7 +254,7 @@ def claim(
         sa.select(_t.c.id, _t.c.workspace_id, _t.c.recipient)
         .where(
             _t.c.status.in_(UNFINISHED),
-            _t.c.recipient.in_(recipients),
+            _among(_t.c.recipient, recipients, pg),
             *_scope(workspace_ids),
         )
         .order_by(_t.c.id)
@@ -257,7 +278,7 @@ def claim(
                 _t.c.period, _t.c.recipient, _t.c.part, _t.c.payload, _t.c.status,
                 _t.c.attempts, _t.c.channel_id, _t.c.created_at, _t.c.outcome_unknown,
             )  # fmt: skip
-            .where(_t.c.id.in_([row_id for group in wanted for row_id in group]), due)
+            .where(_among(_t.c.id, [row_id for group in wanted for row_id in group], pg), due)
             .with_for_update(skip_locked=True)
         )
     }
@@ -267,7 +288,7 @@ def claim(
         return []
     session.execute(
         sa.update(_t)
-        .where(_t.c.id.in_(chosen))
+        .where(_among(_t.c.id, chosen, pg))
         .values(status=SENDING, lease_owner=owner, lease_until=now + lease, updated_at=now)
     )
     expired = [row_id for row_id in chosen if locked[row_id].status == SENDING]
@@ -363,32 +384,64 @@ class SentMark:
     at: datetime
 
 
-def mark_sent_many(session: Session, marks: Sequence[SentMark]) -> None:
-    """mark_sent() for a batch, as one prepared UPDATE run for each row (executemany; with
-    psycopg in one pipeline). One UPDATE … FROM (VALUES …) was slower: SQLAlchemy compiles
-    such a statement anew for every batch."""
-    if not marks:
-        return
-    statement = (
-        sa.update(_t)
-        .where(_t.c.id == sa.bindparam("row_id"))
-        .values(
-            status=SENT,
-            channel_id=sa.func.coalesce(sa.bindparam("new_channel", type_=sa.String), _t.c.channel_id),
-            slack_ts=sa.bindparam("ts", type_=sa.String),
-            error=None,
-            outcome_unknown=False,
-            lease_owner=None,
-            lease_until=None,
-            sent_at=sa.bindparam("sent_at_value", type_=_t.c.sent_at.type),
-            updated_at=sa.bindparam("updated_at_value", type_=_t.c.updated_at.type),
+def _marked_sent(channel_id: Any, ts: Any, at: Any) -> dict[str, Any]:
+    return dict(
+        status=SENT,
+        channel_id=sa.func.coalesce(channel_id, _t.c.channel_id),
+        slack_ts=ts,
+        error=None,
+        outcome_unknown=False,
+        lease_owner=None,
+        lease_until=None,
+        sent_at=at,
+        updated_at=at,
+    )
+
+
+# One prepared UPDATE run for each row (executemany; with psycopg in one pipeline).
+_MARK_SENT = (
+    sa.update(_t)
+    .where(_t.c.id == sa.bindparam("row_id"))
+    .values(
+        **_marked_sent(
+            sa.bindparam("new_channel", type_=sa.String),
+            sa.bindparam("ts", type_=sa.String),
+            sa.bindparam("sent_at_value", type_=_t.c.sent_at.type),
         )
     )
+)
+# PostgreSQL: one UPDATE … FROM unnest(arrays) for the whole batch, the same text whatever
+# its size (a VALUES list was compiled anew for every batch, and was slower than executemany).
+_ROWS = sa.func.unnest(
+    sa.bindparam("row_ids", type_=postgresql.ARRAY(sa.Integer)),
+    sa.bindparam("channels", type_=postgresql.ARRAY(sa.String)),
+    sa.bindparam("tss", type_=postgresql.ARRAY(sa.String)),
+    sa.bindparam("ats", type_=postgresql.ARRAY(sa.DateTime(timezone=True))),
+).table_valued("row_id", "new_channel", "new_ts", "at").render_derived()
+_MARK_SENT_PG = (
+    sa.update(_t).where(_t.c.id == _ROWS.c.row_id).values(**_marked_sent(_ROWS.c.new_channel, _ROWS.c.new_ts, _ROWS.c.at))
+)
+
+
+def mark_sent_many(session: Session, marks: Sequence[SentMark]) -> None:
+    """mark_sent() for a batch: on PostgreSQL one statement, elsewhere one prepared UPDATE
+    per row in one executemany."""
+    if not marks:
+        return
+    if _is_postgresql(session):
+        session.connection().execute(
+            _MARK_SENT_PG,
+            {
+                "row_ids": [m.row_id for m in marks],
+                "channels": [m.channel_id for m in marks],
+                "tss": [m.ts for m in marks],
+                "ats": [m.at for m in marks],
+            },
+        )
+        return
     session.connection().execute(
-        statement, [
-            {"row_id": m.row_id, "new_channel": m.channel_id, "ts": m.ts, "sent_at_value": m.at, "updated_at_value": m.at}
-            for m in marks
-        ]
+        _MARK_SENT,
+        [{"row_id": m.row_id, "new_channel": m.channel_id, "ts": m.ts, "sent_at_value": m.at} for m in marks],
     )
 
 
