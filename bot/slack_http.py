@@ -99,13 +99,19 @@ class _Connection:
         return self._answer(method)
 
     def _answer(self, method: str) -> _Answer:
-        status_line = self._line()
+        status_line, *lines = self._head().decode("latin-1").split("\r\n")
         version, _, rest = status_line.partition(" ")
         code, _, reason = rest.partition(" ")
         if not version.startswith("HTTP/") or not code.isdigit():
             raise http.client.BadStatusLine(status_line)
         status = int(code)
-        block, headers = self._headers()
+        if len(lines) > MAX_HEADERS + 2:
+            raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
+        headers: dict[str, str] = {}
+        for line in lines:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip()] = value.strip()
         if status < 200:  # an interim answer (100 Continue): the real one follows
             return self._answer(method)
         lowered = {name.lower(): value for name, value in headers.items()}
@@ -122,7 +128,25 @@ class _Connection:
                 raise http.client.IncompleteRead(body, length - len(body))
         else:  # the body ends where the connection does
             body, will_close = self.reader.read(), True
+        block = "".join(f"{line}\r\n" for line in lines if line).encode("latin-1") + b"\r\n"
         return _Answer(status, reason.strip(), block, headers, body, will_close)
+
+    def _head(self) -> bytes:
+        """The status line and headers, CRLF-separated, without the blank line that ends
+        them: in one read of what is buffered when they arrived together (the usual case),
+        else line by line."""
+        buffered = self.reader.peek(MAX_LINE)
+        if not buffered:
+            raise http.client.RemoteDisconnected("Remote end closed connection without response")
+        end = buffered.find(b"\r\n\r\n")
+        if end >= 0:
+            return self.reader.read(end + 4)[:end]
+        lines = []
+        while line := self._line():
+            if len(lines) > MAX_HEADERS:
+                raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
+            lines.append(line)
+        return "\r\n".join(lines).encode("latin-1")
 
     def _line(self) -> str:
         line = self.reader.readline(MAX_LINE + 1)
@@ -131,19 +155,6 @@ class _Connection:
         if len(line) > MAX_LINE:
             raise http.client.LineTooLong("header line")
         return line.decode("latin-1").rstrip("\r\n")
-
-    def _headers(self) -> tuple[bytes, dict[str, str]]:
-        raw: list[bytes] = []
-        headers: dict[str, str] = {}
-        while True:
-            line = self._line()
-            if not line:
-                return b"".join(raw) + b"\r\n", headers
-            if len(raw) >= MAX_HEADERS:
-                raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
-            raw.append(line.encode("latin-1") + b"\r\n")
-            name, _, value = line.partition(":")
-            headers[name.strip()] = value.strip()
 
     def _chunks(self) -> bytes:
         parts = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 
@@ -200,3 +201,31 @@ def test_a_header_with_a_line_break_is_refused_before_anything_is_sent() -> None
         assert server.requests == []
     finally:
         server.close()
+
+
+class Trickle(io.RawIOBase):
+    """A socket's reads, a few bytes at a time: the head never arrives in one piece."""
+
+    def __init__(self, data: bytes, step: int = 7) -> None:
+        self.data, self.step = data, step
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        piece, self.data = self.data[: self.step], self.data[self.step :]
+        buffer[: len(piece)] = piece
+        return len(piece)
+
+
+@pytest.mark.parametrize("step", [7, 4096])
+def test_an_answer_is_read_alike_whether_its_head_arrives_whole_or_in_pieces(step: int) -> None:
+    body = b'{"ok": true}'
+    answer = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\nContent-Length: %d\r\nX-A: b\r\n\r\n%sHTTP/1.1" % (len(body), body)
+    connection = object.__new__(slack_http._Connection)
+    connection.reader = io.BufferedReader(Trickle(answer, step))
+    got = connection._answer("POST")
+    assert (got.status, got.reason, got.body, got.will_close) == (429, "Too Many Requests", body, False)
+    assert got.headers == {"Retry-After": "3", "Content-Length": str(len(body)), "X-A": "b"}
+    assert got.header_block == b"Retry-After: 3\r\nContent-Length: 12\r\nX-A: b\r\n\r\n"
+    assert connection.reader.read() == b"HTTP/1.1"  # the next answer's bytes stay unread
