@@ -2,11 +2,13 @@
 history, on SQLite and PostgreSQL.
 
 1. **Build.** Every team's weekly digest, nudges and lagging alert at Friday 16:00 in the
-   team's zone, built by calling the job builders (`scheduler.content.BUILDERS`) directly,
-   each team and job in a read session of its own, as `JobRunner` does before it
-   enqueues; then the whole `JobRunner.run` path (build, record the run, enqueue). The SQL
-   statements of each team and job are counted: a 200-rep team must issue as many as a
-   20-rep one. Digest charts the builder leaves to the sender are drawn afterwards and
+   team's zone, built as the scheduler fires them: by cohort (the teams of one zone, which
+   share the default schedules), calling the batch builders
+   (`scheduler.content.BATCH_BUILDERS`) directly, each cohort and job in a read session of
+   its own, as `JobRunner.run_cohort` does before it enqueues; then the whole
+   `JobRunner.run_cohort` path (build, record each team's run, enqueue). The SQL statements
+   of each build are counted: a 200-rep team must issue as many as a 20-rep one, and a
+   cohort of 167 teams as many as one team. Digest charts the builder leaves to the sender are drawn afterwards and
    timed on their own.
 2. **Delivery.** One nudge per rep (the nudge builder's own messages) enqueued and delivered
    by `scheduler.sender.Sender` (its default concurrency) to the stand-in Slack answering
@@ -1158,11 +1160,13 @@ def _header(plan: Plan, quick: bool, seconds: float, loads: list[float]) -> list
         f"({ENTRIES_PER_REP_DAY} a rep and working day) and the report bench's goals per team: "
         "a weekly calls goal per rep (every fourth with a stretch), a team-total revenue goal, "
         "an all-or-nothing demos goal and a meetings contest this week. Each team's jobs are "
-        "built as of Friday 16:00 in its own zone, calling `scheduler.content.BUILDERS` "
-        "directly in one read session per team and job (the team's row, then the builder: what "
-        "`JobRunner` does before it enqueues), after one untimed warm-up build. Statements are "
-        f"counted per team and job, BEGIN included, and compared with one extra team of "
-        f"{plan.big_team_size} reps (same goals). Delivery: one nudge per rep, the nudge "
+        "built as of Friday 16:00 in its own zone, by cohort (the teams of one zone, fired "
+        "together by the scheduler), calling `scheduler.content.BATCH_BUILDERS` directly in one "
+        "read session per cohort and job (the teams' rows, then the batch builder: what "
+        "`JobRunner.run_cohort` does before it enqueues), after one untimed warm-up build. "
+        "Statements are counted per build, BEGIN included: each cohort, one "
+        f"{plan.team_size}-rep team alone and one extra team of {plan.big_team_size} reps alone "
+        "(same goals). Delivery: one nudge per rep, the nudge "
         "builder's own messages, enqueued and delivered by `Sender` (default concurrency, a "
         f"`WebClient` with `retry_handlers = []`) to the stand-in Slack answering in "
         f"{SLACK_LATENCY_SECONDS * 1000:g} ms; ideal = nudges × {SLACK_LATENCY_SECONDS * 1000:g} ms "
