@@ -91,15 +91,15 @@ def for_team(session: Session, workspace_id: int, team_id: int, start: date, end
     )
 
 
-def _team_goals_statement() -> sa.Select:
-    """Several teams' live goals and their members' own, built once with bound parameters
-    (building this UNION took longer than running it). Each row carries `for_team`, the
-    team it was read for.
+def _team_goals_statement(many: bool) -> sa.Select:
+    """A team's live goals and its members' own, built once with bound parameters (building
+    this UNION took longer than running it); with `many`, several teams' (`team_ids`),
+    each row carrying `for_team`, the team it was read for.
 
-    Two halves joined by UNION rather than `team_id IN … OR person_id IN …`: with the OR,
+    Two halves joined by UNION rather than `team_id = … OR person_id IN …`: with the OR,
     PostgreSQL scanned every goal of the workspace (1.7 ms a call at 11,700 goals); each
     half uses its own index."""
-    workspace_id, team_ids = sa.bindparam("workspace_id"), sa.bindparam("team_ids", expanding=True)
+    workspace_id = sa.bindparam("workspace_id")
     start, end = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
     live = (
         _GOAL.c.workspace_id == workspace_id,
@@ -107,17 +107,26 @@ def _team_goals_statement() -> sa.Select:
         _GOAL.c.start <= end,
         sa.or_(_GOAL.c.end.is_(None), _GOAL.c.end >= start),
     )
-    team_goals = sa.select(_GOAL.c.team_id.label("for_team"), *_GOAL.c).where(_GOAL.c.team_id.in_(team_ids), *live)
-    member_goals = (
-        sa.select(_MEMBER.c.team_id.label("for_team"), *_GOAL.c)
-        .join(_MEMBER, teams.on_teams(_GOAL.c.person_id, workspace_id, team_ids))
-        .where(*live)
-    )
+    if many:
+        team_ids = sa.bindparam("team_ids", expanding=True)
+        team_goals = sa.select(_GOAL.c.team_id.label("for_team"), *_GOAL.c).where(_GOAL.c.team_id.in_(team_ids), *live)
+        member_goals = (
+            sa.select(_MEMBER.c.team_id.label("for_team"), *_GOAL.c)
+            .join(_MEMBER, teams.on_teams(_GOAL.c.person_id, workspace_id, team_ids))
+            .where(*live)
+        )
+        union = sa.union(team_goals, member_goals).subquery()
+        return sa.select(*union.c).order_by(union.c.for_team, union.c.id)
+    team_id = sa.bindparam("team_id")
+    members = sa.select(TeamMember.person_id).where(TeamMember.workspace_id == workspace_id, TeamMember.team_id == team_id)
+    team_goals = sa.select(*_GOAL.c).where(_GOAL.c.team_id == team_id, *live)
+    member_goals = sa.select(*_GOAL.c).where(_GOAL.c.person_id.in_(members.scalar_subquery()), *live)
     union = sa.union(team_goals, member_goals).subquery()
-    return sa.select(*union.c).order_by(union.c.for_team, union.c.id)
+    return sa.select(*union.c).order_by(union.c.id)
 
 
-_TEAM_GOALS = _team_goals_statement()
+_TEAM_GOALS = _team_goals_statement(many=False)
+_TEAMS_GOALS = _team_goals_statement(many=True)
 
 
 def rows_for_teams(
@@ -128,7 +137,7 @@ def rows_for_teams(
     found: dict[int, list[sa.Row]] = {team_id: [] for team_id in ids}
     if ids:
         parameters = {"workspace_id": workspace_id, "team_ids": ids, "start": start, "end": end}
-        for row in session.execute(_TEAM_GOALS, parameters):
+        for row in session.execute(_TEAMS_GOALS, parameters):
             found[row.for_team].append(row)
     return found
 
@@ -136,7 +145,8 @@ def rows_for_teams(
 def rows_for_team(session: Session, workspace_id: int, team_id: int, start: date, end: date) -> list[sa.Row]:
     """for_team() as plain rows: reports read a team's goals and never change them, and
     building a few hundred ORM objects costs more than the query."""
-    return rows_for_teams(session, workspace_id, [team_id], start, end)[team_id]
+    parameters = {"workspace_id": workspace_id, "team_id": team_id, "start": start, "end": end}
+    return list(session.execute(_TEAM_GOALS, parameters))
 
 
 def for_teams_of(session: Session, workspace_id: int, team_ids: Iterable[int], start: date, end: date) -> list[Goal]:

@@ -14,12 +14,13 @@ from storage import teams
 from storage.models import Entry, TeamMember, TimeOff
 
 
-def _teams_totals_statement() -> sa.Select:
+def _team_totals_statement(many: bool) -> sa.Select:
     """Built once with bound parameters: building it cost more than running it."""
     workspace_id = sa.bindparam("workspace_id")
+    join, team = teams.scoped_to_teams(Entry.person_id, workspace_id, many)
     return (
-        sa.select(TeamMember.team_id, Entry.person_id, Entry.metric, sa.func.sum(Entry.quantity))
-        .join(TeamMember, teams.on_teams(Entry.person_id, workspace_id, sa.bindparam("team_ids", expanding=True)))
+        sa.select(*team, Entry.person_id, Entry.metric, sa.func.sum(Entry.quantity))
+        .join(TeamMember, join)
         .where(
             Entry.workspace_id == workspace_id,
             Entry.metric.in_(sa.bindparam("metrics", expanding=True)),
@@ -27,11 +28,12 @@ def _teams_totals_statement() -> sa.Select:
             Entry.day <= sa.bindparam("end", type_=sa.Date),
             Entry.deleted_at.is_(None),
         )
-        .group_by(TeamMember.team_id, Entry.person_id, Entry.metric)
+        .group_by(*team, Entry.person_id, Entry.metric)
     )
 
 
-_TEAMS_TOTALS = _teams_totals_statement()
+_TEAM_TOTALS = _team_totals_statement(many=False)
+_TEAMS_TOTALS = _team_totals_statement(many=True)
 
 
 def teams_totals(
@@ -53,7 +55,8 @@ def team_totals(
     session: Session, workspace_id: int, team_id: int, metrics: Iterable[str], start: date, end: date
 ) -> dict[tuple[int, str], int]:
     """(person_id, metric) → total over [start, end] for every member of the team."""
-    return teams_totals(session, workspace_id, [team_id], metrics, start, end)[team_id]
+    parameters = {"workspace_id": workspace_id, "team_id": team_id, "metrics": sorted(set(metrics)), "start": start, "end": end}
+    return {(person_id, metric): int(total or 0) for person_id, metric, total in session.execute(_TEAM_TOTALS, parameters)}
 
 
 def people_totals(
@@ -101,11 +104,12 @@ def period_totals(
     return [sum(v for d, v in by_day.items() if start <= d <= end) for start, end in periods]
 
 
-def _teams_time_off_statement() -> sa.Select:
+def _team_time_off_statement(many: bool) -> sa.Select:
     workspace_id = sa.bindparam("workspace_id")
+    join, team = teams.scoped_to_teams(TimeOff.person_id, workspace_id, many)
     return (
-        sa.select(TeamMember.team_id, TimeOff.person_id, TimeOff.start, TimeOff.end)
-        .join(TeamMember, teams.on_teams(TimeOff.person_id, workspace_id, sa.bindparam("team_ids", expanding=True)))
+        sa.select(*team, TimeOff.person_id, TimeOff.start, TimeOff.end)
+        .join(TeamMember, join)
         .where(
             TimeOff.workspace_id == workspace_id,
             TimeOff.deleted_at.is_(None),
@@ -115,14 +119,14 @@ def _teams_time_off_statement() -> sa.Select:
     )
 
 
-_TEAMS_TIME_OFF = _teams_time_off_statement()
+_TEAM_TIME_OFF = _team_time_off_statement(many=False)
+_TEAMS_TIME_OFF = _team_time_off_statement(many=True)
 
 
 def teams_time_off(
     session: Session, workspace_id: int, team_ids: Iterable[int], start: date, end: date
 ) -> dict[int, dict[int, list[tuple[date, date]]]]:
-    """team id → time_off_by_person() for that team's members, for several teams in one
-    statement, joined on the teams rather than passing every member's id."""
+    """team id → team_time_off() of that team, for several teams in one statement."""
     ids = sorted(set(team_ids))
     found: dict[int, dict[int, list[tuple[date, date]]]] = {team_id: {} for team_id in ids}
     if not ids:
@@ -136,7 +140,10 @@ def teams_time_off(
 def team_time_off(
     session: Session, workspace_id: int, team_id: int, start: date, end: date
 ) -> dict[int, list[tuple[date, date]]]:
-    return teams_time_off(session, workspace_id, [team_id], start, end)[team_id]
+    """time_off_by_person() for a team's members, joined on the team rather than passing
+    every member's id."""
+    parameters = {"workspace_id": workspace_id, "team_id": team_id, "start": start, "end": end}
+    return _by_person(session.execute(_TEAM_TIME_OFF, parameters))
 
 
 def time_off_by_person(

@@ -146,7 +146,8 @@ def person_standing(
 def counting_from(goal: GoalSpec, person: PersonFacts) -> date:
     """When a person's days start to count for a goal: the later of their start date and
     the goal's."""
-    return max(d for d in (person.start_date, goal.start) if d is not None)
+    starts = [d for d in (person.start_date, goal.start) if d is not None]
+    return max(starts)
 
 
 def team_total_standing(goal: GoalSpec, team_name: str, view: Period, team: TeamFacts, actual: int) -> Standing:
