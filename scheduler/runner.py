@@ -32,6 +32,9 @@ Builder = Callable[[Session, int, Team, datetime], list[Message]]
 BatchBuilder = Callable[[Session, int, Sequence[Team], datetime], dict[int, list[Message]]]
 DB_ATTEMPTS = 5  # a locked or briefly unreachable database is retried this often
 DB_BACKOFF_SECONDS = 0.2
+# Teams built in one go at most: a bigger cohort is built in slices, so one build's
+# statements, memory and failure stay bounded however many teams share a schedule.
+MAX_BUILD_TEAMS = 250
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,17 @@ class JobRunner:
     ) -> list[RunResult]:
         """run() for several teams of one workspace sharing the occurrence (teams that fire
         together): built together, with one statement per question for all of them, then
-        recorded and enqueued team by team. Teams that no longer exist are left out."""
+        recorded and enqueued team by team. Teams that no longer exist are left out. More than
+        MAX_BUILD_TEAMS teams are built in slices of that many."""
+        return [
+            result
+            for first in range(0, len(team_ids), MAX_BUILD_TEAMS)
+            for result in self._run_slice(workspace_id, team_ids[first : first + MAX_BUILD_TEAMS], occurrence, manual)
+        ]
+
+    def _run_slice(
+        self, workspace_id: int, team_ids: Sequence[int], occurrence: Occurrence, manual: bool
+    ) -> list[RunResult]:
         for attempt in range(1, DB_ATTEMPTS + 1):
             try:
                 return self._run_cohort_once(workspace_id, team_ids, occurrence, manual)

@@ -227,3 +227,25 @@ def test_one_teams_failure_does_not_cost_the_others_in_its_cohort_their_posts(ws
     assert [(r.team_name, r.job) for r in results] == [("north", "nudge")]
     assert runs(ws) == [("north", "nudge", "2026-11-25")]
     assert len(ws.rows(Outbox)) == 1
+
+
+def test_a_cohort_bigger_than_a_build_is_built_in_slices(ws, monkeypatch):
+    from scheduler import runner as runner_module
+
+    for name in ("north", "south"):
+        ws.team(ws.admin, f"create {name} tz America/New_York")
+    service = service_for(ws, Builders())
+    built_together: list[list[str]] = []
+
+    def build_many(session, workspace_id, chosen, at):
+        built_together.append([team.name for team in chosen])
+        return {team.id: _channel_post(session, workspace_id, team, at) for team in chosen}
+
+    service.runner._batch_builders = {"nudge": build_many}
+    monkeypatch.setattr(runner_module, "MAX_BUILD_TEAMS", 2)
+    with ws.app.paceline.db.read() as session:
+        ids = sorted(session.scalars(sa.select(Team.id).where(Team.workspace_id == ws.id, Team.tz == NY)))
+    results = service.runner.run_cohort(ws.id, ids, Occurrence("nudge", date(2026, 11, 25), utc(2026, 11, 25, 15)))
+    assert [len(names) for names in built_together] == [2, 1]
+    assert sorted(r.team_name for r in results) == ["east", "north", "south"]
+    assert len(ws.rows(Outbox)) == 3
