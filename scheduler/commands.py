@@ -64,11 +64,7 @@ def run_jobs(
     if job not in JOBS:
         raise UserError(f'There is no job "{job}". Jobs: {", ".join(JOBS)}.', "paceline jobs run weekly-digest --team east")
     at = parse_at(at_text, service.clock.now())
-    results = []
-    for entry in chosen_teams(service, team_name, workspace):
-        result = service.runner.run_as_of(entry.team.workspace_id, entry.team, job, at)
-        if result is not None:
-            results.append(result)
+    results = service.runner.run_teams_as_of([entry.team for entry in chosen_teams(service, team_name, workspace)], job, at)
     delivery = service.sender.deliver_due() if deliver and service.sender is not None else None  # type: ignore[attr-defined]
     return JobsRun(results, delivery)
 

@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -188,6 +188,21 @@ class JobRunner:
         local_date = at.astimezone(zone(team.tz)).date()
         assert team.id is not None
         return self.run(workspace_id, team.id, Occurrence(job, local_date, at), manual=True)
+
+    def run_teams_as_of(self, chosen: Sequence[Team], job: str, at: datetime) -> list[RunResult]:
+        """run_as_of() for several teams (`paceline jobs run JOB` without `--team`): teams of
+        one workspace whose local date of `at` is the same are built together. Results in
+        the teams' order."""
+        groups: dict[tuple[int, date], list[int]] = defaultdict(list)
+        for team in chosen:
+            if team.id is not None:
+                groups[(team.workspace_id, at.astimezone(zone(team.tz)).date())].append(team.id)
+        found = {
+            result.team_id: result
+            for (workspace_id, local_date), team_ids in groups.items()
+            for result in self.run_cohort(workspace_id, team_ids, Occurrence(job, local_date, at), manual=True)
+        }
+        return [found[team.id] for team in chosen if team.id in found]
 
     def sweep(self, now: datetime | None = None, workspace_ids: list[int] | None = None) -> list[RunResult]:
         """Run every occurrence that is due, not yet run, and still relevant: catches up runs
