@@ -59,10 +59,16 @@ MAX_HEADERS = 100
 class _Answer:
     status: int
     reason: str
-    header_block: bytes  # the raw header lines, for an HTTPError's headers
+    header_lines: list[str]
     headers: dict[str, str]
     body: bytes
     will_close: bool
+
+    @property
+    def header_block(self) -> bytes:
+        """The header lines as sent, for an HTTPError's headers (errors only: not built for
+        every answer)."""
+        return "".join(f"{line}\r\n" for line in self.header_lines if line).encode("latin-1") + b"\r\n"
 
 
 class _Connection:
@@ -128,8 +134,7 @@ class _Connection:
                 raise http.client.IncompleteRead(body, length - len(body))
         else:  # the body ends where the connection does
             body, will_close = self.reader.read(), True
-        block = "".join(f"{line}\r\n" for line in lines if line).encode("latin-1") + b"\r\n"
-        return _Answer(status, reason.strip(), block, headers, body, will_close)
+        return _Answer(status, reason.strip(), lines, headers, body, will_close)
 
     def _head(self) -> bytes:
         """The status line and headers, CRLF-separated, without the blank line that ends

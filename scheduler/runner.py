@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -26,10 +27,11 @@ from storage import job_runs, outbox, teams
 from storage.db import Database
 from storage.models import Team
 
+if TYPE_CHECKING:  # the content modules import much more, and only when a job first runs
+    from scheduler.content import BatchBuilder, Builder
+
 log = logging.getLogger(__name__)
 
-Builder = Callable[[Session, int, Team, datetime], list[Message]]
-BatchBuilder = Callable[[Session, int, Sequence[Team], datetime], dict[int, list[Message]]]
 DB_ATTEMPTS = 5  # a locked or briefly unreachable database is retried this often
 DB_BACKOFF_SECONDS = 0.2
 # Teams built in one go at most: a bigger cohort is built in slices, so one build's

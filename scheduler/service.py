@@ -179,27 +179,20 @@ class SchedulerService:
     # ------------------------------------------------------------------ running
 
     def fire_cohort(self, cid: str) -> None:
-        """A cohort's cron trigger fired: run the occurrence it stands for for all its teams."""
+        """A cohort's cron trigger fired: run the occurrence it stands for (the latest one
+        due) for all its teams."""
         cohort = self._cohorts.get(cid)
-        if cohort is not None:
-            self._fire(cohort.plan, cohort.team_ids)
-
-    def fire(self, workspace_id: int, team_id: int, job: str) -> None:
-        """Run one team's job as its trigger would."""
-        plan = self._planned.get(job_id(workspace_id, team_id, job))
-        if plan is not None:
-            self._fire(plan, (team_id,))
-
-    def _fire(self, plan: PlannedJob, team_ids: tuple[int, ...]) -> None:
-        now = self.clock.now()
+        if cohort is None:
+            return
+        plan, now = cohort.plan, self.clock.now()
         # A trigger may fire a moment early by our clock; look a minute ahead for it.
         occurrence = last_due(plan.schedule, plan.tz, now + timedelta(minutes=1))
         if occurrence is None or not still_relevant(occurrence, plan.tz, max(now, occurrence.at)):
             return
         try:
-            self.runner.run_cohort(plan.workspace_id, team_ids, occurrence)
+            self.runner.run_cohort(plan.workspace_id, cohort.team_ids, occurrence)
         except Exception:
-            log.exception("%s for teams %s failed; the sweep will try again", plan.job, team_ids)
+            log.exception("%s for teams %s failed; the sweep will try again", plan.job, cohort.team_ids)
         self._wake_sender()
 
     def sweep(self) -> None:

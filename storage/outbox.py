@@ -354,37 +354,8 @@ def release(session: Session, ids: Collection[int], *, owner: str, now: datetime
 # ---------------------------------------------------------------------- outcomes
 
 
-def mark_sent(
-    session: Session, row_id: int, *, now: datetime, channel_id: str | None, ts: str | None
-) -> None:
-    """Slack has the post. Not conditional on the lease: whoever learns it first records
-    it, and recording it twice changes nothing."""
-    session.execute(
-        sa.update(_t)
-        .where(_t.c.id == row_id)
-        .values(
-            status=SENT,
-            channel_id=sa.func.coalesce(channel_id, _t.c.channel_id),
-            slack_ts=ts,
-            error=None,
-            outcome_unknown=False,
-            lease_owner=None,
-            lease_until=None,
-            sent_at=now,
-            updated_at=now,
-        )
-    )
-
-
-@dataclass(frozen=True)
-class SentMark:
-    row_id: int
-    channel_id: str | None
-    ts: str | None
-    at: datetime
-
-
 def _marked_sent(channel_id: Any, ts: Any, at: Any) -> dict[str, Any]:
+    """The columns of a row Slack has: a new channel only when one is given."""
     return dict(
         status=SENT,
         channel_id=sa.func.coalesce(channel_id, _t.c.channel_id),
@@ -396,6 +367,22 @@ def _marked_sent(channel_id: Any, ts: Any, at: Any) -> dict[str, Any]:
         sent_at=at,
         updated_at=at,
     )
+
+
+def mark_sent(
+    session: Session, row_id: int, *, now: datetime, channel_id: str | None, ts: str | None
+) -> None:
+    """Slack has the post. Not conditional on the lease: whoever learns it first records
+    it, and recording it twice changes nothing."""
+    session.execute(sa.update(_t).where(_t.c.id == row_id).values(**_marked_sent(channel_id, ts, now)))
+
+
+@dataclass(frozen=True)
+class SentMark:
+    row_id: int
+    channel_id: str | None
+    ts: str | None
+    at: datetime
 
 
 # One prepared UPDATE run for each row (executemany; with psycopg in one pipeline).

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.server import HttpServer, wsgi_app
 from bot.standin.signed_requests import HttpResponse, SignedSlackClient
 from bot.standin.slack_api import StandInSlack
+from storage.db import Database
 from storage.models import AuditEvent, Entry, Team, TimeOff, Workspace
 
 SIGNING_SECRET = "5e6f1a2b3c4d5e6f7a8b9c0d1e2f3a4b"
@@ -72,6 +73,17 @@ def fresh_database(backend: str, sqlite_dir: Path, prefix: str = "paceline_test"
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with fresh_database(request.param, tmp_path_factory.mktemp("sqlite")) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def db(database_url: str) -> Iterator[Database]:
+    """The session's database, migrated, for tests of storage and the sender without the app."""
+    database = Database(database_url)
+    database.upgrade()
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -75,9 +75,11 @@ class TeamWeek:
 def load_team_weeks(
     session: Session, workspace_id: int, chosen: Sequence[Team], at: datetime, lookback_weeks: int = 0
 ) -> dict[int, TeamWeek]:
-    """team id → load_team_week() of that team, for teams the scheduler fires together: one
+    """team id → that team's week as of `at`, for teams the scheduler fires together: one
     statement per question for all of them (per distinct week, when their zones put `at`
-    in different weeks), whatever the number of teams and reps."""
+    in different weeks), whatever the number of teams and reps. With `lookback_weeks`,
+    goals and time off are read from the start of that many weeks before, in the same
+    statements as the week's own."""
     fiscal_start, custom = metrics.fiscal_month_and_custom_metrics(session, workspace_id)
     catalog = MetricCatalog.with_custom(custom)
     by_view: dict[Period, list[Team]] = defaultdict(list)
@@ -116,13 +118,6 @@ def load_team_weeks(
                 time_off=off[team.id],
             )
     return found
-
-
-def load_team_week(session: Session, workspace_id: int, team: Team, at: datetime, lookback_weeks: int = 0) -> TeamWeek:
-    """The team's week; with `lookback_weeks`, its goals and time off are read from the
-    start of that many weeks before it, in the same statements as the week's own."""
-    assert team.id is not None
-    return load_team_weeks(session, workspace_id, [team], at, lookback_weeks)[team.id]
 
 
 def _live_in(goal: sa.Row, view: Period) -> bool:

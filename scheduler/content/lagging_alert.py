@@ -50,15 +50,16 @@ def build_many(session: Session, workspace_id: int, chosen: Sequence[Team], at: 
     one statement per question for all of them."""
     ids = [team.id for team in chosen if team.id is not None]
     managers = {team_id: [m for m in found if reachable(m)] for team_id, found in teams.managers_of_teams(session, workspace_id, ids).items()}
-    found: dict[int, list[Message]] = {team_id: [] for team_id in ids}
+    messages: dict[int, list[Message]] = {team_id: [] for team_id in ids}
     managed = [team for team in chosen if managers.get(team.id or 0)]
     weeks = load_team_weeks(session, workspace_id, managed, at, lookback_weeks=LOOKBACK_WEEKS)
-    lagging = {team_id: _lagging(week) for team_id, week in weeks.items()}
-    streaks = _streaks(session, workspace_id, [(weeks[team_id], found) for team_id, found in lagging.items() if found])
+    counted = {team_id: _counted(week) for team_id, week in weeks.items()}
+    lagging = {team_id: _lagging(weeks[team_id], by_person) for team_id, by_person in counted.items()}
+    streaks = _streaks(session, workspace_id, [(weeks[team_id], flagged) for team_id, flagged in lagging.items() if flagged])
     for team_id, week in weeks.items():
-        text, blocks = _alert(week, lagging[team_id], streaks)
-        found[team_id] = [Message(manager.slack_user_id or "", text, tuple(blocks)) for manager in managers[team_id]]
-    return found
+        text, blocks = _alert(week, counted[team_id], lagging[team_id], streaks)
+        messages[team_id] = [Message(manager.slack_user_id or "", text, tuple(blocks)) for manager in managers[team_id]]
+    return messages
 
 
 def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list[Message]:
@@ -66,25 +67,24 @@ def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list
     return build_many(session, workspace_id, [team], at)[team.id]
 
 
-def _lagging(week: TeamWeek) -> dict[int, list[Standing]]:
-    """person id → their flagged goals, most urgent first, for the active members with any."""
-    counted = {m.id for m in week.members if active(m)}
+def _counted(week: TeamWeek) -> dict[int, list[Standing]]:
+    """person id → their goals' standings, for the members whose numbers count (active)."""
+    active_ids = {m.id for m in week.members if active(m)}
+    return {pid: found for pid, found in standings_by_person(week.report).items() if pid in active_ids}
+
+
+def _lagging(week: TeamWeek, counted: dict[int, list[Standing]]) -> dict[int, list[Standing]]:
+    """person id → their flagged goals, most urgent first, for those with any."""
     days_left = week.team_days_left()
-    lagging = {
-        pid: sorted((s for s in found if flagged(s, days_left)), key=urgency)
-        for pid, found in standings_by_person(week.report).items()
-        if pid in counted
-    }
+    lagging = {pid: sorted((s for s in found if flagged(s, days_left)), key=urgency) for pid, found in counted.items()}
     return {pid: found for pid, found in lagging.items() if found}
 
 
-def _alert(week: TeamWeek, lagging: dict[int, list[Standing]], streaks: Streaks) -> tuple[str, list[dict]]:
+def _alert(
+    week: TeamWeek, counted: dict[int, list[Standing]], lagging: dict[int, list[Standing]], streaks: Streaks
+) -> tuple[str, list[dict]]:
     if not lagging:
-        counted = {m.id for m in week.members if active(m)}
-        by_person = standings_by_person(week.report)
-        with_goals = sum(
-            1 for pid, found in by_person.items() if pid in counted and any(not s.pace.nothing_to_do for s in found)
-        )
+        with_goals = sum(1 for found in counted.values() if any(not s.pace.nothing_to_do for s in found))
         return all_clear_message(week.team.name, week.view, week.today, with_goals)
     team_id = week.team.id or 0
     reps = sorted(

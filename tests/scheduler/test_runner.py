@@ -71,6 +71,19 @@ def service_for(ws, builders, sleeps=None) -> SchedulerService:
     return SchedulerService(app.db, ws.app.clock, runner, sender)
 
 
+def recording_cohorts(service: SchedulerService) -> list[tuple[Occurrence, tuple[int, ...]]]:
+    """Every run_cohort call the service's runner makes from now on: (occurrence, team ids)."""
+    calls: list[tuple[Occurrence, tuple[int, ...]]] = []
+    run_cohort = service.runner.run_cohort
+
+    def record(workspace_id, team_ids, occurrence, **kw):  # type: ignore[no-untyped-def]
+        calls.append((occurrence, tuple(team_ids)))
+        return run_cohort(workspace_id, team_ids, occurrence, **kw)
+
+    service.runner.run_cohort = record  # type: ignore[method-assign]
+    return calls
+
+
 def runs(ws) -> list[tuple[str, str, str]]:
     names = {t.id: t.name for t in ws.rows(Team)}
     return sorted((names[r.team_id], r.job, r.occurrence) for r in ws.rows(JobRun))
@@ -183,7 +196,8 @@ def test_a_cron_firing_twice_in_the_repeated_autumn_hour_runs_once(ws):
     # APScheduler 3 fires at 01:30 EDT and again at 01:30 EST on Sunday 1 November 2026.
     for instant in (utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 6, 30)):
         ws.app.clock.set(instant)
-        service.fire(ws.id, east.id, "log-reminder")
+        reminder = service.scheduled_job(ws.id, east.id, "log-reminder")
+        reminder.func(*reminder.args)
     assert runs(ws) == [("east", "log-reminder", "2026-11-01")]
     assert builders.builds == 2 and len(ws.rows(Outbox)) == 1
 
@@ -191,9 +205,7 @@ def test_a_cron_firing_twice_in_the_repeated_autumn_hour_runs_once(ws):
 def test_teams_with_the_same_job_schedule_and_zone_fire_as_one_cohort(ws):
     ws.team(ws.admin, "create north tz America/New_York")
     service = service_for(ws, Builders())
-    calls: list[tuple[str, tuple[int, ...]]] = []
-    run_cohort = service.runner.run_cohort
-    service.runner.run_cohort = lambda w, ids, occurrence, **kw: calls.append((occurrence.job, tuple(ids))) or run_cohort(w, ids, occurrence, **kw)
+    calls = recording_cohorts(service)
     service.start(paused=True)
     try:
         with ws.app.paceline.db.read() as session:
@@ -205,7 +217,7 @@ def test_teams_with_the_same_job_schedule_and_zone_fire_as_one_cohort(ws):
         # Wednesday 25 November 2026, 10:00 in New York: one build for both teams.
         ws.app.clock.set(utc(2026, 11, 25, 15))
         nudge.func(*nudge.args)
-        assert calls == [("nudge", tuple(sorted((east.id, north.id))))]
+        assert [(occurrence.job, ids) for occurrence, ids in calls] == [("nudge", tuple(sorted((east.id, north.id))))]
         assert runs(ws) == [("east", "nudge", "2026-11-25"), ("north", "nudge", "2026-11-25")]
         # Another schedule takes a team out of the cohort, without a restart.
         ws.team(ws.admin, "schedule north nudge tue 09:30")
@@ -258,13 +270,11 @@ def test_a_cohort_bigger_than_a_build_is_built_in_slices(ws, monkeypatch):
 def test_jobs_run_without_a_team_builds_the_teams_of_one_local_date_together(ws):
     ws.team(ws.admin, "create north tz America/New_York")
     service = service_for(ws, Builders())
-    calls: list[tuple[str, tuple[int, ...]]] = []
-    run_cohort = service.runner.run_cohort
-    service.runner.run_cohort = lambda w, ids, occurrence, **kw: calls.append((occurrence.key, tuple(ids))) or run_cohort(w, ids, occurrence, **kw)
+    calls = recording_cohorts(service)
     chosen = sorted(ws.rows(Team), key=lambda t: t.name)  # east, north, sydney
     # Wednesday 25 November, 20:00 UTC: 15:00 Wednesday in New York, 07:00 Thursday in Sydney.
     results = service.runner.run_teams_as_of(chosen, "nudge", utc(2026, 11, 25, 20))
     east, north, sydney = (t.id for t in chosen)
-    assert sorted(calls) == [("2026-11-25", (east, north)), ("2026-11-26", (sydney,))]
+    assert sorted((occurrence.key, ids) for occurrence, ids in calls) == [("2026-11-25", (east, north)), ("2026-11-26", (sydney,))]
     assert [r.team_name for r in results] == ["east", "north", "sydney"]
     assert all(r.new == 1 for r in results)

@@ -34,16 +34,6 @@ MANAGERS = ("UMGR1", "UMGR2")
 BACKOFF = 10.0
 
 
-@pytest.fixture(scope="module")
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.upgrade()
-    try:
-        yield database
-    finally:
-        database.dispose()
-
-
 @dataclass
 class World:
     """One workspace with team "east" (channel C0EAST, two managers), a stand-in Slack

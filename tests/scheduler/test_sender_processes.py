@@ -30,15 +30,10 @@ WORKER = Path(__file__).with_name("sender_worker.py")
 
 
 @pytest.fixture(scope="module")
-def db(database_url: str) -> Iterator[Database]:
-    if database_url.startswith("sqlite"):
+def db(db: Database) -> Database:
+    if db.is_sqlite:
         pytest.skip("several processes share one database on PostgreSQL; SQLite is for one process")
-    database = Database(database_url)
-    database.upgrade()
-    try:
-        yield database
-    finally:
-        database.dispose()
+    return db
 
 
 @pytest.fixture

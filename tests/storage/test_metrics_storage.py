@@ -4,26 +4,13 @@ both databases: the same answers as the two separate reads."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-
-import pytest
 
 from storage import metrics, workspaces
 from storage.db import Database
 from storage.models import CustomMetric
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.upgrade()
-    try:
-        yield database
-    finally:
-        database.dispose()
 
 
 def _workspace(db: Database) -> int:
