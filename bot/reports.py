@@ -5,7 +5,7 @@ each other)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -22,6 +22,8 @@ from bot.core.standings import (
     Standing,
     TeamFacts,
     TeamStandings,
+    goal_lines,
+    line_key,
     person_standing,
     team_standings,
 )
@@ -87,7 +89,7 @@ def person_report(
     off = standings.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
     totals = entries.totals(session, workspace_id, person.id, {s.metric for s in specs}, view.start, view.end)
     me = person_facts(person, off)
-    return [person_standing(spec, me, view, facts, totals[spec.metric]) for spec in specs]
+    return [person_standing(line, me, view, facts, totals[line[0].metric]) for line in goal_lines(specs)]
 
 
 def team_report(
@@ -145,23 +147,28 @@ def log_reply_standings(
     """For a /log reply: per logged metric, the first live goal covering `day`, seen in the
     goal's own period (a weekly goal shows the week, a monthly one the month)."""
     assert person.id is not None
-    window = Period.containing(PeriodKind.DAY, day)
     team = teams.team_of(session, workspace_id, person.id)
-    own = goals.for_person(session, workspace_id, person.id, window.start, window.end)
-    shared = goals.for_teams_of(session, workspace_id, [team.id], window.start, window.end) if team else []
+    # Every version live within a year either side: the goal's own period (up to a fiscal
+    # year containing `day`) may hold versions that are not in force on `day` itself.
+    first, last = day - timedelta(days=366), day + timedelta(days=366)
+    own = goals.for_person(session, workspace_id, person.id, first, last)
+    shared = goals.for_teams_of(session, workspace_id, [team.id], first, last) if team else []
+    specs = [goal_spec(g) for g in own + [g for g in shared if g.kind == "collective"]]
     chosen: dict[str, GoalSpec] = {}
-    for goal in own + [g for g in shared if g.kind == "collective"]:
-        if goal.metric in metrics and goal.metric not in chosen:
-            chosen[goal.metric] = goal_spec(goal)
+    for spec in specs:
+        covers = spec.start <= day and (spec.end is None or spec.end >= day)
+        if covers and spec.metric in metrics and spec.metric not in chosen:
+            chosen[spec.metric] = spec
     if not chosen:
         return {}
     facts = team_facts(team, person.tz, now, workspaces.fiscal_year_start_month(session, workspace_id))
     found = {}
     for metric, spec in chosen.items():
         view = Period.containing(spec.period_kind, day, facts.fiscal_year_start_month)
+        versions = [s for s in specs if line_key(s) == line_key(spec) and s.live_in(view)]
         off = standings.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
         total = entries.totals(session, workspace_id, person.id, [metric], view.start, view.end)[metric]
-        found[metric] = person_standing(spec, person_facts(person, off), view, facts, total)
+        found[metric] = person_standing(versions, person_facts(person, off), view, facts, total)
     return found
 
 

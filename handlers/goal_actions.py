@@ -4,7 +4,14 @@ a decision (a rep's proposal, lowering a started goal) and applying those decisi
 Shared by `/goal`, its modal and the Approve / Reject buttons so that every path follows
 the same governance: every change is audited with before, after, actor and reason; a goal
 that overlaps another (same owner, metric and period kind) replaces it only with a reason;
-lowering a started goal in a team with approvals on waits for an admin.
+lowering (or ending) a started goal in a team with approvals on waits for an admin.
+
+Goals have versions: a version is a Goal row, and a goal is the rows of one owner, metric
+and period kind (a person's individual and ramp rows are one goal). A change never touches
+a day that has ended: setting over a goal in force, removing it, lowering it and approving
+a request all end the version in force on the day before the new one starts, in the
+owner's time zone. Only an admin's explicit `from DATE` in the past reaches back, and it is
+audited as backdated.
 """
 
 from __future__ import annotations
@@ -162,10 +169,15 @@ class Draft:
     ramp_last: int | None = None
     ramp_step: int | None = None
     origin: str = "set"
+    # Whether `start` was given (`from DATE`, or an approval's decision day) rather than the
+    # default, the start of the current period: a default start moves to today when the
+    # goal already has a version in force (see write_goal).
+    start_given: bool = False
 
     def state(self, owner: Owner) -> dict[str, Any]:
         """The same shape as storage.goals.state, so one renderer reads both."""
-        return {
+        given = {"start_given": True} if self.start_given else {}
+        return given | {
             "kind": self.kind,
             "person_id": owner.person.id if owner.person else None,
             "team_id": owner.team.id if owner.is_team and owner.team else None,
@@ -199,6 +211,7 @@ class Draft:
             ramp_last=state.get("ramp_last"),
             ramp_step=state.get("ramp_step"),
             origin=state.get("origin") or "set",
+            start_given=bool(state.get("start_given")),
         )
 
     def spec(self, owner: Owner) -> GoalSpec:
@@ -207,10 +220,6 @@ class Draft:
 
 def describe_goal(goal: Goal, catalog: MetricCatalog, names: Names, today: date) -> str:
     return goal_text.describe(reports.goal_spec(goal), metric_of(catalog, goal.metric), names, today)
-
-
-def describe_draft(draft: Draft, owner: Owner, catalog: MetricCatalog, today: date) -> str:
-    return goal_text.describe(draft.spec(owner), metric_of(catalog, draft.metric), owner.names(), today, with_id=False)
 
 
 def metric_of(catalog: MetricCatalog, key: str) -> Metric:
@@ -261,15 +270,20 @@ class WriteContext:
 def write_goal(session: Session, ctx: WriteContext, owner: Owner, draft: Draft, reason: str | None, today: date) -> Outcome:
     """Create `draft` for `owner`, replacing overlapping goals when a reason is given.
 
-    `today` is the owner's local date. Raises NeedsReason when the goal overlaps one and
-    no reason is given; returns Requested when the change lowers a started goal in a team
-    with approvals on and the writer is not an admin (nothing else changes then)."""
+    `today` is the owner's local date. A version in force ends the day before the new one
+    starts; without `from`, a goal that already has a version in force starts today (a
+    first goal keeps the start of the current period). Raises NeedsReason when the goal
+    overlaps one and no reason is given, UserError when a non-admin gives a `from` in the
+    past; returns Requested when the change lowers or ends a started goal in a team with
+    approvals on and the writer is not an admin (nothing else changes then)."""
     ws = ctx.caller.workspace_id
     person_id = owner.person.id if owner.person else None
     team_id = owner.team.id if owner.is_team and owner.team else None
+    _refuse_backdating(ctx, owner, draft, today)
     goals.lock_owner(session, ws, person_id=person_id, team_id=team_id)
     if ctx.idempotency_key and goals.created_with_key(session, ws, ctx.idempotency_key):
         return Repeated()
+    draft = _default_start(session, ctx, owner, draft, today)
     existing = goals.overlapping(
         session,
         ws,
@@ -294,7 +308,9 @@ def write_goal(session: Session, ctx: WriteContext, owner: Owner, draft: Draft, 
                 ctx.reason_example,
             )
         return Requested(_request_lowering(session, ctx, owner, draft, reason, lowered), lowered)
-    created = Created(goal=_insert(session, ctx, owner, draft, reason))
+    # Only an admin's explicit `from` in the past reaches days that have ended.
+    backdated = {"backdated": True} if draft.start_given and draft.start < today else {}
+    created = Created(goal=_insert(session, ctx, owner, draft, reason, backdated))
     for old in existing:
         before = goals.state(old)
         if old.start >= draft.start:
@@ -307,12 +323,60 @@ def write_goal(session: Session, ctx: WriteContext, owner: Owner, draft: Draft, 
             created.ended.append(old)
             action = "goal.end"
         session.flush()
-        after = goals.state(old) | {"replaced_by": created.goal.id}
+        after = goals.state(old) | {"replaced_by": created.goal.id} | backdated
         _audit(session, ctx, action, "goal", old.id, before=before, after=after, reason=reason)
     return created
 
 
-def _insert(session: Session, ctx: WriteContext, owner: Owner, draft: Draft, reason: str | None) -> Goal:
+def _refuse_backdating(ctx: WriteContext, owner: Owner, draft: Draft, today: date) -> None:
+    """Days that have ended keep the version that was in force on them: only an admin may
+    give a `from` in the past (and it is audited as backdated)."""
+    if not draft.start_given or draft.start >= today or ctx.caller.is_admin:
+        return
+    whose = "" if owner.person is not None and owner.person.id == ctx.caller.person_id else f" for {escape(owner.name)}"
+    example = f"{ctx.reason_example} from {today.isoformat()}" if ctx.reason_example else None
+    raise UserError(
+        f"`from {draft.start.isoformat()}` is in the past (today is {format_day(today, today)}{whose}). "
+        "Days that have ended keep the goal that was in force on them, so only an admin can start a goal "
+        "in the past — give today or a later day, or leave `from` out. Nothing was changed.",
+        example,
+    )
+
+
+def _default_start(session: Session, ctx: WriteContext, owner: Owner, draft: Draft, today: date) -> Draft:
+    """A goal set without `from` starts with the current period — but never on a day that
+    has ended under another version of the same goal: over a version in force it starts
+    today (which ends that version yesterday); after one that ended this period, the day
+    after it ended. Contests keep their period: they are one competition, not a rate."""
+    if draft.start_given or draft.kind == "contest" or draft.start >= today:
+        return draft
+    covering = goals.overlapping(
+        session,
+        ctx.caller.workspace_id,
+        kind=draft.kind,
+        metric=draft.metric,
+        period_kind=draft.period_kind.value,
+        start=draft.start,
+        end=today,
+        person_id=owner.person.id if owner.person else None,
+        team_id=owner.team.id if owner.is_team and owner.team else None,
+    )
+    if not covering:
+        return draft
+    start = max(draft.start, *(today if old.end is None else min(old.end + timedelta(days=1), today) for old in covering))
+    if draft.end is not None and draft.end < start:
+        shown = describe_goal(covering[-1], ctx.catalog, owner.names(), today)
+        raise UserError(
+            f"Without `from`, this goal would start {format_day(start, today)} — days that have ended keep "
+            f"{shown} — which is after the end you gave ({format_day(draft.end, today)}). To end a goal, "
+            "remove it. Nothing was changed.",
+            f"/goal remove {covering[-1].id} -- why it ends",
+        )
+    return replace(draft, start=start)
+
+
+def _insert(session: Session, ctx: WriteContext, owner: Owner, draft: Draft, reason: str | None,
+            backdated: dict[str, bool] | None = None) -> Goal:
     goal = Goal(
         workspace_id=ctx.caller.workspace_id,
         kind=draft.kind,
@@ -336,7 +400,7 @@ def _insert(session: Session, ctx: WriteContext, owner: Owner, draft: Draft, rea
     )
     session.add(goal)
     session.flush()
-    extra: dict[str, Any] = {"origin": draft.origin}
+    extra: dict[str, Any] = {"origin": draft.origin} | (backdated or {})
     if ctx.idempotency_key:
         extra["idempotency_key"] = ctx.idempotency_key
     if ctx.request_id:
@@ -372,9 +436,14 @@ def _current_target(goal: Goal, today: date) -> int | None:
 
 
 def _lowers(old: Goal, draft: Draft, today: date) -> bool:
-    """Whether replacing a started `old` with `draft` asks less of its owner."""
+    """Whether replacing a started `old` with `draft` asks less of its owner: a lower
+    target, or an end sooner than the old one's (nothing is asked after it)."""
+    if old.start > today:
+        return False
     current = _current_target(old, today)
-    return old.start <= today and current is not None and draft.target is not None and draft.target < current
+    if current is not None and draft.target is not None and draft.target < current:
+        return True
+    return draft.end is not None and (old.end is None or old.end > draft.end)
 
 
 def _needs_approval(caller: Caller, owner: Owner) -> bool:
@@ -419,6 +488,7 @@ def request_removal(session: Session, ctx: WriteContext, owner: Owner, goal: Goa
     """Removing a started goal lowers it to nothing: in a team with approvals on, a
     non-admin's removal waits for an admin like any lowering. None when no approval is
     needed (the caller removes it at once)."""
+    _refuse_ended(goal, ctx, today, names)
     if goal.start > today or not _needs_approval(ctx.caller, owner):
         return None
     _require_reason_to_remove(goal, ctx, reason, today, names)
@@ -451,14 +521,40 @@ def _require_reason_to_remove(goal: Goal, ctx: WriteContext, reason: str | None,
         )
 
 
-def remove_goal(session: Session, ctx: WriteContext, goal: Goal, reason: str | None, today: date, names: Names) -> None:
-    """Remove a goal; one whose period has started needs a reason."""
+def _refuse_ended(goal: Goal, ctx: WriteContext, today: date, names: Names) -> None:
+    if goal.end is not None and goal.end < today:
+        raise UserError(
+            f"{describe_goal(goal, ctx.catalog, names, today)} has ended. Days that have ended keep the goal "
+            "that was in force on them, so there is nothing to remove. Nothing was changed.",
+            "/goal list",
+        )
+
+
+def remove_goal(session: Session, ctx: WriteContext, goal: Goal, reason: str | None, today: date, names: Names) -> str:
+    """Remove a goal from `today` (the owner's date) on; one whose period has started needs a
+    reason. A goal that has days behind it ends yesterday and keeps them (a version that
+    was in force); one that starts today or later is removed. Returns what happened."""
+    _refuse_ended(goal, ctx, today, names)
     _require_reason_to_remove(goal, ctx, reason, today, names)
     goals.lock_owner(session, ctx.caller.workspace_id, person_id=goal.person_id, team_id=goal.team_id)
     before = goals.state(goal)
-    goal.removed_at, goal.removed_by_id = ctx.now, ctx.caller.person_id
+    shown = describe_goal(goal, ctx.catalog, names, today)
+    if goal.start >= today:
+        goal.removed_at, goal.removed_by_id = ctx.now, ctx.caller.person_id
+        session.flush()
+        _audit(session, ctx, "goal.remove", "goal", goal.id, before=before, after=goals.state(goal), reason=reason)
+        return f"Removed {shown}."
+    goal.end = today - timedelta(days=1)
     session.flush()
-    _audit(session, ctx, "goal.remove", "goal", goal.id, before=before, after=goals.state(goal), reason=reason)
+    _audit(session, ctx, "goal.end", "goal", goal.id, before=before, after=goals.state(goal) | {"removal": True},
+           reason=reason)
+    spec = reports.goal_spec(goal)
+    head = goal_text.target_text(spec, metric_of(ctx.catalog, goal.metric)) + goal_text.owner_phrase(spec, names)
+    kept = "those days keep it" if goal.end > goal.start else "that day keeps it"
+    return (
+        f"Removed #{goal.id} {head} as of {format_day(today, today)}: it was in force "
+        f"{'on ' if goal.end == goal.start else ''}{goal_text.version_span(goal.start, goal.end, today)}, and {kept}."
+    )
 
 
 def _audit(
@@ -504,18 +600,37 @@ def outcome_text(services: Services, client: WebClient, caller: Caller, owner: O
         who = ", ".join(escape(a) for a in asked) or "the workspace admins (none could be reached yet)"
         team = escape(owner.team.name) if owner.team else ""
         new = goal_text.rate_text(draft.target or 0, metric_of(catalog, draft.metric), draft.period_kind)
+        if draft.end is not None:
+            new += f" until {format_day(draft.end, today)}"
         return (
             f"Lowering {describe_goal(outcome.lowered, catalog, names, today)} to {new} needs an "
             f"admin's approval: team {team} has approvals on. Asked {who} (request #{outcome.request.id}). "
             "Nothing changes until one of them approves."
         )
     assert isinstance(outcome, Created)
-    lines = [f"Set {describe_goal(outcome.goal, catalog, names, today)}."]
-    lines += [f"Ended {describe_goal(old, catalog, names, today)}." for old in outcome.ended]
-    lines += [f"Removed {describe_goal(old, catalog, names, today)} (it had not started yet)."
-              if old.start > today else f"Removed {describe_goal(old, catalog, names, today)}."
-              for old in outcome.removed]
-    return "\n".join(lines)
+    return "\n".join(created_lines(outcome, catalog, names, today))
+
+
+def created_lines(created: Created, catalog: MetricCatalog, names: Names, today: date) -> list[str]:
+    """What a write did: the new version from when and what it replaced (the version in force
+    until the day before), then any coming version it removed, e.g.
+    "Set #15 calls 70/week for maria from Thu 3 Dec (replaces #12 calls 60/week, in force since Mon 2 Nov)." """
+    replaced = [old for old in created.ended] + [old for old in created.removed if old.start <= today]
+    line = f"Set {describe_goal(created.goal, catalog, names, today)}"
+    if replaced:
+        line += f" (replaces {' and '.join(_replaced_text(old, catalog, today) for old in replaced)})"
+    lines = [line + "."]
+    for old in created.removed:
+        if old.start > today:
+            lines.append(f"Removed {describe_goal(old, catalog, names, today)} (it had not started yet).")
+    return lines
+
+
+def _replaced_text(old: Goal, catalog: MetricCatalog, today: date) -> str:
+    """"#12 calls 60/week, in force since Mon 2 Nov" — a replaced version as it was before."""
+    spec = reports.goal_spec(old)
+    since = "in force since" if old.start <= today else "in force from"
+    return f"#{old.id} {goal_text.target_text(spec, metric_of(catalog, old.metric))}, {since} {format_day(old.start, today)}"
 
 
 # --- proposals and who decides -------------------------------------------------------------
@@ -606,8 +721,19 @@ def request_headline(session: Session, services: Services, request: GoalRequest,
         old = goals.by_id(session, ws, payload.get("lowers") or request.goal_id or 0)
         old_text = describe_goal(old, catalog, owner.names(), today) if old else f"#{request.goal_id}"
         new = goal_text.rate_text(draft.target or 0, metric_of(catalog, draft.metric), draft.period_kind)
-        return f"*{who}* asks to lower {old_text} to *{new}* from {format_day(draft.start, today)}.{why}"
-    return f"*{who}* proposes {describe_draft(draft, owner, catalog, today)}.{why}"
+        return f"*{who}* asks to lower {old_text} to *{new}* {_takes_effect(draft, today)}.{why}"
+    shown = goal_text.describe(draft.spec(owner), metric_of(catalog, draft.metric), owner.names(), today,
+                               with_id=False, with_span=False)
+    return f"*{who}* proposes {shown} {_takes_effect(draft, today)}.{why}"
+
+
+def _takes_effect(draft: Draft, today: date) -> str:
+    """From when a request would apply: an approval takes effect the day it is decided, or
+    the later start the request named — never earlier."""
+    when = f"from {format_day(draft.start, today)}" if draft.start > today else "from the day it is approved"
+    if draft.end is not None:
+        when += f" until {format_day(draft.end, today)}"
+    return when
 
 
 def _owner_from_state(session: Session, workspace_id: int, state: Mapping[str, Any]) -> Owner:
@@ -673,7 +799,7 @@ class Decision:
 
     request_id: int
     headline: str
-    outcome: str
+    outcome: str  # also the decider's own reply
     requester_slack_id: str | None
     requester_text: str
     messages: list[dict[str, str]]
@@ -758,6 +884,16 @@ def _apply(
                 f"Goal #{request.goal_id} was removed since this request was made — reject it instead.",
                 None,
             )
+    # An approval takes effect when it is decided (the owner's today), or from the later
+    # start the request named — never earlier: days that have ended, and whatever version
+    # was set for them since the request was made, stay as they were.
+    draft = replace(draft, start=max(draft.start, today), start_given=True)
+    if draft.end is not None and draft.end < draft.start:
+        raise UserError(
+            f"This request asked for a goal until {format_day(draft.end, today_caller)}, which has passed — "
+            "reject it instead.",
+            None,
+        )
     # The decider's approval stands in for the reason a replacement needs.
     reason = request.reason or f"request #{request.id} approved by {ctx.caller.name}"
     if request.kind == "proposal":
@@ -770,7 +906,7 @@ def _apply(
             outcome.request.id,
         )
     assert isinstance(outcome, Created)
-    return f"Set {describe_goal(outcome.goal, ctx.catalog, names, today_caller)}.", None
+    return " ".join(created_lines(outcome, ctx.catalog, names, today_caller)), None
 
 
 def _apply_removal(session: Session, ctx: WriteContext, request: GoalRequest, payload: dict, today: date,
@@ -778,10 +914,10 @@ def _apply_removal(session: Session, ctx: WriteContext, request: GoalRequest, pa
     goal = goals.by_id(session, ctx.caller.workspace_id, int(payload.get("removes") or request.goal_id or 0))
     if goal is None or goal.removed_at is not None:
         return f"Goal #{request.goal_id} had already been removed."
-    shown = describe_goal(goal, ctx.catalog, names, today_caller)
+    if goal.end is not None and goal.end < today:
+        return f"Goal #{goal.id} had already ended ({format_day(goal.end, today_caller)}); nothing changed."
     reason = request.reason or f"request #{request.id} approved by {ctx.caller.name}"
-    remove_goal(session, ctx, goal, reason, today, names)
-    return f"Removed {shown}."
+    return remove_goal(session, ctx, goal, reason, today, names)
 
 
 def _decided_text(session: Session, request: GoalRequest) -> str:

@@ -14,7 +14,7 @@ from scheduler.messages import JOBS
 from scheduler.runner import RunResult
 from scheduler.sender import DeliveryStats
 from scheduler.service import SchedulerService
-from scheduler.timing import next_after
+from scheduler.timing import next_after, team_calendar
 from storage import job_runs, outbox
 from storage.job_runs import ScheduledTeam
 
@@ -64,7 +64,10 @@ def run_jobs(
     if job not in JOBS:
         raise UserError(f'There is no job "{job}". Jobs: {", ".join(JOBS)}.', "paceline jobs run weekly-digest --team east")
     at = parse_at(at_text, service.clock.now())
-    results = service.runner.run_teams_as_of([entry.team for entry in chosen_teams(service, team_name, workspace)], job, at)
+    # Now (no `--at`) follows the teams' holidays as the scheduler does: a team on a holiday
+    # gets nothing. An explicit `--at` is the operator's instant and runs as asked.
+    chosen = [entry.team for entry in chosen_teams(service, team_name, workspace)]
+    results = service.runner.run_teams_as_of(chosen, job, at, skip_holidays=not at_text)
     delivery = service.sender.deliver_due() if deliver and service.sender is not None else None  # type: ignore[attr-defined]
     return JobsRun(results, delivery)
 
@@ -101,8 +104,10 @@ def list_jobs(service: SchedulerService, out: TextIO, *, workspace: str | None =
         local = zone(team.tz)
         for job in DEFAULT_SCHEDULES:
             schedule = stored_schedule(job, entry.rows.get(job))
-            upcoming = next_after(schedule, team.tz, now)
+            upcoming = next_after(schedule, team.tz, now, team_calendar(team.workweek, team.holidays_country))
             when = upcoming.at.astimezone(local).strftime("%a %d %b %H:%M %Z") if upcoming else "—"
+            if upcoming is not None and upcoming.moved:
+                when += f" (holiday {upcoming.local_date:%a %d %b})"
             ran = last.get((team.id or 0, job))
             ran_text = f"last {ran.occurrence} ({ran.messages} msg)" if ran else "never run"
             job_counts = counts.get(job, {})

@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock, zone
 from bot.core.schedules import DEFAULT_SCHEDULES, stored_schedule
 from scheduler.messages import DeliveryKey, Message, Outgoing
-from scheduler.timing import LOOKBACK_DAYS, Occurrence, last_due, still_relevant
+from scheduler.timing import (
+    LOOKBACK_DAYS,
+    MAX_MOVE_DAYS,
+    Occurrence,
+    last_due,
+    still_relevant,
+    team_calendar,
+)
 from storage import job_runs, outbox, teams
 from storage.db import Database
 from storage.models import Team
@@ -49,9 +56,15 @@ class RunResult:
     messages: int  # what the job built
     new: int  # of them, not in the outbox before
     ran_before: bool  # the occurrence had already run (another process, or earlier)
+    holiday: bool = False  # not run: `jobs run` without `--at` on one of the team's holidays
 
     def describe(self) -> str:
         when = self.occurrence.local_date.strftime("%a %d %b %Y")
+        if self.holiday:
+            return (
+                f"{self.job} for team {self.team_name} ({when}): not run, a holiday for the team "
+                "(`--at` runs it anyway)."
+            )
         if self.ran_before and not self.new:
             return f"{self.job} for team {self.team_name} ({when}) had already run: nothing new to send."
         return (
@@ -136,7 +149,7 @@ class JobRunner:
         with self.db.read() as session:
             chosen = teams.by_ids(session, workspace_id, list(team_ids))
             try:
-                built = build_many(session, workspace_id, chosen, occurrence.at)
+                built = build_many(session, workspace_id, chosen, occurrence.built_at)
             except OperationalError:
                 raise
             except Exception:
@@ -158,7 +171,7 @@ class JobRunner:
         built: dict[int, list[Message]] = {}
         for team in chosen:
             try:
-                built.update(build_many(session, workspace_id, [team], occurrence.at))
+                built.update(build_many(session, workspace_id, [team], occurrence.built_at))
             except OperationalError:
                 raise
             except Exception:
@@ -185,42 +198,58 @@ class JobRunner:
         log.info("%s for team %s (%s): %d messages, %d new", occurrence.job, team.id, occurrence.key, len(items), new)
         return RunResult(occurrence.job, workspace_id, team.id, team.name, occurrence, len(items), new, not first)
 
-    def run_as_of(self, workspace_id: int, team: Team, job: str, at: datetime) -> RunResult | None:
-        """`paceline jobs run JOB --at …`: the occurrence is the team-local date of `at`."""
-        local_date = at.astimezone(zone(team.tz)).date()
-        assert team.id is not None
-        return self.run(workspace_id, team.id, Occurrence(job, local_date, at), manual=True)
+    def run_as_of(
+        self, workspace_id: int, team: Team, job: str, at: datetime, *, skip_holidays: bool = False
+    ) -> RunResult | None:
+        """`paceline jobs run JOB --at …`: the occurrence is the team-local date of `at`.
+        With `skip_holidays` (`jobs run` without `--at`, i.e. now) nothing runs on a day
+        that is one of the team's holidays, as for scheduled runs."""
+        found = self.run_teams_as_of([team], job, at, skip_holidays=skip_holidays)
+        return found[0] if found else None
 
-    def run_teams_as_of(self, chosen: Sequence[Team], job: str, at: datetime) -> list[RunResult]:
+    def run_teams_as_of(self, chosen: Sequence[Team], job: str, at: datetime, *, skip_holidays: bool = False) -> list[RunResult]:
         """run_as_of() for several teams (`paceline jobs run JOB` without `--team`): teams of
         one workspace whose local date of `at` is the same are built together. Results in
-        the teams' order."""
+        the teams' order; with `skip_holidays`, a team whose local date of `at` is one of its
+        holidays gets a `holiday` result and nothing is built for it."""
         groups: dict[tuple[int, date], list[int]] = defaultdict(list)
+        found: dict[int, RunResult] = {}
         for team in chosen:
-            if team.id is not None:
-                groups[(team.workspace_id, at.astimezone(zone(team.tz)).date())].append(team.id)
-        found = {
-            result.team_id: result
+            if team.id is None:
+                continue
+            local_date = at.astimezone(zone(team.tz)).date()
+            if skip_holidays and team_calendar(team.workweek, team.holidays_country).is_holiday(local_date):
+                occurrence = Occurrence(job, local_date, at)
+                found[team.id] = RunResult(job, team.workspace_id, team.id, team.name, occurrence, 0, 0, False, holiday=True)
+                continue
+            groups[(team.workspace_id, local_date)].append(team.id)
+        found.update(
+            (result.team_id, result)
             for (workspace_id, local_date), team_ids in groups.items()
             for result in self.run_cohort(workspace_id, team_ids, Occurrence(job, local_date, at), manual=True)
-        }
+        )
         return [found[team.id] for team in chosen if team.id in found]
 
     def sweep(self, now: datetime | None = None, workspace_ids: list[int] | None = None) -> list[RunResult]:
         """Run every occurrence that is due, not yet run, and still relevant: catches up runs
         missed while the app was down, lost in a daylight-saving gap, or skipped by
-        APScheduler's misfire rule. Two statements to find them whatever the team count."""
+        APScheduler's misfire rule, and runs the ones a holiday moved to the team's next
+        working day (on each team's calendar, scheduler.timing.on_calendar). Two
+        statements to find them whatever the team count."""
         now = now or self.clock.now()
         with self.db.read() as session:
             scheduled = job_runs.scheduled_teams(session, workspace_ids)
-            done = job_runs.runs_since(session, now - timedelta(days=LOOKBACK_DAYS + 1), workspace_ids)
+            # A moved run is recorded at its moved instant, within the lookback of the one
+            # below; the earlier bound is for `done` to see any run of an occurrence.
+            done = job_runs.runs_since(session, now - timedelta(days=LOOKBACK_DAYS + MAX_MOVE_DAYS + 1), workspace_ids)
         # Teams due for the same occurrence of a job are built together.
         due: dict[tuple[int, Occurrence], list[int]] = defaultdict(list)
         for entry in scheduled:
             team = entry.team
             assert team.id is not None
+            calendar = team_calendar(team.workweek, team.holidays_country)
             for job in DEFAULT_SCHEDULES:
-                occurrence = last_due(stored_schedule(job, entry.rows.get(job)), team.tz, now)
+                occurrence = last_due(stored_schedule(job, entry.rows.get(job)), team.tz, now, calendar)
                 if occurrence is None or (team.workspace_id, team.id, job, occurrence.key) in done:
                     continue
                 if still_relevant(occurrence, team.tz, now):

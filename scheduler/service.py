@@ -2,6 +2,11 @@
 job, schedule and zone, which fire at the same instant and are built together), a sweep
 that catches up missed runs, and the sender's thread.
 
+A holiday of the team (scheduler.timing.on_calendar) makes its cohort's cron firing post
+nothing; the run it moves to the team's next working day is one more APScheduler job, a
+date trigger at the moved instant, planned by every sync() (the sweep runs it too, should
+that trigger be missed).
+
 APScheduler only decides *when* to look. Exactly-once comes from the database (the run's
 row, the outbox keys, the sender's claims), because APScheduler's job store cannot be
 shared between processes and its cron triggers fire twice in a repeated autumn hour.
@@ -13,17 +18,29 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
+from bot.core.calendars import WorkCalendar
 from bot.core.schedules import DEFAULT_SCHEDULES, JobSchedule, stored_schedule
 from scheduler.runner import JobRunner
-from scheduler.timing import last_due, still_relevant
+from scheduler.timing import (
+    LOOKBACK_DAYS,
+    Occurrence,
+    last_due,
+    next_after,
+    occurrence_on,
+    on_calendar,
+    runs_between,
+    still_relevant,
+    team_calendar,
+)
 from storage import job_runs
 from storage.db import Database
 
@@ -39,7 +56,7 @@ CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @dataclass(frozen=True)
 class PlannedJob:
-    """One APScheduler job: a team's job on its schedule, in its zone."""
+    """One APScheduler job: a team's job on its schedule, in its zone, on its calendar."""
 
     job_id: str
     workspace_id: int
@@ -47,6 +64,7 @@ class PlannedJob:
     job: str
     schedule: JobSchedule
     tz: str
+    calendar: WorkCalendar = WorkCalendar()
 
     def trigger(self) -> CronTrigger:
         assert self.schedule.days is not None and self.schedule.at is not None
@@ -65,8 +83,9 @@ def job_id(workspace_id: int, team_id: int, job: str) -> str:
 
 @dataclass(frozen=True)
 class Cohort:
-    """Teams of one workspace whose job fires at the same wall-clock time in the same zone:
-    one APScheduler job, one build with one statement per question for all of them."""
+    """Teams of one workspace whose job fires at the same wall-clock time in the same zone,
+    on the same calendar (work week and holidays, so holidays move them together): one
+    APScheduler job, one build with one statement per question for all of them."""
 
     cohort_id: str
     plan: PlannedJob  # the first team's plan: what the cohort shares is the same in each
@@ -77,7 +96,17 @@ def cohort_id(plan: PlannedJob) -> str:
     schedule = plan.schedule
     assert schedule.days is not None and schedule.at is not None
     days = "".join(str(d) for d in sorted(schedule.days))
-    return f"paceline:{plan.workspace_id}:{plan.job}:{plan.tz}:{days}:{schedule.at.strftime('%H%M')}"
+    calendar = plan.calendar
+    worked = "".join(str(d) for d in calendar.workweek)
+    return (
+        f"paceline:{plan.workspace_id}:{plan.job}:{plan.tz}:{days}:{schedule.at.strftime('%H%M')}"
+        f":{worked}:{calendar.country or '-'}"
+    )
+
+
+def moved_id(cid: str, key: str) -> str:
+    """The APScheduler job of a cohort's run moved by a holiday, named by its occurrence."""
+    return f"{cid}:moved:{key}"
 
 
 def cohorts(plans: list[PlannedJob]) -> dict[str, Cohort]:
@@ -94,10 +123,13 @@ def planned_jobs(db: Database) -> list[PlannedJob]:
     for entry in scheduled:
         team = entry.team
         assert team.id is not None
+        calendar = team_calendar(team.workweek, team.holidays_country)
         for job in DEFAULT_SCHEDULES:
             schedule = stored_schedule(job, entry.rows.get(job))
             if schedule.enabled:
-                found.append(PlannedJob(job_id(team.workspace_id, team.id, job), team.workspace_id, team.id, job, schedule, team.tz))
+                found.append(PlannedJob(
+                    job_id(team.workspace_id, team.id, job), team.workspace_id, team.id, job, schedule, team.tz, calendar
+                ))  # fmt: skip
     return found
 
 
@@ -113,6 +145,7 @@ class SchedulerService:
         )
         self._planned: dict[str, PlannedJob] = {}  # by job_id(): each team's job
         self._cohorts: dict[str, Cohort] = {}  # by cohort_id(): what APScheduler runs
+        self._moved: set[str] = set()  # moved_id()s of the date jobs planned for moved runs
         self._sync_lock = threading.Lock()
         self._stop = threading.Event()
         self._sender_thread: threading.Thread | None = None
@@ -164,17 +197,51 @@ class SchedulerService:
                     )  # fmt: skip
                 self._cohorts[cid] = cohort
             self._planned = {plan.job_id: plan for plan in planned}
+            self._plan_moved_runs(self.clock.now())
+
+    def _plan_moved_runs(self, now: datetime) -> None:
+        """A date job for each cohort's coming run that a holiday moved (within the lookback
+        window ahead, and the misfire grace behind, so a trigger a moment late is not taken
+        away); ones no longer wanted (calendar or schedule changed) are removed. One that
+        has fired is gone from APScheduler and is not planned again (should it have been
+        missed, the sweep runs it)."""
+        wanted: dict[str, tuple[str, Occurrence]] = {}
+        start, horizon = now - timedelta(seconds=MISFIRE_GRACE_SECONDS), now + timedelta(days=LOOKBACK_DAYS)
+        for cid, cohort in self._cohorts.items():
+            plan = cohort.plan
+            for run in runs_between(plan.schedule, plan.tz, start, horizon, plan.calendar):
+                if run.moved:
+                    wanted[moved_id(cid, run.key)] = (cid, run)
+        for stale in self._moved - set(wanted):
+            if self.scheduler.get_job(stale) is not None:
+                self.scheduler.remove_job(stale)
+        for mid, (cid, run) in wanted.items():
+            if mid not in self._moved:
+                self.scheduler.add_job(
+                    self.fire_moved, DateTrigger(run_date=run.at, timezone=UTC), args=(cid, run.key), id=mid,
+                    name=f"{run.job} {self._cohorts[cid].plan.tz} moved from {run.key}", replace_existing=True,
+                )  # fmt: skip
+        self._moved = set(wanted)
 
     def scheduled_job(self, workspace_id: int, team_id: int, job: str) -> Job | None:
         """The APScheduler job that runs this team's job (its cohort's), if it is on."""
         plan = self._planned.get(job_id(workspace_id, team_id, job))
         return self.scheduler.get_job(cohort_id(plan)) if plan is not None else None
 
-    def next_run(self, workspace_id: int, team_id: int, job: str) -> datetime | None:
+    def moved_job(self, workspace_id: int, team_id: int, job: str, occurrence: date) -> Job | None:
+        """The APScheduler job that runs this team's occurrence of `job` moved by a holiday."""
         plan = self._planned.get(job_id(workspace_id, team_id, job))
         if plan is None:
             return None
-        return plan.trigger().get_next_fire_time(None, self.clock.now())
+        return self.scheduler.get_job(moved_id(cohort_id(plan), occurrence.isoformat()))
+
+    def next_run(self, workspace_id: int, team_id: int, job: str) -> datetime | None:
+        """When the team's job next posts: holidays skipped or moved as on its calendar."""
+        plan = self._planned.get(job_id(workspace_id, team_id, job))
+        if plan is None:
+            return None
+        upcoming = next_after(plan.schedule, plan.tz, self.clock.now(), plan.calendar)
+        return upcoming.at if upcoming is not None else None
 
     # ------------------------------------------------------------------ running
 
@@ -186,8 +253,31 @@ class SchedulerService:
             return
         plan, now = cohort.plan, self.clock.now()
         # A trigger may fire a moment early by our clock; look a minute ahead for it.
-        occurrence = last_due(plan.schedule, plan.tz, now + timedelta(minutes=1))
-        if occurrence is None or not still_relevant(occurrence, plan.tz, max(now, occurrence.at)):
+        scheduled = last_due(plan.schedule, plan.tz, now + timedelta(minutes=1))
+        occurrence = on_calendar(scheduled, plan.schedule, plan.tz, plan.calendar) if scheduled is not None else None
+        if occurrence is None or occurrence.moved:
+            # A holiday: nothing today; a moved run has its own date job (and the sweep).
+            if scheduled is not None:
+                log.info("%s for teams %s: %s is a holiday", plan.job, cohort.team_ids, scheduled.key)
+            return
+        self._run(cohort, occurrence, now)
+
+    def fire_moved(self, cid: str, key: str) -> None:
+        """The date job of a run a holiday moved: run it for the cohort's teams, if it is
+        still the run their calendar and schedule give for that occurrence."""
+        cohort = self._cohorts.get(cid)
+        if cohort is None:
+            return
+        plan, now = cohort.plan, self.clock.now()
+        scheduled = occurrence_on(plan.schedule, date.fromisoformat(key), plan.tz)
+        occurrence = on_calendar(scheduled, plan.schedule, plan.tz, plan.calendar) if scheduled is not None else None
+        if occurrence is None or not occurrence.moved or occurrence.at > now + timedelta(minutes=1):
+            return
+        self._run(cohort, occurrence, now)
+
+    def _run(self, cohort: Cohort, occurrence: Occurrence, now: datetime) -> None:
+        plan = cohort.plan
+        if not still_relevant(occurrence, plan.tz, max(now, occurrence.at)):
             return
         try:
             self.runner.run_cohort(plan.workspace_id, cohort.team_ids, occurrence)

@@ -394,3 +394,85 @@ def admins(session: Session, workspace_id: int, env_admin_ids: Iterable[str]) ->
         )
     )
 
+
+# --- added for goal versions: the versions of a goal and why each was set ---------------------
+
+
+def versions(
+    session: Session,
+    workspace_id: int,
+    *,
+    person_ids: Iterable[int] = (),
+    team_ids: Iterable[int] = (),
+) -> list[Goal]:
+    """Every version (a Goal row that was not removed) of these owners' goals, past, present
+    and coming, in the order they start. A removed row never was in force: the audit trail
+    keeps it."""
+    owners = []
+    if person_ids:
+        owners.append(Goal.person_id.in_(list(person_ids)))
+    if team_ids:
+        owners.append(Goal.team_id.in_(list(team_ids)))
+    if not owners:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Goal)
+            .where(Goal.workspace_id == workspace_id, sa.or_(*owners), Goal.removed_at.is_(None))
+            .order_by(Goal.start, Goal.id)
+        )
+    )
+
+
+def set_reasons(session: Session, workspace_id: int, goal_ids: Iterable[int]) -> dict[int, str | None]:
+    """goal id → the reason given when it was set (its `goal.create` audit event)."""
+    ids = sorted(set(goal_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(AuditEvent.subject_id, AuditEvent.reason).where(
+            AuditEvent.workspace_id == workspace_id,
+            AuditEvent.subject_type == "goal",
+            AuditEvent.action == "goal.create",
+            AuditEvent.subject_id.in_(ids),
+        )
+    )
+    return {int(subject_id): reason for subject_id, reason in rows if subject_id is not None}
+
+
+def history_event_count(
+    session: Session,
+    workspace_id: int,
+    *,
+    person_ids: Iterable[int] = (),
+    team_ids: Iterable[int] = (),
+) -> int:
+    """How many audit events history_events() would find without its limit."""
+    person_ids, team_ids = list(person_ids), list(team_ids)
+    owners_goal = []
+    owners_request = []
+    if person_ids:
+        owners_goal.append(Goal.person_id.in_(person_ids))
+        owners_request.append(GoalRequest.person_id.in_(person_ids))
+    if team_ids:
+        owners_goal.append(Goal.team_id.in_(team_ids))
+        owners_request.append(sa.and_(GoalRequest.person_id.is_(None), GoalRequest.team_id.in_(team_ids)))
+    if not owners_goal:
+        return 0
+    goal_ids = sa.select(Goal.id).where(Goal.workspace_id == workspace_id, sa.or_(*owners_goal))
+    request_ids = sa.select(GoalRequest.id).where(GoalRequest.workspace_id == workspace_id, sa.or_(*owners_request))
+    return int(
+        session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.workspace_id == workspace_id,
+                sa.or_(
+                    sa.and_(AuditEvent.subject_type == "goal", AuditEvent.subject_id.in_(goal_ids.scalar_subquery())),
+                    sa.and_(
+                        AuditEvent.subject_type == "goal_request",
+                        AuditEvent.subject_id.in_(request_ids.scalar_subquery()),
+                    ),
+                ),
+            )
+        )
+        or 0
+    )

@@ -4,7 +4,7 @@ team's target to its members."""
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,6 +12,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Generic, TypeVar
 
+from bot.core.calendars import DateRange, WorkCalendar, available_days, normal_days
 from bot.core.errors import UserError
 from bot.core.periods import Period, PeriodKind
 
@@ -80,8 +81,9 @@ class Suggestion:
 def suggest(history: Sequence[int], max_periods: int = HISTORY_PERIODS) -> Suggestion:
     """Median and 80th percentile (linear interpolation, see percentile()) of the last
     `max_periods` complete periods, rounded up to whole units. `history` holds one total
-    per complete period, oldest first; the caller leaves out periods before the rep
-    started (a zero week on holiday is real history and stays in)."""
+    per complete period, oldest first: pass `History.totals` (person_history()), which
+    leaves out periods before the rep started and periods with under half their working
+    days (a zero week while at work is real history and stays in)."""
     recent = list(history)[-max_periods:] if max_periods > 0 else []
     if not recent:
         raise UserError(
@@ -94,6 +96,128 @@ def suggest(history: Sequence[int], max_periods: int = HISTORY_PERIODS) -> Sugge
         p80=math.ceil(percentile(recent, 80)),
         periods=len(recent),
     )
+
+
+class LeftOutBecause(StrEnum):
+    """What took a left-out period's working days away (a period can have both)."""
+
+    TIME_OFF = "time off"
+    STARTED = "started mid-period"
+
+
+@dataclass(frozen=True)
+class HistoryPeriod:
+    """One complete period of a person's history: their total, the team's normal working
+    days in it (work-week days minus holidays), the person's available days (those minus
+    their time off and the days before their start date), and what took days away."""
+
+    period: Period
+    total: int
+    normal_days: int
+    available_days: int
+    because: frozenset[LeftOutBecause] = frozenset()
+
+    @property
+    def used(self) -> bool:
+        return has_enough_days(self.available_days, self.normal_days)
+
+
+def has_enough_days(available: int, normal: int) -> bool:
+    """A period counts as history when the person had at least half the team's normal
+    working days in it: exactly half stays in (2 of 4 in a holiday week), under half is
+    left out (a vacation week). A period without normal working days (a weekend day)
+    leaves nobody short and stays in."""
+    return 2 * available >= normal
+
+
+@dataclass(frozen=True)
+class History:
+    """A person's history over a window of complete periods, oldest first: the periods
+    from the first one with activity on or after their start date (periods before the rep
+    started, and leading periods with nothing logged, are not history at all). `used` are
+    the periods suggestions and splits count; `left_out` had under half the working days."""
+
+    periods: tuple[HistoryPeriod, ...]
+
+    @property
+    def used(self) -> tuple[HistoryPeriod, ...]:
+        return tuple(p for p in self.periods if p.used)
+
+    @property
+    def left_out(self) -> tuple[HistoryPeriod, ...]:
+        return tuple(p for p in self.periods if not p.used)
+
+    @property
+    def totals(self) -> list[int]:
+        """The totals of the periods used, oldest first (for suggest())."""
+        return [p.total for p in self.used]
+
+    @property
+    def average(self) -> Fraction | None:
+        """The average total per period used (a split's weight), None without any."""
+        used = self.used
+        return Fraction(sum(p.total for p in used), len(used)) if used else None
+
+    def left_out_note(self, unit: PeriodKind | str) -> str | None:
+        """'1 left out: under half the working days, time off' (None when none was):
+        how many periods were left out and why, `unit` naming the period kind."""
+        left_out = self.left_out
+        if not left_out:
+            return None
+        because = frozenset().union(*(p.because for p in left_out))
+        words = [
+            f"started mid-{PeriodKind(unit).value}" if reason is LeftOutBecause.STARTED else reason.value
+            for reason in LeftOutBecause
+            if reason in because
+        ]
+        why = " and ".join(words)
+        return f"{len(left_out)} left out: under half the working days" + (f", {why}" if why else "")
+
+
+def person_history(
+    periods: Sequence[Period],
+    totals: Sequence[int],
+    calendar: WorkCalendar,
+    time_off: Iterable[DateRange] = (),
+    start_date: date | None = None,
+) -> History:
+    """A person's History from one total per period (`periods` oldest first), their team's
+    calendar (people without a team: Mon–Fri, no holidays), their time off (inclusive
+    ranges) and start date. Periods that end before the start date, then leading periods
+    with a total of 0, are not history; each remaining period is used when the person had
+    at least half its normal working days (has_enough_days())."""
+    if len(periods) != len(totals):
+        raise ValueError("one total per period")
+    ranges = tuple(time_off)
+    pairs = [
+        (period, total)
+        for period, total in zip(periods, totals, strict=True)
+        if start_date is None or period.end >= start_date
+    ]
+    while pairs and pairs[0][1] == 0:
+        pairs.pop(0)
+    found = []
+    for period, total in pairs:
+        normal = normal_days(period, calendar)
+        at_work = [d for d in normal if start_date is None or d >= start_date]
+        available = available_days(period, calendar, ranges, start_date)
+        because = set()
+        if len(at_work) < len(normal):
+            because.add(LeftOutBecause.STARTED)
+        if len(available) < len(at_work):
+            because.add(LeftOutBecause.TIME_OFF)
+        found.append(HistoryPeriod(period, total, len(normal), len(available), frozenset(because)))
+    return History(tuple(found))
+
+
+def split_weight(history: History, start_date: date | None, window_start: date) -> Fraction | None:
+    """A member's weight in a split by history: their average per period used, so periods
+    left out for time off neither count as zeros nor shrink the share. None — a new rep,
+    for whom the team median stands in — when they started inside the window (after its
+    first day) or have no period used."""
+    if start_date is not None and start_date > window_start:
+        return None
+    return history.average
 
 
 def last_complete_periods(
@@ -134,10 +258,10 @@ def split_evenly(target: int, members: Sequence[K]) -> list[MemberShare[K]]:
     return [MemberShare(m, p, SplitBasis.EVEN) for m, p in zip(members, parts, strict=True)]
 
 
-def split_by_history(target: int, history: Sequence[tuple[K, int | None]]) -> list[MemberShare[K]]:
-    """Parts of `target` in proportion to each member's history total (e.g. their last
-    12 periods). A member with no history (None) counts as the median of the others'
-    totals. When nobody has any history, or every total is 0, the split is even.
+def split_by_history(target: int, history: Sequence[tuple[K, Number | None]]) -> list[MemberShare[K]]:
+    """Parts of `target` in proportion to each member's history weight (their average per
+    period used, split_weight(), or any total). A member with no history (None) counts as
+    the median of the others' weights. When nobody has any history, or every total is 0, the split is even.
     Parts add up to exactly `target`; ties go to the earlier member."""
     members = [m for m, _ in history]
     _check_split(target, members)

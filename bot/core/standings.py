@@ -4,20 +4,18 @@ leaderboards, nudges, alerts, digests, App Home) reads its numbers from here."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 
 from bot.core.calendars import WorkCalendar
-from bot.core.decomposition import share_in, sub_periods, view_target
-from bot.core.pace import DEFAULT_THRESHOLDS, Pace, PaceStatus, PaceThresholds, compute_pace
+from bot.core.pace import DEFAULT_THRESHOLDS, Pace, PaceStatus, PaceThresholds, pace_of_sums
 from bot.core.periods import Period, PeriodKind
-from bot.core.ramps import Ramp, stretch_target
+from bot.core.ramps import stretch_target
 from bot.core.ranking import Entry as RankEntry
 from bot.core.ranking import Ranked, rank
+from bot.core.targets import span_sums
 
 DateRange = tuple[date, date]
 
@@ -73,6 +71,8 @@ class Standing:
     target: int
     pace: Pace
     stretch: int | None = None
+    # Every version of the goal (`goal` is the one the view names); one row in every view.
+    versions: tuple[GoalSpec, ...] = ()
 
     @property
     def stretch_hit(self) -> bool:
@@ -89,12 +89,27 @@ class CollectiveStanding:
     members: tuple[Standing, ...]
 
     @property
+    def counted(self) -> tuple[Standing, ...]:
+        """Members who carry a target in the view: only they count."""
+        return tuple(s for s in self.members if not s.pace.nothing_to_do)
+
+    @property
+    def excused(self) -> tuple[Standing, ...]:
+        """Members who carry none (time off throughout, not started yet, left)."""
+        return tuple(s for s in self.members if s.pace.nothing_to_do)
+
+    @property
+    def there(self) -> tuple[Standing, ...]:
+        """Counted members who hit their own allocated share."""
+        return tuple(s for s in self.counted if s.hit)
+
+    @property
     def missing(self) -> tuple[Standing, ...]:
-        return tuple(s for s in self.members if not s.hit and not s.pace.nothing_to_do)
+        return tuple(s for s in self.counted if not s.hit)
 
     @property
     def achieved(self) -> bool:
-        return bool(self.members) and not self.missing
+        return bool(self.counted) and not self.missing
 
 
 @dataclass(frozen=True)
@@ -115,73 +130,88 @@ class TeamStandings:
     totals: Mapping[tuple[int, str], int] = field(default_factory=dict)
 
 
-def goal_target_in(goal: GoalSpec, view: Period, calendar: WorkCalendar, fiscal_year_start_month: int = 1) -> int:
-    """The goal's target for the view period, before any person's proration."""
-    if goal.target is None:
-        return 0
-    if goal.kind != "ramp":
-        return view_target(goal.target, goal.period_kind, view, calendar, goal.weights)
-    assert goal.ramp_last is not None and goal.ramp_step is not None
-    ramp = Ramp(goal.target, goal.ramp_last, goal.ramp_step, goal.period_kind, goal.start, fiscal_year_start_month)
-    total = Fraction(0)
-    for goal_period in sub_periods(view, goal.period_kind):
-        # Before the ramp's first period the first step applies: proration by the goal's
-        # start date already removes the days before it.
-        step_target = ramp.target_for(goal_period) or goal.target
-        total += share_in(step_target, goal_period, view, calendar)
-    return math.floor(total + Fraction(1, 2))
+# --- goals and their versions ----------------------------------------------------------------
+
+
+def line_key(goal: GoalSpec) -> tuple:
+    """Which goal a version belongs to: the same owner, metric and period kind (a person's
+    individual and ramp goals replace each other, so they are one goal). Contests do not
+    have versions."""
+    if goal.kind == "contest":
+        return ("contest", goal.id)
+    if goal.kind in ("individual", "ramp"):
+        return ("person", goal.person_id, goal.metric, goal.period_kind)
+    return (goal.kind, goal.team_id, goal.metric, goal.period_kind)
+
+
+def goal_lines(goals: Iterable[GoalSpec]) -> list[tuple[GoalSpec, ...]]:
+    """Versions grouped into goals, each goal's versions by start date; goals in the order
+    of their first version's id, so a view lists them as they were first set."""
+    grouped: dict[tuple, list[GoalSpec]] = {}
+    for goal in goals:
+        grouped.setdefault(line_key(goal), []).append(goal)
+    lines = [tuple(sorted(found, key=lambda g: (g.start, g.id))) for found in grouped.values()]
+    return sorted(lines, key=lambda line: min(g.id for g in line))
+
+
+def current_version(versions: Sequence[GoalSpec], view: Period, today: date) -> GoalSpec:
+    """The version a view names: the one in force on the view's last day that has come
+    (today, or the view's end when it is past), else the nearest one."""
+    day = min(max(today, view.start), view.end)
+    in_force = [v for v in versions if v.start <= day and (v.end is None or v.end >= day)]
+    if in_force:
+        return in_force[-1]
+    started = [v for v in versions if v.start <= day]
+    return started[-1] if started else versions[0]
+
+
+def _versions(goal: GoalSpec | Sequence[GoalSpec]) -> tuple[GoalSpec, ...]:
+    return (goal,) if isinstance(goal, GoalSpec) else tuple(goal)
 
 
 def person_standing(
-    goal: GoalSpec,
+    goal: GoalSpec | Sequence[GoalSpec],
     person: PersonFacts,
     view: Period,
     team: TeamFacts,
     actual: int,
-    target: int | None = None,
 ) -> Standing:
-    return _standing(goal, person.id, person.name, view, team, actual, target, person.time_off, counting_from(goal, person))
+    """One goal (a version, or all of a goal's versions) of one person in a view."""
+    versions = _versions(goal)
+    return _standing(versions, person.id, person.name, view, team, actual, person.time_off, person.start_date)
 
 
-def counting_from(goal: GoalSpec, person: PersonFacts) -> date:
-    """When a person's days start to count for a goal: the later of their start date and
-    the goal's."""
-    starts = [d for d in (person.start_date, goal.start) if d is not None]
-    return max(starts)
-
-
-def team_total_standing(goal: GoalSpec, team_name: str, view: Period, team: TeamFacts, actual: int) -> Standing:
+def team_total_standing(
+    goal: GoalSpec | Sequence[GoalSpec], team_name: str, view: Period, team: TeamFacts, actual: int
+) -> Standing:
     """A team total: the team's own calendar, no one person's time off."""
-    return _standing(goal, None, team_name, view, team, actual, None, (), goal.start)
+    return _standing(_versions(goal), None, team_name, view, team, actual, (), None)
 
 
 def _standing(
-    goal: GoalSpec,
+    versions: tuple[GoalSpec, ...],
     owner_id: int | None,
     owner_name: str,
     view: Period,
     team: TeamFacts,
     actual: int,
-    target: int | None,
     time_off: tuple[DateRange, ...],
-    start_date: date,
+    start_date: date | None,
 ) -> Standing:
-    if target is None:
-        target = goal_target_in(goal, view, team.calendar, team.fiscal_year_start_month)
-    pace = compute_pace(
-        target=target,
-        actual=actual,
-        period=view,
-        calendar=team.calendar,
-        today=team.today,
+    sums = span_sums(
+        [v for v in versions if v.target is not None],
+        view.start,
+        view.end,
+        team.calendar,
+        team.today,
         time_off=time_off,
         start_date=start_date,
-        thresholds=team.thresholds,
+        fiscal_year_start_month=team.fiscal_year_start_month,
     )
-    stretch = None
-    if goal.stretch_pct and pace.prorated_target:
-        stretch = stretch_target(pace.prorated_target, goal.stretch_pct)
-    return Standing(goal, owner_id, owner_name, view, target, pace, stretch)
+    pace = pace_of_sums(sums, actual, team.thresholds)
+    shown = current_version(versions, view, team.today)
+    stretch = stretch_target(pace.target, shown.stretch_pct) if shown.stretch_pct and pace.target else None
+    return Standing(shown, owner_id, owner_name, view, pace.target, pace, stretch, versions)
 
 
 def team_standings(
@@ -197,33 +227,31 @@ def team_standings(
     """Every goal that touches a team in a view: team totals, each member's own goals,
     all-or-nothing collectives and contests. A contest ranks its own period's totals
     (`contest_totals[goal id]`), which differ from the view's when the periods differ."""
-    live = [g for g in goals if g.live_in(view)]
+    lines = [line for line in goal_lines(goals) if any(g.live_in(view) for g in line)]
     names = {p.id: p.name for p in members}
     member_ids = [p.id for p in members]
     team_totals, own, collectives, contests = [], [], [], []
-    for goal in live:
-        if goal.kind == "team":
-            actual = sum(totals.get((pid, goal.metric), 0) for pid in member_ids)
-            team_totals.append(team_total_standing(goal, team_name, view, team, actual))
-        elif goal.kind == "collective":
-            target = goal_target_in(goal, view, team.calendar, team.fiscal_year_start_month)
+    for line in lines:
+        first = line[0]
+        if first.kind == "team":
+            actual = sum(totals.get((pid, first.metric), 0) for pid in member_ids)
+            team_totals.append(team_total_standing(line, team_name, view, team, actual))
+        elif first.kind == "collective":
             collectives.append(
                 CollectiveStanding(
-                    goal,
-                    tuple(
-                        person_standing(goal, p, view, team, totals.get((p.id, goal.metric), 0), target)
-                        for p in members
-                    ),
+                    current_version(line, view, team.today),
+                    tuple(person_standing(line, p, view, team, totals.get((p.id, first.metric), 0)) for p in members),
                 )
             )
-        elif goal.kind == "contest":
-            own_totals = (contest_totals or {}).get(goal.id, totals)
-            contests.append(ContestStanding(goal, tuple(rank_people(members, own_totals, goal.metric))))
+        elif first.kind == "contest":
+            own_totals = (contest_totals or {}).get(first.id, totals)
+            contests.append(ContestStanding(first, tuple(rank_people(members, own_totals, first.metric))))
     by_id = {p.id: p for p in members}
-    for goal in live:
-        if goal.kind in ("individual", "ramp") and goal.person_id in by_id:
-            person = by_id[goal.person_id]
-            own.append(person_standing(goal, person, view, team, totals.get((person.id, goal.metric), 0)))
+    for line in lines:
+        first = line[0]
+        if first.kind in ("individual", "ramp") and first.person_id in by_id:
+            person = by_id[first.person_id]
+            own.append(person_standing(line, person, view, team, totals.get((person.id, first.metric), 0)))
     return TeamStandings(view, tuple(team_totals), tuple(own), tuple(collectives), tuple(contests), names, totals)
 
 

@@ -9,18 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.core.calendars import available_days, normal_days
 from bot.core.pace import PaceStatus, status_once_over
 from bot.core.periods import Period, PeriodKind
-from bot.core.standings import (
-    GoalSpec,
-    PersonFacts,
-    Standing,
-    TeamFacts,
-    counting_from,
-    goal_target_in,
-    person_standing,
-)
+from bot.core.standings import GoalSpec, PersonFacts, Standing, TeamFacts, person_standing
+from bot.core.targets import span_sums
 
 LAGGING = frozenset({PaceStatus.BEHIND, PaceStatus.AT_RISK})
 # How far back a streak looks; a rep behind in all of them is shown as "9+ weeks".
@@ -47,41 +39,55 @@ def previous_weeks(view: Period, count: int = LOOKBACK_WEEKS) -> list[Period]:
     return found
 
 
-def goal_in_week(goal: GoalSpec, person_id: int, goals: Sequence[GoalSpec], week: Period) -> GoalSpec | None:
-    """The goal that held the person to the same metric in `week`: this goal when it was
-    live then, else another of the same family (their own goals, or the same team's
-    all-or-nothing goals). A target changed with `/goal set … -- reason` replaces the goal
-    row, and the rep is still the same amount behind, so the streak carries over."""
-    if goal.live_in(week):
-        return goal
-    for other in sorted(goals, key=lambda g: g.id):
-        if other.metric != goal.metric or not other.live_in(week):
-            continue
-        if goal.kind in OWN_KINDS and other.kind in OWN_KINDS and other.person_id == person_id:
-            return other
-        if goal.kind == "collective" and other.kind == "collective" and other.team_id == goal.team_id:
-            return other
-    return None
+def _same_family(goal: GoalSpec, other: GoalSpec, person_id: int) -> bool:
+    if other.metric != goal.metric:
+        return False
+    if goal.kind in OWN_KINDS:
+        return other.kind in OWN_KINDS and other.person_id == person_id
+    return goal.kind == "collective" and other.kind == "collective" and other.team_id == goal.team_id
+
+
+def goal_in_week(
+    goal: GoalSpec, person_id: int, goals: Sequence[GoalSpec], week: Period
+) -> tuple[GoalSpec, ...]:
+    """The versions that held the person to the same metric in `week`: this goal's own
+    versions (same period kind) when one was live then, else another goal of the same
+    family (their own goals, or the same team's all-or-nothing goals). A target changed
+    mid-streak leaves the rep just as far behind, so the streak carries over."""
+    family = sorted((g for g in (goal, *goals) if _same_family(goal, g, person_id)), key=lambda g: g.id)
+    same_kind = tuple({g.id: g for g in family if g.period_kind == goal.period_kind}.values())
+    if any(g.live_in(week) for g in same_kind):
+        return same_kind
+    for other in family:
+        if other.live_in(week):
+            return tuple(g for g in family if g.period_kind == other.period_kind)
+    return ()
 
 
 def status_at_week_end(goal: GoalSpec, person: PersonFacts, week: Period, team: TeamFacts, actual: int) -> Standing:
-    """The standing once the week is over: every available day completed, so expected is
-    the whole (prorated) target."""
+    """The standing once the week is over: every day completed, so expected is the whole
+    target."""
     ended = replace(team, today=week.end + timedelta(days=1))
     return person_standing(goal, person, week, ended, actual)
 
 
-def lagging_at_week_end(goal: GoalSpec, person: PersonFacts, week: Period, team: TeamFacts, actual: int) -> bool:
-    """is_lagging(status_at_week_end(…)), from the counts of days alone (no Standing)."""
-    target = goal_target_in(goal, week, team.calendar, team.fiscal_year_start_month)
-    status = status_once_over(
-        target=target,
-        actual=actual,
-        available_count=len(available_days(week, team.calendar, person.time_off, counting_from(goal, person))),
-        normal_count=len(normal_days(week, team.calendar)),
-        thresholds=team.thresholds,
+def lagging_at_week_end(
+    versions: Sequence[GoalSpec], person: PersonFacts, week: Period, team: TeamFacts, actual: int
+) -> bool:
+    """is_lagging(status_at_week_end(…)) from the week's sums alone (no Standing)."""
+    sums = span_sums(
+        [v for v in versions if v.target is not None],
+        week.start,
+        week.end,
+        team.calendar,
+        week.end + timedelta(days=1),
+        time_off=person.time_off,
+        start_date=person.start_date,
+        fiscal_year_start_month=team.fiscal_year_start_month,
     )
-    return status in LAGGING
+    if sums.carrying_days == 0:
+        return False
+    return status_once_over(sums.target, actual, team.thresholds) in LAGGING
 
 
 def weeks_behind(
@@ -99,11 +105,11 @@ def weeks_behind(
         return 0
     count = 1
     for week in weeks:
-        goal = goal_in_week(current.goal, person.id, goals, week)
-        if goal is None:
+        versions = goal_in_week(current.goal, person.id, goals, week)
+        if not versions:
             break
-        actual = totals.get((person.id, goal.metric, week.start), 0)
-        if not lagging_at_week_end(goal, person, week, team, actual):
+        actual = totals.get((person.id, current.goal.metric, week.start), 0)
+        if not lagging_at_week_end(versions, person, week, team, actual):
             break
         count += 1
     return count

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.core.amounts import format_amount
 from bot.core.metrics import Metric, MetricCatalog
+from bot.core.pace import PaceStatus
 from bot.core.periods import MONTH_ABBR, Period, short_date
 from bot.core.progress_bar import progress_bar
 from bot.core.ranking import top_with_caller
@@ -29,10 +30,15 @@ from bot.render.block_limits import (
 )
 from bot.render.leaderboard import Board, render_board
 from bot.render.quantities import quantity_text
-from bot.render.standings import amount_over_target, metric_of, standing_block
+from bot.render.standings import (
+    STATUS_EMOJI,
+    amount_over_target,
+    collective_line,
+    metric_of,
+    names_list,
+    standing_block,
+)
 from bot.render.text import escape
-
-MAX_NAMES = 25  # names in one list (still missing, goal hits) before "…and N more"
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class GoalSum:
     expected: int
     people: int
     on_track: int  # of them on pace, ahead or hit
+    status: PaceStatus = PaceStatus.NOT_STARTED  # of the sum, by the same rule as one goal
 
     @property
     def pct(self) -> int:
@@ -83,11 +90,6 @@ def digest_title(team_name: str, view: Period, with_year: bool = False) -> str:
     return f"Team {team_name} — {week_title(view, with_year)}"
 
 
-def names_list(names: Sequence[str], limit: int = MAX_NAMES) -> str:
-    shown = ", ".join(escape(n) for n in names[:limit])
-    return shown + (f" …and {len(names) - limit} more" if len(names) > limit else "")
-
-
 def pair_text(actual: int, target: int, metric: Metric) -> str:
     """"90 / 160 calls", "$1,200 / $2,000 revenue": the way amount_over_target reads."""
     return f"{format_amount(actual, metric)} / {quantity_text(target, metric)}"
@@ -97,19 +99,9 @@ def sum_line(total: GoalSum, catalog: MetricCatalog) -> str:
     metric = metric_of(catalog, total.metric)
     goals = f"{total.people} rep goal{'s' if total.people != 1 else ''}"
     return (
-        f"📈 *{metric.key.capitalize()}* ({goals}) {progress_bar(total.pct, total.expected_pct)} — "
+        f"{STATUS_EMOJI[total.status]} *{metric.key.capitalize()}* ({goals}) {progress_bar(total.pct, total.expected_pct)} — "
         f"{pair_text(total.actual, total.target, metric)} · {total.on_track} of {total.people} on pace or better"
     )
-
-
-def collective_line(collective: CollectiveStanding, catalog: MetricCatalog) -> str:
-    metric = metric_of(catalog, collective.goal.metric)
-    owed = [m for m in collective.members if not m.pace.nothing_to_do]
-    missing = [m.owner_name for m in collective.missing]
-    each = quantity_text(collective.members[0].target if collective.members else 0, metric)
-    state = "🏆 everyone hit it" if collective.achieved else f"still missing: {names_list(missing)}"
-    reward = f" · reward: {escape(collective.goal.reward)}" if collective.goal.reward else ""
-    return f"👥 *{metric.key.capitalize()}* — everyone {each}: {len(owed) - len(missing)} of {len(owed)} there · {state}{reward}"
 
 
 def contest_text(contest: ContestStanding, catalog: MetricCatalog, view: Period) -> str:
@@ -143,7 +135,7 @@ def digest_blocks(digest: Digest, catalog: MetricCatalog) -> Blocks:
         context(f"{when} · {digest.members} members · as of {as_of}"),
     ]
     totals = [
-        standing_block(s, metric_of(catalog, s.goal.metric), f"{s.goal.metric.capitalize()} (team total)")
+        standing_block(s, metric_of(catalog, s.goal.metric))
         for s in digest.team_totals
     ] + [sum_line(s, catalog) for s in digest.sums]
     if totals:

@@ -65,24 +65,32 @@ def describe(
     today: date,
     *,
     with_id: bool = True,
+    with_span: bool = True,
 ) -> str:
     """One line naming a goal the way people set it, e.g.
-    "#12 calls 60/week for maria from Mon 16 Nov (stretch 125%)"."""
+    "#12 calls 60/week for maria from Mon 16 Nov (stretch 125%)" (without "from …" when
+    `with_span` is False)."""
     ident = f"#{spec.id} " if with_id and spec.id else ""
-    owner = owner_phrase(spec, names)
-    if spec.kind == "contest":
-        head = f"{metric.key} contest{owner}"
-    elif spec.kind == "ramp" and spec.ramp_last is not None and spec.ramp_step is not None:
-        first, last = amount_text(spec.target or 0, metric), amount_text(spec.ramp_last, metric)
-        step = amount_text(spec.ramp_step, metric)
-        head = f"{metric.key} {first} to {last} step {step}/{spec.period_kind.value}{owner}"
-    else:
-        head = rate_text(spec.target or 0, metric, spec.period_kind) + owner
-    span = f" from {format_day(spec.start, today)}"
-    if spec.end is not None:
-        span += f" to {format_day(spec.end, today)}"
+    head = target_text(spec, metric) + owner_phrase(spec, names)
+    span = ""
+    if with_span:
+        span = f" from {format_day(spec.start, today)}"
+        if spec.end is not None:
+            span += f" to {format_day(spec.end, today)}"
     extras = _extras(spec)
     return f"{ident}{head}{span}" + (f" ({', '.join(extras)})" if extras else "")
+
+
+def target_text(spec: GoalSpec, metric: Metric) -> str:
+    """What a goal asks, without its owner and dates: "calls 60/week",
+    "emails 50 to 100 step 10/week", "meetings contest"."""
+    if spec.kind == "contest":
+        return f"{metric.key} contest"
+    if spec.kind == "ramp" and spec.ramp_last is not None and spec.ramp_step is not None:
+        first, last = amount_text(spec.target or 0, metric), amount_text(spec.ramp_last, metric)
+        step = amount_text(spec.ramp_step, metric)
+        return f"{metric.key} {first} to {last} step {step}/{spec.period_kind.value}"
+    return rate_text(spec.target or 0, metric, spec.period_kind)
 
 
 def _extras(spec: GoalSpec) -> list[str]:
@@ -169,6 +177,8 @@ def history_line(
     `before`/`after` are the event's JSON; `metric_of(key)` gives the Metric for a key."""
     verb = _VERBS.get(action, action)
     old, new = _loads(before), _loads(after)
+    if action == "goal.end" and (new or {}).get("removal"):
+        verb = "removed"  # a removal of a started goal ends it yesterday
     if action.startswith("goal_request."):
         what = _request_what(action, subject_id, old, new, metric_of, names, today)
     else:
@@ -177,6 +187,8 @@ def history_line(
         ident = f"#{subject_id}" if subject_id else ""
         if action == "goal.end" and old and new:
             what = f"{ident}: {old_text} → ends {format_day(_day(new.get('end')) or today, today)}"
+            if new.get("replaced_by"):
+                what += f", replaced by #{new['replaced_by']}"
         elif action == "goal.remove":
             replaced = (new or {}).get("replaced_by")
             what = f"{ident}: {old_text} → " + (f"replaced by #{replaced}" if replaced else "removed")
@@ -184,6 +196,8 @@ def history_line(
             what = f"{ident}: {old_text} → {new_text}"
         else:
             what = f"{ident}: {old_text or new_text or 'a goal'}"
+    if (new or {}).get("backdated"):
+        what += " (backdated)"
     why = f" — “{escape(reason)}”" if reason else ""
     return f"• {when} · {escape(actor)} {verb} {what}{why}"
 
@@ -221,6 +235,59 @@ def _loads(text: str | None) -> dict[str, Any] | None:
         return None
     value = json.loads(text)
     return value if isinstance(value, dict) else None
+
+
+# --- versions -------------------------------------------------------------------------------
+
+_PERIOD_WORDS = {"day": "per day", "week": "per week", "month": "per month", "quarter": "per quarter", "year": "per year"}
+
+
+def goal_heading(spec: GoalSpec, metric: Metric, names: Mapping[tuple[str, int], str]) -> str:
+    """The goal its versions belong to: "*calls per week · maria*",
+    "*demos per week · each in team east*", "*meetings contests · team east*"."""
+    owner = owner_phrase(spec, names).strip().removeprefix("for ")
+    if spec.kind == "contest":
+        what = f"{metric.key} contests"
+    else:
+        what = f"{metric.key} {_PERIOD_WORDS.get(spec.period_kind.value, spec.period_kind.value)}"
+    return f"*{what}{' · ' + owner if owner else ''}*"
+
+
+def version_span(start: date, end: date | None, today: date) -> str:
+    """"Mon 16 Nov – Thu 19 Nov", "Fri 20 Nov onwards"."""
+    if end is None:
+        return f"{format_day(start, today)} onwards"
+    if end == start:
+        return format_day(start, today)
+    return f"{format_day(start, today)} – {format_day(end, today)}"
+
+
+def version_line(
+    spec: GoalSpec,
+    metric: Metric,
+    today: date,
+    *,
+    set_by: str,
+    reason: str | None,
+    origin: str = "set",
+) -> str:
+    """One version of a goal: its target, the days it is (or was, or will be) in force, who
+    set it and why, e.g. "• #14 calls 70/week · Fri 20 Nov onwards · in force · set by dana — “more leads”"."""
+    extras = _extras(spec)
+    target = target_text(spec, metric) + (f" ({', '.join(extras)})" if extras else "")
+    if spec.start > today:
+        when = "coming"
+    elif spec.end is not None and spec.end < today:
+        when = ""
+    else:
+        when = "in force"
+    how = {"plan": ", from a plan", "split": ", from a split", "proposal": ", proposed and approved"}.get(origin, "")
+    parts = [f"#{spec.id} {target}", version_span(spec.start, spec.end, today)]
+    if when:
+        parts.append(when)
+    parts.append(f"set by {escape(set_by)}{how}")
+    why = f" — “{escape(reason)}”" if reason else ""
+    return "• " + " · ".join(parts) + why
 
 
 # --- approval messages ----------------------------------------------------------------------

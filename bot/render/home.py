@@ -14,7 +14,7 @@ from bot.core.metrics import Metric, MetricCatalog
 from bot.core.pace import PaceStatus
 from bot.core.periods import Period
 from bot.core.progress_bar import progress_bar
-from bot.core.standings import ContestStanding, Standing, TeamStandings
+from bot.core.standings import Standing, TeamStandings
 from bot.render import goal_modal as goal_ids
 from bot.render.block_limits import (
     SECTION_TEXT,
@@ -26,10 +26,18 @@ from bot.render.block_limits import (
     section,
     sections,
 )
-from bot.render.digest import collective_line, names_list
 from bot.render.goals import request_message
 from bot.render.quantities import joined, quantity_text
-from bot.render.standings import STATUS_EMOJI, metric_of, period_in_sentence, standing_block
+from bot.render.standings import (
+    STATUS_EMOJI,
+    collective_line,
+    contest_line,
+    metric_of,
+    names_list,
+    period_in_sentence,
+    period_label_note,
+    standing_block,
+)
 from bot.render.text import escape
 
 HOME_UNDO_ACTION = "home_undo_entry"
@@ -160,7 +168,7 @@ def home_blocks(home: Home) -> Blocks:
 
 def _when(view: Period, today: date) -> str:
     phrase = period_in_sentence(view, today)
-    return f"{phrase[0].upper()}{phrase[1:]} ({view.label})"
+    return f"{phrase[0].upper()}{phrase[1:]}{period_label_note(view, today)}"
 
 
 def _button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict[str, Any]:
@@ -213,7 +221,7 @@ def figures_text(figures: Mapping[str, int], catalog: MetricCatalog) -> str:
 def _rep_blocks(home: Home, rep: RepPart) -> Blocks:
     catalog = home.catalog
     when = period_in_sentence(home.view, home.today)
-    head = f"*Your goals — {when}* ({home.view.label})"
+    head = f"*Your goals — {when}*{period_label_note(home.view, home.today)}"
     if rep.figures:  # their own totals, with or without goals (an imported history has none)
         head += f"\n{when[0].upper()}{when[1:]}: {figures_text(rep.figures, catalog)}"
     blocks: Blocks = [divider(), section(head)]
@@ -244,7 +252,7 @@ def _team_text(rep: RepPart, catalog: MetricCatalog, person_id: int) -> str:
     if rep.team_name is None or rep.team is None:
         return "You are not on a team yet: a manager adds you with `/team add`."
     lines = [f"*Team {escape(rep.team_name)}*"]
-    lines += [contest_rank_line(c, catalog, person_id) for c in rep.team.contests]
+    lines += [contest_line(c, catalog, person_id) for c in rep.team.contests]
     lines += [collective_line(c, catalog) for c in rep.team.collectives]
     if len(lines) == 1:
         kind = rep.team.view.kind.value
@@ -252,25 +260,6 @@ def _team_text(rep: RepPart, catalog: MetricCatalog, person_id: int) -> str:
             f"No contest or all-or-nothing goal this {kind}. `/leaderboard` shows the board."
         )
     return "\n".join(lines)
-
-
-def contest_rank_line(contest: ContestStanding, catalog: MetricCatalog, person_id: int) -> str:
-    """ "🏁 *Meetings contest* (prize: golf): you rank =2 of 8 with 5 meetings · leader: bo, 9 meetings"."""
-    metric = metric_of(catalog, contest.goal.metric)
-    prize = f" (prize: {escape(contest.goal.prize)})" if contest.goal.prize else ""
-    head = f"🏁 *{metric.key.capitalize()} contest*{prize}"
-    mine = next((r for r in contest.ranking if r.id == str(person_id)), None)
-    leader = contest.ranking[0] if contest.ranking and contest.ranking[0].value > 0 else None
-    lead = (
-        f" · leader: {escape(leader.name)}, {quantity_text(int(leader.value), metric)}"
-        if leader
-        else ""
-    )
-    if mine is None:
-        return f"{head}: you are not in it{lead}"
-    if mine.rank == 1 and mine.value > 0:
-        lead = " · you lead 🥇" if not mine.tied else " · you share the lead 🥇"
-    return f"{head}: you rank {mine.label} of {len(contest.ranking)} with {quantity_text(int(mine.value), metric)}{lead}"
 
 
 def entry_text(entry: RecentEntry, today: date) -> str:
@@ -407,13 +396,11 @@ def team_blocks(team: TeamPart, catalog: MetricCatalog) -> Blocks:
     if behind:
         lines.append(f"⚠️ Behind or at risk: {names_list(behind, MAX_BEHIND_NAMES)}")
     lines += [
-        standing_block(
-            s, metric_of(catalog, s.goal.metric), f"{s.goal.metric.capitalize()} (team total)"
-        )
+        standing_block(s, metric_of(catalog, s.goal.metric))
         for s in report.team_totals
     ]
     lines += [collective_line(c, catalog) for c in report.collectives]
-    lines += [contest_podium(c, catalog) for c in report.contests]
+    lines += [contest_line(c, catalog) for c in report.contests]
     kind = report.view.kind.value
     # Members without a goal who logged something: their figures, by name.
     with_goals = {pid for pid, _ in ordered}
@@ -451,18 +438,6 @@ def team_blocks(team: TeamPart, catalog: MetricCatalog) -> Blocks:
 def figures_line(name: str, figures: Mapping[str, int], catalog: MetricCatalog) -> str:
     """ "• *darcel* — 44 opportunities · 12 deals · $31,204 revenue"."""
     return f"• *{escape(name)}* — {figures_text(figures, catalog)}"
-
-
-def contest_podium(contest: ContestStanding, catalog: MetricCatalog) -> str:
-    """ "🏁 *Meetings contest* (prize: golf): 1 bo 9 · =2 maria 5 · =2 li 5"."""
-    metric = metric_of(catalog, contest.goal.metric)
-    prize = f" (prize: {escape(contest.goal.prize)})" if contest.goal.prize else ""
-    podium = " · ".join(
-        f"{r.label} {escape(r.name)} {quantity_text(int(r.value), metric)}"
-        for r in contest.ranking[:3]
-        if r.value > 0
-    )
-    return f"🏁 *{metric.key.capitalize()} contest*{prize}: {podium or 'no entries yet'}"
 
 
 def more_teams_text(teams: Sequence[TeamPart]) -> str:

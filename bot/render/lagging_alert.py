@@ -15,7 +15,7 @@ from bot.core.standings import Standing
 from bot.core.streaks import LOOKBACK_WEEKS
 from bot.render.block_limits import MESSAGE_TEXT, Blocks, clip, context, section, sections
 from bot.render.quantities import quantity_text
-from bot.render.standings import STATUS_EMOJI, amount_over_target, metric_of
+from bot.render.standings import STATUS_EMOJI, amount_over_target, metric_of, needed_amount
 from bot.render.text import escape
 
 # A manager reads the top of the list; the rest is one summary line (SPEC §5: long lists
@@ -57,7 +57,7 @@ def goal_text(lagging: LaggingGoal, catalog: MetricCatalog) -> str:
         f"{metric.key}{kind} {progress_bar(pace.pct, pace.expected_pct)} — {amount_over_target(standing, metric)}",
         pace.status.value,
         f"gap {quantity_text(pace.gap_to_expected, metric)} (expected {format_amount(pace.expected, metric)})",
-        f"needs {quantity_text(pace.needed_per_day, metric)}/day",
+        f"needs {needed_amount(standing, metric)}",
         weeks_text(lagging.weeks_behind),
     ]
     return " · ".join(parts)

@@ -12,8 +12,13 @@ from bot.core.pace import PaceStatus
 from bot.core.periods import Period, short_date
 from bot.core.standings import Standing
 from bot.render.block_limits import MAX_BLOCKS, MESSAGE_TEXT, Blocks, clip, context, section
-from bot.render.quantities import quantity_text
-from bot.render.standings import metric_of, period_in_sentence, standing_block
+from bot.render.standings import (
+    metric_of,
+    needed_amount,
+    period_in_sentence,
+    period_label_note,
+    standing_block,
+)
 from bot.render.text import escape
 
 # The Log button on a log reminder; handlers/actions/log_reminder.py opens the /log modal.
@@ -26,9 +31,13 @@ MAX_GOAL_SECTIONS = MAX_BLOCKS - 3
 
 
 def overall_status(standings: Sequence[Standing]) -> PaceStatus:
-    """The status the nudge's tone follows: the most urgent one. A goal that has not started
-    yet says nothing about how the week is going, so it counts only when all are so."""
-    started = {s.pace.status for s in standings if s.pace.status is not PaceStatus.NOT_STARTED}
+    """The status the nudge's tone follows: hit only when every goal is hit; otherwise the
+    most urgent of the goals not yet hit. A goal that has not started yet says nothing about
+    how the week is going, so it counts only when all the open ones are so."""
+    statuses = {s.pace.status for s in standings}
+    if statuses <= {PaceStatus.HIT}:
+        return PaceStatus.HIT
+    started = statuses - {PaceStatus.HIT, PaceStatus.NOT_STARTED}
     if not started:
         return PaceStatus.NOT_STARTED
     return next(status for status in _URGENCY if status in started)
@@ -51,16 +60,22 @@ def encouragement(standings: Sequence[Standing], catalog: MetricCatalog) -> str:
     if status is PaceStatus.NOT_STARTED:
         return "The week is just starting — a strong first day sets the pace."
     worst = _most_urgent(standings, status)
-    per_day = quantity_text(worst.pace.needed_per_day, metric_of(catalog, worst.goal.metric))
+    needed = needed_amount(worst, metric_of(catalog, worst.goal.metric))
+    if worst.pace.few_to_go:
+        # "2 more deals", not "1 deal a day": less than one a day is left to do.
+        if status is PaceStatus.BEHIND:
+            return f"A little behind — {needed} to hit it. You've got this 💪"
+        return f"Still time to turn it around — {needed} to hit it. Need a hand? Ask your manager."
+    needed = needed.replace("/day", " a day")
     if status is PaceStatus.BEHIND:
-        return f"A little behind — {per_day} a day gets you there. You've got this 💪"
-    return f"Still time to turn it around — {per_day} a day closes the gap. Need a hand? Ask your manager."
+        return f"A little behind — {needed} gets you there. You've got this 💪"
+    return f"Still time to turn it around — {needed} closes the gap. Need a hand? Ask your manager."
 
 
 def _headline(standing: Standing, metric: Metric) -> str:
     """"calls 20 / 60 (behind)" for the notification text."""
     pace = standing.pace
-    amounts = f"{format_amount(pace.actual, metric)} / {format_amount(pace.prorated_target, metric)}"
+    amounts = f"{format_amount(pace.actual, metric)} / {format_amount(pace.target, metric)}"
     return f"{metric.key} {amounts} ({pace.status.value})"
 
 
@@ -75,7 +90,8 @@ def nudge_message(
     """(notification text, blocks) of one rep's nudge; `standings` are their goals."""
     cheer = encouragement(standings, catalog)
     when = period_in_sentence(view, today)
-    blocks: Blocks = [section(f"*Hi {escape(name)}, here's {when} so far* ({view.label}, team {escape(team_name)})")]
+    note = period_label_note(view, today, f"team {escape(team_name)}")
+    blocks: Blocks = [section(f"*Hi {escape(name)}, here's {when} so far*{note}")]
     shown = standings[:MAX_GOAL_SECTIONS]
     blocks += [section(standing_block(s, metric_of(catalog, s.goal.metric))) for s in shown]
     if len(standings) > len(shown):

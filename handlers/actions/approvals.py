@@ -1,6 +1,8 @@
 """Approve / Reject on a goal request (a rep's proposal, or lowering a started goal).
 parse → authorize → act → render: only someone who may decide changes anything, a second
-click is a no-op, and every copy of the request shows the outcome once decided."""
+click is a no-op, and every copy of the request shows the outcome once decided. An approval
+takes effect the day it is decided; the decider's reply, every copy of the request and the
+requester's DM say from when and what it replaced."""
 
 from __future__ import annotations
 
@@ -48,6 +50,8 @@ def handle(services: Services, client: WebClient, body: dict, action: dict, resp
     goal_actions.finish_decision(client, decision)
     if decision.follow_up is not None:
         goal_actions.post_request(services, client, caller.workspace_id, decision.follow_up, caller.today(services.clock))
+    # The decider's own reply: what changed, from when, and what it replaced.
+    _tell(respond, decision.outcome)
 
 
 def _tell(respond: Respond, text: str) -> None:

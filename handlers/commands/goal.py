@@ -53,6 +53,12 @@ log = logging.getLogger(__name__)
 
 MAX_LIST_LINES = 40
 MAX_HISTORY_LINES = 30
+# /goal history stays within one Slack message (4,000 characters), the changes keeping at
+# least this much room after the versions.
+HISTORY_CHARS = 3900
+HISTORY_CHANGES_RESERVE = 1200
+MORE_LINE_CHARS = 100
+_PERIOD_ORDER = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
 FUNNEL_METRICS = ("calls", "demos", "deals", "revenue")
 _PER = {
     PeriodKind.DAY: "a day",
@@ -203,7 +209,9 @@ def _draft(
     example: str,
 ) -> Draft:
     """The goal as it would be stored: authorized, and starting with the current period
-    in the owner's time unless a start was given."""
+    in the owner's time unless a start was given (goal_actions.write_goal moves a default
+    start to today when the goal has a version in force, and refuses a non-admin's start
+    in the past)."""
     with ctx.services.db.read() as session:
         goal_actions.require_may_set(session, ctx.caller, owner, example)
     first = start or goal_actions.current_start(period, owner.today(ctx.services.clock), ctx.fiscal_year_start_month)
@@ -212,7 +220,8 @@ def _draft(
             f"The goal would end ({end.isoformat()}) before it starts ({first.isoformat()}).",
             f"{example} from {end.isoformat()}",
         )
-    return Draft(kind=kind, metric=metric.key, period_kind=period, target=target, start=first, end=end)
+    return Draft(kind=kind, metric=metric.key, period_kind=period, target=target, start=first, end=end,
+                 start_given=start is not None)
 
 
 def _write_one(ctx: _Ctx, owner: Owner, draft: Draft, reason: str | None, example: str | None) -> str:
@@ -312,30 +321,41 @@ def _suggest(ctx: _Ctx, cmd: GoalSuggest) -> str:
         today = owner.today(ctx.services.clock)
         periods = allocation.last_complete_periods(cmd.period, today, allocation.HISTORY_PERIODS, ctx.fiscal_year_start_month)
         totals = standings.period_totals(session, ctx.ws, person.id or 0, cmd.metric.key, [(p.start, p.end) for p in periods])
-    history = list(zip(periods, totals, strict=True))
+        time_off = standings.time_off_by_person(
+            session, ctx.ws, [person.id or 0], periods[0].start, periods[-1].end
+        ).get(person.id or 0, [])
     # Periods before the rep started (their start date, else their first entry) are not
-    # history; a zero week after that is real and stays in.
-    if person.start_date is not None:
-        history = [(p, t) for p, t in history if p.end >= person.start_date]
-    while history and history[0][1] == 0:
-        history.pop(0)
-    if not history:
+    # history; a zero week at work after that is real and stays in, but a period with
+    # under half the team's working days (time off, a mid-period start) is left out.
+    calendar = reports.team_facts(owner.team, person.tz, ctx.now).calendar
+    history = allocation.person_history(periods, totals, calendar, time_off, person.start_date)
+    set_example = f"/goal set {_who_text(owner)} {cmd.metric.key} {'4000' if cmd.metric.is_money else '60'}/{cmd.period.value}"
+    if not history.periods:
         raise UserError(
             f"{escape(owner.name)} has no {cmd.metric.key} in the last {len(periods)} complete "
             f"{cmd.period.value}s to suggest from — set a goal directly instead.",
-            f"/goal set {_who_text(owner)} {cmd.metric.key} {'4000' if cmd.metric.is_money else '60'}/{cmd.period.value}",
+            set_example,
         )
-    found = allocation.suggest([t for _, t in history])
+    note = history.left_out_note(cmd.period)
+    if not history.used:
+        raise UserError(
+            f"{escape(owner.name)} had under half the working days in every {cmd.period.value} of their "
+            f"history in the last {len(periods)} complete {cmd.period.value}s ({note}) — "
+            "set a goal directly instead.",
+            set_example,
+        )
+    found = allocation.suggest(history.totals)
     metric = cmd.metric
     is_self = person.id == ctx.caller.person_id
     whose = "your" if is_self else f"{escape(owner.name)}'s"
-    first = history[0][0]
+    first = history.periods[0].period
     count = found.periods
+    span = f"{format_day(first.start, ctx.today)} – {format_day(periods[-1].end, ctx.today)}"
     return "\n".join([
         f"*Suggested {metric.key} target for {'you' if is_self else escape(owner.name)} per {cmd.period.value}*",
         f"Median {format_amount(found.median, metric)} · 80th percentile {format_amount(found.p80, metric)} — "
         f"from {count} complete {cmd.period.value}{'s' if count != 1 else ''} of {whose} history "
-        f"({format_day(first.start, ctx.today)} – {format_day(periods[-1].end, ctx.today)}).",
+        + (f"({note}), {span}." if note else f"({span})."),
         f"Set it: `/goal set {_who_text(owner)} {metric.key} {format_amount(found.median, metric)}/{cmd.period.value}` "
         f"(or {format_amount(found.p80, metric)} to stretch).",
     ])
@@ -355,18 +375,36 @@ def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
         team_today = owner.today(ctx.services.clock)
         periods = allocation.last_complete_periods(cmd.period, team_today, allocation.HISTORY_PERIODS, ctx.fiscal_year_start_month)
         window_start, window_end = periods[0].start, periods[-1].end
-        totals = standings.team_totals(session, ctx.ws, team.id, [metric.key], window_start, window_end)
+        if cmd.basis != "evenly":
+            # Two statements whatever the team's size: per-period totals and time off.
+            by_period = standings.team_period_totals(session, ctx.ws, team.id, metric.key, [(p.start, p.end) for p in periods])
+            time_off = standings.team_time_off(session, ctx.ws, team.id, window_start, window_end)
         member_owners = {p.id: goal_actions.person_owner(session, p) for p in members}
     ordered = [p.id for p in members if p.id is not None]
+    # Why each member got their share, shown after the amount: "history, 11 weeks; 1 left out: …".
+    why: dict[int, str] = {}
     if cmd.basis == "evenly":
         shares = allocation.split_evenly(cmd.target, ordered)
     else:
-        # New reps (no entries in the window, or a start date inside it) get the team median.
-        history = [
-            (p.id, None if (p.id, metric.key) not in totals or (p.start_date and p.start_date > window_start)
-             else totals[(p.id, metric.key)])
-            for p in members if p.id is not None
-        ]
+        # Each member weighs their average per period of history used, leaving out periods
+        # with under half the team's working days, so a vacation week neither counts as a
+        # zero nor shrinks the share. New reps (a start date inside the window, or no period
+        # used) get the team median.
+        calendar = reports.team_facts(team, None, ctx.now).calendar
+        history: list[tuple[int, allocation.Number | None]] = []
+        for p in members:
+            if p.id is None:
+                continue
+            mine = allocation.person_history(periods, by_period.get(p.id, [0] * len(periods)), calendar,
+                                             time_off.get(p.id, ()), p.start_date)
+            weight = allocation.split_weight(mine, p.start_date, window_start)
+            history.append((p.id, weight))
+            used = len(mine.used)
+            note = mine.left_out_note(cmd.period)
+            if weight is not None:
+                why[p.id] = f"history, {used} {cmd.period.value}{'s' if used != 1 else ''}" + (f"; {note}" if note else "")
+            elif note and not mine.used and not (p.start_date and p.start_date > window_start):
+                why[p.id] = f"team median; {note}"
         shares = allocation.split_by_history(cmd.target, history)
     write = ctx.write_context(example, may_request=False)
     created: list[tuple[Person, int, str, Goal | None]] = []
@@ -374,8 +412,9 @@ def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
         for share in shares:
             member = member_owners[share.member]
             assert member.person is not None
+            basis = why.get(share.member, share.basis.value) if share.basis != allocation.SplitBasis.EVEN else share.basis.value
             if share.amount <= 0:
-                created.append((member.person, 0, share.basis.value, None))
+                created.append((member.person, 0, basis, None))
                 continue
             member_today = member.today(ctx.services.clock)
             draft = Draft(kind="individual", metric=metric.key, period_kind=cmd.period, target=share.amount,
@@ -383,7 +422,7 @@ def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
                           origin="split")
             outcome = goal_actions.write_goal(session, write, member, draft, cmd.reason, member_today)
             assert isinstance(outcome, Created)
-            created.append((member.person, share.amount, share.basis.value, outcome.goal))
+            created.append((member.person, share.amount, basis, outcome.goal))
     changed = [p.id for p, _, _, goal in created if goal is not None]
     ctx.services.home_changed(ctx.ws, (ctx.caller.person_id, *changed))
     total = sum(amount for _, amount, _, _ in created)
@@ -414,11 +453,12 @@ def _propose(ctx: _Ctx, cmd: GoalPropose) -> str:
         request, _ = goal_actions.create_proposal(session, ctx.services, ctx.write_context(None), owner, draft, cmd.reason)
         request_id = request.id or 0
     asked = goal_actions.post_request(ctx.services, ctx.client, ctx.ws, request_id, ctx.today)
-    # Without owner names: the rep reads about their own goal.
-    shown = goal_text.describe(draft.spec(owner), cmd.metric, {}, ctx.today, with_id=False)
+    # Without owner names: the rep reads about their own goal. It applies from the day a
+    # manager approves it, never earlier.
+    shown = goal_text.describe(draft.spec(owner), cmd.metric, {}, ctx.today, with_id=False, with_span=False)
     who = ", ".join(escape(a) for a in asked) or "your managers (Slack could not reach them just now)"
     return (
-        f"Proposed {shown} (request #{request_id}). Sent to {who} to approve — "
+        f"Proposed {shown} from the day it is approved (request #{request_id}). Sent to {who} to approve — "
         "you'll get a DM when they decide."
     )
 
@@ -496,12 +536,18 @@ def _list(ctx: _Ctx, cmd: GoalList) -> str:
 
 
 def _history(ctx: _Ctx, cmd: GoalHistory) -> str:
+    """Two views in one reply: each goal's versions in order (which target was in force
+    when, who set it and why), then the audit trail's latest changes (what changed, by
+    whom, when). Both fit in one Slack message; what does not fit is counted."""
     with ctx.services.db.read() as session:
         title, person_ids, team_ids = _scope_ids(ctx, session, cmd.who, "/goal history")
+        rows = goals.versions(session, ctx.ws, person_ids=person_ids, team_ids=team_ids)
+        reasons = goals.set_reasons(session, ctx.ws, [g.id for g in rows if g.id is not None])
         events = goals.history_events(session, ctx.ws, person_ids=person_ids, team_ids=team_ids,
-                                      limit=MAX_HISTORY_LINES + 1)
-        subjects: set[int] = set()
-        teams_seen: set[int] = set()
+                                      limit=MAX_HISTORY_LINES)
+        total_events = goals.history_event_count(session, ctx.ws, person_ids=person_ids, team_ids=team_ids)
+        subjects: set[int] = {g.person_id for g in rows if g.person_id} | {g.created_by_id for g in rows}
+        teams_seen: set[int] = {g.team_id for g in rows if g.team_id}
         for event in events:
             for text in (event.before, event.after):
                 state = json.loads(text) if text else {}
@@ -511,12 +557,13 @@ def _history(ctx: _Ctx, cmd: GoalHistory) -> str:
                 if state.get("team_id"):
                     teams_seen.add(int(state["team_id"]))
         names = _names(session, ctx.ws, subjects | {e.actor_id for e in events if e.actor_id}, teams_seen)
-    if not events:
-        return f"No goal changes for {title} yet."
+    if not rows and not events:
+        return f"No goals or goal changes for {title} yet."
+    head = [f"*Goal history for {title}*"]
+    groups = _version_groups(ctx, rows, reasons, names)
     tz = zone(ctx.caller.tz)
-    lines = [f"*Goal history for {title}* (newest first)"]
-    for event in events[:MAX_HISTORY_LINES]:
-        lines.append(goal_text.history_line(
+    change_lines = [
+        goal_text.history_line(
             when=goal_text.when_text(event.at, tz, ctx.today),
             actor=names.get(("person", event.actor_id or 0), "someone"),
             action=event.action,
@@ -527,10 +574,113 @@ def _history(ctx: _Ctx, cmd: GoalHistory) -> str:
             metric_of=lambda key: goal_actions.metric_of(ctx.catalog, key),
             names=names,
             today=ctx.today,
-        ))
-    if len(events) > MAX_HISTORY_LINES:
-        lines.append(f"Showing the latest {MAX_HISTORY_LINES} changes.")
+        )
+        for event in events
+    ]
+    versions_title = "_Versions — which target was in force when:_"
+    changes_title = "_Changes, newest first:_"
+    reserve = min(_size([changes_title, *change_lines]), HISTORY_CHANGES_RESERVE) if change_lines else 0
+    lines = list(head)
+    if groups:
+        room = HISTORY_CHARS - _size(lines) - reserve - _size([versions_title]) - MORE_LINE_CHARS
+        kept, left_off = _fit(_without_oldest(groups, ctx.today, room), room)
+        lines += [versions_title, *kept]
+        if left_off:
+            lines.append(f"… and {left_off} more version{'s' if left_off != 1 else ''} — narrow it with "
+                         "`/goal history @maria` or `/goal history team:east`.")
+    if change_lines:
+        room = HISTORY_CHARS - _size(lines) - _size([changes_title]) - MORE_LINE_CHARS
+        kept, _ = _fit(change_lines, room)
+        lines += [changes_title, *kept]
+        left_off = total_events - sum(1 for line in kept if line.startswith("• "))
+        if left_off > 0:
+            lines.append(f"… and {left_off} more change{'s' if left_off != 1 else ''} (the audit trail keeps them all).")
     return "\n".join(lines)
+
+
+@dataclass
+class _Group:
+    """One goal (owner, metric, period kind — a person's individual and ramp rows are one)
+    for /goal history: its heading and its versions in the order they start."""
+
+    heading: str
+    versions: list[tuple[Goal, str]]
+    earlier: int = 0  # the oldest ended versions left out to fit the message
+
+    def lines(self) -> list[str]:
+        more = [f"… and {self.earlier} earlier version{'s' if self.earlier != 1 else ''}"] if self.earlier else []
+        return [self.heading, *more, *(line for _, line in self.versions)]
+
+
+def _version_groups(ctx: _Ctx, rows: list[Goal], reasons: dict[int, str | None],
+                    names: dict[tuple[str, int], str]) -> list[_Group]:
+    """Each goal's versions under a heading: team goals first, then people by name."""
+    found: dict[tuple, list[Goal]] = {}
+    for goal in rows:
+        if goal.person_id is not None:
+            key: tuple = (1, names.get(("person", goal.person_id), "").casefold(), goal.person_id, "person")
+        else:
+            key = (0, names.get(("team", goal.team_id or 0), "").casefold(), goal.team_id, goal.kind)
+        key += (goal.metric, _PERIOD_ORDER.get(goal.period_kind, 9), goal.period_kind)
+        found.setdefault(key, []).append(goal)
+    groups: list[_Group] = []
+    for key in sorted(found):
+        versions = sorted(found[key], key=lambda g: (g.start, g.id or 0))
+        first = versions[0]
+        heading = goal_text.goal_heading(reports.goal_spec(first), goal_actions.metric_of(ctx.catalog, first.metric), names)
+        groups.append(_Group(heading, [
+            (goal, goal_text.version_line(
+                reports.goal_spec(goal),
+                goal_actions.metric_of(ctx.catalog, goal.metric),
+                ctx.today,
+                set_by=names.get(("person", goal.created_by_id), "someone"),
+                reason=reasons.get(goal.id or 0),
+                origin=goal.origin,
+            ))
+            for goal in versions
+        ]))
+    return groups
+
+
+def _without_oldest(groups: list[_Group], today: date, room: int) -> list[str]:
+    """The groups' lines, leaving out the versions that ended longest ago (each goal's
+    oldest first, counted under its heading) until they fit in `room`: the version in
+    force and the coming ones matter most."""
+    size = sum(_size(group.lines()) for group in groups)
+    ended = sorted(
+        ((goal.end, goal.start, goal.id or 0, index) for index, group in enumerate(groups) for goal, _ in group.versions
+         if goal.end is not None and goal.end < today),
+        key=lambda item: (item[0], item[1], item[2]),
+    )
+    for _, _, goal_id, index in ended:
+        if size <= room:
+            break
+        group = groups[index]
+        before = _size(group.lines())
+        group.versions = [(goal, line) for goal, line in group.versions if goal.id != goal_id]
+        group.earlier += 1
+        size += _size(group.lines()) - before
+    return [line for group in groups for line in group.lines()]
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
+
+
+def _fit(lines: list[str], room: int) -> tuple[list[str], int]:
+    """The leading lines that fit in `room` characters, and how many `• ` lines were left
+    off (a heading is never left last without a line under it)."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > room:
+            break
+        kept.append(line)
+        used += len(line) + 1
+    while kept and not kept[-1].startswith("• "):
+        kept.pop()
+    shown = sum(1 for line in kept if line.startswith("• "))
+    return kept, sum(1 for line in lines if line.startswith("• ")) - shown
 
 
 # --- removing, metrics, the modal -------------------------------------------------------------
@@ -550,7 +700,7 @@ def _remove(ctx: _Ctx, cmd: GoalRemove) -> str:
         owner_today = owner.today(ctx.services.clock)
         request = goal_actions.request_removal(session, write_ctx, owner, goal, cmd.reason, owner_today, names)
         if request is None:
-            goal_actions.remove_goal(session, write_ctx, goal, cmd.reason, owner_today, names)
+            done = goal_actions.remove_goal(session, write_ctx, goal, cmd.reason, owner_today, names)
     if request is None:  # a removal waiting for approval changes nobody's goals yet
         person_id = owner.person.id if owner.person else None
         ctx.services.home_changed(ctx.ws, (ctx.caller.person_id, person_id))
@@ -562,7 +712,7 @@ def _remove(ctx: _Ctx, cmd: GoalRemove) -> str:
             f"Removing {shown} needs an admin's approval: it has started and team {team} has approvals on. "
             f"Asked {who} (request #{request.id}). Nothing changes until one of them approves."
         )
-    return f"Removed {shown}."
+    return done
 
 
 def _metric_add(ctx: _Ctx, cmd: GoalMetricAdd) -> str:

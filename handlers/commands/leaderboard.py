@@ -12,7 +12,7 @@ from bot.core.ranking import rank, top_with_caller
 from bot.core.report_grammar import LEADERBOARD_HELP, ReportHelp, parse_leaderboard
 from bot.core.standings import Standing
 from bot.render.leaderboard import Board, render_board
-from bot.render.standings import metric_of, period_in_sentence
+from bot.render.standings import metric_of, period_in_sentence, period_label_note
 from bot.render.text import escape
 from handlers import scope
 from handlers.context import Services
@@ -56,7 +56,9 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
             metric = parsed.metric or metric_of(catalog, goal_metrics[0] if goal_metrics else DEFAULT_METRIC)
         by_person: dict[int, Standing] = {}
         for standing in list(report.members) + [m for c in report.collectives for m in c.members]:
-            if standing.goal.metric == metric.key and standing.owner_id is not None:
+            # Someone who carries no target in the period (time off throughout, not started)
+            # has no percent to rank by.
+            if standing.goal.metric == metric.key and standing.owner_id is not None and not standing.pace.nothing_to_do:
                 by_person.setdefault(standing.owner_id, standing)
         names = report.member_names
         if parsed.by_pct:
@@ -71,12 +73,12 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
         how = " by % of target" if parsed.by_pct else ""
         title = (
             f"*{metric.key.capitalize()} leaderboard{how} — team {escape(team.name)}, "
-            f"{period_in_sentence(parsed.period, today)}* ({parsed.period.label}){prize}"
+            f"{period_in_sentence(parsed.period, today)}*{period_label_note(parsed.period, today)}{prize}"
         )
         text = render_board(Board(title, metric, top, own, by_person, parsed.by_pct))
         unranked = len(names) - len(entries)
         if parsed.by_pct and unranked:
-            text += f"\n_{unranked} without a {metric.key} goal in this period are not ranked by %._"
+            text += f"\n_{unranked} without a {metric.key} target in this period are not ranked by %._"
         return text
     except UserError as error:
         return error.text

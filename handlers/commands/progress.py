@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 from slack_bolt import Ack, App
@@ -23,12 +24,21 @@ from bot.core.report_grammar import (
 from bot.core.standings import Standing, TeamStandings
 from bot.render.export_csv import ExportRow, export_csv
 from bot.render.quantities import joined, quantity_text
-from bot.render.standings import STATUS_EMOJI, metric_of, period_in_sentence, standing_block
+from bot.render.standings import (
+    EXCUSED_EMOJI,
+    STATUS_EMOJI,
+    collective_line,
+    contest_line,
+    metric_of,
+    period_in_sentence,
+    period_label_note,
+    standing_block,
+)
 from bot.render.text import escape
 from handlers import scope
 from handlers.context import Services
 from handlers.identity import Caller
-from storage import entries, people, standings, teams, workspaces
+from storage import entries, people, teams, workspaces
 from storage.models import Person, Team
 
 log = logging.getLogger(__name__)
@@ -85,7 +95,7 @@ def _person_text(services: Services, session: Session, caller: Caller, person: P
     today = reports.team_facts(team, person.tz, now).today
     whose = "Your" if person.id == caller.person_id else f"{escape(reports.display_name(person))}'s"
     found = reports.person_report(session, caller.workspace_id, person, team, view, now)
-    header = f"*{whose} progress — {period_in_sentence(view, today)}* ({view.label})"
+    header = f"*{whose} progress — {period_in_sentence(view, today)}*{period_label_note(view, today)}"
     if not found:
         totals = entries.totals(session, caller.workspace_id, person.id, catalog.keys, view.start, view.end)
         logged = joined(quantity_text(v, metric_of(catalog, k)) for k, v in totals.items() if v)
@@ -100,23 +110,14 @@ def _team_text(services: Services, session: Session, caller: Caller, team: Team,
     catalog = services.catalog(caller.workspace_id)
     report = reports.team_report(session, caller.workspace_id, team, view, now)
     today = reports.team_facts(team, None, now).today
-    lines = [f"*Team {escape(team.name)} — {period_in_sentence(view, today)}* ({view.label}, {len(report.member_names)} members)"]
+    members = f"{len(report.member_names)} members"
+    lines = [f"*Team {escape(team.name)} — {period_in_sentence(view, today)}*{period_label_note(view, today, members)}"]
     if not (report.team_totals or report.members or report.collectives or report.contests):
         lines.append(f"No goals for team {escape(team.name)} in this period. Set one with `/goal set team:{team.name} calls 300/week`.")
         return "\n".join(lines)
-    for standing in report.team_totals:
-        lines.append(standing_block(standing, metric_of(catalog, standing.goal.metric), f"{standing.goal.metric.capitalize()} (team total)"))
-    for collective in report.collectives:
-        metric = metric_of(catalog, collective.goal.metric)
-        hit = len(collective.members) - len(collective.missing)
-        reward = f" · reward: {escape(collective.goal.reward)}" if collective.goal.reward else ""
-        state = "🏆 everyone hit it" if collective.achieved else "still missing: " + ", ".join(escape(s.owner_name) for s in collective.missing[:20])
-        lines.append(f"👥 *{metric.key.capitalize()}* — everyone {quantity_text(collective.members[0].target if collective.members else 0, metric)}: {hit} of {len(collective.members)} there · {state}{reward}")
-    for contest in report.contests:
-        metric = metric_of(catalog, contest.goal.metric)
-        prize = f" (prize: {escape(contest.goal.prize)})" if contest.goal.prize else ""
-        podium = " · ".join(f"{r.label} {escape(r.name)} {quantity_text(int(r.value), metric)}" for r in contest.ranking[:5])
-        lines.append(f"🏁 *{metric.key.capitalize()} contest*{prize}: {podium or 'no entries yet'}")
+    lines += [standing_block(s, metric_of(catalog, s.goal.metric)) for s in report.team_totals]
+    lines += [collective_line(c, catalog) for c in report.collectives]
+    lines += [contest_line(c, catalog) for c in report.contests]
     lines.extend(_member_lines(report, catalog))
     return "\n".join(lines)
 
@@ -131,7 +132,11 @@ def _member_lines(report: TeamStandings, catalog: MetricCatalog) -> list[str]:
     order = sorted(by_person.items(), key=lambda item: (min(s.pace.pct for s in item[1]), report.member_names.get(item[0], "").lower()))
     lines = ["*People*"]
     for person_id, found in order[:MAX_MEMBER_LINES]:
-        parts = [f"{STATUS_EMOJI[s.pace.status]} {s.goal.metric} {s.pace.pct}% ({s.pace.status.value})" for s in found]
+        parts = [
+            f"{EXCUSED_EMOJI} {s.goal.metric} (no target)" if s.pace.nothing_to_do
+            else f"{STATUS_EMOJI[s.pace.status]} {s.goal.metric} {s.pace.pct}% ({s.pace.status.value})"
+            for s in found
+        ]
         lines.append(f"• {escape(report.member_names.get(person_id, '?'))} — " + " · ".join(parts))
     if len(order) > MAX_MEMBER_LINES:
         lines.append(f"…and {len(order) - MAX_MEMBER_LINES} more: `/progress export` has everyone.")
@@ -184,20 +189,44 @@ def export_rows_csv(services: Services, caller: Caller, view: Period) -> bytes:
 
 
 def export_rows_for_team(session: Session, workspace_id: int, team: Team, catalog: MetricCatalog, view: Period, now: datetime) -> list[ExportRow]:
-    """One team's export rows; `paceline export` builds its file from these too."""
-    report = reports.team_report(session, workspace_id, team, view, now)
-    totals = standings.team_totals(session, workspace_id, team.id, catalog.keys, view.start, view.end)
-    return _rows_for(team.name, teams.members(session, workspace_id, team.id), report.members, totals, catalog, view)
+    """One team's export rows; `paceline export` builds its file from these too. Totals come
+    from the team report's one totals statement, so every figure is the one /progress shows."""
+    report = reports.team_report(session, workspace_id, team, view, now, extra_metrics=tuple(catalog.keys))
+    members = teams.members(session, workspace_id, team.id)
+    rows = [
+        ExportRow("", "", team.name, metric_of(catalog, s.goal.metric), view, s.pace.actual, s, kind="team")
+        for s in report.team_totals
+    ]
+    shared = [m for c in report.collectives for m in c.members]
+    in_contests = {c.goal.metric for c in report.contests}
+    rows += _rows_for(team.name, members, [*report.members, *shared], report.totals, catalog, view, in_contests)
+    by_id = {str(p.id): p for p in members}
+    for contest in report.contests:
+        metric = metric_of(catalog, contest.goal.metric)
+        for ranked in contest.ranking:
+            person = by_id.get(ranked.id)
+            if person is not None:
+                rows.append(ExportRow(reports.display_name(person), person.slack_user_id or "", team.name, metric,
+                                      view, int(ranked.value), None, kind="contest", rank=ranked.label))
+    return rows
 
 
-def _rows_for(team_name: str, members: list[Person], found: tuple[Standing, ...] | list[Standing], totals: dict[tuple[int, str], int], catalog: MetricCatalog, view: Period) -> list[ExportRow]:
-    by_key = {(s.owner_id, s.goal.metric): s for s in found}
+def _rows_for(team_name: str, members: list[Person], found: tuple[Standing, ...] | list[Standing], totals: Mapping[tuple[int, str], int], catalog: MetricCatalog, view: Period, in_contests: set[str] | frozenset[str] = frozenset()) -> list[ExportRow]:
+    """Per person: a row for each of their goals (their own and their share of each
+    all-or-nothing goal), then one for each metric they logged that no goal covers."""
+    by_person: dict[int | None, list[Standing]] = {}
+    for standing in found:
+        by_person.setdefault(standing.owner_id, []).append(standing)
     rows = []
     for person in members:
+        name, slack_id = reports.display_name(person), person.slack_user_id or ""
+        mine = by_person.get(person.id, [])
+        for standing in mine:
+            metric = metric_of(catalog, standing.goal.metric)
+            rows.append(ExportRow(name, slack_id, team_name, metric, view, standing.pace.actual, standing, kind=standing.goal.kind))
+        covered = {s.goal.metric for s in mine} | in_contests
         for metric in catalog.metrics:
-            standing = by_key.get((person.id, metric.key))
             actual = totals.get((person.id, metric.key), 0)
-            if standing is None and not actual:
-                continue
-            rows.append(ExportRow(reports.display_name(person), person.slack_user_id or "", team_name, metric, view, actual, standing))
+            if actual and metric.key not in covered:
+                rows.append(ExportRow(name, slack_id, team_name, metric, view, actual, None))
     return rows

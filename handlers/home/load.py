@@ -141,10 +141,9 @@ def _rep_part(
         assert person is not None
         mine = reports.person_report(session, ws, person, None, view, now)
         figures = reports.logged_figures(session, ws, me, found.metrics, view)
-    # A goal with no working day in the period (time off, not started) owes nothing: its
-    # "hit" would only mislead.
-    owing = tuple(s for s in mine if not s.pace.nothing_to_do)
-    return RepPart(owing, team.name if team else None, report, figures)
+    # A goal with no working day in the period (time off, not started) is shown as excused
+    # (standing_block says "no target in this period"), as /progress shows it.
+    return RepPart(tuple(mine), team.name if team else None, report, figures)
 
 
 def _last_entries(

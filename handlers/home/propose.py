@@ -1,5 +1,5 @@
 """The "Propose a goal" form from App Home: the same proposal as `/goal propose` (the rep's
-own goal from the start of the current period, sent to their managers with Approve /
+own goal from the day it is approved, sent to their managers with Approve /
 Reject), made once however often Slack delivers the submission."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def _propose(
     except IntegrityError:
         return None
     asked = goal_actions.post_request(services, client, ws, request_id, caller.today(services.clock))
-    shown = goal_text.describe(draft.spec(owner), metric, {}, today, with_id=False)
+    shown = goal_text.describe(draft.spec(owner), metric, {}, today, with_id=False, with_span=False)
     who = ", ".join(escape(a) for a in asked) or "your managers (Slack could not reach them just now)"
-    return f"Proposed {shown} (request #{request_id}). Sent to {who} to approve — you'll get a DM when they decide."
+    return f"Proposed {shown} from the day it is approved (request #{request_id}). Sent to {who} to approve — you'll get a DM when they decide."
 

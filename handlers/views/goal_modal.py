@@ -64,6 +64,7 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
             period_kind=period,
             target=target,
             start=start or goal_actions.current_start(period, today, fsm),
+            start_given=start is not None,
             origin="modal",
         )
         # Slack may deliver one submission twice (double click, retry): the view id sets once.

@@ -11,7 +11,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.core.pace import PaceStatus
+from bot.core.pace import DEFAULT_THRESHOLDS, PaceStatus, PaceThresholds, status_of
+from bot.core.periods import PeriodKind
 from bot.core.standings import Standing, TeamStandings
 from bot.render.chart import ChartBar, ChartPanel, chart_spec
 from bot.render.digest import Digest, GoalSum, digest_messages, digest_title
@@ -21,6 +22,7 @@ from scheduler.messages import ChartFile, Message
 from storage.models import Team
 
 ON_TRACK = (PaceStatus.HIT, PaceStatus.AHEAD, PaceStatus.ON_PACE)
+WEEKLY = (PeriodKind.WEEK, PeriodKind.DAY)
 
 
 def _one_per_person_and_metric(found: list[Standing]) -> list[Standing]:
@@ -36,7 +38,7 @@ def _one_per_person_and_metric(found: list[Standing]) -> list[Standing]:
     return kept
 
 
-def goal_sums(report: TeamStandings) -> list[GoalSum]:
+def goal_sums(report: TeamStandings, thresholds: PaceThresholds = DEFAULT_THRESHOLDS) -> list[GoalSum]:
     """Per metric with reps' own goals but no team-total goal: the team's sum against the
     sum of those goals, so a team that only sets individual goals still sees its total."""
     with_team_goal = {s.goal.metric for s in report.team_totals}
@@ -48,10 +50,14 @@ def goal_sums(report: TeamStandings) -> list[GoalSum]:
         GoalSum(
             metric=metric,
             actual=sum(s.pace.actual for s in found),
-            target=sum(s.pace.prorated_target for s in found),
+            target=sum(s.pace.target for s in found),
             expected=sum(s.pace.expected for s in found),
             people=len(found),
             on_track=sum(1 for s in found if s.pace.status in ON_TRACK),
+            status=status_of(
+                sum(s.pace.actual for s in found), sum(s.pace.target for s in found),
+                sum(s.pace.expected for s in found), thresholds,
+            ),
         )
         for metric, found in sorted(grouped.items())
     ]
@@ -81,11 +87,13 @@ def digest_of(week: TeamWeek) -> Digest:
         as_of=week.local,
         members=len(report.member_names),
         team_totals=report.team_totals,
-        sums=tuple(goal_sums(report)),
+        sums=tuple(goal_sums(report, week.facts.thresholds)),
         collectives=report.collectives,
         contests=report.contests,
-        hits=tuple(s for s in by_name if s.hit),
-        stretch_hits=tuple(s for s in by_name if s.stretch_hit),
+        # A week's slice of a monthly goal is no hit to celebrate while the month may be at
+        # risk: only goals whose own period is the week (or a day in it) count here.
+        hits=tuple(s for s in by_name if s.hit and s.goal.period_kind in WEEKLY),
+        stretch_hits=tuple(s for s in by_name if s.stretch_hit and s.goal.period_kind in WEEKLY),
     )
 
 

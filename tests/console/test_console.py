@@ -539,7 +539,7 @@ def test_console_runs_the_weekly_digest_as_a_manager_would_see_it_and_never_twic
     first, second = digest.split("dana> jobs run weekly-digest", 1)
     assert "[#sales-east]" in first and "Team east — week of 16 Nov" in first
     assert "*Team totals*" in first and "Revenue (team total)" in first
-    assert "👥 *Demos* — everyone 4 demos" in first and "reward: team lunch on Dana" in first
+    assert "👥 *Demos* — everyone 4 demos/week" in first and "reward: team lunch on Dana" in first
     assert "[file in #sales-east] Team east — week of 16 Nov 2026" in first and "(image saved to " in first
     assert "weekly-digest for team east (Fri 20 Nov 2026): 2 message(s), 2 new, 0 already in the outbox." in first
     assert "Delivered: 2 sent, 0 to retry, 0 parked, 0 failed." in first

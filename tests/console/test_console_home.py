@@ -56,5 +56,5 @@ def test_home_shows_the_managers_and_the_reps_tab(tmp_path: Path, monkeypatch: p
     assert "[ Log activity ]  [ Propose a goal ]" in rep
     assert "*Your goals — this week* (week of Mon 16 Nov)" in rep
     assert "*Calls* " in rep and "calls/day to hit it" in rep
-    assert "🏁 *Meetings contest* (prize: a golf lesson): you rank" in rep
+    assert "🏁 *Meetings contest* (prize: a golf lesson): " in rep and " · you rank " in rep
     assert "*Your last entries*" in rep and "   [ Undo ]" in rep

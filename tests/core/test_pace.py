@@ -9,18 +9,17 @@ from hypothesis import strategies as st
 from bot.core.calendars import WorkCalendar, parse_workweek
 from bot.core.errors import UserError
 from bot.core.pace import (
+    DEFAULT_THRESHOLDS,
     Pace,
     PaceStatus,
     PaceThresholds,
-    compute_pace,
-    expected,
-    forecast,
     local_today,
     needed_per_day,
-    pace_status,
-    prorated_target,
+    pace_of_sums,
 )
 from bot.core.periods import Period
+from bot.core.standings import GoalSpec
+from bot.core.targets import SpanSums, span_sums
 
 PLAIN = WorkCalendar()
 US = WorkCalendar(country="US")
@@ -33,6 +32,21 @@ SYDNEY = ZoneInfo("Australia/Sydney")
 
 def utc(text):
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def compute_pace(
+    *, target, actual, period, calendar, today=None, now=None, tz=None, time_off=(), start_date=None,
+    thresholds=DEFAULT_THRESHOLDS,
+) -> Pace:
+    """A goal of `target` per `period`'s kind, seen in that period, through the engine."""
+    if (today is None) == (now is None) or (now is not None and tz is None):
+        raise ValueError("give today, or now with tz")
+    if target < 0:
+        raise ValueError("target must be ≥ 0")
+    today = today or local_today(now, tz)
+    goal = GoalSpec(1, "individual", "calls", period.kind, target, date(2000, 1, 1))
+    sums = span_sums([goal], period.start, period.end, calendar, today, time_off=time_off, start_date=start_date)
+    return pace_of_sums(sums, actual, thresholds)
 
 
 def pace(target=60, actual=0, period=WEEK, calendar=PLAIN, today=date(2026, 11, 18), **kw):
@@ -80,7 +94,11 @@ def test_mid_week_on_pace_full_result():
     ],
 )
 def test_status_thresholds(actual, status):
-    assert pace_status(Fraction(actual), 60, Fraction(24)) is status
+    # Statuses compare with the whole units shown: expected 24 of a target of 60, and
+    # actual ×10 against expected ×10 to try the exact percent boundaries.
+    scale = 10 if isinstance(actual, str) else 1
+    sums = SpanSums(Fraction(60 * scale), Fraction(24 * scale), 5, 2, 5)
+    assert pace_of_sums(sums, int(Fraction(actual) * scale)).status is status
 
 
 def test_status_values_read_well():
@@ -98,9 +116,9 @@ def test_not_started_before_any_day_has_ended():
     monday = pace(actual=0, today=date(2026, 11, 16))
     assert (monday.status, monday.expected, monday.completed_days) == (PaceStatus.NOT_STARTED, 0, 0)
     assert monday.needed_per_day == 12
-    # Logging on the first day does not change "not started" (nothing is expected yet)…
-    assert pace(actual=10, today=date(2026, 11, 16)).status is PaceStatus.NOT_STARTED
-    # …unless it hits the target.
+    # Logging before anything is expected is ahead of pace, never "not started"…
+    assert pace(actual=10, today=date(2026, 11, 16)).status is PaceStatus.AHEAD
+    # …and hitting the target is a hit.
     assert pace(actual=60, today=date(2026, 11, 16)).status is PaceStatus.HIT
 
 
@@ -159,36 +177,36 @@ def test_needed_per_day_rounds_up():
     assert needed_per_day(0, 0, 0) == 0
 
 
-def test_forecast_run_rate():
-    assert forecast(30, 2, 5) == 75
-    assert forecast(10, 3, 5) == 17  # 16.67 rounded half up
-    assert forecast(7, 2, 5) == 18  # 17.5 rounded half up
-    assert forecast(12, 0, 5) == 12  # no completed day: what is logged
-    assert pace(actual=30).forecast == 75
+def test_forecast_is_actual_over_expected_times_target():
+    assert pace(actual=30).forecast == 75  # 30 / 24 × 60
+    assert pace(actual=10, today=date(2026, 11, 19)).forecast == 17  # 10 / 36 × 60 = 16.67
+    assert pace(actual=7).forecast == 18  # 7 / 24 × 60 = 17.5, rounded half up
+    assert pace(actual=12, today=date(2026, 11, 16)).forecast == 12  # nothing expected yet
 
 
-def test_expected_is_exact():
-    assert expected(60, 1, 7) == Fraction(60, 7)
-    assert expected(60, 0, 0) == 0
+def test_expected_is_exact_until_shown():
     wed = pace(target=10, actual=4, calendar=ALL_WEEK)  # 2 of 7 days: 2.857
     assert wed.expected == 3
-    assert wed.expected_pct == 28
-    assert wed.status is PaceStatus.AHEAD  # 4 / 2.857 = 140%
+    assert wed.expected_pct == 30  # of the expected shown
+    assert wed.status is PaceStatus.AHEAD  # 4 / 3 shown = 133%
 
 
 # --- proration: holidays, time off, start dates -------------------------------------------
 
 
-def test_holiday_inside_the_week_keeps_the_target():
-    # Thanksgiving: the team works 4 days, so a 60/week target is spread over 4.
+def test_a_holiday_takes_its_day_away_from_a_weekly_rate():
+    # Thanksgiving: the team works 4 days, so a 60/week goal asks 4 × 12 = 48.
     friday = pace(actual=40, period=THANKSGIVING_WEEK, calendar=US, today=date(2026, 11, 27))
     assert (friday.normal_days, friday.available_days) == (4, 4)
-    assert friday.prorated_target == 60
+    assert friday.target == 48
     assert friday.completed_days == 3  # Mon, Tue, Wed (Thursday is no working day)
-    assert friday.expected == 45
+    assert friday.expected == 36
     assert friday.remaining_days == 1
-    assert friday.needed_per_day == 20
-    assert friday.status is PaceStatus.BEHIND  # 40 / 45 = 88.9%
+    assert friday.needed_per_day == 8
+    assert friday.status is PaceStatus.AHEAD  # 40 / 36 = 111%
+    # With Friday off too: 3 days, 36.
+    off = pace(actual=0, period=THANKSGIVING_WEEK, calendar=US, time_off=[(date(2026, 11, 27),) * 2])
+    assert off.target == 36
     # On Thanksgiving itself nothing more has been completed than on Wednesday night.
     thursday = pace(actual=40, period=THANKSGIVING_WEEK, calendar=US, today=date(2026, 11, 26))
     assert (thursday.completed_days, thursday.remaining_days) == (3, 1)
@@ -207,12 +225,14 @@ def test_time_off_prorates_target():
     assert p.forecast == 36
 
 
-def test_prorated_target_rounds_half_up():
-    assert prorated_target(100, 20, 21) == 95  # 95.24
-    assert prorated_target(7, 2, 4) == 4  # 3.5
-    assert prorated_target(5, 1, 2) == 3  # 2.5
-    assert prorated_target(60, 0, 5) == 0
-    assert prorated_target(60, 0, 0) == 0
+def test_targets_round_half_up():
+    def target(exact):
+        return pace_of_sums(SpanSums(exact, Fraction(0), 5, 0, 5), 0).target
+
+    assert target(Fraction(2000, 21)) == 95  # 95.24
+    assert target(Fraction(7, 2)) == 4
+    assert target(Fraction(5, 2)) == 3
+    assert target(Fraction(0)) == 0
 
 
 def test_time_off_covering_whole_period():
@@ -256,7 +276,7 @@ def test_zero_target():
     p = pace(target=0, actual=0)
     assert (p.prorated_target, p.expected, p.expected_pct) == (0, 0, 0)
     assert (p.status, p.pct, p.needed_per_day) == (PaceStatus.HIT, 100, 0)
-    assert not p.nothing_to_do
+    assert p.nothing_to_do  # a zero rate carries nothing on any day
     assert pace(target=0, actual=5).pct == 100
 
 
@@ -300,7 +320,8 @@ def test_year_end_week_with_holidays():
     week = Period.containing("week", date(2027, 1, 1))  # Mon 28 Dec – Sun 3 Jan
     p = compute_pace(target=40, actual=20, period=week, calendar=US, today=date(2026, 12, 30))
     assert (p.normal_days, p.completed_days, p.remaining_days) == (4, 2, 2)
-    assert (p.expected, p.status) == (20, PaceStatus.ON_PACE)
+    # New Year's Day takes its 8 away: 32 over 4 days, 16 expected after Mon and Tue.
+    assert (p.target, p.expected, p.status) == (32, 16, PaceStatus.AHEAD)
 
 
 def test_quarter_starting_mid_week():

@@ -11,7 +11,6 @@ from bot.core.standings import (
     GoalSpec,
     PersonFacts,
     TeamFacts,
-    goal_target_in,
     person_standing,
     team_standings,
 )
@@ -48,13 +47,29 @@ def test_monthly_goal_in_a_week_spanning_two_months():
     # Mon 30 Nov – Sun 6 Dec: 1 of November's 21 working days, 4 of December's 23.
     week = Period.containing(PeriodKind.WEEK, date(2026, 11, 30))
     monthly = goal(period_kind=PeriodKind.MONTH, target=2100)
-    assert goal_target_in(monthly, week, CAL) == 100 + 365  # 2100/21 + 2100*4/23 = 100 + 365.2
+    assert person_standing(monthly, PersonFacts(1, "m"), week, WED, 0).target == 100 + 365  # 2100/21 + 2100*4/23
 
 
 def test_ramp_targets_climb_each_week():
     ramp = goal(kind="ramp", target=50, ramp_last=100, ramp_step=10, start=date(2026, 11, 2))
     weeks = [Period.containing(PeriodKind.WEEK, date(2026, 11, 2) + timedelta(weeks=i)) for i in range(8)]
-    assert [goal_target_in(ramp, w, CAL) for w in weeks] == [50, 60, 70, 80, 90, 100, 100, 100]
+    assert [person_standing(ramp, PersonFacts(1, "m"), w, WED, 0).target for w in weeks] == [50, 60, 70, 80, 90, 100, 100, 100]
+
+
+def test_a_goal_changed_mid_month_is_one_row_whose_target_sums_each_versions_days():
+    # 60/week until Sun 15 Nov, 80/week from Mon 16 Nov (no holidays): November's working
+    # days are 2–13 Nov (10 days × 12) and 16–30 Nov (11 days × 16).
+    old = goal(id=1, end=date(2026, 11, 15))
+    new = goal(id=2, target=80, start=date(2026, 11, 16))
+    november = Period.containing(PeriodKind.MONTH, date(2026, 11, 1))
+    report = team_standings(team_name="t", view=november, team=WED, goals=[old, new], members=[PersonFacts(1, "maria")],
+                            totals={(1, "calls"): 190})
+    [row] = report.members
+    assert row.target == 10 * 12 + 11 * 16
+    assert row.goal.id == 2 and [v.id for v in row.versions] == [1, 2]
+    weeks = [Period.containing(PeriodKind.WEEK, date(2026, 11, d)) for d in (2, 9, 16, 23, 30)]
+    clipped = [Period(PeriodKind.WEEK, max(w.start, november.start), min(w.end, november.end)) for w in weeks]
+    assert sum(person_standing([old, new], PersonFacts(1, "m"), w, WED, 0).pace.target for w in clipped) == row.target
 
 
 def test_stretch_is_reported_once_actual_passes_it():
@@ -78,6 +93,7 @@ def test_team_totals_collectives_and_contests():
     assert (team_total.pace.actual, team_total.pace.pct) == (80, 53)
     [collective] = report.collectives
     assert [s.owner_name for s in collective.missing] == ["bo"] and not collective.achieved
+    assert [s.owner_name for s in collective.there] == ["maria", "Al"]
     [contest] = report.contests
     assert [(r.label, r.name) for r in contest.ranking] == [("1", "bo"), ("=2", "Al"), ("=2", "maria")]
     [own] = report.members
@@ -88,3 +104,17 @@ def test_goals_outside_the_view_are_ignored():
     ended = goal(end=date(2026, 11, 1))
     report = team_standings(team_name="t", view=WEEK, team=WED, goals=[ended], members=[PersonFacts(1, "m")], totals={})
     assert report.members == ()
+
+
+def test_all_or_nothing_excuses_who_carries_no_target_and_counts_own_shares():
+    off = PersonFacts(2, "bo", time_off=((WEEK.start, WEEK.end),))
+    later = PersonFacts(3, "al", start_date=WEEK.end + timedelta(days=1))
+    part = PersonFacts(4, "kim", time_off=((date(2026, 11, 19), date(2026, 11, 20)),))
+    collective = goal(id=11, kind="collective", person_id=None, team_id=7, metric="demos", target=5)
+    totals = {(1, "demos"): 5, (4, "demos"): 3}
+    report = team_standings(team_name="east", view=WEEK, team=TeamFacts(CAL, date(2026, 11, 23)), goals=[collective],
+                            members=[PersonFacts(1, "maria"), off, later, part], totals=totals)
+    [found] = report.collectives
+    assert [s.owner_name for s in found.excused] == ["bo", "al"]
+    assert [s.owner_name for s in found.there] == ["maria", "kim"]  # kim's share: 3 of 5 days
+    assert found.achieved

@@ -144,10 +144,10 @@ def test_a_reps_home_shows_goals_with_pace_team_standing_and_last_entries(worksp
     assert "🏆 *Demos* (team: everyone) ▓▓▓▓▓▓▓▓▓▓ 100% — 5 / 5 demos · 100% · hit" in body
     assert "*Team east*" in body
     assert (
-        "🏁 *Meetings contest* (prize: golf): you rank 2 of 2 with 5 meetings · leader: bo, 9 meetings"
+        "🏁 *Meetings contest* (prize: golf): 1 bo 9 meetings · 2 maria 5 meetings · you rank 2 of 2 with 5 meetings"
         in body
     )
-    assert "👥 *Demos* — everyone 5 demos: 1 of 2 there · still missing: bo · reward: pizza" in body
+    assert "👥 *Demos* — everyone 5 demos/week: 1 of 2 there · still missing: bo · reward: pizza" in body
     entries = shown[shown.index("*Your last entries*") + 1 :][:5]
     assert entries == [
         "Thu 19 Nov · 5 demos — Acme   [ Undo ]",
@@ -185,7 +185,7 @@ def test_a_managers_home_shows_the_team_worst_first_and_what_waits_for_them(work
     body = text(view)
     assert "*Your goals" not in body  # dana manages and is on no team
     assert "*Waiting for your decision* (1)" in body
-    assert "*bo* proposes calls 70/week for bo from Mon 16 Nov.\n> new territory" in body
+    assert "*bo* proposes calls 70/week for bo from the day it is approved.\n> new territory" in body
     assert f"Proposal · request #{request.id}" in body
     assert [b["value"] for b in buttons(view, "goal_request_approve")] == [str(request.id)]
     assert [b["value"] for b in buttons(view, "goal_request_reject")] == [str(request.id)]
@@ -332,7 +332,7 @@ def test_the_propose_button_opens_a_form_that_proposes_once(workspace, east):
         "chat.postMessage", where=lambda c: c.params.get("channel") == east.bo
     )
     assert dm.params["text"] == (
-        f"Proposed calls 70/week from Mon 16 Nov (request #{request.id}). Sent to dana to approve — "
+        f"Proposed calls 70/week from the day it is approved (request #{request.id}). Sent to dana to approve — "
         "you'll get a DM when they decide."
     )
     workspace.slack.wait_for(
@@ -443,7 +443,8 @@ def test_approving_from_home_sets_the_goal_updates_the_dms_and_refreshes_home(wo
     )
     body = text(latest_home(workspace, east.dana))
     assert "Waiting for your decision" not in body
-    assert "calls ░░░░░░░┃░░ 0% at risk" in body  # bo's new goal, with nothing logged
+    # bo's new goal applies from the day of the decision (today), with nothing logged.
+    assert "calls ░░░░░░░░░░ 0% not started" in body
 
 
 def test_a_second_click_from_home_changes_nothing(workspace, east):
@@ -535,7 +536,8 @@ def test_a_decision_in_the_dm_refreshes_the_deciders_and_the_requesters_home(wor
     )
     assert response.status == 200
     assert "Waiting for your decision" not in text(latest_home(workspace, east.dana, count=2))
-    assert "*Calls* ░░░░░░░┃░░ 0% — 0 / 70 calls · 0% · at risk (expected 56)" in text(
+    # The approved goal applies from today, the day of the decision: one day of 70/week.
+    assert "*Calls* ░░░░░░░░░░ 0% — 0 / 14 calls · 0% · not started" in text(
         latest_home(workspace, east.bo, count=2)
     )
 
@@ -566,7 +568,7 @@ def test_a_manager_of_200_reps_gets_a_summarised_home_within_100_blocks(workspac
     # A rep of that team sees the team's all-or-nothing status without everyone's names.
     rep_view = open_home(workspace, reps[0])
     assert check(rep_view["blocks"], max_blocks=MAX_HOME_BLOCKS) == []
-    assert "👥 *Calls* — everyone 20 calls: 1 of 200 there · still missing: rep001" in text(
+    assert "👥 *Calls* — everyone 20 calls/week: 1 of 200 there · still missing: rep001" in text(
         rep_view
     )
 
@@ -770,7 +772,8 @@ def test_goal_split_refreshes_each_members_home(workspace, east):
     )
     assert reply.startswith("Split 100 calls"), reply
     assert "0 / 50 calls" in text(latest_home(workspace, east.bo, count=2))
-    assert "40 / 50 calls" in text(latest_home(workspace, east.maria, count=2))
+    # maria's 60/week stays on Mon–Thu (4 × 12); her 50/week share starts today (10).
+    assert "40 / 58 calls" in text(latest_home(workspace, east.maria, count=2))
 
 
 def test_goal_remove_refreshes_the_owners_home(workspace, east):

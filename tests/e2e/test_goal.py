@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -197,7 +197,8 @@ def test_split_by_history_adds_up_exactly_and_new_reps_get_the_median(workspace,
     assert reply.splitlines()[0] == (
         "Split $300,000 revenue a quarter for team north by history (last 12 quarters) — 7 goals, total $300,000:"
     )
-    assert reply.count("(team median)") == 2 and reply.count("(history)") == 5
+    # Each rep logged in one quarter of the window: their history is that quarter.
+    assert reply.count("(team median)") == 2 and reply.count("(history, 1 quarter)") == 5
 
 
 def test_split_evenly_adds_up_exactly(workspace, east, north):
@@ -231,29 +232,35 @@ def test_an_overlapping_goal_is_refused_naming_the_existing_one(workspace, east)
     assert state(workspace) == before
 
 
-def test_replacing_with_a_reason_removes_a_goal_that_started_with_the_new_one(workspace, east):
+def test_replacing_a_goal_in_force_with_a_reason_starts_today_and_ends_it_yesterday(workspace, east):
     maria = _m(workspace, east.maria)
     goal(workspace, east.dana, f"set {maria} calls 60/week")
     reply = goal(workspace, east.dana, f"set {maria} calls 70/week -- more leads")
     old, new = workspace.rows(Goal)
     assert reply == (
-        f"Set #{new.id} calls 70/week for maria from Mon 16 Nov.\n"
-        f"Removed #{old.id} calls 60/week for maria from Mon 16 Nov."
+        f"Set #{new.id} calls 70/week for maria from Fri 20 Nov "
+        f"(replaces #{old.id} calls 60/week, in force since Mon 16 Nov)."
     )
-    assert old.removed_at is not None and new.removed_at is None and new.target == 70
+    assert (old.end, old.removed_at, new.start, new.removed_at, new.target) == (
+        date(2026, 11, 19), None, date(2026, 11, 20), None, 70
+    )
     events = [(e.action, e.subject_id, e.reason) for e in workspace.rows(AuditEvent) if e.subject_type == "goal"]
-    assert events[-2:] == [("goal.create", new.id, "more leads"), ("goal.remove", old.id, "more leads")]
+    assert events[-2:] == [("goal.create", new.id, "more leads"), ("goal.end", old.id, "more leads")]
 
 
 def test_replacing_an_older_goal_ends_it_the_day_before(workspace, east):
     maria = _m(workspace, east.maria)
-    goal(workspace, east.dana, f"set {maria} demos 5/week from 2026-11-02")
+    workspace.app.clock.set(datetime(2026, 11, 2, 15, 0, tzinfo=UTC))
+    goal(workspace, east.dana, f"set {maria} demos 5/week")
+    workspace.app.clock.set(datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
     reply = goal(workspace, east.dana, f"set {maria} demos 6/week -- new quarter plan")
     old, new = workspace.rows(Goal)
-    assert (old.end, old.removed_at, new.start) == (date(2026, 11, 15), None, date(2026, 11, 16))
-    assert f"Ended #{old.id} demos 5/week for maria from Mon 2 Nov to Sun 15 Nov." in reply
+    assert (old.start, old.end, old.removed_at, new.start) == (
+        date(2026, 11, 2), date(2026, 11, 19), None, date(2026, 11, 20)
+    )
+    assert f"(replaces #{old.id} demos 5/week, in force since Mon 2 Nov)" in reply
     [ended] = [e for e in workspace.rows(AuditEvent) if e.action == "goal.end"]
-    assert '"end": null' in ended.before and '"end": "2026-11-15"' in ended.after and ended.reason == "new quarter plan"
+    assert '"end": null' in ended.before and '"end": "2026-11-19"' in ended.after and ended.reason == "new quarter plan"
 
 
 def test_a_future_overlap_also_needs_a_reason(workspace, east):
@@ -275,11 +282,14 @@ def test_removing_a_started_goal_needs_a_reason(workspace, east):
         f"Nothing was changed.\nExample: `/goal remove {row.id} -- why it goes`"
     )
     assert state(workspace) == before
-    assert goal(workspace, east.dana, f"remove {row.id} -- duplicate") == f"Removed #{row.id} calls 60/week for maria from Mon 16 Nov."
+    assert goal(workspace, east.dana, f"remove {row.id} -- duplicate") == (
+        f"Removed #{row.id} calls 60/week for maria as of Fri 20 Nov: it was in force Mon 16 Nov – Thu 19 Nov, "
+        "and those days keep it."
+    )
     [row] = workspace.rows(Goal)
-    assert row.removed_at is not None
+    assert (row.removed_at, row.end) == (None, date(2026, 11, 19))
     event = workspace.rows(AuditEvent)[-1]
-    assert (event.action, event.reason, '"removed_at": null' in event.before) == ("goal.remove", "duplicate", True)
+    assert (event.action, event.reason, '"end": null' in event.before) == ("goal.end", "duplicate", True)
 
 
 def test_a_goal_that_has_not_started_is_removed_without_a_reason(workspace, east):
@@ -352,7 +362,7 @@ def test_list_shows_live_and_coming_goals_with_who_set_them(workspace, east):
     maria = _m(workspace, east.maria)
     goal(workspace, east.dana, f"set {maria} calls 60/week")
     goal(workspace, east.admin, f"set {maria} demos 5/week from 2026-12-07")
-    goal(workspace, east.dana, f"set {maria} emails 40/week from 2026-10-05 to 2026-10-31")  # over already
+    goal(workspace, east.admin, f"set {maria} emails 40/week from 2026-10-05 to 2026-10-31")  # over already
     calls, demos, _ = workspace.rows(Goal)
     reply = goal(workspace, east.dana, f"list {maria}")
     assert reply.splitlines() == [
@@ -366,35 +376,44 @@ def test_list_shows_live_and_coming_goals_with_who_set_them(workspace, east):
     assert state(workspace) == before
 
 
-def test_history_is_the_audit_trail_newest_first(workspace, east):
+def test_history_lists_versions_then_the_audit_trail_newest_first(workspace, east):
     maria = _m(workspace, east.maria)
     goal(workspace, east.dana, f"set {maria} calls 60/week")
     goal(workspace, east.dana, f"set {maria} calls 70/week -- more leads")
     first, second = workspace.rows(Goal)
     goal(workspace, east.admin, f"remove {second.id} -- wrong metric")
     lines = goal(workspace, east.dana, f"history {maria}").splitlines()
-    assert lines[0] == "*Goal history for maria* (newest first)"
-    assert lines[1] == (
-        f"• Fri 20 Nov 10:00 · ada removed #{second.id}: calls 70/week for maria from Mon 16 Nov → removed — “wrong metric”"
+    assert lines[:4] == [
+        "*Goal history for maria*",
+        "_Versions — which target was in force when:_",
+        "*calls per week · maria*",
+        f"• #{first.id} calls 60/week · Mon 16 Nov – Thu 19 Nov · set by dana",
+    ]
+    assert lines[4] == "_Changes, newest first:_"
+    assert lines[5] == (
+        f"• Fri 20 Nov 10:00 · ada removed #{second.id}: calls 70/week for maria from Fri 20 Nov → removed — “wrong metric”"
     )
-    assert lines[2] == (
-        f"• Fri 20 Nov 10:00 · dana removed #{first.id}: calls 60/week for maria from Mon 16 Nov → replaced by #{second.id}"
-        " — “more leads”"
+    assert lines[6] == (
+        f"• Fri 20 Nov 10:00 · dana ended #{first.id}: calls 60/week for maria from Mon 16 Nov → ends Thu 19 Nov, "
+        f"replaced by #{second.id} — “more leads”"
     )
-    assert lines[3] == f"• Fri 20 Nov 10:00 · dana set #{second.id}: calls 70/week for maria from Mon 16 Nov — “more leads”"
-    assert lines[4] == f"• Fri 20 Nov 10:00 · dana set #{first.id}: calls 60/week for maria from Mon 16 Nov"
-    assert len(lines) == 5
+    assert lines[7] == f"• Fri 20 Nov 10:00 · dana set #{second.id}: calls 70/week for maria from Fri 20 Nov — “more leads”"
+    assert lines[8] == f"• Fri 20 Nov 10:00 · dana set #{first.id}: calls 60/week for maria from Mon 16 Nov"
+    assert len(lines) == 9
 
 
-def test_history_shows_at_most_thirty_lines(workspace, east):
+def test_history_fits_one_message_and_counts_what_it_leaves_off(workspace, east):
     maria = _m(workspace, east.maria)
     for week in range(16):
         day = date(2027, 1, 4).toordinal() + 7 * week
         goal(workspace, east.dana, f"set {maria} calls 60/week from {date.fromordinal(day).isoformat()} to {date.fromordinal(day + 6).isoformat()}")
     for row in workspace.rows(Goal):
         goal(workspace, east.dana, f"remove {row.id}")
-    lines = goal(workspace, east.dana, f"history {maria}").splitlines()
-    assert len(lines) == 32 and lines[-1] == "Showing the latest 30 changes."
+    reply = goal(workspace, east.dana, f"history {maria}")
+    lines = reply.splitlines()
+    shown = sum(1 for line in lines if line.startswith("• "))
+    assert len(reply) < 4000 and 20 <= shown < 32
+    assert lines[-1] == f"… and {32 - shown} more changes (the audit trail keeps them all)."
 
 
 # --- custom metrics ----------------------------------------------------------------------------------
@@ -459,13 +478,13 @@ def test_a_proposal_goes_to_the_manager_and_approval_sets_the_goal(workspace, ea
     reply = goal(workspace, east.maria, "propose calls 70/week -- more leads now")
     [request] = workspace.rows(GoalRequest)
     assert reply == (
-        f"Proposed calls 70/week from Mon 16 Nov (request #{request.id}). Sent to dana to approve — "
+        f"Proposed calls 70/week from the day it is approved (request #{request.id}). Sent to dana to approve — "
         "you'll get a DM when they decide."
     )
     assert (request.kind, request.status, request.reason) == ("proposal", "pending", "more leads now")
     assert workspace.rows(Goal) == []
     call, message = _dm_with_buttons(workspace, east.dana)
-    assert call.params["text"] == "*maria* proposes calls 70/week for maria from Mon 16 Nov.\n> more leads now"
+    assert call.params["text"] == "*maria* proposes calls 70/week for maria from the day it is approved.\n> more leads now"
     actions = [b for b in call.params["blocks"] if b["type"] == "actions"][0]["elements"]
     assert [(a["action_id"], a["value"]) for a in actions] == [
         ("goal_request_approve", str(request.id)),
@@ -477,17 +496,17 @@ def test_a_proposal_goes_to_the_manager_and_approval_sets_the_goal(workspace, ea
     _click(workspace, "goal_request_approve", request.id, east.dana, "D" + east.dana, message["ts"])
     [row] = workspace.rows(Goal)
     assert (row.person_id, row.metric, row.target, row.origin, row.start) == (
-        request.person_id, "calls", 70, "proposal", date(2026, 11, 16)
+        request.person_id, "calls", 70, "proposal", date(2026, 11, 20)
     )
     [request] = workspace.rows(GoalRequest)
     assert request.status == "approved"
     [update] = _updates(workspace, "D" + east.dana)
     assert update.params["ts"] == message["ts"]
     assert all(b["type"] != "actions" for b in update.params["blocks"])
-    assert f"✅ Approved by dana. Set #{row.id} calls 70/week for maria from Mon 16 Nov." in update.params["text"]
+    assert f"✅ Approved by dana. Set #{row.id} calls 70/week for maria from Fri 20 Nov." in update.params["text"]
     [dm] = workspace.slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == east.maria)
     assert dm.params["text"] == (
-        f"Your proposal (request #{request.id}) was approved by dana. Set #{row.id} calls 70/week for maria from Mon 16 Nov."
+        f"Your proposal (request #{request.id}) was approved by dana. Set #{row.id} calls 70/week for maria from Fri 20 Nov."
     )
     actions = [e.action for e in workspace.rows(AuditEvent) if e.subject_type in ("goal", "goal_request")]
     assert actions == ["goal_request.propose", "goal.create", "goal_request.approve"]
@@ -568,8 +587,8 @@ def test_lowering_a_started_goal_waits_for_an_admin(workspace, east):
     assert len(workspace.rows(Goal)) == before_goals and workspace.rows(Goal)[0].target == 60
     call, message = _dm_with_buttons(workspace, east.admin)
     assert call.params["text"] == (
-        f"*dana* asks to lower #{old.id} calls 60/week for maria from Mon 16 Nov to *calls 50/week* from Mon 16 Nov."
-        "\n> fewer leads in December"
+        f"*dana* asks to lower #{old.id} calls 60/week for maria from Mon 16 Nov to *calls 50/week* from the day it is "
+        "approved.\n> fewer leads in December"
     )
     # A manager may not approve a lowering, not even of their own team.
     before = state(workspace)
@@ -578,13 +597,16 @@ def test_lowering_a_started_goal_waits_for_an_admin(workspace, east):
     assert _ephemerals(workspace)[-1] == "You can't decide your own request — someone else approves it. Nothing was changed."
     _click(workspace, "goal_request_approve", request.id, east.admin, "D" + east.admin, message["ts"])
     old, new = workspace.rows(Goal)
-    assert old.removed_at is not None and (new.target, new.removed_at) == (50, None)
+    assert (old.end, old.removed_at) == (date(2026, 11, 19), None) and (new.target, new.removed_at) == (50, None)
     [update] = _updates(workspace, "D" + east.admin)
-    assert f"✅ Approved by ada. Set #{new.id} calls 50/week for maria from Mon 16 Nov." in update.params["text"]
+    assert (
+        f"✅ Approved by ada. Set #{new.id} calls 50/week for maria from Fri 20 Nov "
+        f"(replaces #{old.id} calls 60/week, in force since Mon 16 Nov)." in update.params["text"]
+    )
     [dm] = workspace.slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == east.dana)
     assert dm.params["text"].startswith(f"Your request to lower a goal (request #{request.id}) was approved by ada.")
     reasons = {e.action: e.reason for e in workspace.rows(AuditEvent) if e.subject_type in ("goal", "goal_request")}
-    assert reasons["goal.remove"] == reasons["goal_request.approve"] == "fewer leads in December"
+    assert reasons["goal.end"] == reasons["goal_request.approve"] == "fewer leads in December"
 
 
 def test_removing_a_started_goal_waits_for_an_admin(workspace, east):
@@ -616,13 +638,13 @@ def test_removing_a_started_goal_waits_for_an_admin(workspace, east):
     assert _ephemerals(workspace)[-1] == "Only a workspace admin can approve removing a started goal. Nothing was changed."
     _click(workspace, "goal_request_approve", request.id, east.admin, "D" + east.admin, message["ts"])
     [removed] = workspace.rows(Goal)
-    assert removed.removed_at is not None
+    assert (removed.removed_at, removed.end) == (None, date(2026, 11, 19))
     [update] = _updates(workspace, "D" + east.admin)
     assert f"✅ Approved by ada. Removed #{old.id} calls 60/week for maria" in update.params["text"]
     [dm] = workspace.slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == east.dana)
     assert dm.params["text"].startswith(f"Your request to remove a goal (request #{request.id}) was approved by ada.")
     reasons = {e.action: e.reason for e in workspace.rows(AuditEvent) if e.subject_type in ("goal", "goal_request")}
-    assert reasons["goal.remove"] == reasons["goal_request.remove"] == "territory moved"
+    assert reasons["goal.end"] == reasons["goal_request.remove"] == "territory moved"
 
 
 def test_an_admin_or_a_goal_not_yet_started_is_removed_at_once(workspace, east):
@@ -634,7 +656,8 @@ def test_an_admin_or_a_goal_not_yet_started_is_removed_at_once(workspace, east):
     assert goal(workspace, east.dana, f"remove {later.id}").startswith(f"Removed #{later.id}")
     assert goal(workspace, east.admin, f"remove {started.id} -- reorg").startswith(f"Removed #{started.id}")
     assert workspace.rows(GoalRequest) == []
-    assert all(g.removed_at is not None for g in workspace.rows(Goal))
+    started, later = workspace.rows(Goal)
+    assert (started.removed_at, started.end) == (None, date(2026, 11, 19)) and later.removed_at is not None
 
 
 def test_another_manager_may_not_approve_a_lowering(workspace, east):
@@ -658,7 +681,7 @@ def test_raising_or_an_admin_lowering_needs_no_approval(workspace, east):
     assert goal(workspace, east.dana, f"set {maria} calls 80/week -- more leads").startswith("Set #")
     assert goal(workspace, east.admin, f"set {maria} calls 40/week -- holidays").startswith("Set #")
     assert workspace.rows(GoalRequest) == []
-    assert [g.target for g in workspace.rows(Goal) if g.removed_at is None] == [40]
+    assert [g.target for g in workspace.rows(Goal) if g.removed_at is None and g.end is None] == [40]
 
 
 def test_a_proposal_that_lowers_a_started_goal_then_waits_for_an_admin(workspace, east):
@@ -739,7 +762,7 @@ def test_modal_field_errors_change_nothing(workspace, east):
     assert "manager of maria's team" in _submit(workspace, east.bo, "VBAD4", person=east.maria)["errors"]["person"]
     assert state(workspace) == before
     _submit(workspace, east.dana, "VOK", person=east.maria, target="70", reason="more leads")
-    assert [g.target for g in workspace.rows(Goal) if g.removed_at is None] == [70]
+    assert [g.target for g in workspace.rows(Goal) if g.removed_at is None and g.end is None] == [70]
 
 
 def test_a_team_goal_from_the_modal(workspace, east):
@@ -762,7 +785,7 @@ def test_simultaneous_clicks_decide_once(workspace, east):
     assert len(workspace.rows(Goal)) == 1
     assert len([e for e in workspace.rows(AuditEvent) if e.action == "goal_request.approve"]) == 1
     assert len(_updates(workspace, "D" + east.dana)) == len(_updates(workspace, "D" + eve)) == 1
-    assert len(_ephemerals(workspace)) == 3
+    assert len(_ephemerals(workspace)) == 4  # three "already approved", and the decider's reply
 
 
 def test_simultaneous_modal_submissions_set_one_goal(workspace, east):

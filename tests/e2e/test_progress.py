@@ -89,7 +89,7 @@ def test_progress_of_a_past_month(workspace, east):
     add_goal(workspace, person=maria, period="month", target=100)
     workspace.log(maria, "calls 120 2026-10-26")
     text = workspace.reply("/progress", maria, "2026-10")
-    assert text.startswith("*Your progress — Oct 2026* (Oct 2026)") and "120 / 100 calls · 120% · hit" in text
+    assert text.startswith("*Your progress — Oct 2026*") and "120 / 100 calls · 120% · hit" in text
 
 
 def test_a_manager_sees_the_team_with_collectives_contests_and_team_totals(workspace, east):
@@ -140,7 +140,7 @@ def test_leaderboard_by_pct_ranks_people_with_a_goal(workspace, east):
     assert lines[0].startswith("*Calls leaderboard by % of target")
     assert lines[1].startswith("`  1`  bo — 15 calls  ") and lines[1].endswith("75%")
     assert lines[2].startswith("`  2`  maria — 50 calls  ") and lines[2].endswith("50%")
-    assert "1 without a calls goal in this period are not ranked by %." in text
+    assert "1 without a calls target in this period are not ranked by %." in text
 
 
 def test_leaderboard_shows_top_ten_and_the_callers_own_row(workspace, east):
@@ -171,7 +171,7 @@ def test_export_arrives_as_a_csv_in_the_callers_dm(workspace, east):
     assert done.params["channel_id"] == "D" + dana
     [upload] = workspace.slack.calls_to("files.upload_url")
     text = upload.body.decode("utf-8")
-    assert text.startswith("\ufeffPerson,Slack user ID,Team,Metric")
+    assert text.startswith("\ufeffPerson,Slack user ID,Team,Goal kind,Metric")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     calls = next(r for r in rows if r["Metric"] == "calls")
     assert (calls["Person"], calls["Actual"], calls["Target"], calls["Period"]) == ("maria", "40", "100", "Nov 2026")

@@ -107,7 +107,7 @@ def test_progress_gives_a_reps_deals_and_revenue_for_a_quarter(crm, at_jan_2018)
                and date(2017, 4, 1) <= us_date(r["engage_date"]) <= date(2017, 6, 30)]  # fmt: skip
     revenue = 100 * sum(int(r["close_value"]) for r in q2)
     reply = workspace.reply("/progress", users["admin"], f"{mention(workspace, users['darcel'])} 2017-Q2")
-    assert reply.splitlines()[0] == "*darcel's progress — 2017-Q2* (2017-Q2)"
+    assert reply.splitlines()[0] == "*darcel's progress — 2017-Q2*"
     assert f"Logged: {len(engaged)} opportunities · {len(q2)} deals · {dollars(revenue)} revenue." in reply
 
 
@@ -119,7 +119,7 @@ def test_the_team_leaderboard_of_revenue_for_a_month(crm, at_jan_2018):
     expected = sorted(((shown[a], v) for a, v in totals.items()), key=lambda item: (-item[1], item[0].casefold()))
     reply = workspace.reply("/leaderboard", users["melvin"], "revenue 2017-06 team:melvin")
     lines = reply.splitlines()
-    assert lines[0] == "*Revenue leaderboard — team melvin, Jun 2017* (Jun 2017)"
+    assert lines[0] == "*Revenue leaderboard — team melvin, Jun 2017*"
     rows = [re.fullmatch(r"`\s*=?(\d+)`\s+(.+) — (\S+) revenue", line).groups() for line in lines[1:]]
     assert [(name, amount) for _, name, amount in rows] == [(name, dollars(v)) for name, v in expected]
     assert rows[0][0] == "1"
@@ -152,7 +152,7 @@ def test_goal_split_by_history_follows_each_reps_revenue(crm, at_jan_2018):
     for i in sorted(range(len(order)), key=lambda i: (-(shares[i] - parts[i]), i))[: target - sum(parts)]:
         parts[i] += 1
     reply = workspace.reply("/goal", users["admin"], "split team:melvin revenue 300k/quarter by history")
-    found = dict(re.findall(r"• #\d+ (.+?): (\$[\d,.]+)/quarter \((?:history|team median)\)", reply))
+    found = dict(re.findall(r"• #\d+ (.+?): (\$[\d,.]+)/quarter \((?:history, \d+ quarters?|team median)\)", reply))
     assert found == {("darcel" if a == DARCEL else a): dollars(p) for a, p in zip(order, parts, strict=True)}
     assert "total $300,000" in reply.splitlines()[0]
     assert "Mei-Mei Johns: " in reply and "(team median)" in reply

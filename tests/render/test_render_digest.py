@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from bot.core.calendars import WorkCalendar
 from bot.core.metrics import MetricCatalog
+from bot.core.pace import PaceStatus
 from bot.core.periods import Period, PeriodKind
 from bot.core.standings import GoalSpec, PersonFacts, TeamFacts, team_standings
 from bot.render.block_limits import check
@@ -62,7 +63,7 @@ def test_digest_has_totals_collective_contest_and_hits():
     body = texts(blocks)
     # $3,600 of $5,000 = 72%, expected $4,000 → 90% of expected: on pace.
     assert "✅ *Revenue (team total)* ▓▓▓▓▓▓▓┃░░ 72% — $3,600 / $5,000 revenue · 72% · on pace (expected $4,000)" in body
-    assert "👥 *Demos* — everyone 3 demos: 10 of 12 there · still missing: ed, flo · reward: team lunch" in body
+    assert "👥 *Demos* — everyone 3 demos/week: 10 of 12 there · still missing: ed, flo · reward: team lunch" in body
     # Competition ranking with ties, and nobody with 0 meetings on the board.
     assert "🏁 *Meetings contest* · prize: golf\n` =1`  bo — 7 meetings\n` =1`  cy — 7 meetings\n`  3`  al — 5 meetings\n`  4`  di — 2 meetings" in body
     assert "ed —" not in body
@@ -73,12 +74,12 @@ def test_digest_has_totals_collective_contest_and_hits():
 
 def test_an_achieved_collective_says_so():
     [(_, blocks)] = digest_messages(digest(report()), CATALOG)
-    assert "👥 *Demos* — everyone 3 demos: 12 of 12 there · 🏆 everyone hit it · reward: team lunch" in texts(blocks)
+    assert "👥 *Demos* — everyone 3 demos/week: 12 of 12 there · 🏆 everyone there · reward: team lunch" in texts(blocks)
 
 
 def test_sum_of_individual_goals_has_a_bar_with_the_pace_marker():
-    total = GoalSum("calls", actual=300, target=480, expected=384, people=8, on_track=5)
-    assert sum_line(total, CATALOG) == "📈 *Calls* (8 rep goals) ▓▓▓▓▓▓░┃░░ 62% — 300 / 480 calls · 5 of 8 on pace or better"
+    total = GoalSum("calls", actual=300, target=480, expected=384, people=8, on_track=5, status=PaceStatus.AT_RISK)
+    assert sum_line(total, CATALOG) == "🔴 *Calls* (8 rep goals) ▓▓▓▓▓▓░┃░░ 62% — 300 / 480 calls · 5 of 8 on pace or better"
 
 
 def test_long_lists_are_cut_with_a_count():
@@ -92,7 +93,7 @@ def test_long_lists_are_cut_with_a_count():
 
 
 def test_a_digest_too_big_for_one_message_is_split_into_numbered_parts():
-    sums = tuple(GoalSum(f"metric{i:02d}", 10, 20, 10, 3, 1) for i in range(40))
+    sums = tuple(GoalSum(f"metric{i:02d}", 10, 20, 10, 3, 1, PaceStatus.ON_PACE) for i in range(40))
     found = report(meetings={1: 1})
     many_contests = found.contests * 30  # 30 boards, each its own section
     parts = digest_messages(digest(found, sums=sums, contests=many_contests), CATALOG)
@@ -103,4 +104,4 @@ def test_a_digest_too_big_for_one_message_is_split_into_numbered_parts():
     assert parts[0][1][0]["type"] == "header"
     assert parts[1][1][0]["elements"][0]["text"] == "Team East — week of 16 Nov (continued, part 2 of 2)"
     every = texts(parts[0][1]) + texts(parts[1][1])
-    assert every.count("🏁 *Meetings contest*") == 30 and every.count("📈 *Metric") == 40
+    assert every.count("🏁 *Meetings contest*") == 30 and every.count("✅ *Metric") == 40

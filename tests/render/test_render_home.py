@@ -23,7 +23,6 @@ from bot.render.home import (
     RecentEntry,
     RepPart,
     TeamPart,
-    contest_rank_line,
     entry_text,
     home_blocks,
     home_view,
@@ -32,6 +31,7 @@ from bot.render.home import (
     propose_modal,
     worst_first,
 )
+from bot.render.standings import contest_line
 
 CATALOG = MetricCatalog()
 CALLS = CATALOG.lookup("calls")
@@ -99,8 +99,11 @@ def test_a_rep_sees_their_goals_team_and_entries_with_undo_buttons():
     body = texts(blocks)
     assert "⚠️ *Calls* ▓▓▓▓▓▓░┃░░ 66% — 40 / 60 calls · 66% · behind (expected 48)" in body
     assert "20 calls/day to hit it (1 day left) · forecast 50 calls" in body
-    assert "🏁 *Meetings contest* (prize: golf): you rank 3 of 3 with 1 meeting · leader: rep0003, 3 meetings" in body
-    assert "👥 *Demos* — everyone 5 demos: 3 of 3 there · 🏆 everyone hit it · reward: pizza" in body
+    assert (
+        "🏁 *Meetings contest* (prize: golf): 1 rep0003 3 meetings · 2 rep0002 2 meetings · 3 rep0001 1 meeting"
+        " · you rank 3 of 3 with 1 meeting"
+    ) in body
+    assert "👥 *Demos* — everyone 5 demos/week: 3 of 3 there · 🏆 everyone there · reward: pizza" in body
     undo = [b for b in blocks if b.get("accessory", {}).get("action_id") == "home_undo_entry"]
     assert [(b["accessory"]["value"], b["text"]["text"]) for b in undo] == [
         ("7", "Fri 20 Nov · 12 calls"),
@@ -125,12 +128,14 @@ def test_a_rep_outside_a_team_and_without_anything():
     assert "Nothing logged yet" in body
 
 
-def test_contest_rank_lines():
+def test_contest_lines_are_the_podium_and_where_the_person_ranks():
     spec = GoalSpec(2, "contest", "meetings", PeriodKind.WEEK, None, WEEK.start, WEEK.end, team_id=7)
     board = ContestStanding(spec, tuple(rank([RankEntry("1", "al", 5), RankEntry("2", "bo", 5), RankEntry("3", "cy", 1)])))
-    assert contest_rank_line(board, CATALOG, 1) == "🏁 *Meetings contest*: you rank =1 of 3 with 5 meetings · you share the lead 🥇"
-    assert contest_rank_line(board, CATALOG, 3) == "🏁 *Meetings contest*: you rank 3 of 3 with 1 meeting · leader: al, 5 meetings"
-    assert contest_rank_line(board, CATALOG, 9) == "🏁 *Meetings contest*: you are not in it · leader: al, 5 meetings"
+    podium = "🏁 *Meetings contest*: =1 al 5 meetings · =1 bo 5 meetings · 3 cy 1 meeting"
+    assert contest_line(board, CATALOG) == podium
+    assert contest_line(board, CATALOG, 1) == podium + " · you rank =1 of 3 with 5 meetings"
+    assert contest_line(board, CATALOG, 3) == podium + " · you rank 3 of 3 with 1 meeting"
+    assert contest_line(board, CATALOG, 9) == podium + " · you are not in it"
 
 
 def test_entry_texts():

@@ -68,3 +68,14 @@ def test_all_clear_is_short_and_says_how_many_it_looked_at():
     assert text == "All clear on team East: none of its 12 reps with goals is behind or at risk (week of Mon 16 Nov)."
     assert check(blocks) == [] and len(blocks) == 2
     assert all_clear_message("East", WEEK, date(2026, 11, 19), 0)[0].startswith("All clear on team East: no rep has a goal")
+
+
+def test_a_lagging_line_never_says_gap_0_or_expected_0():
+    # Status compares with the expected shown, so whoever is behind or at risk is behind by
+    # at least one unit, and a small goal early in the week is not "at risk (expected 0)".
+    for actual, target in ((0, 1), (1, 2), (0, 2), (2, 5), (1, 5), (3, 7)):
+        for today in (date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)):
+            spec = GoalSpec(1, "individual", "demos", PeriodKind.WEEK, target, date(2026, 1, 1), person_id=2)
+            pace = person_standing(spec, PersonFacts(2, "bo"), WEEK, TeamFacts(WorkCalendar(), today=today), actual).pace
+            if pace.status.value in ("behind", "at risk"):
+                assert pace.gap_to_expected > 0 and pace.expected > 0, (actual, target, today, pace)

@@ -82,3 +82,28 @@ def test_log_reminder_is_one_line_with_a_log_button_for_its_day():
     button = blocks[0]["accessory"]
     assert (button["action_id"], button["value"], button["text"]["text"]) == (LOG_OPEN_ACTION, "2026-11-20", "Log")
     assert LOG_OPEN_ACTION == "paceline_log_open"
+
+
+def test_one_goal_hit_and_another_far_from_it_is_not_every_goal_hit():
+    # Monday: nothing is expected yet; calls are hit, demos 5 of 30 — not "every goal hit".
+    monday = TeamFacts(WorkCalendar(), today=date(2026, 11, 16))
+    calls = person_standing(GoalSpec(1, "individual", "calls", PeriodKind.WEEK, 60, date(2026, 1, 1), person_id=1),
+                            PersonFacts(1, "maria"), WEEK, monday, 60)
+    demos = person_standing(GoalSpec(2, "individual", "demos", PeriodKind.WEEK, 30, date(2026, 1, 1), person_id=1),
+                            PersonFacts(1, "maria"), WEEK, monday, 5)
+    assert overall_status([calls, demos]) is PaceStatus.AHEAD
+    assert "Every goal hit" not in encouragement([calls, demos], CATALOG)
+    unstarted = person_standing(GoalSpec(3, "individual", "demos", PeriodKind.WEEK, 30, date(2026, 1, 1), person_id=1),
+                                PersonFacts(1, "maria"), WEEK, monday, 0)
+    assert overall_status([calls, unstarted]) is PaceStatus.NOT_STARTED
+
+
+def test_a_one_deal_week_asks_for_one_more_deal_not_a_deal_a_day():
+    deals = person_standing(GoalSpec(1, "individual", "deals", PeriodKind.WEEK, 2, date(2026, 1, 1), person_id=1),
+                            PersonFacts(1, "maria"), WEEK, TeamFacts(WorkCalendar(), today=date(2026, 11, 19)), 0)
+    # Expected after Mon–Wed: 1.2, shown 1 → at risk; 2 to go over 2 days left.
+    assert deals.pace.status is PaceStatus.AT_RISK
+    assert encouragement([deals], CATALOG) == "Still time to turn it around — 2 more deals to hit it. Need a hand? Ask your manager."
+    one = person_standing(GoalSpec(1, "individual", "deals", PeriodKind.WEEK, 1, date(2026, 1, 1), person_id=1),
+                          PersonFacts(1, "maria"), WEEK, TeamFacts(WorkCalendar(), today=date(2026, 11, 20)), 0)
+    assert "1 more deal to hit it" in encouragement([one], CATALOG)

@@ -96,11 +96,12 @@ def test_a_monthly_goal_in_a_week_that_spans_two_months(seed):
 
     [message] = seed.build("nudge", team, datetime(2026, 12, 2, 15, 0, tzinfo=UTC))
 
-    # Expected after Mon and Tue: 492 × 2 / 5 = 196.8; 210 is 106% of it → on pace.
+    # Expected after Mon and Tue is their own days: 2,100/19 + 2,100/22 = 206;
+    # 210 is 102% of it → on pace; forecast 210 / 206 × 492.3 = 502.
     assert message.blocks[0]["text"]["text"] == "*Hi maria, here's this week so far* (week of Mon 30 Nov, team East)"
     assert message.blocks[1]["text"]["text"] == (
-        "✅ *Calls* ▓▓▓┃░░░░░░ 42% — 210 / 492 calls · 42% · on pace (expected 197)\n"
-        "      94 calls/day to hit it (3 days left) · forecast 525 calls"
+        "✅ *Calls* ▓▓▓▓┃░░░░░ 42% — 210 / 492 calls · 42% · on pace (expected 206)\n"
+        "      94 calls/day to hit it (3 days left) · forecast 502 calls"
     )
 
 
