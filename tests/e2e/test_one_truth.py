@@ -266,3 +266,17 @@ def test_the_worked_example_of_docs_pace(workspace, east):
     assert "70 / 268 calls" in workspace.reply("/progress", maria, "month")
     workspace.app.clock.set(ny(date(2026, 11, 25)))
     assert "/ 64 calls" in workspace.reply("/progress", maria)  # Thanksgiving week
+
+
+def test_a_quarterly_goal_with_month_weights_is_paced_by_them(workspace, east):
+    dana = east["dana"]
+    add_goal(workspace, kind="team", metric="calls", period="quarter", target=1000, weights="20,30,50",
+             start=date(2026, 10, 1))
+    # Q4: October 20%, November 30%, December 50%. On Fri 20 Nov, October's 200 and the 13
+    # of November's 19 working days that have ended (300 × 13 / 19 = 205.3) are expected.
+    quarter = workspace.reply("/progress", dana, "team:east quarter")
+    row = next(line for line in quarter.splitlines() if "Calls (team total)" in line)
+    assert "/ 1,000 calls" in row and "(expected 405)" in row, row
+    month = workspace.reply("/progress", dana, "team:east month")
+    m_row = next(line for line in month.splitlines() if "Calls (team total)" in line)
+    assert "/ 300 calls" in m_row and "(expected 205)" in m_row, m_row
