@@ -15,9 +15,11 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -30,15 +32,15 @@ from bot import oauth
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.slack_http import KeepAliveWebClient
-from handlers import register_all
+from handlers import later, register_all
 from handlers.context import Services
-from handlers.events import uninstall
+from handlers.events import retries, uninstall
 from handlers.identity import Directory
 from scheduler.runner import JobRunner
 from scheduler.sender import Sender
 from scheduler.service import SchedulerService
 from storage import imports, installations
-from storage.db import Database
+from storage.db import SERVING, Database, is_unavailable, write_in_doubt
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +57,16 @@ class Paceline:
     scheduler: SchedulerService
     # Each workspace's Web API client for work done outside a request (the sender).
     client_for: Callable[[int], WebClient] = field(repr=False)
+    # Runs the lazy listeners: the Slack calls each request makes after its answer.
+    background: later.Background = field(default_factory=later.Background, repr=False)
 
     def start_scheduler(self) -> None:
         """Plan every team's jobs, catch up missed runs and start delivering. /team changes
         re-plan at once from then on."""
+        if not self.settings.oauth_enabled:
+            # One workspace: a process started with a working SLACK_BOT_TOKEN serves an
+            # installed app, so a workspace stopped by an uninstall is active again.
+            uninstall.started_with_token(self.services, self.bolt.client)
         self.scheduler.start()
         self.services.schedule_changed = self.scheduler.sync
 
@@ -80,7 +88,7 @@ def build(
     migrate: bool = True,
 ) -> Paceline:
     """Build the app. Migrations run first so a new deployment starts on the right schema."""
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, timeouts=SERVING)
     if migrate:
         db.upgrade()
     clock = clock or SystemClock()
@@ -89,26 +97,28 @@ def build(
     )
     installs = oauth.Installations(settings, db) if settings.oauth_enabled else None
     client_for = sender_clients(settings, db, installs)
+    background = later.Background()
     if installs is not None:
-        bolt = _oauth_bolt(settings, clock, services, installs)
+        bolt = _oauth_bolt(settings, clock, services, installs, background)
     else:
         bolt = App(
             signing_secret=settings.signing_secret,
             client=slack_client(settings),
             # Listeners run in the request thread and their ack is the HTTP response: no 10 ms
-            # ack polling. Everything a listener does must fit in Slack's 3 seconds.
+            # ack polling. Everything a listener does must fit in Slack's 3 seconds, so its
+            # Slack calls come after the answer, in a lazy listener (handlers/later.py).
             process_before_response=True,
+            listener_executor=background,
             logger=logging.getLogger("slack_bolt"),
         )
     register_all(bolt, services)
+    answer_errors(bolt)
+    # An Events API retry of an event already taken here is acknowledged and skipped.
+    retries.register(bolt)
     # Everything loaded so far (libraries, the app) lives as long as the process: keep it out
     # of the cyclic collector, whose full passes over it cost 20+ ms and were the slowest
     # 1 % of report requests.
     gc.freeze()
-    if installs is not None:
-        # Registered here rather than in handlers/events/__init__: only OAuth installs can be
-        # uninstalled from Paceline's side (single-workspace mode has no installation).
-        uninstall.register(bolt, services)
     return Paceline(
         settings=settings,
         db=db,
@@ -117,11 +127,16 @@ def build(
         services=services,
         scheduler=scheduler_for(settings, db, clock, client_for=client_for),
         client_for=client_for,
+        background=background,
     )
 
 
 def _oauth_bolt(
-    settings: Settings, clock: Clock, services: Services, installs: oauth.Installations
+    settings: Settings,
+    clock: Clock,
+    services: Services,
+    installs: oauth.Installations,
+    background: later.Background,
 ) -> App:
     if settings.bot_token:
         # Never a fallback: a workspace without an installation must not be served with
@@ -136,7 +151,7 @@ def _oauth_bolt(
 
     # The base client carries no token: Bolt gives each request a copy with its workspace's.
     bolt = oauth.oauth_app(
-        settings, _web_client(settings, None, retries=True), installs, on_installed
+        settings, _web_client(settings, None, retries=True), installs, on_installed, background
     )
     log.info("OAuth is on: workspaces install Paceline at %s", oauth.INSTALL_PATH)
     return bolt
@@ -226,3 +241,101 @@ def scheduler_for(
 def instance_name() -> str:
     """Who holds an outbox lease: unique per process, readable in `paceline jobs list`."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+# ---------------------------------------------------------------------------- errors
+
+DATABASE_DOWN = "Paceline can't reach its database right now; nothing was saved. Try again in a minute."
+# The connection went while a write was on its way: the server may have applied it.
+WRITE_IN_DOUBT = (
+    "Paceline lost its database connection while saving this, so it may or may not have been saved. "
+    "Check in a minute before trying again."
+)
+
+# Telling someone through Slack's Web API happens after the answer, off the request thread.
+_notices = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paceline-notice")
+
+
+def answer_errors(bolt: App) -> None:
+    """Bolt's global error handler. When the database cannot be reached (or did not answer
+    in time) the person gets a plain message instead of a bare 500: a command's reply says
+    so; a form keeps its values and shows it under its first field; a button click answers
+    200 and says so in the conversation (or, from App Home, in their DM); an event answers
+    200 (Slack would only retry it into the same outage). One log line, no traceback.
+    Any other error is Bolt's default: logged with its traceback, answered 500."""
+
+    def on_error(
+        error: Exception, body: dict, logger: logging.Logger, respond: Any, client: WebClient | None
+    ) -> BoltResponse | None:
+        if not is_unavailable(error):
+            logger.exception(f"Failed to handle a request (error: {error})")
+            return None
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        log.warning(
+            "The database could not be reached while handling %s: %s: %s",
+            _request_name(body),
+            type(error).__name__,
+            first_line[:200],
+        )
+        text = WRITE_IN_DOUBT if write_in_doubt(error) else DATABASE_DOWN
+        return _database_down(body if isinstance(body, dict) else {}, respond, client, text)
+
+    bolt.error(on_error)
+
+
+def _request_name(body: dict) -> str:
+    if not isinstance(body, dict):
+        return "a request"
+    if body.get("command"):
+        return str(body["command"])
+    kind = str(body.get("type") or "a request")
+    if kind == "event_callback":
+        return f"event {(body.get('event') or {}).get('type')}"
+    if kind in ("view_submission", "view_closed"):
+        return f"{kind} {(body.get('view') or {}).get('callback_id')}"
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        return f"block_actions {actions[0].get('action_id')}"
+    return kind
+
+
+def _database_down(body: dict, respond: Any, client: WebClient | None, text: str) -> BoltResponse:
+    if body.get("command"):
+        return BoltResponse(status=200, body=text)
+    kind = body.get("type")
+    user_id = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
+    if kind == "view_submission":
+        view = body.get("view") or {}
+        field = next(
+            (b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input" and b.get("block_id")),
+            None,
+        )
+        if field:
+            return BoltResponse(status=200, body={"response_action": "errors", "errors": {field: text}})
+        notice = {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "Paceline"},
+            "close": {"type": "plain_text", "text": "Back"},
+            "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text}}],
+        }
+        return BoltResponse(status=200, body={"response_action": "push", "view": notice})
+    if kind == "block_suggestion":
+        return BoltResponse(status=200, body={"options": []})
+    if kind == "event_callback":
+        return BoltResponse(status=200, body="")  # no one is waiting on an answer
+    if body.get("response_url") and respond is not None:
+        _notify(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
+    elif user_id and client is not None and kind in ("block_actions", "shortcut", "message_action"):
+        _notify(lambda: client.chat_postMessage(channel=user_id, text=text))
+    return BoltResponse(status=200, body="")
+
+
+def _notify(send: Callable[[], object]) -> None:
+    def run() -> None:
+        try:
+            send()
+        except Exception as error:  # Slack unreachable too: the log line above stays
+            log.warning("Could not tell the person the database is unreachable: %s", error)
+
+    _notices.submit(run)
+

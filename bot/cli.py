@@ -51,9 +51,14 @@ def main(argv: list[str] | None = None) -> int:
         print("Database is up to date.")
         return 0
     if command == "manifest":
-        from bot.manifest import manifest
+        from bot.manifest import ManifestError, manifest
 
-        print(json.dumps(manifest(args.url, socket_mode=args.socket), indent=2))
+        try:
+            data = manifest(args.url, socket_mode=args.socket)
+        except ManifestError as error:
+            print(error, file=sys.stderr)
+            return 2
+        print(json.dumps(data, indent=2))
         return 0
     parser.print_help()
     return 2
@@ -99,7 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
     manifest = sub.add_parser("manifest", help="print the Slack app manifest")
     manifest.add_argument(
-        "--url", help="your public request URL, e.g. https://paceline.example.com"
+        "--url",
+        help="your public https address, e.g. https://paceline.example.com (fills in the request "
+        "and OAuth redirect URLs)",
     )
     manifest.add_argument("--socket", action="store_true", help="for Socket Mode (no request URLs)")
     return parser

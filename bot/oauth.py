@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import cast
@@ -164,8 +165,10 @@ def oauth_app(
     client: WebClient,
     installs: Installations,
     on_installed: Callable[[Installation], None],
+    listener_executor: Executor | None = None,
 ) -> App:
-    """A Bolt app that authorizes every request from the installation store."""
+    """A Bolt app that authorizes every request from the installation store. Its lazy
+    listeners (the Slack work after an answer) run on `listener_executor`."""
     store = installs.store
     oauth = OAuthSettings(
         client_id=settings.client_id,
@@ -203,6 +206,7 @@ def oauth_app(
         # Listeners run in the request thread and their ack is the HTTP response (as in
         # single-workspace mode; see docs/architecture.md).
         process_before_response=True,
+        listener_executor=listener_executor,
         logger=logging.getLogger("slack_bolt"),
     )
 

@@ -21,7 +21,7 @@ from bot.core.periods import Period, PeriodKind
 from bot.core.standings import Standing
 from bot.render.quantities import joined, quantity_text
 from bot.render.standings import pace_summary, period_phrase
-from bot.render.text import escape
+from bot.render.text import escape, who
 from handlers import roles
 from handlers.context import Services
 from handlers.identity import Caller
@@ -54,10 +54,10 @@ def resolve_target(services: Services, client: WebClient, caller: Caller, ref: U
     if not allowed:
         raise PermissionDenied(
             f"You can only log for yourself{'' if caller.is_admin else ' or members of teams you manage'}"
-            f" — {person.display_name or person.name} is not on a team you manage.",
+            f" — {who(person)} is not on a team you manage.",
             example,
         )
-    return Target(person.id, person.display_name or person.name, person.tz, False)
+    return Target(person.id, reports.display_name(person), person.tz, False)
 
 
 def check_day(services: Services, caller: Caller, target: Target, day: date) -> None:
@@ -104,7 +104,7 @@ def record(
     services.home_changed(caller.workspace_id, (target.person_id, caller.person_id))
     progress = progress_lines(services, caller.workspace_id, target.person_id, target.tz, metrics, day, week_totals, has_goal)
     logged = joined(quantity_text(a.quantity, a.metric) for a in amounts)
-    whom = "" if target.is_caller else f" for {target.name}"
+    whom = "" if target.is_caller else f" for {escape(target.name)}"
     today = local_today(services.clock, target.tz)
     return f"Logged {logged}{whom} on {format_day(day, today)}.\n{progress}"
 
@@ -172,7 +172,7 @@ def undo_last(services: Services, caller: Caller, catalog: MetricCatalog) -> str
     services.home_changed(caller.workspace_id, (caller.person_id, person_id))
     today = caller.today(services.clock)
     removed = joined(_entry_text(e, m) for e, m in zip(batch, metrics, strict=True))
-    whom = "" if owner is None else f" for {owner.display_name or owner.name}"
+    whom = "" if owner is None else f" for {who(owner)}"
     return (
         f"Undid your /log{whom} for {format_day(day, today)}: {removed}.\n"
         f"{_week_label(week, today)} now: {_totals_text(week_totals, metrics)}"
@@ -212,7 +212,7 @@ def fix_day(services: Services, caller: Caller, target: Target, metric: Metric, 
         )
         week_totals = entries.totals(session, caller.workspace_id, target.person_id, [metric.key], week.start, week.end)
     services.home_changed(caller.workspace_id, (target.person_id, caller.person_id))
-    whom = "" if target.is_caller else f"{target.name}'s "
+    whom = "" if target.is_caller else f"{escape(target.name)}'s "
     return (
         f"Set {whom}{metric.key} for {format_day(day, today)} to {quantity_text(quantity, metric)} "
         f"(was {quantity_text(current, metric)}).\n"
@@ -240,7 +240,7 @@ def list_entries(services: Services, caller: Caller, catalog: MetricCatalog, day
     for e in rows:
         text = _entry_text(e, _metric(catalog, e.metric))
         by = enterers.get(e.entered_by_id)
-        suffix = f" (logged by {by.display_name or by.name})" if by else ""
+        suffix = f" (logged by {who(by)})" if by else ""
         note = f" — {escape(e.note)}" if e.note and e.kind != "fix" else ""
         lines.append(f"• {format_day(e.day, today)} · {text}{note}{suffix}")
     if count > len(rows):
@@ -276,7 +276,7 @@ def record_time_off(
         )
     today = local_today(services.clock, target.tz)
     days = (end - start).days + 1
-    whom = "you" if target.is_caller else target.name
+    whom = "you" if target.is_caller else escape(target.name)
     span = format_day(start, today) if start == end else f"{format_day(start, today)} – {format_day(end, today)}"
     return (
         f"Time off recorded for {whom}: {span} ({days} day{'s' if days != 1 else ''}). "

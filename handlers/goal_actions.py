@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
@@ -33,10 +34,11 @@ from bot.core.dates import format_day
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.metrics import Metric, MetricCatalog
 from bot.core.periods import Period, PeriodKind
-from bot.core.ramps import Ramp
+from bot.core.ramps import periods_between, ramp_length, ramp_target
 from bot.core.standings import GoalSpec
 from bot.render import goals as goal_text
 from bot.render.text import escape
+from handlers import later
 from handlers.context import Services
 from handlers.identity import Caller
 from storage import audit, goals, people, teams
@@ -427,23 +429,78 @@ def _needs_reason(old: Goal, ctx: WriteContext, names: Names, today: date) -> Ne
     )
 
 
-def _current_target(goal: Goal, today: date) -> int | None:
-    if goal.kind == "ramp" and goal.target is not None and goal.ramp_last is not None and goal.ramp_step:
-        kind = PeriodKind(goal.period_kind)
-        ramp = Ramp(goal.target, goal.ramp_last, goal.ramp_step, kind, goal.start)
-        return ramp.target_for(Period.containing(kind, max(today, goal.start)))
-    return goal.target
+@dataclass(frozen=True)
+class _Targets:
+    """A version's target period by period: a fixed target, or a ramp (its first target,
+    then `step` more each period from the period containing `start` until `last`)."""
+
+    target: int | None
+    start: date
+    last: int | None = None
+    step: int | None = None
+
+    @staticmethod
+    def of_goal(goal: Goal) -> _Targets:
+        return _Targets(goal.target, goal.start, goal.ramp_last, goal.ramp_step)
+
+    @staticmethod
+    def of_draft(draft: Draft) -> _Targets:
+        return _Targets(draft.target, draft.start, draft.ramp_last, draft.ramp_step)
+
+    @property
+    def is_ramp(self) -> bool:
+        return self.target is not None and self.last is not None and bool(self.step)
+
+    def offset(self, kind: PeriodKind, period: Period) -> int:
+        """How many periods `period` comes after this version's first one."""
+        return periods_between(Period.containing(kind, self.start), period)
+
+    def at(self, kind: PeriodKind, first: Period, index: int) -> int | None:
+        """The target `index` periods after `first` (a period on or after the start)."""
+        if not self.is_ramp:
+            return self.target
+        assert self.target is not None and self.last is not None and self.step
+        return ramp_target(self.target, self.last, self.step, self.offset(kind, first) + index)
+
+    def turns(self, kind: PeriodKind, first: Period) -> list[int]:
+        """The indexes after `first` where a ramp's steps stop (its last full step and the
+        period it reaches its last target): between them and after, it is linear."""
+        if not self.is_ramp:
+            return []
+        assert self.target is not None and self.last is not None and self.step
+        reached = ramp_length(self.target, self.last, self.step) - 1 - self.offset(kind, first)
+        return [reached - 1, reached]
 
 
 def _lowers(old: Goal, draft: Draft, today: date) -> bool:
-    """Whether replacing a started `old` with `draft` asks less of its owner: a lower
-    target, or an end sooner than the old one's (nothing is asked after it)."""
+    """Whether replacing a started `old` with `draft` asks less of its owner: an end sooner
+    than the old one's (nothing is asked after it), or in any period from today (or the
+    draft's later start) to where both end, a lower target than the old version would
+    have asked then — a lower target now, a descending ramp, a ramp that stops below the
+    old ramp's top, a flat target below where an old ramp was heading."""
     if old.start > today:
         return False
-    current = _current_target(old, today)
-    if current is not None and draft.target is not None and draft.target < current:
+    if draft.end is not None and (old.end is None or old.end > draft.end):
         return True
-    return draft.end is not None and (old.end is None or old.end > draft.end)
+    if old.target is None or draft.target is None:
+        return False
+    kind = PeriodKind(old.period_kind)
+    first = Period.containing(kind, max(today, draft.start, old.start))
+    ends = [day for day in (old.end, draft.end) if day is not None]
+    span = periods_between(first, Period.containing(kind, min(ends))) if ends else None
+    before, after = _Targets.of_goal(old), _Targets.of_draft(draft)
+    # Both are linear between the periods where a ramp stops stepping, so the new version
+    # asks less somewhere exactly when it does at one of those periods or at either end.
+    candidates = {0, *before.turns(kind, first), *after.turns(kind, first)}
+    if span is not None:
+        candidates.add(span)
+    for index in sorted(candidates):
+        if index < 0 or (span is not None and index > span):
+            continue
+        new, was = after.at(kind, first, index), before.at(kind, first, index)
+        if new is not None and was is not None and new < was:
+            return True
+    return False
 
 
 def _needs_approval(caller: Caller, owner: Owner) -> bool:
@@ -599,7 +656,7 @@ def outcome_text(services: Services, client: WebClient, caller: Caller, owner: O
         asked = post_request(services, client, caller.workspace_id, outcome.request.id or 0, today)
         who = ", ".join(escape(a) for a in asked) or "the workspace admins (none could be reached yet)"
         team = escape(owner.team.name) if owner.team else ""
-        new = goal_text.rate_text(draft.target or 0, metric_of(catalog, draft.metric), draft.period_kind)
+        new = goal_text.target_text(draft.spec(owner), metric_of(catalog, draft.metric))
         if draft.end is not None:
             new += f" until {format_day(draft.end, today)}"
         return (
@@ -641,13 +698,27 @@ def env_admin_ids(services: Services) -> frozenset[str]:
     return services.directory.admin_ids
 
 
+def deciding_team(session: Session, request: GoalRequest) -> Team | None:
+    """The team whose managers decide a proposal: the rep's team *now* — a rep who moved
+    since proposing is decided by their new team's managers, and one in no team by the
+    admins (GoalRequest.team_id is the team at the time of the request, and stays so for
+    the record). A team's own goal: that team."""
+    ws = request.workspace_id
+    if request.person_id is not None:
+        return teams.team_of(session, ws, request.person_id)
+    return teams.by_id(session, ws, request.team_id) if request.team_id is not None else None
+
+
 def deciders(session: Session, services: Services, request: GoalRequest) -> list[Person]:
-    """Who is asked: a proposal goes to its team's managers (or, without any, to the
-    admins); lowering a started goal goes to the admins. Never the requester."""
+    """Who is asked: a proposal goes to the managers of the rep's team now (or, without
+    any, to the admins); lowering or removing a started goal goes to the admins. Never
+    the requester."""
     ws = request.workspace_id
     found: list[Person] = []
-    if request.kind == "proposal" and request.team_id is not None:
-        found = teams.managers(session, ws, request.team_id)
+    if request.kind == "proposal":
+        team = deciding_team(session, request)
+        if team is not None and team.id is not None:
+            found = teams.managers(session, ws, team.id)
     if not found:
         found = goals.admins(session, ws, env_admin_ids(services))
     return [
@@ -657,11 +728,16 @@ def deciders(session: Session, services: Services, request: GoalRequest) -> list
 
 
 def may_decide(session: Session, caller: Caller, request: GoalRequest) -> bool:
+    """Admins decide every request but their own; a manager decides the proposals of the
+    reps in their team now (not of a rep who has moved to another team since proposing)."""
     if caller.person_id == request.requested_by_id:
         return False
-    if request.kind in ("lower", "remove") or request.team_id is None:
-        return caller.is_admin
-    return caller.is_admin or request.team_id in teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
+    if caller.is_admin:
+        return True
+    if request.kind != "proposal":
+        return False
+    team = deciding_team(session, request)
+    return team is not None and team.id in teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
 
 
 def create_proposal(
@@ -720,7 +796,7 @@ def request_headline(session: Session, services: Services, request: GoalRequest,
     if request.kind == "lower":
         old = goals.by_id(session, ws, payload.get("lowers") or request.goal_id or 0)
         old_text = describe_goal(old, catalog, owner.names(), today) if old else f"#{request.goal_id}"
-        new = goal_text.rate_text(draft.target or 0, metric_of(catalog, draft.metric), draft.period_kind)
+        new = goal_text.target_text(draft.spec(owner), metric_of(catalog, draft.metric))
         return f"*{who}* asks to lower {old_text} to *{new}* {_takes_effect(draft, today)}.{why}"
     shown = goal_text.describe(draft.spec(owner), metric_of(catalog, draft.metric), owner.names(), today,
                                with_id=False, with_span=False)
@@ -750,7 +826,12 @@ def _owner_from_state(session: Session, workspace_id: int, state: Mapping[str, A
 
 def post_request(services: Services, client: WebClient, workspace_id: int, request_id: int, today: date) -> list[str]:
     """DM the request, with Approve / Reject, to everyone who may decide it, and remember
-    every copy so all of them can be updated once someone decides. Returns who was asked."""
+    every copy so all of them can be updated once someone decides. Returns who is asked.
+
+    In a listener's answer (handlers/later.py) the DMs go out after the answer, one Slack
+    call each: the reply names everyone asked, and a follow-up through the response URL
+    names anyone Slack could not reach (the request waits for them on their App Home).
+    Elsewhere they go out at once and only those reached are returned."""
     with services.db.read() as session:
         request = goals.request_by_id(session, workspace_id, request_id)
         assert request is not None
@@ -758,23 +839,42 @@ def post_request(services: Services, client: WebClient, workspace_id: int, reque
         headline = request_headline(session, services, request, today)
     kind = REQUEST_KIND_LABELS[request.kind]
     text, blocks = goal_text.request_message(headline, [f"{kind} · request #{request_id}"], request_id)
-    posted: list[dict[str, str]] = []
-    names: list[str] = []
-    for person in asked:
-        try:
-            answer = client.chat_postMessage(channel=person.slack_user_id, text=text, blocks=blocks)
-        except SlackApiError as error:
-            log.warning("could not send goal request %s to %s: %s", request_id, person.slack_user_id, error.response.get("error"))
-            continue
-        posted.append({"channel": answer["channel"], "ts": answer["ts"]})
-        names.append(reports.display_name(person))
-    if posted:
-        with services.db.write() as session:
-            request = goals.request_by_id(session, workspace_id, request_id)
-            assert request is not None
-            goals.set_request_messages(session, request, posted)
-    services.home_changed(workspace_id, (p.id for p in asked))
-    return names
+
+    def deliver(client: WebClient) -> list[str]:
+        posted: list[dict[str, str]] = []
+        names: list[str] = []
+        for person in asked:
+            try:
+                answer = client.chat_postMessage(channel=person.slack_user_id, text=text, blocks=blocks)
+            except SlackApiError as error:
+                log.warning("could not send goal request %s to %s: %s", request_id, person.slack_user_id, error.response.get("error"))
+                continue
+            posted.append({"channel": answer["channel"], "ts": answer["ts"]})
+            names.append(reports.display_name(person))
+        if posted:
+            with services.db.write() as session:
+                stored = goals.request_by_id(session, workspace_id, request_id)
+                assert stored is not None
+                goals.set_request_messages(session, stored, posted)
+        services.home_changed(workspace_id, (p.id for p in asked))
+        return names
+
+    if not later.deferring():
+        return deliver(client)
+    everyone = [reports.display_name(p) for p in asked]
+
+    def deliver_after_answer(client: WebClient, respond: Respond | None) -> None:
+        reached = deliver(client)
+        missed = [name for name in everyone if name not in reached]
+        if missed:
+            later.tell(
+                respond,
+                f"⚠️ Slack could not deliver request #{request_id} to {', '.join(escape(n) for n in missed)} "
+                "just now — it waits for them on their App Home.",
+            )
+
+    later.after_answer(deliver_after_answer)
+    return everyone
 
 
 REQUEST_KIND_LABELS = {
@@ -825,7 +925,7 @@ def decide(services: Services, caller: Caller, request_id: int, approve: bool) -
         if request.status != "pending":
             return AlreadyDecided(_decided_text(session, request))
         if not may_decide(session, caller, request):
-            raise PermissionDenied(_not_yours(request, caller), None)
+            raise PermissionDenied(_not_yours(session, request, caller), None)
         headline = request_headline(session, services, request, today)
         status = "approved" if approve else "rejected"
         if not goals.claim_decision(session, ws, request_id, status, caller.person_id, now):
@@ -926,13 +1026,25 @@ def _decided_text(session: Session, request: GoalRequest) -> str:
     return f"Request #{request.id} was already {request.status} by {by} — nothing changed."
 
 
-def _not_yours(request: GoalRequest, caller: Caller) -> str:
+def _not_yours(session: Session, request: GoalRequest, caller: Caller) -> str:
     if caller.person_id == request.requested_by_id:
         return "You can't decide your own request — someone else approves it. Nothing was changed."
     if request.kind == "lower":
         return "Only a workspace admin can approve lowering a started goal. Nothing was changed."
     if request.kind == "remove":
         return "Only a workspace admin can approve removing a started goal. Nothing was changed."
+    now = deciding_team(session, request)
+    if request.person_id is not None and request.team_id is not None and (now is None or now.id != request.team_id):
+        # The rep moved since proposing: their team then no longer decides.
+        rep = people.by_id(session, request.workspace_id, request.person_id)
+        then = teams.by_id(session, request.workspace_id, request.team_id)
+        who = escape(reports.display_name(rep)) if rep else "The rep"
+        was = f"team {escape(then.name)}" if then else "the team they proposed from"
+        if now is None:
+            return (f"{who} is no longer in {was}, so only a workspace admin can decide this proposal now. "
+                    "Nothing was changed.")
+        return (f"{who} has moved from {was} to team {escape(now.name)} since proposing this, so only a manager "
+                f"of {escape(now.name)} or an admin can decide it now. Nothing was changed.")
     return "Only a manager of the rep's team or an admin can decide this proposal. Nothing was changed."
 
 

@@ -1,13 +1,19 @@
 """Who is asking: workspaces and people resolved from Slack ids, with small caches.
 
-A person is created on first contact from `users.info`; after that a command costs no
-Slack call until the profile is a day old (time zones change when people travel).
+A person is created on first contact from `users.info`: their time zone decides what
+"today" is and their admin flag what they may do, so a first request waits for that one call
+(its only Slack call before the answer). After that a request costs no Slack call: once a
+profile is a day old (time zones change when people travel) the request is answered from
+the stored one and the profile is refreshed in the background.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,6 +29,8 @@ from storage.models import Person
 
 PROFILE_MAX_AGE = timedelta(hours=24)
 CACHE_SECONDS = 600.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,9 @@ class Directory:
         self._workspaces: dict[str, int] = {}
         self._callers: dict[tuple[int, str], tuple[Caller, float]] = {}
         self._lock = threading.Lock()
+        # Stale profiles being refreshed in the background (one worker; each person once).
+        self._refreshing: set[tuple[int, str]] = set()
+        self._refresher: ThreadPoolExecutor | None = None
 
     @property
     def admin_ids(self) -> frozenset[str]:
@@ -76,12 +87,47 @@ class Directory:
             return cached[0]
         with self._db.read() as session:
             person = people.by_slack_id(session, workspace_id, user_id)
-        if person is None or self._clock.now() - person.refreshed_at > PROFILE_MAX_AGE:
-            person = self._refresh(client, workspace_id, user_id, fallback=person)
+        if person is None:
+            person = self._refresh(client, workspace_id, user_id, fallback=None)
+        elif self._clock.now() - person.refreshed_at > PROFILE_MAX_AGE:
+            self._refresh_later(client, workspace_id, user_id, person)
         caller = self._caller_of(person)
         with self._lock:
             self._callers[key] = (caller, time.monotonic() + CACHE_SECONDS)
         return caller
+
+    def _refresh_later(self, client: WebClient, workspace_id: int, user_id: str, person: Person) -> None:
+        """Refresh a stale profile off the request thread; the request goes on with `person`."""
+        key = (workspace_id, user_id)
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+            if self._refresher is None:
+                self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="profile-refresh")
+            refresher = self._refresher
+
+        def refresh() -> None:
+            try:
+                fresh = self._refresh(client, workspace_id, user_id, fallback=person)
+                with self._lock:
+                    self._callers[key] = (self._caller_of(fresh), time.monotonic() + CACHE_SECONDS)
+            except Exception:
+                log.warning("could not refresh the profile of %s", user_id, exc_info=True)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        refresher.submit(refresh)
+
+    def unknown(self, workspace_id: int, refs: Iterable[UserRef]) -> list[UserRef]:
+        """The mentions `resolve` would have to look up in Slack: ids never seen here. A
+        plain `@name` resolves from the database alone (or is refused there)."""
+        wanted = [ref for ref in refs if ref.user_id]
+        if not wanted:
+            return []
+        with self._db.read() as session:
+            return [ref for ref in wanted if people.by_slack_id(session, workspace_id, ref.user_id or "") is None]
 
     def resolve(self, client: WebClient, workspace_id: int, ref: UserRef) -> Person:
         """The person a mention names: `<@U123|maria>` or, as the console types, `@maria`."""

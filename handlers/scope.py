@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.team_grammar import team_key
+from bot.render.text import who
 from handlers import roles
 from handlers.identity import Caller
 from storage import teams
@@ -57,6 +58,6 @@ def require_person_details(session: Session, caller: Caller, person: Person) -> 
     if not roles.may_act_for(session, caller, person.id):
         raise PermissionDenied(
             f"You can see your own progress and, as a manager, your team's — not "
-            f"{person.display_name or person.name}'s.",
+            f"{who(person)}'s.",
             "/progress",
         )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TextIO
 
 from bot.clock import zone
@@ -14,7 +15,7 @@ from scheduler.messages import JOBS
 from scheduler.runner import RunResult
 from scheduler.sender import DeliveryStats
 from scheduler.service import SchedulerService
-from scheduler.timing import next_after, team_calendar
+from scheduler.timing import LOOKBACK_DAYS, MAX_MOVE_DAYS, next_posting, team_calendar
 from storage import job_runs, outbox
 from storage.job_runs import ScheduledTeam
 
@@ -95,6 +96,10 @@ def list_jobs(service: SchedulerService, out: TextIO, *, workspace: str | None =
     with service.db.read() as session:
         last = job_runs.last_runs(session)
         summaries = {ws: outbox.summary(session, ws) for ws in {t.team.workspace_id for t in teams}}
+        done = job_runs.runs_since(session, now - timedelta(days=LOOKBACK_DAYS + MAX_MOVE_DAYS + 8))
+    run_dates: dict[tuple[int, str], set[date]] = defaultdict(set)
+    for _, team_id, job, key in done:
+        run_dates[(team_id, job)].add(date.fromisoformat(key))
     for entry in teams:
         team = entry.team
         summary = summaries[team.workspace_id]
@@ -104,10 +109,13 @@ def list_jobs(service: SchedulerService, out: TextIO, *, workspace: str | None =
         local = zone(team.tz)
         for job in DEFAULT_SCHEDULES:
             schedule = stored_schedule(job, entry.rows.get(job))
-            upcoming = next_after(schedule, team.tz, now, team_calendar(team.workweek, team.holidays_country))
+            calendar = team_calendar(team.workweek, team.holidays_country)
+            upcoming, skipped = next_posting(schedule, team.tz, now, calendar, run_dates[(team.id or 0, job)])
             when = upcoming.at.astimezone(local).strftime("%a %d %b %H:%M %Z") if upcoming else "—"
             if upcoming is not None and upcoming.moved:
                 when += f" (holiday {upcoming.local_date:%a %d %b})"
+            if skipped is not None:
+                when += f" ({skipped.local_date:%a %d %b} not: that week has posted)"
             ran = last.get((team.id or 0, job))
             ran_text = f"last {ran.occurrence} ({ran.messages} msg)" if ran else "never run"
             job_counts = counts.get(job, {})

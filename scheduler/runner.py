@@ -4,6 +4,12 @@ put the messages in the outbox in one transaction.
 Two processes may build the same run at once (wasted work, nothing worse): the run's row
 and the outbox keys are unique, so only one set of messages exists. A process that dies
 while building leaves nothing behind, and the next sweep builds the run again.
+
+A weekly job posts in a team-local week at most once per day of its schedule
+(scheduler.timing.week_has_room): a scheduled run of a week that already has them is
+neither built nor recorded, checked again under the team's lock when it is recorded. The
+sweep catches up runs missed while the app was down — never ones from before the team
+existed (a team created on Thursday gets no catch-up of that week's Wednesday nudge).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
@@ -25,10 +31,13 @@ from scheduler.messages import DeliveryKey, Message, Outgoing
 from scheduler.timing import (
     LOOKBACK_DAYS,
     MAX_MOVE_DAYS,
+    WEEKLY_JOBS,
     Occurrence,
     last_due,
     still_relevant,
     team_calendar,
+    week_has_room,
+    week_of,
 )
 from storage import job_runs, outbox, teams
 from storage.db import Database
@@ -57,9 +66,12 @@ class RunResult:
     new: int  # of them, not in the outbox before
     ran_before: bool  # the occurrence had already run (another process, or earlier)
     holiday: bool = False  # not run: `jobs run` without `--at` on one of the team's holidays
+    full_week: bool = False  # not run: the job has posted this week as often as its schedule says
 
     def describe(self) -> str:
         when = self.occurrence.local_date.strftime("%a %d %b %Y")
+        if self.full_week:
+            return f"{self.job} for team {self.team_name} ({when}): not run, it has already posted that week."
         if self.holiday:
             return (
                 f"{self.job} for team {self.team_name} ({when}): not run, a holiday for the team "
@@ -148,6 +160,15 @@ class JobRunner:
         build_many = self.batch_builders[occurrence.job]
         with self.db.read() as session:
             chosen = teams.by_ids(session, workspace_id, list(team_ids))
+            if not manual and occurrence.job in WEEKLY_JOBS:
+                # Not built at all for a team whose week has all its runs (a schedule changed
+                # after this week's run); _record checks again under the team's lock.
+                full = self._full_week(session, workspace_id, [t.id for t in chosen if t.id is not None], occurrence)
+                if full:
+                    log.info("%s (%s) for teams %s: already posted that week", occurrence.job, occurrence.key, sorted(full))
+                chosen = [team for team in chosen if team.id not in full]
+                if not chosen:
+                    return []
             try:
                 built = build_many(session, workspace_id, chosen, occurrence.built_at)
             except OperationalError:
@@ -178,6 +199,19 @@ class JobRunner:
                 log.exception("%s for team %s failed", occurrence.job, team.id)
         return built
 
+    @staticmethod
+    def _full_week(session: Session, workspace_id: int, team_ids: list[int], occurrence: Occurrence) -> set[int]:
+        """The teams whose week of `occurrence` already has as many runs of the job (other
+        than this occurrence) as their schedule, as it is now, has days. Two statements."""
+        job = occurrence.job
+        week = week_of(occurrence.local_date)
+        rows = job_runs.schedule_rows(session, workspace_id, team_ids, job)
+        ran = job_runs.run_dates(session, workspace_id, team_ids, job, week.start, week.end)
+        return {
+            team_id for team_id in team_ids
+            if not week_has_room(occurrence, stored_schedule(job, rows.get(team_id)), ran.get(team_id, ()))
+        }
+
     def _record(self, workspace_id: int, team: Team, occurrence: Occurrence, built: list[Message], manual: bool) -> RunResult:
         """Record the team's run and put its messages in the outbox, in one transaction."""
         assert team.id is not None
@@ -187,6 +221,13 @@ class JobRunner:
         ]
         now = self.clock.now()
         with self.db.write() as session:
+            if not manual and occurrence.job in WEEKLY_JOBS:
+                # Under the team's lock another process's run of the same week is either
+                # committed (and counted) or waits for this one.
+                job_runs.lock_team(session, workspace_id, team.id)
+                if self._full_week(session, workspace_id, [team.id], occurrence):
+                    return RunResult(occurrence.job, workspace_id, team.id, team.name, occurrence, len(items), 0, False,
+                                     full_week=True)
             first = job_runs.claim_run(
                 session, workspace_id, team.id, occurrence.job, occurrence.key, occurrence.at, now, len(items)
             )
@@ -234,23 +275,37 @@ class JobRunner:
         """Run every occurrence that is due, not yet run, and still relevant: catches up runs
         missed while the app was down, lost in a daylight-saving gap, or skipped by
         APScheduler's misfire rule, and runs the ones a holiday moved to the team's next
-        working day (on each team's calendar, scheduler.timing.on_calendar). Two
-        statements to find them whatever the team count."""
+        working day (on each team's calendar, scheduler.timing.on_calendar). Not caught
+        up: a run from before the team was created (it was never missed), and a weekly
+        job's run in a week that already has its runs (a schedule changed within the
+        week). Two statements to find them whatever the team count."""
         now = now or self.clock.now()
         with self.db.read() as session:
             scheduled = job_runs.scheduled_teams(session, workspace_ids)
             # A moved run is recorded at its moved instant, within the lookback of the one
-            # below; the earlier bound is for `done` to see any run of an occurrence.
-            done = job_runs.runs_since(session, now - timedelta(days=LOOKBACK_DAYS + MAX_MOVE_DAYS + 1), workspace_ids)
+            # below; the earlier bound is for `done` to see any run of an occurrence, and
+            # every run of the week of one (7 days more).
+            done = job_runs.runs_since(
+                session, now - timedelta(days=LOOKBACK_DAYS + MAX_MOVE_DAYS + 8), workspace_ids
+            )
+        ran: dict[tuple[int, int, str], set[date]] = defaultdict(set)
+        for workspace_id, team_id, job, key in done:
+            ran[(workspace_id, team_id, job)].add(date.fromisoformat(key))
         # Teams due for the same occurrence of a job are built together.
         due: dict[tuple[int, Occurrence], list[int]] = defaultdict(list)
         for entry in scheduled:
             team = entry.team
             assert team.id is not None
             calendar = team_calendar(team.workweek, team.holidays_country)
+            created = _aware(team.created_at)
             for job in DEFAULT_SCHEDULES:
-                occurrence = last_due(stored_schedule(job, entry.rows.get(job)), team.tz, now, calendar)
+                schedule = stored_schedule(job, entry.rows.get(job))
+                occurrence = last_due(schedule, team.tz, now, calendar)
                 if occurrence is None or (team.workspace_id, team.id, job, occurrence.key) in done:
+                    continue
+                if occurrence.at < created:
+                    continue  # before the team existed: nothing was missed
+                if not week_has_room(occurrence, schedule, ran[(team.workspace_id, team.id, job)]):
                     continue
                 if still_relevant(occurrence, team.tz, now):
                     due[(team.workspace_id, occurrence)].append(team.id)
@@ -262,3 +317,8 @@ class JobRunner:
                 # One cohort's failure must not stop the others' posts.
                 log.exception("%s for teams %s failed", occurrence.job, team_ids)
         return results
+
+
+def _aware(value: datetime) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite returns them naive)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -34,7 +34,7 @@ from scheduler.timing import (
     LOOKBACK_DAYS,
     Occurrence,
     last_due,
-    next_after,
+    next_posting,
     occurrence_on,
     on_calendar,
     runs_between,
@@ -236,11 +236,16 @@ class SchedulerService:
         return self.scheduler.get_job(moved_id(cohort_id(plan), occurrence.isoformat()))
 
     def next_run(self, workspace_id: int, team_id: int, job: str) -> datetime | None:
-        """When the team's job next posts: holidays skipped or moved as on its calendar."""
+        """When the team's job next posts: holidays skipped or moved as on its calendar, and
+        a weekly job's run in a week that already has its runs passed over."""
         plan = self._planned.get(job_id(workspace_id, team_id, job))
         if plan is None:
             return None
-        upcoming = next_after(plan.schedule, plan.tz, self.clock.now(), plan.calendar)
+        now = self.clock.now()
+        with self.db.read() as session:
+            ran = job_runs.run_dates(session, workspace_id, [team_id], job, (now - timedelta(days=LOOKBACK_DAYS)).date(),
+                                     (now + timedelta(days=2 * LOOKBACK_DAYS)).date())
+        upcoming, _ = next_posting(plan.schedule, plan.tz, now, plan.calendar, ran.get(team_id, ()))
         return upcoming.at if upcoming is not None else None
 
     # ------------------------------------------------------------------ running

@@ -16,10 +16,18 @@ a digest moved into a later week still reports on its own week, built as of that
 last moment. A day outside the work week that the team scheduled a job on is not a
 holiday: the job runs there as scheduled. `runs_between`, `last_due` and `next_after`
 with a calendar give the runs as they happen; without one, the occurrences as scheduled.
+
+A weekly job (nudge, lagging alert, digest) posts in a team-local week at most as often as
+its schedule has days — once for the default one-day schedules — whatever happens to the
+schedule during the week (`week_has_room`): moved from Wednesday to Thursday after
+Wednesday's run, it does not post again on Thursday. The week is the one the run is about:
+the week of its scheduled date (a digest moved into the next week counts in its own week).
+A log reminder is daily: once per team-local day, by its name alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -36,6 +44,9 @@ MAX_MOVE_DAYS = 14
 # Jobs that move to the next working day when scheduled on a holiday (the log reminder,
 # about "today", is skipped instead).
 MOVABLE_JOBS = ("nudge", "lagging-alert", "weekly-digest")
+# Jobs about the week: each posts in a team-local week at most once per day of its
+# schedule (the log reminder is about the day, and runs once per day).
+WEEKLY_JOBS = ("nudge", "lagging-alert", "weekly-digest")
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,43 @@ def last_due(schedule: JobSchedule, tz: str, now: datetime, calendar: WorkCalend
 def next_after(schedule: JobSchedule, tz: str, now: datetime, calendar: WorkCalendar | None = None) -> Occurrence | None:
     found = runs_between(schedule, tz, now, now + timedelta(days=LOOKBACK_DAYS), calendar)
     return found[0] if found else None
+
+
+def runs_a_week(schedule: JobSchedule) -> int:
+    """How often a weekly job may post in one team-local week: once per day of its
+    schedule (each weekday is in a Monday–Sunday week once); never when it is off."""
+    return len(set(schedule.days or ())) if schedule.enabled else 0
+
+
+def week_has_room(occurrence: Occurrence, schedule: JobSchedule, ran: Iterable[date]) -> bool:
+    """May this run of the team's job post, given the scheduled dates (occurrence names) of
+    the job's runs already recorded for the team? A weekly job: only while its week (the
+    week of the occurrence's scheduled date) has fewer other runs than its schedule, as it
+    is now, has days — so a schedule changed within the week never posts a second time
+    for the week. A log reminder: always (it is daily; its name keeps it to once a day)."""
+    if occurrence.job not in WEEKLY_JOBS:
+        return True
+    week = week_of(occurrence.local_date)
+    others = {day for day in ran if week.start <= day <= week.end and day != occurrence.local_date}
+    return len(others) < runs_a_week(schedule)
+
+
+def next_posting(
+    schedule: JobSchedule, tz: str, now: datetime, calendar: WorkCalendar | None, ran: Iterable[date]
+) -> tuple[Occurrence | None, Occurrence | None]:
+    """The next run after `now` that will post, given the scheduled dates of the job's runs
+    already recorded for the team, and the first one passed over because its week already
+    has its runs (None when none is): `jobs list` and `next_run` show what will happen."""
+    ran = set(ran)
+    skipped = None
+    upcoming = next_after(schedule, tz, now, calendar)
+    for _ in range(3):  # a week after a full one has no runs yet
+        if upcoming is None or week_has_room(upcoming, schedule, ran):
+            return upcoming, skipped
+        skipped = skipped or upcoming
+        after = max(upcoming.at, week_end_instant(upcoming.local_date, tz))
+        upcoming = next_after(schedule, tz, after, calendar)
+    return None, skipped
 
 
 def still_relevant(occurrence: Occurrence, tz: str, now: datetime) -> bool:

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from storage.models import Entry, GoalRequest, Person
+from storage.models import Entry, GoalRequest, Person, TeamMember
 
 
 def last_entries(
@@ -65,8 +65,9 @@ def pending_for_decider(
     limit: int,
 ) -> tuple[list[GoalRequest], int]:
     """Pending requests this person may decide, oldest first (at most `limit`), and how
-    many there are in all. Admins decide everything; managers the proposals of their
-    teams; nobody their own request (the rules of handlers.goal_actions.may_decide)."""
+    many there are in all. Admins decide everything; managers the proposals of the reps
+    in their teams now (a rep who moved since proposing is their new team's); nobody
+    their own request (the rules of handlers.goal_actions.may_decide)."""
     conditions = [
         GoalRequest.workspace_id == workspace_id,
         GoalRequest.status == "pending",
@@ -75,7 +76,16 @@ def pending_for_decider(
     if not is_admin:
         if not team_ids:
             return [], 0
-        conditions += [GoalRequest.kind == "proposal", GoalRequest.team_id.in_(list(team_ids))]
+        members = sa.select(TeamMember.person_id).where(
+            TeamMember.workspace_id == workspace_id, TeamMember.team_id.in_(list(team_ids))
+        )
+        conditions += [
+            GoalRequest.kind == "proposal",
+            sa.or_(
+                GoalRequest.person_id.in_(members),
+                sa.and_(GoalRequest.person_id.is_(None), GoalRequest.team_id.in_(list(team_ids))),
+            ),
+        ]
     rows = list(
         session.scalars(
             sa.select(GoalRequest).where(*conditions).order_by(GoalRequest.id).limit(limit)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -82,6 +82,47 @@ def runs_since(session: Session, since: datetime, workspace_ids: Collection[int]
     if workspace_ids is not None:
         query = query.where(JobRun.workspace_id.in_(list(workspace_ids)))
     return {tuple(row) for row in session.execute(query)}  # type: ignore[misc]
+
+
+def run_dates(
+    session: Session, workspace_id: int, team_ids: Collection[int], job: str, first: date, last: date
+) -> dict[int, set[date]]:
+    """team id → the occurrences (scheduled dates) of the job's runs from `first` to `last`,
+    both included: a week's runs, for the once-a-week rule (scheduler.timing.week_has_room)."""
+    found: dict[int, set[date]] = defaultdict(set)
+    if not team_ids:
+        return found
+    query = sa.select(JobRun.team_id, JobRun.occurrence).where(
+        JobRun.workspace_id == workspace_id,
+        JobRun.team_id.in_(list(team_ids)),
+        JobRun.job == job,
+        # Occurrences are ISO dates, which order as text.
+        JobRun.occurrence >= first.isoformat(),
+        JobRun.occurrence <= last.isoformat(),
+    )
+    for team_id, occurrence in session.execute(query):
+        found[team_id].add(date.fromisoformat(occurrence))
+    return found
+
+
+def schedule_rows(
+    session: Session, workspace_id: int, team_ids: Collection[int], job: str
+) -> dict[int, tuple[str | None, str | None]]:
+    """team id → its stored (days, at_time) row for the job; a team without one has the
+    default schedule."""
+    if not team_ids:
+        return {}
+    query = sa.select(TeamSchedule.team_id, TeamSchedule.days, TeamSchedule.at_time).where(
+        TeamSchedule.workspace_id == workspace_id, TeamSchedule.team_id.in_(list(team_ids)), TeamSchedule.job == job
+    )
+    return {team_id: (days, at_time) for team_id, days, at_time in session.execute(query)}
+
+
+def lock_team(session: Session, workspace_id: int, team_id: int) -> None:
+    """Serialize recording the team's runs until the transaction ends, so two processes
+    recording different occurrences of one week cannot both pass the once-a-week check
+    (PostgreSQL: a row lock; SQLite writes are already serialized by BEGIN IMMEDIATE)."""
+    session.execute(sa.select(Team.id).where(Team.workspace_id == workspace_id, Team.id == team_id).with_for_update())
 
 
 def last_runs(session: Session, workspace_ids: Collection[int] | None = None) -> dict[tuple[int, str], JobRun]:

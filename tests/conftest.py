@@ -4,9 +4,11 @@ PostgreSQL; each test gets a workspace of its own, so tests never see each other
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,9 +20,11 @@ import sqlalchemy as sa
 from bot.app import Paceline, build
 from bot.clock import FixedClock
 from bot.config import Settings
+from bot.render.block_limits import MESSAGE_TEXT_MAX, REPLY_TEXT, check_message, check_view
 from bot.server import HttpServer, wsgi_app
 from bot.standin.signed_requests import HttpResponse, SignedSlackClient
-from bot.standin.slack_api import StandInSlack
+from bot.standin.slack_api import RecordedCall, StandInSlack
+from handlers.later import WORKING
 from storage.db import Database
 from storage.models import AuditEvent, Entry, Team, TimeOff, Workspace
 
@@ -122,6 +126,40 @@ def running_app(database_url: str, slack: StandInSlack) -> Iterator[RunningApp]:
         paceline.db.dispose()
 
 
+def settled(paceline: Paceline, timeout: float = 30.0) -> Callable[[HttpResponse], None]:
+    """A test client's `on_response`: each request returns once the app has also done the
+    Slack work it does after its answer (its lazy listeners, handlers/later.py), so a test
+    reads the DMs, Home publishes and response_url messages of a request right after it.
+    The tests of answer times (tests/e2e/test_slow_slack.py) send without it."""
+
+    def wait(_response: HttpResponse) -> None:
+        assert paceline.background.idle(timeout), f"the app's work after its answer took over {timeout:g} s"
+
+    return wait
+
+
+def answer_text(response: HttpResponse) -> str:
+    # Bolt answers a text-only ack as text/plain and one with blocks as JSON.
+    if "json" in response.headers.get("content-type", response.headers.get("Content-Type", "")):
+        return response.json().get("text", "")
+    return response.text
+
+
+def told_through(slack: StandInSlack, response_url: str) -> list[str]:
+    key = response_url.rsplit("/", 1)[-1]
+    return [c.params.get("text", "") for c in slack.calls_to("response_url") if c.key == key]
+
+
+def final_reply(slack: StandInSlack, response_url: str, answer: str, told_before: int, timeout: float = 10.0) -> str:
+    """`answer`, unless it says the outcome follows (it starts with handlers.later.WORKING):
+    then the next message through `response_url` after the `told_before` already there."""
+    if not answer.startswith(WORKING):
+        return answer
+    key = response_url.rsplit("/", 1)[-1]
+    found = slack.wait_for("response_url", count=told_before + 1, timeout=timeout, where=lambda c: c.key == key)
+    return found[told_before].params.get("text", "")
+
+
 @dataclass
 class SlackWorkspace:
     """One Slack workspace talking to the running app, as its people would."""
@@ -142,12 +180,16 @@ class SlackWorkspace:
         return self.client.command(command, text, user_id=user_id, user_name=self.names.get(user_id, "someone"), **kw)
 
     def reply(self, command: str, user_id: str, text: str = "") -> str:
+        """The answer to a command — or, when the answer says the outcome follows ("⏳ Adding
+        25 people…", see handlers/later.py), that outcome, from the response URL."""
+        told = len(self.told())
         response = self.command(command, user_id, text)
         assert response.status == 200, response.text
-        # Bolt answers a text-only ack as text/plain and one with blocks as JSON.
-        if "json" in response.headers.get("content-type", response.headers.get("Content-Type", "")):
-            return response.json().get("text", "")
-        return response.text
+        return final_reply(self.slack, self.client.response_url, answer_text(response), told)
+
+    def told(self) -> list[str]:
+        """What the app said through this workspace's response URL, oldest first."""
+        return told_through(self.slack, self.client.response_url)
 
     def log(self, user_id: str, text: str = "") -> str:
         return self.reply("/log", user_id, text)
@@ -184,8 +226,106 @@ class SlackWorkspace:
 def workspace(running_app: RunningApp, slack: StandInSlack) -> Iterator[SlackWorkspace]:
     running_app.clock.set(DEFAULT_NOW)
     team_id = "T" + uuid.uuid4().hex[:10].upper()
-    client = SignedSlackClient(running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url())
+    client = SignedSlackClient(
+        running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url(),
+        on_response=settled(running_app.paceline),
+    )
     try:
         yield SlackWorkspace(team_id, running_app, slack, client)
     finally:
         client.close()
+
+
+# --- every payload the app sends stays within Slack's limits -------------------------------------
+
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage", "response_url"})
+VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
+UNCHECKED = "slack_payloads_unchecked"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{UNCHECKED}: the test sends Slack payloads that break its limits on purpose (tests of the stand-in)",
+    )
+
+
+def call_problems(call: RecordedCall) -> list[str]:
+    """What breaks Slack's limits in one Web API call or response_url post the app made."""
+    if call.method in MESSAGE_METHODS:
+        return check_message(call.params)
+    if call.method in VIEW_METHODS:
+        view = call.params.get("view")
+        return check_view(view) if isinstance(view, dict) else [f"view is {type(view).__name__}, not an object"]
+    if call.method == "files.completeUploadExternal":
+        comment = call.params.get("initial_comment") or ""
+        return [f"initial_comment of {len(comment):,} characters, more than {REPLY_TEXT:,}"] if len(comment) > REPLY_TEXT else []
+    return []
+
+
+def answer_problems(content_type: str, response: HttpResponse) -> list[str]:
+    """What breaks Slack's limits in the app's answer to a signed request: a slash command's
+    reply (text/plain or a JSON message), a view submission's `response_action`."""
+    if response.status != 200 or not response.body:
+        return []
+    if "json" not in response.headers.get("content-type", ""):
+        # A text-only ack is the message itself; Slack refuses a response over 40,000 characters.
+        text = response.text
+        limit = REPLY_TEXT if content_type.startswith("application/x-www-form-urlencoded") else MESSAGE_TEXT_MAX
+        return [f"answer of {len(text):,} characters, more than {limit:,}"] if len(text) > limit else []
+    try:
+        data = response.json()
+    except ValueError:
+        return ["an answer declared JSON that does not parse"]
+    if not isinstance(data, dict) or "challenge" in data:
+        return []
+    action = data.get("response_action")
+    if action in ("update", "push"):
+        return check_view(data.get("view") or {})
+    if action == "errors":
+        errors = data.get("errors")
+        ok = isinstance(errors, dict) and errors and all(isinstance(v, str) and v for v in errors.values())
+        return [] if ok else [f"response_action errors is not a map of block ids to messages: {errors!r}"]
+    if action is not None:
+        return [] if action == "clear" else [f"unknown response_action {action!r}"]
+    return check_message(data)
+
+
+@pytest.fixture(autouse=True)
+def slack_payloads_within_limits(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test: every chat.postMessage, chat.postEphemeral, chat.update, views.*
+    payload and response_url post any stand-in recorded, and every answer the app gave a
+    signed request (a command's reply, a modal's response_action), is checked with
+    slack_sdk's models and Slack's documented limits (bot/render/block_limits.py: 50 blocks a
+    message, 100 a view, 3,000 characters a section, 10 fields, 150 a header, 4,000 a
+    message's text). A regression in any message the suite makes fails the test, naming the
+    payload. Tests of the stand-in itself opt out with @pytest.mark.slack_payloads_unchecked."""
+    found: list[tuple[str, object, list[str]]] = []
+    lock = threading.Lock()
+
+    def on_call(call: RecordedCall) -> None:
+        problems = call_problems(call)
+        if problems:
+            with lock:
+                found.append((f"{call.method} ({call.path})", call.params, problems))
+
+    def on_answer(body: bytes, content_type: str, response: HttpResponse) -> None:
+        problems = answer_problems(content_type, response)
+        if problems:
+            with lock:
+                found.append((f"the answer to {body[:200]!r}", response.text, problems))
+
+    StandInSlack.watchers.append(on_call)
+    SignedSlackClient.watchers.append(on_answer)
+    try:
+        yield
+    finally:
+        StandInSlack.watchers.remove(on_call)
+        SignedSlackClient.watchers.remove(on_answer)
+    if found and request.node.get_closest_marker(UNCHECKED) is None:
+        reports = []
+        for where, payload, problems in found[:5]:
+            shown = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, default=str)
+            reports.append(f"{where}:\n  " + "\n  ".join(problems) + f"\n  payload: {shown[:3000]}")
+        more = f"\n(and {len(found) - 5} more)" if len(found) > 5 else ""
+        pytest.fail("Slack would refuse or cut what the app sent:\n" + "\n".join(reports) + more, pytrace=False)

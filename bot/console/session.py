@@ -70,6 +70,8 @@ BOT_NAME = "paceline"
 INTRO = 'Paceline local console — type "as @maria" to act as someone, then /log calls 12. Type help for more.'
 HINT = 'Type "as @maria" to act as someone, then /log calls 12. Type help for more.'
 _HANDLE = re.compile(r"[\w.\-]{1,80}")
+# How long the console waits for the Slack work the app does after an answer.
+AFTER_ANSWER_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -479,6 +481,8 @@ class Console:
             log.exception("the app failed on the Home tab")
             self.out.say(f"The app failed: {error}")
             return
+        finally:
+            self._after_answer()  # the Home is published after the event's answer
         if response.status != 200:
             self.out.say(f"The app answered HTTP {response.status}{_short_body(response.body)}")
         elif self.out.blocks == printed:
@@ -544,7 +548,15 @@ class Console:
             "response_url": response_url,
             "trigger_id": self._trigger_id(),
         }
-        response = self._dispatch(urlencode(fields))
+        # The answer is printed first, then what the app sends after it (a "⏳ Adding 25
+        # people…" answer's outcome): in that order Slack shows them.
+        response = self._dispatch(urlencode(fields), wait=False)
+        try:
+            self._print_answer(command, response)
+        finally:
+            self._after_answer()
+
+    def _print_answer(self, command: str, response: BoltResponse | None) -> None:
         if response is None:
             return
         if response.status == 404:
@@ -884,7 +896,7 @@ class Console:
     def _trigger_id(self) -> str:
         return f"{next(self._triggers)}.{int(time.time())}.{secrets.token_hex(16)}"
 
-    def _dispatch(self, body: str) -> BoltResponse | None:
+    def _dispatch(self, body: str, *, wait: bool = True) -> BoltResponse | None:
         # Signed with the wall clock, not the app clock: Bolt checks the timestamp against
         # real time, exactly as for a request from Slack.
         timestamp = str(int(time.time()))
@@ -899,6 +911,16 @@ class Console:
             log.exception("the app failed on a console request")
             self.out.say(f"The app failed: {error}")
             return None
+        finally:
+            if wait:
+                self._after_answer()
+
+    def _after_answer(self) -> None:
+        """Let the Slack work the app does after its answer (handlers/later.py: a /team
+        add's outcome, a Home publish, a DM) print before the console reads on, as Slack
+        would have shown it by then."""
+        if not self._app().background.idle(AFTER_ANSWER_SECONDS):
+            self.out.say("(the app is still working; what it sends will show here when it does)")
 
     def _app(self) -> Paceline:
         if self._paceline is None:

@@ -860,6 +860,9 @@ def check_metric_name(
         )
     if not any(ch.isalpha() for ch in name):
         raise UserError(f'"{shown}" can\'t be a {what} — it needs a letter.', example)
+    if name.startswith("_") or name.endswith("_") or "__" in name:
+        # An `_` at a word's edge could open or close italics in a message.
+        raise UserError(f'"{shown}" can\'t be a {what} — put _ only between letters or digits (site_visits).', example)
     existing = catalog.lookup(name)
     if existing is not None:
         also = "" if existing.key == name else f" (an alias of {existing.key})"

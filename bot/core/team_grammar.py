@@ -45,6 +45,8 @@ _TEAM_PREFIX = "team:"
 # Any script's letters and digits, plus `-`, `_` and `.`: names appear in `team:NAME` and
 # must survive being one word.
 _TEAM_NAME = re.compile(rf"[\w.\-]{{1,{MAX_TEAM_NAME}}}")
+# An `_` with no letter or digit on one side could open or close italics in a message.
+_LOOSE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 _CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _EVERY_DAY = tuple(range(7))
 _NAMED_DAY_SETS = {"daily": _EVERY_DAY, "everyday": _EVERY_DAY, "weekdays": (0, 1, 2, 3, 4)}
@@ -213,6 +215,12 @@ def parse_team_name(token: str, example: str) -> str:
         raise UserError(
             f'"{shorten(unquote(token))}" is not a team name — use 1 to {MAX_TEAM_NAME} letters, '
             "digits, -, _ or . (no spaces).",
+            example,
+        )
+    if _LOOSE_UNDERSCORE.search(name):
+        raise UserError(
+            f'"{shorten(unquote(token))}" is not a team name — put _ only between letters or digits '
+            "(east_1), where Slack cannot take it for italics.",
             example,
         )
     if name.lower() in _NONE_WORDS:

@@ -163,11 +163,15 @@ class TeamPlan:
     agents: tuple[str, ...]
 
 
+_LOOSE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+
+
 def team_slug(text: str) -> str:
     """A team name from a person's or office's name: `Cara Losch` → `cara-losch`."""
     words = unicodedata.normalize("NFKC", text).casefold().split()
     slug = "-".join(re.sub(r"[^\w.\-]+", "-", word) for word in words)
-    return re.sub(r"-{2,}", "-", slug).strip("-.")[:40].strip("-.")
+    slug = _LOOSE_UNDERSCORE.sub("-", slug)  # an `_` at a word's edge reads as italics in Slack
+    return re.sub(r"-{2,}", "-", slug).strip("-.")[:40].strip("-._")
 
 
 def plan_teams(rows: Iterable[tuple[int, str, str, str]]) -> tuple[TeamPlan, list[tuple[int, str]]]:

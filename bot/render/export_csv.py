@@ -47,8 +47,8 @@ KIND_NAMES = {
 NO_GOAL = "no goal"
 
 # OWASP's CSV injection advice: a text cell that a spreadsheet would read as a formula
-# starts with a quote instead.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# starts with a quote instead. Full-width = + - @ count too: some spreadsheets fold them.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,9 @@ def _number(quantity: int, metric: Metric) -> str:
 
 
 def safe_text(text: str) -> str:
-    """A text cell no spreadsheet runs as a formula."""
+    """A text cell no spreadsheet runs as a formula. Every text column goes through it —
+    names, ids, team, metric and the rank label ("=2" is a tie, not a formula); numbers are
+    written by `_number` and stay numbers."""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
@@ -113,7 +115,7 @@ def export_csv(rows: Iterable[ExportRow]) -> bytes:
                 n(pace.forecast) if pace else "",
                 pace.available_days if pace else "",
                 pace.remaining_days if pace else "",
-                row.rank,
+                safe_text(row.rank),
             ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

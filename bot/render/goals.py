@@ -24,7 +24,7 @@ from bot.core.dates import format_day
 from bot.core.metrics import Metric
 from bot.core.periods import PeriodKind
 from bot.core.standings import GoalSpec
-from bot.render.text import escape
+from bot.render.text import clip, escape
 
 APPROVE_ACTION = "goal_request_approve"
 REJECT_ACTION = "goal_request_reject"
@@ -324,4 +324,4 @@ def decided_message(headline: str, outcome: str) -> tuple[str, list[dict]]:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(text, limit)  # never through an escaped entity or a mention

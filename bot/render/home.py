@@ -4,7 +4,7 @@ first. Within App Home's 100 blocks for any team size: long lists are summarised
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -38,7 +38,7 @@ from bot.render.standings import (
     period_label_note,
     standing_block,
 )
-from bot.render.text import escape
+from bot.render.text import escape, plain
 
 HOME_UNDO_ACTION = "home_undo_entry"
 HOME_LOG_ACTION = "home_log"
@@ -143,7 +143,7 @@ def home_view(home: Home) -> dict[str, Any]:
 
 
 def home_blocks(home: Home) -> Blocks:
-    top: Blocks = [header(f"Paceline — {home.name}")]
+    top: Blocks = [header(f"Paceline — {plain(home.name)}")]  # plain_text: the name as it is
     if home.notice:
         top.append(section(home.notice))
     top.append(_buttons(home))
@@ -262,8 +262,9 @@ def _team_text(rep: RepPart, catalog: MetricCatalog, person_id: int) -> str:
     return "\n".join(lines)
 
 
-def entry_text(entry: RecentEntry, today: date) -> str:
-    """ "Fri 20 Nov · 12 calls — Acme", "Thu 19 Nov · calls fixed (10 → 12) for bo"."""
+def entry_text(entry: RecentEntry, today: date, show: Callable[[str], str] = escape) -> str:
+    """ "Fri 20 Nov · 12 calls — Acme", "Thu 19 Nov · calls fixed (10 → 12) for bo"; names
+    and notes go through `show` (mrkdwn by default; `plain` for plain_text)."""
     if entry.kind == "fix":
         what = (
             f"{entry.metric.key} fixed ({entry.note.removeprefix('fix: ')})"
@@ -272,8 +273,8 @@ def entry_text(entry: RecentEntry, today: date) -> str:
         )
     else:
         what = quantity_text(entry.quantity, entry.metric)
-    whom = f" for {escape(entry.for_name)}" if entry.for_name else ""
-    note = f" — {escape(entry.note)}" if entry.note and entry.kind != "fix" else ""
+    whom = f" for {show(entry.for_name)}" if entry.for_name else ""
+    note = f" — {show(entry.note)}" if entry.note and entry.kind != "fix" else ""
     return f"{format_day(entry.day, today)} · {what}{whom}{note}"
 
 
@@ -285,7 +286,7 @@ def _entry_block(entry: RecentEntry, today: date) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": "Undo this entry?"},
         "text": {
             "type": "plain_text",
-            "text": clip(f"Remove {entry_text(entry, today)}? The audit trail keeps it.", 300),
+            "text": clip(f"Remove {entry_text(entry, today, plain)}? The audit trail keeps it.", 300),
         },
         "confirm": {"type": "plain_text", "text": "Undo"},
         "deny": {"type": "plain_text", "text": "Keep"},

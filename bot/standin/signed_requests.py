@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
 __all__ = ["HttpResponse", "SignedSlackClient", "slack_signature"]
@@ -73,6 +73,11 @@ class SignedSlackClient:
     verbatim) and ``headers=`` (extra request headers, e.g. ``X-Slack-Retry-Num``).
     """
 
+    # Called with (request body, its content type, the app's answer) for every signed request
+    # any client sends: the test suite checks each answer (a command's reply, a modal's
+    # response_action) against Slack's limits (tests/conftest.py).
+    watchers: ClassVar[list[Callable[[bytes, str, HttpResponse], None]]] = []
+
     def __init__(
         self,
         app_url: str,
@@ -87,6 +92,7 @@ class SignedSlackClient:
         bot_user_id: str = "UBOT",
         verification_token: str = "standin-verification-token",
         team_domain: str = "standin",
+        on_response: Callable[[HttpResponse], None] | None = None,
     ) -> None:
         parts = urlsplit(app_url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -102,6 +108,9 @@ class SignedSlackClient:
         self.bot_user_id = bot_user_id
         self.verification_token = verification_token
         self.team_domain = team_domain
+        # Called with every response before it is returned: tests wait there for the work
+        # the app does after its answer (its lazy listeners) to finish.
+        self.on_response = on_response
 
         self._scheme = parts.scheme
         self._host = parts.hostname
@@ -147,12 +156,15 @@ class SignedSlackClient:
         # socket that is still set here is a kept-alive one the server may have dropped.
         reused = conn.sock is not None
         try:
-            return self._exchange(conn, method, path, body, headers)
+            response = self._exchange(conn, method, path, body, headers)
         except _STALE_CONNECTION_ERRORS:
             conn.close()
             if not reused:
                 raise
-        return self._exchange(conn, method, path, body, headers)
+            response = self._exchange(conn, method, path, body, headers)
+        if self.on_response is not None:
+            self.on_response(response)
+        return response
 
     def _exchange(
         self,
@@ -205,7 +217,10 @@ class SignedSlackClient:
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
         }
         request_headers.update(headers or {})
-        return self._request("POST", EVENTS_PATH, body, request_headers)
+        response = self._request("POST", EVENTS_PATH, body, request_headers)
+        for watcher in list(SignedSlackClient.watchers):
+            watcher(body, content_type, response)
+        return response
 
     # ------------------------------------------------------------------ payload builders
 
@@ -387,11 +402,21 @@ class SignedSlackClient:
         return self.interaction(payload, **sign_kw)
 
     def event(
-        self, event: dict[str, Any], team_id: str | None = None, **sign_kw: Any
+        self,
+        event: dict[str, Any],
+        team_id: str | None = None,
+        *,
+        event_id: str | None = None,
+        event_time: int | None = None,
+        **sign_kw: Any,
     ) -> HttpResponse:
-        """An Events API ``event_callback`` envelope around ``event``, sent as JSON."""
+        """An Events API ``event_callback`` envelope around ``event``, sent as JSON.
+
+        ``event_id`` and ``event_time`` default to a fresh id and now; give the first
+        delivery's to send a retry of it (with ``headers={"X-Slack-Retry-Num": "1",
+        "X-Slack-Retry-Reason": "http_timeout"}``), as Slack does."""
         team = self._team(team_id)
-        now = int(self.clock())
+        now = int(self.clock()) if event_time is None else event_time
         envelope = {
             "token": self.verification_token,
             "team_id": team,
@@ -401,7 +426,7 @@ class SignedSlackClient:
             "api_app_id": self.api_app_id,
             "event": event,
             "type": "event_callback",
-            "event_id": f"Ev{next(self._ids):010d}",
+            "event_id": event_id or f"Ev{next(self._ids):010d}",
             "event_time": now,
             "authorizations": [
                 {

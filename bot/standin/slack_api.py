@@ -29,11 +29,11 @@ import threading
 import time
 import zoneinfo
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 __all__ = ["RecordedCall", "StandInSlack"]
@@ -328,6 +328,11 @@ class StandInSlack:
     thread-safe; the server answers each connection on its own daemon thread.
     """
 
+    # Called with every call any stand-in records, after ``on_call``: the test suite checks
+    # each payload the app sends against Slack's limits (tests/conftest.py). Class-wide, so
+    # the stand-ins a test builds for itself are watched too.
+    watchers: ClassVar[list[Callable[[RecordedCall], None]]] = []
+
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -353,6 +358,7 @@ class StandInSlack:
         self.bot_name = bot_name
         self.app_id = app_id
         self.on_call = on_call
+        # Seconds added to every answer (Web API, response URLs, uploads); see `slowed`.
         self.latency: float = 0.0
         self._clock = clock
 
@@ -553,6 +559,17 @@ class StandInSlack:
             for c in same_method[-5:]:
                 lines.append(f"  {c.method} (status {c.status}) params={_abbreviate(c.params)}")
         return "\n".join(lines)
+
+    @contextlib.contextmanager
+    def slowed(self, seconds: float) -> Iterator[StandInSlack]:
+        """Within: every call (Web API, response URL, upload) is answered `seconds` late, as a
+        slow Slack would; the previous latency comes back afterwards."""
+        before = self.latency
+        self.latency = seconds
+        try:
+            yield self
+        finally:
+            self.latency = before
 
     def clear(self) -> None:
         """Forget recorded calls and in-flight maxima. Users, messages, views, faults and
@@ -825,6 +842,11 @@ class StandInSlack:
             except Exception:
                 # A broken observer must not turn into a failed Slack call for the app.
                 _log.exception("stand-in Slack on_call hook failed for %s", method)
+        for watcher in list(StandInSlack.watchers):
+            try:
+                watcher(call)
+            except Exception:
+                _log.exception("stand-in Slack watcher failed for %s", method)
         return answer
 
     def _enter(self, method: str, params: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:

@@ -2,37 +2,67 @@
 parse → authorize → act → render: only someone who may decide changes anything, a second
 click is a no-op, and every copy of the request shows the outcome once decided. An approval
 takes effect the day it is decided; the decider's reply, every copy of the request and the
-requester's DM say from when and what it replaced."""
+requester's DM say from when and what it replaced. The decision is made before the answer
+(the database only); every Slack call — the copies, the requester's DM, the clicker's note —
+comes after it (handlers/later.py)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.core.errors import UserError
 from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
-from handlers import goal_actions
+from handlers import goal_actions, later
 from handlers.context import Services
 from handlers.goal_actions import AlreadyDecided
+from handlers.identity import Caller
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    @app.action(APPROVE_ACTION)
-    def approve(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+    def approve(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
         ack()
-        handle(services, client, body, action, respond, approve=True)
+        with later.answering(context):
+            handle(services, client, body, action, approve=True)
 
-    @app.action(REJECT_ACTION)
-    def reject(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+    def reject(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
         ack()
-        handle(services, client, body, action, respond, approve=False)
+        with later.answering(context):
+            handle(services, client, body, action, approve=False)
+
+    app.action(APPROVE_ACTION)(ack=approve, lazy=[later.run])
+    app.action(REJECT_ACTION)(ack=reject, lazy=[later.run])
 
 
-def handle(services: Services, client: WebClient, body: dict, action: dict, respond: Respond, *, approve: bool) -> None:
+@dataclass(frozen=True)
+class Click:
+    """A decided click: who clicked (None when Slack does not know them) and what they are told."""
+
+    caller: Caller | None
+    text: str
+
+
+def handle(services: Services, client: WebClient, body: dict, action: dict, *, approve: bool) -> None:
+    """A click on a request's DM: decided at once, the clicker told after the answer."""
+    click = decide(services, client, body, action, approve=approve)
+
+    def tell(_client: WebClient, respond: Respond | None) -> None:
+        # An ephemeral note to the clicker alone; the request message stays as it is.
+        later.tell(respond, click.text)
+
+    later.after_answer(tell, client)
+
+
+def decide(services: Services, client: WebClient, body: dict, action: dict, *, approve: bool) -> Click:
+    """Decide in the database (one transaction, no Slack call) and queue for after the
+    answer what Slack must show: every copy of the request, the requester's DM and a
+    follow-up request (a proposal that lowers a started goal)."""
+    caller: Caller | None = None
     try:
         team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
         enterprise = body.get("enterprise") or {}
@@ -42,21 +72,17 @@ def handle(services: Services, client: WebClient, body: dict, action: dict, resp
             raise UserError("This button is not a goal request any more.", None)
         decision = goal_actions.decide(services, caller, int(value), approve)
     except UserError as error:
-        _tell(respond, error.text)
-        return
+        return Click(caller, error.text)
     if isinstance(decision, AlreadyDecided):
-        _tell(respond, decision.text)
-        return
-    goal_actions.finish_decision(client, decision)
-    if decision.follow_up is not None:
-        goal_actions.post_request(services, client, caller.workspace_id, decision.follow_up, caller.today(services.clock))
+        return Click(caller, decision.text)
+    decider = caller
+    today = decider.today(services.clock)
+
+    def show(client: WebClient, _respond: Respond | None) -> None:
+        goal_actions.finish_decision(client, decision)
+        if decision.follow_up is not None:
+            goal_actions.post_request(services, client, decider.workspace_id, decision.follow_up, today)
+
+    later.after_answer(show, client)
     # The decider's own reply: what changed, from when, and what it replaced.
-    _tell(respond, decision.outcome)
-
-
-def _tell(respond: Respond, text: str) -> None:
-    """An ephemeral note to the clicker alone; the request message stays as it is."""
-    try:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    except Exception:  # a response_url can expire (30 minutes); the refusal is best effort
-        log.warning("could not answer a goal request click", exc_info=True)
+    return Click(caller, decision.outcome)

@@ -1,7 +1,9 @@
 """App Home's buttons: Undo an entry, Log activity, Propose a goal, Set a goal, Export CSV,
 the period picker, and Approve / Reject of the requests a manager sees there. parse → authorize → act → then
 the clicker's Home is published again, with a line saying what happened (a click on Home
-has no response_url, so the Home itself is where a refusal shows).
+has no response_url, so the Home itself is where a refusal shows). A click is answered at
+once: its database work runs before the answer, its views.open and views.publish after it
+(handlers/later.py); a form's trigger_id lives 3 seconds, and is used first thing after.
 
 Approve / Reject keep their action ids: clicks from a Home run the same handler as those
 from the DMs (handlers/actions/approvals.py), so every DM copy is updated as well. These
@@ -13,9 +15,10 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -33,7 +36,7 @@ from bot.render.home import (
     propose_modal,
 )
 from bot.render.log_modal import log_modal
-from handlers import home, roles
+from handlers import home, later, roles
 from handlers.actions import approvals
 from handlers.commands.progress import deliver_export
 from handlers.context import Services
@@ -53,21 +56,23 @@ def from_home(body: dict) -> bool:
 def register(app: App, services: Services) -> None:
     propose.register(app, services)
 
-    @app.action(HOME_UNDO_ACTION)
-    def undo_clicked(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
-        ack()
+    def on_click(action_id: str, work: Callable[[dict, dict, WebClient], None], **kw: Any) -> None:
+        """Answer the click at once; `work` runs before the answer with the database only and
+        leaves its Slack calls (views.open, views.publish) to after it (handlers/later.py)."""
+
+        def clicked(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+            ack()
+            with later.answering(context):
+                work(body, action, client)
+
+        app.action(action_id, **kw)(ack=clicked, lazy=[later.run])
+
+    def undo_clicked(body: dict, action: dict, client: WebClient) -> None:
         caller = _caller(services, client, body)
         if caller is not None:
-            home.publish(
-                services,
-                client,
-                caller,
-                undo.undo_entry(services, caller, str(action.get("value") or "")),
-            )
+            _publish(services, caller, undo.undo_entry(services, caller, str(action.get("value") or "")))
 
-    @app.action(HOME_LOG_ACTION)
-    def log_clicked(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
+    def log_clicked(body: dict, _action: dict, client: WebClient) -> None:
         caller = _caller(services, client, body)
         if caller is not None:
             view = log_modal(
@@ -75,20 +80,14 @@ def register(app: App, services: Services) -> None:
                 caller.today(services.clock),
                 json.dumps({"channel_id": None}),
             )
-            _open(services, client, caller, body, view)
+            _open(services, caller, body, view)
 
-    @app.action(HOME_PROPOSE_ACTION)
-    def propose_clicked(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
+    def propose_clicked(body: dict, _action: dict, client: WebClient) -> None:
         caller = _caller(services, client, body)
         if caller is not None:
-            _open(
-                services, client, caller, body, propose_modal(services.catalog(caller.workspace_id))
-            )
+            _open(services, caller, body, propose_modal(services.catalog(caller.workspace_id)))
 
-    @app.action(HOME_SET_GOAL_ACTION)
-    def set_goal_clicked(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
+    def set_goal_clicked(body: dict, _action: dict, client: WebClient) -> None:
         caller = _caller(services, client, body)
         if caller is None:
             return
@@ -101,26 +100,13 @@ def register(app: App, services: Services) -> None:
             ]
             allowed = roles.is_admin_or_any_manager(session, caller)
         if not allowed:
-            home.publish(
-                services,
-                client,
-                caller,
-                "⛔ Managers set goals — *Propose a goal* and your manager approves it.",
-            )
+            _publish(services, caller, "⛔ Managers set goals — *Propose a goal* and your manager approves it.")
             return
-        _open(
-            services,
-            client,
-            caller,
-            body,
-            goal_modal.goal_modal(services.catalog(caller.workspace_id), choices),
-        )
+        _open(services, caller, body, goal_modal.goal_modal(services.catalog(caller.workspace_id), choices))
 
-    @app.action(HOME_PERIOD_ACTION)
-    def period_chosen(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def period_chosen(body: dict, action: dict, client: WebClient) -> None:
         # The clicker's own choice only (their person row); an unknown value changes
         # nothing and the Home is published again as it was.
-        ack()
         caller = _caller(services, client, body)
         if caller is None:
             return
@@ -128,7 +114,13 @@ def register(app: App, services: Services) -> None:
         if isinstance(chosen, str) and chosen in HOME_PERIODS:
             with services.db.write() as session:
                 home_storage.set_home_period(session, caller.workspace_id, caller.person_id, chosen)
-        home.publish(services, client, caller)
+        _publish(services, caller)
+
+    on_click(HOME_UNDO_ACTION, undo_clicked)
+    on_click(HOME_LOG_ACTION, log_clicked)
+    on_click(HOME_PROPOSE_ACTION, propose_clicked)
+    on_click(HOME_SET_GOAL_ACTION, set_goal_clicked)
+    on_click(HOME_PERIOD_ACTION, period_chosen)
 
     def export_ack(ack: Ack) -> None:
         ack()
@@ -168,22 +160,15 @@ def register(app: App, services: Services) -> None:
     app.action(HOME_EXPORT_ACTION)(ack=export_ack, lazy=[export_send])
 
     def decide(body: dict, action: dict, client: WebClient, approve: bool) -> None:
+        # Decided before the answer; the DM copies, the requester's DM and this Home after it.
         caller = _caller(services, client, body)
         if caller is None:
             return
-        said: list[str] = []
-        approvals.handle(services, client, body, action, _Collect(said), approve=approve)
-        home.publish(services, client, caller, said[-1] if said else None)
+        click = approvals.decide(services, client, body, action, approve=approve)
+        _publish(services, caller, click.text)
 
-    @app.action(APPROVE_ACTION, matchers=[from_home])
-    def approve_clicked(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
-        ack()
-        decide(body, action, client, True)
-
-    @app.action(REJECT_ACTION, matchers=[from_home])
-    def reject_clicked(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
-        ack()
-        decide(body, action, client, False)
+    on_click(APPROVE_ACTION, lambda body, action, client: decide(body, action, client, True), matchers=[from_home])
+    on_click(REJECT_ACTION, lambda body, action, client: decide(body, action, client, False), matchers=[from_home])
 
 
 class _RecentExports:
@@ -205,16 +190,6 @@ class _RecentExports:
             return True
 
 
-class _Collect:
-    """Stands in for `respond` on a Home click: keeps what the handler would have said."""
-
-    def __init__(self, said: list[str]) -> None:
-        self._said = said
-
-    def __call__(self, text: str = "", **_: Any) -> None:
-        self._said.append(text)
-
-
 def caller_team(body: dict) -> str:
     return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
 
@@ -227,13 +202,28 @@ def _caller(services: Services, client: WebClient, body: dict) -> Caller | None:
         return None
 
 
-def _open(services: Services, client: WebClient, caller: Caller, body: dict, view: dict) -> None:
-    """Open a form with the click's trigger (usable once, within 3 seconds: first thing)."""
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-    except SlackApiError as error:
-        reason = error.response.get("error", "error") if error.response else "error"
-        log.warning("could not open a form from App Home: %s", reason)
-        home.publish(
-            services, client, caller, f"⚠️ Slack did not open the form ({reason}) — click again."
-        )
+def _publish(services: Services, caller: Caller, notice: str | None = None) -> None:
+    """Publish the clicker's Home (with `notice` at the top) after the answer."""
+
+    def publish(client: WebClient, _respond: Respond | None) -> None:
+        home.publish(services, client, caller, notice)
+
+    later.after_answer(publish)
+
+
+def _open(services: Services, caller: Caller, body: dict, view: dict) -> None:
+    """Open a form with the click's trigger (usable once, within 3 seconds): first thing
+    after the answer."""
+    trigger_id = body["trigger_id"]
+
+    def open_form(client: WebClient, _respond: Respond | None) -> None:
+        try:
+            client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as error:
+            reason = error.response.get("error", "error") if error.response else "error"
+            log.warning("could not open a form from App Home: %s", reason)
+            home.publish(
+                services, client, caller, f"⚠️ Slack did not open the form ({reason}) — click again."
+            )
+
+    later.after_answer(open_form)

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -41,8 +41,9 @@ from bot.core.metrics import DEFAULT_COUNT_CAP, MONEY_CAP_CENTS, Metric, MetricC
 from bot.core.periods import PeriodKind
 from bot.render import goal_modal
 from bot.render import goals as goal_text
+from bot.render.block_limits import fit_reply
 from bot.render.text import escape
-from handlers import goal_actions, roles, scope
+from handlers import goal_actions, later, roles, scope
 from handlers.context import Services
 from handlers.goal_actions import Created, Draft, Owner, WriteContext
 from handlers.identity import Caller
@@ -51,7 +52,10 @@ from storage.models import CustomMetric, Goal, Person
 
 log = logging.getLogger(__name__)
 
-MAX_LIST_LINES = 40
+# /goal list describes at most this many goals (a message shows some 30 of them); the
+# rest are counted and LIST_REST says where to see them.
+MAX_LIST_LINES = 200
+LIST_REST = "narrow it with `/goal list @maria`; `/progress export` has everyone's goals in a CSV"
 MAX_HISTORY_LINES = 30
 # /goal history stays within one Slack message (4,000 characters), the changes keeping at
 # least this much room after the versions.
@@ -70,10 +74,14 @@ _PER = {
 
 
 def register(app: App, services: Services) -> None:
-    @app.command("/goal")
-    def goal_command(ack: Ack, command: dict, client: WebClient) -> None:
-        reply = handle(services, client, command)
+    def goal_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
+        # A request's DMs to the people asked to decide it (a proposal, lowering or removing
+        # a started goal) go out after the answer: see goal_actions.post_request.
+        with later.answering(context):
+            reply = handle(services, client, command)
         ack() if reply is None else ack(text=reply)
+
+    app.command("/goal")(ack=goal_command, lazy=[later.run])
 
 
 @dataclass(frozen=True)
@@ -427,15 +435,18 @@ def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
     ctx.services.home_changed(ctx.ws, (ctx.caller.person_id, *changed))
     total = sum(amount for _, amount, _, _ in created)
     how = "evenly" if cmd.basis == "evenly" else f"by history (last {len(periods)} {cmd.period.value}s)"
-    lines = [
+    head = [
         f"Split {format_amount(cmd.target, metric)} {metric.key} {_PER[cmd.period]} for team {escape(team.name)} {how} "
         f"— {sum(1 for c in created if c[3] is not None)} goals, total {format_amount(total, metric)}:"
     ]
+    lines = []
     for person, amount, basis, goal in created:
         ident = f"#{goal.id} " if goal is not None else ""
         lines.append(f"• {ident}{escape(reports.display_name(person))}: {format_amount(amount, metric)}/{cmd.period.value} ({basis})"
                      + ("" if goal is not None else " — no goal"))
-    return "\n".join(lines)
+    # One message whatever the team's size: the rest of the shares are in the period's CSV.
+    period = "today" if cmd.period is PeriodKind.DAY else cmd.period.value
+    return fit_reply(head, lines, f"`/progress export {period}` has every share in a CSV", counted="people")
 
 
 # --- proposals -------------------------------------------------------------------------------
@@ -523,16 +534,16 @@ def _list(ctx: _Ctx, cmd: GoalList) -> str:
         pending = [r for r in pending if r.person_id in person_ids or (r.person_id is None and r.team_id in team_ids)]
     if not rows and not pending:
         return f"No live or coming goals for {title}. Set one with `/goal set @maria calls 60/week`."
-    lines = [f"*Goals for {title}* (live and coming)"]
+    lines = []
     for goal in rows[:MAX_LIST_LINES]:
         by = names.get(("person", goal.created_by_id), "someone")
         how = {"plan": ", from a plan", "split": ", from a split", "proposal": ", proposed and approved"}.get(goal.origin, "")
         lines.append(f"• {goal_actions.describe_goal(goal, ctx.catalog, names, ctx.today)} — set by {escape(by)}{how}")
-    if len(rows) > MAX_LIST_LINES:
-        lines.append(f"…and {len(rows) - MAX_LIST_LINES} more. Narrow it with `/goal list @maria` or `/goal list team:east`.")
-    if pending:
-        lines.append(f"Waiting for a decision: {', '.join(f'request #{r.id} ({r.kind})' for r in pending[:10])}")
-    return "\n".join(lines)
+    waiting = [f"Waiting for a decision: {', '.join(f'request #{r.id} ({r.kind})' for r in pending[:10])}"] if pending else []
+    # One message (4,000 characters); what does not fit is counted, with where to see it.
+    return fit_reply(
+        [f"*Goals for {title}* (live and coming)"], lines, LIST_REST, tail=waiting, total=len(rows), counted="goals"
+    )
 
 
 def _history(ctx: _Ctx, cmd: GoalHistory) -> str:
@@ -594,7 +605,10 @@ def _history(ctx: _Ctx, cmd: GoalHistory) -> str:
         lines += [changes_title, *kept]
         left_off = total_events - sum(1 for line in kept if line.startswith("• "))
         if left_off > 0:
-            lines.append(f"… and {left_off} more change{'s' if left_off != 1 else ''} (the audit trail keeps them all).")
+            # One person's history cannot be narrowed further; a team's or your own can.
+            narrow = "" if cmd.who is not None and cmd.who.user is not None else " — `/goal history @maria` narrows it"
+            lines.append(f"… and {left_off} more change{'s' if left_off != 1 else ''}{narrow} "
+                         "(the audit trail keeps them all).")
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ from bot.core.report_grammar import (
     parse_progress,
 )
 from bot.core.standings import Standing, TeamStandings
+from bot.render.block_limits import fit_reply
 from bot.render.export_csv import ExportRow, export_csv
 from bot.render.quantities import joined, quantity_text
 from bot.render.standings import (
@@ -42,7 +43,9 @@ from storage import entries, people, teams, workspaces
 from storage.models import Person, Team
 
 log = logging.getLogger(__name__)
-MAX_MEMBER_LINES = 40
+# /progress team:NAME describes at most this many people (a message shows some 40 of them);
+# the rest are counted and pointed to the CSV.
+MAX_MEMBER_LINES = 200
 
 
 def register(app: App, services: Services) -> None:
@@ -118,16 +121,23 @@ def _team_text(services: Services, session: Session, caller: Caller, team: Team,
     lines += [standing_block(s, metric_of(catalog, s.goal.metric)) for s in report.team_totals]
     lines += [collective_line(c, catalog) for c in report.collectives]
     lines += [contest_line(c, catalog) for c in report.contests]
-    lines.extend(_member_lines(report, catalog))
-    return "\n".join(lines)
+    people, total = _member_lines(report, catalog)
+    # One message whatever the team's size: the people left off are in the period's CSV.
+    when = ""
+    if view == Period.containing(view.kind, today, view.fiscal_year_start_month):
+        when = " today" if view.kind.value == "day" else f" this {view.kind.value}"
+    rest = f"`/progress export{when}` has everyone in a CSV"
+    return fit_reply(lines + people[:1], people[1:], rest, total=total, counted="people")
 
 
-def _member_lines(report: TeamStandings, catalog: MetricCatalog) -> list[str]:
+def _member_lines(report: TeamStandings, catalog: MetricCatalog) -> tuple[list[str], int]:
+    """"*People*" and a line for each of the first MAX_MEMBER_LINES people, most worrying
+    first, and how many people there are."""
     by_person: dict[int, list[Standing]] = {}
     for standing in report.members:
         by_person.setdefault(standing.owner_id or 0, []).append(standing)
     if not by_person:
-        return []
+        return [], 0
     # Most worrying first: a manager reads the top of the list.
     order = sorted(by_person.items(), key=lambda item: (min(s.pace.pct for s in item[1]), report.member_names.get(item[0], "").lower()))
     lines = ["*People*"]
@@ -138,9 +148,7 @@ def _member_lines(report: TeamStandings, catalog: MetricCatalog) -> list[str]:
             for s in found
         ]
         lines.append(f"• {escape(report.member_names.get(person_id, '?'))} — " + " · ".join(parts))
-    if len(order) > MAX_MEMBER_LINES:
-        lines.append(f"…and {len(order) - MAX_MEMBER_LINES} more: `/progress export` has everyone.")
-    return lines
+    return lines, len(order)
 
 
 def deliver_export(services: Services, client: WebClient, command: dict) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
@@ -38,21 +39,31 @@ from bot.core.team_grammar import (
     team_key,
 )
 from bot.importer.matching import name_key
-from bot.render.text import escape
-from handlers import roles
+from bot.render.block_limits import fit_reply
+from bot.render.text import escape, who
+from handlers import later, roles
 from handlers.context import Services
 from handlers.identity import Caller
 from storage import audit, imports, people, teams, workspaces
 from storage.models import Person, Team
 
+log = logging.getLogger(__name__)
+
 
 def register(app: App, services: Services) -> None:
-    @app.command("/team")
-    def team_command(ack: Ack, command: dict, client: WebClient) -> None:
-        ack(text=handle(services, client, command))
+    def team_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
+        with later.answering(context):
+            reply = handle(services, client, command)
+        ack(text=reply)
+
+    app.command("/team")(ack=team_command, lazy=[later.run])
 
 
 def handle(services: Services, client: WebClient, command: dict) -> str:
+    """The answer to one /team. A command naming people Paceline has never seen needs a
+    users.info for each (25 of them take seconds): it is answered "⏳ Adding 25 people…" at
+    once, after the checks that need no Slack, and the outcome follows through the
+    response URL once the look-ups are done."""
     try:
         caller = services.directory.caller(
             client, command["team_id"], command["user_id"], command.get("enterprise_id")
@@ -67,16 +78,80 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
                     "Ask your manager to add you to a team; you can log right away.",
                     "/log calls 12",
                 )
-        reply = _act(services, client, caller, parsed)
-        if isinstance(parsed, SCHEDULE_AFFECTING):
-            # New team, new zone or new times: the scheduler re-plans now, not at its next sweep.
-            services.schedule_changed()
-        return reply
+        unknown = services.directory.unknown(caller.workspace_id, _people_named(parsed))
+        if unknown and later.deferring():
+            working = _check_before_lookups(services, caller, parsed, len(unknown))
+
+            def finish(client: WebClient, respond: Respond | None) -> None:
+                try:
+                    outcome = _outcome(services, client, caller, parsed)
+                except Exception:  # the database, most likely: say so rather than nothing
+                    log.exception("a /team command failed after its answer")
+                    outcome = f"⚠️ Paceline could not finish this just now. {FINISH_AGAIN}"
+                if not later.tell(respond, outcome):
+                    client.chat_postMessage(channel=caller.slack_user_id, text=outcome)
+
+            later.after_answer(finish)
+            return working
+        return _outcome(services, client, caller, parsed)
     except UserError as error:
         return error.text
 
 
 SCHEDULE_AFFECTING = (TeamCreate, TeamSet, TeamSchedule)
+FINISH_AGAIN = "`/team show` says what is in place; try again in a minute."
+
+
+def _outcome(services: Services, client: WebClient, caller: Caller, parsed: object) -> str:
+    try:
+        reply = _act(services, client, caller, parsed)
+    except UserError as error:
+        return error.text
+    if isinstance(parsed, SCHEDULE_AFFECTING):
+        # New team, new zone or new times: the scheduler re-plans now, not at its next sweep.
+        services.schedule_changed()
+    return reply
+
+
+def _people_named(cmd: object) -> list[UserRef]:
+    match cmd:
+        case TeamCreate(manager=manager):
+            return [manager] if manager else []
+        case TeamAdd(users=users):
+            return list(users)
+        case TeamRemoveMember(user=user) | TeamManager(user=user) | TeamStartDate(user=user) | TeamLink(user=user):
+            return [user]
+    return []
+
+
+def _check_before_lookups(services: Services, caller: Caller, cmd: object, lookups: int) -> str:
+    """Refuse now what needs no Slack (an unknown team, a missing right); else the answer
+    to give while the people are looked up."""
+    match cmd:
+        case TeamCreate():
+            roles.require_admin(caller, "create teams", "/team create east #sales-east manager @dana")
+            _channel_id(cmd.channel)
+            with services.db.read() as session:
+                if teams.by_key(session, caller.workspace_id, team_key(cmd.name)) is not None:
+                    raise UserError(f'A team named "{cmd.name}" already exists.', f"/team show {cmd.name}")
+            return f"⏳ Creating team *{cmd.name}* — looking its manager up in Slack; the result follows here."
+        case TeamAdd():
+            with services.db.read() as session:
+                team = _team(session, caller, cmd.name)
+            named = len(set(cmd.users))
+            people_text = "1 person" if named == 1 else f"{named} people"
+            them = "them" if lookups == named else f"{lookups} of them"
+            return f"⏳ Adding {people_text} to team *{team.name}* — looking {them} up in Slack; the result follows here."
+        case TeamRemoveMember() | TeamManager():
+            with services.db.read() as session:
+                team = _team(session, caller, cmd.name)
+            return f"⏳ Team *{team.name}*: looking {cmd.user.display} up in Slack — the result follows here."
+        case TeamLink():
+            example = f'/team link "{escape(cmd.name)}" @maria'
+            with services.db.read() as session:
+                _require_link_right(session, caller, _unlinked(session, caller.workspace_id, cmd.name, example))
+            return f"⏳ Linking {escape(cmd.name)} — looking {cmd.user.display} up in Slack; the result follows here."
+    return f"⏳ Looking {', '.join(ref.display for ref in _people_named(cmd))} up in Slack — the result follows here."
 
 
 def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> str:
@@ -363,25 +438,34 @@ def _schedule_of(session: Session, team: Team, job: str) -> JobSchedule:
     return stored_schedule(job, (row.days, row.at_time) if row else None)
 
 
+# /team show names at most this many members (a message holds some 60 long names); the
+# rest are counted, and SHOW_REST says where everyone is.
+MAX_SHOWN_MEMBERS = 500
+SHOW_REST = "`/progress export` has everyone with goals or activity in a CSV"
+
+
 def _show_text(session: Session, team: Team) -> str:
     managers = teams.managers(session, team.workspace_id, team.id)
     members = teams.members(session, team.workspace_id, team.id)
     parent = teams.by_id(session, team.workspace_id, team.parent_id) if team.parent_id else None
     schedules = [_schedule_of(session, team, job).describe() for job in DEFAULT_SCHEDULES]
-    member_names = ", ".join(_name(p) for p in members[:50]) or "none yet"
-    if len(members) > 50:
-        member_names += f" and {len(members) - 50} more"
-    return "\n".join(
+    # Members last: one message whatever the team's size, the names that do not fit counted.
+    return fit_reply(
         [
             f"*Team {team.name}* · {_channel_text(team)} · {team.tz} · {days_text(decode_days(team.workweek) or ())}"
             f" · holidays {team.holidays_country or 'none'}",
             f"Managers: {', '.join(_name(p) for p in managers) or 'none'}",
-            f"Members ({len(members)}): {member_names}",
             f"Thresholds: ahead ≥{team.threshold_ahead}% · on pace ≥{team.threshold_on_pace}% · "
             f"behind ≥{team.threshold_behind}% · approvals {'on' if team.approvals else 'off'}",
             f"Parent team: {parent.name if parent else 'none'}",
             f"Schedules: {' · '.join(schedules)}",
-        ]
+            f"Members ({len(members)}): " + ("" if members else "none yet"),
+        ],
+        [_name(p) for p in members[:MAX_SHOWN_MEMBERS]],
+        SHOW_REST,
+        total=len(members),
+        counted="members",
+        sep=", ",
     )
 
 
@@ -401,9 +485,7 @@ def _channel_text(team: Team) -> str:
 
 
 def _name(person: Person | None) -> str:
-    if person is None:
-        return "nobody"
-    return person.display_name or person.real_name or person.name
+    return who(person, fallback="nobody")
 
 
 def _team_state(team: Team) -> dict:

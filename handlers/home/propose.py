@@ -21,12 +21,13 @@ from handlers import goal_actions
 from handlers.context import Services
 from handlers.goal_actions import Draft, Owner, WriteContext
 from handlers.identity import Caller
+from handlers.views import fields
 from handlers.views import goal_modal as goal_modal_view
 from handlers.views.submission import register_submission
 from storage import home as home_storage
 from storage import people, workspaces
 
-ERROR_CHARS = 150
+ERROR_CHARS = fields.ERROR_CHARS
 
 
 def register(app: App, services: Services) -> None:
@@ -40,15 +41,18 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
     catalog = services.catalog(caller.workspace_id)
     values = (view.get("state") or {}).get("values") or {}
     errors: dict[str, str] = {}
+    if not fields.view_id_ok(view):
+        return {ids.METRIC_BLOCK: fields.STALE_FORM}, None
+    # Every field is checked here again, whatever the form allowed (a forged submission).
     metric, period, target = goal_modal_view.read_rate(values, catalog, errors)
+    reason = goal_modal_view.text_value(values, ids.REASON_BLOCK, ids.REASON_ACTION, errors)
     if errors:
         return errors, None
     assert metric is not None and period is not None
-    reason = goal_modal_view.text_value(values, ids.REASON_BLOCK, ids.REASON_ACTION)
     try:
         return {}, _propose(services, client, caller, metric, target, period, reason, f"propose:{caller.workspace_id}:{view['id']}")
     except UserError as error:
-        return {ids.TARGET_BLOCK: error.message[:ERROR_CHARS]}, None
+        return {ids.TARGET_BLOCK: fields.error_text(error.message)}, None
 
 
 def _propose(

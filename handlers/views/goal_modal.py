@@ -4,7 +4,7 @@ rules as `/goal set`, confirm in the app DM."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+import re
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -18,11 +18,14 @@ from bot.render import goal_modal as ids
 from handlers import goal_actions
 from handlers.context import Services
 from handlers.goal_actions import Draft, NeedsReason, Owner, Repeated, WriteContext
+from handlers.views import fields
 from handlers.views.submission import register_submission
 from storage import teams, workspaces
 
 log = logging.getLogger(__name__)
-ERROR_CHARS = 150  # a field error is a line or two under the field
+ERROR_CHARS = fields.ERROR_CHARS
+PICK_TEAM = "Pick a team from the list."
+_TEAM_ID = re.compile(r"[0-9]{1,18}")
 
 
 def register(app: App, services: Services) -> None:
@@ -36,17 +39,20 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
     caller = services.directory.caller(client, team_id, body["user"]["id"], enterprise.get("id"))
     ws = caller.workspace_id
     catalog = services.catalog(ws)
-    values = view.get("state", {}).get("values", {})
+    values = (view.get("state") or {}).get("values") or {}
     errors: dict[str, str] = {}
-
-    user_id = _value(values, ids.PERSON_BLOCK, ids.PERSON_ACTION, "selected_user")
-    team_value = _value(values, ids.TEAM_BLOCK, ids.TEAM_ACTION, "selected_option")
-    if bool(user_id) == bool(team_value):
+    if not fields.view_id_ok(view):
+        return {ids.PERSON_BLOCK: fields.STALE_FORM}, None
+    # Every field is checked here again, whatever the modal allowed (a forged submission).
+    user_id = fields.user(values, ids.PERSON_BLOCK, ids.PERSON_ACTION, errors)
+    team_value = fields.option(values, ids.TEAM_BLOCK, ids.TEAM_ACTION, errors, missing=PICK_TEAM)
+    if team_value is not None and not _TEAM_ID.fullmatch(team_value):
+        errors[ids.TEAM_BLOCK] = PICK_TEAM
+    if not errors and bool(user_id) == bool(team_value):
         errors[ids.PERSON_BLOCK] = "Pick a person or a team (one of the two)."
     metric, period, target = read_rate(values, catalog, errors)
-    picked = _value(values, ids.FROM_BLOCK, ids.FROM_ACTION, "selected_date")
-    start = date.fromisoformat(picked) if picked else None
-    reason = _value(values, ids.REASON_BLOCK, ids.REASON_ACTION)
+    start = fields.day(values, ids.FROM_BLOCK, ids.FROM_ACTION, errors)
+    reason = fields.text(values, ids.REASON_BLOCK, ids.REASON_ACTION, errors, limit=fields.MAX_TEXT_CHARS, what="reason")
     if errors:
         return errors, None
     assert metric is not None and period is not None
@@ -73,11 +79,11 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
             outcome = goal_actions.write_goal(session, ctx, owner, draft, reason, today)
     except NeedsReason as error:
         why = "has started" if error.started else "covers the same period"
-        return {ids.REASON_BLOCK: f"{error.goal} {why} — give a reason to replace it."[:ERROR_CHARS]}, None
+        return {ids.REASON_BLOCK: fields.error_text(f"{error.goal} {why} — give a reason to replace it.")}, None
     except PermissionDenied as error:
-        return {owner_block: error.message[:ERROR_CHARS]}, None
+        return {owner_block: fields.error_text(error.message)}, None
     except UserError as error:
-        return {ids.TARGET_BLOCK: error.message[:ERROR_CHARS]}, None
+        return {ids.TARGET_BLOCK: fields.error_text(error.message)}, None
     if isinstance(outcome, Repeated):
         return {}, None
     return {}, goal_actions.outcome_text(services, client, caller, owner, draft, outcome)
@@ -98,34 +104,29 @@ def _owner(services: Services, client: WebClient, ws: int, user_id: str | None, 
 def read_rate(values: dict, catalog: MetricCatalog, errors: dict[str, str]) -> tuple[Metric | None, PeriodKind | None, int]:
     """The metric, period and target fields (shared with App Home's propose form); each
     problem goes into `errors` under its block."""
-    metric = catalog.lookup(_value(values, ids.METRIC_BLOCK, ids.METRIC_ACTION, "selected_option") or "")
+    chosen = fields.option(values, ids.METRIC_BLOCK, ids.METRIC_ACTION, errors, missing="Pick a metric.")
+    metric = catalog.lookup(chosen) if chosen else None
     if metric is None:
         errors[ids.METRIC_BLOCK] = "Pick a metric."
     period: PeriodKind | None = None
     try:
-        period = PeriodKind(_value(values, ids.PERIOD_BLOCK, ids.PERIOD_ACTION, "selected_option") or "")
+        period = PeriodKind(fields.option(values, ids.PERIOD_BLOCK, ids.PERIOD_ACTION, errors, missing="Pick a period.") or "")
     except ValueError:
         errors[ids.PERIOD_BLOCK] = "Pick a period."
     target = 0
-    raw_target = _value(values, ids.TARGET_BLOCK, ids.TARGET_ACTION)
-    if not raw_target:
+    raw_target = fields.text(values, ids.TARGET_BLOCK, ids.TARGET_ACTION, errors, limit=fields.MAX_AMOUNT_CHARS, what="target")
+    if ids.TARGET_BLOCK in errors:
+        pass
+    elif not raw_target:
         errors[ids.TARGET_BLOCK] = "Enter a target, e.g. 60."
     elif metric is not None:
         try:
             target = parse_target(raw_target, metric, "60")
         except UserError as error:
-            errors[ids.TARGET_BLOCK] = error.message[:ERROR_CHARS]
+            errors[ids.TARGET_BLOCK] = fields.error_text(error.message)
     return metric, period, target
 
 
-def text_value(values: dict, block: str, action: str) -> str | None:
-    return _value(values, block, action)
-
-
-def _value(values: dict, block: str, action: str, key: str = "value") -> str | None:
-    found = values.get(block, {}).get(action, {})
-    if key == "selected_option":
-        option = found.get("selected_option") or {}
-        return option.get("value")
-    value = found.get(key)
-    return value.strip() if isinstance(value, str) and value.strip() else None
+def text_value(values: dict, block: str, action: str, errors: dict[str, str], *, what: str = "reason") -> str | None:
+    """A note or reason field: trimmed, at most fields.MAX_TEXT_CHARS (else an error)."""
+    return fields.text(values, block, action, errors, limit=fields.MAX_TEXT_CHARS, what=what)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -15,6 +14,7 @@ from bot.core.log_grammar import LogAmount
 from bot.render import log_modal as view_ids
 from handlers import activity
 from handlers.context import Services
+from handlers.views import fields
 from handlers.views.submission import register_submission
 
 log = logging.getLogger(__name__)
@@ -30,30 +30,35 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
     user_id = body["user"]["id"]
     caller = services.directory.caller(client, team_id, user_id, body.get("enterprise", {}) and body["enterprise"].get("id"))
     catalog = services.catalog(caller.workspace_id)
-    values = view.get("state", {}).get("values", {})
+    values = (view.get("state") or {}).get("values") or {}
     errors: dict[str, str] = {}
+    if not fields.view_id_ok(view):
+        return {view_ids.DAY_BLOCK: fields.STALE_FORM}, None
+    # Every field is checked here again, whatever the modal allowed: a forged submission
+    # with a 5,000-character note is refused, never stored or half-stored.
     amounts: list[LogAmount] = []
     for metric in catalog.metrics:
         block_id = view_ids.metric_block_id(metric.key)
-        raw = (values.get(block_id, {}).get(view_ids.AMOUNT_ACTION, {}).get("value") or "").strip()
+        raw = fields.text(values, block_id, view_ids.AMOUNT_ACTION, errors, limit=fields.MAX_AMOUNT_CHARS, what="amount")
         if not raw:
             continue
         try:
             amounts.append(LogAmount(metric, parse_amount(raw, metric)))
         except UserError as error:
-            errors[block_id] = error.message[:150]
-    picked = values.get(view_ids.DAY_BLOCK, {}).get(view_ids.DAY_ACTION, {}).get("selected_date")
-    try:
-        day = date.fromisoformat(picked) if picked else caller.today(services.clock)
-        target = activity.resolve_target(services, client, caller, None, "/log calls 12")
-        activity.check_day(services, caller, target, day)
-    except (UserError, ValueError) as error:
-        errors[view_ids.DAY_BLOCK] = getattr(error, "message", "Pick a valid day.")[:150]
+            errors[block_id] = fields.error_text(error.message)
+    note = fields.text(values, view_ids.NOTE_BLOCK, view_ids.NOTE_ACTION, errors, limit=fields.MAX_TEXT_CHARS, what="note")
+    picked = fields.day(values, view_ids.DAY_BLOCK, view_ids.DAY_ACTION, errors)
+    if view_ids.DAY_BLOCK not in errors:
+        try:
+            day = picked or caller.today(services.clock)
+            target = activity.resolve_target(services, client, caller, None, "/log calls 12")
+            activity.check_day(services, caller, target, day)
+        except UserError as error:
+            errors[view_ids.DAY_BLOCK] = fields.error_text(error.message)
     if not amounts and not errors:
         errors[view_ids.metric_block_id(catalog.metrics[0].key)] = "Enter at least one number, e.g. 12."
     if errors:
         return errors, None
-    note = (values.get(view_ids.NOTE_BLOCK, {}).get(view_ids.NOTE_ACTION, {}).get("value") or "").strip() or None
     # Slack may deliver one submission twice (double click, retry): the view id logs once.
     key = f"modal:{caller.workspace_id}:{view['id']}"
     try:

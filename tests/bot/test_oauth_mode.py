@@ -50,14 +50,15 @@ def test_oauth_mode_authorizes_from_the_store_and_caches_auth_test(oauth_pacelin
     assert authorize.bot_only and authorize.cache_enabled
 
 
-def test_single_workspace_mode_leaves_uninstalls_to_the_operator(workspace: SlackWorkspace) -> None:
-    # With SLACK_BOT_TOKEN there is no installation to delete: nothing listens, nothing changes.
+def test_single_workspace_mode_stops_a_workspace_that_uninstalls(workspace: SlackWorkspace) -> None:
+    # With SLACK_BOT_TOKEN there is no installation to delete, but the workspace stops being
+    # posted to (tests/e2e/test_manifest_events.py has the rest).
     admin = workspace.user("ada", admin=True)
     workspace.team(admin, "create north")
-    assert workspace.client.event({"type": "app_uninstalled"}).status == 404
+    assert workspace.client.event({"type": "app_uninstalled"}).status == 200
     with workspace.app.paceline.db.read() as session:
         active = session.scalar(sa.select(Workspace.active).where(Workspace.slack_team_id == workspace.team_id))
-    assert active is True
+    assert active is False
 
 
 def test_building_in_oauth_mode_calls_no_slack_api(tmp_path, slack: StandInSlack) -> None:

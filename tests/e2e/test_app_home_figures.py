@@ -18,7 +18,7 @@ from bot.importer.commands import ImportOptions, import_crm
 from bot.render.block_limits import check
 from bot.render.home import MAX_HOME_BLOCKS
 from bot.standin.signed_requests import SignedSlackClient
-from tests.conftest import DEFAULT_NOW, SIGNING_SECRET, SlackWorkspace
+from tests.conftest import DEFAULT_NOW, SIGNING_SECRET, SlackWorkspace, settled
 from tests.e2e.test_app_home import buttons, latest_home, lines, open_home
 
 CRM = Path(__file__).resolve().parents[1] / "data" / "crm"
@@ -72,7 +72,8 @@ def crm(running_app, slack):
     real name; everyone else in the CRM comes in unlinked. No goals at all."""
     team_id = "T" + uuid.uuid4().hex[:10].upper()
     client = SignedSlackClient(
-        running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url()
+        running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url(),
+        on_response=settled(running_app.paceline),
     )
     workspace = SlackWorkspace(team_id, running_app, slack, client)
     users = {

@@ -31,7 +31,14 @@ from scheduler.sender import Sender
 from scheduler.service import planned_jobs
 from storage import installations
 from storage.models import Entry, Outbox, Person, Team, Workspace
-from tests.conftest import DEFAULT_NOW, SIGNING_SECRET
+from tests.conftest import (
+    DEFAULT_NOW,
+    SIGNING_SECRET,
+    answer_text,
+    final_reply,
+    settled,
+    told_through,
+)
 
 CLIENT_ID = "1234567890.0987654321"
 CLIENT_SECRET = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -174,11 +181,11 @@ class Installed:
         return self.client.command(command, text, user_id=user_id, user_name=self.names.get(user_id, "someone"))
 
     def reply(self, command: str, user_id: str, text: str = "") -> str:
+        """The answer, or the outcome that follows it (see tests/conftest.final_reply)."""
+        told = len(told_through(self.app.slack, self.client.response_url))
         response = self.command(command, user_id, text)
         assert response.status == 200, response.text
-        if "json" in response.headers.get("content-type", ""):
-            return response.json().get("text", "")
-        return response.text
+        return final_reply(self.app.slack, self.client.response_url, answer_text(response), told)
 
     @property
     def workspace_id(self) -> int:
@@ -218,7 +225,8 @@ def install(
     assert done.status == 200, done.text
     assert "Thank you!" in done.text
     client = SignedSlackClient(
-        app.url, SIGNING_SECRET, team_id=team_id, enterprise_id=enterprise_id, response_url=app.slack.response_url()
+        app.url, SIGNING_SECRET, team_id=team_id, enterprise_id=enterprise_id, response_url=app.slack.response_url(),
+        on_response=settled(app.paceline),
     )
     return Installed(app, team_id, token, client)
 
@@ -272,7 +280,12 @@ def _team_with_goals(ws: Installed, channel: str, rep_names: tuple[str, ...]) ->
     ws.app.slack.add_channel(channel, f"sales-{channel.lower()}")
     admin, manager = ws.user(f"admin-{rep_names[0]}", admin=True), ws.user(f"boss-{rep_names[0]}")
     reps = {name: ws.user(name) for name in rep_names}
+    # Created the Monday before, so this week's runs are the team's to catch up (none are
+    # from before a team existed).
+    now = ws.app.clock.now()
+    ws.app.clock.set(now - timedelta(days=now.weekday()))
     ws.reply("/team", admin, f"create east <#{channel}|sales> manager {ws.mention(manager)} tz America/New_York")
+    ws.app.clock.set(now)
     ws.reply("/team", admin, "add east " + " ".join(ws.mention(u) for u in reps.values()))
     for n, user_id in enumerate(reps.values()):
         assert "60" in ws.reply("/goal", manager, f"set {ws.mention(user_id)} calls 60/week")
@@ -551,7 +564,9 @@ def test_a_code_slack_never_issued_installs_nothing(app: OAuthApp) -> None:
 
 def test_a_workspace_that_never_installed_gets_nothing(app: OAuthApp) -> None:
     stranger = _team_id()
-    client = SignedSlackClient(app.url, SIGNING_SECRET, team_id=stranger, response_url=app.slack.response_url())
+    client = SignedSlackClient(
+        app.url, SIGNING_SECRET, team_id=stranger, response_url=app.slack.response_url(), on_response=settled(app.paceline)
+    )
     try:
         app.slack.add_user("USTRANGER1", "sam", team_id=stranger)
         mark = len(app.slack.calls)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from bot.console.render import Names, render_blocks
 from bot.standin.signed_requests import SignedSlackClient
 from storage.models import Person, Workspace
-from tests.conftest import DEFAULT_NOW, SIGNING_SECRET, SlackWorkspace
+from tests.conftest import DEFAULT_NOW, SIGNING_SECRET, SlackWorkspace, settled
 from tests.e2e.test_progress import add_goal
 
 NOVEMBER = [date(2026, 11, 2) + timedelta(days=i) for i in range(29)]
@@ -67,7 +67,10 @@ scenarios = st.fixed_dictionaries(
 def test_every_surface_shows_the_same_target_actual_and_status(running_app, slack, scenario):
     running_app.clock.set(DEFAULT_NOW)
     team_id = "T" + uuid.uuid4().hex[:10].upper()
-    client = SignedSlackClient(running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url())
+    client = SignedSlackClient(
+        running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url(),
+        on_response=settled(running_app.paceline),
+    )
     try:
         workspace = SlackWorkspace(team_id, running_app, slack, client)
         _check(workspace, scenario)

@@ -70,8 +70,9 @@ def seed(db: Database, slack: StandInSlack, now: datetime) -> tuple[list[str], s
     reps = [f"UTWO{n:05d}" for n in range(REPS)]
     with db.write() as session:
         ws = ensure_workspace(session, "TTWOINST", None, now)
+        # Created the day before: the runs due two minutes ago were missed, not before it existed.
         team = Team(workspace_id=ws, name="two", name_key="two", channel_id="CTWOINST1", channel_name="sales-two",
-                    tz=tz, workweek="0,1,2,3,4,5,6", created_at=now)
+                    tz=tz, workweek="0,1,2,3,4,5,6", created_at=now - timedelta(days=1))
         session.add(team)
         session.flush()
         people = [Person(workspace_id=ws, slack_user_id=u, name=f"rep{n}", tz=tz, created_at=now, refreshed_at=now)

@@ -21,7 +21,7 @@ from bot.importer.commands import ImportOptions, import_crm
 from bot.importer.export import build_export
 from bot.render.export_csv import COLUMNS
 from bot.standin.signed_requests import SignedSlackClient
-from tests.conftest import SIGNING_SECRET, SlackWorkspace
+from tests.conftest import SIGNING_SECRET, SlackWorkspace, settled
 
 # A copy of the product's shared sample (a public practice data set), so CI always has it.
 CRM = Path(__file__).resolve().parents[1] / "data" / "crm"
@@ -62,7 +62,10 @@ def crm(running_app, slack):
     """One workspace for the module: Darcel and Melvin are Slack users (matched by real
     name); everyone else in the CRM comes in unlinked. Imported once per backend."""
     team_id = "T" + uuid.uuid4().hex[:10].upper()
-    client = SignedSlackClient(running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url())
+    client = SignedSlackClient(
+        running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url(),
+        on_response=settled(running_app.paceline),
+    )
     workspace = SlackWorkspace(team_id, running_app, slack, client)
     users = {
         "admin": workspace.user("ada", admin=True),

@@ -172,10 +172,14 @@ class Recorder(dict):
 @pytest.fixture
 def hws(workspace):
     """East (New York, US holidays) and north (New York, no holiday calendar): the same
-    zone and schedules, different calendars."""
+    zone and schedules, different calendars. Created on 1 June 2026, before every holiday
+    the tests visit (a team gets no runs from before it existed)."""
     admin = workspace.user("ada", admin=True)
+    now = workspace.app.clock.now()
+    workspace.app.clock.set(ny(2026, 6, 1, 9))
     workspace.team(admin, f"create east <#CEAST01|sales-east> tz {NY}")
     workspace.team(admin, f"create north <#CNORTH1|sales-north> tz {NY}")
+    workspace.app.clock.set(now)
     reply = workspace.team(admin, "set east holidays US")
     with workspace.app.paceline.db.read() as session:
         workspace.id = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))

@@ -366,6 +366,7 @@ def test_a_rate_limit_wait_that_outlasts_the_lease_hands_the_row_over(world):
 # ---------------------------------------------------------------------- parking
 
 
+@pytest.mark.slack_payloads_unchecked  # it posts an invalid block on purpose
 def test_invalid_blocks_are_parked_at_once_with_a_reason(world):
     world.slack.fail_next("chat.postMessage", error="invalid_blocks")
     world.enqueue(world.outgoing("nudge", "UREP1", "nudge", blocks=({"type": "nonsense"},)))
