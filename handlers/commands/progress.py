@@ -113,7 +113,8 @@ def _team_text(services: Services, session: Session, caller: Caller, team: Team,
     catalog = services.catalog(caller.workspace_id)
     report = reports.team_report(session, caller.workspace_id, team, view, now)
     today = reports.team_facts(team, None, now).today
-    members = f"{len(report.member_names)} members"
+    count = len(report.member_names)
+    members = f"{count} member{'s' if count != 1 else ''}"
     lines = [f"*Team {escape(team.name)} — {period_in_sentence(view, today)}*{period_label_note(view, today, members)}"]
     if not (report.team_totals or report.members or report.collectives or report.contests):
         lines.append(f"No goals for team {escape(team.name)} in this period. Set one with `/goal set team:{team.name} calls 300/week`.")

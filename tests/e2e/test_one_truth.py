@@ -280,3 +280,13 @@ def test_a_quarterly_goal_with_month_weights_is_paced_by_them(workspace, east):
     month = workspace.reply("/progress", dana, "team:east month")
     m_row = next(line for line in month.splitlines() if "Calls (team total)" in line)
     assert "/ 300 calls" in m_row and "(expected 205)" in m_row, m_row
+
+
+def test_a_team_of_one_is_one_member(workspace):
+    admin, dana, maria = workspace.user("ada", admin=True), workspace.user("dana"), workspace.user("maria")
+    workspace.team(admin, f"create solo manager {_m(workspace, dana)} tz America/New_York")
+    workspace.team(admin, f"add solo {_m(workspace, maria)}")
+    add_goal(workspace, person=maria, team="solo", target=60)
+    assert workspace.reply("/progress", dana, "team:solo").splitlines()[0] == (
+        "*Team solo — this week* (week of Mon 16 Nov, 1 member)"
+    )
