@@ -290,3 +290,17 @@ def test_a_team_of_one_is_one_member(workspace):
     assert workspace.reply("/progress", dana, "team:solo").splitlines()[0] == (
         "*Team solo — this week* (week of Mon 16 Nov, 1 member)"
     )
+
+
+def test_the_issues_reproduction_through_commands_gives_one_row(workspace, east):
+    dana, maria = east["dana"], east["maria"]
+    workspace.reply("/goal", dana, f"set {_m(workspace, maria)} calls 60/week")  # from Mon 16 Nov
+    reply = workspace.reply("/goal", dana, f"set {_m(workspace, maria)} calls 80/week from 2026-11-23 -- promoted")
+    assert "from Mon 23 Nov" in reply and "replaces" in reply, reply
+    workspace.log(maria, "calls 50 mon")
+    month = workspace.reply("/progress", dana, f"{_m(workspace, maria)} month")
+    # 60/week on 16–20 Nov (5 × 12 = 60); 80/week on 23–27 Nov without Thanksgiving (4 × 16)
+    # and 30 Nov (16): November = 140, one row.
+    assert "50 / 140 calls" in calls_row(month)
+    [exported] = [r for r in export_rows(workspace, dana, "month") if r["Person"] == "maria" and r["Metric"] == "calls"]
+    assert (exported["Actual"], exported["Target"]) == ("50", "140")
