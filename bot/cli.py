@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic's INFO lines (its plugins, "Context impl …", each migration) are not news to
+    # someone running `paceline export`, `jobs` or `import`; its warnings still show.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except ConfigError as error:
