@@ -190,6 +190,16 @@ def overlapping(
     )
 
 
+def _goal_owners(person_ids: Iterable[int], team_ids: Iterable[int]) -> list[sa.ColumnElement[bool]]:
+    """Goals of these people or teams (an empty list: of nobody)."""
+    owners = []
+    if person_ids:
+        owners.append(Goal.person_id.in_(list(person_ids)))
+    if team_ids:
+        owners.append(Goal.team_id.in_(list(team_ids)))
+    return owners
+
+
 def listed(
     session: Session,
     workspace_id: int,
@@ -199,11 +209,7 @@ def listed(
     on_or_after: date,
 ) -> list[Goal]:
     """Goals that still matter (not removed, not ended before `on_or_after`) of these owners."""
-    owners = []
-    if person_ids:
-        owners.append(Goal.person_id.in_(list(person_ids)))
-    if team_ids:
-        owners.append(Goal.team_id.in_(list(team_ids)))
+    owners = _goal_owners(person_ids, team_ids)
     if not owners:
         return []
     return list(
@@ -314,16 +320,10 @@ def created_with_key(session: Session, workspace_id: int, idempotency_key: str) 
     return False
 
 
-def history_events(
-    session: Session,
-    workspace_id: int,
-    *,
-    person_ids: Iterable[int] = (),
-    team_ids: Iterable[int] = (),
-    limit: int = 30,
-) -> list[AuditEvent]:
-    """Audit events about these owners' goals and goal requests, newest first."""
-    person_ids, team_ids = list(person_ids), list(team_ids)
+def _history_condition(
+    workspace_id: int, person_ids: list[int], team_ids: list[int]
+) -> sa.ColumnElement[bool] | None:
+    """Audit events about these owners' goals and goal requests; None for no owner."""
     owners_goal = []
     owners_request = []
     if person_ids:
@@ -334,27 +334,37 @@ def history_events(
         # A team's own requests (about its team goals); members' requests come by person.
         owners_request.append(sa.and_(GoalRequest.person_id.is_(None), GoalRequest.team_id.in_(team_ids)))
     if not owners_goal:
-        return []
+        return None
     goal_ids = sa.select(Goal.id).where(Goal.workspace_id == workspace_id, sa.or_(*owners_goal))
     request_ids = sa.select(GoalRequest.id).where(
         GoalRequest.workspace_id == workspace_id, sa.or_(*owners_request)
     )
+    return sa.and_(
+        AuditEvent.workspace_id == workspace_id,
+        sa.or_(
+            sa.and_(AuditEvent.subject_type == "goal", AuditEvent.subject_id.in_(goal_ids.scalar_subquery())),
+            sa.and_(
+                AuditEvent.subject_type == "goal_request",
+                AuditEvent.subject_id.in_(request_ids.scalar_subquery()),
+            ),
+        ),
+    )
+
+
+def history_events(
+    session: Session,
+    workspace_id: int,
+    *,
+    person_ids: Iterable[int] = (),
+    team_ids: Iterable[int] = (),
+    limit: int = 30,
+) -> list[AuditEvent]:
+    """Audit events about these owners' goals and goal requests, newest first."""
+    condition = _history_condition(workspace_id, list(person_ids), list(team_ids))
+    if condition is None:
+        return []
     return list(
-        session.scalars(
-            sa.select(AuditEvent)
-            .where(
-                AuditEvent.workspace_id == workspace_id,
-                sa.or_(
-                    sa.and_(AuditEvent.subject_type == "goal", AuditEvent.subject_id.in_(goal_ids.scalar_subquery())),
-                    sa.and_(
-                        AuditEvent.subject_type == "goal_request",
-                        AuditEvent.subject_id.in_(request_ids.scalar_subquery()),
-                    ),
-                ),
-            )
-            .order_by(AuditEvent.id.desc())
-            .limit(limit)
-        )
+        session.scalars(sa.select(AuditEvent).where(condition).order_by(AuditEvent.id.desc()).limit(limit))
     )
 
 
@@ -408,11 +418,7 @@ def versions(
     """Every version (a Goal row that was not removed) of these owners' goals, past, present
     and coming, in the order they start. A removed row never was in force: the audit trail
     keeps it."""
-    owners = []
-    if person_ids:
-        owners.append(Goal.person_id.in_(list(person_ids)))
-    if team_ids:
-        owners.append(Goal.team_id.in_(list(team_ids)))
+    owners = _goal_owners(person_ids, team_ids)
     if not owners:
         return []
     return list(
@@ -448,31 +454,7 @@ def history_event_count(
     team_ids: Iterable[int] = (),
 ) -> int:
     """How many audit events history_events() would find without its limit."""
-    person_ids, team_ids = list(person_ids), list(team_ids)
-    owners_goal = []
-    owners_request = []
-    if person_ids:
-        owners_goal.append(Goal.person_id.in_(person_ids))
-        owners_request.append(GoalRequest.person_id.in_(person_ids))
-    if team_ids:
-        owners_goal.append(Goal.team_id.in_(team_ids))
-        owners_request.append(sa.and_(GoalRequest.person_id.is_(None), GoalRequest.team_id.in_(team_ids)))
-    if not owners_goal:
+    condition = _history_condition(workspace_id, list(person_ids), list(team_ids))
+    if condition is None:
         return 0
-    goal_ids = sa.select(Goal.id).where(Goal.workspace_id == workspace_id, sa.or_(*owners_goal))
-    request_ids = sa.select(GoalRequest.id).where(GoalRequest.workspace_id == workspace_id, sa.or_(*owners_request))
-    return int(
-        session.scalar(
-            sa.select(sa.func.count(AuditEvent.id)).where(
-                AuditEvent.workspace_id == workspace_id,
-                sa.or_(
-                    sa.and_(AuditEvent.subject_type == "goal", AuditEvent.subject_id.in_(goal_ids.scalar_subquery())),
-                    sa.and_(
-                        AuditEvent.subject_type == "goal_request",
-                        AuditEvent.subject_id.in_(request_ids.scalar_subquery()),
-                    ),
-                ),
-            )
-        )
-        or 0
-    )
+    return int(session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(condition)) or 0)

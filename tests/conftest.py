@@ -222,8 +222,10 @@ class SlackWorkspace:
         )
 
 
-@pytest.fixture
-def workspace(running_app: RunningApp, slack: StandInSlack) -> Iterator[SlackWorkspace]:
+@contextmanager
+def new_workspace(running_app: RunningApp, slack: StandInSlack) -> Iterator[SlackWorkspace]:
+    """A Slack workspace of its own on the running app, with the clock at DEFAULT_NOW (a
+    property test makes one per example, where a function-scoped fixture cannot)."""
     running_app.clock.set(DEFAULT_NOW)
     team_id = "T" + uuid.uuid4().hex[:10].upper()
     client = SignedSlackClient(
@@ -234,6 +236,12 @@ def workspace(running_app: RunningApp, slack: StandInSlack) -> Iterator[SlackWor
         yield SlackWorkspace(team_id, running_app, slack, client)
     finally:
         client.close()
+
+
+@pytest.fixture
+def workspace(running_app: RunningApp, slack: StandInSlack) -> Iterator[SlackWorkspace]:
+    with new_workspace(running_app, slack) as found:
+        yield found
 
 
 # --- every payload the app sends stays within Slack's limits -------------------------------------

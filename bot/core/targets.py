@@ -158,23 +158,14 @@ def _amount(shape: VersionShape, first: date, last: date, calendar: WorkCalendar
         # The same for every target: one computation serves every rep with this shape.
         unit, days = _unit_amount(kind, shape.weights, first, last, calendar, fiscal)
         return unit * shape.target, days
+    # A ramp: each of its periods at that period's step.
     amount, carrying = Fraction(0), 0
     for period in _periods(kind, first, last, fiscal):
         target = shape.target_in(period)
-        low, high = max(first, period.start), min(last, period.end)
-        if not target:
-            continue
-        if kind not in _TOTALS:
-            days = count_workdays(calendar, low, high)
-            per_day = Fraction(target, len(calendar.workweek)) if kind is PeriodKind.WEEK else Fraction(target)
-            amount += per_day * days
+        if target:
+            unit, days = _unit_amount(kind, shape.weights, max(first, period.start), min(last, period.end), calendar, fiscal)
+            amount += unit * target
             carrying += days
-            continue
-        for part, share in _parts(period, shape.weights):
-            inside = count_workdays(calendar, max(low, part.start), min(high, part.end))
-            if inside:
-                amount += target * share * Fraction(inside, count_workdays(calendar, part.start, part.end))
-                carrying += inside
     return amount, carrying
 
 

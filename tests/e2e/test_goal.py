@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
 
 import pytest
 
@@ -22,16 +21,6 @@ def goal(workspace, user_id, text=""):
 def state(workspace):
     """What any refused command must leave unchanged."""
     return workspace.snapshot(), len(workspace.rows(Goal)), len(workspace.rows(GoalRequest))
-
-
-@pytest.fixture
-def east(workspace):
-    admin = workspace.user("ada", admin=True)
-    dana = workspace.user("dana")
-    maria, bo = workspace.user("maria"), workspace.user("bo")
-    workspace.team(admin, f"create east manager {_m(workspace, dana)}")
-    workspace.team(admin, f"add east {_m(workspace, maria)} {_m(workspace, bo)}")
-    return SimpleNamespace(admin=admin, dana=dana, maria=maria, bo=bo)
 
 
 def test_set_an_individual_goal_with_stretch(workspace, east):

@@ -7,9 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
-import pytest
 import sqlalchemy as sa
 
 from storage.models import Goal
@@ -25,16 +23,6 @@ def _m(workspace, user_id):
 
 def goal(workspace, user_id, text=""):
     return workspace.reply("/goal", user_id, text)
-
-
-@pytest.fixture
-def east(workspace):
-    admin = workspace.user("ada", admin=True)
-    dana = workspace.user("dana")
-    maria, bo = workspace.user("maria"), workspace.user("bo")
-    workspace.team(admin, f"create east manager {_m(workspace, dana)}")
-    workspace.team(admin, f"add east {_m(workspace, maria)} {_m(workspace, bo)}")
-    return SimpleNamespace(admin=admin, dana=dana, maria=maria, bo=bo)
 
 
 def log_weeks(workspace, manager, rep, amounts, weeks=WEEKS, metric="calls"):

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
-
-import pytest
 
 from storage.models import AuditEvent, Goal, GoalRequest
 
@@ -38,16 +35,6 @@ def spans(workspace, **match):
         for g in workspace.rows(Goal)
         if all(getattr(g, k) == v for k, v in match.items())
     ]
-
-
-@pytest.fixture
-def east(workspace):
-    admin = workspace.user("ada", admin=True)
-    dana = workspace.user("dana")
-    maria, bo = workspace.user("maria"), workspace.user("bo")
-    workspace.team(admin, f"create east manager {_m(workspace, dana)}")
-    workspace.team(admin, f"add east {_m(workspace, maria)} {_m(workspace, bo)}")
-    return SimpleNamespace(admin=admin, dana=dana, maria=maria, bo=bo)
 
 
 def _request_dm(workspace, user_id):

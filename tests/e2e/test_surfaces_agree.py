@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -16,9 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.console.render import Names, render_blocks
-from bot.standin.signed_requests import SignedSlackClient
 from storage.models import Person, Workspace
-from tests.conftest import DEFAULT_NOW, SIGNING_SECRET, SlackWorkspace, settled
+from tests.conftest import SlackWorkspace, new_workspace
 from tests.e2e.test_progress import add_goal
 
 NOVEMBER = [date(2026, 11, 2) + timedelta(days=i) for i in range(29)]
@@ -65,17 +63,8 @@ scenarios = st.fixed_dictionaries(
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(scenario=scenarios)
 def test_every_surface_shows_the_same_target_actual_and_status(running_app, slack, scenario):
-    running_app.clock.set(DEFAULT_NOW)
-    team_id = "T" + uuid.uuid4().hex[:10].upper()
-    client = SignedSlackClient(
-        running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url(),
-        on_response=settled(running_app.paceline),
-    )
-    try:
-        workspace = SlackWorkspace(team_id, running_app, slack, client)
+    with new_workspace(running_app, slack) as workspace:
         _check(workspace, scenario)
-    finally:
-        client.close()
 
 
 def _check(workspace: SlackWorkspace, scenario: dict) -> None:
