@@ -71,6 +71,12 @@ class Team(SQLModel, table=True):
     threshold_on_pace: int = 90
     threshold_behind: int = 75
     approvals: bool = False
+    # Live wins posted to the channel: a comma list of "deals", "hits", "team", or "off".
+    celebrate: str = Field(default="hits,team", max_length=40, sa_column_kwargs={"server_default": "hits,team"})
+    # The smallest revenue (cents) a deal post needs; None: every deal.
+    celebrate_min: int | None = Field(default=None, sa_type=sa.BigInteger)
+    # When the team's channel may be posted to, local "HH:MM-HH:MM", or "any".
+    work_hours: str = Field(default="08:00-19:00", max_length=11, sa_column_kwargs={"server_default": "08:00-19:00"})
     created_at: datetime
 
 
@@ -141,6 +147,13 @@ class Entry(SQLModel, table=True):
         sa.Index("ix_entry_person_metric_day", "workspace_id", "person_id", "metric", "day", "deleted_at", "quantity"),
         # Undo: the caller's most recent /log.
         sa.Index("ix_entry_enterer_created", "workspace_id", "entered_by_id", "id"),
+        # Live wins: the undos since the last look. Partial, so a new entry's INSERT skips it.
+        sa.Index(
+            "ix_entry_deleted",
+            "deleted_at",
+            postgresql_where=sa.text("deleted_at IS NOT NULL"),
+            sqlite_where=sa.text("deleted_at IS NOT NULL"),
+        ),
         # Partial: most entries have no key, and an index they skip costs their INSERT nothing.
         sa.Index(
             "uq_entry_idempotency",
@@ -358,3 +371,64 @@ class JobRun(SQLModel, table=True):
     started_at: datetime
     finished_at: datetime | None = None
     messages: int = 0
+
+
+class CelebrationPost(SQLModel, table=True):
+    """One live-wins post to a team's channel: it waits for its batching minute (and the
+    team's working hours), then goes to the outbox once; later changes edit it there."""
+
+    __tablename__ = "celebration_post"
+    __table_args__ = (sa.Index("ix_celebration_post_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    team_id: int = Field(foreign_key="team.id")
+    channel_id: str = Field(max_length=32)
+    # "waiting" until due, then "posted" (its outbox row carries `delivery_key`).
+    status: str = Field(default="waiting", max_length=16)
+    due_at: datetime
+    delivery_key: str | None = Field(default=None, max_length=300)
+    # How many edits were queued: each edit's outbox key ends with its number.
+    edits: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class Celebration(SQLModel, table=True):
+    """One win, celebrated at most once per team: a deal, a goal hit or stretch hit, a team
+    goal, an all-or-nothing goal made, or an import's summary. `fact_key` names it so a
+    retry, a relog after an undo, a second instance or a restart finds it again."""
+
+    __tablename__ = "celebration"
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "team_id", "fact_key", name="uq_celebration_fact"),
+        sa.Index("ix_celebration_post", "post_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    team_id: int = Field(foreign_key="team.id")
+    # None for wins never posted (an import of history, one an import summary covers).
+    post_id: int | None = Field(default=None, foreign_key="celebration_post.id")
+    fact_key: str = Field(max_length=200)
+    kind: str = Field(max_length=16)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    # The goal period a hit belongs to ("week:2026-11-30"), or the day of a deal.
+    period: str = Field(max_length=32)
+    line: str = Field(default="", sa_type=sa.Text)
+    # "live" (shown), "struck" (undone after it was posted), "absorbed" (never posted).
+    state: str = Field(default="live", max_length=16)
+    created_at: datetime
+    updated_at: datetime
+
+
+class CelebrationCursor(SQLModel, table=True):
+    """How far the live-wins worker has read: entries above `entry_id`, undos after
+    `deleted_since`. One row (id 1) for the whole database."""
+
+    __tablename__ = "celebration_cursor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(default=0, sa_type=sa.BigInteger)
+    deleted_since: datetime
+    updated_at: datetime
