@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ from bench.harness import (
 RESULTS_NAME = "log_latency.md"
 PEOPLE = 200
 FIRST_ENTRIES = 1_000
+# The live-wins worker looks this often during the run (production: every 5 s).
+WINS_TICK_SECONDS = 1.0
 
 # Targets for /log (see README.md).
 P50_VS_BARE = 3.0
@@ -102,6 +105,20 @@ class BackendResult:
     error: str | None = None
 
 
+def _tick_live_wins(stack: contextlib.ExitStack, app) -> None:  # type: ignore[no-untyped-def]
+    """Celebrations on, as in production: the live-wins worker looks at the new entries
+    every WINS_TICK_SECONDS in the app's own process while /log is measured."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(WINS_TICK_SECONDS):
+            app.scheduler.celebrations.tick()
+
+    thread = threading.Thread(target=run, name="bench-live-wins", daemon=True)
+    thread.start()
+    stack.callback(lambda: (stop.set(), thread.join(timeout=30)))
+
+
 def _prepare(url: str, now: datetime, last_day: date) -> seed.Directory:
     """Schema, people, team and the first FIRST_ENTRIES entries (identical in every database)."""
     from storage.db import Database
@@ -112,6 +129,7 @@ def _prepare(url: str, now: datetime, last_day: date) -> seed.Directory:
     finally:
         db.dispose()
     directory = seed.seed_directory(url, PEOPLE, now)
+    seed.set_team_channel(url, directory.team_id, "CBENCHWINS")
     day_value, at_value = seed.entry_converters(url)
     seed.load_entries(
         url,
@@ -189,7 +207,8 @@ def run_backend(backend: str, plan: Plan, load: LoadProcess, say: Say) -> Backen
                 Target("bare", serve(stack, bare_app(standin.api_url), None), "/bare", "ok", users)
             ]
             for key, database in (("small", small), ("big", big)):
-                _app, url = start_app(stack, standin.api_url, database.url)
+                app, url = start_app(stack, standin.api_url, database.url)
+                _tick_live_wins(stack, app)
                 targets.append(Target(key, url, "/log", "Logged", users, log_texts))
 
             loads = [os.getloadavg()[0]]

@@ -200,6 +200,16 @@ def seed_manager(
         engine.dispose()
 
 
+def set_team_channel(url: str, team_id: int, channel_id: str) -> None:
+    """Give a team a channel: what its live wins and digests post to."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.update(Team).where(Team.id == team_id).values(channel_id=channel_id))
+    finally:
+        engine.dispose()
+
+
 def seed_goals(url: str, rows: Sequence[dict[str, Any]]) -> int:
     """Goal rows as the app stores them (`storage.models.Goal` columns), in one transaction."""
     if not rows:

@@ -36,6 +36,7 @@ from handlers import later, register_all
 from handlers.context import Services
 from handlers.events import retries, uninstall
 from handlers.identity import Directory
+from scheduler.celebrations import CelebrationWorker
 from scheduler.runner import JobRunner
 from scheduler.sender import Sender
 from scheduler.service import SchedulerService
@@ -235,7 +236,8 @@ def scheduler_for(
     # The runner only reads the database and writes the outbox: its posts reach Slack
     # through the sender, so it needs no client.
     runner = JobRunner(db, clock, on_enqueued=sender.wake, sleep=sleep)
-    return SchedulerService(db, clock, runner, sender)
+    wins = CelebrationWorker(db, clock, batch_seconds=settings.celebration_batch_seconds, on_enqueued=sender.wake)
+    return SchedulerService(db, clock, runner, sender, celebrations=wins)
 
 
 def instance_name() -> str:

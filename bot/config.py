@@ -44,6 +44,8 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     port: int = 3000
     admins: frozenset[str] = field(default_factory=frozenset)
+    # Live wins within this many seconds in one team go out as one post.
+    celebration_batch_seconds: int = 60
 
     @property
     def mode(self) -> RunMode:
@@ -102,6 +104,7 @@ def load_settings(
         slack_api_url=_api_url(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
         port=_port(get("PORT") or "3000"),
         admins=_admins(get("PACELINE_ADMINS") or ""),
+        celebration_batch_seconds=_seconds(get("PACELINE_CELEBRATION_BATCH_SECONDS") or "60", "PACELINE_CELEBRATION_BATCH_SECONDS"),
     )
 
 
@@ -153,3 +156,9 @@ def _admins(value: str) -> frozenset[str]:
         if not _USER_ID.match(user_id):
             raise ConfigError("PACELINE_ADMINS", f"holds '{user_id}', which is not a Slack user ID like U0123ABCD.")
     return frozenset(ids)
+
+
+def _seconds(value: str, name: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 3600:
+        raise ConfigError(name, f"must be a whole number of seconds from 0 to 3600 (got '{value}').")
+    return int(value)

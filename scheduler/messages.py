@@ -37,6 +37,9 @@ class Message:
     file: ChartFile | None = None
     # Tells apart several posts to one recipient in one run ("1", "2", "chart").
     part: str = ""
+    # The delivery key of an earlier post to this recipient that this message replaces
+    # (chat.update), instead of being a new post.
+    edit_of: str | None = None
 
 
 @dataclass(frozen=True)

@@ -435,6 +435,10 @@ class Sender:
         message = row.message()
         checked = not row.outcome_unknown
         try:
+            if message.edit_of is not None:
+                # An edit sets the whole message: doing it twice does no harm, so an unknown
+                # outcome needs no look in the channel first.
+                return self._edit(client, row, message, group)
             if not checked:
                 self._count(stats, checked_unknown=1)
                 found = self._look_for(client, row, message, group)
@@ -483,6 +487,22 @@ class Sender:
             )
         )
         return _Sent(channel, _share_ts(response.get("file") or {}, channel))
+
+    def _edit(self, client: WebClient, row: Claimed, message: Message, group: _Group) -> _Sent:
+        """chat.update of the post this row's message replaces. The post went to the same
+        recipient earlier, so the outbox delivered it first; one that never reached Slack
+        (failed, parked) has nothing to edit."""
+        assert message.edit_of is not None
+        original = self._write(lambda s: outbox.sent_post(s, row.workspace_id, message.edit_of or ""))
+        if original is None or original[0] != outbox.SENT or not original[1] or not original[2]:
+            log.info("%s: the post it edits is not in Slack; nothing to edit", row.delivery_key)
+            return _Sent(None, None)
+        _, channel, ts = original
+        self._call(
+            group,
+            lambda: client.chat_update(channel=channel, ts=ts, text=message.text, blocks=list(message.blocks) or None),
+        )
+        return _Sent(channel, ts)
 
     def _look_for(self, client: WebClient, row: Claimed, message: Message, group: _Group) -> _Sent | None:
         """The post if Slack already has it (a try whose answer never came back)."""

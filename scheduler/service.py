@@ -29,6 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.clock import Clock
 from bot.core.calendars import WorkCalendar
 from bot.core.schedules import DEFAULT_SCHEDULES, JobSchedule, stored_schedule
+from scheduler.celebrations import CelebrationWorker
 from scheduler.runner import JobRunner
 from scheduler.timing import (
     LOOKBACK_DAYS,
@@ -46,7 +47,8 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 60  # also picks up /team schedule changes made through another instance
+SWEEP_SECONDS = 60
+CELEBRATION_TICK_SECONDS = 5  # a win posts within its batching minute plus this  # also picks up /team schedule changes made through another instance
 # A cron run that starts this late is still run by APScheduler (its default of 1 s would
 # drop it silently); anything later is the sweep's to catch up.
 MISFIRE_GRACE_SECONDS = 300
@@ -134,11 +136,20 @@ def planned_jobs(db: Database) -> list[PlannedJob]:
 
 
 class SchedulerService:
-    def __init__(self, db: Database, clock: Clock, runner: JobRunner, sender: object | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        runner: JobRunner,
+        sender: object | None = None,
+        *,
+        celebrations: CelebrationWorker | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.runner = runner
         self.sender = sender
+        self.celebrations = celebrations
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"misfire_grace_time": MISFIRE_GRACE_SECONDS, "coalesce": True, "max_instances": 1},
@@ -160,6 +171,11 @@ class SchedulerService:
             self.sweep, IntervalTrigger(seconds=SWEEP_SECONDS), id="paceline:sweep",
             replace_existing=True, next_run_time=None if paused else datetime.now(UTC),
         )
+        if self.celebrations is not None:
+            self.scheduler.add_job(
+                self.celebrate, IntervalTrigger(seconds=CELEBRATION_TICK_SECONDS), id="paceline:celebrations",
+                replace_existing=True, next_run_time=None if paused else datetime.now(UTC),
+            )  # fmt: skip
         self.scheduler.start(paused=paused)
         if self.sender is not None and not paused:
             self._sender_thread = threading.Thread(
@@ -297,6 +313,15 @@ class SchedulerService:
                 self._wake_sender()
         except Exception:
             log.exception("scheduler sweep failed; the next one will try again")
+
+    def celebrate(self) -> None:
+        """One look for live wins (scheduler/celebrations.py)."""
+        if self.celebrations is None:
+            return
+        try:
+            self.celebrations.tick()
+        except Exception:
+            log.exception("live wins tick failed; the next one will try again")
 
     def _wake_sender(self) -> None:
         if self.sender is not None:

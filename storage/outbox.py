@@ -45,6 +45,7 @@ def encode_message(message: Message) -> str:
         {
             "text": message.text,
             "blocks": list(message.blocks),
+            **({"edit_of": message.edit_of} if message.edit_of else {}),
             "file": None
             if file is None
             else {
@@ -69,6 +70,7 @@ def decode_message(payload: str, recipient: str, part: str = "") -> Message:
         if file is None
         else ChartFile(file["filename"], file["title"], base64.b64decode(file["content"]), file.get("chart")),
         part=part,
+        edit_of=data.get("edit_of"),
     )
 
 
@@ -375,6 +377,16 @@ def mark_sent(
     """Slack has the post. Not conditional on the lease: whoever learns it first records
     it, and recording it twice changes nothing."""
     session.execute(sa.update(_t).where(_t.c.id == row_id).values(**_marked_sent(channel_id, ts, now)))
+
+
+def sent_post(session: Session, workspace_id: int, delivery_key: str) -> tuple[str, str | None, str | None] | None:
+    """(status, channel, ts) of the row with this key: where an edit finds its post."""
+    row = session.execute(
+        sa.select(_t.c.status, _t.c.channel_id, _t.c.slack_ts).where(
+            _t.c.workspace_id == workspace_id, _t.c.delivery_key == delivery_key
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from functools import cache
 
 import holidays
 
+from bot.core.amounts import format_amount, parse_amount
 from bot.core.dates import parse_iso_date, weekday_index
 from bot.core.errors import UserError
 from bot.core.mentions import (
@@ -28,6 +29,14 @@ from bot.core.mentions import (
     tokenize,
     unquote,
 )
+from bot.core.metrics import MONEY_CAP_CENTS, Metric, MetricKind
+from bot.core.work_hours import (
+    CELEBRATE_DEFAULT,
+    CELEBRATE_KINDS,
+    CELEBRATE_OFF,
+    celebrate_setting,
+    parse_work_hours,
+)
 
 MAX_TEXT_CHARS = 1000
 MAX_TEAM_NAME = 40
@@ -37,8 +46,21 @@ SUBCOMMANDS = (
     "create", "add", "remove", "manager", "set", "schedule", "start", "link", "fiscal-year", "show", "list", "help",
 )  # fmt: skip
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-SETTINGS = ("channel", "tz", "workweek", "holidays", "thresholds", "approvals", "parent", "name")
-_SETTING_ALIASES = {"timezone": "tz", "zone": "tz", "work-week": "workweek", "holiday": "holidays"}
+SETTINGS = (
+    "channel", "tz", "workweek", "holidays", "thresholds", "approvals", "celebrate", "celebrate-min",
+    "hours", "parent", "name",
+)  # fmt: skip
+_SETTING_ALIASES = {
+    "timezone": "tz", "zone": "tz", "work-week": "workweek", "holiday": "holidays",
+    "celebrations": "celebrate", "celebrate_min": "celebrate-min", "celebrate-from": "celebrate-min",
+    "work-hours": "hours", "work_hours": "hours", "workhours": "hours",
+}  # fmt: skip
+# Settings whose value may be typed with spaces (`110, 90, 75`, `8am - 7pm`): the words join.
+_JOINED_SETTINGS = {"workweek": "", "thresholds": "", "celebrate": "", "hours": " "}
+_CELEBRATE_ALIASES = {"deal": "deals", "hit": "hits", "goals": "hits", "teams": "team"}
+# The smallest deal worth a post: money as /log reads it, up to the largest loggable amount.
+# (Read with a cap far above that, so going over it is explained here, not as "per entry".)
+_CELEBRATE_MIN = Metric("celebrate-min", MetricKind.MONEY, cap=MONEY_CAP_CENTS * 1000, builtin=False)
 _CREATE_OPTIONS = ("#channel", "manager @person", "tz ZONE", "workweek mon-fri", "holidays CC")
 _NONE_WORDS = ("none", "off")
 _TEAM_PREFIX = "team:"
@@ -61,6 +83,8 @@ TEAM_HELP = """\
 `/team manager east @maria` — add a manager; `/team manager east remove @maria` removes one
 `/team set east tz Europe/Berlin` — settings: channel #name|none, tz ZONE, workweek mon-fri|sun-thu|mon,tue,thu,
   holidays CC|none, thresholds 110,90,75 (ahead, on pace, behind in %), approvals on|off, parent NAME|none, name NEW
+`/team set east celebrate deals,hits,team` — live wins in the team's channel: any of deals, hits, team (goals), or all, on, off;
+  `celebrate-min $5,000` posts deals from that amount (none: every deal); `hours 08:00-19:00` when posts go out (any: any hour)
 `/team schedule east nudge wed 10:00` — jobs: nudge, lagging-alert, weekly-digest, log-reminder;
   days: mon…sun, mon,wed, weekdays or daily; `/team schedule east log-reminder off` turns one off
 `/team start @bo 2026-11-02` — a person's start date, for joiners mid-period
@@ -70,7 +94,7 @@ TEAM_HELP = """\
 Team names: up to 40 letters, digits, `-`, `_` or `.`; `team:east` works too.
 """
 
-TeamSettingValue = ChannelRef | str | tuple[int, ...] | bool | None
+TeamSettingValue = ChannelRef | str | int | tuple[int, ...] | bool | None
 
 
 @dataclass(frozen=True)
@@ -106,7 +130,9 @@ class TeamManager:
 class TeamSet:
     """One setting. `value` by key: channel → ChannelRef|None, tz → str, workweek →
     tuple of weekdays (Mon=0), holidays → str|None, thresholds → (ahead, on pace, behind),
-    approvals → bool, parent → str|None, name → str."""
+    approvals → bool, celebrate → "deals,hits,team" (a subset, in that order) or "off",
+    celebrate-min → cents or None (every deal), hours → "HH:MM-HH:MM" or "any",
+    parent → str|None, name → str."""
 
     name: str
     key: str
@@ -315,6 +341,55 @@ def parse_thresholds(value: str, example: str) -> tuple[int, int, int]:
     return ahead, on_pace, behind
 
 
+def parse_celebrate(value: str, example: str) -> str:
+    """`deals,hits,team` (any of them, any order), `all`, `on` (hits,team) or `off`/`none` →
+    the stored form: the kinds in canonical order, or "off"."""
+    words = [word for word in re.split(r"[,\s]+", value.strip().lower()) if word]
+    if not words:
+        raise UserError(f"Name what to celebrate: {', '.join(CELEBRATE_KINDS)}, all, on or off.", example)
+    if len(words) == 1 and words[0] in _NONE_WORDS:
+        return CELEBRATE_OFF
+    if len(words) == 1 and words[0] == "on":
+        return CELEBRATE_DEFAULT
+    kinds: set[str] = set()
+    for word in words:
+        kind = _CELEBRATE_ALIASES.get(word, word)
+        if kind == "all":
+            kinds.update(CELEBRATE_KINDS)
+        elif kind in CELEBRATE_KINDS:
+            kinds.add(kind)
+        elif kind in (*_NONE_WORDS, "on"):
+            raise UserError(f"`{word}` stands alone — write celebrate {word}, or list what to celebrate.", example)
+        else:
+            raise UserError(
+                f'"{shorten(word)}" is not something to celebrate — use {", ".join(CELEBRATE_KINDS)} '
+                "(any of them, such as hits,team), all, on or off.",
+                example,
+            )
+    return celebrate_setting(kinds)
+
+
+def parse_celebrate_min(value: str, example: str) -> int | None:
+    """The smallest revenue a deal post needs, in cents (`$5,000`, `5k`); None for every deal
+    (`0`, `none`, `off`)."""
+    if value.strip().lower() in (*_NONE_WORDS, "any"):
+        return None
+    cents = parse_amount(value, _CELEBRATE_MIN, allow_zero=True, example=example)
+    if cents > MONEY_CAP_CENTS:
+        raise UserError(
+            f'"{shorten(value.strip())}" is more than any deal can be: one entry holds at most '
+            f"{format_amount(MONEY_CAP_CENTS, _CELEBRATE_MIN)}. To post no deals, "
+            "leave deals out: celebrate hits,team.",
+            example,
+        )
+    return cents or None
+
+
+def format_celebrate_min(cents: int) -> str:
+    """`$5,000`: the form parse_celebrate_min reads back."""
+    return format_amount(cents, _CELEBRATE_MIN)
+
+
 def _parse_create(args: list[str]) -> TeamCreate:
     example = "/team create east #sales-east manager @maria tz America/New_York"
     if not args:
@@ -395,8 +470,8 @@ def _parse_set(args: list[str]) -> TeamSet:
     if len(args) < 3:
         raise UserError(f"Give a value for {key}.", example)
     # Lists may be typed with spaces after the commas (`110, 90, 75`); other values are one word.
-    if key in ("workweek", "thresholds"):
-        value = "".join(args[2:])
+    if key in _JOINED_SETTINGS:
+        value = _JOINED_SETTINGS[key].join(args[2:])
     elif len(args) == 3:
         value = args[2]
     else:
@@ -411,6 +486,9 @@ _SETTING_EXAMPLES = {
     "holidays": "/team set east holidays US",
     "thresholds": "/team set east thresholds 110,90,75",
     "approvals": "/team set east approvals on",
+    "celebrate": "/team set east celebrate deals,hits,team",
+    "celebrate-min": "/team set east celebrate-min $5,000",
+    "hours": "/team set east hours 08:00-19:00",
     "parent": "/team set east parent americas",
     "name": "/team set east name east-coast",
 }
@@ -438,6 +516,12 @@ def _setting_value(key: str, value: str, example: str, own_name: str | None) -> 
         if value.lower() in ("off", "no", "false"):
             return False
         raise UserError(f'approvals is on or off, not "{shorten(value)}".', example)
+    if key == "celebrate":
+        return parse_celebrate(value, example)
+    if key == "celebrate-min":
+        return parse_celebrate_min(value, example)
+    if key == "hours":
+        return parse_work_hours(value, example)
     if key == "parent":
         if value.lower() in _NONE_WORDS:
             return None

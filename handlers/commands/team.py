@@ -34,10 +34,12 @@ from bot.core.team_grammar import (
     TeamSet,
     TeamShow,
     TeamStartDate,
+    format_celebrate_min,
     month_name,
     parse_team,
     team_key,
 )
+from bot.core.work_hours import CELEBRATE_KINDS, WorkHours, celebrate_kinds, celebrate_setting
 from bot.importer.matching import name_key
 from bot.render.block_limits import fit_reply
 from bot.render.text import escape, who
@@ -233,6 +235,8 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
                 before = _team_state(team)
                 shown = _apply_setting(session, caller, team, cmd.key, cmd.value)
                 _audit(session, caller, now, f"team.set.{cmd.key}", team.id, before=before, after=_team_state(team))
+            if cmd.key in LIVE_WINS_SETTINGS:
+                return _live_wins_reply(team, cmd.key)
             return f"Team *{team.name}*: {cmd.key} set to {shown}."
         case TeamSchedule():
             with services.db.write() as session:
@@ -373,6 +377,15 @@ def _apply_setting(session: Session, caller: Caller, team: Team, key: str, value
     if key == "approvals":
         team.approvals = bool(value)
         return "on" if team.approvals else "off"
+    if key == "celebrate":
+        team.celebrate = str(value)
+        return team.celebrate
+    if key == "celebrate-min":
+        team.celebrate_min = value  # type: ignore[assignment]
+        return str(team.celebrate_min)
+    if key == "hours":
+        team.work_hours = str(value)
+        return team.work_hours
     if key == "parent":
         roles.require_admin(caller, "change a team's parent", f"/team set {team.name} parent emea")
         if value is None:
@@ -395,6 +408,57 @@ def _apply_setting(session: Session, caller: Caller, team: Team, key: str, value
         team.name, team.name_key = new_name, team_key(new_name)
         return new_name
     raise UserError(f'Unknown setting "{key}".', f"/team set {team.name} tz America/New_York")
+
+
+# Live wins (posts to the team's channel): their replies say what the team now posts.
+LIVE_WINS_SETTINGS = ("celebrate", "celebrate-min", "hours")
+_KIND_NAMES = {"deals": "deals", "hits": "hits", "team": "team goals"}
+
+
+def _live_wins_reply(team: Team, key: str) -> str:
+    kinds = celebrate_kinds(team.celebrate)
+    if key == "celebrate":
+        if not kinds:
+            return f"Team *{team.name}*: live wins off."
+        named = [_KIND_NAMES[kind] for kind in CELEBRATE_KINDS if kind in kinds]
+        if "deals" in kinds and team.celebrate_min is not None:
+            named[0] = f"deals from {format_celebrate_min(team.celebrate_min)}"
+        what = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+        if not team.channel_id:
+            return (
+                f"Team *{team.name}* now celebrates {what} — posts need a channel: "
+                f"`/team set {team.name} channel #…`."
+            )
+        return f"Team *{team.name}* now celebrates {what} in {_channel_text(team)}."
+    if key == "celebrate-min":
+        if team.celebrate_min is None:
+            reply = f"Team *{team.name}*: a post for every deal."
+        else:
+            reply = f"Team *{team.name}*: deal posts from {format_celebrate_min(team.celebrate_min)}."
+        if "deals" not in kinds:
+            with_deals = celebrate_setting(kinds | {"deals"})
+            reply += f" Deals are not celebrated now: `/team set {team.name} celebrate {with_deals}` turns them on."
+        return reply
+    hours = WorkHours.from_setting(team.work_hours)
+    when = "at any hour" if hours is None else f"between {hours.start:%H:%M} and {hours.end:%H:%M} ({team.tz})"
+    reply = f"Team *{team.name}* posts live wins {when}."
+    if not kinds:
+        reply += f" Live wins are off now: `/team set {team.name} celebrate on` turns them on."
+    return reply
+
+
+def _live_wins_text(team: Team) -> str:
+    """/team show's line: what is celebrated, from what deal amount, in which hours."""
+    kinds = celebrate_kinds(team.celebrate)
+    parts = [", ".join(_KIND_NAMES[kind] for kind in CELEBRATE_KINDS if kind in kinds) or "off"]
+    minimum = format_celebrate_min(team.celebrate_min) if team.celebrate_min is not None else None
+    parts.append(f"deals from {minimum}" if minimum else "every deal")
+    hours = WorkHours.from_setting(team.work_hours)
+    parts.append(f"hours {hours.setting}" if hours else "any hour")
+    text = f"Live wins: {' · '.join(parts)}"
+    if kinds and not team.channel_id:
+        text += f" (no channel: posts need `/team set {team.name} channel #…`)"
+    return text
 
 
 def _check_team(services: Services, caller: Caller, name: str) -> None:
@@ -457,6 +521,7 @@ def _show_text(session: Session, team: Team) -> str:
             f"Managers: {', '.join(_name(p) for p in managers) or 'none'}",
             f"Thresholds: ahead ≥{team.threshold_ahead}% · on pace ≥{team.threshold_on_pace}% · "
             f"behind ≥{team.threshold_behind}% · approvals {'on' if team.approvals else 'off'}",
+            _live_wins_text(team),
             f"Parent team: {parent.name if parent else 'none'}",
             f"Schedules: {' · '.join(schedules)}",
             f"Members ({len(members)}): " + ("" if members else "none yet"),
@@ -498,6 +563,9 @@ def _team_state(team: Team) -> dict:
         "parent_id": team.parent_id,
         "thresholds": [team.threshold_ahead, team.threshold_on_pace, team.threshold_behind],
         "approvals": team.approvals,
+        "celebrate": team.celebrate,
+        "celebrate_min": team.celebrate_min,
+        "work_hours": team.work_hours,
     }
 
 

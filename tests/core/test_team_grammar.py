@@ -20,6 +20,7 @@ from bot.core.team_grammar import (
     TeamSet,
     TeamShow,
     TeamStartDate,
+    format_celebrate_min,
     parse_team,
     parse_weekdays,
     team_key,
@@ -195,12 +196,12 @@ def test_settings(text, key, value):
         (
             "set east",
             "Name the team and a setting: channel, tz, workweek, holidays, thresholds, "
-            "approvals, parent, name.",
+            "approvals, celebrate, celebrate-min, hours, parent, name.",
         ),
         (
             "set east colour red",
             'Unknown setting "colour" — settings: channel, tz, workweek, '
-            "holidays, thresholds, approvals, parent, name.",
+            "holidays, thresholds, approvals, celebrate, celebrate-min, hours, parent, name.",
         ),
         ("set east tz", "Give a value for tz."),
         (
@@ -260,6 +261,148 @@ def test_settings(text, key, value):
 )
 def test_setting_errors(text, message):
     assert error_of(text).message == message
+
+
+# --- live wins ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("set east celebrate deals,hits,team", "celebrate", "deals,hits,team"),
+        ("set east celebrate team,deals,hits", "celebrate", "deals,hits,team"),
+        ("set east celebrate team, deals", "celebrate", "deals,team"),
+        ("set east celebrate hits ,team", "celebrate", "hits,team"),
+        ("set east celebrate Deals", "celebrate", "deals"),
+        ("set east celebrate deal,hit", "celebrate", "deals,hits"),
+        ("set east celebrate hits,hits", "celebrate", "hits"),
+        ("set east celebrate all", "celebrate", "deals,hits,team"),
+        ("set east celebrate all,team", "celebrate", "deals,hits,team"),
+        ("set east celebrate on", "celebrate", "hits,team"),
+        ("set east celebrate ON", "celebrate", "hits,team"),
+        ("set east celebrate off", "celebrate", "off"),
+        ("set east celebrate none", "celebrate", "off"),
+        ("set east celebrations team", "celebrate", "team"),
+        ("set east celebrate-min $5,000", "celebrate-min", 500_000),
+        ("set east celebrate-min 5000", "celebrate-min", 500_000),
+        ("set east celebrate-min 4.5k", "celebrate-min", 450_000),
+        ("set east celebrate-min $1.2M", "celebrate-min", 120_000_000),
+        ("set east celebrate-min $99.50", "celebrate-min", 9_950),
+        ("set east celebrate-min $10,000,000", "celebrate-min", 1_000_000_000),
+        ("set east celebrate_min 1", "celebrate-min", 100),
+        ("set east celebrate-min 0", "celebrate-min", None),
+        ("set east celebrate-min $0", "celebrate-min", None),
+        ("set east celebrate-min none", "celebrate-min", None),
+        ("set east celebrate-min off", "celebrate-min", None),
+        ("set east hours 08:00-19:00", "hours", "08:00-19:00"),
+        ("set east hours 8-19", "hours", "08:00-19:00"),
+        ("set east hours 8:00-19:00", "hours", "08:00-19:00"),
+        ("set east hours 08:00–19:00", "hours", "08:00-19:00"),
+        ("set east hours 8am-7pm", "hours", "08:00-19:00"),
+        ("set east hours 8am - 7pm", "hours", "08:00-19:00"),
+        ("set east hours 9:30 am to 5 pm", "hours", "09:30-17:00"),
+        ("set east work-hours 7-22", "hours", "07:00-22:00"),
+        ("set east hours any", "hours", "any"),
+        ("set east hours off", "hours", "any"),
+        ("set east hours none", "hours", "any"),
+        ("set east hours 24h", "hours", "any"),
+    ],
+)
+def test_live_wins_settings(text, key, value):
+    assert parse_team(text) == TeamSet("east", key, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "set east celebrate wins",
+            '"wins" is not something to celebrate — use deals, hits, team (any of them, '
+            "such as hits,team), all, on or off.",
+        ),
+        (
+            "set east celebrate deals,hits,birthdays",
+            '"birthdays" is not something to celebrate — use deals, hits, team (any of them, '
+            "such as hits,team), all, on or off.",
+        ),
+        (
+            "set east celebrate off,deals",
+            "`off` stands alone — write celebrate off, or list what to celebrate.",
+        ),
+        ("set east celebrate on,deals", "`on` stands alone — write celebrate on, or list what to celebrate."),
+        ("set east celebrate ,", "Name what to celebrate: deals, hits, team, all, on or off."),
+        ("set east celebrate", "Give a value for celebrate."),
+        ("set east celebrate-min", "Give a value for celebrate-min."),
+        ("set east celebrate-min lots", '"lots" is not an amount of money.'),
+        ("set east celebrate-min -5", '"-5" is negative — celebrate-min must be $0 or more.'),
+        ("set east celebrate-min $5.555", '"$5.555" has more than two decimals — money goes to the cent.'),
+        (
+            "set east celebrate-min 5x",
+            '"5x" has an unknown suffix "x" — use k for thousands or m for millions (4.5k, 1.2m).',
+        ),
+        ("set east celebrate-min 5 000", 'celebrate-min takes one value — "000" is extra.'),
+        (
+            "set east celebrate-min $10,000,000.01",
+            '"$10,000,000.01" is more than any deal can be: one entry holds at most $10,000,000. '
+            "To post no deals, leave deals out: celebrate hits,team.",
+        ),
+        ("set east hours", "Give a value for hours."),
+        (
+            "set east hours 19-8",
+            "19:00-08:00 runs overnight — hours are one span within a day, start before end, "
+            "such as 08:00-19:00 (24-hour times; or 8am-7pm); any posts at any hour.",
+        ),
+        (
+            "set east hours 9-9",
+            "09:00-09:00 is empty — give a start before the end, such as 08:00-19:00, "
+            "or any for no quiet hours.",
+        ),
+        (
+            "set east hours 25-26",
+            '"25" is not a time of day — hours run 00 to 23 and minutes 00 to 59.',
+        ),
+        (
+            "set east hours 8-24:00",
+            '"24:00" is not a time of day — hours run 00 to 23 and minutes 00 to 59 '
+            "(end by 23:59, or use any for no quiet hours).",
+        ),
+        (
+            "set east hours 13pm-2pm",
+            '"13pm" is not a time of day — with am or pm, hours run 1 to 12 and minutes 00 to 59.',
+        ),
+        (
+            "set east hours daytime",
+            '"daytime" is not a range of hours — write start-end, such as 08:00-19:00, 8-19 '
+            "or 8am-7pm, or any for no quiet hours.",
+        ),
+    ],
+)
+def test_live_wins_setting_errors(text, message):
+    error = error_of(text)
+    assert error.message == message
+    # The example the error gives works.
+    example = error.text.split("Example: `", 1)[1].rstrip("`")
+    assert isinstance(parse_team(example.removeprefix("/team ")), TeamSet)
+
+
+def test_help_text_names_the_live_wins_settings():
+    for word in ("celebrate deals,hits,team", "celebrate-min $5,000", "hours 08:00-19:00"):
+        assert word in TEAM_HELP
+
+
+@given(
+    st.lists(st.sampled_from(["deals", "hits", "team"]), min_size=1, unique=True),
+    st.sampled_from([",", ", ", " ,"]),
+)
+def test_celebrate_any_subset_in_any_order(kinds, comma):
+    text = "set east celebrate " + comma.join(kinds)
+    stored = parse_team(text).value
+    assert stored == ",".join(kind for kind in ("deals", "hits", "team") if kind in kinds)
+
+
+@given(st.integers(min_value=1, max_value=10_000_000 * 100))
+def test_celebrate_min_reads_back_what_show_writes(cents):
+    assert parse_team(f"set east celebrate-min {format_celebrate_min(cents)}").value == cents
 
 
 # --- schedules ------------------------------------------------------------------------------
@@ -417,6 +560,13 @@ WORDS = st.sampled_from(
         "110,90,75",
         "approvals",
         "on",
+        "celebrate",
+        "celebrate-min",
+        "hours",
+        "deals,hits",
+        "$5,000",
+        "8am-7pm",
+        "19-8",
         "parent",
         "name",
         "channel",
