@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Says which database it uses (DATABASE_URL, default sqlite:///paceline.db) as it starts.
 run: setup
 	$(BIN)/paceline run
 
+# The console with a demo team, in a database of its own (paceline-console.db), never the
+# one `make run` uses; `paceline console --demo --database-url URL` picks another.
 console: setup
 	$(BIN)/paceline console --demo
 

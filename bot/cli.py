@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "run":
         return _run(settings, args)
     if command == "console":
-        return _console(settings, demo=args.demo)
+        return _console(settings, demo=args.demo, database_url=args.database_url)
     if command == "jobs":
         return _jobs(settings, args)
     if command == "import":
@@ -76,7 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--demo", action="store_true", help="console only: seed a demo team")
     console = sub.add_parser("console", help="the local console: act as a person, type commands")
     console.add_argument(
-        "--demo", action="store_true", help="seed a team with six weeks of history"
+        "--demo",
+        action="store_true",
+        help="seed a team with six weeks of history, in a database of its own (paceline-console.db)",
+    )
+    console.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="the database to use (default: DATABASE_URL, as paceline run; with --demo "
+        "sqlite:///paceline-console.db)",
     )
     jobs = sub.add_parser("jobs", help="scheduled posts: list every team's jobs, or run one now")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
@@ -284,7 +292,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         )
         return _console(settings, demo=getattr(args, "demo", False), announce=False)
     from bot.app import build
+    from bot.config import redact_url
 
+    log.info("Paceline uses the database %s", redact_url(settings.database_url))
     paceline = build(settings)
     if settings.mode is RunMode.SOCKET:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -354,10 +364,21 @@ def _jobs(settings: Settings, args: argparse.Namespace) -> int:
         db.dispose()
 
 
-def _console(settings: Settings, demo: bool, announce: bool = True) -> int:
-    from bot.console.session import run_console
+def _console(
+    settings: Settings, demo: bool, announce: bool = True, database_url: str | None = None
+) -> int:
+    from dataclasses import replace
 
-    return run_console(settings, demo=demo, announce=announce)
+    from bot.console.session import console_database, run_console
+
+    try:
+        url, note = console_database(settings.database_url, demo, database_url)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return run_console(
+        replace(settings, database_url=url), demo=demo, announce=announce, database_note=note
+    )
 
 
 if __name__ == "__main__":

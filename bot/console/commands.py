@@ -18,7 +18,8 @@ from bot.importer.matching import display_of
 
 IMPORT_USAGE = (
     "Usage: import crm FILE [--teams FILE] [--tz ZONE] [--dry-run], or import activity FILE [--dry-run]. "
-    "Example: import crm ../shared/data/crm/sales_pipeline.csv --teams ../shared/data/crm/sales_teams.csv"
+    "Example: import crm samples/crm/sales_pipeline.csv --teams samples/crm/sales_teams.csv "
+    "(the repository's sample, from its folder)"
 )
 CLOCK_USAGE = (
     "Usage: clock 2017-12-29T17:00 (this console's zone unless the time says one), clock 2017-12-29 "

@@ -34,8 +34,9 @@ WEEKS = 6
 SEED = 2026
 WORKWEEK = "0,1,2,3,4"
 
-# Shipped next to the repository in the project's workspace; optional everywhere else.
-CRM_TEAMS_CSV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "crm" / "sales_teams.csv"
+# The CRM sample's team list, shipped in the repository (samples/crm/); the demo falls back
+# to FALLBACK_REPS when it is missing.
+CRM_TEAMS_CSV = Path(__file__).resolve().parents[2] / "samples" / "crm" / "sales_teams.csv"
 FALLBACK_REPS = (
     "Violet Mclelland",
     "Corliss Cosme",

@@ -36,7 +36,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import Paceline, build, slack_client
 from bot.clock import Clock, SettableClock
-from bot.config import Settings, redact_url
+from bot.config import ConfigError, Settings, load_settings, redact_url
+from bot.console import clicks
 from bot.console import commands as console_commands
 from bot.console.demo import seed_demo
 from bot.console.render import (
@@ -57,9 +58,17 @@ from bot.importer.matching import name_key
 from bot.manifest import manifest
 from bot.standin.signed_requests import slack_signature
 from bot.standin.slack_api import RecordedCall, StandInSlack
-from storage.models import Person, Team, Workspace
+from storage.models import Person, Team, TeamManager, TeamMember, Workspace
 
-__all__ = ["Console", "ConsoleUser", "Printer", "console_timezone", "run_console"]
+__all__ = [
+    "DEMO_DATABASE_URL",
+    "Console",
+    "ConsoleUser",
+    "Printer",
+    "console_database",
+    "console_timezone",
+    "run_console",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +81,9 @@ HINT = 'Type "as @maria" to act as someone, then /log calls 12. Type help for mo
 _HANDLE = re.compile(r"[\w.\-]{1,80}")
 # How long the console waits for the Slack work the app does after an answer.
 AFTER_ANSWER_SECONDS = 30.0
+# `paceline console --demo` (and `make console`): a database of its own, so the demo team
+# never lands in the one `paceline run` serves Slack from.
+DEMO_DATABASE_URL = "sqlite:///paceline-console.db"
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,9 @@ class Console:
         self._ids_by_real_name: dict[str, str] = {}  # matching.name_key of the real name → id
         self._channels: dict[str, str] = {}
         self._response_channels: dict[str, str] = {}
+        self._response_users: dict[str, str] = {}  # response URL key → who may see its messages
+        self._board = clicks.ClickBoard()  # what `click` can press
+        self._answers: dict[int, dict[str, Any]] = {}  # id(call) → the stand-in's answer
         self._views: list[dict[str, Any]] = []  # the modal stack, top last
         self._image_dir: Path | None = None
         self._triggers = itertools.count(1)
@@ -134,6 +149,10 @@ class Console:
         standin.on_call = self.on_call
         standin.set_handler("views.open", self._answer_views_open)
         standin.set_handler("views.push", self._answer_views_push)
+        # The stand-in's own answers, kept for on_call: a click must carry the ts (or view
+        # id) Slack gave the message.
+        for method in ("chat.postMessage", "chat.postEphemeral", "views.publish"):
+            standin.set_handler(method, self._keep_answer)
         self._register(ConsoleUser(standin.bot_user_id, BOT_NAME, None, False, is_bot=True))
 
     # ------------------------------------------------------------------ set-up
@@ -206,6 +225,8 @@ class Console:
             self._jobs(rest)
         elif word == "home":
             self._home(rest)
+        elif word == "click":
+            self._click(rest)
         elif word == "import":
             self._import(rest)
         elif word == "clock":
@@ -216,7 +237,21 @@ class Console:
             self.out.say(
                 f'"{word}" is not a console command. Type a slash command like /log calls 12, or help.'
             )
+            return True
+        self._live_wins()
         return True
+
+    def _live_wins(self) -> None:
+        """No scheduler runs here: after each line the live-wins worker looks once (its
+        batching time is 0 in the console) and what it queued is delivered, so a win shows
+        right after the /log that made it, or once `clock` moves into working hours."""
+        if self._paceline is None or self._paceline.scheduler.celebrations is None:
+            return
+        service = self._paceline.scheduler
+        assert service.celebrations is not None
+        result = service.celebrations.tick()
+        if (result.posted or result.edited) and service.sender is not None:
+            service.sender.deliver_due()  # type: ignore[attr-defined]
 
     def _act_as(self, rest: str) -> None:
         name = rest.split()[0].lstrip("@") if rest else ""
@@ -235,7 +270,7 @@ class Console:
             self._views.clear()
             self.out.say("(The open form was closed: forms belong to the person who opened them.)")
         self.me = user
-        role = "Slack admin" if user.is_admin else "member"
+        role = ", ".join(self._roles(user))
         extra = " — new here" if is_new else ""
         self.out.say(f"You are @{user.name} now ({role}, time zone {user.tz or 'UTC'}){extra}.")
 
@@ -243,10 +278,47 @@ class Console:
         if self.me is None:
             self.out.say("Nobody yet. Type as @maria to act as someone.")
             return
-        role = "Slack admin" if self.me.is_admin else "member"
+        role = " · ".join(self._roles(self.me))
         self.out.say(
             f"You are @{self.me.name} ({self.me.user_id}) · {role} · time zone {self.me.tz or 'UTC'}"
         )
+
+    def _roles(self, user: ConsoleUser) -> list[str]:
+        """What `user` is here: Slack admin, Paceline admin (PACELINE_ADMINS), manager of
+        which teams, member of which; plain "member" (of the workspace) when none."""
+        roles = ["Slack admin"] if user.is_admin else []
+        if self._paceline is None:  # not attached to an app: no database to ask
+            return roles or ["member"]
+        if user.user_id in self._paceline.settings.admins:
+            roles.append("admin (PACELINE_ADMINS)")
+        try:
+            roles += self._teams_of(self._paceline, user.user_id)
+        except SQLAlchemyError:
+            log.warning("could not read the teams of %s", user.user_id, exc_info=True)
+        return roles or ["member"]
+
+    @staticmethod
+    def _teams_of(paceline: Paceline, user_id: str) -> list[str]:
+        roles: list[str] = []
+        with paceline.db.read() as session:
+            person = session.scalar(
+                sa.select(Person.id)
+                .join(Workspace, Workspace.id == Person.workspace_id)
+                .where(Workspace.slack_team_id == TEAM_ID, Person.slack_user_id == user_id)
+            )
+            if person is not None:
+                for link, label in ((TeamManager, "manager of"), (TeamMember, "member of")):
+                    names = list(
+                        session.scalars(
+                            sa.select(Team.name)
+                            .join(link, link.team_id == Team.id)
+                            .where(link.person_id == person)
+                            .order_by(Team.name)
+                        )
+                    )
+                    if names:
+                        roles.append(f"{label} {', '.join(names)}")
+        return roles
 
     def _help(self) -> list[str]:
         lines = [
@@ -260,6 +332,10 @@ class Console:
             "                     post a job now (nudge, lagging-alert, weekly-digest, log-reminder)",
             "  home               your App Home tab, as Slack shows it when you open it",
             "  home quarter       pick the tab's period: week, month, quarter or year",
+            "  click              the buttons of the last message (or Home tab) you can see, numbered",
+            "  click 2, click Approve",
+            "                     press one, as Slack sends the click (a label's start is enough);",
+            "                     buttons only: selects and overflow menus can't be clicked here",
             "  import crm FILE [--teams FILE] [--tz ZONE] [--dry-run]",
             "  import activity FILE [--dry-run]",
             "                     history from CSV, as `paceline import` (paths from this folder); people",
@@ -497,9 +573,19 @@ class Console:
             self.out.say(f"Choose a period for your Home tab: home {' | home '.join(HOME_PERIODS)} (e.g. home quarter)")
             return
         value = chosen.lower()
+        assert self.me is not None
         payload = self._interaction("block_actions")
-        payload["container"] = {"type": "view", "view_id": "V_HOME"}
-        payload["view"] = {"id": "V_HOME", "type": "home", "callback_id": "paceline_home"}
+        # The Home tab the app last published for this person, as Slack sends it; a
+        # minimal one when the console has not shown it yet.
+        shown = self._board.home_of(self.me.user_id)
+        view = (
+            copy.deepcopy(shown.content)
+            if shown is not None
+            else {"id": "V_HOME", "type": "home", "callback_id": "paceline_home"}
+        )
+        view["state"] = {"values": {}}
+        payload["container"] = {"type": "view", "view_id": view["id"]}
+        payload["view"] = view
         payload["actions"] = [
             {
                 "type": "static_select",
@@ -531,8 +617,10 @@ class Console:
             text = slack_escape(text)
         channel_id = self.channel_id(COMMAND_CHANNEL)
         response_url = self.standin.response_url()
+        response_key = response_url.rsplit("/", 1)[-1]
         with self._lock:
-            self._response_channels[response_url.rsplit("/", 1)[-1]] = channel_id
+            self._response_channels[response_key] = channel_id
+            self._response_users[response_key] = self.me.user_id
         fields = {
             "token": "console-verification-token",
             "team_id": TEAM_ID,
@@ -552,11 +640,11 @@ class Console:
         # people…" answer's outcome): in that order Slack shows them.
         response = self._dispatch(urlencode(fields), wait=False)
         try:
-            self._print_answer(command, response)
+            self._print_answer(command, response, response_key)
         finally:
             self._after_answer()
 
-    def _print_answer(self, command: str, response: BoltResponse | None) -> None:
+    def _print_answer(self, command: str, response: BoltResponse | None, response_key: str) -> None:
         if response is None:
             return
         if response.status == 404:
@@ -572,9 +660,13 @@ class Console:
         reply = _json_body(response.body) or {"text": response.body or ""}
         lines = render_message(reply, self._names())
         if lines:
-            if reply.get("response_type") == "in_channel":
+            in_channel = reply.get("response_type") == "in_channel"
+            if in_channel:
                 lines = [f"[#{COMMAND_CHANNEL}]", *("  " + line for line in lines)]
             self.out.lines(lines)
+            # Slack shows the answer as a message (only to the person, unless in_channel);
+            # its buttons can be clicked, and the command's response URL may replace it.
+            self._show_reply(reply, response_key, in_channel=in_channel)
 
     # ------------------------------------------------------------------ modals
 
@@ -699,6 +791,8 @@ class Console:
         """Print what the app sent to Slack (runs on a stand-in thread)."""
         p = call.params
         names = self._names()
+        with self._lock:
+            answer = self._answers.pop(id(call), None)
         header: str | None = None
         if call.method == "chat.postMessage":
             header = f"[{self._place(str(p.get('channel') or ''))}]"
@@ -715,6 +809,10 @@ class Console:
             message = p.get("view") if call.method == "views.publish" else p
             body = render_message(message if isinstance(message, Mapping) else {}, names)
             self.out.lines([header, *_indented(body)])
+            if call.status == 200:
+                self._show_on_board(call, answer or {})
+        elif call.method == "chat.delete" and call.status == 200:
+            self._board.delete(self._channel_of(str(p.get("channel") or "")), str(p.get("ts") or ""))
         elif call.method == "response_url":
             self._print_response_url(call, names)
         elif call.method in ("views.open", "views.push"):
@@ -754,6 +852,9 @@ class Console:
         p = call.params
         if p.get("delete_original"):
             self.out.lines(["[the original message was deleted]"])
+            original = self._board.by_response(call.key)
+            if original is not None:
+                self._board.remove(original)
             return
         with self._lock:
             channel_id = self._response_channels.get(call.key, "")
@@ -764,6 +865,144 @@ class Console:
         if p.get("replace_original"):
             header += " (replaces the message)"
         self.out.lines([header] + _indented(render_message(p, names)))
+        self._show_reply(p, call.key, in_channel=p.get("response_type") == "in_channel")
+
+    # ------------------------------------------------------------------ buttons: click
+
+    def _keep_answer(self, call: RecordedCall) -> Any:
+        """The stand-in's usual answer, kept for on_call (the ts of a post, the id of a
+        Home view), which sees only what the app sent."""
+        answer = self.standin.default_answer(call)
+        if isinstance(answer, dict):
+            with self._lock:
+                self._answers[id(call)] = answer
+        return answer
+
+    def _show_on_board(self, call: RecordedCall, answer: Mapping[str, Any]) -> None:
+        """Remember a message or Home tab the app sent, with its buttons, for `click`."""
+        p = call.params
+        if call.method == "views.publish":
+            view = answer.get("view")
+            user_id = str(p.get("user_id") or "")
+            if isinstance(view, dict) and view.get("id") and user_id:
+                place = f"Home tab of @{self._user_name(user_id)}"
+                self._board.show(
+                    clicks.Clickable("home", place, user_id, "", str(view["id"]), False, dict(view))
+                )
+            return
+        channel_id = self._channel_of(str(answer.get("channel") or p.get("channel") or ""))
+        place = self._place(channel_id)
+        dm_of = channel_id[1:] if channel_id[:1] == "D" and channel_id[1:2] in ("U", "W") else None
+        if call.method == "chat.postMessage":
+            message = answer.get("message")
+            content = dict(message) if isinstance(message, dict) else _message_of(p, str(answer.get("ts") or ""))
+            ts = str(answer.get("ts") or content.get("ts") or _made_up_ts())
+            content["ts"] = ts
+            self._board.show(clicks.Clickable("message", place, dm_of, channel_id, ts, False, content))
+        elif call.method == "chat.postEphemeral":
+            user_id = str(p.get("user") or "")
+            ts = str(answer.get("message_ts") or _made_up_ts())
+            place = f"message only @{self._user_name(user_id)} sees, in {place}"
+            self._board.show(
+                clicks.Clickable("message", place, user_id, channel_id, ts, True, _message_of(p, ts))
+            )
+        elif call.method == "chat.update":
+            self._board.edit(channel_id, str(p.get("ts") or ""), p, place, dm_of)
+
+    def _show_reply(self, message: Mapping[str, Any], response_key: str, in_channel: bool) -> None:
+        """A command's answer or a response URL message: a new message for the person who
+        got it (everyone, in_channel), or the message it replaces."""
+        if not clicks.has_buttons(message) and not message.get("replace_original"):
+            return
+        with self._lock:
+            channel_id = self._response_channels.get(response_key, "")
+            user_id = self._response_users.get(response_key)
+        original = self._board.by_response(response_key) if message.get("replace_original") else None
+        if original is not None:
+            content = {**original.content, "text": message.get("text") or "", "blocks": message.get("blocks") or []}
+            self._board.show(replace(original, content=content, response_keys=set(original.response_keys)))
+            return
+        if not clicks.has_buttons(message):
+            return
+        ts = _made_up_ts()
+        if in_channel or user_id is None:
+            place = self._place(channel_id) if channel_id else "channel"
+            viewer = None
+        else:
+            place = f"message only @{self._user_name(user_id)} sees, in {self._place(channel_id)}"
+            viewer = user_id
+        item = clicks.Clickable(
+            "message", place, viewer, channel_id, ts, not in_channel, _message_of(message, ts), {response_key}
+        )
+        self._board.show(item)
+
+    def _click(self, rest: str) -> None:
+        """`click` lists the buttons of the newest message (or Home tab) the person can see;
+        `click 2` / `click Approve` presses one: the block_actions Slack would send."""
+        if self.me is None:
+            self.out.say(f"Choose who you are first: as @maria — then click {rest}".rstrip())
+            return
+        target, newer = self._board.last_for(self.me.user_id)
+        names = self._names()
+        others = None
+        if newer is not None and newer.viewer is not None:
+            who = self._user_name(newer.viewer)
+            place = clicks.where(newer, self.me.user_id)
+            others = f"(The newest message with buttons, in {place}, is @{who}'s: as @{who} to click it.)"
+        if target is None:
+            self.out.lines([clicks.NOTHING_TO_CLICK] + ([others] if others else []))
+            return
+        buttons = target.buttons
+        if not rest:
+            self.out.lines(clicks.button_lines(target, names, self.me.user_id) + ([others] if others else []))
+            return
+        chosen = clicks.pick(buttons, rest)
+        if isinstance(chosen, str):
+            self.out.lines([chosen, *clicks.button_lines(target, names, self.me.user_id)])
+            return
+        self._press(target, buttons[chosen], names)
+
+    def _press(self, target: clicks.Clickable, button: clicks.Button, names: Names) -> None:
+        assert self.me is not None
+        lines = [f"You click [ {button.label} ] in {clicks.where(target, self.me.user_id)}."]
+        confirm = clicks.confirm_line(button, names)
+        if confirm:
+            lines.append(confirm)
+        if button.url:
+            lines.append(f"(Slack opens {button.url} in the browser and tells the app.)")
+        self.out.lines(lines)
+        response_url = None
+        channel_name = None
+        if target.kind == "message":
+            response_url = self.standin.response_url()
+            key = response_url.rsplit("/", 1)[-1]
+            with self._lock:
+                self._response_channels[key] = target.channel_id
+                self._response_users[key] = self.me.user_id
+                channel_name = self._channels.get(target.channel_id)
+            self._board.link_response(target, key)
+        payload = clicks.block_actions(
+            self._interaction("block_actions"),
+            target,
+            button,
+            action_ts=f"{time.time():.6f}",
+            channel_name=channel_name,
+            response_url=response_url,
+        )
+        printed = self.out.blocks
+        response = self._dispatch(urlencode({"payload": json.dumps(payload)}))
+        if response is None:
+            return
+        if response.status == 404:
+            self.out.say(f"The app does not answer that button (action_id {button.action_id}).")
+        elif response.status != 200:
+            self.out.say(f"The app answered HTTP {response.status}{_short_body(response.body)}")
+        elif self.out.blocks == printed:
+            self.out.say("The app showed nothing back.")
+
+    def _channel_of(self, channel: str) -> str:
+        """The conversation id Slack has for `channel`: a user id means their DM."""
+        return "D" + channel if channel[:1] in ("U", "W") else channel
 
     def _print_view_update(self, p: Mapping[str, Any], names: Names) -> None:
         view = p.get("view")
@@ -935,14 +1174,17 @@ def run_console(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     clock: Clock | None = None,
+    database_note: str | None = None,
 ) -> int:
-    """Run the local console until quit or end of input; the exit code."""
+    """Run the local console until quit or end of input; the exit code. `database_note`
+    follows the database line (console_database says why that database)."""
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
     _tolerate_unencodable(stdout)
     out = Printer(stdout)
     out.say(INTRO if announce else HINT, indent=0)
-    out.say(f"Database: {redact_url(settings.database_url)}", indent=0)
+    note = f" ({database_note})" if database_note else ""
+    out.say(f"Database: {redact_url(settings.database_url)}{note}", indent=0)
     tz = console_timezone()
     # The app's clock: real time (or the caller's clock) until the `clock` command sets it.
     app_clock = SettableClock(clock)
@@ -957,6 +1199,8 @@ def run_console(
             # The console is one stand-in workspace with one token, never OAuth installs.
             client_id=None,
             client_secret=None,
+            # A win shows right after the line that made it (docs/celebrations.md).
+            celebration_batch_seconds=0,
         )
         try:
             paceline = build(console_settings, clock=app_clock, source="console")
@@ -973,6 +1217,25 @@ def run_console(
         finally:
             paceline.db.dispose()
     return 0
+
+
+def console_database(run_url: str, demo: bool, flag: str | None = None) -> tuple[str, str | None]:
+    """The database a console started from the command line uses, and a note for its
+    start-up line: `--database-url` when given; with `--demo` its own SQLite file
+    (DEMO_DATABASE_URL, not DATABASE_URL: the demo team must never land in the database
+    `paceline run` serves Slack from); else DATABASE_URL, as `paceline run`. Raises
+    ConfigError for a malformed flag."""
+    if flag is not None:
+        try:
+            return load_settings({"DATABASE_URL": flag}, dotenv_path=None).database_url, None
+        except ConfigError as error:
+            problem = str(error).split(f"{error.variable} ", 1)[-1]
+            raise ConfigError("--database-url", problem) from None
+    if demo:
+        return DEMO_DATABASE_URL, (
+            f"the demo's own; paceline run uses {redact_url(run_url)}; --database-url URL picks another"
+        )
+    return run_url, None
 
 
 def console_timezone(environ: Mapping[str, str] | None = None, etc: Path = Path("/etc")) -> str:
@@ -1027,6 +1290,7 @@ def _quiet_libraries() -> Iterator[None]:
         "alembic": logging.WARNING,
         "scheduler": logging.WARNING,
         "apscheduler": logging.WARNING,
+        "matplotlib": logging.WARNING,  # "generated new fontManager" on a first chart
     }
     saved = {}
     for name, level in wanted.items():
@@ -1081,6 +1345,19 @@ def _json_body(body: str) -> dict[str, Any] | None:
     except json.JSONDecodeError:
         return None
     return decoded if isinstance(decoded, dict) else None
+
+
+def _message_of(p: Mapping[str, Any], ts: str) -> dict[str, Any]:
+    message: dict[str, Any] = {"type": "message", "ts": ts, "text": p.get("text") or ""}
+    for key in ("blocks", "attachments"):
+        if p.get(key) is not None:
+            message[key] = p[key]
+    return message
+
+
+def _made_up_ts() -> str:
+    # A ts for a message Slack gives none back for (a command's answer, a response URL post).
+    return f"{time.time():.6f}"
 
 
 def _short_body(body: str) -> str:

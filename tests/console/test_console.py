@@ -168,6 +168,13 @@ def test_demo_twice_seeds_once_and_its_people_are_slack_users(tmp_path: Path) ->
         tmp_path, ["console", "--demo"], ["as @dana", "/team show east", "as @zed", "whoami"]
     )
     assert code == 0, err
+    # The demo has a database of its own in the working folder: DATABASE_URL (c.db, what
+    # `paceline run` would use) is left alone.
+    assert first.splitlines()[1] == (
+        f"Database: sqlite:///paceline-console.db (the demo's own; paceline run uses sqlite:///{tmp_path}/c.db; "
+        "--database-url URL picks another)"
+    )
+    assert (tmp_path / "paceline-console.db").is_file() and not (tmp_path / "c.db").exists()
     summary = re.search(r"Demo: team east with 8 reps and ([\d,]+) entries over six weeks", first)
     assert summary is not None, first
     show = _after(first, "dana> /team show east")
@@ -177,7 +184,7 @@ def test_demo_twice_seeds_once_and_its_people_are_slack_users(tmp_path: Path) ->
     assert "You are @zed now (Slack admin" in first
 
     def counts() -> tuple[int, int, int]:
-        with sqlite3.connect(tmp_path / "c.db") as db:
+        with sqlite3.connect(tmp_path / "paceline-console.db") as db:
             entries = db.execute("select count(*) from entry where source = 'demo'").fetchone()[0]
             persons = db.execute("select count(*) from person").fetchone()[0]
             members = db.execute("select count(*) from team_member").fetchone()[0]
@@ -554,3 +561,24 @@ def test_console_runs_the_weekly_digest_as_a_manager_would_see_it_and_never_twic
     assert 'There is no job "fortnightly".' in out
     assert 'There is no team "west".' in out
     assert "Usage: jobs list, or jobs run weekly-digest" in out
+
+
+def test_the_console_shows_a_live_win_right_after_the_log_that_made_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _console(
+        tmp_path,
+        [
+            "as @dana",
+            "/team set east celebrate deals,hits,team",
+            "as @violet",
+            "/log deals 1 revenue $12,000",
+            "/log undo",
+        ],
+        monkeypatch,
+        demo=True,
+    )
+    logged = _after(out, "violet> /log deals 1 revenue $12,000").split("violet> /log undo")[0]
+    assert re.search(r"\[#sales-east\]\s+🎉 violet closed \$12,000 — the team is at \d+% of", logged), logged
+    undone = _after(out, "violet> /log undo")
+    assert re.search(r"~🎉 violet closed \$12,000 — the team is at \d+% of [^~]*~", undone), undone

@@ -130,7 +130,7 @@ def test_newcomer_imports_the_crm_sample_then_sees_a_managers_leaderboard(
         out, "console> clock 2017-12-29"
     )
     assert "The app's time: Fri 29 Dec 2017 12:00 EST (set with clock; it stands still)." in out
-    assert "You are @melvin.marxen now (member, time zone America/New_York)." in out
+    assert "You are @melvin.marxen now (manager of melvin, time zone America/New_York)." in out
 
     board = _after(out, "melvin.marxen> /leaderboard revenue 2017-Q4 team:melvin")
     assert "Revenue leaderboard — team melvin, this quarter* (2017-Q4)" in board
@@ -142,7 +142,7 @@ def test_newcomer_imports_the_crm_sample_then_sees_a_managers_leaderboard(
     assert ranked[0] == "darcel.schlecht" and len(ranked) == 6
 
     # The handle acts as the linked person: their CRM history is theirs, the clock is 2017's.
-    assert "You are @darcel.schlecht now (member" in out
+    assert "You are @darcel.schlecht now (member of melvin, time zone" in out
     logged = _after(out, "darcel.schlecht> /log calls 3")
     assert "Logged 3 calls on Fri 29 Dec." in logged  # signed with the wall clock: Bolt accepted it
     assert "The app's clock follows real time again: Fri 20 Nov 2026 10:00 EST." in out
@@ -246,7 +246,7 @@ def test_importing_twice_changes_nothing_and_a_dry_run_lists_what_it_would_creat
         )
         assert "Added" not in report
         assert "Teams: all 9 were there already." in report
-    assert "You are @cara.losch now (member" in second and "new here" not in second
+    assert "You are @cara.losch now (manager of cara, time zone" in second and "new here" not in second
     assert "Managers: cara.losch" in _after(second, "cara.losch> /team show cara")
     assert _counts(database_url) == after_first
 
