@@ -27,6 +27,7 @@ from bot.core.wins import (
     LIVE_SOURCES,
     DealBatch,
     Plan,
+    Recorded,
     Scope,
     Trigger,
     Win,
@@ -54,6 +55,9 @@ TICK_SECONDS = 5
 # How long an entry's transaction may still be open after its created_at: entries this
 # recent are read again by the next tick (a win is a fact, so reading twice is harmless).
 SETTLE = timedelta(minutes=5)
+# Between full reads, undos are read from a little before the last look (a short undo
+# transaction committing just after it).
+UNDO_OVERLAP = timedelta(seconds=30)
 # Deals logged for a day this far back still celebrate (a rep catching up on the week).
 DEAL_DAYS = 7
 # Changes to days older than this cannot move any goal period in force.
@@ -68,6 +72,12 @@ class TickResult:
     posted: int = 0
     edited: int = 0
     failed: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Since:
+    position: celebrations.Position  # the saved one
+    full: bool  # read from it (else from what this process read last)
 
 
 @dataclass(frozen=True)
@@ -93,9 +103,13 @@ class CelebrationWorker:
         self.clock = clock
         self.batch = timedelta(seconds=batch_seconds)
         self._on_enqueued = on_enqueued
-        # The changes the last tick brought in line: an entry is read again until it has
-        # settled, but a team is looked at again only when something new is among them.
+        # What this process has read: the changes brought in line since the last full read
+        # (a team is looked at again only when something new is among them), the newest
+        # entry id and when undos were last read.
         self._seen: frozenset[Change] = frozenset()
+        self._newest: int | None = None
+        self._undos_read_at: datetime | None = None
+        self._full_scan_at: datetime | None = None
 
     def tick(self, now: datetime | None = None) -> TickResult:
         """One look: new wins recorded, undone ones struck, due posts queued. Safe to run
@@ -103,12 +117,7 @@ class CelebrationWorker:
         in line under a lock on the team, and a post is queued once."""
         now = now or self.clock.now()
         result = TickResult()
-        with self.db.write() as session:
-            since = celebrations.position(session, now)
-            if since.deleted_since > now:  # the clock was set back (a test, an operator)
-                since = celebrations.Position(since.entry_id, now - SETTLE)
-            changed = celebrations.changes(session, since, (now - timedelta(days=OLDEST_DAYS)).date())
-            next_entry = celebrations.settled_entry_id(session, since, now, SETTLE)
+        changed, settled, newest, since = self._read_changes(now)
         seen = set(changed)
         for (workspace_id, team_id), team_changes in self._by_team(changed).items():
             if self._seen.issuperset(team_changes):
@@ -120,15 +129,45 @@ class CelebrationWorker:
                 log.exception("live wins of team %s failed; the next tick tries again", team_id)
                 result.failed.append(team_id)
                 seen.difference_update(team_changes)
-        self._seen = frozenset(seen)
         result.posted = self._queue_due_posts(now)
-        if not result.failed:
-            with self.db.write() as session:
-                # Undos are read again for SETTLE too: one committed late is not missed.
-                celebrations.advance(session, next_entry, now - SETTLE, now)
+        if result.failed:
+            self._full_scan_at = None  # read the whole window again next time
+        else:
+            self._seen = frozenset(seen) if since.full else self._seen | seen
+            self._newest = max(self._newest or 0, newest)
+            self._undos_read_at = now
+            if since.full:
+                self._full_scan_at = now
+                if settled != since.position.entry_id or since.position.deleted_since < now - 2 * SETTLE:
+                    with self.db.write() as session:
+                        # Undos are read again for SETTLE too: one committed late is not missed.
+                        celebrations.advance(session, settled, now - SETTLE, now)
         if (result.posted or result.edited) and self._on_enqueued is not None:
             self._on_enqueued()
         return result
+
+    def _read_changes(self, now: datetime) -> tuple[list[Change], int, int, _Since]:
+        """What changed: every SETTLE, everything since the saved position (an entry whose
+        transaction committed late is read then); in between, only what is newer than the
+        last look, so a busy floor's entries are not read again every few seconds."""
+        with self.db.read() as session:
+            position = celebrations.saved_position(session)
+        if position is None:
+            with self.db.write() as session:
+                position = celebrations.position(session, now)
+        clock_set_back = position.deleted_since > now or (self._undos_read_at is not None and self._undos_read_at > now)
+        if clock_set_back:  # a test or an operator moved the clock back: start again from now
+            position = celebrations.Position(position.entry_id, now - SETTLE)
+            self._full_scan_at, self._seen, self._newest, self._undos_read_at = None, frozenset(), None, None
+        full = self._full_scan_at is None or now - self._full_scan_at >= SETTLE or self._newest is None
+        since = position
+        if not full:
+            assert self._newest is not None and self._undos_read_at is not None
+            since = celebrations.Position(max(position.entry_id, self._newest), self._undos_read_at - UNDO_OVERLAP)
+        with self.db.read() as session:
+            changed = celebrations.changes(session, since, (now - timedelta(days=OLDEST_DAYS)).date())
+            settled, newest = celebrations.settled_entry_id(session, since, now, SETTLE)
+        return changed, settled, newest, _Since(position, full)
 
     # ------------------------------------------------------------------ who changed
 
@@ -152,28 +191,45 @@ class CelebrationWorker:
     # ------------------------------------------------------------------ one team
 
     def _bring_in_line(self, workspace_id: int, team_id: int, changed: list[Change], now: datetime) -> int:
+        """The team's wins worked out in a read transaction; written, when there is
+        anything to write, in a short one that holds the team's lock (on SQLite, the one
+        write lock: /log must not wait while reports are built)."""
+        with self.db.read() as session:
+            team = celebrations.team(session, workspace_id, team_id)
+            if team is None:
+                return 0
+            found, scope = self._wins_now(session, team, changed, now)
+            plan = reconcile(found, self._recorded(session, team, scope, found), scope)
+        if plan.empty:
+            return 0
         with self.db.write() as session:
             team = celebrations.lock_team(session, workspace_id, team_id)
             if team is None:
                 return 0
-            # Wins are worked out whatever the settings: one that happens while its kind is
-            # off (or the team has no channel) is recorded without a post, so turning the
-            # setting on later does not celebrate it late.
-            kinds = celebrate_kinds(team.celebrate) if team.channel_id else frozenset()
-            scene = self._scene(session, team, now)
-            touched = frozenset(c.person_id for c in changed)
-            found = self._goal_wins(scene, touched, changed)
-            deal_days = [scene.today - timedelta(days=n) for n in range(DEAL_DAYS)]
-            found += self._deal_wins(session, scene, touched, deal_days, changed)
-            found += self._import_summaries(scene, kinds, changed, found)
-            found = [w if enabled(w.kind, kinds) else replace(w, trigger=Trigger.QUIET) for w in found]
-            periods = {period_key(kind.value, view.view.start) for kind, view in scene.reports.items()}
-            scope = Scope(touched, frozenset(periods), frozenset(d.isoformat() for d in deal_days))
-            recorded = celebrations.recorded(
-                session, workspace_id, team_id, periods | scope.deal_days | {w.period for w in found}
-            )
-            plan = reconcile(found, recorded, scope)
+            # Another instance may have written since: the plan is made again under the lock.
+            plan = reconcile(found, self._recorded(session, team, scope, found), scope)
             return self._apply(session, team, plan, now)
+
+    def _wins_now(self, session: Session, team: Team, changed: list[Change], now: datetime) -> tuple[list[Win], Scope]:
+        # Wins are worked out whatever the settings: one that happens while its kind is off
+        # (or the team has no channel) is recorded without a post, so turning the setting
+        # on later does not celebrate it late.
+        kinds = celebrate_kinds(team.celebrate) if team.channel_id else frozenset()
+        scene = self._scene(session, team, now)
+        touched = frozenset(c.person_id for c in changed)
+        found = self._goal_wins(scene, touched, changed)
+        deal_days = [scene.today - timedelta(days=n) for n in range(DEAL_DAYS)]
+        found += self._deal_wins(session, scene, touched, deal_days, changed)
+        found += self._import_summaries(scene, kinds, changed, found)
+        found = [w if enabled(w.kind, kinds) else replace(w, trigger=Trigger.QUIET) for w in found]
+        periods = {period_key(kind.value, view.view.start) for kind, view in scene.reports.items()}
+        return found, Scope(touched, frozenset(periods), frozenset(d.isoformat() for d in deal_days))
+
+    @staticmethod
+    def _recorded(session: Session, team: Team, scope: Scope, found: list[Win]) -> list[Recorded]:
+        assert team.id is not None
+        wanted = scope.periods | scope.deal_days | {w.period for w in found}
+        return celebrations.recorded(session, team.workspace_id, team.id, wanted)
 
     def _scene(self, session: Session, team: Team, now: datetime) -> TeamScene:
         assert team.id is not None

@@ -50,6 +50,11 @@ class Position:
     deleted_since: datetime
 
 
+def saved_position(session: Session) -> Position | None:
+    row = session.get(CelebrationCursor, _CURSOR_ID)
+    return None if row is None else Position(row.entry_id, row.deleted_since)
+
+
 def position(session: Session, now: datetime) -> Position:
     """Where the last look ended. The first look starts now: wins from before the feature
     existed are not celebrated."""
@@ -85,17 +90,16 @@ def changes(session: Session, since: Position, oldest_day: date) -> list[Change]
     return found + [Change(*row, undone=True) for row in session.execute(undone)]
 
 
-def settled_entry_id(session: Session, since: Position, now: datetime, settle: timedelta) -> int:
-    """The next position's entry id: past every entry whose transaction has surely ended,
-    so an entry committed late (a long import) is still read. Entries stamped in the future
-    (a clock set back) count as settled."""
+def settled_entry_id(session: Session, since: Position, now: datetime, settle: timedelta) -> tuple[int, int]:
+    """(the next position's entry id, the newest entry id read). The position moves past
+    every entry whose transaction has surely ended, so an entry committed late (a long
+    import) is still read. Entries stamped in the future (a clock set back) count as settled."""
     recent = sa.and_(Entry.created_at >= now - settle, Entry.created_at <= now + timedelta(minutes=1))
     newest, first_recent = session.execute(
         sa.select(sa.func.max(Entry.id), sa.func.min(sa.case((recent, Entry.id)))).where(Entry.id > since.entry_id)
     ).one()
-    if first_recent is not None:
-        return int(first_recent) - 1
-    return int(newest) if newest is not None else since.entry_id
+    newest = int(newest) if newest is not None else since.entry_id
+    return (int(first_recent) - 1 if first_recent is not None else newest), newest
 
 
 def advance(session: Session, entry_id: int, deleted_since: datetime, now: datetime) -> None:
@@ -128,6 +132,10 @@ def teams_of_people(session: Session, workspace_id: int, person_ids: Collection[
         )
     )
     return {person_id: team_id for person_id, team_id in rows}
+
+
+def team(session: Session, workspace_id: int, team_id: int) -> Team | None:
+    return session.scalars(sa.select(Team).where(Team.workspace_id == workspace_id, Team.id == team_id)).first()
 
 
 def lock_team(session: Session, workspace_id: int, team_id: int) -> Team | None:

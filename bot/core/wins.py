@@ -88,6 +88,10 @@ class Plan:
     def edits(self) -> bool:
         return bool(self.strike or self.restore)
 
+    @property
+    def empty(self) -> bool:
+        return not (self.post or self.absorb or self.cancel or self.strike or self.restore or self.refresh)
+
 
 def reconcile(true_now: Iterable[Win], recorded: Sequence[Recorded], scope: Scope) -> Plan:
     plan = Plan()
