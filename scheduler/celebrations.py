@@ -63,6 +63,7 @@ DEAL_DAYS = 7
 # Changes to days older than this cannot move any goal period in force.
 OLDEST_DAYS = 400
 POST_JOB = "celebration"
+DEALS = frozenset(celebrations.DEAL_METRICS)
 EDIT_JOB = "celebration-edit"
 
 
@@ -215,11 +216,15 @@ class CelebrationWorker:
         # (or the team has no channel) is recorded without a post, so turning the setting
         # on later does not celebrate it late.
         kinds = celebrate_kinds(team.celebrate) if team.channel_id else frozenset()
-        scene = self._scene(session, team, now)
+        changed_metrics = {c.metric for c in changed}
+        scene = self._scene(session, team, now, changed_metrics)
         touched = frozenset(c.person_id for c in changed)
         found = self._goal_wins(scene, touched, changed)
-        deal_days = [scene.today - timedelta(days=n) for n in range(DEAL_DAYS)]
-        found += self._deal_wins(session, scene, touched, deal_days, changed)
+        # Deals are looked at only when deals or revenue changed: the days looked at are
+        # the ones whose recorded deals reconcile may strike.
+        deal_days = [scene.today - timedelta(days=n) for n in range(DEAL_DAYS)] if changed_metrics & DEALS else []
+        if deal_days:
+            found += self._deal_wins(session, scene, touched, deal_days, changed)
         found += self._import_summaries(scene, kinds, changed, found)
         found = [w if enabled(w.kind, kinds) else replace(w, trigger=Trigger.QUIET) for w in found]
         periods = {period_key(kind.value, view.view.start) for kind, view in scene.reports.items()}
@@ -231,11 +236,14 @@ class CelebrationWorker:
         wanted = scope.periods | scope.deal_days | {w.period for w in found}
         return celebrations.recorded(session, team.workspace_id, team.id, wanted)
 
-    def _scene(self, session: Session, team: Team, now: datetime) -> TeamScene:
+    def _scene(self, session: Session, team: Team, now: datetime, changed_metrics: set[str]) -> TeamScene:
+        """The team's reports in the period kinds of its goals on the metrics that changed
+        (a goal on a metric nobody logged has no new win)."""
         assert team.id is not None
         fiscal, custom = metrics.fiscal_month_and_custom_metrics(session, team.workspace_id)
         today = now.astimezone(zone(team.tz)).date()
-        kinds = {PeriodKind(g.period_kind) for g in goals.rows_for_team(session, team.workspace_id, team.id, today, today)}
+        live = goals.rows_for_team(session, team.workspace_id, team.id, today, today)
+        kinds = {PeriodKind(g.period_kind) for g in live if g.metric in changed_metrics}
         found = {}
         for kind in sorted(kinds, key=list(PeriodKind).index):
             view = Period.containing(kind, today, fiscal)
