@@ -297,3 +297,23 @@ def add_time_off(
     session.add(row)
     session.flush()
     return row
+
+
+def usual_metrics(session: Session, workspace_id: int, person_id: int, since: date, limit: int = 5) -> list[str]:
+    """The metrics a person logged most often from `since` on: most entries first, ties by
+    name, so `/log 12` can ask "which metric?" with their own metrics. One statement."""
+    entries = sa.func.count()
+    return list(
+        session.scalars(
+            sa.select(_ENTRY.c.metric)
+            .where(
+                _ENTRY.c.workspace_id == workspace_id,
+                _ENTRY.c.person_id == person_id,
+                _ENTRY.c.day >= since,
+                _ENTRY.c.deleted_at.is_(None),
+            )
+            .group_by(_ENTRY.c.metric)
+            .order_by(entries.desc(), _ENTRY.c.metric)
+            .limit(limit)
+        )
+    )

@@ -25,6 +25,23 @@ _SUFFIX_MULTIPLIER = {"": 1, "k": 1_000, "m": 1_000_000}
 _MAX_DIGITS = 30
 
 
+# Counts people spell out (`/log calls twelve`). Only up to twenty: beyond that nobody
+# writes words in a chat command, and "twenty-one" would need a grammar of its own.
+NUMBER_WORDS = {
+    word: value
+    for value, word in enumerate((
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+        "eighteen", "nineteen", "twenty",
+    ))
+}  # fmt: skip
+
+
+def number_word(token: str) -> int | None:
+    """12 for `twelve` (any case), zero to twenty; None for anything else."""
+    return NUMBER_WORDS.get(token.strip().lower())
+
+
 def example_for(metric: Metric) -> str:
     return f"/log {metric.key} $4,500" if metric.is_money else f"/log {metric.key} 12"
 

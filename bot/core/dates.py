@@ -14,6 +14,8 @@ from bot.core.mentions import shorten
 
 LOG_WINDOW_DAYS = 31
 MAX_RANGE_DAYS = 366
+# Words that begin a two-word day (`on monday`, `last friday`); grammars join the pair.
+DAY_PHRASE_STARTS = ("on", "last")
 
 WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_ABBREVIATIONS = (
@@ -80,7 +82,8 @@ def parse_day(token: str, today: date, example: str | None = None) -> date | Non
     """The day a word names, or None if it is not a date word at all.
 
     `today`, `yesterday`, `tomorrow` (so that it can be refused as the future, not as an
-    unknown metric), weekday names (the most recent such day, today included), YYYY-MM-DD.
+    unknown metric), weekday names (the most recent such day, today included), YYYY-MM-DD,
+    and the two-word forms a grammar joins into one token: `on <day>` and `last <weekday>`.
     """
     example = example or f"/log calls 12 {(today - timedelta(days=1)).isoformat()}"
     word = token.strip().lower()
@@ -93,7 +96,19 @@ def parse_day(token: str, today: date, example: str | None = None) -> date | Non
     weekday = weekday_index(word)
     if weekday is not None:
         return today - timedelta(days=(today.weekday() - weekday) % 7)
+    lead, _, rest = word.partition(" ")
+    if lead == "on" and rest:
+        # `on monday` is what people say for `monday`; any day word may follow.
+        return parse_day(rest, today, example)
+    if lead == "last" and (weekday := weekday_index(rest)) is not None:
+        return last_weekday(weekday, today)
     return parse_iso_date(word, example)
+
+
+def last_weekday(weekday: int, today: date) -> date:
+    """`last friday`: the most recent such day strictly before today — yesterday's Friday
+    on a Saturday, a week ago on a Friday (where plain `friday` is today)."""
+    return today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
 
 
 def check_log_day(

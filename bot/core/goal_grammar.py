@@ -15,12 +15,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from bot.core.amounts import format_amount, looks_like_amount, parse_amount, parse_money_cents
-from bot.core.dates import parse_iso_date, weekday_index
+from bot.core.amounts import (
+    NUMBER_WORDS,
+    format_amount,
+    looks_like_amount,
+    parse_amount,
+    parse_money_cents,
+)
+from bot.core.dates import DAY_PHRASE_STARTS, parse_iso_date, weekday_index
 from bot.core.decomposition import WEIGHTS_EXAMPLE, weights_kind
 from bot.core.errors import UserError
 from bot.core.funnel import PLAN_EXAMPLE, parse_rate_pct
-from bot.core.log_grammar import split_note
+from bot.core.log_grammar import raw_note, split_note
+from bot.core.log_suggestions import metric_words
 from bot.core.mentions import (
     UserRef,
     clean_word,
@@ -250,12 +257,29 @@ GoalCommand = (
 # --- entry point ----------------------------------------------------------------------------
 
 
+class UnlinkedName(UserError):
+    """`/goal set ben calls 60/week`: a bare word where a person goes. The handler looks the
+    name up among the workspace's people (and teams) and says whether `command` (with `@ben`)
+    or `team_command` (with `team:ben`, None when that would not parse) is meant."""
+
+    def __init__(self, name: str, command: str, team_command: str | None = None) -> None:
+        self.name = name
+        self.command = command
+        self.team_command = team_command
+        super().__init__(
+            f'"{shorten(name)}" is not a metric. To set a goal for a person, mention them: type @ '
+            "and pick them so Slack links the name.",
+            command,
+        )
+
+
 @dataclass(frozen=True)
 class _Context:
     catalog: MetricCatalog
     today: date
     fiscal_year_start_month: int
     note: str | None
+    raw_note: str | None = None  # as typed (Slack-escaped), for suggesting a whole command
 
 
 def parse_goal(
@@ -274,7 +298,7 @@ def parse_goal(
     parser = _PARSERS.get(verb)
     if parser is None:
         raise _unknown_subcommand(tokens[0], catalog)
-    return parser(args, _Context(catalog, today, fiscal_year_start_month, note))
+    return parser(args, _Context(catalog, today, fiscal_year_start_month, note, raw_note(text)))
 
 
 def split_command(text: str, command: str, example: str) -> tuple[str | None, str | None]:
@@ -422,12 +446,64 @@ def _parse_set(args: list[str], ctx: _Context) -> GoalSet:
             weights = _parse_weight_list(reader.take_while(_WEIGHT_PART))
         else:
             rest.append(token)
+    if who is None:
+        _check_unlinked_name(args, rest, ctx)
     metric, amount, kind = _metric_and_rate(rest, ctx.catalog, example, options.command)
     target = parse_target(amount, metric, example)
     _check_order(start, end, example)
     if weights is not None:
         weights_kind(kind, weights)  # the count and sign, against the goal's period
     return GoalSet(who, metric, target, kind, start, end, stretch, weights, ctx.note)
+
+
+# A word this close to a metric (difflib's ratio) is taken for a mistyped metric, not a name.
+_METRIC_TYPO = 0.75
+_NAME = re.compile(r"[\w.\-]{1,80}")
+
+
+def _check_unlinked_name(args: list[str], rest: list[str], ctx: _Context) -> None:
+    """Raise UnlinkedName when the word where a person goes (before the metric and target)
+    is no metric, amount or option and the command parses with it as a mention (`ben` →
+    `@ben`). A stray word after the target keeps its "unknown word" error."""
+    name = rest[0] if rest else ""
+    if not _could_be_name(name, ctx.catalog) or rest.count(name) != 1:
+        return
+    try:
+        _metric_and_rate(rest[1:], ctx.catalog, "", "set")
+    except UserError:
+        return
+    command = _set_command(args, name, f"@{name}", ctx)
+    if command is not None:
+        raise UnlinkedName(name, command, _set_command(args, name, f"team:{name}", ctx))
+
+
+def _set_command(args: list[str], name: str, who: str, ctx: _Context) -> str | None:
+    """`/goal set …` with `who` for the bare name, if that parses (so a suggestion never
+    shows a command that fails in turn); else None."""
+    words = ["set", *(who if word == name else word for word in args)]
+    text = " ".join(words) + (f" -- {ctx.raw_note}" if ctx.raw_note else "")
+    if "`" in text:
+        return None  # it would break out of the code span the reply shows it in
+    try:
+        parse_goal(text, ctx.catalog, ctx.today, ctx.fiscal_year_start_month)
+    except UserError:
+        return None
+    return f"/goal {text}"
+
+
+def _could_be_name(word: str, catalog: MetricCatalog) -> bool:
+    lower = word.lower()
+    if (
+        not _NAME.fullmatch(word)
+        or not any(ch.isalpha() for ch in word)
+        or catalog.is_metric_word(lower)
+        or looks_like_amount(word)
+        or looks_like_period_word(lower)
+        or lower in _PER_WORDS
+        or lower in RESERVED_WORDS
+    ):
+        return False
+    return not difflib.get_close_matches(lower, metric_words(catalog), n=1, cutoff=_METRIC_TYPO)
 
 
 _SET_OPTIONS = "@person or team:NAME, from DATE, to DATE, stretch 125%, weights 20,25,25,30"
@@ -806,7 +882,7 @@ RESERVED_WORDS = frozenset((
     "for", "per", "every", "each", "a", "an", "step", "apply", "win", "demo", "deal", "money",
     "count", "alias", "aliases", "team", "me", "all", "none", "evenly", "even", "equally",
     "history", "this", "last", "next", "previous", "prev", "add", "set", "ramp", "contest",
-    "plan", "suggest", "split", "propose", "remove", "metric",
+    "plan", "suggest", "split", "propose", "remove", "metric", *DAY_PHRASE_STARTS, *NUMBER_WORDS,
 ))  # fmt: skip
 
 
@@ -1132,6 +1208,7 @@ def _metric_and_rate(
         raise UserError(
             "Name a metric and a target with its period, such as calls 60/week.", example
         )
+    tokens = _metric_first(tokens, catalog)
     metric = catalog.lookup(tokens[0])
     if metric is not None:
         amount, kind, extra = _take_rate(tokens[1:], example)
@@ -1160,6 +1237,19 @@ def _metric_and_rate(
             raise UserError(f"One metric per goal — {metric.key} and {other.key} given.", example)
         raise _unknown_word(extra[0], command, _OPTION_LISTS[command], example)
     return metric, amount, kind
+
+
+def _metric_first(tokens: list[str], catalog: MetricCatalog) -> list[str]:
+    """`60 calls/week`, `60 calls per week`: the amount written before the metric, as /log
+    allows, put after it (`calls 60/week`, `calls 60 per week`)."""
+    if len(tokens) < 2 or "/" in tokens[0] or catalog.lookup(tokens[0]) or not looks_like_amount(tokens[0]):
+        return tokens
+    name, slash, period = tokens[1].partition("/")
+    if catalog.lookup(name) is None:
+        return tokens
+    if slash:
+        return [name, f"{tokens[0]}/{period}", *tokens[2:]]
+    return [tokens[1], tokens[0], *tokens[2:]]
 
 
 _OPTION_LISTS = {

@@ -34,11 +34,13 @@ from bot.core.goal_grammar import (
     GoalSet,
     GoalSplit,
     GoalSuggest,
+    UnlinkedName,
     Who,
     parse_goal,
 )
 from bot.core.metrics import DEFAULT_COUNT_CAP, MONEY_CAP_CENTS, Metric, MetricCatalog, MetricKind
 from bot.core.periods import PeriodKind
+from bot.core.team_grammar import team_key
 from bot.render import goal_modal
 from bot.render import goals as goal_text
 from bot.render.block_limits import fit_reply
@@ -112,7 +114,10 @@ def handle(services: Services, client: WebClient, command: dict) -> str | None:
         catalog = services.catalog(caller.workspace_id)
         with services.db.read() as session:
             fsm = workspaces.fiscal_year_start_month(session, caller.workspace_id)
-        parsed = parse_goal(command.get("text") or "", catalog, caller.today(services.clock), fsm)
+        try:
+            parsed = parse_goal(command.get("text") or "", catalog, caller.today(services.clock), fsm)
+        except UnlinkedName as unlinked:
+            raise _unlinked(services, caller, unlinked) from None
         ctx = _Ctx(services, client, caller, catalog, fsm, services.clock.now())
         match parsed:
             case GoalSet():
@@ -145,6 +150,36 @@ def handle(services: Services, client: WebClient, command: dict) -> str | None:
                 return GOAL_HELP
     except UserError as error:
         return error.text
+
+
+def _unlinked(services: Services, caller: Caller, error: UnlinkedName) -> UserError:
+    """`/goal set ben …`: a name typed without @ (or team:). Exactly one active person of
+    that name: "did you mean @ben"; else a team of that name: "did you mean team:ben"; else
+    several people, or nobody, is said as it is. Each answer's example is the command to type."""
+    with services.db.read() as session:
+        found = [p for p in people.by_name(session, caller.workspace_id, error.name)
+                 if not p.is_bot and not p.deactivated]
+        team = teams.by_key(session, caller.workspace_id, team_key(error.name)) if error.team_command else None
+    name = escape(error.name)
+    if not found and team is not None and error.team_command:
+        return UserError(f"Did you mean team {escape(team.name)}? Write a team as team:NAME.", error.team_command)
+    if len(found) == 1:
+        return UserError(
+            f"Did you mean the person @{name}? Type @ and pick {escape(reports.display_name(found[0]))} "
+            "so Slack links the person.",
+            error.command,
+        )
+    if found:
+        return UserError(
+            f'"{name}" could be any of {len(found)} people — type @ and pick the right one so Slack '
+            "links the person.",
+            error.command,
+        )
+    return UserError(
+        f'"{name}" is not a metric, and nobody Paceline knows is called {name}. To set a goal '
+        "for a person, type @ and pick them so Slack links the person.",
+        error.command,
+    )
 
 
 # --- setting goals -----------------------------------------------------------------------------

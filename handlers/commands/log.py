@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -20,11 +21,17 @@ from bot.core.log_grammar import (
     Undo,
     parse_log,
 )
+from bot.core.log_suggestions import MissingMetric
 from bot.render.log_modal import log_modal
 from handlers import activity
 from handlers.context import Services
+from handlers.identity import Caller
+from storage import entries
 
 log = logging.getLogger(__name__)
+
+# "Which metric?" offers the metrics a person logged most in this many recent weeks.
+USUAL_METRIC_WEEKS = 8
 
 
 def register(app: App, services: Services) -> None:
@@ -41,7 +48,10 @@ def handle(services: Services, client: WebClient, command: dict) -> str | None:
             client, command["team_id"], command["user_id"], command.get("enterprise_id")
         )
         catalog = services.catalog(caller.workspace_id)
-        parsed = parse_log(command.get("text") or "", catalog, caller.today(services.clock))
+        try:
+            parsed = parse_log(command.get("text") or "", catalog, caller.today(services.clock))
+        except MissingMetric as missing:
+            return _which_metric(services, client, caller, missing).text
         match parsed:
             case LogEntries(amounts=amounts, day=day, note=note, on_behalf=ref):
                 target = activity.resolve_target(services, client, caller, ref, "/log @maria calls 12")
@@ -70,3 +80,12 @@ def handle(services: Services, client: WebClient, command: dict) -> str | None:
     except UserError as error:
         return error.text
     raise AssertionError(f"unhandled /log form: {parsed!r}")
+
+
+def _which_metric(services: Services, client: WebClient, caller: Caller, missing: MissingMetric) -> UserError:
+    """`/log 12`: the question lists the metrics the person (or the one logged for) uses most."""
+    target = activity.resolve_target(services, client, caller, missing.on_behalf, "/log @maria calls 12")
+    since = caller.today(services.clock) - timedelta(weeks=USUAL_METRIC_WEEKS)
+    with services.db.read() as session:
+        usual = entries.usual_metrics(session, caller.workspace_id, target.person_id, since)
+    return missing.for_metrics(usual)

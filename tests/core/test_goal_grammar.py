@@ -783,6 +783,8 @@ WORDS = st.one_of(
             "@maria", "<@U1|maria>", "team:east", "team:", "team:ea$t", "2026-12-01", "2026-02-30",
             "12/01/2026", "today", "tomorrow", "mon", "2026-Q4", "Nov", "2026", "fy2027", "--",
             "—", "?", "help", "📞", "\u202e", "\u200b", "%", "k", "m", "9999-12-31",
+            "ben", "Ben.Smith", "calls/week", "demos/month", "revenue/year", "$4,500", "twelve",
+            "on", "monday", "last friday", "`",
         ]
     ),
     st.text(max_size=12),
@@ -799,6 +801,10 @@ def test_any_text_gives_a_command_or_a_user_error_with_an_example(text, today, f
     except UserError as error:
         assert error.message.strip()
         assert "\nExample: `/goal" in error.text
+        # The example is a command that works with the same metrics, day and fiscal year.
+        example = error.example.removeprefix("/goal")
+        assert example == "" or example.startswith(" "), error.example
+        parse_goal(example, CATALOG, today, fiscal)
     else:
         if isinstance(command, GoalSet | GoalEach | GoalSplit | GoalPropose):
             assert command.target > 0

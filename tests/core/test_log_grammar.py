@@ -173,7 +173,12 @@ def test_unknown_metric_suggests_the_closest():
         ("calls demos 2", "Missing amount for calls."),
         (
             "12",
-            'Which metric is "12" for? Metrics: calls, emails, meetings, demos, '
+            'Which metric is "12" for? For example: `/log calls 12` · `/log emails 12` · '
+            "`/log meetings 12` · `/log demos 12` · `/log opportunities 12`.",
+        ),
+        (
+            "-3",
+            'Which metric is "-3" for? Metrics: calls, emails, meetings, demos, '
             "opportunities, proposals, deals, revenue.",
         ),
         ("calls 12 13", 'Extra amount "13" — put one amount next to each metric.'),
@@ -391,6 +396,27 @@ WORDS = st.sampled_from(
         "2026-12-24..2026-12-31",
         "1,200",
         "9" * 50,
+        # forgiving forms: number words, day phrases, near-miss subcommands
+        "twelve",
+        "Zero",
+        "twenty",
+        "on",
+        "last",
+        "friday",
+        "Monday",
+        "on monday",
+        "last fri",
+        "hlep",
+        "udno",
+        "lsit",
+        "of",
+        "fxi",
+        "helps",
+        "dmeos",
+        "@kim",
+        "<@U2>",
+        "&lt;!channel&gt;",
+        "`",
     ]
 )
 COMMANDISH = st.lists(WORDS, max_size=10).map(" ".join)
@@ -404,6 +430,10 @@ def test_any_text_gives_a_command_or_a_user_error_with_an_example(text, today):
     except UserError as error:
         assert error.text.strip()
         assert "\nExample: `/log" in error.text
+        # The example is a command that works, typed on the same day: never another error.
+        example = error.example.removeprefix("/log")
+        assert example == "" or example.startswith(" "), error.example
+        parse_log(example, CATALOG, today)
     else:
         assert isinstance(
             command, LogEntries | Undo | Fix | ListEntries | TimeOff | Help | OpenModal
