@@ -387,7 +387,7 @@ class CelebrationWorker:
                     celebrations.silence(session, post.id, now)
                     continue
                 key = DeliveryKey(POST_JOB, post.team_id, f"post-{post.id}", team.channel_id)
-                if celebrations.mark_posted(session, post.id, key.text(), now):
+                if celebrations.mark_posted(session, post.id, team.channel_id, key.text(), now):
                     text = render.post_text(lines)
                     message = Message(team.channel_id, text, render.post_blocks(text))
                     queued += outbox.enqueue(session, [Outgoing(post.workspace_id, key, message)], now)

@@ -79,7 +79,9 @@ def changes(session: Session, since: Position, oldest_day: date) -> list[Change]
     added = (
         sa.select(*columns, sa.func.sum(Entry.quantity))
         .where(Entry.id > since.entry_id, Entry.day >= oldest_day, Entry.deleted_at.is_(None))
-        .group_by(*columns)
+        # Grouped batch first: grouped by (workspace, person, metric, day) first, SQLite would
+        # walk that whole index for the grouping instead of the few rows past the position.
+        .group_by(Entry.batch_id, *columns[:-1])
     )
     undone = (
         sa.select(*columns, sa.func.sum(-Entry.quantity))
@@ -299,12 +301,13 @@ def lines(session: Session, post_id: int) -> list[tuple[str, bool]]:
     return [(line, state == "struck") for line, state in rows]
 
 
-def mark_posted(session: Session, post_id: int, delivery_key: str, now: datetime) -> bool:
-    """Waiting → posted, once: False when another instance got there first."""
+def mark_posted(session: Session, post_id: int, channel_id: str, delivery_key: str, now: datetime) -> bool:
+    """Waiting → posted to `channel_id` (the team's channel now; edits follow it), once:
+    False when another instance got there first."""
     result = session.execute(
         sa.update(CelebrationPost)
         .where(CelebrationPost.id == post_id, CelebrationPost.status == "waiting")
-        .values(status="posted", delivery_key=delivery_key, updated_at=now)
+        .values(status="posted", channel_id=channel_id, delivery_key=delivery_key, updated_at=now)
     )
     return result.rowcount == 1
 
