@@ -333,3 +333,34 @@ def test_quiet_hours_follow_the_team_setting_and_zone(workspace, floor):
     floor.worker.tick()
     deliver(workspace)
     assert len(workspace.slack.messages_in(floor.channel)) == 1
+
+
+def _import_crm(workspace, tmp_path, rows: list[str]) -> None:
+    import io
+
+    from bot.app import workspace_client
+    from bot.importer.commands import ImportOptions, import_crm
+
+    app = workspace.app
+    path = tmp_path / f"pipeline-{uuid.uuid4().hex[:6]}.csv"
+    header = "opportunity_id,sales_agent,deal_stage,engage_date,close_date,close_value"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    client = workspace_client(app.paceline.settings, app.paceline.db, workspace.team_id)
+    report = import_crm(app.paceline.db, client, path, None, ImportOptions(workspace=workspace.team_id), app.clock, io.StringIO())
+    assert not report.rejected and report.problem is None, report
+
+
+def test_a_crm_import_of_this_week_is_one_summary_and_of_history_none(workspace, floor, tmp_path):
+    workspace.team(floor.admin, "set east celebrate deals,hits,team")
+    goal(workspace, floor, "set team:east revenue 100k/month")
+    _import_crm(workspace, tmp_path, ["OLD00001,maria,Won,9/1/2017,10/2/2017,5000"])
+    assert settle(workspace, floor) == []
+    _import_crm(workspace, tmp_path, [
+        "WEEK0001,maria,Won,11/2/2026,11/18/2026,30000",
+        "WEEK0002,bo,Won,11/3/2026,11/19/2026,12000",
+        "WEEK0003,darcel,Engaging,11/16/2026,,",
+    ])  # fmt: skip
+    expected = ["📥 An import brought in this week's numbers for east: 2 deals · $42,000 revenue — the team is at 42% of November"]
+    assert texts(settle(workspace, floor)) == expected
+    _import_crm(workspace, tmp_path, ["WEEK0001,maria,Won,11/2/2026,11/18/2026,30000"])  # already there
+    assert texts(settle(workspace, floor)) == expected
