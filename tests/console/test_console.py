@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,20 +33,19 @@ from bot.console.render import (
     render_mrkdwn,
     stable_id,
 )
-from bot.console.session import Console, Printer, console_timezone, run_console
+from bot.console.session import Console, Printer, console_timezone
 from bot.core.mentions import parse_channel_ref, parse_user_ref, tokenize
 from bot.core.metrics import MetricCatalog
 from bot.render.log_modal import log_modal
 from bot.standin.slack_api import StandInSlack
 from storage.db import Database
 from storage.models import Entry, Person, Team
+from tests.console.transcript import CLOCK_AT, console_transcript
 
 REPO = Path(__file__).resolve().parents[2]
 NO_CREDENTIALS = (
     "No Slack credentials (SLACK_BOT_TOKEN, SLACK_APP_TOKEN) are set: starting the local console instead."
 )
-# Friday 20 November 2026, 10:00 in New York.
-CLOCK_AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------- as a subprocess
@@ -205,16 +204,7 @@ def test_demo_twice_seeds_once_and_its_people_are_slack_users(tmp_path: Path) ->
 
 def _console(tmp_path: Path, lines: list[str], monkeypatch: pytest.MonkeyPatch, demo: bool = False) -> str:
     monkeypatch.setenv("TZ", "America/New_York")
-    out = io.StringIO()
-    code = run_console(
-        Settings(database_url=f"sqlite:///{tmp_path}/c.db"),
-        demo=demo,
-        stdin=io.StringIO("\n".join(lines) + "\n"),
-        stdout=out,
-        clock=FixedClock(CLOCK_AT),
-    )
-    assert code == 0
-    return out.getvalue()
+    return console_transcript(f"sqlite:///{tmp_path}/c.db", lines, demo=demo)
 
 
 def test_modal_refuses_what_slack_would_then_shows_app_errors_and_logs_once(

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -43,10 +43,9 @@ from bot.render.home import HOME_UNDO_ACTION
 from bot.standin.slack_api import StandInSlack
 from storage.db import Database
 from storage.models import Entry, Goal, GoalRequest, Person
+from tests.console.transcript import CLOCK_AT, console_transcript
 
 REPO = Path(__file__).resolve().parents[2]
-# Friday 20 November 2026, 10:00 in New York.
-CLOCK_AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 PROPOSE = "/goal propose calls 70/week -- more leads now"
 DANA = stable_id("U", "dana")
 
@@ -58,16 +57,7 @@ def _rep() -> str:
 
 def _console(tmp_path: Path, lines: list[str], monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("TZ", "America/New_York")
-    out = io.StringIO()
-    code = run_console(
-        Settings(database_url=f"sqlite:///{tmp_path}/c.db"),
-        demo=True,
-        stdin=io.StringIO("\n".join(lines) + "\n"),
-        stdout=out,
-        clock=FixedClock(CLOCK_AT),
-    )
-    assert code == 0
-    return out.getvalue()
+    return console_transcript(f"sqlite:///{tmp_path}/c.db", lines, demo=True)
 
 
 def _after(text: str, marker: str) -> str:

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import io
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config import Settings
 from bot.console.demo import demo_people
-from bot.console.session import run_console
-
-# Friday 20 November 2026, 10:00 in New York.
-CLOCK_AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+from tests.console.transcript import console_transcript
 
 
 def _console(tmp_path: Path, lines: list[str], monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("TZ", "America/New_York")
-    out = io.StringIO()
-    code = run_console(
-        Settings(database_url=f"sqlite:///{tmp_path}/c.db"),
-        demo=True,
-        stdin=io.StringIO("\n".join(lines) + "\n"),
-        stdout=out,
-        clock=FixedClock(CLOCK_AT),
-    )
-    assert code == 0
-    return out.getvalue()
+    return console_transcript(f"sqlite:///{tmp_path}/c.db", lines, demo=True)
 
 
 def _after(text: str, marker: str) -> str:

@@ -7,27 +7,22 @@ fixed)."""
 from __future__ import annotations
 
 import csv
-import io
 import re
 import shutil
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from bot.clock import FixedClock
-from bot.config import Settings
-from bot.console.session import run_console
 from storage.db import Database
 from storage.models import Entry, Person, Team, TeamMember
 from tests.conftest import fresh_database
+from tests.console.transcript import console_transcript
 
 CRM = Path(__file__).resolve().parents[1] / "data" / "crm"
-# Friday 20 November 2026, 10:00 in New York.
-CLOCK_AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 IMPORT = "import crm crm/sales_pipeline.csv --teams crm/sales_teams.csv"
 
 
@@ -48,15 +43,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _console(database_url: str, lines: list[str]) -> str:
-    out = io.StringIO()
-    code = run_console(
-        Settings(database_url=database_url),
-        stdin=io.StringIO("\n".join(lines) + "\n"),
-        stdout=out,
-        clock=FixedClock(CLOCK_AT),
-    )
-    assert code == 0
-    return out.getvalue()
+    return console_transcript(database_url, lines)
 
 
 def _after(text: str, marker: str) -> str:

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,21 +47,24 @@ def _wait_healthy(client: SignedSlackClient, process: subprocess.Popen, deadline
     raise AssertionError("paceline did not become healthy in time")
 
 
-@pytest.fixture
-def paceline_process(tmp_path, slack):
+@contextmanager
+def running_paceline(tmp_path: Path, slack, team_id: str = "T0PROCESS", cwd: Path | None = None, **env: str) -> Iterator[SignedSlackClient]:  # type: ignore[no-untyped-def]
+    """`paceline run` in a process of its own against the stand-in Slack, until the block
+    ends (then stopped with SIGINT, as an operator would); a signed client to it."""
     port = _free_port()
-    env = _env(
+    settings = _env(
         SLACK_BOT_TOKEN="xoxb-process-test",
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack.api_url,
         DATABASE_URL=f"sqlite:///{tmp_path}/run.db",
         PORT=str(port),
+        **env,
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=cwd or tmp_path, env=settings, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    client = SignedSlackClient(f"http://127.0.0.1:{port}", SECRET, team_id="T0PROCESS")
+    client = SignedSlackClient(f"http://127.0.0.1:{port}", SECRET, team_id=team_id)
     try:
         _wait_healthy(client, process)
         yield client
@@ -71,6 +76,12 @@ def paceline_process(tmp_path, slack):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def paceline_process(tmp_path, slack):
+    with running_paceline(tmp_path, slack) as client:
+        yield client
 
 
 def test_the_production_process_serves_signed_commands_and_health(paceline_process, slack):
