@@ -48,6 +48,9 @@ def _seed_previous_schema(conn: sa.Connection) -> None:
         " not_before, outcome_unknown, created_at, updated_at) VALUES (:ws, 'nudge|1|2026-11-18|UMARIA|', 'nudge', :t,"
         " '2026-11-18', 'UMARIA', '', :payload, 'sent', 0, :now, false, :now, :now)"),
         {"ws": ws, "t": team, "now": NOW, "payload": '{"text":"hi","blocks":[],"file":null}'})
+    conn.execute(sa.text(
+        "INSERT INTO slack_bots (client_id, app_id, team_id, bot_token, is_enterprise_install, installed_at)"
+        " VALUES ('111.222', 'A0UPG', 'TUPG', 'xoxb-upgrade', false, :now)"), {"now": NOW.replace(tzinfo=None)})
 
 
 FIGURES = {
@@ -57,6 +60,7 @@ FIGURES = {
     "all entries": "SELECT count(*) FROM entry",
     "outbox": "SELECT count(*) FROM outbox WHERE status = 'sent'",
     "members": "SELECT count(*) FROM team_member",
+    "installs": "SELECT count(*) FROM slack_bots WHERE bot_token = 'xoxb-upgrade'",
 }
 
 
@@ -79,7 +83,7 @@ def _upgrade_and_compare(url: str) -> None:
             after = {name: conn.execute(sa.text(sql)).scalar_one() for name, sql in FIGURES.items()}
             settings = conn.execute(sa.text("SELECT celebrate, celebrate_min, work_hours FROM team")).all()
             indexes = {i["name"] for i in sa.inspect(conn).get_indexes("entry")}
-        assert before == after == {"teams": 1, "goals": 2, "live calls": 84, "all entries": 6, "outbox": 1, "members": 2}
+        assert before == after == {"teams": 1, "goals": 2, "live calls": 84, "all entries": 6, "outbox": 1, "members": 2, "installs": 1}
         assert [tuple(row) for row in settings] == [("hits,team", None, "08:00-19:00")]
         assert "ix_entry_deleted" in indexes
         # And back: the downgrade drops only what 0008 added.
