@@ -43,7 +43,7 @@ from bot.render import wins as render
 from bot.render.quantities import quantity_text
 from bot.render.standings import metric_of
 from scheduler.messages import DeliveryKey, Message, Outgoing
-from storage import celebrations, goals, metrics, outbox
+from storage import celebrations, goals, metrics, outbox, teams
 from storage.celebrations import Change
 from storage.db import Database
 from storage.models import Team
@@ -182,9 +182,9 @@ class CelebrationWorker:
             for workspace_id, mine in by_workspace.items():
                 if workspace_id not in active:
                     continue
-                teams = celebrations.teams_of_people(session, workspace_id, {c.person_id for c in mine})
+                team_of = celebrations.teams_of_people(session, workspace_id, {c.person_id for c in mine})
                 for change in mine:
-                    team_id = teams.get(change.person_id)
+                    team_id = team_of.get(change.person_id)
                     if team_id is not None:
                         found[(workspace_id, team_id)].append(change)
         return found
@@ -196,7 +196,7 @@ class CelebrationWorker:
         anything to write, in a short one that holds the team's lock (on SQLite, the one
         write lock: /log must not wait while reports are built)."""
         with self.db.read() as session:
-            team = celebrations.team(session, workspace_id, team_id)
+            team = teams.by_id(session, workspace_id, team_id)
             if team is None:
                 return 0
             found, scope = self._wins_now(session, team, changed, now)

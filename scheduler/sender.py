@@ -493,7 +493,8 @@ class Sender:
         recipient earlier, so the outbox delivered it first; one that never reached Slack
         (failed, parked) has nothing to edit."""
         assert message.edit_of is not None
-        original = self._write(lambda s: outbox.sent_post(s, row.workspace_id, message.edit_of or ""))
+        with self.db.read() as session:
+            original = outbox.sent_post(session, row.workspace_id, message.edit_of)
         if original is None or original[0] != outbox.SENT or not original[1] or not original[2]:
             log.info("%s: the post it edits is not in Slack; nothing to edit", row.delivery_key)
             return _Sent(None, None)

@@ -136,10 +136,6 @@ def teams_of_people(session: Session, workspace_id: int, person_ids: Collection[
     return {person_id: team_id for person_id, team_id in rows}
 
 
-def team(session: Session, workspace_id: int, team_id: int) -> Team | None:
-    return session.scalars(sa.select(Team).where(Team.workspace_id == workspace_id, Team.id == team_id)).first()
-
-
 def lock_team(session: Session, workspace_id: int, team_id: int) -> Team | None:
     """The team, locked for this transaction on PostgreSQL so two instances bring its wins
     in line one after the other (SQLite's write transaction already does)."""
