@@ -1,4 +1,4 @@
-"""`python -m bench [--only log|reports|jobs|wins|imports|slow-slack|edge] [--quick] [--backend sqlite|postgresql|all] [--strict]
+"""`python -m bench [--only log|reports|jobs|wins|imports|slow-slack|edge|regions] [--quick] [--backend sqlite|postgresql|all] [--strict]
 [--profile]` (what `make bench` runs): every benchmark unless `--only` picks one."""
 
 from __future__ import annotations
@@ -8,11 +8,20 @@ import sys
 import threading
 import time
 
-BENCHES = ("log", "reports", "jobs", "wins", "imports", "slow-slack", "edge")
+BENCHES = ("log", "reports", "jobs", "wins", "imports", "slow-slack", "edge", "regions")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import edge, imports, jobs, live_wins, log_latency, report_latency, slow_slack
+    from bench import (
+        edge,
+        imports,
+        jobs,
+        live_wins,
+        log_latency,
+        regions,
+        report_latency,
+        slow_slack,
+    )
     from bench.harness import LoadProcess, Options, fail_banner, shown_path
 
     parser = argparse.ArgumentParser(
@@ -21,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         "building and delivering the scheduled jobs at 10,000 reps.",
     )
     parser.add_argument(
-        "--only", choices=BENCHES, help="run one benchmark: log, reports, jobs, wins (the live-wins worker's tick), imports, slow-slack (every command with a 400 ms Slack) or edge (oversized bodies, dripping clients, a black-holed database) (default: all)"
+        "--only", choices=BENCHES, help="run one benchmark: log, reports, jobs, wins (the live-wins worker's tick), imports, slow-slack (every command with a 400 ms Slack), edge (oversized bodies, dripping clients, a black-holed database) or regions (team:all and by team for 2,000 reps in 100 teams under 10 regions) (default: all)"
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 10,000 entries, fewer requests"
@@ -52,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         "imports": imports.run,
         "slow-slack": slow_slack.run,
         "edge": edge.run,
+        "regions": regions.run,
     }
     started = time.perf_counter()
 

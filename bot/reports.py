@@ -5,7 +5,8 @@ each other)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -26,7 +27,9 @@ from bot.core.standings import (
     line_key,
     person_standing,
     team_standings,
+    team_total_standing,
 )
+from bot.core.team_tree import COMPANY_ID, COMPANY_WORDS, TeamTree
 from storage import entries, goals, standings, teams, workspaces
 from storage.models import Goal, Person, Team
 
@@ -105,12 +108,14 @@ def team_report(
     goal_rows: Sequence[sa.Row] | None = None,
     time_off: Mapping[int, list[tuple[date, date]]] | None = None,
     totals: Mapping[tuple[int, str], int] | None = None,
+    team_ids: Sequence[int] | None = None,
 ) -> TeamStandings:
     """Everything about a team in a view, in a fixed number of statements. `extra_metrics`
     are totalled in the same query as the goals' metrics (a leaderboard's metric). A caller
     that has already read the workspace's fiscal-year month, the members, the goals live in
     the view, the time off overlapping it or the members' totals in the view (of every
-    metric of those goals) passes them, and saves those statements."""
+    metric of those goals) passes them, and saves those statements. `team_ids`: the teams
+    whose members a roll-up counts (a contest of its own period reads their totals)."""
     assert team.id is not None
     if members is None:
         members = teams.member_rows(session, workspace_id, team.id)
@@ -127,9 +132,11 @@ def team_report(
     contest_totals = {}
     for spec in specs:
         if spec.kind == "contest" and spec.live_in(view) and (spec.start, spec.end) != (view.start, view.end):
-            contest_totals[spec.id] = standings.team_totals(
-                session, workspace_id, team.id, [spec.metric], spec.start, spec.end or spec.start
-            )
+            end = spec.end or spec.start
+            if team_ids is None:
+                contest_totals[spec.id] = standings.team_totals(session, workspace_id, team.id, [spec.metric], spec.start, end)
+            else:
+                contest_totals[spec.id] = _merged(standings.teams_totals(session, workspace_id, team_ids, [spec.metric], spec.start, end))
     return team_standings(
         team_name=team.name,
         view=view,
@@ -139,6 +146,282 @@ def team_report(
         totals=totals,
         contest_totals=contest_totals,
     )
+
+
+# --- roll-ups: a team and everything below it, or the whole company ---------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose numbers a view covers: `team` (a stored team, or the company's pseudo-team) and
+    the teams whose members count, the team first (one team: a plain team view)."""
+
+    team: Team
+    team_ids: tuple[int, ...]
+    tree: TeamTree
+
+    @property
+    def is_company(self) -> bool:
+        return self.team.id == COMPANY_ID
+
+    @property
+    def is_rollup(self) -> bool:
+        return self.is_company or len(self.team_ids) > 1
+
+    @property
+    def label(self) -> str:
+        return "the company" if self.is_company else f"team {self.team.name}"
+
+
+def is_company_name(session: Session, workspace_id: int, name: str) -> bool:
+    """`all`, or the workspace's own name, names the company (unless a team has that name)."""
+    key = name.strip().lower()
+    if key in COMPANY_WORDS:
+        return True
+    workspace_name = workspaces.name_of(session, workspace_id)
+    return bool(workspace_name) and key == workspace_name.strip().lower()
+
+
+# The company's name in a workspace whose own name is unknown.
+COMPANY_NAME = "the company"
+
+
+def company_team(session: Session, workspace_id: int, tree: TeamTree) -> Team:
+    """The company as a team that is never stored: no goals of its own; its day is the one of
+    the time zone most of its teams use."""
+    name = workspaces.name_of(session, workspace_id) or COMPANY_NAME
+    return Team(
+        id=COMPANY_ID, workspace_id=workspace_id, name=name, name_key="all", tz=tree.main_zone(),
+        created_at=datetime(1970, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def team_scope(session: Session, workspace_id: int, team: Team, tree: TeamTree | None = None) -> Scope:
+    tree = tree or teams.tree(session, workspace_id)
+    if team.id == COMPANY_ID:
+        return Scope(team, tuple(t for _, t in tree.outline()), tree)
+    assert team.id is not None
+    return Scope(team, tuple(tree.subtree(team.id)) or (team.id,), tree)
+
+
+def company_scope(session: Session, workspace_id: int) -> Scope:
+    tree = teams.tree(session, workspace_id)
+    return team_scope(session, workspace_id, company_team(session, workspace_id, tree), tree)
+
+
+def _merged(by_team: Mapping[int, Mapping]) -> dict:
+    found: dict = {}
+    for part in by_team.values():
+        for key, value in part.items():
+            if isinstance(value, list):
+                found.setdefault(key, []).extend(value)
+            else:
+                found[key] = found.get(key, 0) + value
+    return found
+
+
+@dataclass(frozen=True)
+class ScopeData:
+    """What a roll-up reads, in a fixed number of statements whatever the number of teams
+    and people: each team's row, members, goals live in the view, time off and totals."""
+
+    teams: Mapping[int, Team]
+    members: Mapping[int, Sequence[sa.Row]]
+    goal_rows: Mapping[int, Sequence[sa.Row]]
+    time_off: Mapping[int, Mapping[int, list[tuple[date, date]]]]
+    totals: Mapping[int, Mapping[tuple[int, str], int]]
+
+
+def load_scope(
+    session: Session, workspace_id: int, scope: Scope, view: Period, metrics: Sequence[str] = (), only_metric: str | None = None
+) -> ScopeData:
+    """`metrics` are totalled besides the goals' metrics; with `only_metric`, goals of other
+    metrics are left out (a leaderboard of one metric)."""
+    ids = [t for t in scope.team_ids if t != COMPANY_ID]
+    rows = {t.id: t for t in teams.by_ids(session, workspace_id, ids)}
+    if scope.is_company:
+        rows[COMPANY_ID] = scope.team
+    goal_rows = goals.rows_for_teams(session, workspace_id, ids, view.start, view.end)
+    if only_metric is not None:
+        goal_rows = {t: [g for g in found if g.metric == only_metric] for t, found in goal_rows.items()}
+    wanted = set(metrics) | {g.metric for found in goal_rows.values() for g in found}
+    return ScopeData(
+        teams=rows,
+        members=teams.member_rows_of_teams(session, workspace_id, ids),
+        goal_rows=goal_rows,
+        time_off=standings.teams_time_off(session, workspace_id, ids, view.start, view.end),
+        totals=standings.teams_totals(session, workspace_id, ids, wanted, view.start, view.end) if wanted else {t: {} for t in ids},
+    )
+
+
+def rollup_report(
+    session: Session,
+    workspace_id: int,
+    scope: Scope,
+    view: Period,
+    now: datetime,
+    extra_metrics: tuple[str, ...] = (),
+    fiscal_year_start_month: int | None = None,
+    *,
+    only_metric: str | None = None,
+    data: ScopeData | None = None,
+) -> TeamStandings:
+    """A team and everything below it (or the company) as one report: the team's own goals
+    (team totals, all-or-nothing, contests) count everyone below it; each person's own goals
+    are judged on their own team's calendar, as their team's view judges them. Sub-teams'
+    team goals are theirs (the `by team` board shows them), not the roll-up's."""
+    if not scope.is_rollup:
+        return team_report(session, workspace_id, scope.team, view, now, extra_metrics, fiscal_year_start_month)
+    if fiscal_year_start_month is None:
+        fiscal_year_start_month = workspaces.fiscal_year_start_month(session, workspace_id)
+    data = data or load_scope(session, workspace_id, scope, view, extra_metrics, only_metric)
+    root = scope.team.id
+    members: list[sa.Row] = []
+    merged_totals: dict[tuple[int, str], int] = {}
+    merged_off: dict[int, list[tuple[date, date]]] = {}
+    people: list[Standing] = []
+    names: dict[int, str] = {}
+    for team_id in scope.team_ids:
+        team = data.teams.get(team_id)
+        if team is None or team_id == COMPANY_ID:
+            continue
+        own = [g for g in data.goal_rows.get(team_id, ()) if g.person_id is not None]
+        part = team_report(
+            session, workspace_id, team, view, now, fiscal_year_start_month=fiscal_year_start_month,
+            members=data.members.get(team_id, ()), goal_rows=own, time_off=data.time_off.get(team_id, {}),
+            totals=data.totals.get(team_id, {}),
+        )  # fmt: skip
+        members.extend(data.members.get(team_id, ()))
+        merged_totals.update(data.totals.get(team_id, {}))
+        merged_off.update(data.time_off.get(team_id, {}))
+        people.extend(part.members)
+        names.update(part.member_names)
+    team_goals = [g for g in data.goal_rows.get(root, ()) if g.person_id is None and g.team_id == root] if root != COMPANY_ID else []
+    top = team_report(
+        session, workspace_id, scope.team, view, now, fiscal_year_start_month=fiscal_year_start_month,
+        members=members, goal_rows=team_goals, time_off=merged_off, totals=merged_totals,
+        team_ids=[t for t in scope.team_ids if t != COMPANY_ID],
+    ) if team_goals else TeamStandings(view)  # fmt: skip
+    return TeamStandings(
+        view,
+        top.team_totals,
+        tuple(people),
+        top.collectives,
+        top.contests,
+        dict(sorted(names.items(), key=lambda item: (item[1].lower(), item[0]))),
+        merged_totals,
+    )
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """A team on a team-vs-team board: everyone below it counted; `standing` its own team
+    goal of the board's metric, when it has one."""
+
+    team_id: int
+    name: str
+    total: int
+    people: int
+    standing: Standing | None
+
+
+def team_board(
+    session: Session,
+    workspace_id: int,
+    scope: Scope,
+    metric: str,
+    view: Period,
+    now: datetime,
+    leaves: bool = False,
+    fiscal_year_start_month: int | None = None,
+) -> list[TeamRow]:
+    """The sub-teams of the scope's team (the top-level teams for the company; every team
+    without sub-teams below it with `leaves`), each with everything below it counted."""
+    tree = scope.tree
+    if leaves:
+        chosen = tree.leaves(None if scope.is_company else scope.team.id)
+    else:
+        chosen = [n.id for n in tree.children(None if scope.is_company else scope.team.id)]
+    if fiscal_year_start_month is None:
+        fiscal_year_start_month = workspaces.fiscal_year_start_month(session, workspace_id)
+    ids = sorted({t for c in chosen for t in tree.subtree(c)})
+    rows = {t.id: t for t in teams.by_ids(session, workspace_id, chosen)}
+    counts = teams.member_counts(session, workspace_id, ids)
+    sums = standings.team_sums(session, workspace_id, ids, metric, view.start, view.end)
+    team_goals = goals.team_goal_rows(session, workspace_id, chosen, metric, view.start, view.end)
+    found = []
+    for team_id in chosen:
+        below = tree.subtree(team_id)
+        total = sum(sums.get(t, 0) for t in below)
+        specs = [goal_spec(g) for g in team_goals.get(team_id, ())]
+        lines = [line for line in goal_lines(specs) if line[0].kind == "team" and any(g.live_in(view) for g in line)]
+        team = rows[team_id]
+        standing = None
+        if lines:
+            facts = team_facts(team, None, now, fiscal_year_start_month)
+            standing = team_total_standing(lines[0], team.name, view, facts, total)
+        found.append(TeamRow(team_id, team.name, total, sum(counts.get(t, 0) for t in below), standing))
+    return found
+
+
+def people_totals(
+    session: Session, workspace_id: int, scope: Scope, metric: str, view: Period
+) -> tuple[dict[int, tuple[int, sa.Row]], dict[int, int]]:
+    """Everyone below the scope (person id → (their team id, row)) and their totals of one
+    metric in the view: two statements whatever the number of teams and people."""
+    ids = [t for t in scope.team_ids if t != COMPANY_ID]
+    members = teams.member_rows_of_teams(session, workspace_id, ids)
+    people = {row.id: (team_id, row) for team_id, rows in members.items() for row in rows}
+    totals: dict[int, int] = dict.fromkeys(people, 0)
+    for by_person in standings.teams_totals(session, workspace_id, ids, [metric], view.start, view.end).values():
+        for (person_id, _), total in by_person.items():
+            totals[person_id] = totals.get(person_id, 0) + total
+    return people, totals
+
+
+def shown_standings(
+    session: Session,
+    workspace_id: int,
+    people: Mapping[int, tuple[int, sa.Row]],
+    totals: Mapping[int, int],
+    shown: Sequence[int],
+    metric: str,
+    view: Period,
+    now: datetime,
+    fiscal_year_start_month: int,
+) -> dict[int, Standing]:
+    """The standings of a few people of a roll-up (the rows a board shows) in one metric,
+    each on their own team's calendar, as their team's view computes them."""
+    chosen = [p for p in shown if p in people]
+    own = [g for g in goals.for_people(session, workspace_id, chosen, view.start, view.end) if g.metric == metric]
+    if not own:
+        return {}
+    team_rows = {t.id: t for t in teams.by_ids(session, workspace_id, [people[p][0] for p in chosen])}
+    off = standings.time_off_by_person(session, workspace_id, chosen, view.start, view.end)
+    found: dict[int, Standing] = {}
+    for team_id, team in team_rows.items():
+        mine = [people[p][1] for p in chosen if people[p][0] == team_id]
+        ids = {row.id for row in mine}
+        part = team_report(
+            session, workspace_id, team, view, now, fiscal_year_start_month=fiscal_year_start_month,
+            members=mine, goal_rows=[g for g in own if g.person_id in ids],
+            time_off={p: spans for p, spans in off.items() if p in ids},
+            totals={(p, metric): totals.get(p, 0) for p in ids},
+        )  # fmt: skip
+        for standing in part.members:
+            if standing.owner_id is not None and standing.goal.metric == metric:
+                found.setdefault(standing.owner_id, standing)
+    return found
+
+
+def contest_prize(session: Session, workspace_id: int, scope: Scope, metric: str, view: Period) -> str | None:
+    """The prize of the scope's own contest of the metric live in the view, if any."""
+    if scope.is_company or scope.team.id is None:
+        return None
+    for goal in goals.for_teams_of(session, workspace_id, [scope.team.id], view.start, view.end):
+        if goal.kind == "contest" and goal.metric == metric:
+            return goal.prize
+    return None
 
 
 def log_reply_standings(

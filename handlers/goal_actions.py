@@ -126,7 +126,7 @@ def require_may_set(session: Session, caller: Caller, owner: Owner, example: str
     """Admins set goals for anyone; managers for their teams and their members; reps propose."""
     if caller.is_admin:
         return
-    managed = teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
+    managed = teams.governed_team_ids(session, caller.workspace_id, caller.person_id)
     if owner.team is not None and owner.team.id in managed:
         return
     if owner.person is not None and owner.person.id == caller.person_id:
@@ -737,7 +737,7 @@ def may_decide(session: Session, caller: Caller, request: GoalRequest) -> bool:
     if request.kind != "proposal":
         return False
     team = deciding_team(session, request)
-    return team is not None and team.id in teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
+    return team is not None and team.id in teams.governed_team_ids(session, caller.workspace_id, caller.person_id)
 
 
 def create_proposal(

@@ -11,7 +11,7 @@ from storage.models import Team
 
 
 def is_manager_of(session: Session, caller: Caller, team_id: int) -> bool:
-    return caller.is_admin or team_id in teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
+    return caller.is_admin or team_id in teams.governed_team_ids(session, caller.workspace_id, caller.person_id)
 
 
 def may_act_for(session: Session, caller: Caller, person_id: int) -> bool:
@@ -19,13 +19,13 @@ def may_act_for(session: Session, caller: Caller, person_id: int) -> bool:
     if caller.is_admin or person_id == caller.person_id:
         return True
     team = teams.team_of(session, caller.workspace_id, person_id)
-    return team is not None and team.id in teams.managed_team_ids(
+    return team is not None and team.id in teams.governed_team_ids(
         session, caller.workspace_id, caller.person_id
     )
 
 
 def is_admin_or_any_manager(session: Session, caller: Caller) -> bool:
-    return caller.is_admin or bool(teams.managed_team_ids(session, caller.workspace_id, caller.person_id))
+    return caller.is_admin or bool(teams.governed_team_ids(session, caller.workspace_id, caller.person_id))
 
 
 def require_manager_of(session: Session, caller: Caller, team: Team, example: str) -> None:

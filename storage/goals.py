@@ -159,6 +159,60 @@ def for_teams_of(session: Session, workspace_id: int, team_ids: Iterable[int], s
     )
 
 
+def for_people(session: Session, workspace_id: int, person_ids: Iterable[int], start: date, end: date) -> list[Goal]:
+    """Several people's own goals live in [start, end], by id, in one statement."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Goal)
+            .where(Goal.workspace_id == workspace_id, Goal.person_id.in_(ids), *_live_between(start, end))
+            .order_by(Goal.id)
+        )
+    )
+
+
+def metric_counts(session: Session, workspace_id: int, team_ids: Iterable[int], start: date, end: date) -> dict[str, int]:
+    """metric → how many goals of the teams' members (their own) and of the teams live in
+    [start, end] are of it: which metric a roll-up's board shows by default. One statement."""
+    ids = sorted(set(team_ids))
+    if not ids:
+        return {}
+    members = sa.select(TeamMember.person_id).where(TeamMember.workspace_id == workspace_id, TeamMember.team_id.in_(ids))
+    rows = session.execute(
+        sa.select(Goal.metric, sa.func.count())
+        .where(
+            Goal.workspace_id == workspace_id,
+            sa.or_(Goal.team_id.in_(ids), Goal.person_id.in_(members.scalar_subquery())),
+            *_live_between(start, end),
+        )
+        .group_by(Goal.metric)
+    )
+    return {metric: int(count) for metric, count in rows}
+
+
+def team_goal_rows(
+    session: Session, workspace_id: int, team_ids: Iterable[int], metric: str, start: date, end: date
+) -> dict[int, list[Goal]]:
+    """team id → the team-total goals of one metric live in [start, end], by id, for
+    several teams in one statement (a team-vs-team board)."""
+    ids = sorted(set(team_ids))
+    found: dict[int, list[Goal]] = {team_id: [] for team_id in ids}
+    if ids:
+        query = (
+            sa.select(Goal)
+            .where(
+                Goal.workspace_id == workspace_id, Goal.team_id.in_(ids), Goal.kind == "team",
+                Goal.metric == metric, *_live_between(start, end),
+            )  # fmt: skip
+            .order_by(Goal.id)
+        )
+        for goal in session.scalars(query):
+            found[goal.team_id].append(goal)
+    return found
+
+
 def overlapping(
     session: Session,
     workspace_id: int,

@@ -272,3 +272,26 @@ def merge_person(session: Session, workspace_id: int, source_id: int, target_id:
     if source is not None:
         session.expunge(source)
     return Merged(entries, goals, time_off, target_team if target_team is not None else source_team, managed)
+
+
+def removed_by_hand(session: Session, workspace_id: int) -> tuple[set[int], set[tuple[int, int]]]:
+    """People a person (not an import) took off a team, and (team id, person id) of managers
+    a person removed: a re-import does not put them back. One statement."""
+    rows = session.execute(
+        sa.select(AuditEvent.action, AuditEvent.subject_id, AuditEvent.before).where(
+            AuditEvent.workspace_id == workspace_id,
+            AuditEvent.action.in_(("team.remove_member", "team.remove_manager")),
+        )
+    )
+    members: set[int] = set()
+    managers: set[tuple[int, int]] = set()
+    for action, team_id, before in rows:
+        person_id = json.loads(before or "{}").get("person_id")
+        if person_id is None:
+            continue
+        if action == "team.remove_member":
+            members.add(int(person_id))
+        elif team_id is not None:
+            managers.add((int(team_id), int(person_id)))
+    return members, managers
+

@@ -51,6 +51,34 @@ def teams_totals(
     return found
 
 
+_TEAM_SUMS = (
+    sa.select(TeamMember.team_id, sa.func.sum(Entry.quantity))
+    .join(TeamMember, teams.on_teams(Entry.person_id, sa.bindparam("workspace_id"), sa.bindparam("team_ids", expanding=True)))
+    .where(
+        Entry.workspace_id == sa.bindparam("workspace_id"),
+        Entry.metric == sa.bindparam("metric"),
+        Entry.day >= sa.bindparam("start", type_=sa.Date),
+        Entry.day <= sa.bindparam("end", type_=sa.Date),
+        Entry.deleted_at.is_(None),
+    )
+    .group_by(TeamMember.team_id)
+)
+
+
+def team_sums(
+    session: Session, workspace_id: int, team_ids: Iterable[int], metric: str, start: date, end: date
+) -> dict[int, int]:
+    """team id → the total of one metric over [start, end] of its own members, for several
+    teams in one statement (a team-vs-team board adds the sub-teams' up)."""
+    ids = sorted(set(team_ids))
+    found = dict.fromkeys(ids, 0)
+    if ids:
+        parameters = {"workspace_id": workspace_id, "team_ids": ids, "metric": metric, "start": start, "end": end}
+        for team_id, total in session.execute(_TEAM_SUMS, parameters):
+            found[team_id] = int(total or 0)
+    return found
+
+
 def team_totals(
     session: Session, workspace_id: int, team_id: int, metrics: Iterable[str], start: date, end: date
 ) -> dict[tuple[int, str], int]:

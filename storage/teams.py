@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.core.team_tree import TeamNode, TeamTree
 from storage.models import Person, Team, TeamManager, TeamMember, TeamSchedule
 
 
@@ -55,6 +56,35 @@ def all_teams(session: Session, workspace_id: int) -> list[tuple[Team, int]]:
     return [(team, int(n)) for team, n in rows]
 
 
+_TREE = sa.select(Team.id, Team.name, Team.parent_id, Team.tz).where(Team.workspace_id == sa.bindparam("workspace_id"))
+
+
+def tree(session: Session, workspace_id: int) -> TeamTree:
+    """Every team of the workspace with its parent, in one statement."""
+    rows = session.execute(_TREE, {"workspace_id": workspace_id})
+    return TeamTree(TeamNode(i, name, parent, tz) for i, name, parent, tz in rows)
+
+
+_MEMBER_COUNTS = (
+    sa.select(TeamMember.team_id, sa.func.count())
+    .where(
+        TeamMember.workspace_id == sa.bindparam("workspace_id"),
+        TeamMember.team_id.in_(sa.bindparam("team_ids", expanding=True)),
+    )
+    .group_by(TeamMember.team_id)
+)
+
+
+def member_counts(session: Session, workspace_id: int, team_ids: list[int]) -> dict[int, int]:
+    """team id → how many members it has (its own, not its sub-teams'), in one statement."""
+    ids = sorted(set(team_ids))
+    found = dict.fromkeys(ids, 0)
+    if ids:
+        for team_id, count in session.execute(_MEMBER_COUNTS, {"workspace_id": workspace_id, "team_ids": ids}):
+            found[team_id] = int(count)
+    return found
+
+
 def members(session: Session, workspace_id: int, team_id: int) -> list[Person]:
     return list(
         session.scalars(
@@ -81,6 +111,31 @@ def member_rows(session: Session, workspace_id: int, team_id: int) -> list[sa.Ro
             .order_by(sa.func.lower(person.c.name))
         )
     )
+
+
+_MEMBER_ROWS_OF_TEAMS = (
+    sa.select(
+        TeamMember.team_id, Person.id, Person.name, Person.display_name, Person.real_name,
+        Person.slack_user_id, Person.tz, Person.start_date,
+    )  # fmt: skip
+    .join(TeamMember, TeamMember.person_id == Person.id)
+    .where(
+        TeamMember.workspace_id == sa.bindparam("workspace_id"),
+        TeamMember.team_id.in_(sa.bindparam("team_ids", expanding=True)),
+    )
+    .order_by(sa.func.lower(Person.name), Person.id)
+)
+
+
+def member_rows_of_teams(session: Session, workspace_id: int, team_ids: list[int]) -> dict[int, list[sa.Row]]:
+    """team id → member_rows() of that team, for several teams in one statement (a region
+    and everything below it)."""
+    ids = sorted(set(team_ids))
+    found: dict[int, list[sa.Row]] = {team_id: [] for team_id in ids}
+    if ids:
+        for row in session.execute(_MEMBER_ROWS_OF_TEAMS, {"workspace_id": workspace_id, "team_ids": ids}):
+            found[row.team_id].append(row)
+    return found
 
 
 _MANAGERS = (
@@ -124,6 +179,13 @@ def managed_team_ids(session: Session, workspace_id: int, person_id: int) -> set
             )
         )
     )
+
+
+def governed_team_ids(session: Session, workspace_id: int, person_id: int) -> set[int]:
+    """The teams a person manages and every team below them: a region's manager manages its
+    teams."""
+    managed = managed_team_ids(session, workspace_id, person_id)
+    return tree(session, workspace_id).governed(managed) if managed else set()
 
 
 def is_member(session: Session, workspace_id: int, team_id: int, person_id: int) -> bool:

@@ -33,6 +33,10 @@ def ensure_workspace(
 _FISCAL_START = sa.select(Workspace.fiscal_year_start_month).where(Workspace.id == sa.bindparam("workspace_id"))
 
 
+def name_of(session: Session, workspace_id: int) -> str | None:
+    return session.scalar(sa.select(Workspace.name).where(Workspace.id == workspace_id))
+
+
 def fiscal_year_start_month(session: Session, workspace_id: int) -> int:
     month = session.scalar(_FISCAL_START, {"workspace_id": workspace_id})
     return month or 1

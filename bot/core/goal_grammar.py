@@ -61,7 +61,7 @@ METRIC_KEY_CHARS = (2, 30)
 ALIAS_CHARS = (1, 30)  # the spec's own example gives `v` as an alias
 
 SUBCOMMANDS = (
-    "set", "each", "ramp", "contest", "plan", "suggest", "split", "propose",
+    "set", "each", "ramp", "contest", "plan", "suggest", "split", "cascade", "propose",
     "list", "history", "remove", "metric", "help",
 )  # fmt: skip
 SPLIT_BASES = ("history", "evenly")
@@ -74,6 +74,7 @@ EXAMPLES = {
     "plan": PLAN_EXAMPLE,
     "suggest": "/goal suggest @maria calls month",
     "split": "/goal split team:east revenue 300k/quarter by history",
+    "cascade": "/goal cascade team:all revenue 12m/year by history",
     "propose": "/goal propose calls 70/week -- I have more leads now",
     "list": "/goal list team:east",
     "history": "/goal history @maria",
@@ -95,7 +96,9 @@ quarter (4) or month (12) of a year, or per month (3) of a quarter
 demos and calls; rates not given come from history; `apply` sets the activity goals
 `/goal suggest @maria calls month` — median and 80th percentile of the last 12 months
 `/goal split team:east revenue 300k/quarter by history` — to members by their history \
-(or `by evenly`)
+(or `by evenly`); a team with sub-teams splits between them: a preview until you add `apply`
+`/goal cascade team:all revenue 12m/year by history` — all the way down: teams, their \
+sub-teams, then reps; a preview until you add `apply`
 `/goal propose calls 70/week -- more leads now` — propose your own goal; a manager approves
 `/goal list team:east`, `/goal history @maria` — goals, and the audit trail of changes
 `/goal remove 12 -- reason` — a goal whose period has started needs a reason
@@ -195,12 +198,30 @@ class GoalSuggest:
 
 @dataclass(frozen=True)
 class GoalSplit:
+    """A team's target split one level down: a team without sub-teams to its members at
+    once; a team with sub-teams (or `team:all`) between them, previewed until `apply`."""
+
     team: str
     metric: Metric
     target: int
     period: PeriodKind
     basis: str = "history"  # one of SPLIT_BASES
     reason: str | None = None
+    apply: bool = False
+
+
+@dataclass(frozen=True)
+class GoalCascade:
+    """A target split all the way down from `team` (`all`: the company): every level between
+    its sub-teams, teams without sub-teams to their members; previewed until `apply`."""
+
+    team: str
+    metric: Metric
+    target: int
+    period: PeriodKind
+    basis: str = "history"  # one of SPLIT_BASES
+    reason: str | None = None
+    apply: bool = False
 
 
 @dataclass(frozen=True)
@@ -249,7 +270,7 @@ class GoalOpenModal:
 
 GoalCommand = (
     GoalSet | GoalEach | GoalRamp | GoalContest | GoalPlan | GoalSuggest | GoalSplit
-    | GoalPropose | GoalList | GoalHistory | GoalRemove | GoalMetricAdd | GoalHelp
+    | GoalCascade | GoalPropose | GoalList | GoalHistory | GoalRemove | GoalMetricAdd | GoalHelp
     | GoalOpenModal
 )  # fmt: skip
 
@@ -774,10 +795,22 @@ _BASIS_WORDS = {
 
 
 def _parse_split(args: list[str], ctx: _Context) -> GoalSplit:
-    example = EXAMPLES["split"]
-    options = _Options("split", example)
+    team, metric, target, kind, basis, apply = _split_words("split", args, ctx)
+    return GoalSplit(team, metric, target, kind, basis, ctx.note, apply)
+
+
+def _parse_cascade(args: list[str], ctx: _Context) -> GoalCascade:
+    team, metric, target, kind, basis, apply = _split_words("cascade", args, ctx)
+    return GoalCascade(team, metric, target, kind, basis, ctx.note, apply)
+
+
+def _split_words(verb: str, args: list[str], ctx: _Context) -> tuple[str, Metric, int, PeriodKind, str, bool]:
+    """`team:NAME METRIC TARGET/PERIOD [by history|evenly] [apply]`, in any order."""
+    example = EXAMPLES[verb]
+    options = _Options(verb, example)
     team: str | None = None
     basis: str | None = None
+    apply = False
     rest: list[str] = []
     reader = _Reader(args)
     while reader.more():
@@ -788,7 +821,10 @@ def _parse_split(args: list[str], ctx: _Context) -> GoalSplit:
             if found.team is None:
                 raise UserError(
                     "`/goal split` divides a team's target among its members — name the team "
-                    "(team:east); for one person use `/goal set`.",
+                    "(team:east); for one person use `/goal set`."
+                    if verb == "split"
+                    else "`/goal cascade` divides a team's target down its sub-teams to their members — "
+                    "name the team (team:east, or team:all for the company); for one person use `/goal set`.",
                     example,
                 )
             check_one_who(Who(team=team) if team else None, token, example)
@@ -802,15 +838,20 @@ def _parse_split(args: list[str], ctx: _Context) -> GoalSplit:
         elif word in _BASIS_WORDS:
             options.once("by")
             basis = _BASIS_WORDS[word]
+        elif word == "apply":
+            options.once("apply")
+            apply = True
         else:
             rest.append(token)
     if team is None:
-        raise UserError("Name the team whose target to split, as team:NAME.", example)
+        if verb == "split":
+            raise UserError("Name the team whose target to split, as team:NAME.", example)
+        raise UserError("Name the team whose target to cascade, as team:NAME (team:all for the company).", example)
     metric, amount, kind = _metric_and_rate(rest, ctx.catalog, example, options.command)
     target = parse_target(amount, metric, example)
     # By history is the default: it is the bottom-up check the spec asks for, and new reps
     # still get the team median.
-    return GoalSplit(team, metric, target, kind, basis or "history", ctx.note)
+    return team, metric, target, kind, basis or "history", apply
 
 
 def _parse_propose(args: list[str], ctx: _Context) -> GoalPropose:
@@ -882,7 +923,7 @@ RESERVED_WORDS = frozenset((
     "for", "per", "every", "each", "a", "an", "step", "apply", "win", "demo", "deal", "money",
     "count", "alias", "aliases", "team", "me", "all", "none", "evenly", "even", "equally",
     "history", "this", "last", "next", "previous", "prev", "add", "set", "ramp", "contest",
-    "plan", "suggest", "split", "propose", "remove", "metric", *DAY_PHRASE_STARTS, *NUMBER_WORDS,
+    "plan", "suggest", "split", "cascade", "propose", "remove", "metric", *DAY_PHRASE_STARTS, *NUMBER_WORDS,
 ))  # fmt: skip
 
 
@@ -981,6 +1022,7 @@ _PARSERS = {
     "plan": _parse_plan,
     "suggest": _parse_suggest,
     "split": _parse_split,
+    "cascade": _parse_cascade,
     "propose": _parse_propose,
     "list": _parse_list,
     "history": _parse_history,
@@ -1255,7 +1297,8 @@ def _metric_first(tokens: list[str], catalog: MetricCatalog) -> list[str]:
 _OPTION_LISTS = {
     "set": _SET_OPTIONS,
     "each": 'team:NAME, from DATE, to DATE, reward "team lunch"',
-    "split": "team:NAME, by history or by evenly",
+    "split": "team:NAME, by history or by evenly, apply",
+    "cascade": "team:NAME, by history or by evenly, apply",
     "propose": "METRIC TARGET/PERIOD -- why",
 }
 

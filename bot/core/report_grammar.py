@@ -44,6 +44,8 @@ LEADERBOARD_HELP = """\
 `/leaderboard` — this week's board of your team's main metric
 `/leaderboard meetings month team:east` — a metric, a period and a team, in any order
 `/leaderboard calls week by pct` — ranked by % of each person's goal instead of the total
+`/leaderboard revenue quarter team:all` — the whole company; `team:central` counts every team under central
+`/leaderboard revenue quarter by team team:central` — central's sub-teams against each other (`by team pct`: by % of their team goals; `by team leaves`: every team without sub-teams)
 Periods: week (the default), month, quarter, year, today, last week, 2026-Q4, 2026-11, 2026
 Ties share a rank (1, =2, =2, 4); the top 10 are shown, and your own row when you are lower.
 """
@@ -71,6 +73,11 @@ class LeaderboardQuery:
     period: Period
     team: str | None = None
     by_pct: bool = False
+    # Rank teams instead of people: the sub-teams of `team` (the top-level teams for
+    # team:all; with no team named, of the caller's default scope, or the top-level teams
+    # when that has none), or with `leaves` every team without sub-teams below.
+    by_team: bool = False
+    leaves: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,10 +179,29 @@ def parse_leaderboard(
     period: Period | None = None
     team: str | None = None
     by_pct = False
+    by_team = False
+    leaves = False
     index = 0
     while index < len(tokens):
         token = tokens[index]
         word = token.lower()
+        if word == "by" and _next_word(tokens, index) in ("team", "teams"):
+            if by_team:
+                raise UserError("`by team` is given twice.", "/leaderboard revenue quarter by team")
+            by_team = True
+            index += 2
+            if _next_word(tokens, index - 1) in _BY_PCT_WORDS:
+                if by_pct:
+                    raise UserError("`by pct` is given twice.", "/leaderboard revenue quarter by team pct")
+                by_pct = True
+                index += 1
+            continue
+        if word in ("leaves", "leaf"):
+            if leaves:
+                raise UserError("`leaves` is given twice.", "/leaderboard revenue quarter by team leaves")
+            leaves = True
+            index += 1
+            continue
         found = parse_who(token, example)
         if found is not None:
             if found.team is None:
@@ -219,7 +245,12 @@ def parse_leaderboard(
             index += used
             continue
         raise _unknown_leaderboard_word(token, catalog)
-    return LeaderboardQuery(metric, period or week, team, by_pct)
+    if leaves and not by_team:
+        raise UserError(
+            "`leaves` ranks every team without sub-teams — it goes with `by team`.",
+            "/leaderboard revenue quarter by team leaves",
+        )
+    return LeaderboardQuery(metric, period or week, team, by_pct, by_team, leaves)
 
 
 def _unknown_leaderboard_word(token: str, catalog: MetricCatalog) -> UserError:

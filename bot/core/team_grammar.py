@@ -82,7 +82,8 @@ TEAM_HELP = """\
 `/team remove east @bo` — remove a member
 `/team manager east @maria` — add a manager; `/team manager east remove @maria` removes one
 `/team set east tz Europe/Berlin` — settings: channel #name|none, tz ZONE, workweek mon-fri|sun-thu|mon,tue,thu,
-  holidays CC|none, thresholds 110,90,75 (ahead, on pace, behind in %), approvals on|off, parent NAME|none, name NEW
+  holidays CC|none, thresholds 110,90,75 (ahead, on pace, behind in %), approvals on|off, name NEW,
+  parent NAME|none (the team above: its managers manage this team too)
 `/team set east celebrate deals,hits,team` — live wins in the team's channel: any of deals, hits, team (goals), or all, on, off;
   `celebrate-min $5,000` posts deals from that amount (none: every deal); `hours 08:00-19:00` when posts go out (any: any hour)
 `/team schedule east nudge wed 10:00` — jobs: nudge, lagging-alert, weekly-digest, log-reminder;
@@ -90,7 +91,7 @@ TEAM_HELP = """\
 `/team start @bo 2026-11-02` — a person's start date, for joiners mid-period
 `/team link "Bo Smith" @bo` — link a person imported from a CRM file to their Slack user: their history and team move to them
 `/team fiscal-year feb` — the month the workspace's fiscal year starts (admins; default jan)
-`/team show east`, `/team list` — settings and people of one team, or all teams
+`/team show east`, `/team list` — settings, people and sub-teams of one team, or all teams as a tree
 Team names: up to 40 letters, digits, `-`, `_` or `.`; `team:east` works too.
 """
 
@@ -527,7 +528,7 @@ def _setting_value(key: str, value: str, example: str, own_name: str | None) -> 
             return None
         parent = parse_team_name(value, example)
         if own_name is not None and team_key(parent) == team_key(own_name):
-            raise UserError("A team cannot be its own parent.", example)
+            raise UserError("A team cannot be its own parent.", f"/team set {own_name} parent none")
         return parent
     return parse_team_name(value, example)  # name: a rename
 

@@ -240,15 +240,21 @@ def _check_team_people(
 def _apply_teams(
     db: Database, target: Target, plan: crm.TeamPlan, people: ImportPeople, tz: str
 ) -> list[str]:
-    """Create the offices' and managers' teams (an existing team of the same name is used as
-    it is), make managers managers and agents members. One transaction; audited."""
+    """Create the offices' and managers' teams, make managers managers and agents members.
+    One transaction; audited. Only a team this import creates gets its parent from the file:
+    a team that exists is used as it is, so a parent set by hand (`/team set dustin parent
+    none`, a move to another office) survives a re-import, and so does a rep moved to
+    another team; the report names both."""
     ws, now = target.workspace_id, target.now
     created: list[str] = []
     members_added = 0
     elsewhere: list[str] = []
+    kept_apart: list[tuple[str, int | None, str]] = []  # (team, its parent id, the file's office)
+    left_out: list[str] = []
     with db.write() as session:
+        removed_members, removed_managers = imports.removed_by_hand(session, ws)
 
-        def team_named(name: str, parent_id: int | None) -> int:
+        def team_named(name: str, parent_id: int | None, office: str | None = None) -> int:
             team = teams.by_key(session, ws, team_key(name))
             if team is None:
                 team = imports.add_team(
@@ -268,8 +274,8 @@ def _apply_teams(
                     team.id,
                     {"name": name, "parent_id": parent_id, "tz": tz},
                 )
-            elif team.parent_id is None and parent_id is not None:
-                team.parent_id = parent_id
+            elif office is not None and team.parent_id != parent_id:
+                kept_apart.append((team.name, team.parent_id, office))
             assert team.id is not None
             return team.id
 
@@ -277,22 +283,29 @@ def _apply_teams(
         team_ids: dict[str, int] = {}
         for planned in plan.teams:
             team_id = team_named(
-                planned.name, parent_ids.get(planned.parent) if planned.parent else None
+                planned.name,
+                parent_ids.get(planned.parent) if planned.parent else None,
+                planned.parent,
             )
             team_ids[planned.name] = team_id
             manager_id = people.person_id(session, planned.manager, BY_NAME)
-            if teams.add_manager(session, ws, team_id, manager_id, now):
+            if (team_id, manager_id) in removed_managers:
+                left_out.append(f"{planned.manager} (manager of {planned.name})")
+            elif teams.add_manager(session, ws, team_id, manager_id, now):
                 _audit(session, target, "team.add_manager", team_id, {"person_id": manager_id})
         for agent in plan.agents:
             person_id = people.person_id(session, agent, BY_NAME)
             team_id = team_ids[plan.team_of_agent[name_key(agent)]]
             current = teams.team_of(session, ws, person_id)
-            if current is None:
+            if current is None and person_id in removed_members:
+                left_out.append(f"{agent} (off every team)")
+            elif current is None:
                 teams.add_member(session, ws, team_id, person_id, now)
                 _audit(session, target, "team.add_member", team_id, {"person_id": person_id})
                 members_added += 1
             elif current.id != team_id:
                 elsewhere.append(f"{agent} (in {current.name})")
+        tree = teams.tree(session, ws) if kept_apart else None
     notes = []
     if created:
         notes.append(f"Teams created: {names_text(created)}.")
@@ -303,6 +316,19 @@ def _apply_teams(
     if elsewhere:
         notes.append(
             f"Left in the team they are in (a rep belongs to one team): {names_text(elsewhere)}."
+        )
+    if left_out:
+        notes.append(
+            f"Left as a person set them (taken off a team by hand; `/team add` or `/team manager` puts them back): {names_text(left_out)}."
+        )
+    if tree is not None:
+        where = [
+            f"{name} ({'in ' + tree.name(parent) if parent in tree else 'top level'}; the file says {office})"
+            for name, parent, office in kept_apart
+        ]
+        notes.append(
+            "Teams left where they are (an import moves no team that exists; "
+            f"`/team set NAME parent OFFICE` moves one): {names_text(where)}."
         )
     return notes
 

@@ -1,7 +1,7 @@
 """The weekly digest a team's channel gets: team totals against target, all-or-nothing goals
-with who is still missing, contest leaderboards, goal and stretch hits. Long lists are
-summarised, and a digest that still needs more than one message's blocks is split into
-numbered parts."""
+with who is still missing, contest leaderboards, goal and stretch hits; for a team with
+sub-teams, the sub-teams' board too. Long lists are summarised, and a digest that still
+needs more than one message's blocks is split into numbered parts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from bot.core.metrics import Metric, MetricCatalog
 from bot.core.pace import PaceStatus
 from bot.core.periods import MONTH_ABBR, Period, short_date
 from bot.core.progress_bar import progress_bar
-from bot.core.ranking import top_with_caller
+from bot.core.ranking import Entry as RankEntry
+from bot.core.ranking import rank, top_with_caller
 from bot.core.standings import CollectiveStanding, ContestStanding, Standing
 from bot.render.block_limits import (
     MAX_BLOCKS,
@@ -64,6 +65,26 @@ class GoalSum:
 
 
 @dataclass(frozen=True)
+class BoardTeam:
+    """A sub-team on a region's board: everyone below it counted; `standing` its own team
+    goal of the board's metric, when it has one."""
+
+    team_id: int
+    name: str
+    total: int
+    standing: Standing | None = None
+
+
+@dataclass(frozen=True)
+class TeamBoard:
+    """A region's sub-teams against each other on one metric (the digest's main one)."""
+
+    region: str
+    metric: str
+    teams: tuple[BoardTeam, ...]
+
+
+@dataclass(frozen=True)
 class Digest:
     team_name: str
     view: Period
@@ -75,6 +96,7 @@ class Digest:
     contests: tuple[ContestStanding, ...] = ()
     hits: tuple[Standing, ...] = ()
     stretch_hits: tuple[Standing, ...] = ()
+    board: TeamBoard | None = None  # a team with sub-teams: theirs
 
 
 def week_title(view: Period, with_year: bool = False) -> str:
@@ -115,6 +137,35 @@ def contest_text(contest: ContestStanding, catalog: MetricCatalog, view: Period)
     return render_board(Board(f"🏁 *{metric.key.capitalize()} contest*{prize}{ends}", metric, top, None, {}))
 
 
+def board_texts(board: TeamBoard, catalog: MetricCatalog) -> list[str]:
+    """The sub-teams ranked by their total (1, =2, =2, 4, as /leaderboard ranks), then by %
+    of their own team goal of the metric when any has one: the `/leaderboard METRIC week
+    by team` and `by team pct` boards, top 10 each, the rest summed up in one line."""
+    metric = metric_of(catalog, board.metric)
+    label = metric.key.capitalize()
+    region = escape(board.region)
+    standings = {t.team_id: t.standing for t in board.teams if t.standing is not None}
+    ranked = rank(RankEntry(str(t.team_id), t.name, t.total) for t in board.teams)
+    top, _ = top_with_caller(ranked, None)
+    text = render_board(Board(f"🏢 *{label} by team* — each counts everyone below it", metric, top, None, standings, noun="team"))
+    if len(ranked) > len(top):
+        text += f"\n… and {len(ranked) - len(top)} more teams: `/leaderboard {metric.key} week by team team:{region}`"
+    texts = [text]
+    with_goal = [t for t in board.teams if t.standing is not None and not t.standing.pace.nothing_to_do]
+    if with_goal:
+        ranked = rank(RankEntry(str(t.team_id), t.name, t.standing.pace.pct) for t in with_goal if t.standing is not None)
+        top, _ = top_with_caller(ranked, None)
+        text = render_board(Board(f"🎯 *{label} by % of team goal*", metric, top, None, standings, by_pct=True, noun="team"))
+        if len(ranked) > len(top):
+            text += f"\n… and {len(ranked) - len(top)} more teams: `/leaderboard {metric.key} week by team pct team:{region}`"
+        unranked = len(board.teams) - len(with_goal)
+        if unranked:
+            are = "are" if unranked != 1 else "is"
+            text += f"\n_{unranked} team{'s' if unranked != 1 else ''} without a {metric.key} team goal this week {are} not ranked by %._"
+        texts.append(text)
+    return texts
+
+
 def hit_text(standing: Standing, catalog: MetricCatalog, stretch: bool = False) -> str:
     metric = metric_of(catalog, standing.goal.metric)
     extra = f", stretch {quantity_text(standing.stretch or 0, metric)}" if stretch else ""
@@ -140,6 +191,8 @@ def digest_blocks(digest: Digest, catalog: MetricCatalog) -> Blocks:
     ] + [sum_line(s, catalog) for s in digest.sums]
     if totals:
         blocks += [section("*Team totals*"), *sections(totals)]
+    for text in board_texts(digest.board, catalog) if digest.board is not None else ():
+        blocks += [divider(), *sections(text.split("\n"))]
     if digest.collectives:
         blocks += [divider(), section("*All or nothing*"), *sections(collective_line(c, catalog) for c in digest.collectives)]
     for contest in digest.contests:

@@ -3,6 +3,7 @@ it takes per day to recover, and for how many weeks in a row; or a short all-cle
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +18,11 @@ from bot.render.block_limits import MESSAGE_TEXT, Blocks, clip, context, section
 from bot.render.quantities import quantity_text
 from bot.render.standings import STATUS_EMOJI, amount_over_target, metric_of, needed_amount
 from bot.render.text import escape
+
+LEGEND = (
+    "Gap: how far below where pace expects them today. Weeks in a row: this week plus each "
+    "earlier week that ended behind or at risk."
+)
 
 # A manager reads the top of the list; the rest is one summary line (SPEC §5: long lists
 # are summarised). 30 lines stay well inside one message.
@@ -34,6 +40,8 @@ class LaggingRep:
     person_id: int
     name: str
     goals: tuple[LaggingGoal, ...]
+    # In a region's alert, the heading of the rep's own team ("Dustin", "Dustin › North").
+    team: str = ""
 
 
 def weeks_text(weeks: int, lookback: int = LOOKBACK_WEEKS) -> str:
@@ -87,17 +95,59 @@ def alert_message(
     if len(reps) > len(shown):
         lines.append(f"…and {len(reps) - len(shown)} more behind or at risk: `/progress team:{team_name}` lists everyone.")
     blocks: Blocks = [section(head), *sections(lines)]
-    blocks.append(
-        context(
-            "Gap: how far below where pace expects them today. Weeks in a row: this week plus each "
-            "earlier week that ended behind or at risk."
-        )
-    )
+    blocks.append(context(LEGEND))
     # Escaped here too: Slack reads a notification's text as mrkdwn, and a name is anyone's.
     names = ", ".join(
         f"{escape(rep.name)} ({', '.join(g.standing.goal.metric for g in rep.goals)})" for rep in shown
     )
     return clip(f"Team {team}: {count} behind or at risk this week — {names}", MESSAGE_TEXT), blocks
+
+
+def region_alert_message(
+    team_name: str,
+    view: Period,
+    today: date,
+    reps: Sequence[LaggingRep],
+    headings: Sequence[str],
+    catalog: MetricCatalog,
+) -> tuple[str, Blocks]:
+    """(notification text, blocks) of a region's alert: the most urgent MAX_REPS of `reps`
+    (most urgent first, as given), each under its team's heading (`rep.team`), the teams in
+    the order of `headings` (the region's outline); the rest is one summary line."""
+    team = escape(team_name)
+    count = f"{len(reps)} rep{'s' if len(reps) != 1 else ''}"
+    head = f"*Team {team}: {count} behind or at risk* — {view.label}, as of {short_date(today)}"
+    shown = reps[:MAX_REPS]
+    counts = Counter(rep.team for rep in reps)
+    by_team: dict[str, list[LaggingRep]] = {}
+    for rep in shown:
+        by_team.setdefault(rep.team, []).append(rep)
+    lines: list[str] = []
+    summary: list[str] = []
+    for heading in headings:
+        mine = by_team.get(heading)
+        if not mine:
+            continue
+        label = f"*{escape(heading)}* · {counts[heading]} rep{'s' if counts[heading] != 1 else ''}"
+        if len(mine) < counts[heading]:
+            label += f", {len(mine)} shown"
+        first, *others = (rep_line(rep, catalog) for rep in mine)
+        # The heading shares its first rep's line, so packing never leaves it alone at the
+        # end of a section.
+        lines += [f"{label}\n{first}", *others]
+        summary.append(f"{escape(heading)}: " + ", ".join(_named(rep) for rep in mine))
+    if len(reps) > len(shown):
+        left = Counter(rep.team for rep in reps[len(shown) :])
+        where = ", ".join(f"{escape(h)} {left[h]}" for h in headings if left.get(h))
+        lines.append(
+            f"…and {len(reps) - len(shown)} more behind or at risk ({where}): `/progress team:{team_name}` lists everyone."
+        )
+    blocks: Blocks = [section(head), *sections(lines), context("Each rep is under their own team. " + LEGEND)]
+    return clip(f"Team {team}: {count} behind or at risk this week — {'; '.join(summary)}", MESSAGE_TEXT), blocks
+
+
+def _named(rep: LaggingRep) -> str:
+    return f"{escape(rep.name)} ({', '.join(g.standing.goal.metric for g in rep.goals)})"
 
 
 def all_clear_message(team_name: str, view: Period, today: date, with_goals: int) -> tuple[str, Blocks]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.core.amounts import format_amount
 from bot.core.metrics import Metric
 from bot.core.progress_bar import progress_bar
 from bot.core.ranking import Ranked
@@ -22,12 +23,14 @@ class Board:
     own_row: Ranked | None
     standings: Mapping[int, Standing]
     by_pct: bool = False
+    # What a row is: "person", or "team" on a team-vs-team board.
+    noun: str = "person"
 
 
 def render_board(board: Board) -> str:
     lines = [board.title]
     if not board.rows:
-        lines.append("Nobody is on this board yet.")
+        lines.append("Nobody is on this board yet." if board.noun == "person" else "No team is on this board yet.")
     for row in board.rows:
         lines.append(_row(board, row))
     if board.own_row is not None:
@@ -39,11 +42,15 @@ def render_board(board: Board) -> str:
 def _row(board: Board, row: Ranked) -> str:
     standing = board.standings.get(int(row.id))
     name = escape(row.name)
-    if board.by_pct:
-        amount = quantity_text(standing.pace.actual, board.metric) if standing else "no goal"
-    else:
-        amount = quantity_text(int(row.value), board.metric)
     bar = ""
     if standing is not None and standing.pace.prorated_target:
         bar = "  " + progress_bar(standing.pace.pct, standing.pace.expected_pct)
+    if board.by_pct:
+        amount = quantity_text(standing.pace.actual, board.metric) if standing else "no goal"
+        if standing is not None and board.noun == "team":
+            # "$285,448 of $300,000 revenue": the unit once; the bar ends with the percent.
+            amount = f"{format_amount(standing.pace.actual, board.metric)} of {quantity_text(standing.pace.target, board.metric)}"
+            amount += "" if bar else f" · {standing.pace.pct}%"
+    else:
+        amount = quantity_text(int(row.value), board.metric)
     return f"`{row.label:>3}`  {name} — {amount}{bar}"

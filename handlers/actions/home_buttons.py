@@ -92,7 +92,7 @@ def register(app: App, services: Services) -> None:
         if caller is None:
             return
         with services.db.read() as session:
-            managed = teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
+            managed = teams.governed_team_ids(session, caller.workspace_id, caller.person_id)
             choices = [
                 (t.id or 0, t.name)
                 for t, _ in teams.all_teams(session, caller.workspace_id)

@@ -21,6 +21,7 @@ from bot.core.dates import format_day
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.goal_grammar import (
     GOAL_HELP,
+    GoalCascade,
     GoalContest,
     GoalEach,
     GoalHistory,
@@ -44,8 +45,9 @@ from bot.core.team_grammar import team_key
 from bot.render import goal_modal
 from bot.render import goals as goal_text
 from bot.render.block_limits import fit_reply
+from bot.render.cascade import PER, export_rest
 from bot.render.text import escape
-from handlers import goal_actions, later, roles, scope
+from handlers import goal_actions, goal_cascade, later, roles, scope
 from handlers.context import Services
 from handlers.goal_actions import Created, Draft, Owner, WriteContext
 from handlers.identity import Caller
@@ -66,13 +68,6 @@ HISTORY_CHANGES_RESERVE = 1200
 MORE_LINE_CHARS = 100
 _PERIOD_ORDER = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
 FUNNEL_METRICS = ("calls", "demos", "deals", "revenue")
-_PER = {
-    PeriodKind.DAY: "a day",
-    PeriodKind.WEEK: "a week",
-    PeriodKind.MONTH: "a month",
-    PeriodKind.QUARTER: "a quarter",
-    PeriodKind.YEAR: "a year",
-}
 
 
 def register(app: App, services: Services) -> None:
@@ -134,6 +129,8 @@ def handle(services: Services, client: WebClient, command: dict) -> str | None:
                 return _suggest(ctx, parsed)
             case GoalSplit():
                 return _split(ctx, parsed)
+            case GoalCascade():
+                return goal_cascade.answer(ctx, parsed)
             case GoalPropose():
                 return _propose(ctx, parsed)
             case GoalList():
@@ -311,7 +308,7 @@ def _plan(ctx: _Ctx, cmd: GoalPlan) -> str:
         funnel.RateSource.OWN: f"{whose} history, {window}",
         funnel.RateSource.TEAM: f"team {escape(owner.team.name) if owner.team else ''} history, {window}",
     }
-    per = _PER[cmd.period]
+    per = PER[cmd.period]
     lines = [
         f"*Plan{'' if is_self else ' for ' + escape(owner.name)}: {format_amount(cmd.revenue_cents, revenue)} revenue {per}*",
         f"{result.deals} deals, {result.demos} demos, {result.calls} calls {per}",
@@ -405,16 +402,28 @@ def _suggest(ctx: _Ctx, cmd: GoalSuggest) -> str:
 
 
 def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
+    """A team without sub-teams: to its members at once. A team with sub-teams, or the
+    company: between them, previewed until `apply` (see goal_cascade)."""
     metric = cmd.metric
     rate = _rate(metric, cmd.target, cmd.period)
     example = f"/goal split team:{cmd.team} {rate} by {cmd.basis}"
-    owner = _owner(ctx, Who(team=cmd.team), example)
+    with ctx.services.db.read() as session:
+        found = scope.scope_by_name(session, ctx.caller, cmd.team, example)
+    if found.is_company or found.tree.has_children(found.team.id or 0):
+        return goal_cascade.answer(ctx, cmd, found)
+    owner = goal_actions.team_owner(found.team)
     team = owner.team
     assert team is not None and team.id is not None
     with ctx.services.db.read() as session:
         goal_actions.require_may_set(session, ctx.caller, owner, example)
         # Bots and deactivated people stay listed in a team but get no share.
         members = [p for p in teams.members(session, ctx.ws, team.id) if not p.is_bot and not p.deactivated]
+        if not members:
+            raise UserError(
+                f"This team has no members to split the target between, and no sub-teams: add members with "
+                f"`/team add {escape(team.name)} @maria`, or sub-teams with `/team set OTHER parent {escape(team.name)}`.",
+                f"/team add {team.name} @maria",
+            )
         team_today = owner.today(ctx.services.clock)
         periods = allocation.last_complete_periods(cmd.period, team_today, allocation.HISTORY_PERIODS, ctx.fiscal_year_start_month)
         window_start, window_end = periods[0].start, periods[-1].end
@@ -429,25 +438,8 @@ def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
     if cmd.basis == "evenly":
         shares = allocation.split_evenly(cmd.target, ordered)
     else:
-        # Each member weighs their average per period of history used, leaving out periods
-        # with under half the team's working days, so a vacation week neither counts as a
-        # zero nor shrinks the share. New reps (a start date inside the window, or no period
-        # used) get the team median.
         calendar = reports.team_facts(team, None, ctx.now).calendar
-        history: list[tuple[int, allocation.Number | None]] = []
-        for p in members:
-            if p.id is None:
-                continue
-            mine = allocation.person_history(periods, by_period.get(p.id, [0] * len(periods)), calendar,
-                                             time_off.get(p.id, ()), p.start_date)
-            weight = allocation.split_weight(mine, p.start_date, window_start)
-            history.append((p.id, weight))
-            used = len(mine.used)
-            note = mine.left_out_note(cmd.period)
-            if weight is not None:
-                why[p.id] = f"history, {used} {cmd.period.value}{'s' if used != 1 else ''}" + (f"; {note}" if note else "")
-            elif note and not mine.used and not (p.start_date and p.start_date > window_start):
-                why[p.id] = f"team median; {note}"
+        history, why = goal_cascade.member_weights(members, periods, by_period, time_off, calendar, cmd.period)
         shares = allocation.split_by_history(cmd.target, history)
     write = ctx.write_context(example, may_request=False)
     created: list[tuple[Person, int, str, Goal | None]] = []
@@ -471,7 +463,7 @@ def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
     total = sum(amount for _, amount, _, _ in created)
     how = "evenly" if cmd.basis == "evenly" else f"by history (last {len(periods)} {cmd.period.value}s)"
     head = [
-        f"Split {format_amount(cmd.target, metric)} {metric.key} {_PER[cmd.period]} for team {escape(team.name)} {how} "
+        f"Split {format_amount(cmd.target, metric)} {metric.key} {PER[cmd.period]} for team {escape(team.name)} {how} "
         f"— {sum(1 for c in created if c[3] is not None)} goals, total {format_amount(total, metric)}:"
     ]
     lines = []
@@ -480,8 +472,7 @@ def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
         lines.append(f"• {ident}{escape(reports.display_name(person))}: {format_amount(amount, metric)}/{cmd.period.value} ({basis})"
                      + ("" if goal is not None else " — no goal"))
     # One message whatever the team's size: the rest of the shares are in the period's CSV.
-    period = "today" if cmd.period is PeriodKind.DAY else cmd.period.value
-    return fit_reply(head, lines, f"`/progress export {period}` has every share in a CSV", counted="people")
+    return fit_reply(head, lines, export_rest(cmd.period), counted="people")
 
 
 # --- proposals -------------------------------------------------------------------------------
@@ -539,7 +530,7 @@ def _scope_ids(ctx: _Ctx, session: Session, who: Who | None, example: str) -> tu
         return escape(reports.display_name(person)), [person.id], []
     # Yourself: your goals, your team's shared goals, and the teams you manage.
     mine = teams.team_of(session, ctx.ws, ctx.caller.person_id)
-    managed = sorted(teams.managed_team_ids(session, ctx.ws, ctx.caller.person_id))
+    managed = sorted(teams.governed_team_ids(session, ctx.ws, ctx.caller.person_id))
     person_ids = [ctx.caller.person_id]
     for team_id in managed:
         person_ids += [p.id for p in teams.members(session, ctx.ws, team_id) if p.id is not None]
@@ -799,7 +790,7 @@ def _metric_add(ctx: _Ctx, cmd: GoalMetricAdd) -> str:
 
 def _open_modal(ctx: _Ctx, command: dict) -> str | None:
     with ctx.services.db.read() as session:
-        managed = teams.managed_team_ids(session, ctx.ws, ctx.caller.person_id)
+        managed = teams.governed_team_ids(session, ctx.ws, ctx.caller.person_id)
         if not ctx.caller.is_admin and not managed:
             raise PermissionDenied(
                 "Managers set goals; you can propose your own and your manager approves it.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from slack_bolt import Ack, App
@@ -78,9 +79,9 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
         who = parsed.who
         with services.db.read() as session:
             if who is not None and who.team is not None:
-                team = scope.team_by_name(session, caller, who.team, "/progress team:east")
-                scope.require_team_details(session, caller, team)
-                return _team_text(services, session, caller, team, parsed.period, now)
+                chosen = scope.scope_by_name(session, caller, who.team, "/progress team:east")
+                scope.require_scope_details(session, caller, chosen)
+                return _team_text(services, session, caller, chosen, parsed.period, now)
             if who is not None and who.user is not None:
                 person = services.directory.resolve(client, caller.workspace_id, who.user)
                 scope.require_person_details(session, caller, person)
@@ -109,15 +110,27 @@ def _person_text(services: Services, session: Session, caller: Caller, person: P
     return "\n".join([header] + [standing_block(s, metric_of(catalog, s.goal.metric)) for s in found])
 
 
-def _team_text(services: Services, session: Session, caller: Caller, team: Team, view: Period, now: datetime) -> str:
+def _team_text(services: Services, session: Session, caller: Caller, chosen: reports.Scope, view: Period, now: datetime) -> str:
     catalog = services.catalog(caller.workspace_id)
-    report = reports.team_report(session, caller.workspace_id, team, view, now)
+    team = chosen.team
+    report = reports.rollup_report(session, caller.workspace_id, chosen, view, now)
     today = reports.team_facts(team, None, now).today
     count = len(report.member_names)
-    members = f"{count} member{'s' if count != 1 else ''}"
-    lines = [f"*Team {escape(team.name)} — {period_in_sentence(view, today)}*{period_label_note(view, today, members)}"]
+    if chosen.is_rollup:
+        below = len(chosen.team_ids) - (0 if chosen.is_company else 1)
+        members = f"{count} {'person' if count == 1 else 'people'} in {below} team{'s' if below != 1 else ''}"
+    else:
+        members = f"{count} member{'s' if count != 1 else ''}"
+    title = f"Team {escape(team.name)}"
+    if chosen.is_company:
+        # "The company (Acme)"; never "The company (the company)" when the workspace has no name.
+        title = "The company" if team.name == reports.COMPANY_NAME else f"The company ({escape(team.name)})"
+    lines = [f"*{title} — {period_in_sentence(view, today)}*{period_label_note(view, today, members)}"]
     if not (report.team_totals or report.members or report.collectives or report.contests):
-        lines.append(f"No goals for team {escape(team.name)} in this period. Set one with `/goal set team:{team.name} calls 300/week`.")
+        if chosen.is_company:
+            lines.append("No goals for anyone in the company in this period. Cascade one with `/goal cascade team:all revenue 12m/year by history`.")
+        else:
+            lines.append(f"No goals for team {escape(team.name)} in this period. Set one with `/goal set team:{team.name} calls 300/week`.")
         return "\n".join(lines)
     lines += [standing_block(s, metric_of(catalog, s.goal.metric)) for s in report.team_totals]
     lines += [collective_line(c, catalog) for c in report.collectives]
@@ -184,7 +197,7 @@ def export_rows_csv(services: Services, caller: Caller, view: Period) -> bytes:
         if caller.is_admin:
             chosen = [t for t, _ in teams.all_teams(session, caller.workspace_id)]
         else:
-            managed = teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
+            managed = teams.governed_team_ids(session, caller.workspace_id, caller.person_id)
             chosen = [t for t in (teams.by_id(session, caller.workspace_id, i) for i in sorted(managed)) if t]
         for team in chosen:
             rows.extend(export_rows_for_team(session, caller.workspace_id, team, catalog, view, now))
@@ -202,6 +215,15 @@ def export_rows_for_team(session: Session, workspace_id: int, team: Team, catalo
     from the team report's one totals statement, so every figure is the one /progress shows."""
     report = reports.team_report(session, workspace_id, team, view, now, extra_metrics=tuple(catalog.keys))
     members = teams.members(session, workspace_id, team.id)
+    ranked_people = members
+    scope = reports.team_scope(session, workspace_id, team)
+    if scope.is_rollup:
+        # A parent team's own goals count everyone below it; its sub-teams' people are
+        # exported under their own team, once.
+        team_wide = reports.rollup_report(session, workspace_id, scope, view, now)
+        report = replace(report, team_totals=team_wide.team_totals, collectives=team_wide.collectives, contests=team_wide.contests)
+        if report.contests:
+            ranked_people = [*members, *(p for t in scope.team_ids[1:] for p in teams.members(session, workspace_id, t))]
     rows = [
         ExportRow("", "", team.name, metric_of(catalog, s.goal.metric), view, s.pace.actual, s, kind="team")
         for s in report.team_totals
@@ -209,7 +231,7 @@ def export_rows_for_team(session: Session, workspace_id: int, team: Team, catalo
     shared = [m for c in report.collectives for m in c.members]
     in_contests = {c.goal.metric for c in report.contests}
     rows += _rows_for(team.name, members, [*report.members, *shared], report.totals, catalog, view, in_contests)
-    by_id = {str(p.id): p for p in members}
+    by_id = {str(p.id): p for p in ranked_people}
     for contest in report.contests:
         metric = metric_of(catalog, contest.goal.metric)
         for ranked in contest.ranking:

@@ -39,11 +39,12 @@ from bot.core.team_grammar import (
     parse_team,
     team_key,
 )
+from bot.core.team_tree import TeamNode, TeamTree
 from bot.core.work_hours import CELEBRATE_KINDS, WorkHours, celebrate_kinds, celebrate_setting
 from bot.importer.matching import name_key
-from bot.render.block_limits import fit_reply
+from bot.render.block_limits import REPLY_TEXT, fit_reply
 from bot.render.text import escape, who
-from handlers import later, roles
+from handlers import later, roles, scope
 from handlers.context import Services
 from handlers.identity import Caller
 from storage import audit, imports, people, teams, workspaces
@@ -276,9 +277,8 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
         case TeamShow():
             with services.db.read() as session:
                 if cmd.name is None:
-                    mine = teams.team_of(session, ws, caller.person_id)
-                    managed = sorted(teams.managed_team_ids(session, ws, caller.person_id))
-                    team = mine or (teams.by_id(session, ws, managed[0]) if managed else None)
+                    # Their own team, else the highest team they manage (a region's manager: the region).
+                    team = scope.home_team(session, caller)
                     if team is None:
                         return _list_text(session, ws)
                 else:
@@ -387,18 +387,7 @@ def _apply_setting(session: Session, caller: Caller, team: Team, key: str, value
         team.work_hours = str(value)
         return team.work_hours
     if key == "parent":
-        roles.require_admin(caller, "change a team's parent", f"/team set {team.name} parent emea")
-        if value is None:
-            team.parent_id = None
-            return "none"
-        parent = _team(session, caller, str(value), need_manager=False)
-        ancestor: Team | None = parent
-        while ancestor is not None:
-            if ancestor.id == team.id:
-                raise UserError(f"{parent.name} is inside {team.name} already: teams cannot nest in a loop.", f"/team set {team.name} parent none")
-            ancestor = teams.by_id(session, team.workspace_id, ancestor.parent_id) if ancestor.parent_id else None
-        team.parent_id = parent.id
-        return parent.name
+        return _set_parent(session, caller, team, None if value is None else str(value))
     if key == "name":
         roles.require_admin(caller, "rename teams", f"/team set {team.name} name east-1")
         new_name = str(value)
@@ -408,6 +397,86 @@ def _apply_setting(session: Session, caller: Caller, team: Team, key: str, value
         team.name, team.name_key = new_name, team_key(new_name)
         return new_name
     raise UserError(f'Unknown setting "{key}".', f"/team set {team.name} tz America/New_York")
+
+
+# A reply names at most this many teams (an unknown parent's "Teams: …", /team show's
+# sub-teams), then counts the rest: 60 names of 40 characters leave room for the rest.
+MAX_NAMED_TEAMS = 60
+
+
+def _set_parent(session: Session, caller: Caller, team: Team, name: str | None) -> str:
+    """Put `team` under the team named `name` (None: at the top). One read of the tree
+    answers the loop and who may: admins anywhere; a manager moves a team they manage from
+    a parent they manage to another team they manage (or one below it). Raises UserError,
+    changing nothing, for an unknown team, a loop or a missing right."""
+    assert team.id is not None
+    ws = team.workspace_id
+    tree = teams.tree(session, ws)
+    mine = None if caller.is_admin else tree.governed(teams.managed_team_ids(session, ws, caller.person_id))
+    old = tree.parent(team.id)
+    candidate = _parent_candidate(tree, team.id, mine)
+    move_example = f"/team set {team.name} parent {candidate}" if candidate else None
+    if name is None:
+        if mine is not None:
+            raise PermissionDenied(
+                f"Only a workspace admin can make {team.name} a top-level team: the company's shape is theirs.",
+                move_example or f"/team show {team.name}",
+            )
+        team.parent_id = None
+        return "none"
+    parent = teams.by_key(session, ws, team_key(name))
+    if parent is None or parent.id not in tree:
+        raise UserError(
+            f'Unknown team "{name}": there is no such team to put {team.name} under.{_teams_named(tree)}',
+            move_example or f"/team create {name}",
+        )
+    assert parent.id is not None
+    if parent.id == team.id:
+        raise UserError("A team cannot be its own parent.", f"/team set {team.name} parent none")
+    if tree.would_loop(team.id, parent.id):
+        above = tree.ancestors(parent.id)
+        chain = [team.id, *reversed(above[: above.index(team.id)]), parent.id]
+        raise UserError(
+            f"{parent.name} is under {team.name} already ({' › '.join(tree.name(t) for t in chain)}): "
+            "a team cannot be inside its own sub-team — teams cannot nest in a loop. Nothing was changed.",
+            f"/team set {parent.name} parent {old.name if old else 'none'}",
+        )
+    if mine is not None:
+        if parent.id not in mine:
+            raise PermissionDenied(
+                f"You can move {team.name} only under a team you manage (or one below it), and you do not "
+                f"manage {parent.name}: an admin can make that move.",
+                move_example or f"/team show {team.name}",
+            )
+        if old is not None and old.id not in mine:
+            raise PermissionDenied(
+                f"{team.name} is in {old.name}, which you do not manage: only an admin or a manager of "
+                f"{old.name} can move it out.",
+                f"/team show {team.name}",
+            )
+    team.parent_id = parent.id
+    return parent.name
+
+
+def _parent_candidate(tree: TeamTree, team_id: int, allowed: set[int] | None) -> str | None:
+    """A team `team_id` could move under, for an example: not itself nor below it, nor its
+    parent now; for a manager, one of theirs."""
+    below = set(tree.subtree(team_id))
+    now = tree.parent(team_id)
+    for _, candidate in tree.outline():
+        if candidate not in below and (allowed is None or candidate in allowed) and (now is None or candidate != now.id):
+            return tree.name(candidate)
+    return None
+
+
+def _teams_named(tree: TeamTree) -> str:
+    names = sorted((node.name for node in tree.nodes.values()), key=lambda n: (n.lower(), n))
+    if not names:
+        return " There are no teams yet."
+    shown = ", ".join(names[:MAX_NAMED_TEAMS])
+    if len(names) > MAX_NAMED_TEAMS:
+        shown += f" and {len(names) - MAX_NAMED_TEAMS} more (`/team list`)"
+    return f" Teams: {shown}."
 
 
 # Live wins (posts to the team's channel): their replies say what the team now posts.
@@ -509,9 +578,10 @@ SHOW_REST = "`/progress export` has everyone with goals or activity in a CSV"
 
 
 def _show_text(session: Session, team: Team) -> str:
+    assert team.id is not None
     managers = teams.managers(session, team.workspace_id, team.id)
     members = teams.members(session, team.workspace_id, team.id)
-    parent = teams.by_id(session, team.workspace_id, team.parent_id) if team.parent_id else None
+    tree, counts = _tree_of(teams.all_teams(session, team.workspace_id))
     schedules = [_schedule_of(session, team, job).describe() for job in DEFAULT_SCHEDULES]
     # Members last: one message whatever the team's size, the names that do not fit counted.
     return fit_reply(
@@ -522,7 +592,8 @@ def _show_text(session: Session, team: Team) -> str:
             f"Thresholds: ahead ≥{team.threshold_ahead}% · on pace ≥{team.threshold_on_pace}% · "
             f"behind ≥{team.threshold_behind}% · approvals {'on' if team.approvals else 'off'}",
             _live_wins_text(team),
-            f"Parent team: {parent.name if parent else 'none'}",
+            _parent_text(tree, team.id),
+            _sub_teams_text(tree, counts, team.id),
             f"Schedules: {' · '.join(schedules)}",
             f"Members ({len(members)}): " + ("" if members else "none yet"),
         ],
@@ -534,13 +605,88 @@ def _show_text(session: Session, team: Team) -> str:
     )
 
 
+def _tree_of(rows: list[tuple[Team, int]]) -> tuple[TeamTree, dict[int, int]]:
+    """teams.all_teams() as a tree, and each team's own member count."""
+    tree = TeamTree(TeamNode(t.id, t.name, t.parent_id) for t, _ in rows if t.id is not None)
+    return tree, {t.id: n for t, n in rows if t.id is not None}
+
+
+def _people_count(tree: TeamTree, counts: dict[int, int], team_id: int) -> int:
+    """Members of the team and of every team below it (a person is on one team at most)."""
+    return sum(counts.get(t, 0) for t in tree.subtree(team_id))
+
+
+def _people_text(n: int) -> str:
+    return f"{n:,} {'person' if n == 1 else 'people'}"
+
+
+def _parent_text(tree: TeamTree, team_id: int) -> str:
+    """`Parent team: emea`; deeper down, the whole way from the top (`americas › emea`)."""
+    above = tree.ancestors(team_id)
+    if not above:
+        return "Parent team: none"
+    text = f"Parent team: {tree.name(above[0])}"
+    if len(above) > 1:
+        text += f" ({' › '.join(tree.name(t) for t in reversed(above))})"
+    return text
+
+
+def _sub_teams_text(tree: TeamTree, counts: dict[int, int], team_id: int) -> str:
+    """`Sub-teams: dustin, melvin (2 sub-teams) · 19 people in all`: the teams right below,
+    and everyone in the team and below it."""
+    children = tree.children(team_id)
+    if not children:
+        return "Sub-teams: none"
+    named = []
+    for child in children[:MAX_NAMED_TEAMS]:
+        below = len(tree.children(child.id))
+        named.append(f"{child.name} ({below} sub-team{'s' if below != 1 else ''})" if below else child.name)
+    if len(children) > MAX_NAMED_TEAMS:
+        named.append(f"and {len(children) - MAX_NAMED_TEAMS} more")
+    people_in_all = _people_count(tree, counts, team_id)
+    return f"Sub-teams: {', '.join(named)} · {_people_text(people_in_all)} in all, sub-teams included"
+
+
+LIST_REST = "`/team show NAME` shows a team with its sub-teams"
+
+
 def _list_text(session: Session, workspace_id: int) -> str:
+    """Every team, parents before their sub-teams (indented, by name). A team with sub-teams
+    also counts them and everyone below it. Too long for one message: the deepest levels
+    go first (their parents' lines still count them), then the last teams."""
     rows = teams.all_teams(session, workspace_id)
     if not rows:
         return "No teams yet. Create one with `/team create east #sales-east manager @dana`."
-    lines = ["*Teams*"]
-    lines += [f"• {team.name} — {n} member{'s' if n != 1 else ''} · {_channel_text(team)}" for team, n in rows]
-    return "\n".join(lines)
+    by_id = {team.id: team for team, _ in rows}
+    tree, counts = _tree_of(rows)
+    if not any(tree.has_children(t) for t in tree.nodes):
+        outline = [(0, team.id) for team, _ in rows]  # a flat list: as it always was, by name
+    else:
+        outline = tree.outline()
+    lines = [(depth, _list_line(tree, counts, by_id[t], depth)) for depth, t in outline]
+    head = ["*Teams*"]
+    total = len(lines)
+    for deepest in range(max(depth for depth, _ in lines), 0, -1):
+        kept = [line for depth, line in lines if depth <= deepest]
+        reply = "\n".join([*head, *kept])
+        if len(kept) < total:
+            reply += f"\n… and {total - len(kept):,} more teams — {LIST_REST}"
+        if len(reply) <= REPLY_TEXT:
+            return reply
+    return fit_reply(head, [line for depth, line in lines if depth == 0], LIST_REST, total=total, counted="teams")
+
+
+def _list_line(tree: TeamTree, counts: dict[int, int], team: Team, depth: int) -> str:
+    assert team.id is not None
+    n = counts.get(team.id, 0)
+    parts = [f"{n} member{'s' if n != 1 else ''}"]
+    below = len(tree.children(team.id))
+    if below:
+        parts.append(f"{below} sub-team{'s' if below != 1 else ''}")
+        parts.append(_people_text(_people_count(tree, counts, team.id)))
+    parts.append(_channel_text(team))
+    bullet = "•" if depth == 0 else "◦"
+    return f"{'    ' * depth}{bullet} {team.name} — {' · '.join(parts)}"
 
 
 def _channel_text(team: Team) -> str:

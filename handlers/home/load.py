@@ -16,6 +16,7 @@ from bot.core.errors import UserError
 from bot.core.metrics import Metric, MetricCatalog
 from bot.core.periods import Period, PeriodKind, short_date
 from bot.core.standings import TeamStandings
+from bot.core.team_tree import TeamTree
 from bot.render.home import (
     DEFAULT_HOME_PERIOD,
     HOME_PERIODS,
@@ -62,6 +63,13 @@ class _Reports:
         self._session, self._ws, self._now = session, workspace_id, now
         self._fiscal_start, self.kind, self.metrics = fiscal_start, kind, metrics
         self._found: dict[int, TeamStandings] = {}
+        self._tree: TeamTree | None = None
+
+    @property
+    def tree(self) -> TeamTree:
+        if self._tree is None:
+            self._tree = teams.tree(self._session, self._ws)
+        return self._tree
 
     def view(self, team: Team | None, tz: str | None) -> tuple[Period, date]:
         today = reports.team_facts(team, tz, self._now).today
@@ -71,10 +79,12 @@ class _Reports:
         assert team.id is not None
         if team.id not in self._found:
             view, _ = self.view(team, None)
-            self._found[team.id] = reports.team_report(
+            # A parent team counts everyone below it, as /progress team:NAME does.
+            scope = reports.team_scope(self._session, self._ws, team, self.tree)
+            self._found[team.id] = reports.rollup_report(
                 self._session,
                 self._ws,
-                team,
+                scope,
                 view,
                 self._now,
                 extra_metrics=tuple(self.metrics),
@@ -96,7 +106,7 @@ def load_home(services: Services, caller: Caller, notice: str | None = None) -> 
             session, ws, now, workspaces.fiscal_year_start_month(session, ws), kind, catalog.keys
         )
         own_team = teams.team_of(session, ws, caller.person_id)
-        managed = teams.managed_team_ids(session, ws, caller.person_id)
+        managed = teams.governed_team_ids(session, ws, caller.person_id)
         view, today = found.view(own_team, caller.tz)
         is_rep = own_team is not None or not (managed or caller.is_admin)
         rep = _rep_part(session, caller, own_team, found, view, now) if is_rep else None
@@ -177,12 +187,15 @@ def _manager_part(
     today: date,
 ) -> ManagerPart:
     ws = caller.workspace_id
+    listed = teams.all_teams(session, ws)
+    counts = {t.id: n for t, n in listed}
+    # Parents before their sub-teams; a parent's size is everyone below it.
+    order = {team_id: index for index, (_, team_id) in enumerate(found.tree.outline())}
     if managed:
-        chosen = sorted(goals.teams_by_ids(session, ws, managed).values(), key=lambda t: t.name_key)
-        sizes = {t.id: n for t, n in teams.all_teams(session, ws) if t.id in managed}
+        chosen = sorted(goals.teams_by_ids(session, ws, managed).values(), key=lambda t: order.get(t.id, len(order)))
     else:
-        listed = teams.all_teams(session, ws)
-        chosen, sizes = [t for t, _ in listed], {t.id: n for t, n in listed}
+        chosen = sorted((t for t, _ in listed), key=lambda t: order.get(t.id, len(order)))
+    sizes = {t.id: sum(counts.get(i, 0) for i in found.tree.subtree(t.id or 0)) for t in chosen}
     parts = tuple(
         TeamPart(t.name, sizes.get(t.id, 0), found.of(t), found.figures(t))
         if index < MAX_TEAM_REPORTS

@@ -1,6 +1,10 @@
 """The weekly digest (SPEC §5): one post to the team's channel with team totals against
 target, all-or-nothing goals and who is still missing, contest leaderboards, goal and
-stretch hits; then a chart of each rep's week against target as a second part."""
+stretch hits; then a chart of each rep's week against target as a second part.
+
+A team with sub-teams (a region) gets the same digest of everyone below it (the roll-up
+`/progress team:REGION` shows) plus its sub-teams' board, in its own channel; a region
+without a channel gets none."""
 
 from __future__ import annotations
 
@@ -15,10 +19,11 @@ from bot.core.pace import DEFAULT_THRESHOLDS, PaceStatus, PaceThresholds, status
 from bot.core.periods import PeriodKind
 from bot.core.standings import Standing, TeamStandings
 from bot.render.chart import ChartBar, ChartPanel, chart_spec
-from bot.render.digest import Digest, GoalSum, digest_messages, digest_title
+from bot.render.digest import BoardTeam, Digest, GoalSum, TeamBoard, digest_messages, digest_title
 from bot.render.standings import metric_of
-from scheduler.content.gather import TeamWeek, load_team_weeks
+from scheduler.content.gather import RegionWeek, TeamWeek, load_weeks, region_board, region_rollup
 from scheduler.messages import ChartFile, Message
+from storage import teams
 from storage.models import Team
 
 ON_TRACK = (PaceStatus.HIT, PaceStatus.AHEAD, PaceStatus.ON_PACE)
@@ -78,7 +83,19 @@ def chart_panels(week: TeamWeek) -> list[ChartPanel]:
     return [ChartPanel(metric_of(week.catalog, metric), tuple(bars)) for metric, bars in ordered]
 
 
-def digest_of(week: TeamWeek) -> Digest:
+def main_metric(report: TeamStandings, sums: Sequence[GoalSum]) -> str | None:
+    """The metric a region's board ranks its sub-teams on: its first team-total goal's, else
+    the one most reps have goals of (by name on a tie), else its first all-or-nothing
+    goal's or contest's."""
+    if report.team_totals:
+        return report.team_totals[0].goal.metric
+    if sums:
+        return max(sums, key=lambda s: s.people).metric
+    others = [c.goal.metric for c in report.collectives] + [c.goal.metric for c in report.contests]
+    return others[0] if others else None
+
+
+def digest_of(week: TeamWeek, board: TeamBoard | None = None) -> Digest:
     report = week.report
     by_name = sorted(report.members, key=lambda s: (s.owner_name.casefold(), s.goal.id))
     return Digest(
@@ -94,6 +111,7 @@ def digest_of(week: TeamWeek) -> Digest:
         # risk: only goals whose own period is the week (or a day in it) count here.
         hits=tuple(s for s in by_name if s.hit and s.goal.period_kind in WEEKLY),
         stretch_hits=tuple(s for s in by_name if s.stretch_hit and s.goal.period_kind in WEEKLY),
+        board=board,
     )
 
 
@@ -104,7 +122,14 @@ def chart_filename(team: Team, week: TeamWeek) -> str:
 
 def build_many(session: Session, workspace_id: int, chosen: Sequence[Team], at: datetime) -> dict[int, list[Message]]:
     """team id → the team's digest, for teams the scheduler fires together."""
-    return {team_id: digest_posts(week) for team_id, week in load_team_weeks(session, workspace_id, chosen, at).items()}
+    tree = teams.tree(session, workspace_id) if chosen else None
+    # A region without a channel: nothing (its teams' channels have their own digests).
+    silent = {t.id for t in chosen if tree is not None and t.id is not None and tree.has_children(t.id) and not t.channel_id}
+    loaded = load_weeks(session, workspace_id, [t for t in chosen if t.id not in silent], at, tree=tree)
+    found = {team_id: digest_posts(week) for team_id, week in loaded.teams.items()}
+    found.update((region_id, region_posts(session, region)) for region_id, region in loaded.regions.items())
+    found.update((team_id, []) for team_id in silent if team_id is not None)
+    return found
 
 
 def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list[Message]:
@@ -112,7 +137,18 @@ def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list
     return build_many(session, workspace_id, [team], at)[team.id]
 
 
-def digest_posts(week: TeamWeek) -> list[Message]:
+def region_posts(session: Session, region: RegionWeek) -> list[Message]:
+    """The digest of everyone below the region, with its sub-teams ranked on its main metric."""
+    week = region_rollup(session, region)
+    metric = main_metric(week.report, goal_sums(week.report, week.facts.thresholds))
+    board = None
+    if metric is not None:
+        rows = region_board(region, metric)
+        board = TeamBoard(region.team.name, metric, tuple(BoardTeam(r.team_id, r.name, r.total, r.standing) for r in rows))
+    return digest_posts(week, board)
+
+
+def digest_posts(week: TeamWeek, board: TeamBoard | None = None) -> list[Message]:
     team = week.team
     report = week.report
     # A team without goals this week has nothing to report: no post rather than an empty one.
@@ -122,7 +158,7 @@ def digest_posts(week: TeamWeek) -> list[Message]:
     channel = team.channel_id or ""
     messages = [
         Message(channel, text, tuple(blocks), part=str(number))
-        for number, (text, blocks) in enumerate(digest_messages(digest_of(week), week.catalog), start=1)
+        for number, (text, blocks) in enumerate(digest_messages(digest_of(week, board), week.catalog), start=1)
     ]
     panels = chart_panels(week)
     if panels:

@@ -734,12 +734,12 @@ def test_help_shows_every_subcommand_with_an_example():
         (
             "frobnicate",
             'Unknown /goal command "frobnicate". Commands: set, each, ramp, contest, plan, suggest, '
-            "split, propose, list, history, remove, metric, help.",
+            "split, cascade, propose, list, history, remove, metric, help.",
         ),
         ("sett calls 60/week", 'Unknown /goal command "sett". Did you mean `set`? Commands: set, '
-         "each, ramp, contest, plan, suggest, split, propose, list, history, remove, metric, help."),
+         "each, ramp, contest, plan, suggest, split, cascade, propose, list, history, remove, metric, help."),
         ("@maria calls 60/week", 'Unknown /goal command "@maria". Start with what to do, such as '
-         "`set`. Commands: set, each, ramp, contest, plan, suggest, split, propose, list, history, "
+         "`set`. Commands: set, each, ramp, contest, plan, suggest, split, cascade, propose, list, history, "
          "remove, metric, help."),
         ("-- just a note", "Nothing before the `--` — say what to do first."),
     ],

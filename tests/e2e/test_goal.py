@@ -305,6 +305,8 @@ def test_a_goal_that_has_not_started_is_removed_without_a_reason(workspace, east
         ("remove 999999 -- typo", "There is no goal #999999 here"),
         ("list @nobody", "Unknown person @nobody"),
         ("history team:west", 'Unknown team "west"'),
+        ("set team:all calls 600/week", '"all" is the whole company, which has no goals or settings of its own'),
+        ("each team:all calls 60/week", '"all" is the whole company'),
     ],
 )
 def test_bad_input_is_refused_and_changes_nothing(workspace, east, text, expected):

@@ -32,7 +32,7 @@ def _progress_row(text: str) -> tuple[str, str, str] | None:
     [row] = [line for line in text.splitlines() if "*Calls*" in line]
     if "no target in this period" in row:
         return None
-    match = re.search(rf"— ([\d,]+) / ([\d,]+) calls · \d+% · ({STATUS_WORDS})", row)
+    match = re.search(rf"— ([\d,]+) / ([\d,]+) calls? · \d+% · ({STATUS_WORDS})", row)
     assert match, row
     return match[1].replace(",", ""), match[2].replace(",", ""), match[3]
 
@@ -123,4 +123,5 @@ def _check(workspace: SlackWorkspace, scenario: dict) -> None:
         actual, target, status, pct,
     )
     assert board_row is not None and board_row.endswith(f"{pct}%"), board_row
-    assert f"— {int(actual):,} / {int(target):,} calls · {pct}% · {status}" in home
+    unit = "call" if int(target) == 1 else "calls"
+    assert f"— {int(actual):,} / {int(target):,} {unit} · {pct}% · {status}" in home
