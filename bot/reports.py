@@ -22,12 +22,13 @@ from bot.core.standings import (
     PersonFacts,
     Standing,
     TeamFacts,
+    TeamRow,
     TeamStandings,
     goal_lines,
     line_key,
     person_standing,
+    team_row,
     team_standings,
-    team_total_standing,
 )
 from bot.core.team_tree import COMPANY_ID, COMPANY_WORDS, TeamTree
 from storage import entries, goals, standings, teams, workspaces
@@ -313,18 +314,6 @@ def rollup_report(
     )
 
 
-@dataclass(frozen=True)
-class TeamRow:
-    """A team on a team-vs-team board: everyone below it counted; `standing` its own team
-    goal of the board's metric, when it has one."""
-
-    team_id: int
-    name: str
-    total: int
-    people: int
-    standing: Standing | None
-
-
 def team_board(
     session: Session,
     workspace_id: int,
@@ -352,15 +341,13 @@ def team_board(
     found = []
     for team_id in chosen:
         below = tree.subtree(team_id)
-        total = sum(sums.get(t, 0) for t in below)
-        specs = [goal_spec(g) for g in team_goals.get(team_id, ())]
-        lines = [line for line in goal_lines(specs) if line[0].kind == "team" and any(g.live_in(view) for g in line)]
         team = rows[team_id]
-        standing = None
-        if lines:
-            facts = team_facts(team, None, now, fiscal_year_start_month)
-            standing = team_total_standing(lines[0], team.name, view, facts, total)
-        found.append(TeamRow(team_id, team.name, total, sum(counts.get(t, 0) for t in below), standing))
+        found.append(
+            team_row(
+                team_id, team.name, sum(sums.get(t, 0) for t in below), sum(counts.get(t, 0) for t in below),
+                [goal_spec(g) for g in team_goals.get(team_id, ())], view, team_facts(team, None, now, fiscal_year_start_month),
+            )  # fmt: skip
+        )
     return found
 
 
@@ -372,11 +359,7 @@ def people_totals(
     ids = [t for t in scope.team_ids if t != COMPANY_ID]
     members = teams.member_rows_of_teams(session, workspace_id, ids)
     people = {row.id: (team_id, row) for team_id, rows in members.items() for row in rows}
-    totals: dict[int, int] = dict.fromkeys(people, 0)
-    for by_person in standings.teams_totals(session, workspace_id, ids, [metric], view.start, view.end).values():
-        for (person_id, _), total in by_person.items():
-            totals[person_id] = totals.get(person_id, 0) + total
-    return people, totals
+    return people, standings.people_sums(session, workspace_id, ids, metric, view.start, view.end)
 
 
 def shown_standings(

@@ -79,6 +79,32 @@ def team_sums(
     return found
 
 
+_PEOPLE_SUMS = (
+    sa.select(Entry.person_id, sa.func.sum(Entry.quantity))
+    .join(TeamMember, teams.on_teams(Entry.person_id, sa.bindparam("workspace_id"), sa.bindparam("team_ids", expanding=True)))
+    .where(
+        Entry.workspace_id == sa.bindparam("workspace_id"),
+        Entry.metric == sa.bindparam("metric"),
+        Entry.day >= sa.bindparam("start", type_=sa.Date),
+        Entry.day <= sa.bindparam("end", type_=sa.Date),
+        Entry.deleted_at.is_(None),
+    )
+    .group_by(Entry.person_id)
+)
+
+
+def people_sums(
+    session: Session, workspace_id: int, team_ids: Iterable[int], metric: str, start: date, end: date
+) -> dict[int, int]:
+    """person id → their total of one metric over [start, end], for everyone in the teams
+    (a roll-up's board), in one statement; people with nothing logged are left out."""
+    ids = sorted(set(team_ids))
+    if not ids:
+        return {}
+    parameters = {"workspace_id": workspace_id, "team_ids": ids, "metric": metric, "start": start, "end": end}
+    return {person_id: int(total or 0) for person_id, total in session.execute(_PEOPLE_SUMS, parameters)}
+
+
 def team_totals(
     session: Session, workspace_id: int, team_id: int, metrics: Iterable[str], start: date, end: date
 ) -> dict[tuple[int, str], int]:

@@ -113,17 +113,20 @@ def member_rows(session: Session, workspace_id: int, team_id: int) -> list[sa.Ro
     )
 
 
+_PERSON, _MEMBER = Person.__table__, TeamMember.__table__
+# Table columns, not ORM attributes: plain rows without the ORM's loading (a company's
+# thousands of people).
 _MEMBER_ROWS_OF_TEAMS = (
     sa.select(
-        TeamMember.team_id, Person.id, Person.name, Person.display_name, Person.real_name,
-        Person.slack_user_id, Person.tz, Person.start_date,
+        _MEMBER.c.team_id, _PERSON.c.id, _PERSON.c.name, _PERSON.c.display_name, _PERSON.c.real_name,
+        _PERSON.c.slack_user_id, _PERSON.c.tz, _PERSON.c.start_date,
     )  # fmt: skip
-    .join(TeamMember, TeamMember.person_id == Person.id)
+    .join(_MEMBER, _MEMBER.c.person_id == _PERSON.c.id)
     .where(
-        TeamMember.workspace_id == sa.bindparam("workspace_id"),
-        TeamMember.team_id.in_(sa.bindparam("team_ids", expanding=True)),
+        _MEMBER.c.workspace_id == sa.bindparam("workspace_id"),
+        _MEMBER.c.team_id.in_(sa.bindparam("team_ids", expanding=True)),
     )
-    .order_by(sa.func.lower(Person.name), Person.id)
+    .order_by(sa.func.lower(_PERSON.c.name), _PERSON.c.id)
 )
 
 

@@ -72,3 +72,27 @@ def top_with_caller(
         return top, None
     own = next((r for r in ranked[n:] if r.id == caller_id), None)
     return top, own
+
+
+def top_of(
+    values: Iterable[tuple[str, str, Value]], caller_id: str | None, n: int = TOP_N
+) -> tuple[list[Ranked], Ranked | None]:
+    """rank() then top_with_caller() of (id, name, value) rows, building rows only for what
+    it returns: a company's board ranks thousands to show a dozen."""
+    ordered = sorted(values, key=lambda v: (-v[2], v[1].casefold(), v[0]))
+    first: dict[Value, int] = {}
+    counts: dict[Value, int] = {}
+    for position, (_, _, value) in enumerate(ordered, start=1):
+        first.setdefault(value, position)
+        counts[value] = counts.get(value, 0) + 1
+
+    def ranked(index: int) -> Ranked:
+        row_id, name, value = ordered[index]
+        return Ranked(rank=first[value], tied=counts[value] > 1, entry=Entry(row_id, name, value))
+
+    top = [ranked(i) for i in range(min(n, len(ordered)))]
+    if caller_id is None or any(r.id == caller_id for r in top):
+        return top, None
+    own = next((i for i in range(n, len(ordered)) if ordered[i][0] == caller_id), None)
+    return top, ranked(own) if own is not None else None
+

@@ -255,6 +255,28 @@ def team_standings(
     return TeamStandings(view, tuple(team_totals), tuple(own), tuple(collectives), tuple(contests), names, totals)
 
 
+@dataclass(frozen=True)
+class TeamRow:
+    """A team on a team-vs-team board: everyone below it counted (`total`, `people`);
+    `standing` its own team goal of the board's metric, when it has one."""
+
+    team_id: int
+    name: str
+    total: int
+    people: int
+    standing: Standing | None
+
+
+def team_row(
+    team_id: int, name: str, total: int, people: int, goals: Iterable[GoalSpec], view: Period, team: TeamFacts
+) -> TeamRow:
+    """A board's row: the team's own team-total goal of the metric (`goals`: its team goals
+    of that metric) judged on its own calendar against the total of everyone below it."""
+    lines = [line for line in goal_lines(goals) if line[0].kind == "team" and any(g.live_in(view) for g in line)]
+    standing = team_total_standing(lines[0], name, view, team, total) if lines else None
+    return TeamRow(team_id, name, total, people, standing)
+
+
 def rank_people(
     people: Iterable[PersonFacts], totals: Mapping[tuple[int, str], int], metric: str
 ) -> list[Ranked]:

@@ -16,7 +16,7 @@ from bot.core.periods import MONTH_ABBR, Period, short_date
 from bot.core.progress_bar import progress_bar
 from bot.core.ranking import Entry as RankEntry
 from bot.core.ranking import rank, top_with_caller
-from bot.core.standings import CollectiveStanding, ContestStanding, Standing
+from bot.core.standings import CollectiveStanding, ContestStanding, Standing, TeamRow
 from bot.render.block_limits import (
     MAX_BLOCKS,
     MESSAGE_TEXT,
@@ -65,23 +65,12 @@ class GoalSum:
 
 
 @dataclass(frozen=True)
-class BoardTeam:
-    """A sub-team on a region's board: everyone below it counted; `standing` its own team
-    goal of the board's metric, when it has one."""
-
-    team_id: int
-    name: str
-    total: int
-    standing: Standing | None = None
-
-
-@dataclass(frozen=True)
 class TeamBoard:
     """A region's sub-teams against each other on one metric (the digest's main one)."""
 
     region: str
     metric: str
-    teams: tuple[BoardTeam, ...]
+    teams: tuple[TeamRow, ...]
 
 
 @dataclass(frozen=True)

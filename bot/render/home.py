@@ -112,6 +112,16 @@ class TeamPart:
     # Each member's figures in the view (person id → metric → total, activity only), shown
     # for members without a goal in it.
     figures: Mapping[int, Mapping[str, int]] = field(default_factory=dict)
+    # Teams below it at any depth: `members` then counts everyone below it too.
+    sub_teams: int = 0
+
+    @property
+    def size(self) -> str:
+        """"5 members", or for a team with sub-teams "11 people in 2 teams"."""
+        if self.sub_teams:
+            people = "person" if self.members == 1 else "people"
+            return f"{self.members} {people} in {self.sub_teams} team{'s' if self.sub_teams != 1 else ''}"
+        return f"{self.members} member{'s' if self.members != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -388,11 +398,7 @@ def team_blocks(team: TeamPart, catalog: MetricCatalog) -> Blocks:
     assert report is not None
     ordered = worst_first(report)
     behind = lagging_names(report, ordered)
-    members = team.members
-    head = (
-        f"*Team {escape(team.name)}* — {members} member{'s' if members != 1 else ''} · "
-        f"{len(behind)} behind or at risk"
-    )
+    head = f"*Team {escape(team.name)}* — {team.size} · {len(behind)} behind or at risk"
     lines = [head]
     if behind:
         lines.append(f"⚠️ Behind or at risk: {names_list(behind, MAX_BEHIND_NAMES)}")
@@ -430,7 +436,7 @@ def team_blocks(team: TeamPart, catalog: MetricCatalog) -> Blocks:
             people.append(
                 f"…and {len(active) - room} more: `/progress export this {kind}` has everyone."
             )
-    without = members - len(ordered)
+    without = team.members - len(ordered)
     if ordered and without:
         people.append(f"_{without} without a goal this {kind}._")
     return [*sections(lines), *sections(people)]
@@ -447,8 +453,7 @@ def more_teams_text(teams: Sequence[TeamPart]) -> str:
     for index, team in enumerate(teams):
         lagging = f" · {len(lagging_names(team.report))} behind or at risk" if team.report else ""
         line = (
-            f"• *{escape(team.name)}* — {team.members} member{'s' if team.members != 1 else ''}"
-            f"{lagging} · `/progress team:{team.name}`"
+            f"• *{escape(team.name)}* — {team.size}{lagging} · `/progress team:{team.name}`"
         )
         room_for_tail = 60 if index < len(teams) - 1 else 0
         if len("\n".join([*lines, line])) + room_for_tail > SECTION_TEXT:

@@ -12,7 +12,7 @@ from bot import reports
 from bot.core.errors import UserError
 from bot.core.metrics import Metric, MetricCatalog
 from bot.core.ranking import Entry as RankEntry
-from bot.core.ranking import rank, top_with_caller
+from bot.core.ranking import rank, top_of, top_with_caller
 from bot.core.report_grammar import (
     LEADERBOARD_HELP,
     LeaderboardQuery,
@@ -135,8 +135,10 @@ def _rollup_by_total(
     statement, and pace is worked out only for the rows shown (thousands of people, a
     dozen rows)."""
     people, totals = reports.people_totals(session, caller.workspace_id, chosen, metric.key, parsed.period)
-    entries = [RankEntry(str(pid), reports.display_name(row), totals.get(pid, 0)) for pid, (_, row) in people.items()]
-    top, own = top_with_caller(rank(entries), str(caller.person_id))
+    top, own = top_of(
+        ((str(pid), reports.display_name(row), totals.get(pid, 0)) for pid, (_, row) in people.items()),
+        str(caller.person_id),
+    )
     shown = [int(r.id) for r in [*top, *([own] if own else [])]]
     by_person = {
         pid: standing

@@ -196,10 +196,11 @@ def _manager_part(
     else:
         chosen = sorted((t for t, _ in listed), key=lambda t: order.get(t.id, len(order)))
     sizes = {t.id: sum(counts.get(i, 0) for i in found.tree.subtree(t.id or 0)) for t in chosen}
+    below = {t.id: len(found.tree.subtree(t.id or 0)) - 1 for t in chosen}
     parts = tuple(
-        TeamPart(t.name, sizes.get(t.id, 0), found.of(t), found.figures(t))
+        TeamPart(t.name, sizes.get(t.id, 0), found.of(t), found.figures(t), sub_teams=below[t.id])
         if index < MAX_TEAM_REPORTS
-        else TeamPart(t.name, sizes.get(t.id, 0), None)
+        else TeamPart(t.name, sizes.get(t.id, 0), None, sub_teams=below[t.id])
         for index, t in enumerate(chosen)
     )
     requests, total = home_storage.pending_for_decider(

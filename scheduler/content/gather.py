@@ -22,7 +22,7 @@ from bot.clock import zone
 from bot.core.calendars import normal_days
 from bot.core.metrics import MetricCatalog
 from bot.core.periods import Period, PeriodKind
-from bot.core.standings import Standing, TeamFacts, TeamStandings, goal_lines, team_total_standing
+from bot.core.standings import Standing, TeamFacts, TeamRow, TeamStandings, team_row
 from bot.core.streaks import previous_weeks
 from bot.core.team_tree import TeamTree
 from storage import goals, history, metrics, standings, teams
@@ -352,7 +352,7 @@ def region_rollup(session: Session, region: RegionWeek) -> TeamWeek:
     )
 
 
-def region_board(region: RegionWeek, metric: str) -> list[reports.TeamRow]:
+def region_board(region: RegionWeek, metric: str) -> list[TeamRow]:
     """bot.reports.team_board for the region's direct sub-teams (each counting everyone
     below it; `standing` its own team goal of `metric`), from what the load read: the
     totals of `metric` must have been read (a metric of a goal of the region)."""
@@ -367,12 +367,8 @@ def region_board(region: RegionWeek, metric: str) -> list[reports.TeamRow]:
             reports.goal_spec(g) for g in reads.goal_rows.get(team_id, ())
             if g.kind == "team" and g.metric == metric and g.team_id == team_id and _live_in(g, view)
         ]  # fmt: skip
-        lines = [line for line in goal_lines(specs) if line[0].kind == "team" and any(g.live_in(view) for g in line)]
-        standing = None
-        if lines:
-            facts = reports.team_facts(team, None, region.at, region.fiscal_year_start_month)
-            standing = team_total_standing(lines[0], team.name, view, facts, total)
-        found.append(reports.TeamRow(team_id, team.name, total, people, standing))
+        facts = reports.team_facts(team, None, region.at, region.fiscal_year_start_month)
+        found.append(team_row(team_id, team.name, total, people, specs, view, facts))
     return found
 
 

@@ -19,7 +19,7 @@ from bot.core.pace import DEFAULT_THRESHOLDS, PaceStatus, PaceThresholds, status
 from bot.core.periods import PeriodKind
 from bot.core.standings import Standing, TeamStandings
 from bot.render.chart import ChartBar, ChartPanel, chart_spec
-from bot.render.digest import BoardTeam, Digest, GoalSum, TeamBoard, digest_messages, digest_title
+from bot.render.digest import Digest, GoalSum, TeamBoard, digest_messages, digest_title
 from bot.render.standings import metric_of
 from scheduler.content.gather import RegionWeek, TeamWeek, load_weeks, region_board, region_rollup
 from scheduler.messages import ChartFile, Message
@@ -144,7 +144,7 @@ def region_posts(session: Session, region: RegionWeek) -> list[Message]:
     board = None
     if metric is not None:
         rows = region_board(region, metric)
-        board = TeamBoard(region.team.name, metric, tuple(BoardTeam(r.team_id, r.name, r.total, r.standing) for r in rows))
+        board = TeamBoard(region.team.name, metric, tuple(rows))
     return digest_posts(week, board)
 
 

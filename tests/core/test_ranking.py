@@ -4,7 +4,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.ranking import Entry, rank, top_with_caller
+from bot.core.ranking import Entry, rank, top_of, top_with_caller
 
 
 def board(ranked):
@@ -109,3 +109,17 @@ def test_rank_is_position_of_first_equal(values):
     for r in ranked:
         assert r.rank == 1 + sum(1 for v in values if v > r.value)
         assert r.tied == (values.count(r.value) > 1)
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from("abcdefgh"), st.integers(0, 4)), max_size=40),
+    st.integers(0, 45),
+    st.integers(1, 12),
+)
+def test_top_of_is_rank_then_top_with_caller(rows, caller, n):
+    """The board of thousands (top_of) shows exactly what rank() and top_with_caller() show."""
+    entries = [Entry(f"U{i}", name, value) for i, (name, value) in enumerate(rows)]
+    caller_id = f"U{caller}"
+    expected = top_with_caller(rank(entries), caller_id, n)
+    assert top_of([(e.id, e.name, e.value) for e in entries], caller_id, n) == expected
+
