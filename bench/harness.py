@@ -1,5 +1,6 @@
 """What every benchmark shares: the spawned load-generating client, interleaved measurement
-rounds, percentiles, the apps behind `HttpServer`, statement counting and report helpers.
+rounds, percentiles, the apps behind `HttpServer`, statement counting, cProfile text, report
+helpers and the entry point's frame (`run_bench`).
 
 The load comes from `SignedSlackClient` in a separate process (spawned once per run), so the
 client's Python work does not compete with the server for the GIL — in production Slack is
@@ -10,18 +11,25 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import cProfile
+import io
 import itertools
 import math
 import multiprocessing
+import os
+import platform
+import pstats
 import re
 import secrets
 import threading
 import time
+import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from bench import seed
 from bot.standin.signed_requests import HttpResponse, SignedSlackClient
@@ -32,6 +40,13 @@ SERVER_THREADS = 8
 RESULTS_DIR = Path(__file__).parent / "results"
 
 Say = Callable[[str], None]
+R = TypeVar("R")
+P = TypeVar("P", covariant=True)
+
+
+def tagged(say: Say, backend: str) -> Say:
+    """`say`, each line prefixed with the backend: "[sqlite] …"."""
+    return lambda text: say(f"[{backend}] {text}")
 
 
 # ---------------------------------------------------------------------------- load generator
@@ -308,6 +323,17 @@ def start_app(stack: contextlib.ExitStack, api_url: str, database_url: str):  # 
     return app, serve(stack, app.bolt, app.db)
 
 
+def upgrade_schema(url: str) -> None:
+    """The app's migrations on a fresh bench database: the schema every bench seeds into."""
+    from storage.db import Database
+
+    db = Database(url)
+    try:
+        db.upgrade()
+    finally:
+        db.dispose()
+
+
 def bare_app(api_url: str):  # type: ignore[no-untyped-def]
     """The baseline: a Bolt app configured for speed whose command only acks."""
     from slack_bolt import Ack, App
@@ -391,6 +417,25 @@ def counting_statements(target) -> Iterator[StatementLog]:  # type: ignore[no-un
             sa.event.remove(engine, "after_cursor_execute", after)
 
 
+# ---------------------------------------------------------------------------- profiles
+
+
+def profile_text(
+    title: str, profiles: Sequence[cProfile.Profile], cumulative: int = 35, tottime: int = 25
+) -> str:
+    """cProfile's top functions of `profiles` together (say one per thread), by cumulative
+    and by own time, under a `# title` line."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiles[0], stream=out)
+    for more in profiles[1:]:
+        stats.add(more)
+    stats.strip_dirs()
+    out.write(f"# {title}\n")
+    stats.sort_stats("cumulative").print_stats(cumulative)
+    stats.sort_stats("tottime").print_stats(tottime)
+    return out.getvalue()
+
+
 # ---------------------------------------------------------------------------- report helpers
 
 
@@ -417,6 +462,46 @@ def shown_path(path: Path) -> Path:
     return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
 
+def run_line(quick: bool, seconds: float, loads: Sequence[float]) -> str:
+    """A report's second line: when, which run, the machine, its load and the time taken."""
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {'quick smoke run' if quick else 'full run'} · "
+        f"{os.cpu_count()} CPUs · Python {platform.python_version()} · "
+        f"load average {loads[0]:.2f} before, {loads[-1]:.2f} after · {seconds:.0f} s in all"
+    )
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+CHECKS_HEADER = ("", "| Backend | Check | Measured | Result |", "|---|---|---|---|")
+
+
+def check_row(name: str, check: str, measured: str, ok: bool) -> str:
+    """A row of a report's checks table (after CHECKS_HEADER)."""
+    return table_row(name, check, measured, "PASS" if ok else "**FAIL**")
+
+
+def seeding_lines(name: str, seconds: Iterable[tuple[str, float]]) -> list[str]:
+    """The details' lines of what seeding backend `name` took."""
+    return [f"- {name} seeding: {what} in {took:.1f} s" for what, took in seconds]
+
+
+REQUESTS_FAILED = "**WARNING: requests FAILED or a backend broke — the numbers above are not valid.**"
+
+
+def finished(
+    lines: Sequence[str], broken: bool, all_pass: bool, warning: str = REQUESTS_FAILED
+) -> tuple[str, bool, bool]:
+    """A bench's `report` result: the markdown (with `warning` last when broken), whether a
+    request failed or a backend broke, and whether every target check passed."""
+    if broken:
+        lines = [*lines, "", warning]
+    return "\n".join(lines) + "\n", broken, all_pass
+
+
 def fail_banner(what: str) -> str:
     line = f"!!! {what} FAILED: some requests failed or a backend broke; see above. !!!"
     return "\n" + "!" * len(line) + "\n" + line + "\n" + "!" * len(line)
@@ -429,6 +514,23 @@ class Options:
     quick: bool = False
     backends: tuple[str, ...] = ("sqlite", "postgresql")
     profile: bool = False
+
+
+class Breakable(Protocol):
+    backend: str
+    error: str | None
+
+
+@contextlib.contextmanager
+def backend_errors(result: Breakable, say: Say) -> Iterator[None]:
+    """Around one backend's run: an exception becomes `result.error` (said, its traceback
+    printed), so a broken backend does not hide the other's numbers. `say` is tagged."""
+    try:
+        yield
+    except Exception as error:
+        result.error = f"{type(error).__name__}: {error}"
+        say(f"ERROR: {result.error}")
+        traceback.print_exc()
 
 
 @dataclass
@@ -444,3 +546,39 @@ class Outcome:
 
 def table_row(*cells: Any) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+class Plans(Protocol[P]):
+    """A bench's plan class: its quick (smoke) and full sizes."""
+
+    def quick(self) -> P: ...
+
+    def full(self) -> P: ...
+
+
+def run_bench(
+    options: Options,
+    say: Say,
+    name: str,
+    title: str,
+    results_name: str,
+    plans: Plans[P],
+    measure: Callable[[str, P], R],
+    report: Callable[[list[R], P, bool, float, list[float]], tuple[str, bool, bool]],
+    detail: Callable[[P], str] = lambda plan: "",
+) -> Outcome:
+    """A bench's `run`: the quick or full plan, `measure` each backend of `options` in turn,
+    then `report` the results (with the seconds taken and the load average before and after),
+    written to results/`results_name`."""
+    plan = plans.quick() if options.quick else plans.full()
+    started = time.perf_counter()
+    loads = [os.getloadavg()[0]]
+    more = detail(plan)
+    say(
+        f"bench: {title}, {'quick' if options.quick else 'full'} run"
+        f"{f' ({more})' if more else ''}, backends: {', '.join(options.backends)}"
+    )
+    results = [measure(backend, plan) for backend in options.backends]
+    loads.append(os.getloadavg()[0])
+    text, broken, all_pass = report(results, plan, options.quick, time.perf_counter() - started, loads)
+    return Outcome(name, text, write_results(results_name, text), broken, all_pass)

@@ -23,15 +23,11 @@ from __future__ import annotations
 import contextlib
 import cProfile
 import gc
-import io
 import multiprocessing
 import os
-import platform
-import pstats
 import subprocess
 import threading
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,14 +38,24 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from bench import seed
+from bench import directory, seed
 from bench.harness import (
+    CHECKS_HEADER,
     Options,
     Outcome,
     Say,
+    backend_errors,
     backend_name,
+    check_row,
     counting_statements,
+    finished,
+    profile_text,
+    run_bench,
+    run_line,
+    seeding_lines,
     table_row,
+    tagged,
+    upgrade_schema,
     write_results,
 )
 from bench.report_latency import goal_rows
@@ -160,17 +166,12 @@ def seed_world(url: str, plan: Plan, now: datetime, say: Say = lambda _: None) -
     """Schema, one workspace, the plan's teams (and the big one) with a manager each, the
     report bench's goals per team, and `plan.weeks` weeks of entries ending on Friday."""
     from scheduler.timing import instant
-    from storage.db import Database
 
     friday = last_friday(now)
     specs = [_Spec(i, plan.team_size) for i in range(plan.teams)]
     specs.append(_Spec(plan.teams, plan.big_team_size))
     started = time.perf_counter()
-    db = Database(url)
-    try:
-        db.upgrade()
-    finally:
-        db.dispose()
+    upgrade_schema(url)
     workspace_id, directories, managers = _seed_directory(url, specs, now)
     week_start = friday - timedelta(days=4)
     first = week_start - timedelta(weeks=plan.weeks - 1)
@@ -224,36 +225,18 @@ def _scaled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _person(workspace_id: int, user: str, name: str, tz: str, now: datetime) -> dict[str, Any]:
-    return {
-        "workspace_id": workspace_id,
-        "slack_user_id": user,
-        "name": name,
-        "real_name": name.title(),
-        "display_name": name,
-        "tz": tz,
-        "slack_admin": False,
-        "is_bot": False,
-        "deactivated": False,
-        "created_at": now,
-        "refreshed_at": now,
-    }
+    return directory.person_row(workspace_id, (user, name, name.title()), tz, now)
 
 
 def _team(workspace_id: int, spec: _Spec, now: datetime) -> dict[str, Any]:
-    return {
-        "workspace_id": workspace_id,
-        "name": spec.name,
-        "name_key": spec.name,
-        "channel_id": f"CJ{spec.index:06d}",
-        "channel_name": f"sales-{spec.name}",
-        "tz": spec.tz,
-        "workweek": "0,1,2,3,4",
-        "threshold_ahead": 110,
-        "threshold_on_pace": 90,
-        "threshold_behind": 75,
-        "approvals": False,
-        "created_at": now,
-    }
+    return directory.team_row(
+        workspace_id,
+        spec.name,
+        spec.tz,
+        now,
+        channel_id=f"CJ{spec.index:06d}",
+        channel_name=f"sales-{spec.name}",
+    )
 
 
 def _seed_directory(
@@ -262,16 +245,12 @@ def _seed_directory(
     """The workspace, every person, team, membership and manager in one transaction, a
     few executemany statements whatever the size; (workspace id, directories, manager ids)."""
     from storage.db import make_engine
-    from storage.models import Person, Team, TeamManager, TeamMember, Workspace
+    from storage.models import Person, Team, TeamManager, TeamMember
 
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            workspace_id = conn.execute(
-                sa.insert(Workspace).values(
-                    slack_team_id=seed.TEAM_ID, name="Bench Co", created_at=now
-                )
-            ).inserted_primary_key[0]
+            workspace_id = directory.add_workspace(conn, seed.TEAM_ID, "Bench Co", now)
             people = [
                 _person(workspace_id, s.rep_user(i), f"rep{s.index:04d}-{i:03d}", s.tz, now)
                 for s in specs
@@ -282,19 +261,9 @@ def _seed_directory(
                 for s in specs
             ]
             conn.execute(sa.insert(Person), people)
-            ids = dict(
-                conn.execute(
-                    sa.select(Person.slack_user_id, Person.id).where(
-                        Person.workspace_id == workspace_id
-                    )
-                ).all()
-            )
+            ids = directory.person_ids(conn, workspace_id)
             conn.execute(sa.insert(Team), [_team(workspace_id, s, now) for s in specs])
-            team_ids = dict(
-                conn.execute(
-                    sa.select(Team.name_key, Team.id).where(Team.workspace_id == workspace_id)
-                ).all()
-            )
+            team_ids = directory.team_ids(conn, workspace_id)
             directories = {
                 s.index: seed.Directory(
                     workspace_id,
@@ -306,22 +275,20 @@ def _seed_directory(
                 )
                 for s in specs
             }
-            link = {"workspace_id": workspace_id, "added_at": now}
-            conn.execute(
-                sa.insert(TeamMember),
-                [
-                    {"team_id": d.team_id, "person_id": r.person_id, **link}
-                    for d in directories.values()
-                    for r in d.reps
-                ],
+            directory.add_links(
+                conn,
+                TeamMember,
+                workspace_id,
+                ((d.team_id, r.person_id) for d in directories.values() for r in d.reps),
+                now,
             )
             managers = {s.index: ids[s.manager_user] for s in specs}
-            conn.execute(
-                sa.insert(TeamManager),
-                [
-                    {"team_id": directories[i].team_id, "person_id": pid, **link}
-                    for i, pid in managers.items()
-                ],
+            directory.add_links(
+                conn,
+                TeamManager,
+                workspace_id,
+                ((directories[i].team_id, pid) for i, pid in managers.items()),
+                now,
             )
             return workspace_id, directories, managers
     finally:
@@ -903,18 +870,6 @@ def profiling_all_threads(
         threading.setprofile(None)  # type: ignore[arg-type]
 
 
-def profile_text(title: str, profiles: Sequence[cProfile.Profile]) -> str:
-    out = io.StringIO()
-    stats = pstats.Stats(profiles[0], stream=out)
-    for more in profiles[1:]:
-        stats.add(more)
-    stats.strip_dirs()
-    out.write(f"# {title}\n")
-    stats.sort_stats("cumulative").print_stats(35)
-    stats.sort_stats("tottime").print_stats(25)
-    return out.getvalue()
-
-
 def profile_build(db: Database, world: World, job: str, teams: int) -> str:
     sample = world.teams[:teams]
     with profiling_all_threads() as profiles:
@@ -987,24 +942,22 @@ def run_backend(backend: str, plan: Plan, options: Options, say: Say) -> Backend
 
     result = BackendResult(backend)
     loads = [os.getloadavg()[0]]
-    tag = f"[{backend}]"
-    try:
-        with seed.bench_database(backend, seed.PG_DATABASE + "_jobs") as database:
-            world = seed_world(database.url, plan, datetime.now(UTC), lambda s: say(f"{tag} {s}"))
-            result.world = world
-            db = Database(database.url)
-            # As the app does once it is built (bot.app.build): long-lived objects out of the
-            # cyclic collector's full passes.
-            gc.collect()
-            gc.freeze()
-            try:
-                _measure(db, world, plan, options, result, lambda s: say(f"{tag} {s}"))
-            finally:
-                db.dispose()
-    except Exception as error:
-        result.error = f"{type(error).__name__}: {error}"
-        say(f"{tag} ERROR: {result.error}")
-        traceback.print_exc()
+    say = tagged(say, backend)
+    with (
+        backend_errors(result, say),
+        seed.bench_database(backend, seed.PG_DATABASE + "_jobs") as database,
+    ):
+        world = seed_world(database.url, plan, datetime.now(UTC), say)
+        result.world = world
+        db = Database(database.url)
+        # As the app does once it is built (bot.app.build): long-lived objects out of the
+        # cyclic collector's full passes.
+        gc.collect()
+        gc.freeze()
+        try:
+            _measure(db, world, plan, options, result, say)
+        finally:
+            db.dispose()
     loads.append(os.getloadavg()[0])
     result.load_average = (loads[0], loads[1])
     return result
@@ -1114,10 +1067,12 @@ def report(
     checks, all_pass = _checks(results, plan)
     lines += checks
     lines += _details(results, plan)
-    broken = any(r.error for r in results)
-    if broken:
-        lines += ["", "**WARNING: a backend broke — its numbers are missing or not valid.**"]
-    return "\n".join(lines) + "\n", broken, all_pass
+    return finished(
+        lines,
+        any(r.error for r in results),
+        all_pass,
+        "**WARNING: a backend broke — its numbers are missing or not valid.**",
+    )
 
 
 def code_state() -> str:
@@ -1149,9 +1104,7 @@ def _header(plan: Plan, quick: bool, seconds: float, loads: list[float]) -> list
     return [
         "# Scheduled jobs: building and delivering at scale",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {'quick smoke run' if quick else 'full run'} · "
-        f"{os.cpu_count()} CPUs · Python {platform.python_version()} · "
-        f"load average {loads[0]:.2f} before, {loads[-1]:.2f} after · {seconds:.0f} s in all",
+        run_line(quick, seconds, loads),
         "",
         code_state(),
         "",
@@ -1282,12 +1235,12 @@ def _delivery_table(results: list[BackendResult]) -> list[str]:
 
 
 def _checks(results: list[BackendResult], plan: Plan) -> tuple[list[str], bool]:
-    lines = ["", "| Backend | Check | Measured | Result |", "|---|---|---|---|"]
+    lines = list(CHECKS_HEADER)
     all_pass = True
 
     def check(name: str, what: str, measured: str, ok: bool) -> None:
         nonlocal all_pass
-        lines.append(table_row(name, what, measured, "PASS" if ok else "**FAIL**"))
+        lines.append(check_row(name, what, measured, ok))
         all_pass &= ok
 
     for r in results:
@@ -1333,8 +1286,7 @@ def _details(results: list[BackendResult], plan: Plan) -> list[str]:
             lines.append(
                 f"- {name}: history ends Friday {r.world.friday}; jobs built as of 16:00 there, team-local"
             )
-            for what, took in r.world.seconds:
-                lines.append(f"- {name} seeding: {what} in {took:.1f} s")
+            lines += seeding_lines(name, r.world.seconds)
         if r.target_builds():
             chart = sum(b.chart_seconds for b in r.target_builds())
             lines.append(
@@ -1418,16 +1370,13 @@ def _mean(values: Sequence[float]) -> float:
 
 def run(options: Options, load: object, say: Say) -> Outcome:
     """`python -m bench --only jobs`; `load` (the HTTP load process) is not used."""
-    plan = Plan.quick() if options.quick else Plan.full()
-    started = time.perf_counter()
-    loads = [os.getloadavg()[0]]
-    say(
-        f"bench: scheduled jobs, {'quick' if options.quick else 'full'} run "
-        f"({plan.reps:,} reps in {plan.teams} teams), backends: {', '.join(options.backends)}"
+
+    def measure(backend: str, plan: Plan) -> BackendResult:
+        return run_backend(backend, plan, options, say)
+
+    def detail(plan: Plan) -> str:
+        return f"{plan.reps:,} reps in {plan.teams} teams"
+
+    return run_bench(
+        options, say, "jobs", "scheduled jobs", RESULTS_NAME, Plan, measure, report, detail
     )
-    results = [run_backend(b, plan, options, say) for b in options.backends]
-    loads.append(os.getloadavg()[0])
-    text, broken, all_pass = report(
-        results, plan, options.quick, time.perf_counter() - started, loads
-    )
-    return Outcome("jobs", text, write_results(RESULTS_NAME, text), broken, all_pass)

@@ -5,7 +5,7 @@ for a company of 2,000 reps in 100 teams under 10 regions with 5,000,000 entries
 years; and the SQL statements of each command for that company and for a small twin company
 (2 regions, 4 teams, 20 reps) in the same database: they must be equal.
 
-Same machinery as the reports bench (bench/report_latency.py, bench/harness.py): the app built
+Same machinery as the reports bench (bench/latency.py, bench/harness.py): the app built
 as production builds it behind `HttpServer`, the stand-in Slack Web API, load from the spawned
 client process in interleaved rounds, statements counted with a `before_cursor_execute`
 listener on the app's engines around exactly one command sent from this process.
@@ -14,48 +14,52 @@ listener on the app's engines around exactly one command sent from this process.
 from __future__ import annotations
 
 import contextlib
-import cProfile
-import io
 import itertools
-import os
-import platform
-import pstats
 import time
-import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from bench import seed
+from bench import directory, latency, seed
 from bench.harness import (
     SERVER_THREADS,
     SIGNING_SECRET,
     LoadProcess,
-    LoadSpec,
-    Measurement,
     Options,
     Outcome,
     Say,
-    StatementLog,
     Target,
-    TargetResult,
+    backend_errors,
     backend_name,
-    counting_statements,
-    measurement,
+    finished,
     reply_problem,
     reply_text,
+    run_bench,
+    run_line,
     start_app,
     start_standin,
     table_row,
-    write_results,
+    tagged,
+    upgrade_schema,
+)
+from bench.latency import (
+    CountedResult,
+    Requests,
+    counted_checks,
+    counted_details,
+    details,
+    in_process,
+    latency_table,
+    measure,
+    p99_rank,
+    slash_command,
+    write_profiles,
 )
 
 RESULTS_NAME = "regions.md"
 P99_LIMIT_MS = 100.0  # for team:all and by team (the issue's target); the others are shown
-COUNT_REPEATS = 3  # each statement count is taken this often; the smallest is reported
-SETTLE_SECONDS = 0.25  # /progress's lazy listener may still run after the reply
 HISTORY_DAYS = 730  # two years of working days, ending with the current quarter
 TWIN_TEAM_ID = "T_TWIN"  # the small twin company's Slack workspace (statement counts only)
 REGION = "region-1"  # the region the region commands name (in both companies)
@@ -87,22 +91,16 @@ class Shape:
 class Plan:
     company: Shape  # the measured company (Slack workspace T_BENCH)
     twin: Shape  # the small company the statement counts compare with
-    warmup: int  # sequential requests per command before measuring
-    rounds: int
-    per_round: int
+    requests: Requests  # per command, sequential only
     profile_calls: int  # in-process handler calls per command for the time split
-
-    @property
-    def requests(self) -> int:
-        return self.rounds * self.per_round
 
     @classmethod
     def full(cls) -> Plan:
-        return cls(Shape(10, 10, 20, 5_000_000), _twin(Shape(10, 10, 20, 5_000_000)), 3, 10, 20, 10)
+        return cls(Shape(10, 10, 20, 5_000_000), _twin(Shape(10, 10, 20, 5_000_000)), Requests(3, 10, 20), 10)
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls(Shape(2, 5, 20, 50_000), _twin(Shape(2, 5, 20, 50_000)), 2, 5, 10, 5)
+        return cls(Shape(2, 5, 20, 50_000), _twin(Shape(2, 5, 20, 50_000)), Requests(2, 5, 10), 5)
 
 
 def _twin(company: Shape) -> Shape:
@@ -122,6 +120,11 @@ class Command:
     @property
     def label(self) -> str:
         return f"{self.command} {self.text}"
+
+    @property
+    def shown(self) -> str:
+        """The label as the report shows it."""
+        return f"`{self.label}`"
 
 
 _RANKED = ("\n`  1`  ",)  # a first row
@@ -223,39 +226,8 @@ def all_users(plan: Plan) -> list[tuple[str, str, str]]:
     return found
 
 
-def _person(
-    workspace_id: int, user: tuple[str, str, str], now: datetime, admin: bool = False
-) -> dict[str, Any]:
-    user_id, name, real_name = user
-    return {
-        "workspace_id": workspace_id,
-        "slack_user_id": user_id,
-        "name": name,
-        "real_name": real_name,
-        "display_name": name,
-        "tz": seed.REP_TZ,
-        "slack_admin": admin,
-        "is_bot": False,
-        "deactivated": False,
-        "created_at": now,
-        "refreshed_at": now,  # fresh: no users.info refresh
-    }
-
-
 def _team(workspace_id: int, name: str, parent_id: int | None, now: datetime) -> dict[str, Any]:
-    return {
-        "workspace_id": workspace_id,
-        "name": name,
-        "name_key": name,
-        "parent_id": parent_id,
-        "tz": seed.REP_TZ,
-        "workweek": "0,1,2,3,4",
-        "threshold_ahead": 110,
-        "threshold_on_pace": 90,
-        "threshold_behind": 75,
-        "approvals": False,
-        "created_at": now,
-    }
+    return directory.team_row(workspace_id, name, seed.REP_TZ, now, parent_id=parent_id)
 
 
 def region_name(r: int) -> str:
@@ -274,34 +246,22 @@ def seed_company(
     included, not members) and an admin on no team. A few executemany statements in one
     transaction, whatever the size."""
     from storage.db import make_engine
-    from storage.models import Person, Team, TeamManager, TeamMember, Workspace
+    from storage.models import Person, Team, TeamManager, TeamMember
 
     reps, managers, admin = _users(letter, shape)
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            workspace_id = conn.execute(
-                sa.insert(Workspace).values(slack_team_id=slack_team_id, name=name, created_at=now)
-            ).inserted_primary_key[0]
-            people = [_person(workspace_id, u, now) for u in reps + managers]
-            people.append(_person(workspace_id, admin, now, admin=True))
+            workspace_id = directory.add_workspace(conn, slack_team_id, name, now)
+            people = [directory.person_row(workspace_id, u, seed.REP_TZ, now) for u in reps + managers]
+            people.append(directory.person_row(workspace_id, admin, seed.REP_TZ, now, admin=True))
             conn.execute(sa.insert(Person), people)
-            ids = dict(
-                conn.execute(
-                    sa.select(Person.slack_user_id, Person.id).where(
-                        Person.workspace_id == workspace_id
-                    )
-                ).all()
-            )
+            ids = directory.person_ids(conn, workspace_id)
             conn.execute(
                 sa.insert(Team),
                 [_team(workspace_id, region_name(r), None, now) for r in range(shape.regions)],
             )
-            team_ids = dict(
-                conn.execute(
-                    sa.select(Team.name_key, Team.id).where(Team.workspace_id == workspace_id)
-                ).all()
-            )
+            team_ids = directory.team_ids(conn, workspace_id)
             regions = [(team_ids[region_name(r)], region_name(r)) for r in range(shape.regions)]
             conn.execute(
                 sa.insert(Team),
@@ -311,11 +271,7 @@ def seed_company(
                     for t in range(shape.teams_per_region)
                 ],
             )
-            team_ids = dict(
-                conn.execute(
-                    sa.select(Team.name_key, Team.id).where(Team.workspace_id == workspace_id)
-                ).all()
-            )
+            team_ids = directory.team_ids(conn, workspace_id)
             leaves: list[LeafTeam] = []
             users = iter(reps)
             for r in range(shape.regions):
@@ -329,22 +285,20 @@ def seed_company(
                             [seed.Rep(ids[u], u, n) for u, n, _ in mine],
                         )
                     )
-            link = {"workspace_id": workspace_id, "added_at": now}
-            conn.execute(
-                sa.insert(TeamMember),
-                [
-                    {"team_id": leaf.team_id, "person_id": rep.person_id, **link}
-                    for leaf in leaves
-                    for rep in leaf.reps
-                ],
+            directory.add_links(
+                conn,
+                TeamMember,
+                workspace_id,
+                ((leaf.team_id, rep.person_id) for leaf in leaves for rep in leaf.reps),
+                now,
             )
             managed = [team_id for team_id, _ in regions] + [leaf.team_id for leaf in leaves]
-            conn.execute(
-                sa.insert(TeamManager),
-                [
-                    {"team_id": team_id, "person_id": ids[user[0]], **link}
-                    for team_id, user in zip(managed, managers, strict=True)
-                ],
+            directory.add_links(
+                conn,
+                TeamManager,
+                workspace_id,
+                ((team_id, ids[user[0]]) for team_id, user in zip(managed, managers, strict=True)),
+                now,
             )
             return Company(
                 slack_team_id, workspace_id, admin[0], ids[admin[0]], regions, leaves, len(people)
@@ -371,30 +325,15 @@ def goal_rows(
     per_rep = quarter_revenue_per_rep(shape, days)
 
     def goal(**values: Any) -> dict[str, Any]:
-        row = {
-            "workspace_id": company.workspace_id,
-            "person_id": None,
-            "team_id": None,
-            "metric": "revenue",
-            "period_kind": "quarter",
-            "target": None,
-            "start": first,
-            "end": None,
-            "stretch_pct": None,
-            "weights": None,
-            "reward": None,
-            "prize": None,
-            "ramp_last": None,
-            "ramp_step": None,
-            "origin": "set",
-            "created_by_id": company.admin_id,
-            "created_at": now,
-            "removed_at": None,
-            "removed_by_id": None,
-            "idempotency_key": None,
-        }
-        row.update(values)
-        return row
+        return directory.goal_row(
+            company.workspace_id,
+            company.admin_id,
+            first,
+            now,
+            metric="revenue",
+            period_kind="quarter",
+            **values,
+        )
 
     def dollars(cents: float) -> int:
         return max(100, round(cents / 100_000) * 100_000)  # whole thousands of dollars
@@ -441,14 +380,8 @@ class World:
 
 
 def seed_world(url: str, plan: Plan, now: datetime, today: date, say: Say) -> World:
-    from storage.db import Database
-
     started = time.perf_counter()
-    db = Database(url)
-    try:
-        db.upgrade()
-    finally:
-        db.dispose()
+    upgrade_schema(url)
     company = seed_company(url, seed.TEAM_ID, "Bench Co", "B", plan.company, now)
     twin = seed_company(url, TWIN_TEAM_ID, "Twin Co", "C", plan.twin, now)
     end = history_end(today)
@@ -503,42 +436,8 @@ def seed_world(url: str, plan: Plan, now: datetime, today: date, say: Say) -> Wo
 
 
 @dataclass
-class Count:
-    twin: int
-    company: int
-    twin_spread: tuple[int, int]
-    company_spread: tuple[int, int]
-    extra: list[tuple[str, int, int]] = field(default_factory=list)  # shape, n @ twin, n @ company
-
-    @property
-    def flat(self) -> bool:
-        return self.twin == self.company
-
-
-@dataclass
-class Split:
-    """In-process calls of the command's handler (no HTTP, no Bolt)."""
-
-    mean_ms: float
-    execute_ms: float
-    statements: float
-    slowest: list[tuple[str, float, int]]  # (statement shape, ms a call, times a call)
-    reply_chars: int
-
-
-@dataclass
-class BackendResult:
-    backend: str
-    rows: dict[str, Measurement] = field(default_factory=dict)
-    counts: dict[str, Count] = field(default_factory=dict)
-    splits: dict[str, Split] = field(default_factory=dict)
+class BackendResult(CountedResult):
     samples: dict[str, str] = field(default_factory=dict)  # a reply's first lines
-    seed_seconds: list[tuple[str, float]] = field(default_factory=list)
-    entries: int = 0
-    goals: int = 0
-    users_info_calls: int | None = None
-    load_average: tuple[float, float] | None = None
-    error: str | None = None
 
 
 def _targets(url: str, company: Company) -> tuple[Target, ...]:
@@ -548,120 +447,14 @@ def _targets(url: str, company: Company) -> tuple[Target, ...]:
     )
 
 
-def _settle(log: StatementLog) -> None:
-    seen, quiet_since = log.count, time.monotonic()
-    deadline = quiet_since + 5.0
-    while time.monotonic() < deadline:
-        time.sleep(0.02)
-        if log.count != seen:
-            seen, quiet_since = log.count, time.monotonic()
-        elif time.monotonic() - quiet_since >= SETTLE_SECONDS:
-            return
-
-
 def _send(client, c: Command, company: Company) -> str | None:  # type: ignore[no-untyped-def]
     """Send `c` as the company's admin; what is wrong with the reply, if anything."""
     user = company.admin_user
     response = client.command(
         c.command, c.text, user_id=user, user_name=user.lower(), team_id=company.slack_team_id
     )
-    return reply_problem(response, c.expect, c.contains)
-
-
-def count_statements(app, url: str, world: World) -> tuple[dict[str, Count], list[str]]:  # type: ignore[no-untyped-def]
-    """Per command, the statements of one warm command by the admin of the twin and of the
-    company (the same text: both have a region-1)."""
-    from bot.standin.signed_requests import SignedSlackClient
-
-    counts: dict[str, Count] = {}
-    problems: list[str] = []
-    with SignedSlackClient(url, SIGNING_SECRET, team_id=seed.TEAM_ID) as client:
-        for c in COMMANDS:
-            logs: dict[str, list[StatementLog]] = {}
-            for which, company in (("twin", world.twin), ("company", world.company)):
-                with counting_statements(app.db) as warm:
-                    _send(client, c, company)  # the caller cache, the pool, compiled SQL
-                    _settle(warm)
-                logs[which] = []
-                for _ in range(COUNT_REPEATS):
-                    with counting_statements(app.db) as log:
-                        problem = _send(client, c, company)
-                        _settle(log)
-                    logs[which].append(log)
-                    if problem:
-                        problems.append(f"{c.label} in {company.slack_team_id}: {problem}")
-            small = min(logs["twin"], key=lambda g: g.count)
-            big = min(logs["company"], key=lambda g: g.count)
-            shapes_small, shapes_big = small.shapes(), big.shapes()
-            keys = list(shapes_big) + [s for s in shapes_small if s not in shapes_big]
-            extra = [
-                (shape, shapes_small.get(shape, 0), shapes_big.get(shape, 0))
-                for shape in keys
-                if shapes_small.get(shape, 0) != shapes_big.get(shape, 0)
-            ]
-            counts[c.key] = Count(
-                small.count,
-                big.count,
-                (min(g.count for g in logs["twin"]), max(g.count for g in logs["twin"])),
-                (min(g.count for g in logs["company"]), max(g.count for g in logs["company"])),
-                extra,
-            )
-    return counts, problems
-
-
-def _handler(c: Command):  # type: ignore[no-untyped-def]
-    from handlers.commands import leaderboard, progress
-
-    return progress.handle if c.command == "/progress" else leaderboard.handle
-
-
-def in_process(
-    app, company: Company, calls: int, profile: bool
-) -> tuple[dict[str, Split], dict[str, str]]:  # type: ignore[no-untyped-def]
-    """Each command's handler called directly `calls` times by the admin: mean time, time
-    inside cursor.execute, statements; with `profile`, cProfile's top functions too."""
-    splits: dict[str, Split] = {}
-    profiles: dict[str, str] = {}
-    for c in COMMANDS:
-        handle = _handler(c)
-        command = {
-            "team_id": company.slack_team_id,
-            "user_id": company.admin_user,
-            "user_name": company.admin_user.lower(),
-            "command": c.command,
-            "text": c.text,
-        }
-        client = app.bolt.client
-        reply = handle(app.services, client, command)  # warm
-        with counting_statements(app.db) as log:
-            started = time.perf_counter_ns()
-            for _ in range(calls):
-                handle(app.services, client, command)
-            elapsed = time.perf_counter_ns() - started
-        shapes = log.shapes()
-        splits[c.key] = Split(
-            elapsed / calls / 1e6,
-            log.execute_ns / calls / 1e6,
-            log.count / calls,
-            [
-                (shape, ns / calls / 1e6, shapes[shape] // calls)
-                for shape, ns in log.execute_ns_by_shape.most_common(3)
-            ],
-            len(reply),
-        )
-        if profile:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for _ in range(calls):
-                handle(app.services, client, command)
-            profiler.disable()
-            out = io.StringIO()
-            stats = pstats.Stats(profiler, stream=out).strip_dirs()
-            out.write(f"# {c.label}: {calls} in-process calls by the admin\n")
-            stats.sort_stats("cumulative").print_stats(40)
-            stats.sort_stats("tottime").print_stats(25)
-            profiles[c.key] = out.getvalue()
-    return splits, profiles
+    problem = reply_problem(response, c.expect, c.contains)
+    return problem and f"{c.label} in {company.slack_team_id}: {problem}"
 
 
 def run_backend(
@@ -671,82 +464,86 @@ def run_backend(
     from bot.standin.signed_requests import SignedSlackClient
 
     result = BackendResult(backend)
+    say = tagged(say, backend)
     now = datetime.now(UTC)
     today = local_today(SystemClock(), seed.REP_TZ)
-    try:
-        with contextlib.ExitStack() as stack:
-            standin = start_standin(stack, all_users(plan))
-            database = stack.enter_context(
-                seed.bench_database(backend, seed.PG_DATABASE + "_regions")
-            )
-            world = seed_world(
-                database.url, plan, now, today, lambda text: say(f"[{backend}] {text}")
-            )
-            result.seed_seconds, result.entries, result.goals = (
-                world.seconds,
-                world.entries,
-                world.goals,
-            )
+    with backend_errors(result, say), contextlib.ExitStack() as stack:
+        standin = start_standin(stack, all_users(plan))
+        database = stack.enter_context(seed.bench_database(backend, seed.PG_DATABASE + "_regions"))
+        world = seed_world(database.url, plan, now, today, say)
+        result.seed_seconds, result.entries, result.goals = (
+            world.seconds,
+            world.entries,
+            world.goals,
+        )
 
-            app, url = start_app(stack, standin.api_url, database.url)
-            targets = _targets(url, world.company)
-            loads = [os.getloadavg()[0]]
-            say(f"[{backend}] warming up: {plan.warmup} requests per command …")
-            warm = load.run(LoadSpec(targets, warmup=plan.warmup))
-            info_before = len(standin.calls_to("users.info"))
+        app, url = start_app(stack, standin.api_url, database.url)
+
+        def sample_and_count() -> None:
             with SignedSlackClient(url, SIGNING_SECRET, team_id=seed.TEAM_ID) as client:
                 for c in COMMANDS:  # what the replies look like, for the report
                     response = client.command(c.command, c.text, user_id=world.company.admin_user)
                     result.samples[c.key] = "\n".join(reply_text(response).splitlines()[:4])
-
-            say(
-                f"[{backend}] counting statements: one command, twin ({plan.twin.describe()}) vs company …"
+            say(f"counting statements: one command, twin ({plan.twin.describe()}) vs company …")
+            # The same text for both: both have a region-1.
+            latency.count_statements(
+                result,
+                app,
+                url,
+                {c.key: c for c in COMMANDS},
+                {
+                    "twin": lambda client, c: _send(client, c, world.twin),
+                    "company": lambda client, c: _send(client, c, world.company),
+                },
+                "twin",
+                "company",
+                say,
             )
-            result.counts, problems = count_statements(app, url, world)
-            for problem in problems:
-                say(f"[{backend}] FAILED reply while counting: {problem}")
-            if problems:
-                result.error = f"{len(problems)} failed replies while counting statements"
             for c in COMMANDS:
                 count = result.counts[c.key]
                 say(
-                    f"[{backend}]   {c.label}: {count.twin} vs {count.company} statements{'' if count.flat else ' — NOT FLAT'}"
+                    f"  {c.label}: {count.small} vs {count.big} statements{'' if count.flat else ' — NOT FLAT'}"
                 )
 
-            say(
-                f"[{backend}] sequential: {plan.requests:,} requests per command in {plan.rounds} interleaved rounds …"
-            )
-            seq = load.run(LoadSpec(targets, rounds=plan.rounds, per_round=plan.per_round))
-            result.users_info_calls = len(standin.calls_to("users.info")) - info_before
-            loads.append(os.getloadavg()[0])
-            result.load_average = (loads[0], loads[1])
-            for c in COMMANDS:
-                m = measurement(c.label, result.entries, [warm[c.key], seq[c.key], TargetResult()])
-                result.rows[c.key] = m
-                failed = f" — {m.failures} FAILED" if m.failures else ""
-                say(
-                    f"[{backend}]   {c.label}: p50 {m.p50_ms:.1f} ms, p99 {m.p99_ms:.1f} ms, max {m.max_ms:.1f} ms{failed}"
-                )
+        say(f"warming up: {plan.requests.warmup} requests per command …")
+        measure(
+            load,
+            standin,
+            _targets(url, world.company),
+            plan.requests,
+            result,
+            say,
+            {c.key: (c.label, result.entries) for c in COMMANDS},
+            before_timing=sample_and_count,
+            brief_of=lambda m: f"p50 {m.p50_ms:.1f} ms, p99 {m.p99_ms:.1f} ms, max {m.max_ms:.1f} ms"
+            + (f" — {m.failures} FAILED" if m.failures else ""),
+        )
 
-            say(
-                f"[{backend}] in-process: {plan.profile_calls} handler calls per command"
-                f"{' and as many under cProfile' if options.profile else ''} …"
-            )
-            result.splits, profiles = in_process(
-                app, world.company, plan.profile_calls, options.profile
-            )
-            for c in COMMANDS:
-                s = result.splits[c.key]
-                say(
-                    f"[{backend}]   {c.label}: {s.mean_ms:.1f} ms a call, {s.execute_ms:.1f} ms in cursor.execute"
+        say(
+            f"in-process: {plan.profile_calls} handler calls per command"
+            f"{' and as many under cProfile' if options.profile else ''} …"
+        )
+        result.splits, profiles = in_process(
+            app,
+            {
+                c.key: (
+                    c.label,
+                    slash_command(
+                        world.company.slack_team_id, world.company.admin_user, c.command, c.text
+                    ),
                 )
-            for key, text in profiles.items():
-                path = write_results(f"regions_profile_{backend}_{key}.txt", text)
-                say(f"[{backend}]   profile of {key} written to {path}")
-    except Exception as error:
-        result.error = f"{type(error).__name__}: {error}"
-        say(f"[{backend}] ERROR: {result.error}")
-        traceback.print_exc()
+                for c in COMMANDS
+            },
+            plan.profile_calls,
+            options.profile,
+            slowest=3,
+            title="{label}: {calls} in-process calls by the admin",
+            top=(40, 25),
+        )
+        for c in COMMANDS:
+            s = result.splits[c.key]
+            say(f"  {c.label}: {s.mean_ms:.1f} ms a call, {s.execute_ms:.1f} ms in cursor.execute")
+        write_profiles(profiles, f"regions_profile_{backend}", say)
     return result
 
 
@@ -760,46 +557,30 @@ def report(
     lines = [
         "# Regions and the company: team:all, by team, a region (issue #13)",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {'quick smoke run' if quick else 'full run'} · "
-        f"{os.cpu_count()} CPUs · Python {platform.python_version()} · "
-        f"load average {loads[0]:.2f} before, {loads[-1]:.2f} after · {seconds:.0f} s in all",
+        run_line(quick, seconds, loads),
         "",
         f"The company: {company.describe()} ({company.teams_per_region} teams of {company.reps_per_team} "
         f"a region), a manager on every team and region, an admin on no team; {company.entries:,} entries "
         f"over two years ending with the current quarter's last working day (so this quarter is read in "
         "full, whatever day the bench runs); quarterly revenue goals for every rep, every other team and "
         f"every region. The app runs behind waitress with {SERVER_THREADS} threads; every command is sent "
-        f"by the admin, {plan.warmup} warm-up requests each, then {plan.requests:,} sequential requests "
+        f"by the admin, {plan.requests.warmup} warm-up requests each, then {plan.requests.sequential:,} sequential requests "
         "from one keep-alive client in rounds alternating between the commands.",
         "",
-        "| Backend | Command | p50 ms | p99 ms | mean ms | max ms | req/s | Failures |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    broken = False
-    for r in results:
-        name = backend_name(r.backend)
-        for c in COMMANDS:
-            m = r.rows.get(c.key)
-            if m is None:
-                continue
-            failed = f"**{m.failures} / {m.requests}**" if m.failures else f"0 / {m.requests:,}"
-            lines.append(
-                table_row(
-                    name,
-                    f"`{c.label}`",
-                    f"{m.p50_ms:.1f}",
-                    f"{m.p99_ms:.1f}",
-                    f"{m.mean_ms:.1f}",
-                    f"{m.max_ms:.1f}",
-                    f"{m.rps_seq:,.1f}",
-                    failed,
-                )  # fmt: skip
-            )
-            broken |= m.failures > 0
-        if r.error:
-            lines.append(table_row(name, "**ERROR**", r.error, "", "", "", "", ""))
-            broken = True
-
+    table, broken = latency_table(
+        results,
+        "Command",
+        (
+            ("p50 ms", lambda m: f"{m.p50_ms:.1f}"),
+            ("p99 ms", lambda m: f"{m.p99_ms:.1f}"),
+            ("mean ms", lambda m: f"{m.mean_ms:.1f}"),
+            ("max ms", lambda m: f"{m.max_ms:.1f}"),
+            ("req/s", lambda m: f"{m.rps_seq:,.1f}"),
+        ),
+        label=lambda m: f"`{m.label}`",
+    )
+    lines += table
     lines += [
         "",
         f"SQL statements of one warm command by the admin (BEGIN included): the twin company "
@@ -811,133 +592,54 @@ def report(
         f"statements @ {company.reps:,} reps, {company.teams} teams | flat |",
         "|---|---|---:|---:|---|",
     ]
+    labels = {c.key: c.shown for c in COMMANDS}
     for r in results:
-        for c in COMMANDS:
-            count = r.counts.get(c.key)
-            if count is not None:
-                lines.append(
-                    table_row(
-                        backend_name(r.backend),
-                        f"`{c.label}`",
-                        count.twin,
-                        count.company,
-                        "yes" if count.flat else "**no**",
-                    )
-                )
-
-    lines += ["", "| Backend | Check | Measured | Result |", "|---|---|---|---|"]
-    all_pass = True
-    for r in results:
-        name = backend_name(r.backend)
-        for c in COMMANDS:
-            m = r.rows.get(c.key)
-            if m is None or not c.checked:
-                continue
-            ok = m.p99_ms < P99_LIMIT_MS
+        for key, count in r.counts.items():
             lines.append(
                 table_row(
-                    name,
-                    f"`{c.label}`: p99 < {P99_LIMIT_MS:g} ms",
-                    f"{m.p99_ms:.1f} ms",
-                    "PASS" if ok else "**FAIL**",
+                    backend_name(r.backend),
+                    labels[key],
+                    count.small,
+                    count.big,
+                    "yes" if count.flat else "**no**",
                 )
             )
-            all_pass &= ok
-        for c in COMMANDS:
-            count = r.counts.get(c.key)
-            if count is None:
-                continue
-            lines.append(
-                table_row(
-                    name,
-                    f"`{c.label}`: statements flat ({company.reps:,} vs {twin.reps} reps)",
-                    f"{count.company} vs {count.twin}",
-                    "PASS" if count.flat else "**FAIL**",
-                )
-            )
-            all_pass &= count.flat
-        if r.error or len(r.rows) < len(COMMANDS) or len(r.counts) < len(COMMANDS):
-            lines.append(table_row(name, "all checks", "incomplete run", "**FAIL**"))
-            all_pass = False
 
-    lines += ["", "Details:", ""]
-    for r in results:
-        name = backend_name(r.backend)
-        for what, took in r.seed_seconds:
-            lines.append(f"- {name} seeding: {what} in {took:.1f} s")
-        for c in COMMANDS:
-            m = r.rows.get(c.key)
-            if m is not None:
-                lines.append(
-                    f"- {name} `{c.label}`: p99 = the {_ordinal(max(1, -(-m.timed // 100)))} slowest of {m.timed:,}"
-                )
-                for sample in m.samples:
-                    lines.append(f"  - failure: `{sample}`")
-        for c in COMMANDS:
-            split = r.splits.get(c.key)
-            if split is None:
-                continue
-            lines.append(
-                f"- {name} `{c.label}` in-process (handler only, no HTTP/Bolt): {split.mean_ms:.1f} ms a call, "
-                f"{split.execute_ms:.1f} ms of it inside cursor.execute, {split.statements:.0f} statements, "
-                f"a {split.reply_chars:,}-character reply"
-            )
-            for shape, ms, times in split.slowest:
-                lines.append(f"  - {ms:.2f} ms in {times}× `{shape[:120]}…`")
-        for c in COMMANDS:
-            count = r.counts.get(c.key)
-            if count is None:
-                continue
-            if (
-                count.twin_spread[0] != count.twin_spread[1]
-                or count.company_spread[0] != count.company_spread[1]
-            ):
-                lines.append(
-                    f"- {name} `{c.label}`: statement counts varied over {COUNT_REPEATS} repeats "
-                    f"(twin {count.twin_spread[0]}–{count.twin_spread[1]}, company "
-                    f"{count.company_spread[0]}–{count.company_spread[1]}); the smallest is shown"
-                )
-            for shape, n_small, n_big in count.extra[:8]:
-                lines.append(f"  - `{c.label}`: {n_small} → {n_big}× `{shape}`")
-        if r.users_info_calls is not None:
-            lines.append(f"- {name}: users.info calls while measuring: {r.users_info_calls}")
-        if r.load_average is not None:
-            lines.append(
-                f"- {name}: load average {r.load_average[0]:.2f} when measuring started, {r.load_average[1]:.2f} when it ended"
-            )
+    checks, all_pass = counted_checks(
+        results,
+        labels,
+        P99_LIMIT_MS,
+        f"statements flat ({company.reps:,} vs {twin.reps} reps)",
+        checked={c.key for c in COMMANDS if c.checked},
+        digits=1,
+    )
+    lines += checks
+    lines += details(
+        results,
+        lambda m: f"`{m.label}`: {p99_rank(m)}",
+        lambda r, name: counted_details(
+            r, name, labels, ("twin", "company"), digits=1, shape_width=120, replies=True
+        ),
+    )
     shown = next((r.samples for r in results if r.samples), {})
     if shown:
         lines += ["", "The replies' first lines (the first backend run):", ""]
         for c in COMMANDS:
             if c.key in shown:
-                lines += [f"`{c.label}`:", "", "```", shown[c.key], "```", ""]
-    if broken:
-        lines += [
-            "",
-            "**WARNING: requests FAILED or a backend broke — the numbers above are not valid.**",
-        ]
-    return "\n".join(lines) + "\n", broken, all_pass
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+                lines += [f"{c.shown}:", "", "```", shown[c.key], "```", ""]
+    return finished(lines, broken, all_pass)
 
 
 # ---------------------------------------------------------------------------- entry point
 
 
 def run(options: Options, load: LoadProcess, say: Say) -> Outcome:
-    plan = Plan.quick() if options.quick else Plan.full()
-    started = time.perf_counter()
-    loads = [os.getloadavg()[0]]
-    say(
-        f"bench: regions and the company, {'quick' if options.quick else 'full'} run "
-        f"({plan.company.describe()}, {plan.company.entries:,} entries), backends: {', '.join(options.backends)}"
+    def measure(backend: str, plan: Plan) -> BackendResult:
+        return run_backend(backend, plan, options, load, say)
+
+    def detail(plan: Plan) -> str:
+        return f"{plan.company.describe()}, {plan.company.entries:,} entries"
+
+    return run_bench(
+        options, say, "regions", "regions and the company", RESULTS_NAME, Plan, measure, report, detail
     )
-    results = [run_backend(b, plan, options, load, say) for b in options.backends]
-    loads.append(os.getloadavg()[0])
-    text, broken, all_pass = report(
-        results, plan, options.quick, time.perf_counter() - started, loads
-    )
-    return Outcome("regions", text, write_results(RESULTS_NAME, text), broken, all_pass)

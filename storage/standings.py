@@ -51,18 +51,26 @@ def teams_totals(
     return found
 
 
-_TEAM_SUMS = (
-    sa.select(TeamMember.team_id, sa.func.sum(Entry.quantity))
-    .join(TeamMember, teams.on_teams(Entry.person_id, sa.bindparam("workspace_id"), sa.bindparam("team_ids", expanding=True)))
-    .where(
-        Entry.workspace_id == sa.bindparam("workspace_id"),
-        Entry.metric == sa.bindparam("metric"),
-        Entry.day >= sa.bindparam("start", type_=sa.Date),
-        Entry.day <= sa.bindparam("end", type_=sa.Date),
-        Entry.deleted_at.is_(None),
+def _sums_by(column: sa.ColumnElement) -> sa.Select:
+    """One metric's total over [start, end] of the members of teams (`team_ids`), one row
+    per value of `column` (the team, or the person)."""
+    workspace_id = sa.bindparam("workspace_id")
+    return (
+        sa.select(column, sa.func.sum(Entry.quantity))
+        .join(TeamMember, teams.on_teams(Entry.person_id, workspace_id, sa.bindparam("team_ids", expanding=True)))
+        .where(
+            Entry.workspace_id == workspace_id,
+            Entry.metric == sa.bindparam("metric"),
+            Entry.day >= sa.bindparam("start", type_=sa.Date),
+            Entry.day <= sa.bindparam("end", type_=sa.Date),
+            Entry.deleted_at.is_(None),
+        )
+        .group_by(column)
     )
-    .group_by(TeamMember.team_id)
-)
+
+
+_TEAM_SUMS = _sums_by(TeamMember.team_id)
+_PEOPLE_SUMS = _sums_by(Entry.person_id)
 
 
 def team_sums(
@@ -77,20 +85,6 @@ def team_sums(
         for team_id, total in session.execute(_TEAM_SUMS, parameters):
             found[team_id] = int(total or 0)
     return found
-
-
-_PEOPLE_SUMS = (
-    sa.select(Entry.person_id, sa.func.sum(Entry.quantity))
-    .join(TeamMember, teams.on_teams(Entry.person_id, sa.bindparam("workspace_id"), sa.bindparam("team_ids", expanding=True)))
-    .where(
-        Entry.workspace_id == sa.bindparam("workspace_id"),
-        Entry.metric == sa.bindparam("metric"),
-        Entry.day >= sa.bindparam("start", type_=sa.Date),
-        Entry.day <= sa.bindparam("end", type_=sa.Date),
-        Entry.deleted_at.is_(None),
-    )
-    .group_by(Entry.person_id)
-)
 
 
 def people_sums(
