@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from bot import reports
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.team_grammar import team_key
+from bot.core.team_tree import TeamTree
 from bot.render.text import escape, who
 from handlers import roles
 from handlers.identity import Caller
@@ -40,7 +41,7 @@ def scope_by_name(session: Session, caller: Caller, name: str, example: str) -> 
     return reports.team_scope(session, caller.workspace_id, team or team_by_name(session, caller, name, example))
 
 
-def home_team(session: Session, caller: Caller) -> Team | None:
+def home_team(session: Session, caller: Caller, tree: TeamTree | None = None) -> Team | None:
     """The caller's own team, else the highest team they manage."""
     team = teams.team_of(session, caller.workspace_id, caller.person_id)
     if team is not None:
@@ -48,17 +49,18 @@ def home_team(session: Session, caller: Caller) -> Team | None:
     managed = teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
     if not managed:
         return None
-    tops = teams.tree(session, caller.workspace_id).topmost(managed)
+    tops = (tree or teams.tree(session, caller.workspace_id)).topmost(managed)
     return teams.by_id(session, caller.workspace_id, (tops or sorted(managed))[0])
 
 
 def home_scope(session: Session, caller: Caller) -> reports.Scope | None:
     """The caller's own team, else the highest team they manage, else the company for an
     admin; None for a rep on no team."""
-    team = home_team(session, caller)
+    tree = teams.tree(session, caller.workspace_id)
+    team = home_team(session, caller, tree)
     if team is not None:
-        return reports.team_scope(session, caller.workspace_id, team)
-    return reports.company_scope(session, caller.workspace_id) if caller.is_admin else None
+        return reports.team_scope(session, caller.workspace_id, team, tree)
+    return reports.team_scope(session, caller.workspace_id, reports.company_team(session, caller.workspace_id, tree), tree) if caller.is_admin else None
 
 
 def require_scope_details(session: Session, caller: Caller, scope: reports.Scope) -> None:
@@ -77,9 +79,11 @@ def require_scope_details(session: Session, caller: Caller, scope: reports.Scope
 
 def _refuse_above(session: Session, caller: Caller, scope: reports.Scope, command: str) -> None:
     """A sub-team's manager asking for a team above theirs: say which teams they do see."""
-    if caller.is_admin or scope.is_company or roles.is_manager_of(session, caller, scope.team.id or 0):
+    if caller.is_admin or scope.is_company:
         return
     managed = teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
+    if scope.team.id in scope.tree.governed(managed):
+        return
     below = [t for t in scope.tree.topmost(managed) if t in scope.team_ids]
     if below:
         names = ", ".join(scope.tree.name(t) for t in below)

@@ -14,7 +14,6 @@ from bot.core.metrics import Metric, MetricCatalog
 from bot.core.pace import PaceStatus
 from bot.core.periods import MONTH_ABBR, Period, short_date
 from bot.core.progress_bar import progress_bar
-from bot.core.ranking import Entry as RankEntry
 from bot.core.ranking import rank, top_with_caller
 from bot.core.standings import CollectiveStanding, ContestStanding, Standing, TeamRow
 from bot.render.block_limits import (
@@ -29,7 +28,7 @@ from bot.render.block_limits import (
     sections,
     split_blocks,
 )
-from bot.render.leaderboard import Board, render_board
+from bot.render.leaderboard import Board, render_board, team_entries, unranked_teams_note
 from bot.render.quantities import quantity_text
 from bot.render.standings import (
     STATUS_EMOJI,
@@ -134,23 +133,20 @@ def board_texts(board: TeamBoard, catalog: MetricCatalog) -> list[str]:
     label = metric.key.capitalize()
     region = escape(board.region)
     standings = {t.team_id: t.standing for t in board.teams if t.standing is not None}
-    ranked = rank(RankEntry(str(t.team_id), t.name, t.total) for t in board.teams)
+    ranked = rank(team_entries(board.teams, by_pct=False))
     top, _ = top_with_caller(ranked, None)
     text = render_board(Board(f"🏢 *{label} by team* — each counts everyone below it", metric, top, None, standings, noun="team"))
     if len(ranked) > len(top):
         text += f"\n… and {len(ranked) - len(top)} more teams: `/leaderboard {metric.key} week by team team:{region}`"
     texts = [text]
-    with_goal = [t for t in board.teams if t.standing is not None and not t.standing.pace.nothing_to_do]
+    with_goal = team_entries(board.teams, by_pct=True)
     if with_goal:
-        ranked = rank(RankEntry(str(t.team_id), t.name, t.standing.pace.pct) for t in with_goal if t.standing is not None)
+        ranked = rank(with_goal)
         top, _ = top_with_caller(ranked, None)
         text = render_board(Board(f"🎯 *{label} by % of team goal*", metric, top, None, standings, by_pct=True, noun="team"))
         if len(ranked) > len(top):
             text += f"\n… and {len(ranked) - len(top)} more teams: `/leaderboard {metric.key} week by team pct team:{region}`"
-        unranked = len(board.teams) - len(with_goal)
-        if unranked:
-            are = "are" if unranked != 1 else "is"
-            text += f"\n_{unranked} team{'s' if unranked != 1 else ''} without a {metric.key} team goal this week {are} not ranked by %._"
+        text += unranked_teams_note(len(board.teams) - len(with_goal), metric.key, "this week")
         texts.append(text)
     return texts
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from bot.core.amounts import format_amount
 from bot.core.metrics import Metric
 from bot.core.progress_bar import progress_bar
-from bot.core.ranking import Ranked
-from bot.core.standings import Standing
+from bot.core.ranking import Entry, Ranked
+from bot.core.standings import Standing, TeamRow
 from bot.render.quantities import quantity_text
 from bot.render.text import escape
 
@@ -54,3 +54,24 @@ def _row(board: Board, row: Ranked) -> str:
     else:
         amount = quantity_text(int(row.value), board.metric)
     return f"`{row.label:>3}`  {name} — {amount}{bar}"
+
+
+def team_entries(rows: Sequence[TeamRow], by_pct: bool) -> list[Entry]:
+    """A team board's rows to rank: by total, or by % of each team's own team goal (teams
+    with no target in the period have no percent and are left out)."""
+    if not by_pct:
+        return [Entry(str(row.team_id), row.name, row.total) for row in rows]
+    return [
+        Entry(str(row.team_id), row.name, row.standing.pace.pct)
+        for row in rows
+        if row.standing is not None and not row.standing.pace.nothing_to_do
+    ]
+
+
+def unranked_teams_note(unranked: int, metric: str, when: str) -> str:
+    """"_2 teams without a calls team goal this week are not ranked by %._" (empty for none)."""
+    if not unranked:
+        return ""
+    are = "are" if unranked != 1 else "is"
+    return f"\n_{unranked} team{'s' if unranked != 1 else ''} without a {metric} team goal {when} {are} not ranked by %._"
+

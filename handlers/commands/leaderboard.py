@@ -20,7 +20,7 @@ from bot.core.report_grammar import (
     parse_leaderboard,
 )
 from bot.core.standings import Standing
-from bot.render.leaderboard import Board, render_board
+from bot.render.leaderboard import Board, render_board, team_entries, unranked_teams_note
 from bot.render.standings import metric_of, period_in_sentence, period_label_note
 from bot.render.text import escape
 from handlers import scope
@@ -180,14 +180,7 @@ def _team_board(
         session, caller.workspace_id, chosen, metric.key, parsed.period, now, parsed.leaves, fiscal_start
     )
     standings = {row.team_id: row.standing for row in rows if row.standing is not None}
-    if parsed.by_pct:
-        entries = [
-            RankEntry(str(row.team_id), row.name, row.standing.pace.pct)
-            for row in rows
-            if row.standing is not None and not row.standing.pace.nothing_to_do
-        ]
-    else:
-        entries = [RankEntry(str(row.team_id), row.name, row.total) for row in rows]
+    entries = team_entries(rows, parsed.by_pct)
     mine = teams.team_of(session, caller.workspace_id, caller.person_id)
     own_id = next((str(r.team_id) for r in rows if mine is not None and mine.id in tree.subtree(r.team_id)), None)
     top, own = top_with_caller(rank(entries), own_id)
@@ -200,7 +193,6 @@ def _team_board(
         f"{period_in_sentence(parsed.period, today)}*{period_label_note(parsed.period, today)}"
     )
     text = render_board(Board(title, metric, top, own, standings, parsed.by_pct, noun="team"))
-    unranked = len(rows) - len(entries)
-    if parsed.by_pct and unranked:
-        text += f"\n_{unranked} team{'s' if unranked != 1 else ''} without a {metric.key} team goal in this period {'are' if unranked != 1 else 'is'} not ranked by %._"
+    if parsed.by_pct:
+        text += unranked_teams_note(len(rows) - len(entries), metric.key, "in this period")
     return text
