@@ -1,4 +1,4 @@
-"""`python -m bench [--only log|reports|jobs|wins|imports|slow-slack|edge|regions] [--quick] [--backend sqlite|postgresql|all] [--strict]
+"""`python -m bench [--only log|reports|jobs|wins|imports|slow-slack|edge|regions|crm] [--quick] [--backend sqlite|postgresql|all] [--strict]
 [--profile]` (what `make bench` runs): every benchmark unless `--only` picks one."""
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ import sys
 import threading
 import time
 
-BENCHES = ("log", "reports", "jobs", "wins", "imports", "slow-slack", "edge", "regions")
+BENCHES = ("log", "reports", "jobs", "wins", "imports", "slow-slack", "edge", "regions", "crm")
 
 
 def main(argv: list[str] | None = None) -> int:
     from bench import (
+        crm_sync,
         edge,
         imports,
         jobs,
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         "building and delivering the scheduled jobs at 10,000 reps.",
     )
     parser.add_argument(
-        "--only", choices=BENCHES, help="run one benchmark: log, reports, jobs, wins (the live-wins worker's tick), imports, slow-slack (every command with a 400 ms Slack), edge (oversized bodies, dripping clients, a black-holed database) or regions (team:all and by team for 2,000 reps in 100 teams under 10 regions) (default: all)"
+        "--only", choices=BENCHES, help="run one benchmark: log, reports, jobs, wins (the live-wins worker's tick), imports, slow-slack (every command with a 400 ms Slack), edge (oversized bodies, dripping clients, a black-holed database), regions (team:all and by team for 2,000 reps in 100 teams under 10 regions) or crm (the HubSpot sync: a backfill of 100,000 engagements and 10,000 deals, a re-sync, 1,000 changes; --quick: 10,000 + 1,000) (default: all)"
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 10,000 entries, fewer requests"
@@ -43,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         "--profile",
         action="store_true",
         help="reports: also cProfile each report command in-process and print the top functions; "
-        "jobs: cProfile every job's build and the delivery (they are profiled anyway when they miss a target)",
+        "jobs: cProfile every job's build and the delivery (they are profiled anyway when they miss a target); "
+        "crm: cProfile a ¼-size backfill (done anyway when the backfill misses a target)",
     )
     args = parser.parse_args(argv)
 
@@ -62,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "slow-slack": slow_slack.run,
         "edge": edge.run,
         "regions": regions.run,
+        "crm": crm_sync.run,
     }
     started = time.perf_counter()
 

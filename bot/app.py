@@ -31,6 +31,7 @@ from slack_sdk.oauth.installation_store import Installation
 from bot import oauth
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.crm import connection as crm_connection
 from bot.slack_http import KeepAliveWebClient
 from handlers import later, register_all
 from handlers.context import Services
@@ -237,7 +238,30 @@ def scheduler_for(
     # through the sender, so it needs no client.
     runner = JobRunner(db, clock, on_enqueued=sender.wake, sleep=sleep)
     wins = CelebrationWorker(db, clock, batch_seconds=settings.celebration_batch_seconds, on_enqueued=sender.wake)
-    return SchedulerService(db, clock, runner, sender, celebrations=wins)
+    # Without a HubSpot token or a key for stored ones there is nothing to sync with.
+    crm_sync = (
+        crm_sync_all(settings, db, clock, client_for or sender_clients(settings, db), sleep=sleep)
+        if settings.hubspot_access_token or settings.secret_keys
+        else None
+    )
+    return SchedulerService(db, clock, runner, sender, celebrations=wins, crm_sync=crm_sync, crm_minutes=settings.crm_sync_minutes)
+
+
+def crm_sync_all(
+    settings: Settings, db: Database, clock: Clock, client_for: Callable[[int], WebClient], *, sleep: Callable[[float], None] = time.sleep
+) -> Callable[[], None]:
+    """The scheduled CRM sync: each workspace connected to HubSpot, one after the other (a
+    workspace another instance is syncing is skipped by its lock)."""
+    syncer = crm_connection.build_sync(
+        settings, db, clock, sleep=sleep, slack_members=crm_connection.slack_members_via(db, client_for)
+    )
+
+    def sync_all() -> None:
+        crm_connection.ensure_env_connection(settings, db, clock)
+        for workspace_id in crm_connection.syncable_workspaces(db):
+            syncer.sync(workspace_id)
+
+    return sync_all
 
 
 def instance_name() -> str:

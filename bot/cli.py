@@ -13,9 +13,12 @@ from typing import TYPE_CHECKING
 from bot.config import ConfigError, RunMode, Settings, load_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from slack_sdk import WebClient
 
     from storage.db import Database
+    from storage.people import SlackProfile
 
 log = logging.getLogger("paceline")
 
@@ -47,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         return _import(settings, args)
     if command == "export":
         return _export(settings, args)
+    if command == "crm":
+        return _crm(settings, args)
     if command == "db":
         from storage.db import Database
 
@@ -111,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--workspace", help="the Slack workspace (team id, T…) when the database has several"
     )
+    _crm_parser(sub)
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     manifest = sub.add_parser("manifest", help="print the Slack app manifest")
@@ -383,3 +389,67 @@ def _console(
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _crm_parser(sub: argparse._SubParsersAction) -> None:
+    crm = sub.add_parser("crm", help="HubSpot sync: connect, disconnect, status, sync, map")
+    actions = crm.add_subparsers(dest="crm_action", required=True)
+    where = {"help": "the Slack workspace (team id, T…); default: the only one in the database"}
+    connect = actions.add_parser("connect", help="store a HubSpot private app token (read from standard input), encrypted")
+    connect.add_argument("provider", help="hubspot")
+    connect.add_argument("--workspace", **where)
+    disconnect = actions.add_parser("disconnect", help="forget the token and stop syncing (synced entries stay)")
+    disconnect.add_argument("provider", help="hubspot")
+    disconnect.add_argument("--workspace", **where)
+    status = actions.add_parser("status", help="connection, cursors, mapping, unmatched owners")
+    status.add_argument("--workspace", **where)
+    sync = actions.add_parser("sync", help="sync now: what changed since the last sync, or everything since --since")
+    sync.add_argument("--workspace", **where)
+    sync.add_argument("--since", help="read everything modified since this date (YYYY-MM-DD): a backfill")
+    sync.add_argument("--progress", action="store_true", help="draw the progress bar even when not on a terminal")
+    mapping = actions.add_parser("map", help="change the mapping: KEY VALUE (see paceline crm status)")
+    mapping.add_argument("--workspace", **where)
+    mapping.add_argument("key", help="calls, meetings, demos, emails, opportunities, deals, revenue, demo-property or demo-values")
+    mapping.add_argument("value", help="a metric, none, a property name, or values separated by commas")
+    actions.add_parser("new-key", help="print a new key for PACELINE_SECRET_KEY")
+
+
+def _crm(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.core.errors import UserError
+    from bot.crm import commands
+    from bot.crm.connection import build_sync
+    from storage.db import Database
+
+    if args.crm_action == "new-key":
+        return commands.new_key(sys.stdout)
+    db = Database(settings.database_url)
+    clock = SystemClock()
+    try:
+        db.upgrade()
+        if args.crm_action == "connect":
+            return commands.connect(settings, db, clock, args.provider, args.workspace, sys.stdin, sys.stdout)
+        if args.crm_action == "disconnect":
+            return commands.disconnect(settings, db, clock, args.provider, args.workspace, sys.stdout)
+        if args.crm_action == "status":
+            return commands.status(settings, db, clock, args.workspace, sys.stdout)
+        if args.crm_action == "map":
+            syncer = build_sync(settings, db, clock)
+            return commands.set_mapping(settings, db, clock, args.workspace, args.key, args.value, sys.stdout, syncer)
+        syncer = build_sync(settings, db, clock, slack_members=_crm_slack_members(settings, db))
+        return commands.sync(settings, db, clock, args.workspace, args.since, args.progress, sys.stdout, syncer)
+    except UserError as error:
+        print(error.text, file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+
+
+def _crm_slack_members(settings: Settings, db: Database) -> Callable[[int], Iterable[SlackProfile]] | None:
+    """Slack's member list for matching owners, when this process has a token to ask with."""
+    from bot.app import sender_clients
+    from bot.crm.connection import slack_members_via
+
+    if not (settings.bot_token or settings.oauth_enabled):
+        return None
+    return slack_members_via(db, sender_clients(settings, db))

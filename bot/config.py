@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///paceline.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_HUBSPOT_API_URL = "https://api.hubapi.com"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -46,6 +47,12 @@ class Settings:
     admins: frozenset[str] = field(default_factory=frozenset)
     # Live wins within this many seconds in one team go out as one post.
     celebration_batch_seconds: int = 60
+    # HubSpot: a private app's token for the one workspace (several: `paceline crm connect`).
+    hubspot_access_token: str | None = None
+    hubspot_api_url: str = DEFAULT_HUBSPOT_API_URL
+    # Fernet keys (comma separated, the first encrypts) for CRM tokens stored in the database.
+    secret_keys: tuple[str, ...] = ()
+    crm_sync_minutes: int = 5
 
     @property
     def mode(self) -> RunMode:
@@ -63,7 +70,8 @@ class Settings:
         # Secrets never reach a log line, even through a repr.
         return (
             f"Settings(mode={self.mode}, database={redact_url(self.database_url)}, "
-            f"slack_api_url={self.slack_api_url}, port={self.port}, admins={len(self.admins)})"
+            f"slack_api_url={self.slack_api_url}, port={self.port}, admins={len(self.admins)}, "
+            f"hubspot={'token' if self.hubspot_access_token else 'none'})"
         )
 
 
@@ -105,6 +113,10 @@ def load_settings(
         port=_port(get("PORT") or "3000"),
         admins=_admins(get("PACELINE_ADMINS") or ""),
         celebration_batch_seconds=_seconds(get("PACELINE_CELEBRATION_BATCH_SECONDS") or "60", "PACELINE_CELEBRATION_BATCH_SECONDS"),
+        hubspot_access_token=get("HUBSPOT_ACCESS_TOKEN"),
+        hubspot_api_url=_url(get("HUBSPOT_API_URL") or DEFAULT_HUBSPOT_API_URL, "HUBSPOT_API_URL", DEFAULT_HUBSPOT_API_URL).rstrip("/"),
+        secret_keys=tuple(k.strip() for k in (get("PACELINE_SECRET_KEY") or "").split(",") if k.strip()),
+        crm_sync_minutes=_minutes(get("PACELINE_CRM_SYNC_MINUTES") or "5"),
     )
 
 
@@ -138,10 +150,21 @@ def _database_url(value: str) -> str:
 
 
 def _api_url(value: str) -> str:
+    value = _url(value, "SLACK_API_URL", DEFAULT_SLACK_API_URL)
+    return value if value.endswith("/") else value + "/"
+
+
+def _url(value: str, name: str, example: str) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigError("SLACK_API_URL", f"is malformed: expected a URL like {DEFAULT_SLACK_API_URL}.")
-    return value if value.endswith("/") else value + "/"
+        raise ConfigError(name, f"is malformed: expected a URL like {example}.")
+    return value
+
+
+def _minutes(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 1440:
+        raise ConfigError("PACELINE_CRM_SYNC_MINUTES", f"must be a whole number of minutes from 0 (off) to 1440 (got '{value}').")
+    return int(value)
 
 
 def _port(value: str) -> int:

@@ -6,26 +6,38 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+import sqlalchemy as sa
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot import reports
 from bot.clock import local_today
+from bot.core.amounts import format_amount
+from bot.core.crm_only import (
+    comes_from_hubspot,
+    crm_only_among,
+    may_be_crm_only,
+    override_note,
+    refusal_text,
+    source_mark,
+)
 from bot.core.dates import check_log_day, format_day
-from bot.core.errors import PermissionDenied
+from bot.core.errors import PermissionDenied, UserError
 from bot.core.log_grammar import LogAmount
 from bot.core.mentions import UserRef
 from bot.core.metrics import Metric, MetricCatalog
 from bot.core.periods import Period, PeriodKind
 from bot.core.standings import Standing
+from bot.render.block_limits import REPLY_TEXT, fit_reply
 from bot.render.quantities import joined, quantity_text
 from bot.render.standings import pace_summary, period_phrase
 from bot.render.text import escape, who
 from handlers import roles
 from handlers.context import Services
 from handlers.identity import Caller
-from storage import audit, entries, people
+from storage import audit, entries, people, teams
 from storage.entries import NewEntry
 from storage.models import Entry
 
@@ -60,6 +72,66 @@ def resolve_target(services: Services, client: WebClient, caller: Caller, ref: U
     return Target(person.id, reports.display_name(person), person.tz, False)
 
 
+@dataclass(frozen=True)
+class CrmOnly:
+    """Metrics of one /log that only HubSpot records for the target's team."""
+
+    team: str
+    keys: tuple[str, ...]
+
+
+class CrmOnlyRefused(UserError):
+    """A person's own /log of metrics only HubSpot records for their team: nothing stored."""
+
+    def __init__(self, crm: CrmOnly, *, others: Sequence[str] = (), fix: bool = False, example: str | None = None) -> None:
+        self.crm = crm
+        super().__init__(refusal_text(crm.keys, crm.team, others=others, fix=fix), example)
+
+    def field_text(self, key: str) -> str:
+        """The modal's message under one refused metric's field."""
+        return comes_from_hubspot([key], self.crm.team)
+
+
+def _crm_only(session: Session, workspace_id: int, person_id: int, metric_keys: Sequence[str]) -> CrmOnly | None:
+    found = teams.crm_only_of(session, workspace_id, person_id)
+    if found is None:
+        return None
+    keys = crm_only_among(found[1], metric_keys)
+    return CrmOnly(found[0], tuple(keys)) if keys else None
+
+
+CRM_OVERRIDE_ACTION = "entry.crm_override"
+
+
+def _audit_crm_override(
+    session: Session, caller: Caller, target: Target, crm: CrmOnly, now: datetime, *, before: dict | None = None, **after: object
+) -> None:
+    """A manager's or admin's hand entry of a metric only HubSpot records for the team."""
+    audit.record(
+        session,
+        workspace_id=caller.workspace_id,
+        at=now,
+        actor_id=caller.person_id,
+        action=CRM_OVERRIDE_ACTION,
+        subject_type="person",
+        subject_id=target.person_id,
+        before=before,
+        after={"person_id": target.person_id, "team": crm.team, **after},
+    )
+
+
+def _rest_example(amounts: Sequence[LogAmount], refused: Sequence[str], day: date, today: date) -> str:
+    """The /log of the metrics that may be typed, for the refusal's example."""
+    words = [
+        f"{a.metric.key} {format_amount(a.quantity, a.metric) if a.metric.is_money else a.quantity}"
+        for a in amounts
+        if a.metric.key not in refused
+    ]
+    if day != today:
+        words.append(day.isoformat())
+    return "/log " + " ".join(words)
+
+
 def check_day(services: Services, caller: Caller, target: Target, day: date) -> None:
     """Future days are refused; reps may not go back further than the window."""
     today = local_today(services.clock, target.tz)
@@ -84,14 +156,24 @@ def record(
     metrics = [a.metric for a in amounts]
     metric_keys = list(dict.fromkeys(a.metric.key for a in amounts))
     week = Period.containing(PeriodKind.WEEK, day)
-    # Autocommit: storing the entries is one statement, atomic by itself, and so is reading
-    # the reply's totals (on PostgreSQL both are one statement): no BEGIN/COMMIT round trips.
-    with services.db.autocommit() as connection:
-        week_totals, has_goal = entries.add_batch_with_totals(
+    today = local_today(services.clock, target.tz)
+    crm = None
+    # No read unless a team of the workspace has crm-only metrics (cached) and these could be.
+    if may_be_crm_only(metric_keys) and services.crm_only_in_use(caller.workspace_id):
+        with services.db.read() as session:
+            crm = _crm_only(session, caller.workspace_id, target.person_id, metric_keys)
+    if crm is not None and target.is_caller:
+        # All or nothing: a /log with a crm-only metric stores none of its metrics.
+        others = [key for key in metric_keys if key not in crm.keys]
+        raise CrmOnlyRefused(crm, others=others, example=_rest_example(amounts, crm.keys, day, today) if others else None)
+    batch_id = uuid.uuid4().hex
+
+    def store(connection: sa.Connection) -> tuple[dict[str, int], bool]:
+        return entries.add_batch_with_totals(
             connection,
             workspace_id=caller.workspace_id,
             entries=[NewEntry(target.person_id, a.metric.key, day, a.quantity, note) for a in amounts],
-            batch_id=uuid.uuid4().hex,
+            batch_id=batch_id,
             entered_by_id=caller.person_id,
             source=services.source,
             now=now,
@@ -101,12 +183,26 @@ def record(
             end=week.end,
             day=day,
         )
+
+    if crm is None:
+        # Autocommit: storing the entries is one statement, atomic by itself, and so is reading
+        # the reply's totals (on PostgreSQL both are one statement): no BEGIN/COMMIT round trips.
+        with services.db.autocommit() as connection:
+            week_totals, has_goal = store(connection)
+    else:
+        # A manager's hand entry of what HubSpot records: stored with its audit, together.
+        with services.db.write() as session:
+            week_totals, has_goal = store(session.connection())
+            for a in amounts:
+                if a.metric.key in crm.keys:
+                    _audit_crm_override(session, caller, target, crm, now, command="log", metric=a.metric.key,
+                                        quantity=a.quantity, day=day, batch_id=batch_id)  # fmt: skip
     services.home_changed(caller.workspace_id, (target.person_id, caller.person_id))
     progress = progress_lines(services, caller.workspace_id, target.person_id, target.tz, metrics, day, week_totals, has_goal)
     logged = joined(quantity_text(a.quantity, a.metric) for a in amounts)
     whom = "" if target.is_caller else f" for {escape(target.name)}"
-    today = local_today(services.clock, target.tz)
-    return f"Logged {logged}{whom} on {format_day(day, today)}.\n{progress}"
+    reply = f"Logged {logged}{whom} on {format_day(day, today)}.\n{progress}"
+    return reply if crm is None else f"{reply}\n{override_note(crm.keys, crm.team)}"
 
 
 def progress_lines(
@@ -183,7 +279,11 @@ def fix_day(services: Services, caller: Caller, target: Target, metric: Metric, 
     now = services.clock.now()
     week = Period.containing(PeriodKind.WEEK, day)
     today = local_today(services.clock, target.tz)
+    checked = may_be_crm_only([metric.key]) and services.crm_only_in_use(caller.workspace_id)
     with services.db.write() as session:
+        crm = _crm_only(session, caller.workspace_id, target.person_id, [metric.key]) if checked else None
+        if crm is not None and target.is_caller:
+            raise CrmOnlyRefused(crm, fix=True)
         current = entries.totals(session, caller.workspace_id, target.person_id, [metric.key], day, day)[metric.key]
         if current == quantity:
             return (
@@ -210,14 +310,18 @@ def fix_day(services: Services, caller: Caller, target: Target, metric: Metric, 
             before={"metric": metric.key, "day": day, "total": current},
             after={"metric": metric.key, "day": day, "total": quantity},
         )
+        if crm is not None:
+            _audit_crm_override(session, caller, target, crm, now, before={"total": current}, command="fix",
+                                metric=metric.key, quantity=quantity - current, total=quantity, day=day)  # fmt: skip
         week_totals = entries.totals(session, caller.workspace_id, target.person_id, [metric.key], week.start, week.end)
     services.home_changed(caller.workspace_id, (target.person_id, caller.person_id))
     whom = "" if target.is_caller else f"{escape(target.name)}'s "
-    return (
+    reply = (
         f"Set {whom}{metric.key} for {format_day(day, today)} to {quantity_text(quantity, metric)} "
         f"(was {quantity_text(current, metric)}).\n"
         f"{_week_label(week, today)}: {_totals_text(week_totals, [metric])}"
     )
+    return reply if crm is None else f"{reply}\n{override_note(crm.keys, crm.team)}"
 
 
 def list_entries(services: Services, caller: Caller, catalog: MetricCatalog, day: date | None, week: bool) -> str:
@@ -229,23 +333,30 @@ def list_entries(services: Services, caller: Caller, catalog: MetricCatalog, day
         start, end, scope = period.start, period.end, "this week"
     with services.db.read() as session:
         rows, count = entries.recent(session, caller.workspace_id, caller.person_id, start, end, limit=20)
+        # A synced or imported entry says where it came from instead of its (bot) enterer.
         enterers = {
             e.entered_by_id: people.by_id(session, caller.workspace_id, e.entered_by_id)
             for e in rows
-            if e.entered_by_id != caller.person_id
+            if e.entered_by_id != caller.person_id and not source_mark(e.source)
         }
     if not rows:
         return f"No entries {scope}. Log one with `/log calls 12`."
-    lines = [f"*Your entries {scope}*, newest first:"]
+    head = f"*Your entries {scope}*, newest first:"
+    lines = []
     for e in rows:
         text = _entry_text(e, _metric(catalog, e.metric))
-        by = enterers.get(e.entered_by_id)
+        mark = source_mark(e.source)
+        by = None if mark else enterers.get(e.entered_by_id)
         suffix = f" (logged by {who(by)})" if by else ""
         note = f" — {escape(e.note)}" if e.note and e.kind != "fix" else ""
-        lines.append(f"• {format_day(e.day, today)} · {text}{note}{suffix}")
-    if count > len(rows):
-        lines.append(f"…and {count - len(rows)} more. Narrow it with `/log list 2026-11-20` or `/log list week`.")
-    return "\n".join(lines)
+        lines.append(f"• {format_day(e.day, today)} · {text}{mark}{note}{suffix}")
+    narrow = "`/log list 2026-11-20` or `/log list week`"
+    more = [f"…and {count - len(rows)} more. Narrow it with {narrow}."] if count > len(rows) else []
+    whole = "\n".join([head, *lines, *more])
+    if len(whole) <= REPLY_TEXT:
+        return whole
+    # Long notes (500 characters each, or synced deal names): as many lines as fit.
+    return fit_reply([head], lines, f"narrow it with {narrow}", total=count, counted="entries")
 
 
 def record_time_off(

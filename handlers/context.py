@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from bot.clock import Clock
 from bot.core.metrics import MetricCatalog
 from handlers.identity import Directory
-from storage import metrics
+from storage import metrics, teams
 from storage.db import Database
 
 # Custom metrics change rarely; other instances see a new one within this many seconds.
@@ -30,6 +30,7 @@ class Services:
     # handlers/events re-publishes the App Home of those who have it open.
     home_changed: Callable[[int, Iterable[int | None]], None] = field(default=lambda _ws, _people: None, repr=False)
     _catalogs: dict[int, tuple[MetricCatalog, float]] = field(default_factory=dict, repr=False)
+    _crm_only: dict[int, tuple[bool, float]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def catalog(self, workspace_id: int) -> MetricCatalog:
@@ -46,3 +47,21 @@ class Services:
     def forget_catalog(self, workspace_id: int) -> None:
         with self._lock:
             self._catalogs.pop(workspace_id, None)
+
+    def crm_only_in_use(self, workspace_id: int) -> bool:
+        """Whether any team of the workspace has metrics only the CRM records: when none has
+        (most workspaces), /log reads no team for the check. Cached like the catalog; another
+        instance's `/team set … crm-only` is seen within CATALOG_SECONDS."""
+        with self._lock:
+            cached = self._crm_only.get(workspace_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        with self.db.read() as session:
+            in_use = teams.any_crm_only(session, workspace_id)
+        with self._lock:
+            self._crm_only[workspace_id] = (in_use, time.monotonic() + CATALOG_SECONDS)
+        return in_use
+
+    def forget_crm_only(self, workspace_id: int) -> None:
+        with self._lock:
+            self._crm_only.pop(workspace_id, None)

@@ -336,9 +336,12 @@ class CelebrationWorker:
     # ------------------------------------------------------------------ writing
 
     def _apply(self, session: Session, team: Team, plan: Plan, now: datetime) -> int:
-        assert team.id is not None and team.channel_id is not None
+        assert team.id is not None
         workspace_id = team.workspace_id
         if plan.post:
+            # Only a team with a channel celebrates (its kinds are empty otherwise); a team
+            # without one still records its wins, absorbed, below.
+            assert team.channel_id is not None
             waiting = celebrations.waiting_post(session, workspace_id, team.id)
             if waiting is not None and waiting.id is not None:
                 post_id = waiting.id

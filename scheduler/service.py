@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -144,8 +145,13 @@ class SchedulerService:
         sender: object | None = None,
         *,
         celebrations: CelebrationWorker | None = None,
+        crm_sync: Callable[[], None] | None = None,
+        crm_minutes: int = 0,
     ) -> None:
         self.db = db
+        # The CRM sync of every connected workspace (bot.crm), every `crm_minutes` (0: off).
+        self.crm_sync = crm_sync
+        self.crm_minutes = crm_minutes
         self.clock = clock
         self.runner = runner
         self.sender = sender
@@ -174,6 +180,11 @@ class SchedulerService:
         if self.celebrations is not None:
             self.scheduler.add_job(
                 self.celebrate, IntervalTrigger(seconds=CELEBRATION_TICK_SECONDS), id="paceline:celebrations",
+                replace_existing=True, next_run_time=None if paused else datetime.now(UTC),
+            )  # fmt: skip
+        if self.crm_sync is not None and self.crm_minutes > 0:
+            self.scheduler.add_job(
+                self.sync_crm, IntervalTrigger(minutes=self.crm_minutes), id="paceline:crm",
                 replace_existing=True, next_run_time=None if paused else datetime.now(UTC),
             )  # fmt: skip
         self.scheduler.start(paused=paused)
@@ -322,6 +333,16 @@ class SchedulerService:
             self.celebrations.tick()
         except Exception:
             log.exception("live wins tick failed; the next one will try again")
+
+    def sync_crm(self) -> None:
+        """One CRM sync of each connected workspace; its notices go out at once."""
+        if self.crm_sync is None:
+            return
+        try:
+            self.crm_sync()
+            self._wake_sender()
+        except Exception:
+            log.exception("CRM sync failed; the next one will try again")
 
     def _wake_sender(self) -> None:
         if self.sender is not None:

@@ -77,6 +77,8 @@ class Team(SQLModel, table=True):
     celebrate_min: int | None = Field(default=None, sa_type=sa.BigInteger)
     # When the team's channel may be posted to, local "HH:MM-HH:MM", or "any".
     work_hours: str = Field(default="08:00-19:00", max_length=11, sa_column_kwargs={"server_default": "08:00-19:00"})
+    # Metrics only the CRM may record for this team, comma separated ("calls,deals"); "" none.
+    crm_only: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     created_at: datetime
 
 
@@ -155,6 +157,14 @@ class Entry(SQLModel, table=True):
             sqlite_where=sa.text("deleted_at IS NOT NULL"),
         ),
         # Partial: most entries have no key, and an index they skip costs their INSERT nothing.
+        # CRM sync: the live entries of the objects in one page.
+        sa.Index(
+            "ix_entry_external_ref",
+            "workspace_id",
+            "external_ref",
+            postgresql_where=sa.text("external_ref IS NOT NULL"),
+            sqlite_where=sa.text("external_ref IS NOT NULL"),
+        ),
         sa.Index(
             "uq_entry_idempotency",
             "idempotency_key",
@@ -182,6 +192,8 @@ class Entry(SQLModel, table=True):
     deleted_by_id: int | None = Field(default=None, foreign_key="person.id")
     # Set for modal submissions, imports and retries: a second copy is refused by the database.
     idempotency_key: str | None = Field(default=None, max_length=200)
+    # The CRM object an entry was synced from ("hubspot:deals:1234"); None when typed.
+    external_ref: str | None = Field(default=None, max_length=80)
 
 
 class TimeOff(SQLModel, table=True):
@@ -432,3 +444,73 @@ class CelebrationCursor(SQLModel, table=True):
     entry_id: int = Field(default=0, sa_type=sa.BigInteger)
     deleted_since: datetime
     updated_at: datetime
+
+
+class CrmConnection(SQLModel, table=True):
+    """A workspace's link to its CRM: the token (encrypted; None when the environment's
+    HUBSPOT_ACCESS_TOKEN serves the one workspace), the mapping, the sync's cursors and lock."""
+
+    __tablename__ = "crm_connection"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "provider", name="uq_crm_connection"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    provider: str = Field(max_length=16)
+    token_encrypted: str | None = Field(default=None, sa_type=sa.Text)
+    # JSON: the mapping's settings that differ from the defaults (docs/crm.md).
+    mapping: str = Field(default="{}", sa_type=sa.Text)
+    # JSON: object type -> the last-modified instant (ISO) read up to.
+    cursors: str = Field(default="{}", sa_type=sa.Text)
+    active: bool = True
+    # Two instances: the one whose lease is current syncs; the other skips.
+    lock_owner: str | None = Field(default=None, max_length=255)
+    lock_until: datetime | None = None
+    last_sync_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    last_error_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CrmOwner(SQLModel, table=True):
+    """A CRM user who owns records, and the person they are (matched or linked by hand)."""
+
+    __tablename__ = "crm_owner"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "provider", "owner_id", name="uq_crm_owner"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    provider: str = Field(max_length=16)
+    owner_id: str = Field(max_length=64)
+    email: str | None = Field(default=None, max_length=320)
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    # "email", "name" or "hand"; None while unmatched.
+    matched_by: str | None = Field(default=None, max_length=8)
+    # When admins were told the owner is unmatched (once).
+    reported_at: datetime | None = None
+    updated_at: datetime
+
+
+class CrmRecord(SQLModel, table=True):
+    """The facts Paceline keeps of one CRM object, from which its entries are derived: a
+    change of owner, link, mapping or time zone re-derives them without asking the CRM."""
+
+    __tablename__ = "crm_record"
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "provider", "object_type", "object_id", name="uq_crm_record"),
+        sa.Index("ix_crm_record_owner", "workspace_id", "provider", "owner_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    provider: str = Field(max_length=16)
+    object_type: str = Field(max_length=16)
+    object_id: str = Field(max_length=64)
+    owner_id: str | None = Field(default=None, max_length=64)
+    # JSON of the object's properties Paceline reads (docs/crm.md).
+    facts: str = Field(sa_type=sa.Text)
+    archived: bool = False
+    modified_at: datetime
+    synced_at: datetime

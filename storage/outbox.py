@@ -130,7 +130,7 @@ def _row(item: Outgoing, now: datetime) -> dict[str, Any]:
         "workspace_id": item.workspace_id,
         "delivery_key": key.text(),
         "job": key.job,
-        "team_id": key.team_id,
+        "team_id": key.team_id or None,  # 0: a workspace-wide notice (CRM sync)
         "period": key.period,
         "recipient": key.recipient,
         "part": key.part,

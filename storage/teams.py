@@ -174,6 +174,30 @@ def team_of(session: Session, workspace_id: int, person_id: int) -> Team | None:
     )
 
 
+_CRM_ONLY_OF = (
+    sa.select(Team.name, Team.crm_only)
+    .join(TeamMember, TeamMember.team_id == Team.id)
+    .where(
+        TeamMember.workspace_id == sa.bindparam("workspace_id"),
+        TeamMember.person_id == sa.bindparam("person_id"),
+        Team.crm_only != "",
+    )
+)
+
+
+def any_crm_only(session: Session, workspace_id: int) -> bool:
+    return session.scalar(
+        sa.select(sa.exists().where(Team.workspace_id == workspace_id, Team.crm_only != ""))
+    ) is True
+
+
+def crm_only_of(session: Session, workspace_id: int, person_id: int) -> tuple[str, str] | None:
+    """The name and crm_only setting of the person's team, when it has metrics only the CRM
+    records (None: no team, or none such): one lean statement on /log's path."""
+    row = session.execute(_CRM_ONLY_OF, {"workspace_id": workspace_id, "person_id": person_id}).first()
+    return None if row is None else (row[0], row[1])
+
+
 def managed_team_ids(session: Session, workspace_id: int, person_id: int) -> set[int]:
     return set(
         session.scalars(

@@ -7,6 +7,7 @@ handler's business.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 import zoneinfo
@@ -17,6 +18,7 @@ from functools import cache
 import holidays
 
 from bot.core.amounts import format_amount, parse_amount
+from bot.core.crm_only import CRM_METRICS, CRM_METRICS_TEXT, crm_only_setting
 from bot.core.dates import parse_iso_date, weekday_index
 from bot.core.errors import UserError
 from bot.core.mentions import (
@@ -29,7 +31,7 @@ from bot.core.mentions import (
     tokenize,
     unquote,
 )
-from bot.core.metrics import MONEY_CAP_CENTS, Metric, MetricKind
+from bot.core.metrics import MONEY_CAP_CENTS, Metric, MetricCatalog, MetricKind
 from bot.core.work_hours import (
     CELEBRATE_DEFAULT,
     CELEBRATE_KINDS,
@@ -48,19 +50,30 @@ SUBCOMMANDS = (
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 SETTINGS = (
     "channel", "tz", "workweek", "holidays", "thresholds", "approvals", "celebrate", "celebrate-min",
-    "hours", "parent", "name",
+    "hours", "crm-only", "parent", "name",
 )  # fmt: skip
 _SETTING_ALIASES = {
     "timezone": "tz", "zone": "tz", "work-week": "workweek", "holiday": "holidays",
     "celebrations": "celebrate", "celebrate_min": "celebrate-min", "celebrate-from": "celebrate-min",
     "work-hours": "hours", "work_hours": "hours", "workhours": "hours",
+    "crm_only": "crm-only", "crmonly": "crm-only",
 }  # fmt: skip
 # Settings whose value may be typed with spaces (`110, 90, 75`, `8am - 7pm`): the words join.
-_JOINED_SETTINGS = {"workweek": "", "thresholds": "", "celebrate": "", "hours": " "}
+_JOINED_SETTINGS = {"workweek": "", "thresholds": "", "celebrate": "", "hours": " ", "crm-only": ","}
 _CELEBRATE_ALIASES = {"deal": "deals", "hit": "hits", "goals": "hits", "teams": "team"}
 # The smallest deal worth a post: money as /log reads it, up to the largest loggable amount.
 # (Read with a cap far above that, so going over it is explained here, not as "per entry".)
 _CELEBRATE_MIN = Metric("celebrate-min", MetricKind.MONEY, cap=MONEY_CAP_CENTS * 1000, builtin=False)
+# crm-only reads metric names as /log does (aliases too): the built-in metrics are the ones
+# HubSpot syncs, so a workspace's custom metrics need not be known to refuse them.
+_BUILTIN_CATALOG = MetricCatalog()
+_CRM_NAMES = {
+    name.lower(): metric.key
+    for metric in _BUILTIN_CATALOG.metrics
+    if metric.key in CRM_METRICS
+    for name in (metric.key, *metric.aliases)
+}
+_CRM_ONLY_TAKES = f"crm-only takes any of {CRM_METRICS_TEXT}, or none."
 _CREATE_OPTIONS = ("#channel", "manager @person", "tz ZONE", "workweek mon-fri", "holidays CC")
 _NONE_WORDS = ("none", "off")
 _TEAM_PREFIX = "team:"
@@ -86,10 +99,12 @@ TEAM_HELP = """\
   parent NAME|none (the team above: its managers manage this team too)
 `/team set east celebrate deals,hits,team` — live wins in the team's channel: any of deals, hits, team (goals), or all, on, off;
   `celebrate-min $5,000` posts deals from that amount (none: every deal); `hours 08:00-19:00` when posts go out (any: any hour)
+`/team set east crm-only calls,deals` — those metrics come only from HubSpot: a rep's own `/log calls` is refused,
+  managers can still correct by hand (audited); any of calls, emails, meetings, demos, opportunities, deals, revenue; none clears it
 `/team schedule east nudge wed 10:00` — jobs: nudge, lagging-alert, weekly-digest, log-reminder;
   days: mon…sun, mon,wed, weekdays or daily; `/team schedule east log-reminder off` turns one off
 `/team start @bo 2026-11-02` — a person's start date, for joiners mid-period
-`/team link "Bo Smith" @bo` — link a person imported from a CRM file to their Slack user: their history and team move to them
+`/team link "Bo Smith" @bo` — link a person imported from a CRM file to their Slack user: their history and team move to them (also a HubSpot owner the sync matched to nobody)
 `/team fiscal-year feb` — the month the workspace's fiscal year starts (admins; default jan)
 `/team show east`, `/team list` — settings, people and sub-teams of one team, or all teams as a tree
 Team names: up to 40 letters, digits, `-`, `_` or `.`; `team:east` works too.
@@ -133,6 +148,7 @@ class TeamSet:
     tuple of weekdays (Mon=0), holidays → str|None, thresholds → (ahead, on pace, behind),
     approvals → bool, celebrate → "deals,hits,team" (a subset, in that order) or "off",
     celebrate-min → cents or None (every deal), hours → "HH:MM-HH:MM" or "any",
+    crm-only → "calls,deals" (metrics HubSpot syncs, in the catalog's order) or "" (none),
     parent → str|None, name → str."""
 
     name: str
@@ -386,6 +402,37 @@ def parse_celebrate_min(value: str, example: str) -> int | None:
     return cents or None
 
 
+def parse_crm_only(value: str, example: str) -> str:
+    """`calls,deals` (any of the metrics HubSpot syncs, by name or alias, any order) →
+    the stored form: their keys in the catalog's order; `none`/`off` → ""."""
+    words = [word for word in re.split(r"[,\s]+", value.strip()) if word]
+    if not words:
+        raise UserError(
+            f"Name the metrics that come only from HubSpot — any of {CRM_METRICS_TEXT} — or none to clear it.",
+            example,
+        )
+    if len(words) == 1 and words[0].lower() in _NONE_WORDS:
+        return ""
+    keys: set[str] = set()
+    for word in words:
+        lower = word.lower()
+        if lower in _NONE_WORDS:
+            raise UserError(f"`{lower}` stands alone — write crm-only {lower} to clear it, or list the metrics.", example)
+        if lower in _CRM_NAMES:
+            keys.add(_CRM_NAMES[lower])
+            continue
+        known = _BUILTIN_CATALOG.lookup(lower)
+        if known is not None:
+            raise UserError(
+                f"HubSpot does not sync {known.key}, so they cannot come only from it — {_CRM_ONLY_TAKES}",
+                example,
+            )
+        close = difflib.get_close_matches(lower, list(_CRM_NAMES), n=1, cutoff=0.6)
+        hint = f" Did you mean {_CRM_NAMES[close[0]]}?" if close else ""
+        raise UserError(f'"{shorten(word)}" is not a metric HubSpot syncs.{hint} {_CRM_ONLY_TAKES}', example)
+    return crm_only_setting(keys)
+
+
 def format_celebrate_min(cents: int) -> str:
     """`$5,000`: the form parse_celebrate_min reads back."""
     return format_amount(cents, _CELEBRATE_MIN)
@@ -469,6 +516,8 @@ def _parse_set(args: list[str]) -> TeamSet:
         )
     example = _SETTING_EXAMPLES[key]
     if len(args) < 3:
+        if key == "crm-only":
+            parse_crm_only("", example)  # raises, naming the metrics it takes
         raise UserError(f"Give a value for {key}.", example)
     # Lists may be typed with spaces after the commas (`110, 90, 75`); other values are one word.
     if key in _JOINED_SETTINGS:
@@ -490,6 +539,7 @@ _SETTING_EXAMPLES = {
     "celebrate": "/team set east celebrate deals,hits,team",
     "celebrate-min": "/team set east celebrate-min $5,000",
     "hours": "/team set east hours 08:00-19:00",
+    "crm-only": "/team set east crm-only calls,deals",
     "parent": "/team set east parent americas",
     "name": "/team set east name east-coast",
 }
@@ -523,6 +573,8 @@ def _setting_value(key: str, value: str, example: str, own_name: str | None) -> 
         return parse_celebrate_min(value, example)
     if key == "hours":
         return parse_work_hours(value, example)
+    if key == "crm-only":
+        return parse_crm_only(value, example)
     if key == "parent":
         if value.lower() in _NONE_WORDS:
             return None

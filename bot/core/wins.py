@@ -15,8 +15,9 @@ from datetime import date
 
 # Which team setting (`/team set NAME celebrate …`) turns each kind of win on.
 SETTING_OF_KIND = {"deal": "deals", "hit": "hits", "stretch": "hits", "team": "team", "all": "team", "import": ""}
-# Entries typed by people: they celebrate. Imports never do, except as one summary.
-LIVE_SOURCES = frozenset({"slack", "console"})
+# Entries typed by people, and CRM entries synced as they happen ("hubspot"): they
+# celebrate. Imports never do, except as one summary; a CRM backfill ("hubspot-backfill") never.
+LIVE_SOURCES = frozenset({"slack", "console", "hubspot"})
 IMPORT_SOURCES = frozenset({"import"})
 
 

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.core.crm_only import crm_only_keys, names_text
 from bot.core.dates import format_day
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.mentions import ChannelRef, UserRef
@@ -41,6 +42,7 @@ from bot.core.team_grammar import (
 )
 from bot.core.team_tree import TeamNode, TeamTree
 from bot.core.work_hours import CELEBRATE_KINDS, WorkHours, celebrate_kinds, celebrate_setting
+from bot.crm import links as crm_links
 from bot.importer.matching import name_key
 from bot.render.block_limits import REPLY_TEXT, fit_reply
 from bot.render.text import escape, who
@@ -48,7 +50,7 @@ from handlers import later, roles, scope
 from handlers.context import Services
 from handlers.identity import Caller
 from storage import audit, imports, people, teams, workspaces
-from storage.models import Person, Team
+from storage.models import CrmOwner, Person, Team
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +154,9 @@ def _check_before_lookups(services: Services, caller: Caller, cmd: object, looku
         case TeamLink():
             example = f'/team link "{escape(cmd.name)}" @maria'
             with services.db.read() as session:
-                _require_link_right(session, caller, _unlinked(session, caller.workspace_id, cmd.name, example))
+                # A HubSpot owner's link is checked against the person named, once looked up.
+                if _has_unlinked(session, caller.workspace_id, cmd.name) or crm_links.owner_named(session, caller.workspace_id, cmd.name) is None:
+                    _require_link_right(session, caller, _unlinked(session, caller.workspace_id, cmd.name, example))
             return f"⏳ Linking {escape(cmd.name)} — looking {cmd.user.display} up in Slack; the result follows here."
     return f"⏳ Looking {', '.join(ref.display for ref in _people_named(cmd))} up in Slack — the result follows here."
 
@@ -238,6 +242,9 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
                 _audit(session, caller, now, f"team.set.{cmd.key}", team.id, before=before, after=_team_state(team))
             if cmd.key in LIVE_WINS_SETTINGS:
                 return _live_wins_reply(team, cmd.key)
+            if cmd.key == "crm-only":
+                services.forget_crm_only(ws)
+                return _crm_only_reply(team)
             return f"Team *{team.name}*: {cmd.key} set to {shown}."
         case TeamSchedule():
             with services.db.write() as session:
@@ -297,8 +304,12 @@ def _link(services: Services, client: WebClient, caller: Caller, cmd: TeamLink, 
     ws = caller.workspace_id
     example = f'/team link "{escape(cmd.name)}" @maria'
     with services.db.read() as session:
-        source = _unlinked(session, ws, cmd.name, example)
-        _require_link_right(session, caller, source)
+        owner = crm_links.owner_named(session, ws, cmd.name) if not _has_unlinked(session, ws, cmd.name) else None
+        if owner is None:
+            source = _unlinked(session, ws, cmd.name, example)
+            _require_link_right(session, caller, source)
+    if owner is not None:
+        return _link_owner(services, client, caller, cmd, owner, now)
     target = _person(services, client, ws, cmd.user)
     if target.slack_user_id is None:
         raise UserError(f"{cmd.user.display} is not a Slack user — pick them from Slack's @ list.", example)
@@ -325,6 +336,26 @@ def _link(services: Services, client: WebClient, caller: Caller, cmd: TeamLink, 
     moved += [f"{n} {what}{'s' if n != 1 else ''}" for n, what in ((merged.goals, "goal"), (merged.managed, "managed team")) if n]
     where = f" They are in team *{team.name}*." if team is not None else ""
     return f"Linked {escape(source.name)} to {_name(target)}: {', '.join(moved)} moved to them.{where}"
+
+
+def _link_owner(services: Services, client: WebClient, caller: Caller, cmd: TeamLink, owner: CrmOwner, now: datetime) -> str:
+    """A HubSpot owner the sync matched to nobody (or to the wrong person) becomes this Slack
+    user: their synced objects' entries are derived for them at once."""
+    ws = caller.workspace_id
+    label = escape(crm_links.owner_text(owner))
+    target = _person(services, client, ws, cmd.user)
+    if target.slack_user_id is None:
+        raise UserError(f"{cmd.user.display} is not a Slack user — pick them from Slack's @ list.", f'/team link "{escape(cmd.name)}" @maria')
+    with services.db.read() as session:
+        _require_link_right(session, caller, target)
+    moved = crm_links.link_owner(services.db, services.clock, ws, owner.owner_id, target.id, caller.person_id, now)
+    return (f"Linked HubSpot owner {label} to {_name(target)}: {moved:,} entr{'y' if moved == 1 else 'ies'} from HubSpot "
+            "now count for them, and their HubSpot activity will from now on.")  # fmt: skip
+
+
+def _has_unlinked(session: Session, workspace_id: int, name: str) -> bool:
+    wanted = name_key(name)
+    return any(name_key(p.name) == wanted for p in imports.unlinked_people(session, workspace_id))
 
 
 def _unlinked(session: Session, workspace_id: int, name: str, example: str) -> Person:
@@ -386,6 +417,9 @@ def _apply_setting(session: Session, caller: Caller, team: Team, key: str, value
     if key == "hours":
         team.work_hours = str(value)
         return team.work_hours
+    if key == "crm-only":
+        team.crm_only = str(value or "")
+        return team.crm_only or "none"
     if key == "parent":
         return _set_parent(session, caller, team, None if value is None else str(value))
     if key == "name":
@@ -530,6 +564,30 @@ def _live_wins_text(team: Team) -> str:
     return text
 
 
+def _crm_only_reply(team: Team) -> str:
+    keys = crm_only_keys(team.crm_only)
+    if not keys:
+        return (
+            f"Team *{team.name}*: every metric can be logged by hand again. "
+            "Entries synced from HubSpot still count, added to the ones typed."
+        )
+    what = names_text(keys)
+    first = f"{keys[0]} {'$500' if keys[0] == 'revenue' else '3'}"
+    return (
+        f"Team *{team.name}*: {what} now come{'s' if keys == ('revenue',) else ''} only from HubSpot. "
+        f"A rep's own `/log {first}` is refused — they log in HubSpot instead; managers can still "
+        f"correct by hand (`/log fix @rep {first}`), and every correction is audited."
+    )
+
+
+def _crm_only_text(team: Team) -> str | None:
+    """/team show's line, when the team has metrics that only HubSpot records."""
+    keys = crm_only_keys(team.crm_only)
+    if not keys:
+        return None
+    return f"Only from HubSpot: {', '.join(keys)} (reps cannot /log them; managers can correct by hand)"
+
+
 def _check_team(services: Services, caller: Caller, name: str) -> None:
     """Name the unknown team or the missing right before any Slack look-up of people."""
     with services.db.read() as session:
@@ -583,6 +641,7 @@ def _show_text(session: Session, team: Team) -> str:
     members = teams.members(session, team.workspace_id, team.id)
     tree, counts = _tree_of(teams.all_teams(session, team.workspace_id))
     schedules = [_schedule_of(session, team, job).describe() for job in DEFAULT_SCHEDULES]
+    crm_only = _crm_only_text(team)
     # Members last: one message whatever the team's size, the names that do not fit counted.
     return fit_reply(
         [
@@ -592,6 +651,7 @@ def _show_text(session: Session, team: Team) -> str:
             f"Thresholds: ahead ≥{team.threshold_ahead}% · on pace ≥{team.threshold_on_pace}% · "
             f"behind ≥{team.threshold_behind}% · approvals {'on' if team.approvals else 'off'}",
             _live_wins_text(team),
+            *([crm_only] if crm_only else []),
             _parent_text(tree, team.id),
             _sub_teams_text(tree, counts, team.id),
             f"Schedules: {' · '.join(schedules)}",
@@ -712,6 +772,7 @@ def _team_state(team: Team) -> dict:
         "celebrate": team.celebrate,
         "celebrate_min": team.celebrate_min,
         "work_hours": team.work_hours,
+        "crm_only": team.crm_only,
     }
 
 

@@ -63,5 +63,8 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
     key = f"modal:{caller.workspace_id}:{view['id']}"
     try:
         return {}, activity.record(services, caller, target, amounts, day, note, idempotency_key=key)
+    except activity.CrmOnlyRefused as refused:
+        # Under each metric only HubSpot records for the team; the modal stays open, nothing logged.
+        return {view_ids.metric_block_id(k): fields.error_text(refused.field_text(k)) for k in refused.crm.keys}, None
     except IntegrityError:
         return {}, None

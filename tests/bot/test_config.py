@@ -57,6 +57,9 @@ def test_values_are_normalised():
         ({"SLACK_APP_TOKEN": "xoxb-wrong", "SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN"),
         ({"SLACK_CLIENT_ID": "123.456"}, "SLACK_CLIENT_SECRET"),
         ({"PACELINE_ADMINS": "maria"}, "PACELINE_ADMINS"),
+        ({"HUBSPOT_API_URL": "api.hubapi.com"}, "HUBSPOT_API_URL"),
+        ({"PACELINE_CRM_SYNC_MINUTES": "five"}, "PACELINE_CRM_SYNC_MINUTES"),
+        ({"PACELINE_CRM_SYNC_MINUTES": "2000"}, "PACELINE_CRM_SYNC_MINUTES"),
     ],
 )
 def test_a_bad_value_names_its_variable_in_one_line(env, variable):
@@ -83,3 +86,17 @@ def test_secrets_never_appear_in_the_repr():
     )
     text = repr(settings)
     assert "xoxb-very-secret" not in text and SECRET not in text and "hunter2" not in text
+
+
+def test_hubspot_settings_and_their_secrets():
+    key = "ducoAHnkTbmAn3bGOZaD2eNAIeQlX5oM72w0CTDetis="
+    settings = load(
+        HUBSPOT_ACCESS_TOKEN="pat-na1-very-secret", HUBSPOT_API_URL="http://127.0.0.1:9/",
+        PACELINE_SECRET_KEY=f"{key}, other", PACELINE_CRM_SYNC_MINUTES="15",
+    )  # fmt: skip
+    assert settings.hubspot_access_token == "pat-na1-very-secret"
+    assert settings.hubspot_api_url == "http://127.0.0.1:9"
+    assert settings.secret_keys == (key, "other")
+    assert settings.crm_sync_minutes == 15
+    assert "pat-na1-very-secret" not in repr(settings) and key not in repr(settings)
+    assert load().hubspot_api_url == "https://api.hubapi.com" and load().crm_sync_minutes == 5

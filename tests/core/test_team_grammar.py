@@ -196,12 +196,12 @@ def test_settings(text, key, value):
         (
             "set east",
             "Name the team and a setting: channel, tz, workweek, holidays, thresholds, "
-            "approvals, celebrate, celebrate-min, hours, parent, name.",
+            "approvals, celebrate, celebrate-min, hours, crm-only, parent, name.",
         ),
         (
             "set east colour red",
             'Unknown setting "colour" — settings: channel, tz, workweek, '
-            "holidays, thresholds, approvals, celebrate, celebrate-min, hours, parent, name.",
+            "holidays, thresholds, approvals, celebrate, celebrate-min, hours, crm-only, parent, name.",
         ),
         ("set east tz", "Give a value for tz."),
         (

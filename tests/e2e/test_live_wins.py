@@ -363,3 +363,20 @@ def test_a_crm_import_of_this_week_is_one_summary_and_of_history_none(workspace,
     assert texts(settle(workspace, floor)) == expected
     _import_crm(workspace, tmp_path, ["WEEK0001,maria,Won,11/2/2026,11/18/2026,30000"])  # already there
     assert texts(settle(workspace, floor)) == expected
+
+
+def test_a_team_without_a_channel_records_its_wins_quietly_and_the_tick_goes_on(workspace):
+    """A hit in a team with no channel is recorded (absorbed, never posted); the worker's
+    tick does not fail on it, so other teams' wins and undos are not held up."""
+    admin, dana, kim = workspace.user("ada", admin=True), workspace.user("dana"), workspace.user("kim")
+    workspace.team(admin, f"create quiet manager {mention(workspace, dana)} tz America/New_York")
+    workspace.team(admin, f"add quiet {mention(workspace, kim)}")
+    worker = workspace.app.paceline.scheduler.celebrations
+    worker.tick()
+    workspace.reply("/goal", dana, f"set {mention(workspace, kim)} calls 10/week")
+    workspace.log(kim, "calls 12")
+    result = worker.tick()
+    assert result.failed == []
+    with workspace.app.paceline.db.read() as session:
+        found = session.scalars(sa.select(Celebration).where(Celebration.workspace_id == workspace_id(workspace))).all()
+    assert [(c.kind, c.state, c.post_id) for c in found] == [("hit", "absorbed", None)]
