@@ -6,6 +6,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.core.metrics import MetricCatalog
@@ -15,6 +18,8 @@ from storage.db import Database
 
 # Custom metrics change rarely; other instances see a new one within this many seconds.
 CATALOG_SECONDS = 30.0
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,15 +39,21 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def catalog(self, workspace_id: int) -> MetricCatalog:
+        return self._cached(self._catalogs, workspace_id, lambda session: MetricCatalog.with_custom(
+            metrics.custom_metrics(session, workspace_id)))  # fmt: skip
+
+    def _cached(self, store: dict[int, tuple[T, float]], workspace_id: int, load: Callable[[Session], T]) -> T:
+        """A workspace's value read at most every CATALOG_SECONDS (forgotten at once on a
+        change made here)."""
         with self._lock:
-            cached = self._catalogs.get(workspace_id)
+            cached = store.get(workspace_id)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
         with self.db.read() as session:
-            catalog = MetricCatalog.with_custom(metrics.custom_metrics(session, workspace_id))
+            value = load(session)
         with self._lock:
-            self._catalogs[workspace_id] = (catalog, time.monotonic() + CATALOG_SECONDS)
-        return catalog
+            store[workspace_id] = (value, time.monotonic() + CATALOG_SECONDS)
+        return value
 
     def forget_catalog(self, workspace_id: int) -> None:
         with self._lock:
@@ -52,15 +63,7 @@ class Services:
         """Whether any team of the workspace has metrics only the CRM records: when none has
         (most workspaces), /log reads no team for the check. Cached like the catalog; another
         instance's `/team set … crm-only` is seen within CATALOG_SECONDS."""
-        with self._lock:
-            cached = self._crm_only.get(workspace_id)
-        if cached is not None and cached[1] > time.monotonic():
-            return cached[0]
-        with self.db.read() as session:
-            in_use = teams.any_crm_only(session, workspace_id)
-        with self._lock:
-            self._crm_only[workspace_id] = (in_use, time.monotonic() + CATALOG_SECONDS)
-        return in_use
+        return self._cached(self._crm_only, workspace_id, lambda session: teams.any_crm_only(session, workspace_id))
 
     def forget_crm_only(self, workspace_id: int) -> None:
         with self._lock:

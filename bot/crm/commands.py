@@ -3,6 +3,7 @@ Tokens are read from standard input and never printed or logged."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Callable
@@ -44,7 +45,9 @@ def connect(
     encrypted. An empty stdin in a single-workspace install uses HUBSPOT_ACCESS_TOKEN."""
     _provider(provider)
     workspace_id = _workspace(settings, db, clock, workspace)
-    token = stdin.readline().strip()
+    # From a terminal, asked for without echo (a token on screen or in scrollback is a leak).
+    token = getpass.getpass("HubSpot access token: ") if stdin.isatty() else stdin.readline().strip()
+    token = token.strip()
     if not token and not settings.hubspot_access_token:
         raise UserError("Give the HubSpot private app's access token on standard input.", CONNECT_EXAMPLE)
     stored = secrets.encrypt(token, settings.secret_keys) if token else None
@@ -170,10 +173,14 @@ class _Bar:
 
     def __init__(self, stream: TextIO, enabled: bool) -> None:
         self.stream, self.enabled, self.drawn = stream, enabled, False
+        self.kind: str | None = None
 
     def update(self, kind: str, done: int, total: int) -> None:
         if not self.enabled:
             return
+        if self.drawn and kind != self.kind:
+            self.stream.write("\n")  # each kind keeps its finished bar on its own line
+        self.kind = kind
         share = min(done / total, 1.0) if total else 1.0
         filled = int(share * 30)
         self.stream.write(f"\r{kind:<9} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{max(total, done):,}   ")

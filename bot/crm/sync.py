@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.core.crm_mapping import OBJECT_TYPES, OWNER_PROPERTY, CrmMapping, Derived, derive
 from bot.core.errors import UserError
+from bot.crm import hubspot as hubspot_api
 from bot.crm.hubspot import SEARCH_CAP, CrmError, CrmObject, CrmRefused, HubSpotReader, Owner
 from scheduler.messages import DeliveryKey, Message, Outgoing
 from storage import crm, outbox
@@ -253,6 +254,13 @@ class HubSpotSync:
             at_last = sum(1 for o in current.objects if o.modified_at == last)
             skip = skip + at_last if last == lower else at_last
             lower = last
+            if skip + hubspot_api.PAGE_SIZE > SEARCH_CAP:
+                # More objects of one millisecond than the search will page through: the rest
+                # of that instant is passed over (they come back with their next edit) rather
+                # than stopping every run here.
+                log.warning("HubSpot %s: over %s objects modified at %s; passing the rest of that instant",
+                            page.object_type, f"{SEARCH_CAP:,}", lower.isoformat())  # fmt: skip
+                lower, skip = lower + timedelta(milliseconds=1), 0
             current = reader.search(page.object_type, properties, lower, end, str(skip) if skip else None)
 
     def _write_page(
