@@ -36,20 +36,19 @@ Choices where HubSpot's documentation is silent (kept deliberately simple):
 from __future__ import annotations
 
 import bisect
-import contextlib
 import json
 import logging
 import re
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from bot.standin.loopback import JsonRequestHandler, LoopbackServer
 
 __all__ = [
     "DATETIME_PROPERTIES",
@@ -289,88 +288,8 @@ class _TypeStore:
 # ---------------------------------------------------------------------- HTTP server
 
 
-class _Headers(dict[str, str]):
-    """Request headers by lower-cased name (what the handler uses of HTTPMessage)."""
-
-    def __setitem__(self, name: str, value: str) -> None:
-        super().__setitem__(name.lower(), value)
-
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        return super().get(name.lower(), default)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], standin: StandInHubSpot) -> None:
-        self.standin = standin
-        super().__init__(address, _RequestHandler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Dropped connections are expected in fault tests; don't print tracebacks for them.
-        _log.debug(
-            "stand-in HubSpot connection from %s ended abruptly", client_address, exc_info=True
-        )
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    # HTTP/1.1 so urllib3's keep-alive connections are served as HubSpot serves them.
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; with Nagle on, a delayed ACK would hold each
-    # body back 40 ms.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.standin._track_connection(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.standin._track_connection(self.connection, add=False)
-
-    def parse_request(self) -> bool:
-        """Request line and headers without the email package (much cheaper per request);
-        what urllib3 sends: HTTP/1.0 or 1.1, no ``Expect: 100-continue``."""
-        self.command = None
-        self.request_version = self.default_request_version
-        self.close_connection = True
-        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
-        words = self.requestline.split()
-        if len(words) != 3 or words[2] not in ("HTTP/1.0", "HTTP/1.1"):
-            self.send_error(400, f"Bad request line {self.requestline!r}")
-            return False
-        self.command, self.path, self.request_version = words
-        headers = _Headers()
-        for _ in range(100):
-            line = self.rfile.readline(65537)
-            if line in (b"\r\n", b"\n", b""):
-                break
-            name, colon, value = line.decode("iso-8859-1").partition(":")
-            if not colon:
-                self.send_error(400, "Bad header line")
-                return False
-            headers[name.strip()] = value.strip()
-        else:
-            self.send_error(431, "Too many headers")
-            return False
-        self.headers = headers  # type: ignore[assignment]
-        connection = headers.get("Connection", "").lower()
-        keep_alive = self.request_version == "HTTP/1.1" or connection == "keep-alive"
-        self.close_connection = connection == "close" or not keep_alive
-        return True
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
+class _RequestHandler(JsonRequestHandler):
+    content_type = _JSON_CONTENT_TYPE
 
     def do_PATCH(self) -> None:
         self._dispatch()
@@ -378,25 +297,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch()
 
-    def log_message(self, format: str, *args: Any) -> None:
-        _log.debug("%s - " + format, self.address_string(), *args)
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
     def _dispatch(self) -> None:
-        standin = self.server.standin
+        standin = cast(StandInHubSpot, self.server.standin)
         body = self._read_body()
         headers = dict(self.headers.items())
         try:
@@ -409,26 +311,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         payload = json.dumps(answer.body, separators=(",", ":")).encode("utf-8")
-        self.send_response(answer.status)
-        self.send_header("Content-Type", _JSON_CONTENT_TYPE)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in answer.headers.items():
-            if name.lower() not in {"content-type", "content-length"}:
-                self.send_header(name, str(value))
-        self.end_headers()
-        self.wfile.write(payload)
-        self.wfile.flush()
+        self._send_json(answer.status, payload, answer.headers)
 
 
 # ---------------------------------------------------------------------- the stand-in
 
 
-class StandInHubSpot:
+class StandInHubSpot(LoopbackServer):
     """HubSpot's CRM API on 127.0.0.1, recording every request.
 
     Use as a context manager or call ``start()``/``stop()``. All public methods are
     thread-safe; each connection is served on its own daemon thread.
     """
+
+    # Served by LoopbackServer (bot/standin/loopback.py) on 127.0.0.1, a free port.
+    _label = "HubSpot"
+    _logger = _log
+    _handler = _RequestHandler
 
     def __init__(
         self,
@@ -455,73 +354,14 @@ class StandInHubSpot:
         self._types: dict[str, _TypeStore] = {t: _TypeStore() for t in OBJECT_TYPES}
         self._last_ms = 0
 
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
-        self._connection_threads: set[threading.Thread] = set()
-        # Every connection ever accepted: how a test sees a client reuse its connections.
-        self.connections_opened = 0
+        self._init_loopback(self._lock)
 
     # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> StandInHubSpot:
-        if self._server is not None:
-            raise RuntimeError("stand-in HubSpot is already running")
-        server = _Server(("127.0.0.1", 0), self)
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"standin-hubspot:{server.server_address[1]}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if thread is not None:
-            thread.join()
-        # Keep-alive clients leave handler threads blocked reading their next request;
-        # shutting their sockets ends those threads, so nothing outlives stop().
-        with self._lock:
-            connections = list(self._connections)
-            workers = list(self._connection_threads)
-        for conn in connections:
-            with contextlib.suppress(OSError):  # already closed by the client
-                conn.shutdown(socket.SHUT_RDWR)
-        for worker in workers:
-            if worker is not threading.current_thread():
-                worker.join(timeout=5.0)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> StandInHubSpot:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def _track_connection(self, conn: socket.socket, *, add: bool) -> None:
-        with self._lock:
-            if add:
-                self.connections_opened += 1
-                self._connections.add(conn)
-                self._connection_threads.add(threading.current_thread())
-            else:
-                self._connections.discard(conn)
-                self._connection_threads.discard(threading.current_thread())
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (no trailing slash): the client's ``host``."""
-        if self._server is None:
-            raise RuntimeError("stand-in HubSpot is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self._bound_port()}"
 
     # ------------------------------------------------------------------ inspection
 

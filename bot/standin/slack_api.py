@@ -24,7 +24,6 @@ import email.policy
 import itertools
 import json
 import logging
-import socket
 import threading
 import time
 import zoneinfo
@@ -32,9 +31,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from bot.standin.loopback import JsonRequestHandler, LoopbackServer
 
 __all__ = ["RecordedCall", "StandInSlack"]
 
@@ -175,114 +175,11 @@ def _ts_value(ts: Any) -> float | None:
         return None
 
 
-class _Headers(dict[str, str]):
-    """Request headers by name, looked up without regard to case (what the handler uses of
-    http.client's HTTPMessage: get and items)."""
-
-    def __setitem__(self, name: str, value: str) -> None:
-        super().__setitem__(name.lower(), value)
-
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        return super().get(name.lower(), default)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], standin: StandInSlack) -> None:
-        self.standin = standin
-        super().__init__(address, _RequestHandler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that time out or drop the connection are expected in fault tests; the base
-        # class would print a traceback to stderr for each.
-        _log.debug(
-            "stand-in Slack connection from %s ended abruptly", client_address, exc_info=True
-        )
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    # HTTP/1.1 so keep-alive clients (benchmarks, the signed client) are served realistically.
-    protocol_version = "HTTP/1.1"
-    # The status line and headers go out in one write and the body in another: with Nagle's
-    # algorithm on, a keep-alive client's delayed ACK would hold every body back 40 ms.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.standin._track_connection(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.standin._track_connection(self.connection, add=False)
-
-    def parse_request(self) -> bool:
-        """The request line and headers, read without the email package: the standard
-        parse_request's email parser was over a third of this stand-in's CPU per call,
-        which benchmarks count against the app (both share the machine's cores). Only what
-        the app's clients send: HTTP/1.0 or 1.1, no `Expect: 100-continue`."""
-        self.command = None
-        self.request_version = self.default_request_version
-        self.close_connection = True
-        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
-        words = self.requestline.split()
-        if len(words) != 3 or words[2] not in ("HTTP/1.0", "HTTP/1.1"):
-            self.send_error(400, f"Bad request line {self.requestline!r}")
-            return False
-        self.command, self.path, self.request_version = words
-        headers = _Headers()
-        for _ in range(100):
-            line = self.rfile.readline(65537)
-            if line in (b"\r\n", b"\n", b""):
-                break
-            name, colon, value = line.decode("iso-8859-1").partition(":")
-            if not colon:
-                self.send_error(400, "Bad header line")
-                return False
-            headers[name.strip()] = value.strip()
-        else:
-            self.send_error(431, "Too many headers")
-            return False
-        self.headers = headers  # type: ignore[assignment]
-        connection = headers.get("Connection", "").lower()
-        keep_alive = self.request_version == "HTTP/1.1" or connection == "keep-alive"
-        self.close_connection = connection == "close" or not keep_alive
-        return True
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # The default writes every request to stderr, which drowns test and console output.
-        _log.debug("%s - " + format, self.address_string(), *args)
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    # Trailers end with an empty line.
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+class _RequestHandler(JsonRequestHandler):
+    content_type = _JSON_CONTENT_TYPE
 
     def _dispatch(self) -> None:
-        standin = self.server.standin
+        standin = cast(StandInSlack, self.server.standin)
         try:
             body = self._read_body()
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -308,20 +205,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             # Close without a status line: the client sees RemoteDisconnected / reset.
             self.close_connection = True
             return
-
-        self.send_response(answer.status)
-        self.send_header("Content-Type", _JSON_CONTENT_TYPE)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in answer.headers.items():
-            # The body is always JSON we framed ourselves; a handler can't redefine that.
-            if name.lower() not in {"content-type", "content-length"}:
-                self.send_header(name, str(value))
-        self.end_headers()
-        self.wfile.write(payload)
-        self.wfile.flush()
+        self._send_json(answer.status, payload, answer.headers)
 
 
-class StandInSlack:
+class StandInSlack(LoopbackServer):
     """Slack's Web API on 127.0.0.1, recording every call the app makes.
 
     Use as a context manager or call ``start()``/``stop()``. All public methods are
@@ -332,6 +219,11 @@ class StandInSlack:
     # each payload the app sends against Slack's limits (tests/conftest.py). Class-wide, so
     # the stand-ins a test builds for itself are watched too.
     watchers: ClassVar[list[Callable[[RecordedCall], None]]] = []
+
+    # Served by LoopbackServer (bot/standin/loopback.py).
+    _label = "Slack"
+    _logger = _log
+    _handler = _RequestHandler
 
     def __init__(
         self,
@@ -385,13 +277,9 @@ class StandInSlack:
         self._in_flight: dict[tuple[str, str | None], int] = {}
         self._max_in_flight: dict[tuple[str, str | None], int] = {}
 
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._init_loopback(self._cond)
+        # Set by stop(); see _on_stop.
         self._stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._connection_threads: set[threading.Thread] = set()
-        # Every connection ever accepted: how tests see that a client keeps its connections.
-        self.connections_opened = 0
 
         self._defaults: dict[str, Callable[[RecordedCall], AnswerT]] = {
             "auth.test": self._auth_test,
@@ -417,69 +305,22 @@ class StandInSlack:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> StandInSlack:
-        if self._server is not None:
-            raise RuntimeError("stand-in Slack is already running")
-        self._stopping.clear()
-        server = _Server((self.host, self.port), self)
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"standin-slack:{server.server_address[1]}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+    def _address(self) -> tuple[str, int]:
+        return (self.host, self.port)
 
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None:
-            return
+    def _on_start(self) -> None:
+        self._stopping.clear()
+
+    def _on_stop(self) -> None:
         # Wake handlers sleeping on a fault delay or latency so shutdown is prompt.
         self._stopping.set()
-        server.shutdown()
-        server.server_close()
-        if thread is not None:
-            thread.join()
-        # Keep-alive clients leave handler threads blocked reading the next request; closing
-        # their sockets ends those threads so nothing outlives stop().
-        with self._cond:
-            connections = list(self._connections)
-            workers = list(self._connection_threads)
-        for conn in connections:
-            with contextlib.suppress(OSError):  # already closed by the client
-                conn.shutdown(socket.SHUT_RDWR)
-        for worker in workers:
-            if worker is not threading.current_thread():
-                worker.join(timeout=5.0)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> StandInSlack:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def _track_connection(self, conn: socket.socket, *, add: bool) -> None:
-        with self._cond:
-            if add:
-                self.connections_opened += 1
-                self._connections.add(conn)
-                self._connection_threads.add(threading.current_thread())
-            else:
-                self._connections.discard(conn)
-                self._connection_threads.discard(threading.current_thread())
 
     # ------------------------------------------------------------------ addresses
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (no trailing slash)."""
-        if self._server is None:
-            raise RuntimeError("stand-in Slack is not started")
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        return f"http://{self.host}:{self._bound_port()}"
 
     @property
     def api_url(self) -> str:
