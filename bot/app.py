@@ -256,8 +256,14 @@ def crm_sync_all(
         settings, db, clock, sleep=sleep, slack_members=crm_connection.slack_members_via(db, client_for)
     )
 
+    team: list[str] = []  # the bot token's workspace, asked of Slack until it answers
+
     def sync_all() -> None:
-        crm_connection.ensure_env_connection(settings, db, clock)
+        if settings.hubspot_access_token and not settings.oauth_enabled and not team:
+            found = crm_connection.bot_team_id(client_for(0))
+            if found:
+                team.append(found)
+        crm_connection.ensure_env_connection(settings, db, clock, team[0] if team else None)
         for workspace_id in crm_connection.syncable_workspaces(db):
             syncer.sync(workspace_id)
 

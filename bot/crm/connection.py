@@ -4,6 +4,7 @@ environment's HUBSPOT_ACCESS_TOKEN."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 
@@ -13,10 +14,12 @@ from bot.core.errors import UserError
 from bot.crm import secrets
 from bot.crm.hubspot import HubSpotReader
 from bot.crm.sync import PROVIDER, HubSpotSync
-from storage import crm, imports
+from storage import crm, imports, workspaces
 from storage.db import Database
 from storage.models import CrmConnection
 from storage.people import SlackProfile
+
+log = logging.getLogger(__name__)
 
 
 def token_of(settings: Settings, connection: CrmConnection) -> str:
@@ -37,22 +40,36 @@ def reader_factory(settings: Settings, sleep: Callable[[float], None] = time.sle
     return reader_for
 
 
-def ensure_env_connection(settings: Settings, db: Database, clock: Clock) -> int | None:
+def ensure_env_connection(settings: Settings, db: Database, clock: Clock, slack_team_id: str | None = None) -> int | None:
     """Single workspace with HUBSPOT_ACCESS_TOKEN: the workspace's connection row (no token
-    stored; the environment's is used). None when there is no single workspace yet."""
+    stored; the environment's is used). The workspace is the bot token's (`slack_team_id`,
+    created if no request came from it yet, so the first sync need not wait for one), else
+    the database's only one; None when there is none yet."""
     if not settings.hubspot_access_token or settings.oauth_enabled:
         return None
     with db.write() as session:
-        known = imports.workspaces(session)
-        if len(known) != 1:
-            return None
-        workspace_id = known[0][0]
+        if slack_team_id:
+            workspace_id = workspaces.ensure_workspace(session, slack_team_id, None, clock.now())
+        else:
+            known = imports.workspaces(session)
+            if len(known) != 1:
+                return None
+            workspace_id = known[0][0]
         found = crm.connection(session, workspace_id, PROVIDER)
         if found is None:
             crm.connect(session, workspace_id, PROVIDER, None, clock.now())
         elif not found.active:
             return None  # disconnected on purpose: `paceline crm connect hubspot` undoes it
     return workspace_id
+
+
+def bot_team_id(client: object) -> str | None:
+    """The Slack workspace the bot token serves (auth.test), or None when Slack cannot say."""
+    try:
+        return str(client.auth_test()["team_id"])  # type: ignore[attr-defined]
+    except Exception as error:  # the sync goes on with the database's only workspace
+        log.warning("could not ask Slack which workspace the bot token serves: %s", type(error).__name__)
+        return None
 
 
 def build_sync(

@@ -92,6 +92,8 @@ class SyncReport:
     owners: int = 0
     unmatched: list[str] = field(default_factory=list)
     requests: int = 0
+    # What this run could not read and the next one reads again (archived lists).
+    put_off: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         if self.skipped:
@@ -102,7 +104,8 @@ class SyncReport:
             f"entries {self.added:,} added, {self.corrected:,} corrected, {self.removed:,} removed; "
             f"{self.owners} owners, {len(self.unmatched)} unmatched"
         )
-        return text + (f". Stopped: {self.error}" if self.error else ".")
+        later = f" Put off to the next run: {'; '.join(self.put_off)}." if self.put_off else ""
+        return text + (f". Stopped: {self.error}" if self.error else ".") + later
 
 
 Progress = Callable[[str, int, int], None]
@@ -301,14 +304,24 @@ class HubSpotSync:
     def _archived(
         self, reader: HubSpotReader, connection: CrmConnection, mapping: CrmMapping, page: _Page, report: SyncReport
     ) -> None:
-        """Archived (deleted) objects: those still live here lose their entries."""
-        for objects in reader.archived(page.object_type, mapping.properties(page.object_type)):
-            if not objects:
-                continue
-            with self.db.write() as session:
-                assert connection.id is not None
-                self._keep_lease(session, connection.id)
-                self._apply(session, connection.workspace_id, mapping, page, objects, report)
+        """Archived (deleted) objects: those still live here lose their entries. The list is
+        read again by every run, so one that fails (not a refused token) is put off to the next
+        run instead of stopping this one before the other kinds."""
+        try:
+            for objects in reader.archived(page.object_type, mapping.properties(page.object_type)):
+                if not objects:
+                    continue
+                with self.db.write() as session:
+                    assert connection.id is not None
+                    self._keep_lease(session, connection.id)
+                    self._apply(session, connection.workspace_id, mapping, page, objects, report)
+        except CrmRefused:
+            raise
+        except CrmError as failed:
+            if str(failed) == TAKEN_OVER:
+                raise
+            report.put_off.append(f"archived {page.object_type}: {failed}")
+            log.warning("HubSpot archived %s not read this run: %s", page.object_type, failed)
 
     # ------------------------------------------------------------------ writing
 

@@ -15,7 +15,7 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.standin.hubspot_api import StandInHubSpot
 from storage.db import Database
-from storage.models import CrmConnection, Entry, Outbox, Person, Workspace
+from storage.models import CrmConnection, CrmRecord, Entry, Outbox, Person, Workspace
 from tests.conftest import fresh_database
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
@@ -78,3 +78,41 @@ def test_without_a_token_or_a_key_there_is_no_crm_job(tmp_path):
             service.stop()
     finally:
         db.dispose()
+
+
+class _BotClient:
+    """What the job asks of Slack: which workspace the bot token serves."""
+
+    def auth_test(self) -> dict:
+        return {"ok": True, "team_id": "TFIRST"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_first_sync_does_not_wait_for_a_first_slack_request(backend, tmp_path):
+    """A fresh install: no request from Slack has created the workspace yet; the job learns
+    it from the bot token (auth.test), makes it and syncs at once."""
+    with fresh_database(backend, tmp_path, "paceline_crm_first") as url, StandInHubSpot() as hubspot:
+        db = Database(url)
+        db.upgrade()
+        try:
+            hubspot.add_owner("7", "maria@first.co", "Maria", "First")
+            hubspot.put("calls", "1", {"hs_timestamp": "2026-12-01T15:00:00Z", "hubspot_owner_id": "7"},
+                        modified_at=NOW - timedelta(hours=1))  # fmt: skip
+            settings = Settings(database_url=url, hubspot_access_token=hubspot.token, hubspot_api_url=hubspot.base_url,
+                                bot_token="xoxb-first", signing_secret="0" * 32)  # fmt: skip
+            service = scheduler_for(settings, db, FixedClock(NOW), client_for=lambda _ws: _BotClient(), sleep=lambda _s: None)
+            service.start(paused=True)
+            try:
+                service.sync_crm()
+            finally:
+                service.stop()
+            with db.read() as session:
+                workspace = session.scalars(sa.select(Workspace)).one()
+                connection = session.scalars(sa.select(CrmConnection)).one()
+                records = session.scalars(sa.select(CrmRecord)).all()
+            assert workspace.slack_team_id == "TFIRST" and connection.workspace_id == workspace.id
+            assert connection.last_sync_at == NOW and connection.last_error is None
+            # Nobody to match yet: the call is kept and counts once maria is someone.
+            assert [(r.object_type, r.object_id, r.owner_id) for r in records] == [("calls", "1", "7")]
+        finally:
+            db.dispose()

@@ -32,3 +32,19 @@ def test_one_instant_over_the_cap_is_passed_and_the_run_goes_on(floor, monkeypat
     floor.put("calls", str(passed), {"hs_call_status": "COMPLETED"})  # its next edit
     floor.sync()
     assert f"hubspot:calls:{passed}" in {e.ref for e in floor.live()}
+
+
+def test_an_archived_list_that_fails_is_put_off_and_the_other_kinds_still_sync(floor):
+    """Every run lists archived objects again: one list failing (here calls', with 404s)
+    must not keep meetings, emails and deals from syncing."""
+    floor.put("calls", "1", {"hs_timestamp": "2026-11-19T17:00:00Z", "hubspot_owner_id": "101"})
+    floor.put("deals", "2", {"createdate": "2026-11-18T17:00:00Z", "hubspot_owner_id": "101"})
+    floor.hubspot.fail_next(404, count=1, path_contains="/crm/v3/objects/calls?")
+    report = floor.sync()
+    assert report.error is None
+    assert report.put_off == ["archived calls: HubSpot answered 404 reading archived calls."]
+    assert "Put off to the next run: archived calls" in report.summary()
+    assert {(e.ref, e.metric) for e in floor.live()} == {("hubspot:calls:1", "calls"), ("hubspot:deals:2", "opportunities")}
+    floor.hubspot.archive("calls", "1")
+    assert floor.sync().put_off == []
+    assert {e.ref for e in floor.live()} == {"hubspot:deals:2"}
