@@ -495,7 +495,7 @@ class CrmOwner(SQLModel, table=True):
 
 class CrmRecord(SQLModel, table=True):
     """The facts Paceline keeps of one CRM object, from which its entries are derived: a
-    change of owner, link, mapping or time zone re-derives them without asking the CRM."""
+    link by hand or a change of mapping re-derives them without asking the CRM."""
 
     __tablename__ = "crm_record"
     __table_args__ = (

@@ -1,7 +1,7 @@
 """From a CRM object's facts to the entries it stands for: which metric, which day, how much.
 
 Pure: the sync keeps each object's facts (the properties below) and derives its entries
-here, so a change of owner, of mapping or of time zone re-derives them without asking the
+here, so an owner linked by hand or a change of mapping re-derives them without asking the
 CRM again. docs/crm.md is the rule in words.
 """
 
