@@ -17,6 +17,11 @@ from zoneinfo import ZoneInfo
 from bot.core.errors import UserError
 
 OBJECT_TYPES: tuple[str, ...] = ("calls", "meetings", "emails", "deals")
+# Entry.source of synced entries: as they happen (the live-wins worker may celebrate them),
+# and a backfill's history (never celebrated).
+LIVE_SOURCE = "hubspot"
+QUIET_SOURCE = "hubspot-backfill"
+SOURCES = frozenset({LIVE_SOURCE, QUIET_SOURCE})
 # The metrics a sync can produce: what `/team set NAME crm-only …` may name.
 SYNCED_METRICS: tuple[str, ...] = ("calls", "meetings", "demos", "emails", "opportunities", "deals", "revenue")
 

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from bot.core.crm_mapping import SOURCES as HUBSPOT_SOURCES
 from bot.core.crm_mapping import SYNCED_METRICS
 from bot.core.metrics import BUILTIN_METRICS, Metric
+from bot.core.wins import IMPORT_SOURCES
 
 # The metrics the HubSpot sync can produce, in the catalog's order (how they are stored).
 _SYNCED = frozenset(SYNCED_METRICS)
 CRM_METRICS: tuple[str, ...] = tuple(m.key for m in BUILTIN_METRICS if m.key in _SYNCED)
 CRM_METRICS_TEXT = ", ".join(CRM_METRICS)
 
-# Entry.source of entries the sync wrote (an incremental sync; a backfill or a correction),
-# and of imported CSV rows. Every other source is typed (slack, console, demo).
-HUBSPOT_SOURCES = frozenset({"hubspot", "hubspot-backfill"})  # bot.crm.sync's LIVE and QUIET
-IMPORT_SOURCES = frozenset({"import"})
 
 
 def crm_only_keys(setting: str | None) -> tuple[str, ...]:
@@ -92,7 +90,7 @@ def override_note(keys: Sequence[str], team: str) -> str:
 def source_mark(source: str) -> str:
     """How /log list marks an entry that was not typed: ` · from HubSpot`, ` · imported`;
     "" for typed ones (their line stays as it always was)."""
-    if source in HUBSPOT_SOURCES:
+    if source in HUBSPOT_SOURCES:  # every other source but imports is typed (slack, console, demo)
         return " · from HubSpot"
     if source in IMPORT_SOURCES:
         return " · imported"

@@ -13,11 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.core import crm_mapping
+
 # Which team setting (`/team set NAME celebrate …`) turns each kind of win on.
 SETTING_OF_KIND = {"deal": "deals", "hit": "hits", "stretch": "hits", "team": "team", "all": "team", "import": ""}
 # Entries typed by people, and CRM entries synced as they happen ("hubspot"): they
 # celebrate. Imports never do, except as one summary; a CRM backfill ("hubspot-backfill") never.
-LIVE_SOURCES = frozenset({"slack", "console", "hubspot"})
+LIVE_SOURCES = frozenset({"slack", "console", crm_mapping.LIVE_SOURCE})
 IMPORT_SOURCES = frozenset({"import"})
 
 

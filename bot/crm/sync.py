@@ -22,29 +22,32 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.core.crm_mapping import OBJECT_TYPES, OWNER_PROPERTY, CrmMapping, Derived, derive
+from bot.core.crm_mapping import (
+    LIVE_SOURCE,
+    OBJECT_TYPES,
+    OWNER_PROPERTY,
+    QUIET_SOURCE,
+    CrmMapping,
+    Derived,
+    derive,
+)
 from bot.core.errors import UserError
 from bot.crm import hubspot as hubspot_api
 from bot.crm.hubspot import SEARCH_CAP, CrmError, CrmObject, CrmRefused, HubSpotReader, Owner
+from bot.render.text import escape
 from scheduler.messages import DeliveryKey, Message, Outgoing
-from storage import crm, outbox
+from storage import crm, goals, outbox
 from storage.crm import EntryWrite, RecordWrite, StoredRecord
 from storage.db import Database
-from storage.models import CrmConnection, Person
+from storage.models import CrmConnection
 from storage.people import SlackProfile, upsert_from_slack
 
 log = logging.getLogger(__name__)
 
 PROVIDER = "hubspot"
-# Entries a sync adds as they happen: the live-wins worker may celebrate them.
-LIVE_SOURCE = "hubspot"
-# Entries of a backfill (history): never celebrated.
-QUIET_SOURCE = "hubspot-backfill"
-SOURCES = (LIVE_SOURCE, QUIET_SOURCE)
 OVERLAP = timedelta(minutes=2)
 LEASE = timedelta(minutes=15)
 EPOCH = datetime(2006, 1, 1, tzinfo=UTC)  # before HubSpot's first object
@@ -553,16 +556,9 @@ def match_owner(owner: Owner, candidates: list[crm.Candidate]) -> tuple[int | No
 
 
 def admin_ids(session: Session, workspace_id: int, extra: frozenset[str]) -> list[str]:
-    rows = session.scalars(
-        sa.select(Person.slack_user_id).where(
-            Person.workspace_id == workspace_id,
-            Person.slack_admin.is_(True),
-            Person.slack_user_id.is_not(None),
-            Person.deactivated.is_(False),
-            Person.is_bot.is_(False),
-        )
-    )
-    return sorted({uid for uid in rows if uid} | set(extra))
+    """The Slack ids the sync's notices go to: the admins Paceline knows, and PACELINE_ADMINS."""
+    known = {p.slack_user_id for p in goals.admins(session, workspace_id, extra) if p.slack_user_id}
+    return sorted(known | set(extra))
 
 
 def _refused_text(problem: str) -> str:
@@ -575,7 +571,8 @@ def _refused_text(problem: str) -> str:
 def _unmatched_text(labels: list[str]) -> str:
     shown = labels[:20]
     more = f"\n… and {len(labels) - 20} more" if len(labels) > 20 else ""
-    lines = "\n".join(f"• {label}" for label in shown)
+    # Owners' names and emails are HubSpot's text: escaped, so a name holding <!channel> pings nobody.
+    lines = "\n".join(f"• {escape(label)}" for label in shown)
     return (
         f"HubSpot sync: {len(labels)} HubSpot owner{'s' if len(labels) != 1 else ''} matched nobody in Slack "
         f"(by email, then by name), so their activity is not counted yet:\n{lines}{more}\n"

@@ -362,7 +362,7 @@ def test_unmatched_owners_are_listed_told_to_admins_once_and_matched_later(floor
     assert sorted(n.recipient for n in notices) == sorted([floor.admin, ENV_ADMIN])
     assert {n.team_id for n in notices} == {None}
     for notice in notices:
-        assert "1 HubSpot owner matched nobody in Slack" in notice.payload and "Gus Ghost <gus@east.example>" in notice.payload
+        assert "1 HubSpot owner matched nobody in Slack" in notice.payload and "Gus Ghost &lt;gus@east.example&gt;" in notice.payload
     floor.sync()
     assert len(floor.notices()) == 2  # told once
     assert not [x for x in floor.live() if x.ref in ("hubspot:calls:5", "hubspot:deals:34")]

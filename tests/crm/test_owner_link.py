@@ -4,6 +4,7 @@ later syncs keep them; a rep cannot link; an owner's email works as the name too
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from tests.crm.conftest import EMAILS, mention
@@ -57,3 +58,10 @@ def test_an_owner_is_named_by_email_too(floor):
     reply = workspace.team(floor.admin, f"link {EMAILS['gus']} {mention(workspace, gus)}")
     assert reply.startswith("Linked HubSpot owner Gus Ghost"), reply
     assert [(e.metric, e.person) for e in floor.live()] == [("calls", "gus2")]
+
+
+def test_an_owner_named_like_a_mention_pings_nobody_in_the_admins_notice(floor):
+    floor.hubspot.add_owner("104", "x@east.example", "<!channel>", "<@U0ADMIN>")
+    floor.sync()
+    texts = [json.loads(n.payload)["text"] for n in floor.notices()]
+    assert texts and all("&lt;!channel&gt; &lt;@U0ADMIN&gt;" in t and "<!channel>" not in t for t in texts)

@@ -61,7 +61,7 @@ def test_the_scheduled_job_syncs_the_one_workspace_from_the_environment(backend,
             assert connection.token_encrypted is None and connection.last_error is None and connection.last_sync_at == NOW
             # One DM to the one admin about the one unmatched owner, however often it runs.
             assert [(n.recipient, n.team_id) for n in notices] == [("UADA", None)]
-            assert "Ghost Rep <ghost@job.co>" in notices[0].payload
+            assert "Ghost Rep &lt;ghost@job.co&gt;" in notices[0].payload  # HubSpot text, escaped
         finally:
             db.dispose()
 
