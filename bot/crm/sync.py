@@ -122,6 +122,8 @@ class _Page:
     source: str
     owner_people: dict[str, int]
     zones: dict[int, str]
+    # The "hubspot" bot person: who enters synced entries and is audited for the CRM.
+    actor: int
 
 
 class HubSpotSync:
@@ -193,7 +195,8 @@ class HubSpotSync:
         mapping = CrmMapping.from_json(connection.mapping)
         cursors: dict[str, str] = json.loads(connection.cursors or "{}")
         self._sync_owners(reader, workspace_id, report)
-        with self.db.read() as session:
+        with self.db.write() as session:
+            actor = crm.crm_person_id(session, workspace_id, self.clock.now())
             owner_people = crm.owner_people(session, workspace_id, PROVIDER)
             zones = crm.person_zones(session, workspace_id, set(owner_people.values()))
         end = self.clock.now()
@@ -210,7 +213,7 @@ class HubSpotSync:
                 start = datetime.fromisoformat(stored) - OVERLAP
             else:
                 start = EPOCH
-            page = _Page(object_type, QUIET_SOURCE if backfill else LIVE_SOURCE, owner_people, zones)
+            page = _Page(object_type, QUIET_SOURCE if backfill else LIVE_SOURCE, owner_people, zones, actor)
             self._window(reader, connection, mapping, cursors, page, start, end, report, progress)
             cursors[object_type] = end.isoformat()
             cursors.pop(backfill_key(object_type), None)
@@ -412,7 +415,7 @@ class HubSpotSync:
                     })  # fmt: skip
         if not (adds or corrections or removals):
             return
-        actor = crm.crm_person_id(session, workspace_id, now)
+        actor = page.actor
         crm.insert_entries(session, workspace_id, adds, actor, now)
         crm.correct_entries(session, corrections)
         crm.remove_entries(session, removals, actor, now)
@@ -500,8 +503,9 @@ class HubSpotSync:
         for record in records:
             by_type.setdefault(record.object_type, []).append(record)
         now = self.clock.now()
+        actor = crm.crm_person_id(session, workspace_id, now)
         for object_type, stored in by_type.items():
-            page = _Page(object_type, QUIET_SOURCE, owner_people, zones)
+            page = _Page(object_type, QUIET_SOURCE, owner_people, zones, actor)
             writes = [RecordWrite(r.object_type, r.object_id, r.owner_id, r.facts, r.archived, now) for r in stored]
             self._derive(session, workspace_id, mapping, page, writes, {r.object_id for r in stored}, report, now)
         return report.added + report.corrected + report.removed
