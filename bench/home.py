@@ -5,7 +5,7 @@ ways, and a rep of that team for comparison:
   views.publish to the stand-in Slack over loopback HTTP), and the build alone;
 - over HTTP: a signed `app_home_opened` event to the running app (waitress + Bolt, as in
   production) until the Home is published: the app answers the event at once and
-  publishes after the answer (handlers/later.py), and the time runs until that is done.
+  publishes after the answer (bot/services/later.py), and the time runs until that is done.
 
 The data is the reports bench's (bench/report_latency.py): team Bench of 200 reps with a
 year of entries, every rep a weekly calls goal, a monthly team revenue goal, an
@@ -48,7 +48,7 @@ from bench.report_latency import (
     history_end,
 )
 from bot.clock import SystemClock, local_today
-from bot.render.home import home_view
+from bot.render.app_home import home_view
 from bot.standin.signed_requests import SignedSlackClient
 from handlers.home import load_home, publish
 

@@ -83,7 +83,7 @@ SCALED_KINDS = ("individual", "team")
 OWNER = "bench-jobs"
 BARE = "own process, no sender: the posts alone (baseline)"
 # What the bench measures, for the code state in the report.
-MEASURED_CODE = ("scheduler", "storage", "bot/render", "bot/core", "bot/reports.py")
+MEASURED_CODE = ("scheduler", "storage", "bot/render", "bot/core", "bot/services/reports.py")
 
 
 @dataclass(frozen=True)

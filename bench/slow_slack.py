@@ -38,8 +38,7 @@ from bench.harness import (
     table_row,
     write_results,
 )
-from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
-from bot.render.home import (
+from bot.render.app_home import (
     HOME_EXPORT_ACTION,
     HOME_LOG_ACTION,
     HOME_PERIOD_ACTION,
@@ -48,6 +47,7 @@ from bot.render.home import (
     HOME_UNDO_ACTION,
     PROPOSE_CALLBACK_ID,
 )
+from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
 from bot.render.nudge import LOG_OPEN_ACTION
 from bot.standin.signed_requests import HttpResponse, SignedSlackClient
 from bot.standin.slack_api import RecordedCall

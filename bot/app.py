@@ -32,11 +32,12 @@ from bot import oauth
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.crm import connection as crm_connection
+from bot.services import later
+from bot.services.context import Services
+from bot.services.people import Directory
 from bot.slack_http import KeepAliveWebClient
-from handlers import later, register_all
-from handlers.context import Services
+from handlers import register_all
 from handlers.events import retries, uninstall
-from handlers.identity import Directory
 from scheduler.celebrations import CelebrationWorker
 from scheduler.runner import JobRunner
 from scheduler.sender import Sender
@@ -108,7 +109,7 @@ def build(
             client=slack_client(settings),
             # Listeners run in the request thread and their ack is the HTTP response: no 10 ms
             # ack polling. Everything a listener does must fit in Slack's 3 seconds, so its
-            # Slack calls come after the answer, in a lazy listener (handlers/later.py).
+            # Slack calls come after the answer, in a lazy listener (bot/services/later.py).
             process_before_response=True,
             listener_executor=background,
             logger=logging.getLogger("slack_bolt"),

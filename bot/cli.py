@@ -179,7 +179,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.core.errors import UserError
     from bot.core.team_grammar import parse_time_zone
-    from bot.importer import commands
+    from bot.importer import cli as import_cli
     from storage.db import Database
 
     db = Database(settings.database_url)
@@ -191,13 +191,13 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
         )
         db.upgrade()
         client, workspace = _import_slack(settings, db, args)
-        options = commands.ImportOptions(workspace, args.dry_run, args.progress, args.encoding, tz)
+        options = import_cli.ImportOptions(workspace, args.dry_run, args.progress, args.encoding, tz)
         if args.import_kind == "crm":
-            report = commands.import_crm(
+            report = import_cli.import_crm(
                 db, client, args.pipeline, args.teams, options, SystemClock(), sys.stderr
             )
         else:
-            report = commands.import_activity(
+            report = import_cli.import_activity(
                 db, client, args.file, options, SystemClock(), sys.stderr
             )
     except UserError as error:
@@ -262,7 +262,7 @@ def _import_slack(
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.core.errors import UserError
-    from bot.importer.export import build_export
+    from bot.export import build_export
     from storage.db import Database
 
     db = Database(settings.database_url)
@@ -337,7 +337,7 @@ def _jobs(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import scheduler_for
     from bot.clock import SystemClock
     from bot.core.errors import UserError
-    from scheduler import commands
+    from scheduler import jobs_cli
     from storage.db import Database
 
     db = Database(settings.database_url)
@@ -349,9 +349,9 @@ def _jobs(settings: Settings, args: argparse.Namespace) -> int:
     service = scheduler_for(settings, db, SystemClock())
     try:
         if args.jobs_command == "list":
-            commands.list_jobs(service, sys.stdout, workspace=args.workspace)
+            jobs_cli.list_jobs(service, sys.stdout, workspace=args.workspace)
             return 0
-        run = commands.run_jobs(
+        run = jobs_cli.run_jobs(
             service,
             args.job,
             team_name=args.team,
@@ -359,7 +359,7 @@ def _jobs(settings: Settings, args: argparse.Namespace) -> int:
             workspace=args.workspace,
             deliver=delivers,
         )
-        commands.print_run(run, sys.stdout)
+        jobs_cli.print_run(run, sys.stdout)
         if not delivers:
             print("SLACK_BOT_TOKEN is not set: the messages wait in the outbox for `paceline run`.")
         return 0
@@ -417,27 +417,27 @@ def _crm_parser(sub: argparse._SubParsersAction) -> None:
 def _crm(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.core.errors import UserError
-    from bot.crm import commands
+    from bot.crm import cli as crm_cli
     from bot.crm.connection import build_sync
     from storage.db import Database
 
     if args.crm_action == "new-key":
-        return commands.new_key(sys.stdout)
+        return crm_cli.new_key(sys.stdout)
     db = Database(settings.database_url)
     clock = SystemClock()
     try:
         db.upgrade()
         if args.crm_action == "connect":
-            return commands.connect(settings, db, clock, args.provider, args.workspace, sys.stdin, sys.stdout)
+            return crm_cli.connect(settings, db, clock, args.provider, args.workspace, sys.stdin, sys.stdout)
         if args.crm_action == "disconnect":
-            return commands.disconnect(settings, db, clock, args.provider, args.workspace, sys.stdout)
+            return crm_cli.disconnect(settings, db, clock, args.provider, args.workspace, sys.stdout)
         if args.crm_action == "status":
-            return commands.status(settings, db, clock, args.workspace, sys.stdout)
+            return crm_cli.status(settings, db, clock, args.workspace, sys.stdout)
         if args.crm_action == "map":
             syncer = build_sync(settings, db, clock)
-            return commands.set_mapping(settings, db, clock, args.workspace, args.key, args.value, sys.stdout, syncer)
+            return crm_cli.set_mapping(settings, db, clock, args.workspace, args.key, args.value, sys.stdout, syncer)
         syncer = build_sync(settings, db, clock, slack_members=_crm_slack_members(settings, db))
-        return commands.sync(settings, db, clock, args.workspace, args.since, args.progress, sys.stdout, syncer)
+        return crm_cli.sync(settings, db, clock, args.workspace, args.since, args.progress, sys.stdout, syncer)
     except UserError as error:
         print(error.text, file=sys.stderr)
         return 2

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.services.context import Services
 from handlers import actions, commands, events, views
-from handlers.context import Services
 
 
 def register_all(app: App, services: Services) -> None:

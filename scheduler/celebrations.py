@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import reports
 from bot.clock import Clock, zone
 from bot.core.metrics import Metric, MetricCatalog
 from bot.core.periods import Period, PeriodKind
@@ -41,7 +40,8 @@ from bot.core.wins import (
 from bot.core.work_hours import WorkHours, celebrate_kinds, next_open
 from bot.render import wins as render
 from bot.render.quantities import quantity_text
-from bot.render.standings import metric_of
+from bot.render.standing_lines import metric_of
+from bot.services import reports
 from scheduler.messages import DeliveryKey, Message, Outgoing
 from storage import celebrations, goals, metrics, outbox, teams
 from storage.celebrations import Change

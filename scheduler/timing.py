@@ -71,7 +71,7 @@ class Occurrence:
 
 def team_calendar(workweek: str | None, country: str | None) -> WorkCalendar:
     """A team's working calendar from its stored work week and holiday country, as
-    bot.reports.team_facts builds it."""
+    bot.services.reports.team_facts builds it."""
     return WorkCalendar(workweek=decode_days(workweek) or MON_FRI, country=country)
 
 

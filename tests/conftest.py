@@ -22,9 +22,9 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.render.block_limits import MESSAGE_TEXT_MAX, REPLY_TEXT, check_message, check_view
 from bot.server import HttpServer, wsgi_app
+from bot.services.later import WORKING
 from bot.standin.signed_requests import HttpResponse, SignedSlackClient
 from bot.standin.slack_api import RecordedCall, StandInSlack
-from handlers.later import WORKING
 from storage.db import Database
 from storage.models import AuditEvent, Entry, Team, TimeOff, Workspace
 
@@ -128,7 +128,7 @@ def running_app(database_url: str, slack: StandInSlack) -> Iterator[RunningApp]:
 
 def settled(paceline: Paceline, timeout: float = 30.0) -> Callable[[HttpResponse], None]:
     """A test client's `on_response`: each request returns once the app has also done the
-    Slack work it does after its answer (its lazy listeners, handlers/later.py), so a test
+    Slack work it does after its answer (its lazy listeners, bot/services/later.py), so a test
     reads the DMs, Home publishes and response_url messages of a request right after it.
     The tests of answer times (tests/e2e/test_slow_slack.py) send without it."""
 
@@ -151,7 +151,7 @@ def told_through(slack: StandInSlack, response_url: str) -> list[str]:
 
 
 def final_reply(slack: StandInSlack, response_url: str, answer: str, told_before: int, timeout: float = 10.0) -> str:
-    """`answer`, unless it says the outcome follows (it starts with handlers.later.WORKING):
+    """`answer`, unless it says the outcome follows (it starts with bot.services.later.WORKING):
     then the next message through `response_url` after the `told_before` already there."""
     if not answer.startswith(WORKING):
         return answer
@@ -181,7 +181,7 @@ class SlackWorkspace:
 
     def reply(self, command: str, user_id: str, text: str = "") -> str:
         """The answer to a command — or, when the answer says the outcome follows ("⏳ Adding
-        25 people…", see handlers/later.py), that outcome, from the response URL."""
+        25 people…", see bot/services/later.py), that outcome, from the response URL."""
         told = len(self.told())
         response = self.command(command, user_id, text)
         assert response.status == 200, response.text

@@ -37,8 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import Paceline, build, slack_client
 from bot.clock import Clock, SettableClock
 from bot.config import ConfigError, Settings, load_settings, redact_url
-from bot.console import clicks
-from bot.console import commands as console_commands
+from bot.console import clicks, console_lines
 from bot.console.demo import seed_demo
 from bot.console.render import (
     Names,
@@ -358,7 +357,7 @@ class Console:
     def _jobs(self, rest: str) -> None:
         """`jobs list` and `jobs run JOB [--team NAME] [--at ISO]`: the same code as
         `paceline jobs`, delivering to this console's Slack."""
-        from scheduler import commands
+        from scheduler import jobs_cli
 
         words = rest.split()
         usage = "Usage: jobs list, or jobs run weekly-digest [--team east] [--at 2026-11-20T16:00-05:00]"
@@ -366,20 +365,20 @@ class Console:
         buffer = io.StringIO()
         try:
             if words[:1] == ["list"] and len(words) == 1:
-                commands.list_jobs(service, buffer)
+                jobs_cli.list_jobs(service, buffer)
             elif words[:1] == ["run"] and len(words) >= 2:
                 options = dict(zip(words[2::2], words[3::2], strict=False))
                 if len(words[2:]) % 2 or set(options) - {"--team", "--at"}:
                     self.out.say(usage)
                     return
-                run = commands.run_jobs(
+                run = jobs_cli.run_jobs(
                     service,
                     words[1],
                     team_name=options.get("--team"),
                     at_text=options.get("--at"),
                     workspace=None,
                 )
-                commands.print_run(run, buffer)
+                jobs_cli.print_run(run, buffer)
             else:
                 self.out.say(usage)
                 return
@@ -395,30 +394,30 @@ class Console:
         console's database, matching people against this console's stand-in Slack. People
         the files name who are no user here yet are added to the stand-in Slack first (real
         name from the file), so the import links them as it would in a real workspace."""
-        from bot.importer import commands
+        from bot.importer import cli as import_cli
 
         try:
-            line = console_commands.parse_import(rest, self.cwd)
+            line = console_lines.parse_import(rest, self.cwd)
             # New teams default to this console's zone, as its people have it (the CLI: UTC).
             tz = parse_time_zone(line.tz, "--tz America/New_York") if line.tz else self.tz
-        except console_commands.UsageError as error:
-            self.out.lines([error.message, console_commands.IMPORT_USAGE])
+        except console_lines.UsageError as error:
+            self.out.lines([error.message, console_lines.IMPORT_USAGE])
             return
         except UserError as error:
-            self.out.lines([error.text, console_commands.IMPORT_USAGE])
+            self.out.lines([error.text, console_lines.IMPORT_USAGE])
             return
         paceline = self._app()
         added = self._add_people_named_in(line)
-        options = commands.ImportOptions(TEAM_ID, line.dry_run, False, None, tz)
+        options = import_cli.ImportOptions(TEAM_ID, line.dry_run, False, None, tz)
         client = slack_client(paceline.settings)
         quiet = io.StringIO()  # no progress bar: the console prints the report
         try:
             if line.kind == "crm":
-                report = commands.import_crm(
+                report = import_cli.import_crm(
                     paceline.db, client, line.path, line.teams, options, paceline.clock, quiet
                 )
             else:
-                report = commands.import_activity(
+                report = import_cli.import_activity(
                     paceline.db, client, line.path, options, paceline.clock, quiet
                 )
         except UserError as error:
@@ -440,15 +439,15 @@ class Console:
             )
         self.out.lines(report.text().splitlines())
 
-    def _add_people_named_in(self, line: console_commands.ImportLine) -> list[ConsoleUser]:
+    def _add_people_named_in(self, line: console_lines.ImportLine) -> list[ConsoleUser]:
         """A stand-in Slack user for every person the files name who has none here yet."""
         added: list[ConsoleUser] = []
         seen: set[str] = set()
-        for written in console_commands.names_in(line):
+        for written in console_lines.names_in(line):
             if written in seen:
                 continue
             seen.add(written)
-            wanted = console_commands.person_to_add(written)
+            wanted = console_lines.person_to_add(written)
             if wanted is None:
                 continue
             handle, real_name = wanted
@@ -493,16 +492,16 @@ class Console:
             self.out.say(f"The app's time: {self._local(clock.now())} ({state}).")
             return
         if len(words) > 1:
-            self.out.lines(["Give one date or date-time.", console_commands.CLOCK_USAGE])
+            self.out.lines(["Give one date or date-time.", console_lines.CLOCK_USAGE])
             return
         if words[0].lower() == "now":
             clock.follow()
             self.out.say(f"The app's clock follows real time again: {self._local(clock.now())}.")
             return
         try:
-            at = console_commands.parse_clock(words[0], self.tz)
-        except console_commands.UsageError as error:
-            self.out.lines([error.message, console_commands.CLOCK_USAGE])
+            at = console_lines.parse_clock(words[0], self.tz)
+        except console_lines.UsageError as error:
+            self.out.lines([error.message, console_lines.CLOCK_USAGE])
             return
         clock.set(at)
         self.out.say(
@@ -567,7 +566,7 @@ class Console:
     def _home_period(self, chosen: str) -> None:
         """The block_actions payload Slack sends when the person picks a period in the Home
         tab's select."""
-        from bot.render.home import HOME_PERIOD_ACTION, HOME_PERIODS
+        from bot.render.app_home import HOME_PERIOD_ACTION, HOME_PERIODS
 
         if chosen.lower() not in HOME_PERIODS:
             self.out.say(f"Choose a period for your Home tab: home {' | home '.join(HOME_PERIODS)} (e.g. home quarter)")
@@ -1155,7 +1154,7 @@ class Console:
                 self._after_answer()
 
     def _after_answer(self) -> None:
-        """Let the Slack work the app does after its answer (handlers/later.py: a /team
+        """Let the Slack work the app does after its answer (bot/services/later.py: a /team
         add's outcome, a Home publish, a DM) print before the console reads on, as Slack
         would have shown it by then."""
         if not self._app().background.idle(AFTER_ANSWER_SECONDS):

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import UserError
-from handlers.identity import profile_from_slack
+from bot.services.people import profile_from_slack
 from storage.people import SlackProfile
 
 PAGE_SIZE = 200  # Slack's recommended page size for users.list

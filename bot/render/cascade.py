@@ -2,7 +2,7 @@
 `/goal split` of a team with sub-teams, or of the company), the reply once applied, and
 the DM each receiving team's manager gets. Every reply stays within one Slack message.
 
-Pure: handlers.goal_cascade reads the tree, the people and their history, plans it
+Pure: bot.services.goal_cascade reads the tree, the people and their history, plans it
 (bot.core.cascade) and stores the goals; this only says what it plans or set.
 """
 

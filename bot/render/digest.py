@@ -30,7 +30,7 @@ from bot.render.block_limits import (
 )
 from bot.render.leaderboard import Board, render_board, team_entries, unranked_teams_note
 from bot.render.quantities import quantity_text
-from bot.render.standings import (
+from bot.render.standing_lines import (
     STATUS_EMOJI,
     amount_over_target,
     collective_line,

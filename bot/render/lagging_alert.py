@@ -16,7 +16,7 @@ from bot.core.standings import Standing
 from bot.core.streaks import LOOKBACK_WEEKS
 from bot.render.block_limits import MESSAGE_TEXT, Blocks, clip, context, section, sections
 from bot.render.quantities import quantity_text
-from bot.render.standings import STATUS_EMOJI, amount_over_target, metric_of, needed_amount
+from bot.render.standing_lines import STATUS_EMOJI, amount_over_target, metric_of, needed_amount
 from bot.render.text import escape
 
 LEGEND = (

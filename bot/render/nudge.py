@@ -12,7 +12,7 @@ from bot.core.pace import PaceStatus
 from bot.core.periods import Period, short_date
 from bot.core.standings import Standing
 from bot.render.block_limits import MAX_BLOCKS, MESSAGE_TEXT, Blocks, clip, context, section
-from bot.render.standings import (
+from bot.render.standing_lines import (
     metric_of,
     needed_amount,
     period_in_sentence,

@@ -94,7 +94,7 @@ def plain(text: str | None, limit: int | None = None) -> str:
 
 def who(person: Named | Any | None, fallback: str = "someone") -> str:
     """A person's name as Paceline shows it — display name, else real name, else handle (as
-    bot.reports.display_name) — escaped for mrkdwn."""
+    bot.services.reports.display_name) — escaped for mrkdwn."""
     if person is None:
         return fallback
     return escape(person.display_name or person.real_name or person.name) or fallback

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.services.context import Services
 from handlers.actions import approvals, home_buttons, log_reminder
-from handlers.context import Services
 
 
 def register(app: App, services: Services) -> None:

@@ -4,7 +4,7 @@ click is a no-op, and every copy of the request shows the outcome once decided. 
 takes effect the day it is decided; the decider's reply, every copy of the request and the
 requester's DM say from when and what it replaced. The decision is made before the answer
 (the database only); every Slack call — the copies, the requester's DM, the clicker's note —
-comes after it (handlers/later.py)."""
+comes after it (bot/services/later.py)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from slack_sdk import WebClient
 
 from bot.core.errors import UserError
 from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
-from handlers import goal_actions, later
-from handlers.context import Services
-from handlers.goal_actions import AlreadyDecided
-from handlers.identity import Caller
+from bot.services import goal_setting, later
+from bot.services.context import Services
+from bot.services.goal_setting import AlreadyDecided
+from bot.services.people import Caller
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def decide(services: Services, client: WebClient, body: dict, action: dict, *, a
         value = str(action.get("value") or "")
         if not value.isdigit():
             raise UserError("This button is not a goal request any more.", None)
-        decision = goal_actions.decide(services, caller, int(value), approve)
+        decision = goal_setting.decide(services, caller, int(value), approve)
     except UserError as error:
         return Click(caller, error.text)
     if isinstance(decision, AlreadyDecided):
@@ -79,9 +79,9 @@ def decide(services: Services, client: WebClient, body: dict, action: dict, *, a
     today = decider.today(services.clock)
 
     def show(client: WebClient, _respond: Respond | None) -> None:
-        goal_actions.finish_decision(client, decision)
+        goal_setting.finish_decision(client, decision)
         if decision.follow_up is not None:
-            goal_actions.post_request(services, client, decider.workspace_id, decision.follow_up, today)
+            goal_setting.post_request(services, client, decider.workspace_id, decision.follow_up, today)
 
     later.after_answer(show, client)
     # The decider's own reply: what changed, from when, and what it replaced.

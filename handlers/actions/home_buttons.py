@@ -3,7 +3,7 @@ the period picker, and Approve / Reject of the requests a manager sees there. pa
 the clicker's Home is published again, with a line saying what happened (a click on Home
 has no response_url, so the Home itself is where a refusal shows). A click is answered at
 once: its database work runs before the answer, its views.open and views.publish after it
-(handlers/later.py); a form's trigger_id lives 3 seconds, and is used first thing after.
+(bot/services/later.py); a form's trigger_id lives 3 seconds, and is used first thing after.
 
 Approve / Reject keep their action ids: clicks from a Home run the same handler as those
 from the DMs (handlers/actions/approvals.py), so every DM copy is updated as well. These
@@ -24,8 +24,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import UserError
 from bot.render import goal_modal
-from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
-from bot.render.home import (
+from bot.render.app_home import (
     HOME_EXPORT_ACTION,
     HOME_LOG_ACTION,
     HOME_PERIOD_ACTION,
@@ -35,14 +34,16 @@ from bot.render.home import (
     HOME_UNDO_ACTION,
     propose_modal,
 )
+from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
 from bot.render.log_modal import log_modal
-from handlers import home, later, roles
+from bot.services import access, later
+from bot.services.context import Services
+from bot.services.people import Caller
+from handlers import home
 from handlers.actions import approvals
 from handlers.commands.progress import deliver_export
-from handlers.context import Services
 from handlers.home import propose, undo
-from handlers.identity import Caller
-from storage import home as home_storage
+from storage import app_home as home_storage
 from storage import teams
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def register(app: App, services: Services) -> None:
 
     def on_click(action_id: str, work: Callable[[dict, dict, WebClient], None], **kw: Any) -> None:
         """Answer the click at once; `work` runs before the answer with the database only and
-        leaves its Slack calls (views.open, views.publish) to after it (handlers/later.py)."""
+        leaves its Slack calls (views.open, views.publish) to after it (bot/services/later.py)."""
 
         def clicked(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
             ack()
@@ -98,7 +99,7 @@ def register(app: App, services: Services) -> None:
                 for t, _ in teams.all_teams(session, caller.workspace_id)
                 if caller.is_admin or t.id in managed
             ]
-            allowed = roles.is_admin_or_any_manager(session, caller)
+            allowed = access.is_admin_or_any_manager(session, caller)
         if not allowed:
             _publish(services, caller, "⛔ Managers set goals — *Propose a goal* and your manager approves it.")
             return

@@ -14,7 +14,7 @@ from bot.core.dates import LOG_WINDOW_DAYS
 from bot.core.errors import UserError
 from bot.render.log_modal import log_modal
 from bot.render.nudge import LOG_OPEN_ACTION
-from handlers.context import Services
+from bot.services.context import Services
 
 log = logging.getLogger(__name__)
 

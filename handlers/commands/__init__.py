@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.services.context import Services
 from handlers.commands import goal, leaderboard, log, progress, team
-from handlers.context import Services
 
 
 def register(app: App, services: Services) -> None:

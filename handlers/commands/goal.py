@@ -1,5 +1,5 @@
 """/goal: managers set goals, reps propose theirs, everyone sees plans, suggestions and the
-audit trail. parse → authorize → act → render; the writing rules live in goal_actions."""
+audit trail. parse → authorize → act → render; the writing rules live in goal_setting."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import reports
 from bot.clock import zone
 from bot.core import allocation, funnel
 from bot.core.amounts import format_amount
@@ -47,11 +46,11 @@ from bot.render import goals as goal_text
 from bot.render.block_limits import fit_reply
 from bot.render.cascade import PER, export_rest
 from bot.render.text import escape
-from handlers import goal_actions, goal_cascade, later, roles, scope
-from handlers.context import Services
-from handlers.goal_actions import Created, Draft, Owner, WriteContext
-from handlers.identity import Caller
-from storage import audit, goals, people, standings, teams, workspaces
+from bot.services import access, goal_cascade, goal_setting, later, reports
+from bot.services.context import Services
+from bot.services.goal_setting import Created, Draft, Owner, WriteContext
+from bot.services.people import Caller
+from storage import aggregations, audit, goals, people, teams, workspaces
 from storage.models import CustomMetric, Goal, Person
 
 log = logging.getLogger(__name__)
@@ -73,7 +72,7 @@ FUNNEL_METRICS = ("calls", "demos", "deals", "revenue")
 def register(app: App, services: Services) -> None:
     def goal_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
         # A request's DMs to the people asked to decide it (a proposal, lowering or removing
-        # a started goal) go out after the answer: see goal_actions.post_request.
+        # a started goal) go out after the answer: see goal_setting.post_request.
         with later.answering(context):
             reply = handle(services, client, command)
         ack() if reply is None else ack(text=reply)
@@ -225,12 +224,12 @@ def _contest(ctx: _Ctx, cmd: GoalContest) -> str:
         owner = _owner(ctx, Who(team=cmd.team), example)
     else:
         with ctx.services.db.read() as session:
-            home = scope.home_team(session, ctx.caller)
+            home = access.home_team(session, ctx.caller)
         if home is None:
             raise UserError("Name the team whose people compete, as team:NAME.", example)
-        owner = goal_actions.team_owner(home)
+        owner = goal_setting.team_owner(home)
     with ctx.services.db.read() as session:
-        goal_actions.require_may_set(session, ctx.caller, owner, example)
+        goal_setting.require_may_set(session, ctx.caller, owner, example)
     draft = Draft(kind="contest", metric=cmd.metric.key, period_kind=cmd.period.kind, target=None,
                   start=cmd.period.start, end=cmd.period.end, prize=cmd.prize)
     # A contest takes no `--` note, so an overlap names the contest to remove instead.
@@ -249,12 +248,12 @@ def _draft(
     example: str,
 ) -> Draft:
     """The goal as it would be stored: authorized, and starting with the current period
-    in the owner's time unless a start was given (goal_actions.write_goal moves a default
+    in the owner's time unless a start was given (goal_setting.write_goal moves a default
     start to today when the goal has a version in force, and refuses a non-admin's start
     in the past)."""
     with ctx.services.db.read() as session:
-        goal_actions.require_may_set(session, ctx.caller, owner, example)
-    first = start or goal_actions.current_start(period, owner.today(ctx.services.clock), ctx.fiscal_year_start_month)
+        goal_setting.require_may_set(session, ctx.caller, owner, example)
+    first = start or goal_setting.current_start(period, owner.today(ctx.services.clock), ctx.fiscal_year_start_month)
     if end is not None and end < first:
         raise UserError(
             f"The goal would end ({end.isoformat()}) before it starts ({first.isoformat()}).",
@@ -266,9 +265,9 @@ def _draft(
 
 def _write_one(ctx: _Ctx, owner: Owner, draft: Draft, reason: str | None, example: str | None) -> str:
     with ctx.services.db.write() as session:
-        outcome = goal_actions.write_goal(session, ctx.write_context(example), owner, draft, reason,
+        outcome = goal_setting.write_goal(session, ctx.write_context(example), owner, draft, reason,
                                           owner.today(ctx.services.clock))
-    return goal_actions.outcome_text(ctx.services, ctx.client, ctx.caller, owner, draft, outcome)
+    return goal_setting.outcome_text(ctx.services, ctx.client, ctx.caller, owner, draft, outcome)
 
 
 # --- plans, suggestions and splits -----------------------------------------------------------
@@ -277,10 +276,10 @@ def _write_one(ctx: _Ctx, owner: Owner, draft: Draft, reason: str | None, exampl
 def _plan(ctx: _Ctx, cmd: GoalPlan) -> str:
     person = _person(ctx, cmd.user)
     with ctx.services.db.read() as session:
-        owner = goal_actions.person_owner(session, person)
+        owner = goal_setting.person_owner(session, person)
         if cmd.apply:
-            goal_actions.require_may_set(session, ctx.caller, owner, funnel.PLAN_EXAMPLE)
-        elif person.id != ctx.caller.person_id and not roles.may_act_for(session, ctx.caller, person.id or 0):
+            goal_setting.require_may_set(session, ctx.caller, owner, funnel.PLAN_EXAMPLE)
+        elif person.id != ctx.caller.person_id and not access.may_act_for(session, ctx.caller, person.id or 0):
             raise PermissionDenied(
                 f"You can plan for yourself and, as a manager, for your team — not for {escape(owner.name)}.",
                 funnel.PLAN_EXAMPLE,
@@ -288,18 +287,18 @@ def _plan(ctx: _Ctx, cmd: GoalPlan) -> str:
         today = owner.today(ctx.services.clock)
         periods = allocation.last_complete_periods(cmd.period, today, allocation.HISTORY_PERIODS, ctx.fiscal_year_start_month)
         start, end = periods[0].start, periods[-1].end
-        mine = standings.people_totals(session, ctx.ws, [person.id], FUNNEL_METRICS, start, end)
+        mine = aggregations.people_totals(session, ctx.ws, [person.id], FUNNEL_METRICS, start, end)
         own = _funnel_history({m: mine.get((person.id, m), 0) for m in FUNNEL_METRICS})
         team_history = None
         if owner.team is not None and owner.team.id is not None:
-            theirs = standings.team_totals(session, ctx.ws, owner.team.id, FUNNEL_METRICS, start, end)
+            theirs = aggregations.team_totals(session, ctx.ws, owner.team.id, FUNNEL_METRICS, start, end)
             team_history = _funnel_history({m: sum(v for (_, k), v in theirs.items() if k == m) for m in FUNNEL_METRICS})
     rates = funnel.resolve_rates(
         own, team_history,
         deal_size_cents=cmd.deal_size_cents, win_rate_pct=cmd.win_rate_pct, demo_rate_pct=cmd.demo_rate_pct,
     )
     result = funnel.plan_with(cmd.revenue_cents, rates)
-    revenue = goal_actions.metric_of(ctx.catalog, "revenue")
+    revenue = goal_setting.metric_of(ctx.catalog, "revenue")
     is_self = person.id == ctx.caller.person_id
     window = f"last {len(periods)} {cmd.period.value}s"
     whose = "your" if is_self else f"{escape(owner.name)}'s"
@@ -329,19 +328,19 @@ def _plan(ctx: _Ctx, cmd: GoalPlan) -> str:
         else:
             lines.append(f"Propose one to your manager: `/goal propose calls {result.calls}/{cmd.period.value}`")
         return "\n".join(lines)
-    start_day = goal_actions.current_start(cmd.period, today, ctx.fiscal_year_start_month)
+    start_day = goal_setting.current_start(cmd.period, today, ctx.fiscal_year_start_month)
     drafts = [
         Draft(kind="individual", metric=key, period_kind=cmd.period, target=amount, start=start_day, origin="plan")
         for key, amount in (("deals", result.deals), ("demos", result.demos), ("calls", result.calls))
     ]
     write = ctx.write_context(None, may_request=False)
     with ctx.services.db.write() as session:
-        created = [goal_actions.write_goal(session, write, owner, d, None, today) for d in drafts]
+        created = [goal_setting.write_goal(session, write, owner, d, None, today) for d in drafts]
     ctx.services.home_changed(ctx.ws, (ctx.caller.person_id, person.id))
     names = owner.names()
     for outcome in created:
         assert isinstance(outcome, Created)
-        lines.append(f"Set {goal_actions.describe_goal(outcome.goal, ctx.catalog, names, ctx.today)}.")
+        lines.append(f"Set {goal_setting.describe_goal(outcome.goal, ctx.catalog, names, ctx.today)}.")
     return "\n".join(lines)
 
 
@@ -352,16 +351,16 @@ def _funnel_history(totals: dict[str, int]) -> funnel.FunnelHistory:
 def _suggest(ctx: _Ctx, cmd: GoalSuggest) -> str:
     person = _person(ctx, cmd.user)
     with ctx.services.db.read() as session:
-        owner = goal_actions.person_owner(session, person)
-        if person.id != ctx.caller.person_id and not roles.may_act_for(session, ctx.caller, person.id or 0):
+        owner = goal_setting.person_owner(session, person)
+        if person.id != ctx.caller.person_id and not access.may_act_for(session, ctx.caller, person.id or 0):
             raise PermissionDenied(
                 f"You can ask for suggestions for yourself and, as a manager, your team — not for {escape(owner.name)}.",
                 "/goal suggest calls",
             )
         today = owner.today(ctx.services.clock)
         periods = allocation.last_complete_periods(cmd.period, today, allocation.HISTORY_PERIODS, ctx.fiscal_year_start_month)
-        totals = standings.period_totals(session, ctx.ws, person.id or 0, cmd.metric.key, [(p.start, p.end) for p in periods])
-        time_off = standings.time_off_by_person(
+        totals = aggregations.period_totals(session, ctx.ws, person.id or 0, cmd.metric.key, [(p.start, p.end) for p in periods])
+        time_off = aggregations.time_off_by_person(
             session, ctx.ws, [person.id or 0], periods[0].start, periods[-1].end
         ).get(person.id or 0, [])
     # Periods before the rep started (their start date, else their first entry) are not
@@ -408,14 +407,14 @@ def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
     rate = _rate(metric, cmd.target, cmd.period)
     example = f"/goal split team:{cmd.team} {rate} by {cmd.basis}"
     with ctx.services.db.read() as session:
-        found = scope.scope_by_name(session, ctx.caller, cmd.team, example)
+        found = access.scope_by_name(session, ctx.caller, cmd.team, example)
     if found.is_company or found.tree.has_children(found.team.id or 0):
         return goal_cascade.answer(ctx, cmd, found)
-    owner = goal_actions.team_owner(found.team)
+    owner = goal_setting.team_owner(found.team)
     team = owner.team
     assert team is not None and team.id is not None
     with ctx.services.db.read() as session:
-        goal_actions.require_may_set(session, ctx.caller, owner, example)
+        goal_setting.require_may_set(session, ctx.caller, owner, example)
         # Bots and deactivated people stay listed in a team but get no share.
         members = [p for p in teams.members(session, ctx.ws, team.id) if not p.is_bot and not p.deactivated]
         if not members:
@@ -429,9 +428,9 @@ def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
         window_start, window_end = periods[0].start, periods[-1].end
         if cmd.basis != "evenly":
             # Two statements whatever the team's size: per-period totals and time off.
-            by_period = standings.team_period_totals(session, ctx.ws, team.id, metric.key, [(p.start, p.end) for p in periods])
-            time_off = standings.team_time_off(session, ctx.ws, team.id, window_start, window_end)
-        member_owners = {p.id: goal_actions.person_owner(session, p) for p in members}
+            by_period = aggregations.team_period_totals(session, ctx.ws, team.id, metric.key, [(p.start, p.end) for p in periods])
+            time_off = aggregations.team_time_off(session, ctx.ws, team.id, window_start, window_end)
+        member_owners = {p.id: goal_setting.person_owner(session, p) for p in members}
     ordered = [p.id for p in members if p.id is not None]
     # Why each member got their share, shown after the amount: "history, 11 weeks; 1 left out: …".
     why: dict[int, str] = {}
@@ -453,9 +452,9 @@ def _split(ctx: _Ctx, cmd: GoalSplit) -> str:
                 continue
             member_today = member.today(ctx.services.clock)
             draft = Draft(kind="individual", metric=metric.key, period_kind=cmd.period, target=share.amount,
-                          start=goal_actions.current_start(cmd.period, member_today, ctx.fiscal_year_start_month),
+                          start=goal_setting.current_start(cmd.period, member_today, ctx.fiscal_year_start_month),
                           origin="split")
-            outcome = goal_actions.write_goal(session, write, member, draft, cmd.reason, member_today)
+            outcome = goal_setting.write_goal(session, write, member, draft, cmd.reason, member_today)
             assert isinstance(outcome, Created)
             created.append((member.person, share.amount, basis, outcome.goal))
     changed = [p.id for p, _, _, goal in created if goal is not None]
@@ -482,14 +481,14 @@ def _propose(ctx: _Ctx, cmd: GoalPropose) -> str:
     with ctx.services.db.read() as session:
         me = people.by_id(session, ctx.ws, ctx.caller.person_id)
         assert me is not None
-        owner = goal_actions.person_owner(session, me)
+        owner = goal_setting.person_owner(session, me)
     today = owner.today(ctx.services.clock)
     draft = Draft(kind="individual", metric=cmd.metric.key, period_kind=cmd.period, target=cmd.target,
-                  start=goal_actions.current_start(cmd.period, today, ctx.fiscal_year_start_month), origin="proposal")
+                  start=goal_setting.current_start(cmd.period, today, ctx.fiscal_year_start_month), origin="proposal")
     with ctx.services.db.write() as session:
-        request, _ = goal_actions.create_proposal(session, ctx.services, ctx.write_context(None), owner, draft, cmd.reason)
+        request, _ = goal_setting.create_proposal(session, ctx.services, ctx.write_context(None), owner, draft, cmd.reason)
         request_id = request.id or 0
-    asked = goal_actions.post_request(ctx.services, ctx.client, ctx.ws, request_id, ctx.today)
+    asked = goal_setting.post_request(ctx.services, ctx.client, ctx.ws, request_id, ctx.today)
     # Without owner names: the rep reads about their own goal. It applies from the day a
     # manager approves it, never earlier.
     shown = goal_text.describe(draft.spec(owner), cmd.metric, {}, ctx.today, with_id=False, with_span=False)
@@ -506,9 +505,9 @@ def _propose(ctx: _Ctx, cmd: GoalPropose) -> str:
 def _scope_ids(ctx: _Ctx, session: Session, who: Who | None, example: str) -> tuple[str, list[int], list[int]]:
     """Whose goals a list or history covers (title, person ids, team ids), authorized."""
     if who is not None and who.team is not None:
-        team = scope.team_by_name(session, ctx.caller, who.team, example)
+        team = access.team_by_name(session, ctx.caller, who.team, example)
         assert team.id is not None
-        if not roles.is_manager_of(session, ctx.caller, team.id):
+        if not access.is_manager_of(session, ctx.caller, team.id):
             mine = teams.team_of(session, ctx.ws, ctx.caller.person_id)
             if mine is None or mine.id != team.id:
                 raise PermissionDenied(
@@ -521,7 +520,7 @@ def _scope_ids(ctx: _Ctx, session: Session, who: Who | None, example: str) -> tu
     if who is not None and who.user is not None:
         person = ctx.services.directory.resolve(ctx.client, ctx.ws, who.user)
         assert person.id is not None
-        if not roles.may_act_for(session, ctx.caller, person.id):
+        if not access.may_act_for(session, ctx.caller, person.id):
             raise PermissionDenied(
                 f"You can see your own goals and, as a manager, your team's — not "
                 f"{escape(reports.display_name(person))}'s.",
@@ -564,7 +563,7 @@ def _list(ctx: _Ctx, cmd: GoalList) -> str:
     for goal in rows[:MAX_LIST_LINES]:
         by = names.get(("person", goal.created_by_id), "someone")
         how = {"plan": ", from a plan", "split": ", from a split", "proposal": ", proposed and approved"}.get(goal.origin, "")
-        lines.append(f"• {goal_actions.describe_goal(goal, ctx.catalog, names, ctx.today)} — set by {escape(by)}{how}")
+        lines.append(f"• {goal_setting.describe_goal(goal, ctx.catalog, names, ctx.today)} — set by {escape(by)}{how}")
     waiting = [f"Waiting for a decision: {', '.join(f'request #{r.id} ({r.kind})' for r in pending[:10])}"] if pending else []
     # One message (4,000 characters); what does not fit is counted, with where to see it.
     return fit_reply(
@@ -608,7 +607,7 @@ def _history(ctx: _Ctx, cmd: GoalHistory) -> str:
             before=event.before,
             after=event.after,
             reason=event.reason,
-            metric_of=lambda key: goal_actions.metric_of(ctx.catalog, key),
+            metric_of=lambda key: goal_setting.metric_of(ctx.catalog, key),
             names=names,
             today=ctx.today,
         )
@@ -667,11 +666,11 @@ def _version_groups(ctx: _Ctx, rows: list[Goal], reasons: dict[int, str | None],
     for key in sorted(found):
         versions = sorted(found[key], key=lambda g: (g.start, g.id or 0))
         first = versions[0]
-        heading = goal_text.goal_heading(reports.goal_spec(first), goal_actions.metric_of(ctx.catalog, first.metric), names)
+        heading = goal_text.goal_heading(reports.goal_spec(first), goal_setting.metric_of(ctx.catalog, first.metric), names)
         groups.append(_Group(heading, [
             (goal, goal_text.version_line(
                 reports.goal_spec(goal),
-                goal_actions.metric_of(ctx.catalog, goal.metric),
+                goal_setting.metric_of(ctx.catalog, goal.metric),
                 ctx.today,
                 set_by=names.get(("person", goal.created_by_id), "someone"),
                 reason=reasons.get(goal.id or 0),
@@ -732,20 +731,20 @@ def _remove(ctx: _Ctx, cmd: GoalRemove) -> str:
         goal = goals.by_id(session, ctx.ws, cmd.goal_id)
         if goal is None or goal.removed_at is not None:
             raise UserError(f"There is no goal #{cmd.goal_id} here — `/goal list` shows the IDs.", "/goal list")
-        owner = goal_actions.owner_of_goal(session, ctx.ws, goal)
-        goal_actions.require_may_set(session, ctx.caller, owner, example)
+        owner = goal_setting.owner_of_goal(session, ctx.ws, goal)
+        goal_setting.require_may_set(session, ctx.caller, owner, example)
         names = owner.names()
-        shown = goal_actions.describe_goal(goal, ctx.catalog, names, ctx.today)
+        shown = goal_setting.describe_goal(goal, ctx.catalog, names, ctx.today)
         write_ctx = ctx.write_context(example)
         owner_today = owner.today(ctx.services.clock)
-        request = goal_actions.request_removal(session, write_ctx, owner, goal, cmd.reason, owner_today, names)
+        request = goal_setting.request_removal(session, write_ctx, owner, goal, cmd.reason, owner_today, names)
         if request is None:
-            done = goal_actions.remove_goal(session, write_ctx, goal, cmd.reason, owner_today, names)
+            done = goal_setting.remove_goal(session, write_ctx, goal, cmd.reason, owner_today, names)
     if request is None:  # a removal waiting for approval changes nobody's goals yet
         person_id = owner.person.id if owner.person else None
         ctx.services.home_changed(ctx.ws, (ctx.caller.person_id, person_id))
     if request is not None:
-        asked = goal_actions.post_request(ctx.services, ctx.client, ctx.ws, request.id or 0, ctx.today)
+        asked = goal_setting.post_request(ctx.services, ctx.client, ctx.ws, request.id or 0, ctx.today)
         who = ", ".join(escape(a) for a in asked) or "the workspace admins (none could be reached yet)"
         team = escape(owner.team.name) if owner.team else ""
         return (
@@ -756,7 +755,7 @@ def _remove(ctx: _Ctx, cmd: GoalRemove) -> str:
 
 
 def _metric_add(ctx: _Ctx, cmd: GoalMetricAdd) -> str:
-    roles.require_admin(ctx.caller, "add metrics", "/goal metric add visits alias visit,v")
+    access.require_admin(ctx.caller, "add metrics", "/goal metric add visits alias visit,v")
     kind = MetricKind.MONEY if cmd.money else MetricKind.COUNT
     try:
         with ctx.services.db.write() as session:
@@ -810,10 +809,10 @@ def _open_modal(ctx: _Ctx, command: dict) -> str | None:
 def _owner(ctx: _Ctx, who: Who | None, example: str) -> Owner:
     if who is not None and who.team is not None:
         with ctx.services.db.read() as session:
-            return goal_actions.team_owner(scope.team_by_name(session, ctx.caller, who.team, example))
+            return goal_setting.team_owner(access.team_by_name(session, ctx.caller, who.team, example))
     person = _person(ctx, who.user if who else None)
     with ctx.services.db.read() as session:
-        return goal_actions.person_owner(session, person)
+        return goal_setting.person_owner(session, person)
 
 
 def _person(ctx: _Ctx, ref: object) -> Person:
@@ -827,7 +826,7 @@ def _person(ctx: _Ctx, ref: object) -> Person:
 
 def _may_set(session: Session, caller: Caller, owner: Owner) -> bool:
     try:
-        goal_actions.require_may_set(session, caller, owner, "")
+        goal_setting.require_may_set(session, caller, owner, "")
     except PermissionDenied:
         return False
     return True

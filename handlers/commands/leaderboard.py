@@ -8,7 +8,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import reports
 from bot.core.errors import UserError
 from bot.core.metrics import Metric, MetricCatalog
 from bot.core.ranking import Entry as RankEntry
@@ -21,11 +20,11 @@ from bot.core.report_grammar import (
 )
 from bot.core.standings import Standing
 from bot.render.leaderboard import Board, render_board, team_entries, unranked_teams_note
-from bot.render.standings import metric_of, period_in_sentence, period_label_note
+from bot.render.standing_lines import metric_of, period_in_sentence, period_label_note
 from bot.render.text import escape
-from handlers import scope
-from handlers.context import Services
-from handlers.identity import Caller
+from bot.services import access, reports
+from bot.services.context import Services
+from bot.services.people import Caller
 from storage import goals, teams, workspaces
 
 DEFAULT_METRIC = "calls"
@@ -49,9 +48,9 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
         now = services.clock.now()
         with services.db.read() as session:
             if parsed.team:
-                chosen = scope.scope_by_name(session, caller, parsed.team, "/leaderboard calls week team:east")
+                chosen = access.scope_by_name(session, caller, parsed.team, "/leaderboard calls week team:east")
             else:
-                found = scope.home_scope(session, caller)
+                found = access.home_scope(session, caller)
                 if found is None:
                     raise UserError(
                         "You are not on a team yet, so there is no board to show. Name one, or ask a manager to add you.",
@@ -67,7 +66,7 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
                     # Your own team has no sub-teams: its teams' board is the company's, which
                     # admins and everyone on a team may see (a leaf's manager keeps the error).
                     chosen = reports.company_scope(session, caller.workspace_id)
-            scope.require_scope_board(session, caller, chosen)
+            access.require_scope_board(session, caller, chosen)
             team = chosen.team
             if parsed.by_team:
                 return _team_board(services, session, caller, chosen, parsed, catalog, fiscal_start, now)

@@ -23,9 +23,9 @@ from bot.core.log_grammar import (
 )
 from bot.core.log_suggestions import MissingMetric
 from bot.render.log_modal import log_modal
-from handlers import activity
-from handlers.context import Services
-from handlers.identity import Caller
+from bot.services import activity
+from bot.services.context import Services
+from bot.services.people import Caller
 from storage import entries
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import reports
 from bot.core.errors import UserError
 from bot.core.metrics import MetricCatalog
 from bot.core.periods import Period
@@ -26,7 +25,7 @@ from bot.core.standings import Standing, TeamStandings
 from bot.render.block_limits import fit_reply
 from bot.render.export_csv import ExportRow, export_csv
 from bot.render.quantities import joined, quantity_text
-from bot.render.standings import (
+from bot.render.standing_lines import (
     EXCUSED_EMOJI,
     STATUS_EMOJI,
     collective_line,
@@ -37,9 +36,9 @@ from bot.render.standings import (
     standing_block,
 )
 from bot.render.text import escape
-from handlers import scope
-from handlers.context import Services
-from handlers.identity import Caller
+from bot.services import access, reports
+from bot.services.context import Services
+from bot.services.people import Caller
 from storage import entries, people, teams, workspaces
 from storage.models import Person, Team
 
@@ -79,12 +78,12 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
         who = parsed.who
         with services.db.read() as session:
             if who is not None and who.team is not None:
-                chosen = scope.scope_by_name(session, caller, who.team, "/progress team:east")
-                scope.require_scope_details(session, caller, chosen)
+                chosen = access.scope_by_name(session, caller, who.team, "/progress team:east")
+                access.require_scope_details(session, caller, chosen)
                 return _team_text(services, session, caller, chosen, parsed.period, now)
             if who is not None and who.user is not None:
                 person = services.directory.resolve(client, caller.workspace_id, who.user)
-                scope.require_person_details(session, caller, person)
+                access.require_person_details(session, caller, person)
             else:
                 person = people.by_id(session, caller.workspace_id, caller.person_id)
             assert person is not None and person.id is not None

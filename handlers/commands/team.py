@@ -46,9 +46,9 @@ from bot.crm import links as crm_links
 from bot.importer.matching import name_key
 from bot.render.block_limits import REPLY_TEXT, fit_reply
 from bot.render.text import escape, who
-from handlers import later, roles, scope
-from handlers.context import Services
-from handlers.identity import Caller
+from bot.services import access, later
+from bot.services.context import Services
+from bot.services.people import Caller
 from storage import audit, imports, people, teams, workspaces
 from storage.models import CrmOwner, Person, Team
 
@@ -77,7 +77,7 @@ def handle(services: Services, client: WebClient, command: dict) -> str:
         if isinstance(parsed, TeamHelp):
             return TEAM_HELP
         with services.db.read() as session:
-            if not roles.is_admin_or_any_manager(session, caller):
+            if not access.is_admin_or_any_manager(session, caller):
                 raise PermissionDenied(
                     "Only workspace admins and team managers can use /team. "
                     "Ask your manager to add you to a team; you can log right away.",
@@ -134,7 +134,7 @@ def _check_before_lookups(services: Services, caller: Caller, cmd: object, looku
     to give while the people are looked up."""
     match cmd:
         case TeamCreate():
-            roles.require_admin(caller, "create teams", "/team create east #sales-east manager @dana")
+            access.require_admin(caller, "create teams", "/team create east #sales-east manager @dana")
             _channel_id(cmd.channel)
             with services.db.read() as session:
                 if teams.by_key(session, caller.workspace_id, team_key(cmd.name)) is not None:
@@ -166,7 +166,7 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
     now = services.clock.now()
     match cmd:
         case TeamCreate():
-            roles.require_admin(caller, "create teams", "/team create east #sales-east manager @dana")
+            access.require_admin(caller, "create teams", "/team create east #sales-east manager @dana")
             manager = _person(services, client, ws, cmd.manager) if cmd.manager else None
             with services.db.write() as session:
                 if teams.by_key(session, ws, team_key(cmd.name)) is not None:
@@ -261,7 +261,7 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
             person = _person(services, client, ws, cmd.user)
             with services.db.write() as session:
                 team = teams.team_of(session, ws, person.id)
-                if not caller.is_admin and (team is None or not roles.is_manager_of(session, caller, team.id)):
+                if not caller.is_admin and (team is None or not access.is_manager_of(session, caller, team.id)):
                     raise PermissionDenied(f"Only an admin or {_name(person)}'s manager can set their start date.", "/team start @maria 2026-11-02")
                 row = people.by_id(session, ws, person.id)
                 before = {"start_date": row.start_date}
@@ -269,7 +269,7 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
                 _audit(session, caller, now, "person.start_date", None, before=before, after={"person_id": person.id, "start_date": cmd.day}, subject_type="person")
             return f"{_name(person)} starts on {format_day(cmd.day, caller.today(services.clock))}: targets prorate from then."
         case TeamFiscalYear(month=month):
-            roles.require_admin(caller, "set the fiscal year", "/team fiscal-year feb")
+            access.require_admin(caller, "set the fiscal year", "/team fiscal-year feb")
             with services.db.write() as session:
                 before = workspaces.set_fiscal_year_start_month(session, ws, month)
                 _audit(session, caller, now, "workspace.fiscal_year", ws, before={"start_month": before},
@@ -285,7 +285,7 @@ def _act(services: Services, client: WebClient, caller: Caller, cmd: object) -> 
             with services.db.read() as session:
                 if cmd.name is None:
                     # Their own team, else the highest team they manage (a region's manager: the region).
-                    team = scope.home_team(session, caller)
+                    team = access.home_team(session, caller)
                     if team is None:
                         return _list_text(session, ws)
                 else:
@@ -383,7 +383,7 @@ def _require_link_right(session: Session, caller: Caller, person: Person) -> Non
     team_ids = teams.managed_team_ids(session, caller.workspace_id, person.id)
     if member_of is not None:
         team_ids.add(member_of.id)
-    if not any(roles.is_manager_of(session, caller, team_id) for team_id in team_ids):
+    if not any(access.is_manager_of(session, caller, team_id) for team_id in team_ids):
         where = f"team {member_of.name}" if member_of is not None else "their team"
         raise PermissionDenied(f"Only an admin or a manager of {where} can link {escape(person.name)}.", "/team show")
 
@@ -423,7 +423,7 @@ def _apply_setting(session: Session, caller: Caller, team: Team, key: str, value
     if key == "parent":
         return _set_parent(session, caller, team, None if value is None else str(value))
     if key == "name":
-        roles.require_admin(caller, "rename teams", f"/team set {team.name} name east-1")
+        access.require_admin(caller, "rename teams", f"/team set {team.name} name east-1")
         new_name = str(value)
         existing = teams.by_key(session, team.workspace_id, team_key(new_name))
         if existing is not None and existing.id != team.id:
@@ -601,7 +601,7 @@ def _team(session: Session, caller: Caller, name: str, need_manager: bool = True
         listed = f" Teams: {', '.join(known)}." if known else " There are no teams yet."
         raise UserError(f'Unknown team "{name}".{listed}', "/team create east #sales-east")
     if need_manager:
-        roles.require_manager_of(session, caller, team, f"/team show {team.name}")
+        access.require_manager_of(session, caller, team, f"/team show {team.name}")
     return team
 
 

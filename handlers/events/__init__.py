@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.context import Services
+from bot.services.context import Services
 from handlers.events import app_home, messages, uninstall
 from handlers.home import HomeRefresher
 

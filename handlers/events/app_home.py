@@ -12,7 +12,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.core.errors import UserError
-from handlers.context import Services
+from bot.services.context import Services
 from handlers.home import HomeRefresher, publish
 
 log = logging.getLogger(__name__)

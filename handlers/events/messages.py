@@ -8,7 +8,7 @@ so a conversation is not answered line by line). Paceline reads no conversation.
 Every other message event is acknowledged and left alone, so Slack neither retries it nor
 disables the subscription: edits, deletions and other subtypes, anything from a bot (Paceline's
 own posts included), and messages outside a DM. The event is acknowledged at once and the
-answer posted after it (a lazy listener: handlers/later.py), outside Slack's 3 seconds.
+answer posted after it (a lazy listener: bot/services/later.py), outside Slack's 3 seconds.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.context import Services
+from bot.services.context import Services
 
 log = logging.getLogger(__name__)
 

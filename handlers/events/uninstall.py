@@ -20,7 +20,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
 
-from handlers.context import Services
+from bot.services.context import Services
 from storage import installations
 
 log = logging.getLogger(__name__)

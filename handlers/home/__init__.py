@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from handlers.context import Services
+from bot.services.context import Services
+from bot.services.people import Caller
 from handlers.home.load import load_home
 from handlers.home.publish import HomeRefresher, publish
-from handlers.identity import Caller
 
 __all__ = ["HomeRefresher", "caller_of_interaction", "load_home", "publish"]
 

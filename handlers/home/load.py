@@ -10,14 +10,13 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot import reports
 from bot.clock import zone
 from bot.core.errors import UserError
 from bot.core.metrics import Metric, MetricCatalog
 from bot.core.periods import Period, PeriodKind, short_date
 from bot.core.standings import TeamStandings
 from bot.core.team_tree import TeamTree
-from bot.render.home import (
+from bot.render.app_home import (
     DEFAULT_HOME_PERIOD,
     HOME_PERIODS,
     MAX_REQUESTS,
@@ -28,11 +27,11 @@ from bot.render.home import (
     RepPart,
     TeamPart,
 )
-from handlers import goal_actions
-from handlers.context import Services
-from handlers.identity import Caller
+from bot.services import goal_setting, reports
+from bot.services.context import Services
+from bot.services.people import Caller
+from storage import app_home as home_storage
 from storage import goals, people, teams, workspaces
-from storage import home as home_storage
 from storage.models import Entry, GoalRequest, Team
 
 LAST_ENTRIES = 5
@@ -215,10 +214,10 @@ def _pending(
 ) -> PendingRequest:
     assert request.id is not None
     try:
-        headline = goal_actions.request_headline(session, services, request, today)
+        headline = goal_setting.request_headline(session, services, request, today)
     except UserError as error:  # the person or team it was about is gone
         headline = f"Request #{request.id}: {error.message}"
     label = (
-        f"{goal_actions.REQUEST_KIND_LABELS.get(request.kind, 'Request')} · request #{request.id}"
+        f"{goal_setting.REQUEST_KIND_LABELS.get(request.kind, 'Request')} · request #{request.id}"
     )
     return PendingRequest(request.id, headline, label)

@@ -15,16 +15,16 @@ from bot.core.metrics import Metric
 from bot.core.periods import PeriodKind
 from bot.render import goal_modal as ids
 from bot.render import goals as goal_text
-from bot.render.home import PROPOSE_CALLBACK_ID
+from bot.render.app_home import PROPOSE_CALLBACK_ID
 from bot.render.text import escape
-from handlers import goal_actions
-from handlers.context import Services
-from handlers.goal_actions import Draft, Owner, WriteContext
-from handlers.identity import Caller
+from bot.services import goal_setting
+from bot.services.context import Services
+from bot.services.goal_setting import Draft, Owner, WriteContext
+from bot.services.people import Caller
 from handlers.views import fields
 from handlers.views import goal_modal as goal_modal_view
 from handlers.views.submission import register_submission
-from storage import home as home_storage
+from storage import app_home as home_storage
 from storage import people, workspaces
 
 ERROR_CHARS = fields.ERROR_CHARS
@@ -69,23 +69,23 @@ def _propose(
     with services.db.read() as session:
         me = people.by_id(session, ws, caller.person_id)
         assert me is not None
-        owner: Owner = goal_actions.person_owner(session, me)
+        owner: Owner = goal_setting.person_owner(session, me)
         fiscal_start = workspaces.fiscal_year_start_month(session, ws)
     today: date = owner.today(services.clock)
     draft = Draft(kind="individual", metric=metric.key, period_kind=period, target=target,
-                  start=goal_actions.current_start(period, today, fiscal_start), origin="proposal")
+                  start=goal_setting.current_start(period, today, fiscal_start), origin="proposal")
     ctx = WriteContext(caller, services.clock.now(), services.catalog(ws), None)
     try:
         with services.db.write() as session:
             if home_storage.request_with_key(session, ws, key) is not None:
                 return None
-            request, _ = goal_actions.create_proposal(session, services, ctx, owner, draft, reason)
+            request, _ = goal_setting.create_proposal(session, services, ctx, owner, draft, reason)
             request.idempotency_key = key  # a second copy of this submission fails on it
             session.flush()
             request_id = request.id or 0
     except IntegrityError:
         return None
-    asked = goal_actions.post_request(services, client, ws, request_id, caller.today(services.clock))
+    asked = goal_setting.post_request(services, client, ws, request_id, caller.today(services.clock))
     shown = goal_text.describe(draft.spec(owner), metric, {}, today, with_id=False, with_span=False)
     who = ", ".join(escape(a) for a in asked) or "your managers (Slack could not reach them just now)"
     return f"Proposed {shown} from the day it is approved (request #{request_id}). Sent to {who} to approve — you'll get a DM when they decide."

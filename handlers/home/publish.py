@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
-from bot.render.home import home_view
-from handlers.context import Services
+from bot.render.app_home import home_view
+from bot.services.context import Services
+from bot.services.people import Caller
 from handlers.home.load import load_home
-from handlers.identity import Caller
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ another instance's click at the same moment) changes nothing."""
 from __future__ import annotations
 
 from bot.core.metrics import Metric
-from bot.render.home import RecentEntry, entry_text
-from handlers.context import Services
-from handlers.identity import Caller
+from bot.render.app_home import RecentEntry, entry_text
+from bot.services.context import Services
+from bot.services.people import Caller
+from storage import app_home as home_storage
 from storage import audit, people
-from storage import home as home_storage
 from storage.models import Entry
 
 

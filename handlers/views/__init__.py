@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.context import Services
+from bot.services.context import Services
 from handlers.views import goal_modal, log_modal
 
 

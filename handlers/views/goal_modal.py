@@ -15,9 +15,9 @@ from bot.core.mentions import UserRef
 from bot.core.metrics import Metric, MetricCatalog
 from bot.core.periods import PeriodKind
 from bot.render import goal_modal as ids
-from handlers import goal_actions
-from handlers.context import Services
-from handlers.goal_actions import Draft, NeedsReason, Owner, Repeated, WriteContext
+from bot.services import goal_setting
+from bot.services.context import Services
+from bot.services.goal_setting import Draft, NeedsReason, Owner, Repeated, WriteContext
 from handlers.views import fields
 from handlers.views.submission import register_submission
 from storage import teams, workspaces
@@ -61,7 +61,7 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
         owner = _owner(services, client, ws, user_id, team_value)
         now = services.clock.now()
         with services.db.read() as session:
-            goal_actions.require_may_set(session, caller, owner, "/goal")
+            goal_setting.require_may_set(session, caller, owner, "/goal")
             fsm = workspaces.fiscal_year_start_month(session, ws)
         today = owner.today(services.clock)
         draft = Draft(
@@ -69,14 +69,14 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
             metric=metric.key,
             period_kind=period,
             target=target,
-            start=start or goal_actions.current_start(period, today, fsm),
+            start=start or goal_setting.current_start(period, today, fsm),
             start_given=start is not None,
             origin="modal",
         )
         # Slack may deliver one submission twice (double click, retry): the view id sets once.
         ctx = WriteContext(caller, now, catalog, "/goal set", idempotency_key=f"modal:{ws}:{view['id']}")
         with services.db.write() as session:
-            outcome = goal_actions.write_goal(session, ctx, owner, draft, reason, today)
+            outcome = goal_setting.write_goal(session, ctx, owner, draft, reason, today)
     except NeedsReason as error:
         why = "has started" if error.started else "covers the same period"
         return {ids.REASON_BLOCK: fields.error_text(f"{error.goal} {why} — give a reason to replace it.")}, None
@@ -86,19 +86,19 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
         return {ids.TARGET_BLOCK: fields.error_text(error.message)}, None
     if isinstance(outcome, Repeated):
         return {}, None
-    return {}, goal_actions.outcome_text(services, client, caller, owner, draft, outcome)
+    return {}, goal_setting.outcome_text(services, client, caller, owner, draft, outcome)
 
 
 def _owner(services: Services, client: WebClient, ws: int, user_id: str | None, team_value: str | None) -> Owner:
     if user_id:
         person = services.directory.resolve(client, ws, UserRef(user_id, None))
         with services.db.read() as session:
-            return goal_actions.person_owner(session, person)
+            return goal_setting.person_owner(session, person)
     with services.db.read() as session:
         team = teams.by_id(session, ws, int(team_value or 0)) if (team_value or "").isdigit() else None
     if team is None:
         raise PermissionDenied("That team no longer exists — pick another.", "/goal")
-    return goal_actions.team_owner(team)
+    return goal_setting.team_owner(team)
 
 
 def read_rate(values: dict, catalog: MetricCatalog, errors: dict[str, str]) -> tuple[Metric | None, PeriodKind | None, int]:

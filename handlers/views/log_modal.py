@@ -12,8 +12,8 @@ from bot.core.amounts import parse_amount
 from bot.core.errors import UserError
 from bot.core.log_grammar import LogAmount
 from bot.render import log_modal as view_ids
-from handlers import activity
-from handlers.context import Services
+from bot.services import activity
+from bot.services.context import Services
 from handlers.views import fields
 from handlers.views.submission import register_submission
 

@@ -1,6 +1,6 @@
 """Modal submissions share one shape: field errors keep the modal open; otherwise it closes
 and the confirmation goes to the submitter's DM with the app — after the answer, like every
-Slack call a submission makes (handlers/later.py), so the modal closes at once."""
+Slack call a submission makes (bot/services/later.py), so the modal closes at once."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers import later
+from bot.services import later
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 returns the job's messages; a batch builder does the same for the teams the scheduler fires
 together (same workspace, job, schedule and zone), with one statement per question for all
 of them. The runner records the messages in the outbox and the sender delivers them.
-Builders read only: every number comes from the pace engine (bot.reports,
+Builders read only: every number comes from the pace engine (bot.services.reports,
 bot.core.standings), every message from bot/render."""
 
 from __future__ import annotations

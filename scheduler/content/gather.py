@@ -17,7 +17,6 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot import reports
 from bot.clock import zone
 from bot.core.calendars import normal_days
 from bot.core.metrics import MetricCatalog
@@ -25,7 +24,8 @@ from bot.core.periods import Period, PeriodKind
 from bot.core.standings import Standing, TeamFacts, TeamRow, TeamStandings, team_row
 from bot.core.streaks import previous_weeks
 from bot.core.team_tree import TeamTree
-from storage import goals, history, metrics, standings, teams
+from bot.services import reports
+from storage import aggregations, goals, history, metrics, teams
 from storage.models import Person, Team
 
 
@@ -219,9 +219,9 @@ def _read(session: Session, workspace_id: int, ids: list[int], view: Period, loo
     first = previous_weeks(view, lookback_weeks)[-1].start if lookback_weeks else view.start
     members = history.members_of_teams(session, workspace_id, ids)
     goal_rows = goals.rows_for_teams(session, workspace_id, ids, first, view.end)
-    off = standings.teams_time_off(session, workspace_id, ids, first, view.end)
+    off = aggregations.teams_time_off(session, workspace_id, ids, first, view.end)
     every_metric = {g.metric for rows in goal_rows.values() for g in rows if _live_in(g, view)}
-    totals = standings.teams_totals(session, workspace_id, ids, every_metric, view.start, view.end) if every_metric else {}
+    totals = aggregations.teams_totals(session, workspace_id, ids, every_metric, view.start, view.end) if every_metric else {}
     return _ViewReads(view, first, members, goal_rows, off, totals)
 
 
@@ -319,7 +319,7 @@ def region_team_weeks(session: Session, region: RegionWeek) -> dict[int, TeamWee
 
 
 def region_rollup(session: Session, region: RegionWeek) -> TeamWeek:
-    """The region's week as one team of everyone below it: bot.reports.rollup_report (the
+    """The region's week as one team of everyone below it: bot.services.reports.rollup_report (the
     region's own goals count everyone below; each person's own goals are judged on their
     own team's calendar), from what the load read."""
     reads = region.reads
@@ -353,7 +353,7 @@ def region_rollup(session: Session, region: RegionWeek) -> TeamWeek:
 
 
 def region_board(region: RegionWeek, metric: str) -> list[TeamRow]:
-    """bot.reports.team_board for the region's direct sub-teams (each counting everyone
+    """bot.services.reports.team_board for the region's direct sub-teams (each counting everyone
     below it; `standing` its own team goal of `metric`), from what the load read: the
     totals of `metric` must have been read (a metric of a goal of the region)."""
     reads, tree, view = region.reads, region.tree, region.view
@@ -379,7 +379,7 @@ def _live_in(goal: sa.Row, view: Period) -> bool:
 
 
 def _overlapping(off: dict[int, list[tuple[date, date]]], view: Period) -> dict[int, list[tuple[date, date]]]:
-    """The time off storage.standings.team_time_off gives for the view alone."""
+    """The time off storage.aggregations.team_time_off gives for the view alone."""
     found = {pid: [(s, e) for s, e in spans if s <= view.end and e >= view.start] for pid, spans in off.items()}
     return {pid: spans for pid, spans in found.items() if spans}
 

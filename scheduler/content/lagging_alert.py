@@ -22,7 +22,7 @@ from bot.render.lagging_alert import (
     all_clear_message,
     region_alert_message,
 )
-from bot.reports import display_name, goal_spec, person_facts
+from bot.services.reports import display_name, goal_spec, person_facts
 from scheduler.content.gather import (
     RegionWeek,
     TeamWeek,

@@ -10,11 +10,11 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot import reports
 from bot.render.nudge import log_reminder_message
+from bot.services import reports
 from scheduler.content.gather import local_instant, reachable
 from scheduler.messages import Message
-from storage import history, standings
+from storage import aggregations, history
 from storage.models import Team
 
 
@@ -29,7 +29,7 @@ def build_many(session: Session, workspace_id: int, chosen: Sequence[Team], at: 
             by_day[day].append(team.id)
     for day, ids in by_day.items():
         members = history.members_of_teams(session, workspace_id, ids)
-        off = standings.teams_time_off(session, workspace_id, ids, day, day)
+        off = aggregations.teams_time_off(session, workspace_id, ids, day, day)
         logged = history.who_logged_in_teams(session, workspace_id, ids, day)
         text, blocks = log_reminder_message(day)
         for team_id in ids:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.render.nudge import nudge_message
-from bot.reports import display_name
+from bot.services.reports import display_name
 from scheduler.content.gather import TeamWeek, load_team_weeks, reachable, standings_by_person
 from scheduler.messages import Message
 from storage.models import Team

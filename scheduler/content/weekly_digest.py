@@ -20,7 +20,7 @@ from bot.core.periods import PeriodKind
 from bot.core.standings import Standing, TeamStandings
 from bot.render.chart import ChartBar, ChartPanel, chart_spec
 from bot.render.digest import Digest, GoalSum, TeamBoard, digest_messages, digest_title
-from bot.render.standings import metric_of
+from bot.render.standing_lines import metric_of
 from scheduler.content.gather import RegionWeek, TeamWeek, load_weeks, region_board, region_rollup
 from scheduler.messages import ChartFile, Message
 from storage import teams

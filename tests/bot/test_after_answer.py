@@ -1,4 +1,4 @@
-"""handlers/later.py (Slack work after the answer) and handlers/events/retries.py (Events
+"""bot/services/later.py (Slack work after the answer) and handlers/events/retries.py (Events
 API retries), without the app."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import threading
 
 from slack_bolt import BoltContext
 
-from handlers import later
+from bot.services import later
 from handlers.events.retries import REMEMBER_SECONDS, EventRetries
 
 

@@ -38,8 +38,8 @@ from bot.console.session import (
     console_database,
     run_console,
 )
+from bot.render.app_home import HOME_UNDO_ACTION
 from bot.render.goals import APPROVE_ACTION
-from bot.render.home import HOME_UNDO_ACTION
 from bot.standin.slack_api import StandInSlack
 from storage.db import Database
 from storage.models import Entry, Goal, GoalRequest, Person

@@ -16,7 +16,8 @@ import pytest
 
 from bot import cli
 from bot.config import Settings
-from bot.crm import commands, secrets
+from bot.crm import cli as crm_cli
+from bot.crm import secrets
 from bot.crm.connection import build_sync
 from bot.crm.sync import EPOCH, LEASE
 from scheduler.celebrations import CelebrationWorker
@@ -338,7 +339,7 @@ def test_an_owner_change_moves_the_entries(floor: Floor):
 
 def status_text(floor: Floor) -> str:
     out = io.StringIO()
-    assert commands.status(floor.settings, floor.db, floor.clock, floor.workspace.team_id, out) == 0
+    assert crm_cli.status(floor.settings, floor.db, floor.clock, floor.workspace.team_id, out) == 0
     return out.getvalue()
 
 

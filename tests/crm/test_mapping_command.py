@@ -10,13 +10,13 @@ import json
 import pytest
 
 from bot.core.errors import UserError
-from bot.crm import commands
+from bot.crm import cli as crm_cli
 from tests.crm.test_hubspot_sync import counts, crm_audits, load
 
 
 def _map(floor, key: str, value: str) -> str:
     out = io.StringIO()
-    assert commands.set_mapping(floor.settings, floor.db, floor.clock, floor.workspace.team_id, key, value, out, floor.syncer()) == 0
+    assert crm_cli.set_mapping(floor.settings, floor.db, floor.clock, floor.workspace.team_id, key, value, out, floor.syncer()) == 0
     return out.getvalue()
 
 
@@ -82,6 +82,6 @@ def test_a_bad_mapping_changes_nothing(floor, key, value, problem):
     floor.sync()
     before = floor.snapshot()
     with pytest.raises(UserError) as raised:
-        commands.set_mapping(floor.settings, floor.db, floor.clock, floor.workspace.team_id, key, value, io.StringIO(), floor.syncer())
+        crm_cli.set_mapping(floor.settings, floor.db, floor.clock, floor.workspace.team_id, key, value, io.StringIO(), floor.syncer())
     assert raised.value.message.startswith(problem)
     assert floor.snapshot() == before

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pytest
 
 from bot.console.render import Names, render_blocks
+from bot.render.app_home import MAX_HOME_BLOCKS
 from bot.render.block_limits import check
-from bot.render.home import MAX_HOME_BLOCKS
 from storage.models import AuditEvent, Goal, GoalRequest, Person
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.importer.commands import ImportOptions, import_crm
+from bot.importer.cli import ImportOptions, import_crm
+from bot.render.app_home import MAX_HOME_BLOCKS
 from bot.render.block_limits import check
-from bot.render.home import MAX_HOME_BLOCKS
 from bot.standin.signed_requests import SignedSlackClient
 from tests.conftest import DEFAULT_NOW, SIGNING_SECRET, SlackWorkspace, settled
 from tests.e2e.test_app_home import buttons, latest_home, lines, open_home

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from storage import home as home_storage
+from storage import app_home as home_storage
 from storage import people, teams
 from storage.models import AuditEvent, Goal, GoalRequest, Workspace
 

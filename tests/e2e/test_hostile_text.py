@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import pytest
 from slack_sdk import WebClient
 
-from bot.importer.commands import ImportOptions, import_crm
+from bot.importer.cli import ImportOptions, import_crm
 from scheduler.content import BUILDERS
 from storage import teams as team_rows
 from storage.models import GoalRequest, Team, TimeOff

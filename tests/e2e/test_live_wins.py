@@ -221,7 +221,7 @@ def _import(workspace, tmp_path, rows: list[str]):
     import io
 
     from bot.app import workspace_client
-    from bot.importer.commands import ImportOptions, import_activity
+    from bot.importer.cli import ImportOptions, import_activity
 
     app = workspace.app
     path = tmp_path / f"activity-{uuid.uuid4().hex[:6]}.csv"
@@ -338,7 +338,7 @@ def _import_crm(workspace, tmp_path, rows: list[str]) -> None:
     import io
 
     from bot.app import workspace_client
-    from bot.importer.commands import ImportOptions, import_crm
+    from bot.importer.cli import ImportOptions, import_crm
 
     app = workspace.app
     path = tmp_path / f"pipeline-{uuid.uuid4().hex[:6]}.csv"

@@ -608,7 +608,7 @@ def test_app_home_is_published_with_each_workspaces_token_and_data(app: OAuthApp
 
 
 def test_the_export_command_line_reads_one_workspace(app: OAuthApp) -> None:
-    from bot.importer.export import build_export
+    from bot.export import build_export
 
     a, b = install(app), install(app)
     _team_with_goals(a, "C" + a.team_id[1:], ("saoirse", "tadhg"))
@@ -620,7 +620,7 @@ def test_the_export_command_line_reads_one_workspace(app: OAuthApp) -> None:
 
 def test_an_import_uses_its_workspaces_token_and_lands_only_there(app: OAuthApp, tmp_path) -> None:
     from bot.app import workspace_client
-    from bot.importer.commands import ImportOptions, import_activity
+    from bot.importer.cli import ImportOptions, import_activity
 
     a, b = install(app), install(app)
     maria_a, maria_b = a.user("maria"), b.user("maria")  # the same name in both

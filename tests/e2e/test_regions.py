@@ -18,7 +18,7 @@ from fractions import Fraction
 import pytest
 from slack_sdk import WebClient
 
-from bot.importer.commands import ImportOptions, import_crm
+from bot.importer.cli import ImportOptions, import_crm
 from bot.standin.signed_requests import SignedSlackClient
 from tests.conftest import DEFAULT_NOW, SIGNING_SECRET, SlackWorkspace, settled
 from tests.e2e.test_app_home_figures import (

@@ -1,6 +1,6 @@
 """A slow Slack: with the stand-in answering every call (Web API, response URL, upload) after
 400 ms, every command and interaction is answered within a second — its Slack calls come
-after the answer (handlers/later.py) — and the person is then told the outcome (through the
+after the answer (bot/services/later.py) — and the person is then told the outcome (through the
 response URL, a DM, a form or their Home), which each test waits for and reads.
 
 The answers are timed with time.perf_counter around the signed request, sent by a client
@@ -18,8 +18,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.console.render import Names, render_blocks
-from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
-from bot.render.home import (
+from bot.render.app_home import (
     HOME_EXPORT_ACTION,
     HOME_LOG_ACTION,
     HOME_PERIOD_ACTION,
@@ -28,10 +27,11 @@ from bot.render.home import (
     HOME_UNDO_ACTION,
     PROPOSE_CALLBACK_ID,
 )
+from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
 from bot.render.nudge import LOG_OPEN_ACTION
+from bot.services.later import WORKING
 from bot.standin.signed_requests import HttpResponse, SignedSlackClient
 from bot.standin.slack_api import RecordedCall
-from handlers.later import WORKING
 from storage.models import GoalRequest, Team, TeamMember
 from tests.conftest import DEFAULT_NOW, SIGNING_SECRET, answer_text
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
-from bot.importer.commands import ImportOptions, import_crm
+from bot.importer.cli import ImportOptions, import_crm
 from storage.models import AuditEvent, Entry, Person, Workspace
 
 PIPELINE = """opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
-from bot.importer.commands import ImportOptions, import_crm
+from bot.importer.cli import ImportOptions, import_crm
 from storage.models import AuditEvent, Person, Team, TeamManager, TeamMember
 
 CRM = Path(__file__).resolve().parents[1] / "data" / "crm"

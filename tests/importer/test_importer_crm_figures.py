@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
-from bot.importer.commands import ImportOptions, import_crm
-from bot.importer.export import build_export
+from bot.export import build_export
+from bot.importer.cli import ImportOptions, import_crm
 from bot.render.export_csv import COLUMNS
 from bot.standin.signed_requests import SignedSlackClient
 from tests.conftest import SIGNING_SECRET, SlackWorkspace, settled

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from bot.clock import FixedClock
 from bot.core.errors import UserError
 from bot.importer import passes, slack_users
-from bot.importer.commands import ImportOptions, import_activity, import_crm
+from bot.importer.cli import ImportOptions, import_activity, import_crm
 from storage import imports
 from storage.db import Database
 from storage.models import AuditEvent, Entry, Person, Team, TeamManager, TeamMember, Workspace
@@ -401,7 +401,7 @@ def test_a_file_changed_between_the_passes_stops_the_import(db, team_id, tmp_pat
         path.write_text(HEADER + "Ann,calls,2026-11-02,4,\nAnn,calls,2026-11-03,5,\n")
         real_load(job, target, seen, bar)
 
-    monkeypatch.setattr("bot.importer.commands.load", edit_then_load)
+    monkeypatch.setattr("bot.importer.cli.load", edit_then_load)
     report = import_activity(db, None, path, ImportOptions(workspace=team_id), FixedClock(NOW), io.StringIO())
     assert report.rejected and "STOPPED: activity.csv changed while it was imported (1 rows when checked, 2 now)" in report.text()
 

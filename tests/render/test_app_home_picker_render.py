@@ -13,7 +13,7 @@ from bot.core.calendars import WorkCalendar
 from bot.core.metrics import MetricCatalog
 from bot.core.periods import Period, PeriodKind
 from bot.core.standings import GoalSpec, PersonFacts, TeamFacts, team_standings
-from bot.render.home import (
+from bot.render.app_home import (
     HOME_PERIOD_ACTION,
     Home,
     ManagerPart,

@@ -14,8 +14,7 @@ from bot.core.periods import Period, PeriodKind
 from bot.core.ranking import Entry as RankEntry
 from bot.core.ranking import rank
 from bot.core.standings import ContestStanding, GoalSpec, PersonFacts, TeamFacts, team_standings
-from bot.render.block_limits import check
-from bot.render.home import (
+from bot.render.app_home import (
     MAX_HOME_BLOCKS,
     Home,
     ManagerPart,
@@ -31,7 +30,8 @@ from bot.render.home import (
     propose_modal,
     worst_first,
 )
-from bot.render.standings import contest_line
+from bot.render.block_limits import check
+from bot.render.standing_lines import contest_line
 
 CATALOG = MetricCatalog()
 CALLS = CATALOG.lookup("calls")

@@ -16,7 +16,7 @@ from test_content_seed import Seed
 from test_runner import service_for
 
 from bot.core.schedules import DEFAULT_SCHEDULES, JobSchedule
-from scheduler import commands
+from scheduler import jobs_cli
 from scheduler.messages import Message
 from scheduler.runner import JobRunner
 from scheduler.timing import (
@@ -392,14 +392,14 @@ def test_jobs_run_now_skips_a_team_on_its_holiday_and_an_explicit_at_runs_it_onc
     only(ws, "lagging-alert")
     service = service_for(ws, Recorder())
     ws.app.clock.set(ny(2026, 11, 26, 11))  # Thanksgiving
-    now = commands.run_jobs(service, "lagging-alert", team_name=None, at_text=None, workspace=ws.team_id, deliver=False)
+    now = jobs_cli.run_jobs(service, "lagging-alert", team_name=None, at_text=None, workspace=ws.team_id, deliver=False)
     assert [(r.team_name, r.holiday, r.new) for r in now.results] == [("east", True, 0), ("north", False, 1)]
     assert now.results[0].describe() == (
         "lagging-alert for team east (Thu 26 Nov 2026): not run, a holiday for the team (`--at` runs it anyway)."
     )
     assert [r[:3] for r in runs(ws)] == [("north", "lagging-alert", "2026-11-26")]
     # `--at` is the operator's instant: it runs, under the occurrence's own name…
-    forced = commands.run_jobs(service, "lagging-alert", team_name="east", at_text="2026-11-26T11:00-05:00",
+    forced = jobs_cli.run_jobs(service, "lagging-alert", team_name="east", at_text="2026-11-26T11:00-05:00",
                                workspace=ws.team_id, deliver=False)
     assert [(r.team_name, r.holiday, r.new) for r in forced.results] == [("east", False, 1)]
     # …so Friday's moved run finds it done: the original and the moved run never both post.
@@ -413,7 +413,7 @@ def test_jobs_list_shows_the_moved_run(hws):
     service = service_for(ws, Recorder())
     ws.app.clock.set(ny(2026, 11, 25, 12))
     out = io.StringIO()
-    commands.list_jobs(service, out, workspace=ws.team_id)
+    jobs_cli.list_jobs(service, out, workspace=ws.team_id)
     east, north = out.getvalue().split("Team north")
     assert "next Fri 27 Nov 09:00 EST (holiday Thu 26 Nov)" in east
     assert "next Thu 26 Nov 09:00 EST" in north and "holiday" not in north

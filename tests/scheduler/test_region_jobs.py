@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from test_content_scale import counting
 from test_content_seed import Seed
 
-from bot import reports
 from bot.clock import FixedClock
 from bot.render.block_limits import MESSAGE_TEXT, check
+from bot.services import reports
 from bot.slack_http import KeepAliveWebClient
 from scheduler.content import BATCH_BUILDERS
 from scheduler.content.gather import load_weeks, region_board, region_rollup
@@ -266,7 +266,7 @@ def test_the_region_digest_rolls_everyone_up_and_ranks_its_sub_teams(seed):
 
 
 def test_the_region_digest_reads_what_progress_and_the_team_leaderboard_read(seed):
-    """The roll-up and the board come from the cohort's reads, not from bot.reports' own
+    """The roll-up and the board come from the cohort's reads, not from bot.services.reports' own
     queries: they must be the same numbers `/progress team:central` and `/leaderboard calls
     week by team team:central` show."""
     r = Region(seed)

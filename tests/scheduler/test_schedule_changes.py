@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from test_runner import Builders, service_for
 
 from bot.core.schedules import DEFAULT_SCHEDULES, JobSchedule
-from scheduler import commands
+from scheduler import jobs_cli
 from scheduler.runner import JobRunner
 from scheduler.timing import Occurrence, runs_a_week, week_has_room
 from storage.models import JobRun, Outbox, Team, Workspace
@@ -143,7 +143,7 @@ def test_a_nudge_moved_to_a_later_day_after_it_ran_posts_no_second_nudge_that_we
         schedule(ws, service, "east nudge thu 10:00", ny(2026, 12, 2, 14))
         assert service.next_run(ws.id, team_id(ws, "east"), "nudge") == ny(2026, 12, 10, 10)
         out = io.StringIO()
-        commands.list_jobs(service, out, workspace=ws.team_id)
+        jobs_cli.list_jobs(service, out, workspace=ws.team_id)
         assert "next Thu 10 Dec 10:00 EST (Thu 03 Dec not: that week has posted)" in out.getvalue()
         fire(service, ws, "nudge", ny(2026, 12, 3, 10))
         sweep(service, ws, ny(2026, 12, 3, 10, 1), ny(2026, 12, 4, 12), ny(2026, 12, 6, 23, 59))

@@ -67,7 +67,7 @@ def pending_for_decider(
     """Pending requests this person may decide, oldest first (at most `limit`), and how
     many there are in all. Admins decide everything; managers the proposals of the reps
     in their teams now (a rep who moved since proposing is their new team's); nobody
-    their own request (the rules of handlers.goal_actions.may_decide)."""
+    their own request (the rules of bot.services.goal_setting.may_decide)."""
     conditions = [
         GoalRequest.workspace_id == workspace_id,
         GoalRequest.status == "pending",

@@ -28,7 +28,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import reports
 from bot.clock import Clock, local_today
 from bot.core.dates import format_day
 from bot.core.errors import PermissionDenied, UserError
@@ -38,9 +37,9 @@ from bot.core.ramps import periods_between, ramp_length, ramp_target
 from bot.core.standings import GoalSpec
 from bot.render import goals as goal_text
 from bot.render.text import escape
-from handlers import later
-from handlers.context import Services
-from handlers.identity import Caller
+from bot.services import later, reports
+from bot.services.context import Services
+from bot.services.people import Caller
 from storage import audit, goals, people, teams
 from storage.models import Goal, GoalRequest, Person, Team
 
@@ -828,7 +827,7 @@ def post_request(services: Services, client: WebClient, workspace_id: int, reque
     """DM the request, with Approve / Reject, to everyone who may decide it, and remember
     every copy so all of them can be updated once someone decides. Returns who is asked.
 
-    In a listener's answer (handlers/later.py) the DMs go out after the answer, one Slack
+    In a listener's answer (bot/services/later.py) the DMs go out after the answer, one Slack
     call each: the reply names everyone asked, and a follow-up through the response URL
     names anyone Slack could not reach (the request waits for them on their App Home).
     Elsewhere they go out at once and only those reached are returned."""

@@ -28,7 +28,7 @@ from bot.render.block_limits import (
 )
 from bot.render.goals import request_message
 from bot.render.quantities import joined, quantity_text
-from bot.render.standings import (
+from bot.render.standing_lines import (
     STATUS_EMOJI,
     collective_line,
     contest_line,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.core.metrics import MetricCatalog
-from handlers.identity import Directory
+from bot.services.people import Directory
 from storage import metrics, teams
 from storage.db import Database
 

@@ -31,7 +31,7 @@ from bot.core.standings import (
     team_standings,
 )
 from bot.core.team_tree import COMPANY_ID, COMPANY_WORDS, TeamTree
-from storage import entries, goals, standings, teams, workspaces
+from storage import aggregations, entries, goals, teams, workspaces
 from storage.models import Goal, Person, Team
 
 PERSON_GOAL_KINDS = ("individual", "ramp", "collective")
@@ -90,7 +90,7 @@ def person_report(
     if not specs:
         return []
     facts = team_facts(team, person.tz, now, workspaces.fiscal_year_start_month(session, workspace_id))
-    off = standings.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
+    off = aggregations.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
     totals = entries.totals(session, workspace_id, person.id, {s.metric for s in specs}, view.start, view.end)
     me = person_facts(person, off)
     return [person_standing(line, me, view, facts, totals[line[0].metric]) for line in goal_lines(specs)]
@@ -128,16 +128,16 @@ def team_report(
     facts = team_facts(team, None, now, fiscal_year_start_month)
     metrics = {s.metric for s in specs} | set(extra_metrics)
     if totals is None:
-        totals = standings.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}
-    off = time_off if time_off is not None else standings.team_time_off(session, workspace_id, team.id, view.start, view.end)
+        totals = aggregations.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}
+    off = time_off if time_off is not None else aggregations.team_time_off(session, workspace_id, team.id, view.start, view.end)
     contest_totals = {}
     for spec in specs:
         if spec.kind == "contest" and spec.live_in(view) and (spec.start, spec.end) != (view.start, view.end):
             end = spec.end or spec.start
             if team_ids is None:
-                contest_totals[spec.id] = standings.team_totals(session, workspace_id, team.id, [spec.metric], spec.start, end)
+                contest_totals[spec.id] = aggregations.team_totals(session, workspace_id, team.id, [spec.metric], spec.start, end)
             else:
-                contest_totals[spec.id] = _merged(standings.teams_totals(session, workspace_id, team_ids, [spec.metric], spec.start, end))
+                contest_totals[spec.id] = _merged(aggregations.teams_totals(session, workspace_id, team_ids, [spec.metric], spec.start, end))
     return team_standings(
         team_name=team.name,
         view=view,
@@ -250,8 +250,8 @@ def load_scope(
         teams=rows,
         members=teams.member_rows_of_teams(session, workspace_id, ids),
         goal_rows=goal_rows,
-        time_off=standings.teams_time_off(session, workspace_id, ids, view.start, view.end),
-        totals=standings.teams_totals(session, workspace_id, ids, wanted, view.start, view.end) if wanted else {t: {} for t in ids},
+        time_off=aggregations.teams_time_off(session, workspace_id, ids, view.start, view.end),
+        totals=aggregations.teams_totals(session, workspace_id, ids, wanted, view.start, view.end) if wanted else {t: {} for t in ids},
     )
 
 
@@ -336,7 +336,7 @@ def team_board(
     ids = sorted({t for c in chosen for t in tree.subtree(c)})
     rows = {t.id: t for t in teams.by_ids(session, workspace_id, chosen)}
     counts = teams.member_counts(session, workspace_id, ids)
-    sums = standings.team_sums(session, workspace_id, ids, metric, view.start, view.end)
+    sums = aggregations.team_sums(session, workspace_id, ids, metric, view.start, view.end)
     team_goals = goals.team_goal_rows(session, workspace_id, chosen, metric, view.start, view.end)
     found = []
     for team_id in chosen:
@@ -359,7 +359,7 @@ def people_totals(
     ids = [t for t in scope.team_ids if t != COMPANY_ID]
     members = teams.member_rows_of_teams(session, workspace_id, ids)
     people = {row.id: (team_id, row) for team_id, rows in members.items() for row in rows}
-    return people, standings.people_sums(session, workspace_id, ids, metric, view.start, view.end)
+    return people, aggregations.people_sums(session, workspace_id, ids, metric, view.start, view.end)
 
 
 def shown_standings(
@@ -380,7 +380,7 @@ def shown_standings(
     if not own:
         return {}
     team_rows = {t.id: t for t in teams.by_ids(session, workspace_id, [people[p][0] for p in chosen])}
-    off = standings.time_off_by_person(session, workspace_id, chosen, view.start, view.end)
+    off = aggregations.time_off_by_person(session, workspace_id, chosen, view.start, view.end)
     found: dict[int, Standing] = {}
     for team_id, team in team_rows.items():
         mine = [people[p][1] for p in chosen if people[p][0] == team_id]
@@ -432,7 +432,7 @@ def log_reply_standings(
     for metric, spec in chosen.items():
         view = Period.containing(spec.period_kind, day, facts.fiscal_year_start_month)
         versions = [s for s in specs if line_key(s) == line_key(spec) and s.live_in(view)]
-        off = standings.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
+        off = aggregations.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
         total = entries.totals(session, workspace_id, person.id, [metric], view.start, view.end)[metric]
         found[metric] = person_standing(versions, person_facts(person, off), view, facts, total)
     return found

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import reports
 from bot.clock import local_today
 from bot.core.amounts import format_amount
 from bot.core.crm_only import (
@@ -32,11 +31,11 @@ from bot.core.periods import Period, PeriodKind
 from bot.core.standings import Standing
 from bot.render.block_limits import REPLY_TEXT, fit_reply
 from bot.render.quantities import joined, quantity_text
-from bot.render.standings import pace_summary, period_phrase
+from bot.render.standing_lines import pace_summary, period_phrase
 from bot.render.text import escape, who
-from handlers import roles
-from handlers.context import Services
-from handlers.identity import Caller
+from bot.services import access, reports
+from bot.services.context import Services
+from bot.services.people import Caller
 from storage import audit, entries, people, teams
 from storage.entries import NewEntry
 from storage.models import Entry
@@ -62,7 +61,7 @@ def resolve_target(services: Services, client: WebClient, caller: Caller, ref: U
     if person.id == caller.person_id:
         return Target(caller.person_id, caller.name, caller.tz, True)
     with services.db.read() as session:
-        allowed = roles.may_act_for(session, caller, person.id)
+        allowed = access.may_act_for(session, caller, person.id)
     if not allowed:
         raise PermissionDenied(
             f"You can only log for yourself{'' if caller.is_admin else ' or members of teams you manage'}"
@@ -137,7 +136,7 @@ def check_day(services: Services, caller: Caller, target: Target, day: date) -> 
     today = local_today(services.clock, target.tz)
     if (today - day).days > BACKDATE_WINDOW_DAYS:
         with services.db.read() as session:
-            may_backdate = roles.is_admin_or_any_manager(session, caller)
+            may_backdate = access.is_admin_or_any_manager(session, caller)
     else:
         may_backdate = False
     check_log_day(day, today, may_backdate=may_backdate, window_days=BACKDATE_WINDOW_DAYS)

@@ -1,20 +1,52 @@
-"""Whose numbers a caller may see: reps their own and the boards of the teams they belong to
-(their team, the teams above it, the company), managers the teams they manage and everything
-below them, admins everyone. Shared by /progress, /leaderboard and exports."""
+"""Who may do what: role checks shared by every command and button (admin, manager of a
+team, rep), and whose numbers a caller may see: reps their own and the boards of the teams
+they belong to (their team, the teams above it, the company), managers the teams they
+manage and everything below them, admins everyone. Shared by every command, /progress,
+/leaderboard and exports."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot import reports
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.team_grammar import team_key
 from bot.core.team_tree import TeamTree
 from bot.render.text import escape, who
-from handlers import roles
-from handlers.identity import Caller
+from bot.services import reports
+from bot.services.people import Caller
 from storage import teams
 from storage.models import Person, Team
+
+
+def is_manager_of(session: Session, caller: Caller, team_id: int) -> bool:
+    return caller.is_admin or team_id in teams.governed_team_ids(session, caller.workspace_id, caller.person_id)
+
+
+def may_act_for(session: Session, caller: Caller, person_id: int) -> bool:
+    """Admins act for anyone; managers for members of their teams; reps for themselves."""
+    if caller.is_admin or person_id == caller.person_id:
+        return True
+    team = teams.team_of(session, caller.workspace_id, person_id)
+    return team is not None and team.id in teams.governed_team_ids(
+        session, caller.workspace_id, caller.person_id
+    )
+
+
+def is_admin_or_any_manager(session: Session, caller: Caller) -> bool:
+    return caller.is_admin or bool(teams.governed_team_ids(session, caller.workspace_id, caller.person_id))
+
+
+def require_manager_of(session: Session, caller: Caller, team: Team, example: str) -> None:
+    assert team.id is not None
+    if not is_manager_of(session, caller, team.id):
+        raise PermissionDenied(
+            f"Only an admin or a manager of team {team.name} can do that.", example
+        )
+
+
+def require_admin(caller: Caller, what: str, example: str) -> None:
+    if not caller.is_admin:
+        raise PermissionDenied(f"Only a workspace admin can {what}.", example)
 
 
 def team_by_name(session: Session, caller: Caller, name: str, example: str) -> Team:
@@ -115,7 +147,7 @@ def require_scope_board(session: Session, caller: Caller, scope: reports.Scope) 
 def require_team_details(session: Session, caller: Caller, team: Team) -> None:
     """Everyone's numbers in a team: its managers and admins."""
     assert team.id is not None
-    if not roles.is_manager_of(session, caller, team.id):
+    if not is_manager_of(session, caller, team.id):
         raise PermissionDenied(
             f"Only team {team.name}'s managers and admins see everyone's progress. "
             "Your own is one command away, and the team's leaderboard is open to its members.",
@@ -127,7 +159,7 @@ def require_board(session: Session, caller: Caller, team: Team) -> None:
     """A team's leaderboard: its members, its managers and admins."""
     assert team.id is not None
     mine = teams.team_of(session, caller.workspace_id, caller.person_id)
-    if (mine is None or mine.id != team.id) and not roles.is_manager_of(session, caller, team.id):
+    if (mine is None or mine.id != team.id) and not is_manager_of(session, caller, team.id):
         raise PermissionDenied(
             f"Team {team.name}'s leaderboard is for its members and managers.", "/leaderboard"
         )
@@ -135,7 +167,7 @@ def require_board(session: Session, caller: Caller, team: Team) -> None:
 
 def require_person_details(session: Session, caller: Caller, person: Person) -> None:
     assert person.id is not None
-    if not roles.may_act_for(session, caller, person.id):
+    if not may_act_for(session, caller, person.id):
         raise PermissionDenied(
             f"You can see your own progress and, as a manager, your team's — not "
             f"{who(person)}'s.",

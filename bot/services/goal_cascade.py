@@ -15,7 +15,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import reports
 from bot.core import allocation, cascade
 from bot.core.calendars import WorkCalendar
 from bot.core.errors import PermissionDenied, UserError
@@ -24,11 +23,11 @@ from bot.core.periods import Period, PeriodKind
 from bot.core.team_tree import COMPANY_ID, TeamTree
 from bot.render import cascade as cascade_text
 from bot.render.text import escape
-from handlers import goal_actions, later, scope
-from handlers.context import Services
-from handlers.goal_actions import Created, Draft, Owner, WriteContext
-from handlers.identity import Caller
-from storage import goals, standings, teams
+from bot.services import access, goal_setting, later, reports
+from bot.services.context import Services
+from bot.services.goal_setting import Created, Draft, Owner, WriteContext
+from bot.services.people import Caller
+from storage import aggregations, goals, teams
 from storage.models import Goal, Person, Team
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ def answer(ctx: Context, cmd: GoalSplit | GoalCascade, found: reports.Scope | No
     command = cascade_text.command(verb, cmd)
     with ctx.services.db.read() as session:
         if found is None:
-            found = scope.scope_by_name(session, ctx.caller, cmd.team, command)
+            found = access.scope_by_name(session, ctx.caller, cmd.team, command)
         _require_may_cascade(session, ctx.caller, found, cmd, verb, command)
         planned = _plan_cascade(ctx, session, cmd, verb, command, found)
     if not cmd.apply:
@@ -180,21 +179,21 @@ def _plan_cascade(
     members = {t: [r.id for r in found_rows if r.id in persons] for t, found_rows in rows.items()}
     team_of = {pid: t for t, pids in members.items() for pid in pids}
     _require_people(tree, root, members, verb, found)
-    today = goal_actions.team_owner(found.team).today(ctx.services.clock)
+    today = goal_setting.team_owner(found.team).today(ctx.services.clock)
     periods = allocation.last_complete_periods(cmd.period, today, allocation.HISTORY_PERIODS, ctx.fiscal_year_start_month)
     start, end = periods[0].start, periods[-1].end
     why: dict[int, str] = {}
     if cmd.basis == "evenly":
         people_data = cascade.People(members)
     else:
-        by_team = standings.teams_totals(session, ctx.ws, ids, [cmd.metric.key], start, end)
+        by_team = aggregations.teams_totals(session, ctx.ws, ids, [cmd.metric.key], start, end)
         totals = {pid: total for found_totals in by_team.values() for (pid, _), total in found_totals.items()}
         weights: dict[int, allocation.Number | None] = {}
         split_teams = cascade.member_split_teams(tree, root, members, levels)
-        time_off = standings.teams_time_off(session, ctx.ws, split_teams, start, end)
+        time_off = aggregations.teams_time_off(session, ctx.ws, split_teams, start, end)
         spans = [(p.start, p.end) for p in periods]
         for team_id in split_teams:
-            by_period = standings.team_period_totals(session, ctx.ws, team_id, cmd.metric.key, spans)
+            by_period = aggregations.team_period_totals(session, ctx.ws, team_id, cmd.metric.key, spans)
             calendar = reports.team_facts(team_rows[team_id], None, ctx.now).calendar
             own = [persons[pid] for pid in members[team_id]]
             found_weights, found_why = member_weights(own, periods, by_period, time_off.get(team_id, {}), calendar, cmd.period)
@@ -249,20 +248,20 @@ def _cascade_apply(ctx: Context, cmd: GoalSplit | GoalCascade, planned: _Plan) -
     def store(session: Session, key: tuple[str, int], owner: Owner, kind: str, amount: int) -> None:
         today = owner.today(clock)
         draft = Draft(kind=kind, metric=metric.key, period_kind=cmd.period, target=amount,
-                      start=goal_actions.current_start(cmd.period, today, ctx.fiscal_year_start_month), origin="split")
-        outcome = goal_actions.write_goal(session, write, owner, draft, cmd.reason, today)
+                      start=goal_setting.current_start(cmd.period, today, ctx.fiscal_year_start_month), origin="split")
+        outcome = goal_setting.write_goal(session, write, owner, draft, cmd.reason, today)
         assert isinstance(outcome, Created)
         written[key] = outcome.goal
 
     with ctx.services.db.write() as session:
         root = planned.root_team
         if root is not None and root.id is not None:
-            store(session, ("team", root.id), goal_actions.team_owner(root), "team", cmd.target)
+            store(session, ("team", root.id), goal_setting.team_owner(root), "team", cmd.target)
         for _, part in planned.text.plan.walk():
             if part.amount <= 0 or part.kind is cascade.PartKind.OWN:
                 continue
             if part.kind is cascade.PartKind.TEAM:
-                store(session, part.key, goal_actions.team_owner(planned.team_rows[part.id]), "team", part.amount)
+                store(session, part.key, goal_setting.team_owner(planned.team_rows[part.id]), "team", part.amount)
             else:
                 person = planned.persons[part.id]
                 owner = Owner(person, planned.team_rows[planned.team_of[part.id]])
@@ -280,7 +279,7 @@ def _tell_managers(
 ) -> list[Person]:
     """One DM to each manager of a team that got a goal (not the caller, who has the reply):
     each of their teams' own goal, the parts right under it and the reason. Sent after the
-    answer, as goal requests are (goal_actions.post_request); who Slack could not reach is
+    answer, as goal requests are (goal_setting.post_request); who Slack could not reach is
     named through the response URL. Returns who is told."""
     sections: dict[int, list[str]] = {}
     first_team: dict[int, int] = {}
