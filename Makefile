@@ -30,8 +30,12 @@ console: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# Style, formatting, the layers (import-linter contracts in pyproject.toml) and types.
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python -m bench
