@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         "building and delivering the scheduled jobs at 10,000 reps.",
     )
     parser.add_argument(
-        "--only", choices=BENCHES, help="run one benchmark: log, reports, jobs, wins (the live-wins worker's tick), imports, slow-slack (every command with a 400 ms Slack), edge (oversized bodies, dripping clients, a black-holed database), regions (team:all and by team for 2,000 reps in 100 teams under 10 regions) or crm (the HubSpot sync: a backfill of 100,000 engagements and 10,000 deals, a re-sync, 1,000 changes; --quick: 10,000 + 1,000) (default: all)"
+        "--only",
+        choices=BENCHES,
+        help="run one benchmark: log, reports, jobs, wins (the live-wins worker's tick), imports, slow-slack (every command with a 400 ms Slack), edge (oversized bodies, dripping clients, a black-holed database), regions (team:all and by team for 2,000 reps in 100 teams under 10 regions) or crm (the HubSpot sync: a backfill of 100,000 engagements and 10,000 deals, a re-sync, 1,000 changes; --quick: 10,000 + 1,000) (default: all)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 10,000 entries, fewer requests"

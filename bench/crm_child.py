@@ -63,7 +63,7 @@ def launch(argv: list[str]) -> int:
 
 
 def _verb(statement: str) -> str:
-    """"INSERT entry", "UPDATE crm_record", "SELECT crm_record", "BEGIN"…: a statement's kind,
+    """ "INSERT entry", "UPDATE crm_record", "SELECT crm_record", "BEGIN"…: a statement's kind,
     cheaply (SQLAlchemy puts FROM on a line of its own)."""
     words = statement.lstrip()[:80].split(None, 3)
     if not words:
@@ -76,7 +76,7 @@ def _verb(statement: str) -> str:
     if verb == "SELECT":
         at = statement.find("\nFROM ")
         if at >= 0:
-            return f"SELECT {statement[at + 6:at + 40].split(None, 1)[0].strip(chr(34))}"
+            return f"SELECT {statement[at + 6 : at + 40].split(None, 1)[0].strip(chr(34))}"
     return verb
 
 
@@ -184,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
                 "pages": pages,
                 "statements": dict(statements),
                 "execute_seconds": {k: round(v / 1e9, 3) for k, v in execute_ns.items()},
-                "timeline": [timeline[round(i * (len(timeline) - 1) / 10)] for i in range(11)] if timeline else [],
+                "timeline": [timeline[round(i * (len(timeline) - 1) / 10)] for i in range(11)]
+                if timeline
+                else [],
                 "baseline_kib": baseline_kib,
                 "peak_kib": peak_kib(),
                 "summary": report.summary(),

@@ -93,16 +93,35 @@ METRICS = ("calls", "meetings", "demos", "emails", "opportunities", "deals", "re
 
 # What HubSpot holds, with weights; docs/crm.md says which count.
 CALL_STATUSES = (("COMPLETED", 70), ("NO_ANSWER", 12), ("BUSY", 8), ("FAILED", 5), ("CANCELED", 5))
-CALLS_NOT_COUNTED = frozenset({"CANCELED", "FAILED", "QUEUED", "RINGING", "CONNECTING", "CALLING_CRM_USER"})
-MEETING_OUTCOMES = (("COMPLETED", 60), ("SCHEDULED", 25), ("CANCELED", 5), ("NO_SHOW", 5), ("RESCHEDULED", 5))
+CALLS_NOT_COUNTED = frozenset(
+    {"CANCELED", "FAILED", "QUEUED", "RINGING", "CONNECTING", "CALLING_CRM_USER"}
+)
+MEETING_OUTCOMES = (
+    ("COMPLETED", 60),
+    ("SCHEDULED", 25),
+    ("CANCELED", 5),
+    ("NO_SHOW", 5),
+    ("RESCHEDULED", 5),
+)
 MEETINGS_NOT_COUNTED = frozenset({"CANCELED", "NO_SHOW", "RESCHEDULED"})
 MEETING_TYPES = (("Demo", 30), ("Discovery", 40), (None, 30))
 EMAIL_DIRECTIONS = (("EMAIL", 60), ("FORWARDED_EMAIL", 5), ("INCOMING_EMAIL", 35))
 EMAILS_COUNTED = frozenset({"EMAIL", "FORWARDED_EMAIL"})
-OPEN_STAGES = ("appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin", "contractsent")
+OPEN_STAGES = (
+    "appointmentscheduled",
+    "qualifiedtobuy",
+    "presentationscheduled",
+    "decisionmakerboughtin",
+    "contractsent",
+)
 WON_SHARE, LOST_SHARE = 0.30, 0.15
 # The incremental's changes, as shares of `Plan.changes` (new calls take what is left).
-CHANGE_MIX = (("amount edited", 0.25), ("moved to won", 0.15), ("moved from won", 0.10), ("meeting archived", 0.20))
+CHANGE_MIX = (
+    ("amount edited", 0.25),
+    ("moved to won", 0.15),
+    ("moved from won", 0.10),
+    ("meeting archived", 0.20),
+)
 
 
 # ---------------------------------------------------------------------------- plan
@@ -178,25 +197,47 @@ def seed_world(url: str, plan: Plan, now: datetime) -> World:
             session.flush()
             assert workspace.id is not None
             teams = [
-                Team(workspace_id=workspace.id, name=f"crm-{t + 1:02d}", name_key=f"crm-{t + 1:02d}",
-                     tz=ZONES[t % len(ZONES)], created_at=now)  # fmt: skip
+                Team(
+                    workspace_id=workspace.id,
+                    name=f"crm-{t + 1:02d}",
+                    name_key=f"crm-{t + 1:02d}",
+                    tz=ZONES[t % len(ZONES)],
+                    created_at=now,
+                )  # fmt: skip
                 for t in range(plan.teams)
             ]
             people = [
-                Person(workspace_id=workspace.id, slack_user_id=f"UC{i:04d}", name=f"rep{i:04d}",
-                       real_name=f"Rep {i:04d}", display_name=f"rep{i:04d}", email=email_of(i), tz=PERSON_TZ,
-                       created_at=now, refreshed_at=now)  # fmt: skip
+                Person(
+                    workspace_id=workspace.id,
+                    slack_user_id=f"UC{i:04d}",
+                    name=f"rep{i:04d}",
+                    real_name=f"Rep {i:04d}",
+                    display_name=f"rep{i:04d}",
+                    email=email_of(i),
+                    tz=PERSON_TZ,
+                    created_at=now,
+                    refreshed_at=now,
+                )  # fmt: skip
                 for i in range(plan.owners)
             ]
             session.add_all([*teams, *people])
             session.flush()
             session.add_all(
-                TeamMember(workspace_id=workspace.id, team_id=teams[i % plan.teams].id, person_id=p.id, added_at=now)
+                TeamMember(
+                    workspace_id=workspace.id,
+                    team_id=teams[i % plan.teams].id,
+                    person_id=p.id,
+                    added_at=now,
+                )
                 for i, p in enumerate(people)
             )
             crm.connect(session, workspace.id, PROVIDER, None, now)
-            owner_person = {owner_id_of(i): int(p.id) for i, p in enumerate(people) if p.id is not None}
-            owner_zone = {owner_id_of(i): ZONES[(i % plan.teams) % len(ZONES)] for i in range(plan.owners)}
+            owner_person = {
+                owner_id_of(i): int(p.id) for i, p in enumerate(people) if p.id is not None
+            }
+            owner_zone = {
+                owner_id_of(i): ZONES[(i % plan.teams) % len(ZONES)] for i in range(plan.owners)
+            }
             return World(workspace.id, owner_person, owner_zone)
     finally:
         db.dispose()
@@ -214,7 +255,9 @@ class Expected:
     count: Counter[Key] = field(default_factory=Counter)
     quantity: Counter[Key] = field(default_factory=Counter)
 
-    def add(self, person: int, contributions: Mapping[str, tuple[date, int]], sign: int = 1) -> None:
+    def add(
+        self, person: int, contributions: Mapping[str, tuple[date, int]], sign: int = 1
+    ) -> None:
         for metric, (day, quantity) in contributions.items():
             key = (metric, person, day)
             self.count[key] += sign
@@ -249,7 +292,9 @@ def _cents(value: Any) -> int:
     return int(Decimal(str(value)) * 100)
 
 
-def contributions(object_type: str, props: Mapping[str, Any], zone: str) -> dict[str, tuple[date, int]]:
+def contributions(
+    object_type: str, props: Mapping[str, Any], zone: str
+) -> dict[str, tuple[date, int]]:
     """The entries (metric → local day, quantity) docs/crm.md says a live object stands for."""
     tz = ZoneInfo(zone)
 
@@ -261,7 +306,11 @@ def contributions(object_type: str, props: Mapping[str, Any], zone: str) -> dict
     when = day("hs_timestamp")
     if object_type == "calls" and when and props.get("hs_call_status") not in CALLS_NOT_COUNTED:
         found["calls"] = (when, 1)
-    elif object_type == "meetings" and when and props.get("hs_meeting_outcome") not in MEETINGS_NOT_COUNTED:
+    elif (
+        object_type == "meetings"
+        and when
+        and props.get("hs_meeting_outcome") not in MEETINGS_NOT_COUNTED
+    ):
         found["meetings"] = (when, 1)
         if props.get("hs_activity_type") == "Demo":
             found["demos"] = (when, 1)
@@ -310,7 +359,9 @@ def load_standin(hs: Any, plan: Plan, world: World, now: datetime, rng: random.R
     year = int(timedelta(days=365).total_seconds())
     base = end - timedelta(days=365)
 
-    def engagements(kind: str, first: int, count: int, counted: bool) -> Iterator[tuple[str, dict, datetime]]:
+    def engagements(
+        kind: str, first: int, count: int, counted: bool
+    ) -> Iterator[tuple[str, dict, datetime]]:
         for object_id in range(first, first + count):
             owner = rng.choice(owners)
             at = base + timedelta(seconds=rng.randrange(year))
@@ -323,12 +374,18 @@ def load_standin(hs: Any, plan: Plan, world: World, now: datetime, rng: random.R
             else:
                 props["hs_email_direction"] = _weighted(rng, EMAIL_DIRECTIONS)
             if counted:
-                expected.add(world.owner_person[owner], contributions(kind, props, world.owner_zone[owner]))
+                expected.add(
+                    world.owner_person[owner], contributions(kind, props, world.owner_zone[owner])
+                )
             modified = min(end, at + timedelta(seconds=rng.randrange(2 * 86_400)))
             yield str(object_id), props, modified
 
     archived_before = 0
-    for kind, count in (("calls", plan.calls), ("meetings", plan.meetings), ("emails", plan.emails)):
+    for kind, count in (
+        ("calls", plan.calls),
+        ("meetings", plan.meetings),
+        ("emails", plan.emails),
+    ):
         extra = int(count * ARCHIVED_BEFORE)
         hs.put_many(kind, engagements(kind, 1, count, True))
         hs.put_many(kind, engagements(kind, count + 1, extra, False))
@@ -362,8 +419,14 @@ def load_standin(hs: Any, plan: Plan, world: World, now: datetime, rng: random.R
                              dealstage=rng.choice(OPEN_STAGES), hs_is_closed_won="false")  # fmt: skip
                 still_open.append(object_id)
                 touched = created
-            expected.add(world.owner_person[owner], contributions("deals", props, world.owner_zone[owner]))
-            yield str(object_id), props, min(end, touched + timedelta(seconds=rng.randrange(86_400)))
+            expected.add(
+                world.owner_person[owner], contributions("deals", props, world.owner_zone[owner])
+            )
+            yield (
+                str(object_id),
+                props,
+                min(end, touched + timedelta(seconds=rng.randrange(86_400))),
+            )
 
     hs.put_many("deals", deals())
     calls_archived = int(plan.calls * ARCHIVED_BEFORE)
@@ -388,15 +451,19 @@ class Changes:
         return sum(self.made.values())
 
 
-def apply_changes(hs: Any, plan: Plan, world: World, loaded: Loaded, now: datetime, rng: random.Random) -> Changes:
+def apply_changes(
+    hs: Any, plan: Plan, world: World, loaded: Loaded, now: datetime, rng: random.Random
+) -> Changes:
     """`plan.changes` objects changed in the stand-in (each modified now, by its clock): the
     expectations move with them, and the entries added, corrected and removed are counted
     from each object's contributions before and after."""
     started = time.perf_counter()
     changes = Changes()
     want = {what: int(plan.changes * share) for what, share in CHANGE_MIX}
-    won = rng.sample(loaded.won, min(len(loaded.won), want["amount edited"] + want["moved from won"]))
-    edited, unwon = won[: want["amount edited"]], won[want["amount edited"]:]
+    won = rng.sample(
+        loaded.won, min(len(loaded.won), want["amount edited"] + want["moved from won"])
+    )
+    edited, unwon = won[: want["amount edited"]], won[want["amount edited"] :]
     to_won = rng.sample(loaded.open, min(len(loaded.open), want["moved to won"]))
     archived = rng.sample(range(1, plan.meetings + 1), min(plan.meetings, want["meeting archived"]))
     new_calls = plan.changes - len(edited) - len(unwon) - len(to_won) - len(archived)
@@ -407,7 +474,9 @@ def apply_changes(hs: Any, plan: Plan, world: World, loaded: Loaded, now: dateti
         if props is None:
             stamped = _instant(hs.archive(object_type, str(object_id))["archivedAt"])
         else:
-            stamped = _instant(hs.put(object_type, str(object_id), props)["properties"]["hs_lastmodifieddate"])
+            stamped = _instant(
+                hs.put(object_type, str(object_id), props)["properties"]["hs_lastmodifieddate"]
+            )
         if stamped is not None and (changes.latest is None or stamped > changes.latest):
             changes.latest = stamped
         after = hs.get(object_type, str(object_id))
@@ -426,13 +495,27 @@ def apply_changes(hs: Any, plan: Plan, world: World, loaded: Loaded, now: dateti
         changes.corrected += sum(1 for m in new.keys() & old.keys() if new[m] != old[m])
 
     for object_id in edited:
-        amount = _cents(hs.get("deals", str(object_id))["properties"]["amount"]) + rng.randint(1, 100_000)
-        change("amount edited", "deals", object_id, {"amount": f"{amount // 100}.{amount % 100:02d}"})
+        amount = _cents(hs.get("deals", str(object_id))["properties"]["amount"]) + rng.randint(
+            1, 100_000
+        )
+        change(
+            "amount edited", "deals", object_id, {"amount": f"{amount // 100}.{amount % 100:02d}"}
+        )
     for object_id in to_won:
         closed = now - timedelta(seconds=rng.randrange(5 * 86_400))
-        change("moved to won", "deals", object_id, {"hs_is_closed_won": "true", "dealstage": "closedwon", "closedate": closed})
+        change(
+            "moved to won",
+            "deals",
+            object_id,
+            {"hs_is_closed_won": "true", "dealstage": "closedwon", "closedate": closed},
+        )
     for object_id in unwon:
-        change("moved from won", "deals", object_id, {"hs_is_closed_won": "false", "dealstage": "contractsent"})
+        change(
+            "moved from won",
+            "deals",
+            object_id,
+            {"hs_is_closed_won": "false", "dealstage": "contractsent"},
+        )
     for object_id in archived:
         change("meeting archived", "meetings", object_id, None)
     for n in range(new_calls):
@@ -479,8 +562,18 @@ def verify(url: str, workspace_id: int, expected: Expected) -> Verification:
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                sa.select(entry.c.metric, entry.c.person_id, entry.c.day, sa.func.count(), sa.func.sum(entry.c.quantity))
-                .where(entry.c.workspace_id == workspace_id, entry.c.external_ref.is_not(None), entry.c.deleted_at.is_(None))
+                sa.select(
+                    entry.c.metric,
+                    entry.c.person_id,
+                    entry.c.day,
+                    sa.func.count(),
+                    sa.func.sum(entry.c.quantity),
+                )
+                .where(
+                    entry.c.workspace_id == workspace_id,
+                    entry.c.external_ref.is_not(None),
+                    entry.c.deleted_at.is_(None),
+                )
                 .group_by(entry.c.metric, entry.c.person_id, entry.c.day)
             )
             for metric, person, day, n, total in rows:
@@ -491,7 +584,10 @@ def verify(url: str, workspace_id: int, expected: Expected) -> Verification:
     synced = Expected(count, quantity)
     keys = expected.count.keys() | count.keys()
     differing = sorted(
-        k for k in keys if (expected.count.get(k, 0), expected.quantity.get(k, 0)) != (count.get(k, 0), quantity.get(k, 0))
+        k
+        for k in keys
+        if (expected.count.get(k, 0), expected.quantity.get(k, 0))
+        != (count.get(k, 0), quantity.get(k, 0))
     )
     samples = [
         f"{m} person {p} {d}: expected {expected.count.get((m, p, d), 0)} ({expected.quantity.get((m, p, d), 0)}), "
@@ -518,7 +614,12 @@ class SyncRun:
 
     @property
     def ok(self) -> bool:
-        return self.code == 0 and bool(self.data) and not self.data.get("error") and not self.data.get("skipped")
+        return (
+            self.code == 0
+            and bool(self.data)
+            and not self.data.get("error")
+            and not self.data.get("skipped")
+        )
 
     def get(self, name: str) -> int:
         return int(self.data.get(name) or 0)
@@ -551,18 +652,35 @@ class SyncRun:
         return self.statements / self.pages if self.pages else 0.0
 
 
-def run_sync(url: str, hs: Any, workspace_id: int, label: str, profile: Path | None = None) -> SyncRun:
+def run_sync(
+    url: str, hs: Any, workspace_id: int, label: str, profile: Path | None = None
+) -> SyncRun:
     """One sync in `python -m bench.crm_child`, through its small launcher (see there why):
     the sync's own timing and the sync process's peak RSS from `os.wait4`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL", "HUBSPOT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL", "HUBSPOT_"))
+    }
     env.update(PYTHONPATH=str(REPO), PYTHONIOENCODING="utf-8")
-    args = [sys.executable, "-m", "bench.crm_child", "--launch", url, hs.base_url, hs.token, str(workspace_id)]
+    args = [
+        sys.executable,
+        "-m",
+        "bench.crm_child",
+        "--launch",
+        url,
+        hs.base_url,
+        hs.token,
+        str(workspace_id),
+    ]
     if profile is not None:
         args += ["--profile", str(profile)]
     hs.clear_requests()
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
-        child = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        child = subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             child.wait(TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
@@ -608,27 +726,59 @@ class WorldResult:
         """(check, measured, ok): what must hold whatever the timings."""
         checks: list[tuple[str, str, bool]] = []
         size = self.plan.label()
-        backfill, resync, incremental = (self.runs.get(k) for k in ("backfill", "re-sync", "incremental"))
+        backfill, resync, incremental = (
+            self.runs.get(k) for k in ("backfill", "re-sync", "incremental")
+        )
         ran = [r for r in (backfill, resync, incremental) if r is not None]
-        failed = [f"{r.label}: exit {r.code}, {r.data.get('error') or r.data.get('skipped') or 'no report'}" for r in ran if not r.ok]
+        failed = [
+            f"{r.label}: exit {r.code}, {r.data.get('error') or r.data.get('skipped') or 'no report'}"
+            for r in ran
+            if not r.ok
+        ]
         checks.append((f"{size}: every sync ran, every owner matched",
                        "; ".join(failed) or ("yes" if len(ran) == 3 and all(r.get("unmatched") == 0 for r in ran) else "no"),
                        not failed and len(ran) == 3 and all(r.get("unmatched") == 0 for r in ran)))  # fmt: skip
         if backfill is not None:
-            ok = backfill.get("added") == self.expected_backfill and backfill.get("read") == self.plan.objects
+            ok = (
+                backfill.get("added") == self.expected_backfill
+                and backfill.get("read") == self.plan.objects
+            )
             checks.append((f"{size}: backfill read every object and added the entries the data implies",
                            f"{backfill.get('read'):,} read of {self.plan.objects:,}; {backfill.get('added'):,} added of "
                            f"{self.expected_backfill:,}", ok))  # fmt: skip
-        for label, found in (("after the backfill", self.after_backfill), ("after the incremental sync", self.after_incremental)):
+        for label, found in (
+            ("after the backfill", self.after_backfill),
+            ("after the incremental sync", self.after_incremental),
+        ):
             if found is not None:
-                measured = "equal" if found.ok else f"{found.differing:,} (metric, person, day) differ: " + "; ".join(found.samples)
-                checks.append((f"{size}: live synced entries {label} == the generated data's", measured, found.ok))
+                measured = (
+                    "equal"
+                    if found.ok
+                    else f"{found.differing:,} (metric, person, day) differ: "
+                    + "; ".join(found.samples)
+                )
+                checks.append(
+                    (
+                        f"{size}: live synced entries {label} == the generated data's",
+                        measured,
+                        found.ok,
+                    )
+                )
         if resync is not None:
-            moved = (resync.get("added"), resync.get("corrected"), resync.get("removed"), resync.get("changed_objects"))
+            moved = (
+                resync.get("added"),
+                resync.get("corrected"),
+                resync.get("removed"),
+                resync.get("changed_objects"),
+            )
             checks.append((f"{size}: a re-sync right after the backfill changes nothing",
                            "added {}, corrected {}, removed {}, objects changed {}".format(*moved), moved == (0, 0, 0, 0)))  # fmt: skip
         if incremental is not None and self.changes is not None:
-            got = (incremental.get("added"), incremental.get("corrected"), incremental.get("removed"))
+            got = (
+                incremental.get("added"),
+                incremental.get("corrected"),
+                incremental.get("removed"),
+            )
             wanted = (self.changes.added, self.changes.corrected, self.changes.removed)
             checks.append((f"{size}: incremental added/corrected/removed == the changes imply",
                            f"{got[0]}/{got[1]}/{got[2]} vs {wanted[0]}/{wanted[1]}/{wanted[2]}", got == wanted))  # fmt: skip
@@ -640,12 +790,15 @@ class WorldResult:
 def run_world(backend: str, plan: Plan, say: Say, *, incremental: bool = True) -> WorldResult:
     """Seed a fresh database and stand-in for `plan`, backfill, re-sync, change, sync again;
     verify after the backfill and after the incremental sync."""
-    from bot.standin.hubspot_api import StandInHubSpot
+    from tests.support.hubspot_api import StandInHubSpot
 
     result = WorldResult(plan)
     now = datetime.now(UTC).replace(microsecond=0)
     rng = random.Random(plan.objects)
-    with seed.bench_database(backend, seed.PG_DATABASE + "_crm") as database, StandInHubSpot() as hs:
+    with (
+        seed.bench_database(backend, seed.PG_DATABASE + "_crm") as database,
+        StandInHubSpot() as hs,
+    ):
         started = time.perf_counter()
         world = seed_world(database.url, plan, now)
         result.seeding_seconds = time.perf_counter() - started
@@ -673,7 +826,9 @@ def run_world(backend: str, plan: Plan, say: Say, *, incremental: bool = True) -
             return result
         if not sync("re-sync").ok:
             return result
-        result.changes = apply_changes(hs, plan, world, loaded, datetime.now(UTC).replace(microsecond=0), rng)
+        result.changes = apply_changes(
+            hs, plan, world, loaded, datetime.now(UTC).replace(microsecond=0), rng
+        )
         say(f"{plan.label()}: {result.changes.objects:,} changes made in {result.changes.seconds:.1f} s "
             f"({', '.join(f'{n} {what}' for what, n in result.changes.made.items())})")  # fmt: skip
         if not sync("incremental").ok:
@@ -685,7 +840,7 @@ def run_world(backend: str, plan: Plan, say: Say, *, incremental: bool = True) -
 def profile_backfill(backend: str, plan: Plan, say: Say) -> tuple[Path, str]:
     """A backfill of a fresh `plan` world under cProfile (in the child): the text file
     written and its top functions by own time, for the details."""
-    from bot.standin.hubspot_api import StandInHubSpot
+    from tests.support.hubspot_api import StandInHubSpot
 
     now = datetime.now(UTC).replace(microsecond=0)
     path = RESULTS_DIR / f"crm_profile_{backend}.txt"
@@ -695,14 +850,20 @@ def profile_backfill(backend: str, plan: Plan, say: Say) -> tuple[Path, str]:
         world = seed_world(database.url, plan, now)
         load_standin(hs, plan, world, now, random.Random(plan.objects))
         stats_file = Path(tmp) / "backfill.prof"
-        run = run_sync(database.url, hs, world.workspace_id, "profiled backfill", profile=stats_file)
-        say(f"profiled backfill of {plan.label()}: {run.seconds:.1f} s under cProfile (stand-in {run.standin_seconds:.1f} s)")
+        run = run_sync(
+            database.url, hs, world.workspace_id, "profiled backfill", profile=stats_file
+        )
+        say(
+            f"profiled backfill of {plan.label()}: {run.seconds:.1f} s under cProfile (stand-in {run.standin_seconds:.1f} s)"
+        )
         if not stats_file.exists():
             path.write_text(f"no profile: the child exited {run.code}\n{run.output[-3000:]}")
             return path, ""
         out = io.StringIO()
         stats = pstats.Stats(str(stats_file), stream=out).strip_dirs()
-        out.write(f"# cProfile of a backfill of {plan.label()} ({backend}), {run.seconds:.1f} s under the profiler\n")
+        out.write(
+            f"# cProfile of a backfill of {plan.label()} ({backend}), {run.seconds:.1f} s under the profiler\n"
+        )
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(30)
         path.write_text(out.getvalue())
@@ -737,7 +898,11 @@ def run_backend(backend: str, plan: Plan, options: Options, say: Say) -> Backend
             result.worlds.append(run_world(backend, size, say))
         big = result.worlds[-1].runs.get("backfill")
         growth = result.growth()
-        missed = big is None or big.seconds >= TARGET_BACKFILL_SECONDS or (growth is not None and growth > GROWTH_LIMIT)
+        missed = (
+            big is None
+            or big.seconds >= TARGET_BACKFILL_SECONDS
+            or (growth is not None and growth > GROWTH_LIMIT)
+        )
         if options.profile or missed:
             result.profile = profile_backfill(backend, plan.scaled(SMALL_FACTOR), say)
     return result
@@ -760,7 +925,9 @@ def pg_server_settings() -> str:
 _RUNS = ("backfill", "re-sync", "incremental")
 
 
-def report(results: list[BackendResult], plan: Plan, quick: bool, seconds: float, loads: list[float]) -> tuple[str, bool, bool]:
+def report(
+    results: list[BackendResult], plan: Plan, quick: bool, seconds: float, loads: list[float]
+) -> tuple[str, bool, bool]:
     lines = [
         "# HubSpot sync",
         "",
@@ -817,11 +984,18 @@ def report(results: list[BackendResult], plan: Plan, quick: bool, seconds: float
             for key in _RUNS:
                 run = world.runs.get(key)
                 if run is not None:
-                    kinds = ", ".join(f"{k} {n:,}" for k, n in sorted((run.data.get("statements") or {}).items(), key=lambda kv: -kv[1]))
+                    kinds = ", ".join(
+                        f"{k} {n:,}"
+                        for k, n in sorted(
+                            (run.data.get("statements") or {}).items(), key=lambda kv: -kv[1]
+                        )
+                    )
                     pages = run.data.get("pages") or {}
                     details.append(f"  - {key}: {run.data.get('summary', '')} Pages: {pages}. Statements: {kinds}. "
                                    f"Peak by the sync process's own VmHWM: {run.own_peak_mb:.0f} MB.")  # fmt: skip
-                    spent = sorted((run.data.get("execute_seconds") or {}).items(), key=lambda kv: -kv[1])
+                    spent = sorted(
+                        (run.data.get("execute_seconds") or {}).items(), key=lambda kv: -kv[1]
+                    )
                     if spent and sum(v for _, v in spent) >= 0.05:
                         details.append(f"    - inside `cursor.execute`: {sum(v for _, v in spent):.1f} s — "
                                        + ", ".join(f"{k} {v:.1f} s" for k, v in spent[:6]))  # fmt: skip
@@ -853,14 +1027,23 @@ def report(results: list[BackendResult], plan: Plan, quick: bool, seconds: float
             path, top = result.profile
             details.append(f"- {name} profile of a ¼-size backfill: {shown_path(path)}")
             if top:
-                details += ["", "```", *[line for line in top.splitlines() if line.strip()][:24], "```", ""]
+                details += [
+                    "",
+                    "```",
+                    *[line for line in top.splitlines() if line.strip()][:24],
+                    "```",
+                    "",
+                ]
 
     lines += ["", "## Synced entries (live), by metric", "",
               "| Backend | World | After | " + " | ".join(METRICS) + " | revenue $ | Equal |",
               "|---|---|---|" + "---:|" * (len(METRICS) + 1) + "---|"]  # fmt: skip
     for result in results:
         for world in result.worlds:
-            for label, found in (("backfill", world.after_backfill), ("incremental", world.after_incremental)):
+            for label, found in (
+                ("backfill", world.after_backfill),
+                ("incremental", world.after_incremental),
+            ):
                 if found is None:
                     continue
                 for side, numbers in (("expected", found.expected), ("synced", found.synced)):
@@ -882,4 +1065,6 @@ def run(options: Options, load: object, say: Say) -> Outcome:
     def detail(plan: Plan) -> str:
         return f"{plan.label()} for {plan.owners} owners, and ¼ of it"
 
-    return run_bench(options, say, "crm", "HubSpot sync", RESULTS_NAME, Plan, measure, report, detail)
+    return run_bench(
+        options, say, "crm", "HubSpot sync", RESULTS_NAME, Plan, measure, report, detail
+    )

@@ -75,7 +75,9 @@ def team_ids(conn: sa.Connection, workspace_id: int) -> dict[str, int]:
     from storage.models import Team
 
     return dict(
-        conn.execute(sa.select(Team.name_key, Team.id).where(Team.workspace_id == workspace_id)).all()
+        conn.execute(
+            sa.select(Team.name_key, Team.id).where(Team.workspace_id == workspace_id)
+        ).all()
     )
 
 
@@ -90,7 +92,12 @@ def add_links(
     conn.execute(
         sa.insert(model),
         [
-            {"team_id": team_id, "person_id": person_id, "workspace_id": workspace_id, "added_at": now}
+            {
+                "team_id": team_id,
+                "person_id": person_id,
+                "workspace_id": workspace_id,
+                "added_at": now,
+            }
             for team_id, person_id in pairs
         ],
     )

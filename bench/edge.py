@@ -76,7 +76,11 @@ class BlackHoleProxy:
         """`database_url` with its host and port replaced by this proxy's."""
         from sqlalchemy.engine import make_url
 
-        return make_url(database_url).set(host="127.0.0.1", port=self.port).render_as_string(hide_password=False)
+        return (
+            make_url(database_url)
+            .set(host="127.0.0.1", port=self.port)
+            .render_as_string(hide_password=False)
+        )
 
     def start(self) -> BlackHoleProxy:
         self._spawn(self._accept_loop, "blackhole-accept")
@@ -175,7 +179,11 @@ class ChildApp:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "paceline.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL", "PORT"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL", "PORT"))
+        }
         env.update(
             PYTHONPATH=str(REPO),
             SLACK_BOT_TOKEN="xoxb-bench-edge",
@@ -273,7 +281,9 @@ class RssSampler:
 # ---------------------------------------------------------------------------- raw HTTP
 
 
-def post_raw(port: int, head: bytes, body_parts: Iterator[bytes], timeout: float = 10.0) -> tuple[int, float, int]:
+def post_raw(
+    port: int, head: bytes, body_parts: Iterator[bytes], timeout: float = 10.0
+) -> tuple[int, float, int]:
     """Send `head` then the body parts until the server answers or closes, reading in another
     thread (a server that refuses mid-body may reset the connection). Returns the status
     (0: none), seconds until the answer and bytes sent."""
@@ -316,7 +326,11 @@ def post_raw(port: int, head: bytes, body_parts: Iterator[bytes], timeout: float
 
 
 def _head(length: int | None, *, chunked: bool = False) -> bytes:
-    lines = ["POST /slack/events HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/x-www-form-urlencoded"]
+    lines = [
+        "POST /slack/events HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Content-Type: application/x-www-form-urlencoded",
+    ]
     if chunked:
         lines.append("Transfer-Encoding: chunked")
     if length is not None:
@@ -359,9 +373,21 @@ class BackendResult:
 def _refused_bodies(app: ChildApp, result: BackendResult, say: Say, posts: int) -> None:
     label = backend_name(result.backend)
     cases = [
-        (f"unsigned {BIG_BODY // 2**20} MiB, Content-Length", lambda: post_raw(app.port, _head(BIG_BODY), _plain_body(BIG_BODY)), 413),
-        (f"unsigned {BIG_BODY // 2**20} MiB, chunked", lambda: post_raw(app.port, _head(None, chunked=True), _chunked_body(BIG_BODY)), 413),
-        ("unsigned 1 MiB (at the limit)", lambda: post_raw(app.port, _head(2**20), _plain_body(2**20)), 401),
+        (
+            f"unsigned {BIG_BODY // 2**20} MiB, Content-Length",
+            lambda: post_raw(app.port, _head(BIG_BODY), _plain_body(BIG_BODY)),
+            413,
+        ),
+        (
+            f"unsigned {BIG_BODY // 2**20} MiB, chunked",
+            lambda: post_raw(app.port, _head(None, chunked=True), _chunked_body(BIG_BODY)),
+            413,
+        ),
+        (
+            "unsigned 1 MiB (at the limit)",
+            lambda: post_raw(app.port, _head(2**20), _plain_body(2**20)),
+            401,
+        ),
     ]
     for name, send, expected in cases:
         log_before = app.log_bytes()
@@ -373,7 +399,12 @@ def _refused_bodies(app: ChildApp, result: BackendResult, say: Say, posts: int) 
                 statuses.add(status)
                 times.append(took)
         logged = app.log_bytes() - log_before
-        ok = statuses == {expected} and rss.growth_mib < 32 and max(times) < 1.0 and logged < 400 * posts
+        ok = (
+            statuses == {expected}
+            and rss.growth_mib < 32
+            and max(times) < 1.0
+            and logged < 400 * posts
+        )
         result.rows.append(
             Row(
                 f"{name} × {posts}",
@@ -394,7 +425,7 @@ def _ms(seconds: list[float]) -> str:
 def _latencies(app: ChildApp, user: str, requests: int) -> tuple[list[int], list[int], int]:
     """Sequential /healthz GETs and signed /log commands: latencies (ns) and failures. A
     server that stops answering (each failure waits out the 5 s timeout) ends it after five."""
-    from bot.standin.signed_requests import SignedSlackClient
+    from tests.support.signed_requests import SignedSlackClient
 
     health: list[int] = []
     logs: list[int] = []
@@ -432,7 +463,9 @@ class Drippers:
             sock = socket.create_connection(("127.0.0.1", port), timeout=5)
             sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
             self.sockets.append(sock)
-        self._thread = threading.Thread(target=self._drip, args=(interval,), name="drippers", daemon=True)
+        self._thread = threading.Thread(
+            target=self._drip, args=(interval,), name="drippers", daemon=True
+        )
         self._thread.start()
 
     def _drip(self, interval: float) -> None:
@@ -451,7 +484,10 @@ class Drippers:
 def _slow_clients(app: ChildApp, result: BackendResult, say: Say, requests: int) -> None:
     label = backend_name(result.backend)
     _latencies(app, REP, 20)  # warm-up: the rep's profile, the pools
-    for name, drippers in (("no slow clients", 0), (f"{DRIPPERS} clients dripping headers", DRIPPERS)):
+    for name, drippers in (
+        ("no slow clients", 0),
+        (f"{DRIPPERS} clients dripping headers", DRIPPERS),
+    ):
         dripping = Drippers(app.port, drippers) if drippers else None
         try:
             if dripping:
@@ -465,15 +501,23 @@ def _slow_clients(app: ChildApp, result: BackendResult, say: Say, requests: int)
             f"/log p50 {percentile(logs, 50):.2f} / p99 {percentile(logs, 99):.2f} ms; {failures} failed of {len(health) + len(logs)}"
         )
         ok = failures == 0 and max(health) / 1e6 < 1000 and percentile(logs, 99) < 1000
-        result.rows.append(Row(f"{name}, {requests} × (/healthz + /log)", measured, "0 failed, /healthz < 1 s", ok))
+        result.rows.append(
+            Row(f"{name}, {requests} × (/healthz + /log)", measured, "0 failed, /healthz < 1 s", ok)
+        )
         say(f"[{label}] {name}: {measured}")
 
 
 def _database_away(
-    app: ChildApp, result: BackendResult, say: Say, requests: int, take_away, give_back, what: str  # type: ignore[no-untyped-def]
+    app: ChildApp,
+    result: BackendResult,
+    say: Say,
+    requests: int,
+    take_away,
+    give_back,
+    what: str,  # type: ignore[no-untyped-def]
 ) -> None:
     from bot.app import DATABASE_DOWN, WRITE_IN_DOUBT
-    from bot.standin.signed_requests import SignedSlackClient
+    from tests.support.signed_requests import SignedSlackClient
 
     label = backend_name(result.backend)
     logs: list[float] = []
@@ -510,10 +554,25 @@ def _database_away(
     answers = ", ".join(f"{n} {k}" for k, n in texts.items())
     measured = (
         f"/log {_ms(logs)} ({answers}); /healthz {_ms(health)}; "
-        f"back: first /log logged {recovered:.1f} s after" if recovered is not None else "never recovered"
+        f"back: first /log logged {recovered:.1f} s after"
+        if recovered is not None
+        else "never recovered"
     )
-    ok = max(logs) < REPLY_DEADLINE_S and max(health) < REPLY_DEADLINE_S and recovered is not None and recovered < 10 and set(texts) <= {"nothing saved", "may have been saved"}
-    result.rows.append(Row(f"{what}, {requests} × /log", measured, "every answer < 3 s, the message; back < 10 s", ok))
+    ok = (
+        max(logs) < REPLY_DEADLINE_S
+        and max(health) < REPLY_DEADLINE_S
+        and recovered is not None
+        and recovered < 10
+        and set(texts) <= {"nothing saved", "may have been saved"}
+    )
+    result.rows.append(
+        Row(
+            f"{what}, {requests} × /log",
+            measured,
+            "every answer < 3 s, the message; back < 10 s",
+            ok,
+        )
+    )
     say(f"[{label}] {what}: {measured}")
 
 
@@ -538,20 +597,37 @@ def run_backend(backend: str, options: Options, say: Say) -> BackendResult:
                 from sqlalchemy.engine import make_url
 
                 real = make_url(database.url)
-                proxy = stack.enter_context(BlackHoleProxy((real.host or "127.0.0.1", real.port or 5432)))
+                proxy = stack.enter_context(
+                    BlackHoleProxy((real.host or "127.0.0.1", real.port or 5432))
+                )
                 url = proxy.url_for(database.url)
             workdir = Path(stack.enter_context(_tempdir()))
             app = ChildApp(url, standin.api_url, workdir)
             stack.callback(app.stop)
             app.wait_healthy()
-            say(f"[{backend_name(backend)}] paceline run is up (pid {app.process.pid}, port {app.port})")
+            say(
+                f"[{backend_name(backend)}] paceline run is up (pid {app.process.pid}, port {app.port})"
+            )
             _refused_bodies(app, result, say, posts=3 if quick else 10)
             _slow_clients(app, result, say, requests=50 if quick else 300)
             if proxy is not None:
-                _database_away(app, result, say, 5 if quick else 10, proxy.black_hole, proxy.restore, "PostgreSQL black-holed")
+                _database_away(
+                    app,
+                    result,
+                    say,
+                    5 if quick else 10,
+                    proxy.black_hole,
+                    proxy.restore,
+                    "PostgreSQL black-holed",
+                )
             else:
                 _database_away(
-                    app, result, say, 3 if quick else 5, *_sqlite_write_lock(url), "SQLite write-locked by another process"
+                    app,
+                    result,
+                    say,
+                    3 if quick else 5,
+                    *_sqlite_write_lock(url),
+                    "SQLite write-locked by another process",
                 )
     except Exception as error:
         result.error = f"{type(error).__name__}: {error}"
@@ -633,18 +709,25 @@ def run(options: Options, load: object, say: Say) -> Outcome:
     """The edge scenarios on every backend in `options` (`load` is unused: the server runs in
     a child process, so this process's clients never share its GIL)."""
     started = time.perf_counter()
-    say(f"bench: the HTTP edge, {'quick' if options.quick else 'full'} run, backends: {', '.join(options.backends)}")
+    say(
+        f"bench: the HTTP edge, {'quick' if options.quick else 'full'} run, backends: {', '.join(options.backends)}"
+    )
     results = [run_backend(backend, options, say) for backend in options.backends]
     text, broken, all_pass = report(results, options.quick, time.perf_counter() - started)
     return Outcome("edge", text, write_results(RESULTS_NAME, text), broken, all_pass)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.edge", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.edge", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "all"), default="all")
     parser.add_argument("--quick", action="store_true", help="fewer requests and posts")
     args = parser.parse_args(argv)
-    options = Options(quick=args.quick, backends=("sqlite", "postgresql") if args.backend == "all" else (args.backend,))
+    options = Options(
+        quick=args.quick,
+        backends=("sqlite", "postgresql") if args.backend == "all" else (args.backend,),
+    )
     began = time.perf_counter()
 
     def say(text: str) -> None:

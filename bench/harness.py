@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from bench import seed
-from bot.standin.signed_requests import HttpResponse, SignedSlackClient
+from tests.support.signed_requests import HttpResponse, SignedSlackClient
 
 SIGNING_SECRET = secrets.token_hex(16)
 THREADS = 4  # client threads in the concurrent phases
@@ -286,7 +286,7 @@ def brief(m: Measurement) -> str:
 def start_standin(stack: contextlib.ExitStack, users: Iterable[tuple[str, str, str]]):  # type: ignore[no-untyped-def]
     """The stand-in Slack Web API with `users` (Slack id, name, real name) registered, in
     the reps' time zone; stopped by `stack`."""
-    from bot.standin.slack_api import StandInSlack
+    from tests.support.slack_api import StandInSlack
 
     standin = StandInSlack(team_id=seed.TEAM_ID, team_name="Bench Co").start()
     stack.callback(standin.stop)
@@ -489,7 +489,9 @@ def seeding_lines(name: str, seconds: Iterable[tuple[str, float]]) -> list[str]:
     return [f"- {name} seeding: {what} in {took:.1f} s" for what, took in seconds]
 
 
-REQUESTS_FAILED = "**WARNING: requests FAILED or a backend broke — the numbers above are not valid.**"
+REQUESTS_FAILED = (
+    "**WARNING: requests FAILED or a backend broke — the numbers above are not valid.**"
+)
 
 
 def finished(
@@ -580,5 +582,7 @@ def run_bench(
     )
     results = [measure(backend, plan) for backend in options.backends]
     loads.append(os.getloadavg()[0])
-    text, broken, all_pass = report(results, plan, options.quick, time.perf_counter() - started, loads)
+    text, broken, all_pass = report(
+        results, plan, options.quick, time.perf_counter() - started, loads
+    )
     return Outcome(name, text, write_results(results_name, text), broken, all_pass)

@@ -29,7 +29,11 @@ from bench.harness import Options, Outcome, Say, backend_name, table_row, write_
 
 RESULTS_NAME = "imports.md"
 REPO = Path(__file__).resolve().parents[1]
-CRM_DIR = Path(os.environ.get("PACELINE_CRM_DIR", Path(__file__).resolve().parents[1] / "tests" / "data" / "crm"))
+CRM_DIR = Path(
+    os.environ.get(
+        "PACELINE_CRM_DIR", Path(__file__).resolve().parents[1] / "tests" / "data" / "crm"
+    )
+)
 REPS = 200
 SIZES = (100_000, 1_000_000)
 QUICK_SIZES = (10_000, 100_000)
@@ -89,7 +93,11 @@ def generate_activity(path: Path, rows: int, reps: int, today: date, rng_seed: i
 
 def run_import(args: Sequence[str], database_url: str, label: str, rows: int, cwd: Path) -> Run:
     """`python -m bot import …` in a child process: its wall time and its own peak RSS."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL"))
+    }
     env.update(DATABASE_URL=database_url, PYTHONPATH=str(REPO), PYTHONIOENCODING="utf-8")
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
@@ -105,7 +113,9 @@ def run_import(args: Sequence[str], database_url: str, label: str, rows: int, cw
         output = out.read().decode("utf-8", "replace")
     code = os.waitstatus_to_exitcode(status)
     found = _IMPORTED.search(output)
-    imported, already = (int(found[2].replace(",", "")), int(found[3].replace(",", ""))) if found else (-1, -1)
+    imported, already = (
+        (int(found[2].replace(",", "")), int(found[3].replace(",", ""))) if found else (-1, -1)
+    )
     # Linux reports ru_maxrss in KiB.
     return Run(label, rows, seconds, usage.ru_maxrss / 1024, imported, already, code, output)
 
@@ -135,9 +145,18 @@ def run_backend(backend: str, files: dict[int, Path], work: Path, say: Say) -> B
         db.dispose()
         seed.seed_directory(database.url, REPS, datetime.now(UTC))
         workspace = ["--workspace", seed.TEAM_ID]
-        crm_args = ["crm", str(CRM_DIR / "sales_pipeline.csv"), "--teams", str(CRM_DIR / "sales_teams.csv"), *workspace]
+        crm_args = [
+            "crm",
+            str(CRM_DIR / "sales_pipeline.csv"),
+            "--teams",
+            str(CRM_DIR / "sales_teams.csv"),
+            *workspace,
+        ]
         plan = [("CRM pipeline", 8_800, crm_args)]
-        plan += [(f"activity {rows:,}", rows, ["activity", str(path), *workspace]) for rows, path in files.items()]
+        plan += [
+            (f"activity {rows:,}", rows, ["activity", str(path), *workspace])
+            for rows, path in files.items()
+        ]
         for label, rows, args in plan:
             for attempt in ("first", "again"):
                 run = run_import(args, database.url, f"{label} ({attempt})", rows, work)
@@ -150,14 +169,16 @@ def run_backend(backend: str, files: dict[int, Path], work: Path, say: Say) -> B
     return result
 
 
-def report(results: list[BackendResult], sizes: Sequence[int], quick: bool, seconds: float) -> tuple[str, bool, bool]:
+def report(
+    results: list[BackendResult], sizes: Sequence[int], quick: bool, seconds: float
+) -> tuple[str, bool, bool]:
     lines = [
         "# Importing history",
         "",
         f"`python -m bench --only imports{' --quick' if quick else ''}` — {platform.node()}, "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end, {seconds:.0f} s in all.",
         "Each import is `python -m bot import …` in a child process; peak memory is that child's "
-        "`ru_maxrss`. \"again\" imports the same file a second time: it must store nothing.",
+        '`ru_maxrss`. "again" imports the same file a second time: it must store nothing.',
         "",
         "| Backend | Import | Rows | Seconds | Rows/s | Peak MB | Imported | Already there |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
@@ -173,7 +194,11 @@ def report(results: list[BackendResult], sizes: Sequence[int], quick: bool, seco
             broken = True
             lines += ["", f"**{name} broke:**", "```", result.broken, "```"]
             continue
-        firsts = {r.rows: r for r in result.runs if r.label.startswith("activity") and r.label.endswith("(first)")}
+        firsts = {
+            r.rows: r
+            for r in result.runs
+            if r.label.startswith("activity") and r.label.endswith("(first)")
+        }
         agains = [r for r in result.runs if r.label.endswith("(again)")]
         small, large = firsts.get(min(sizes)), firsts.get(max(sizes))
         if small and large:
@@ -212,7 +237,11 @@ def run(options: Options, load: object, say: Say) -> Outcome:
         for backend in options.backends:
             try:
                 results.append(run_backend(backend, files, work, say))
-            except Exception as error:  # a backend that cannot start must not hide the other's numbers
-                results.append(BackendResult(backend, [], broken=f"{type(error).__name__}: {error}"))
+            except (
+                Exception
+            ) as error:  # a backend that cannot start must not hide the other's numbers
+                results.append(
+                    BackendResult(backend, [], broken=f"{type(error).__name__}: {error}")
+                )
     text, broken, all_pass = report(results, sizes, options.quick, time.perf_counter() - started)
     return Outcome("imports", text, write_results(RESULTS_NAME, text), broken, all_pass)

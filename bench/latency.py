@@ -171,7 +171,10 @@ class StatementCount:
     @property
     def steady(self) -> bool:
         """Every repeat counted the same, on both sides."""
-        return self.small_spread[0] == self.small_spread[1] and self.big_spread[0] == self.big_spread[1]
+        return (
+            self.small_spread[0] == self.small_spread[1]
+            and self.big_spread[0] == self.big_spread[1]
+        )
 
     @classmethod
     def of(cls, small: Sequence[StatementLog], big: Sequence[StatementLog]) -> StatementCount:
@@ -221,7 +224,7 @@ def count_statements(
     sends it to the app at `url` and describes what is wrong with the reply, if anything),
     compared between sides `small` and `big`. A failed reply is said (`say` is tagged) and
     makes `result.error`."""
-    from bot.standin.signed_requests import SignedSlackClient
+    from tests.support.signed_requests import SignedSlackClient
 
     problems: list[str] = []
     with SignedSlackClient(url, SIGNING_SECRET, team_id=seed.TEAM_ID) as client:
@@ -330,7 +333,6 @@ SEQUENTIAL_AND_CONCURRENT: tuple[Column, ...] = (
 )
 
 
-
 def latency_table(
     results: Sequence[LatencyResult],
     what: str,
@@ -435,7 +437,9 @@ def counted_checks(
                 all_pass &= ok
         for key, count in r.counts.items():
             lines.append(
-                check_row(name, f"{labels[key]}: {flat}", f"{count.big} vs {count.small}", count.flat)
+                check_row(
+                    name, f"{labels[key]}: {flat}", f"{count.big} vs {count.small}", count.flat
+                )
             )
             all_pass &= count.flat
         if r.error or len(r.rows) < len(labels) or len(r.counts) < len(labels):

@@ -70,9 +70,16 @@ def _log_calls(url: str, world: jobs.World, at: datetime) -> int:
                     chosen[team_id].append(person_id)
             rows = [
                 {
-                    "workspace_id": world.workspace_id, "person_id": person_id, "metric": "calls", "day": world.friday,
-                    "quantity": 30, "kind": "log", "source": "slack", "batch_id": uuid.uuid4().hex,
-                    "entered_by_id": person_id, "created_at": at,
+                    "workspace_id": world.workspace_id,
+                    "person_id": person_id,
+                    "metric": "calls",
+                    "day": world.friday,
+                    "quantity": 30,
+                    "kind": "log",
+                    "source": "slack",
+                    "batch_id": uuid.uuid4().hex,
+                    "entered_by_id": person_id,
+                    "created_at": at,
                 }  # fmt: skip
                 for people in chosen.values()
                 for person_id in people
@@ -109,13 +116,18 @@ def run_backend(backend: str, plan: jobs.Plan, say: Say) -> BackendResult:
             clock.advance(timedelta(seconds=1))
             logged = _log_calls(database.url, world, clock.now())
             say(f"[{backend}] {logged:,} reps of {len(world.teams) + 1} teams logged")
-            for label in (f"{logged:,} reps in {len(world.teams) + 1} teams just logged", "nothing new (the next tick)"):
+            for label in (
+                f"{logged:,} reps in {len(world.teams) + 1} teams just logged",
+                "nothing new (the next tick)",
+            ):
                 with counting_statements(db.engine) as statements:
                     started = time.perf_counter()
                     ticked = worker.tick()
                     took = time.perf_counter() - started
                 result.rows.append(Row(label, took, statements.count, ticked.teams))
-                say(f"[{backend}]   tick, {label}: {took * 1000:.0f} ms, {statements.count} statements, {ticked.teams} teams")
+                say(
+                    f"[{backend}]   tick, {label}: {took * 1000:.0f} ms, {statements.count} statements, {ticked.teams} teams"
+                )
                 clock.advance(timedelta(seconds=5))
     except Exception as error:
         result.error = f"{type(error).__name__}: {error}"
@@ -139,10 +151,20 @@ def report(results: list[BackendResult], plan: jobs.Plan) -> tuple[str, bool, bo
     for result in results:
         if result.error:
             broken = True
-            lines.append(table_row(backend_name(result.backend), f"ERROR: {result.error}", "", "", ""))
+            lines.append(
+                table_row(backend_name(result.backend), f"ERROR: {result.error}", "", "", "")
+            )
             continue
         for row in result.rows:
-            lines.append(table_row(backend_name(result.backend), row.label, f"{row.seconds:.3f}", row.statements, row.teams))
+            lines.append(
+                table_row(
+                    backend_name(result.backend),
+                    row.label,
+                    f"{row.seconds:.3f}",
+                    row.statements,
+                    row.teams,
+                )
+            )
             all_pass &= row.seconds < TICK_LIMIT_SECONDS
     lines += ["", "Set-up:", ""]
     for result in results:

@@ -96,7 +96,12 @@ class Plan:
 
     @classmethod
     def full(cls) -> Plan:
-        return cls(Shape(10, 10, 20, 5_000_000), _twin(Shape(10, 10, 20, 5_000_000)), Requests(3, 10, 20), 10)
+        return cls(
+            Shape(10, 10, 20, 5_000_000),
+            _twin(Shape(10, 10, 20, 5_000_000)),
+            Requests(3, 10, 20),
+            10,
+        )
 
     @classmethod
     def quick(cls) -> Plan:
@@ -253,7 +258,9 @@ def seed_company(
     try:
         with engine.begin() as conn:
             workspace_id = directory.add_workspace(conn, slack_team_id, name, now)
-            people = [directory.person_row(workspace_id, u, seed.REP_TZ, now) for u in reps + managers]
+            people = [
+                directory.person_row(workspace_id, u, seed.REP_TZ, now) for u in reps + managers
+            ]
             people.append(directory.person_row(workspace_id, admin, seed.REP_TZ, now, admin=True))
             conn.execute(sa.insert(Person), people)
             ids = directory.person_ids(conn, workspace_id)
@@ -461,7 +468,7 @@ def run_backend(
     backend: str, plan: Plan, options: Options, load: LoadProcess, say: Say
 ) -> BackendResult:
     from bot.clock import SystemClock, local_today
-    from bot.standin.signed_requests import SignedSlackClient
+    from tests.support.signed_requests import SignedSlackClient
 
     result = BackendResult(backend)
     say = tagged(say, backend)
@@ -515,8 +522,10 @@ def run_backend(
             say,
             {c.key: (c.label, result.entries) for c in COMMANDS},
             before_timing=sample_and_count,
-            brief_of=lambda m: f"p50 {m.p50_ms:.1f} ms, p99 {m.p99_ms:.1f} ms, max {m.max_ms:.1f} ms"
-            + (f" — {m.failures} FAILED" if m.failures else ""),
+            brief_of=lambda m: (
+                f"p50 {m.p50_ms:.1f} ms, p99 {m.p99_ms:.1f} ms, max {m.max_ms:.1f} ms"
+                + (f" — {m.failures} FAILED" if m.failures else "")
+            ),
         )
 
         say(
@@ -641,5 +650,13 @@ def run(options: Options, load: LoadProcess, say: Say) -> Outcome:
         return f"{plan.company.describe()}, {plan.company.entries:,} entries"
 
     return run_bench(
-        options, say, "regions", "regions and the company", RESULTS_NAME, Plan, measure, report, detail
+        options,
+        say,
+        "regions",
+        "regions and the company",
+        RESULTS_NAME,
+        Plan,
+        measure,
+        report,
+        detail,
     )

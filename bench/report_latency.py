@@ -452,9 +452,7 @@ def report(
     lines += details(
         results,
         lambda m: sequential_and_concurrent(m, rank=True),
-        lambda r, name: counted_details(
-            r, name, labels, (f"@ {SMALL_PEOPLE}:", f"@ {PEOPLE}:")
-        ),
+        lambda r, name: counted_details(r, name, labels, (f"@ {SMALL_PEOPLE}:", f"@ {PEOPLE}:")),
     )
     return finished(lines, broken, all_pass)
 

@@ -49,8 +49,8 @@ from bot.render.app_home import (
 )
 from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
 from bot.render.nudge import LOG_OPEN_ACTION
-from bot.standin.signed_requests import HttpResponse, SignedSlackClient
-from bot.standin.slack_api import RecordedCall
+from tests.support.signed_requests import HttpResponse, SignedSlackClient
+from tests.support.slack_api import RecordedCall
 
 RESULTS_NAME = "slow_slack.md"
 LATENCY = 0.4
@@ -88,11 +88,16 @@ class Scene:
         self.latency = latency
         # Set-up: each request returns once the app's work after its answer is done too.
         self.setup = SignedSlackClient(
-            url, SIGNING_SECRET, team_id=seed.TEAM_ID, response_url=standin.response_url(),
+            url,
+            SIGNING_SECRET,
+            team_id=seed.TEAM_ID,
+            response_url=standin.response_url(),
             on_response=lambda _r: self.settle(),
         )
         # Measured requests: returned as soon as the app answers.
-        self.client = SignedSlackClient(url, SIGNING_SECRET, team_id=seed.TEAM_ID, response_url=standin.response_url())
+        self.client = SignedSlackClient(
+            url, SIGNING_SECRET, team_id=seed.TEAM_ID, response_url=standin.response_url()
+        )
         self.names: dict[str, str] = {}
         self._ids = 0
 
@@ -122,15 +127,21 @@ class Scene:
         return reply_text(response)
 
     def command(self, name: str, user_id: str, text: str = "") -> Send:
-        return lambda: self.client.command(name, text, user_id=user_id, user_name=self.names[user_id])
+        return lambda: self.client.command(
+            name, text, user_id=user_id, user_name=self.names[user_id]
+        )
 
     def home_click(self, user_id: str, action_id: str, value: str = "", **kw) -> Send:  # type: ignore[no-untyped-def]
         view = {"id": "VHOME" + user_id, "type": "home"}
-        return lambda: self.client.block_action(action_id, value=value, user_id=user_id, view=view, **kw)
+        return lambda: self.client.block_action(
+            action_id, value=value, user_id=user_id, view=view, **kw
+        )
 
     def told(self, method: str, where: Callable[[RecordedCall], bool]) -> Told:
         def wait(since: float) -> RecordedCall:
-            found = self.standin.wait_for(method, 1, OUTCOME_TIMEOUT, lambda c: c.at >= since and where(c))
+            found = self.standin.wait_for(
+                method, 1, OUTCOME_TIMEOUT, lambda c: c.at >= since and where(c)
+            )
             return found[0]
 
         return wait
@@ -149,7 +160,9 @@ class Scene:
                 case.failures.append(f"HTTP {response.status}: {response.text[:120]!r}")
                 return
             if expect and not reply_text(response).startswith(expect):
-                case.failures.append(f"answer {reply_text(response)[:120]!r} does not start with {expect!r}")
+                case.failures.append(
+                    f"answer {reply_text(response)[:120]!r} does not start with {expect!r}"
+                )
             case.answers_ms.append((answered - started) * 1000)
             if told is not None:
                 call = told(since)
@@ -172,7 +185,9 @@ def run_backend(backend: str, repeat: int, latency: float, say: Say) -> BackendR
     result = BackendResult(backend)
     try:
         with contextlib.ExitStack() as stack:
-            database = stack.enter_context(seed.bench_database(backend, name=f"{seed.PG_DATABASE}_slow"))
+            database = stack.enter_context(
+                seed.bench_database(backend, name=f"{seed.PG_DATABASE}_slow")
+            )
             standin = start_standin(stack, [])
             app, url = start_app(stack, standin.api_url, database.url)
             scene = Scene(app, url, standin, latency)
@@ -187,7 +202,9 @@ def run_backend(backend: str, repeat: int, latency: float, say: Say) -> BackendR
 def _measure_all(s: Scene, repeat: int, say: Say, backend: str) -> list[Case]:
     """One scenario, read top to bottom: the set-up, then every command and interaction."""
     admin, dana = s.user("ada", admin=True), s.user("dana")
-    reps = [s.user(f"rep{n}") for n in range(repeat + 2)]  # maria, bo, and one a goal to lower each time
+    reps = [
+        s.user(f"rep{n}") for n in range(repeat + 2)
+    ]  # maria, bo, and one a goal to lower each time
     maria, bo = reps[0], reps[1]
     s.run("/team", admin, f"create east manager {s.mention(dana)} tz America/New_York")
     s.run("/team", admin, "add east " + " ".join(s.mention(r) for r in reps))
@@ -195,7 +212,9 @@ def _measure_all(s: Scene, repeat: int, say: Say, backend: str) -> list[Case]:
     for rep in reps:
         s.run("/goal", dana, f"set {s.mention(rep)} calls 60/week")
         s.run("/log", rep, "calls 10")
-    say(f"[{backend}] set up: team east of {len(reps)} reps, Slack answering {s.latency * 1000:.0f} ms late from now on")
+    say(
+        f"[{backend}] set up: team east of {len(reps)} reps, Slack answering {s.latency * 1000:.0f} ms late from now on"
+    )
     cases: list[Case] = []
 
     def case(label: str, how_told: str) -> Case:
@@ -207,20 +226,30 @@ def _measure_all(s: Scene, repeat: int, say: Say, backend: str) -> list[Case]:
         return s.told("response_url", lambda c: c.key == key)
 
     def dm(user_id: str, contains: str = "") -> Told:
-        return s.told("chat.postMessage", lambda c: c.params.get("channel") == user_id and contains in str(c.params))
+        return s.told(
+            "chat.postMessage",
+            lambda c: c.params.get("channel") == user_id and contains in str(c.params),
+        )
 
     def home(user_id: str, shows: str = "") -> Told:
         """The Home published for `user_id`, with a line starting with `shows`."""
         return s.told(
             "views.publish",
-            lambda c: c.params.get("user_id") == user_id and any(line.startswith(shows) for line in _home_lines(c)),
+            lambda c: (
+                c.params.get("user_id") == user_id
+                and any(line.startswith(shows) for line in _home_lines(c))
+            ),
         )
 
     def form(callback_id: str) -> Told:
-        return s.told("views.open", lambda c: (c.params.get("view") or {}).get("callback_id") == callback_id)
+        return s.told(
+            "views.open", lambda c: (c.params.get("view") or {}).get("callback_id") == callback_id
+        )
 
     def uploaded(user_id: str) -> Told:
-        return s.told("files.completeUploadExternal", lambda c: c.params.get("channel_id") == "D" + user_id)
+        return s.told(
+            "files.completeUploadExternal", lambda c: c.params.get("channel_id") == "D" + user_id
+        )
 
     # --- commands
     c = case("/log calls 3 (a known caller)", "the answer")
@@ -236,21 +265,35 @@ def _measure_all(s: Scene, repeat: int, say: Say, backend: str) -> list[Case]:
     for n in range(repeat):
         people = [s.user(f"new{n}x{k:02d}") for k in range(TEAM_ADD)]
         text = "add west " + " ".join(s.mention(p) for p in people)
-        s.measure(c, s.command("/team", admin, text), to_response_url(s.client), "⏳ Adding 25 people")
+        s.measure(
+            c, s.command("/team", admin, text), to_response_url(s.client), "⏳ Adding 25 people"
+        )
     c = case("/team manager (someone new)", "response URL")
     for n in range(repeat):
-        s.measure(c, s.command("/team", admin, f"manager west {s.mention(s.user(f'boss{n}'))}"), to_response_url(s.client), "⏳")
+        s.measure(
+            c,
+            s.command("/team", admin, f"manager west {s.mention(s.user(f'boss{n}'))}"),
+            to_response_url(s.client),
+            "⏳",
+        )
     c = case("/team show east", "the answer")
     for _ in range(repeat):
         s.measure(c, s.command("/team", dana, "show east"), None, "*Team east*")
     c = case("/goal propose", "DM to the manager")
     for n in range(repeat):
-        s.measure(c, s.command("/goal", bo, f"propose calls {70 + n}/week"), dm(dana, APPROVE_ACTION), "Proposed calls")
+        s.measure(
+            c,
+            s.command("/goal", bo, f"propose calls {70 + n}/week"),
+            dm(dana, APPROVE_ACTION),
+            "Proposed calls",
+        )
     c = case("/goal set (lowering: asks an admin)", "DM to the admin")
     s.run("/team", admin, "set east approvals on")
     for n in range(repeat):
         rep = reps[n + 2]
-        s.run("/goal", dana, f"set {s.mention(rep)} demos 20/week")  # a goal to lower, started Monday
+        s.run(
+            "/goal", dana, f"set {s.mention(rep)} demos 20/week"
+        )  # a goal to lower, started Monday
         lower = f"set {s.mention(rep)} demos 1/week -- bench"
         s.measure(c, s.command("/goal", dana, lower), dm(admin, APPROVE_ACTION), "Lowering")
     s.run("/team", admin, "set east approvals off")
@@ -269,23 +312,41 @@ def _measure_all(s: Scene, repeat: int, say: Say, backend: str) -> list[Case]:
         s.measure(c, s.command("/leaderboard", maria), None)
 
     # --- a request's buttons, in the DM
-    for label, action_id in (("Approve (in the DM)", APPROVE_ACTION), ("Reject (in the DM)", REJECT_ACTION)):
+    for label, action_id in (
+        ("Approve (in the DM)", APPROVE_ACTION),
+        ("Reject (in the DM)", REJECT_ACTION),
+    ):
         c = case(label, "response URL, the DM copies, the requester's DM")
         for _ in range(repeat):
             s.run("/goal", bo, "propose calls 71/week")
             request_id, ts = _last_request(s, dana)
             where = "D" + dana
 
-            def click(action_id: str = action_id, request_id: str = request_id, ts: str = ts, where: str = where) -> HttpResponse:
+            def click(
+                action_id: str = action_id,
+                request_id: str = request_id,
+                ts: str = ts,
+                where: str = where,
+            ) -> HttpResponse:
                 return s.client.block_action(
-                    action_id, value=request_id, user_id=dana, channel_id=where, message_ts=ts,
+                    action_id,
+                    value=request_id,
+                    user_id=dana,
+                    channel_id=where,
+                    message_ts=ts,
                     container={"type": "message", "channel_id": where, "message_ts": ts},
                 )
 
             s.measure(c, click, dm(bo, f"request #{request_id}) was"))
 
     # --- App Home
-    event = {"type": "app_home_opened", "user": maria, "channel": "D" + maria, "tab": "home", "event_ts": "1.0"}
+    event = {
+        "type": "app_home_opened",
+        "user": maria,
+        "channel": "D" + maria,
+        "tab": "home",
+        "event_ts": "1.0",
+    }
     c = case("app_home_opened", "views.publish")
     for _ in range(repeat):
         s.measure(c, lambda: s.client.event(event), home(maria))
@@ -295,7 +356,11 @@ def _measure_all(s: Scene, repeat: int, say: Say, backend: str) -> list[Case]:
         event_id = f"EvSLOWRETRY{n:04d}"
         s.client.event(event, event_id=event_id)
         s.settle()
-        s.measure(c, lambda event_id=event_id: s.client.event(event, event_id=event_id, headers=retry), None)
+        s.measure(
+            c,
+            lambda event_id=event_id: s.client.event(event, event_id=event_id, headers=retry),
+            None,
+        )
     c = case("Home: Undo", "Home published with a notice")
     for _ in range(repeat):
         s.run("/log", maria, "calls 1")
@@ -314,9 +379,17 @@ def _measure_all(s: Scene, repeat: int, say: Say, backend: str) -> list[Case]:
         who = reps[n % len(reps)]  # a second click by the same person within 10 s sends nothing
         s.measure(c, s.home_click(who, HOME_EXPORT_ACTION), uploaded(who))
     c = case("Home: period picker", "Home published")
-    picked = {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": "This quarter"}, "value": "quarter"}}
+    picked = {
+        "type": "static_select",
+        "selected_option": {
+            "text": {"type": "plain_text", "text": "This quarter"},
+            "value": "quarter",
+        },
+    }
     for _ in range(repeat):
-        s.measure(c, s.home_click(maria, HOME_PERIOD_ACTION, action=picked), home(maria, "This quarter ("))
+        s.measure(
+            c, s.home_click(maria, HOME_PERIOD_ACTION, action=picked), home(maria, "This quarter (")
+        )
     c = case("Home: Approve", "Home published, the DM copies, the requester's DM")
     for _ in range(repeat):
         s.run("/goal", bo, "propose calls 72/week")
@@ -327,7 +400,9 @@ def _measure_all(s: Scene, repeat: int, say: Say, backend: str) -> list[Case]:
     c = case("the /log form submitted", "DM")
     logged = {"metric:calls": {"amount": {"type": "plain_text_input", "value": "2"}}}
     for n in range(repeat):
-        send = lambda n=n: s.client.view_submission("log_modal", logged, user_id=maria, view_id=f"VSLOWLOG{n}")  # noqa: E731
+        send = lambda n=n: s.client.view_submission(  # noqa: E731
+            "log_modal", logged, user_id=maria, view_id=f"VSLOWLOG{n}"
+        )
         s.measure(c, send, dm(maria, "Logged 2 calls"))
     c = case("the Home's propose form submitted", "DM to the manager, then to the rep")
     for n in range(repeat):
@@ -336,11 +411,17 @@ def _measure_all(s: Scene, repeat: int, say: Say, backend: str) -> list[Case]:
             "target": {"target": {"type": "plain_text_input", "value": str(80 + n)}},
             "period": {"period": {"type": "static_select", "selected_option": {"value": "week"}}},
         }
-        send = lambda n=n, values=values: s.client.view_submission(PROPOSE_CALLBACK_ID, values, user_id=bo, view_id=f"VSLOWPROP{n}")  # noqa: E731
+        send = lambda n=n, values=values: s.client.view_submission(  # noqa: E731
+            PROPOSE_CALLBACK_ID, values, user_id=bo, view_id=f"VSLOWPROP{n}"
+        )
         s.measure(c, send, dm(bo, "Proposed calls"))
     c = case("a log reminder's Log button", "the form (views.open before the answer)")
     for _ in range(repeat):
-        s.measure(c, lambda: s.client.block_action(LOG_OPEN_ACTION, value="", user_id=maria), form("log_modal"))
+        s.measure(
+            c,
+            lambda: s.client.block_action(LOG_OPEN_ACTION, value="", user_id=maria),
+            form("log_modal"),
+        )
     say(f"[{backend}] measured {len(cases)} commands and interactions × {repeat}")
     return cases
 
@@ -371,7 +452,9 @@ def _ms(values: list[float], how: Callable[[list[float]], float]) -> str:
     return f"{how(values):,.0f}" if values else "–"
 
 
-def report(results: list[BackendResult], repeat: int, latency: float, took: float) -> tuple[str, bool, bool]:
+def report(
+    results: list[BackendResult], repeat: int, latency: float, took: float
+) -> tuple[str, bool, bool]:
     broken = any(r.error or any(c.failures for c in r.cases) for r in results)
     lines = [
         "# Commands and interactions with a slow Slack",
@@ -392,22 +475,39 @@ def report(results: list[BackendResult], repeat: int, latency: float, took: floa
             lines += ["```", result.error.strip(), "```", ""]
             continue
         lines += [
-            table_row("Command or interaction", "answer p50 ms", "answer max ms", "told p50 ms", "told max ms", "how the person is told", "check"),
+            table_row(
+                "Command or interaction",
+                "answer p50 ms",
+                "answer max ms",
+                "told p50 ms",
+                "told max ms",
+                "how the person is told",
+                "check",
+            ),
             table_row("---", "---:", "---:", "---:", "---:", "---", "---"),
         ]
         for c in result.cases:
             ok = not c.failures and c.answers_ms and max(c.answers_ms) < ANSWER_TARGET_MS
             all_pass = all_pass and bool(ok)
-            lines.append(table_row(
-                c.label, _ms(c.answers_ms, statistics.median), _ms(c.answers_ms, max),
-                _ms(c.outcomes_ms, statistics.median), _ms(c.outcomes_ms, max), c.how_told,
-                "PASS" if ok else "FAIL" + (f": {c.failures[0]}" if c.failures else ""),
-            ))
+            lines.append(
+                table_row(
+                    c.label,
+                    _ms(c.answers_ms, statistics.median),
+                    _ms(c.answers_ms, max),
+                    _ms(c.outcomes_ms, statistics.median),
+                    _ms(c.outcomes_ms, max),
+                    c.how_told,
+                    "PASS" if ok else "FAIL" + (f": {c.failures[0]}" if c.failures else ""),
+                )
+            )
         measured = [c for c in result.cases if c.answers_ms]
         if measured:
             slowest = max(measured, key=lambda c: max(c.answers_ms))
-            lines += ["", f"Slowest answer: **{slowest.label}**, {max(slowest.answers_ms):,.0f} ms at most "
-                      f"(p50 {statistics.median(slowest.answers_ms):,.0f} ms)."]
+            lines += [
+                "",
+                f"Slowest answer: **{slowest.label}**, {max(slowest.answers_ms):,.0f} ms at most "
+                f"(p50 {statistics.median(slowest.answers_ms):,.0f} ms).",
+            ]
         lines.append("")
     return "\n".join(lines), broken, all_pass
 
@@ -420,17 +520,28 @@ def run(options: Options, load: object, say: Say) -> Outcome:
 
 def _run(backends: tuple[str, ...], repeat: int, latency: float, say: Say) -> Outcome:
     started = time.perf_counter()
-    say(f"bench: commands and interactions with a Slack {latency * 1000:.0f} ms a call, backends: {', '.join(backends)}")
+    say(
+        f"bench: commands and interactions with a Slack {latency * 1000:.0f} ms a call, backends: {', '.join(backends)}"
+    )
     results = [run_backend(backend, repeat, latency, say) for backend in backends]
     text, broken, all_pass = report(results, repeat, latency, time.perf_counter() - started)
     return Outcome("slow Slack", text, write_results(RESULTS_NAME, text), broken, all_pass)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.slow_slack", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.slow_slack", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "all"), default="all")
-    parser.add_argument("--latency", type=float, default=LATENCY, help="seconds the stand-in takes per call (default 0.4)")
-    parser.add_argument("--repeat", type=int, default=None, help="requests per row (default 5; --quick: 2)")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=LATENCY,
+        help="seconds the stand-in takes per call (default 0.4)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="requests per row (default 5; --quick: 2)"
+    )
     parser.add_argument("--quick", action="store_true", help="2 requests per row")
     args = parser.parse_args(argv)
     backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)

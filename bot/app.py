@@ -35,7 +35,7 @@ from bot.crm import connection as crm_connection
 from bot.services import later
 from bot.services.context import Services
 from bot.services.people import Directory
-from bot.slack_http import KeepAliveWebClient
+from bot.slack_pooled_client import PooledWebClient
 from handlers import register_all
 from handlers.events import retries, uninstall
 from scheduler.celebrations import CelebrationWorker
@@ -119,8 +119,8 @@ def build(
     # An Events API retry of an event already taken here is acknowledged and skipped.
     retries.register(bolt)
     # Everything loaded so far (libraries, the app) lives as long as the process: keep it out
-    # of the cyclic collector, whose full passes over it cost 20+ ms and were the slowest
-    # 1 % of report requests.
+    # of the cyclic collector, whose full passes over it would otherwise land in the slowest
+    # requests.
     gc.freeze()
     return Paceline(
         settings=settings,
@@ -208,7 +208,7 @@ def sender_client(settings: Settings, token: str | None = None) -> WebClient:
 
 def _web_client(settings: Settings, token: str | None, *, retries: bool) -> WebClient:
     # The sender's client (no retries) posts in bursts: it keeps its connections open.
-    kind = WebClient if retries else KeepAliveWebClient
+    kind = WebClient if retries else PooledWebClient
     client = kind(token=token, base_url=settings.slack_api_url, timeout=10)
     # slack-sdk retries connection errors only unless told otherwise; the sender wants none.
     client.retry_handlers = (
@@ -238,23 +238,42 @@ def scheduler_for(
     # The runner only reads the database and writes the outbox: its posts reach Slack
     # through the sender, so it needs no client.
     runner = JobRunner(db, clock, on_enqueued=sender.wake, sleep=sleep)
-    wins = CelebrationWorker(db, clock, batch_seconds=settings.celebration_batch_seconds, on_enqueued=sender.wake)
+    wins = CelebrationWorker(
+        db, clock, batch_seconds=settings.celebration_batch_seconds, on_enqueued=sender.wake
+    )
     # Without a HubSpot token or a key for stored ones there is nothing to sync with.
     crm_sync = (
         crm_sync_all(settings, db, clock, client_for or sender_clients(settings, db), sleep=sleep)
         if settings.hubspot_access_token or settings.secret_keys
         else None
     )
-    return SchedulerService(db, clock, runner, sender, celebrations=wins, crm_sync=crm_sync, crm_minutes=settings.crm_sync_minutes)
+    return SchedulerService(
+        db,
+        clock,
+        runner,
+        sender,
+        celebrations=wins,
+        crm_sync=crm_sync,
+        crm_minutes=settings.crm_sync_minutes,
+    )
 
 
 def crm_sync_all(
-    settings: Settings, db: Database, clock: Clock, client_for: Callable[[int], WebClient], *, sleep: Callable[[float], None] = time.sleep
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    client_for: Callable[[int], WebClient],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Callable[[], None]:
     """The scheduled CRM sync: each workspace connected to HubSpot, one after the other (a
     workspace another instance is syncing is skipped by its lock)."""
     syncer = crm_connection.build_sync(
-        settings, db, clock, sleep=sleep, slack_members=crm_connection.slack_members_via(db, client_for)
+        settings,
+        db,
+        clock,
+        sleep=sleep,
+        slack_members=crm_connection.slack_members_via(db, client_for),
     )
 
     team: list[str] = []  # the bot token's workspace, asked of Slack until it answers
@@ -278,7 +297,9 @@ def instance_name() -> str:
 
 # ---------------------------------------------------------------------------- errors
 
-DATABASE_DOWN = "Paceline can't reach its database right now; nothing was saved. Try again in a minute."
+DATABASE_DOWN = (
+    "Paceline can't reach its database right now; nothing was saved. Try again in a minute."
+)
 # The connection went while a write was on its way: the server may have applied it.
 WRITE_IN_DOUBT = (
     "Paceline lost its database connection while saving this, so it may or may not have been saved. "
@@ -340,11 +361,17 @@ def _database_down(body: dict, respond: Any, client: WebClient | None, text: str
     if kind == "view_submission":
         view = body.get("view") or {}
         field = next(
-            (b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input" and b.get("block_id")),
+            (
+                b.get("block_id")
+                for b in view.get("blocks") or []
+                if b.get("type") == "input" and b.get("block_id")
+            ),
             None,
         )
         if field:
-            return BoltResponse(status=200, body={"response_action": "errors", "errors": {field: text}})
+            return BoltResponse(
+                status=200, body={"response_action": "errors", "errors": {field: text}}
+            )
         notice = {
             "type": "modal",
             "title": {"type": "plain_text", "text": "Paceline"},
@@ -371,4 +398,3 @@ def _notify(send: Callable[[], object]) -> None:
             log.warning("Could not tell the person the database is unreachable: %s", error)
 
     _notices.submit(run)
-

@@ -191,7 +191,9 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
         )
         db.upgrade()
         client, workspace = _import_slack(settings, db, args)
-        options = import_cli.ImportOptions(workspace, args.dry_run, args.progress, args.encoding, tz)
+        options = import_cli.ImportOptions(
+            workspace, args.dry_run, args.progress, args.encoding, tz
+        )
         if args.import_kind == "crm":
             report = import_cli.import_crm(
                 db, client, args.pipeline, args.teams, options, SystemClock(), sys.stderr
@@ -395,22 +397,39 @@ def _crm_parser(sub: argparse._SubParsersAction) -> None:
     crm = sub.add_parser("crm", help="HubSpot sync: connect, disconnect, status, sync, map")
     actions = crm.add_subparsers(dest="crm_action", required=True)
     where = {"help": "the Slack workspace (team id, T…); default: the only one in the database"}
-    connect = actions.add_parser("connect", help="store a HubSpot private app token (read from standard input), encrypted")
+    connect = actions.add_parser(
+        "connect", help="store a HubSpot private app token (read from standard input), encrypted"
+    )
     connect.add_argument("provider", help="hubspot")
     connect.add_argument("--workspace", **where)
-    disconnect = actions.add_parser("disconnect", help="forget the token and stop syncing (synced entries stay)")
+    disconnect = actions.add_parser(
+        "disconnect", help="forget the token and stop syncing (synced entries stay)"
+    )
     disconnect.add_argument("provider", help="hubspot")
     disconnect.add_argument("--workspace", **where)
     status = actions.add_parser("status", help="connection, cursors, mapping, unmatched owners")
     status.add_argument("--workspace", **where)
-    sync = actions.add_parser("sync", help="sync now: what changed since the last sync, or everything since --since")
+    sync = actions.add_parser(
+        "sync", help="sync now: what changed since the last sync, or everything since --since"
+    )
     sync.add_argument("--workspace", **where)
-    sync.add_argument("--since", help="read everything modified since this date (YYYY-MM-DD): a backfill")
-    sync.add_argument("--progress", action="store_true", help="draw the progress bar even when not on a terminal")
-    mapping = actions.add_parser("map", help="change the mapping: KEY VALUE (see paceline crm status)")
+    sync.add_argument(
+        "--since", help="read everything modified since this date (YYYY-MM-DD): a backfill"
+    )
+    sync.add_argument(
+        "--progress", action="store_true", help="draw the progress bar even when not on a terminal"
+    )
+    mapping = actions.add_parser(
+        "map", help="change the mapping: KEY VALUE (see paceline crm status)"
+    )
     mapping.add_argument("--workspace", **where)
-    mapping.add_argument("key", help="calls, meetings, demos, emails, opportunities, deals, revenue, demo-property or demo-values")
-    mapping.add_argument("value", help="a metric, none, a property name, or values separated by commas")
+    mapping.add_argument(
+        "key",
+        help="calls, meetings, demos, emails, opportunities, deals, revenue, demo-property or demo-values",
+    )
+    mapping.add_argument(
+        "value", help="a metric, none, a property name, or values separated by commas"
+    )
     actions.add_parser("new-key", help="print a new key for PACELINE_SECRET_KEY")
 
 
@@ -428,16 +447,24 @@ def _crm(settings: Settings, args: argparse.Namespace) -> int:
     try:
         db.upgrade()
         if args.crm_action == "connect":
-            return crm_cli.connect(settings, db, clock, args.provider, args.workspace, sys.stdin, sys.stdout)
+            return crm_cli.connect(
+                settings, db, clock, args.provider, args.workspace, sys.stdin, sys.stdout
+            )
         if args.crm_action == "disconnect":
-            return crm_cli.disconnect(settings, db, clock, args.provider, args.workspace, sys.stdout)
+            return crm_cli.disconnect(
+                settings, db, clock, args.provider, args.workspace, sys.stdout
+            )
         if args.crm_action == "status":
             return crm_cli.status(settings, db, clock, args.workspace, sys.stdout)
         if args.crm_action == "map":
             syncer = build_sync(settings, db, clock)
-            return crm_cli.set_mapping(settings, db, clock, args.workspace, args.key, args.value, sys.stdout, syncer)
+            return crm_cli.set_mapping(
+                settings, db, clock, args.workspace, args.key, args.value, sys.stdout, syncer
+            )
         syncer = build_sync(settings, db, clock, slack_members=_crm_slack_members(settings, db))
-        return crm_cli.sync(settings, db, clock, args.workspace, args.since, args.progress, sys.stdout, syncer)
+        return crm_cli.sync(
+            settings, db, clock, args.workspace, args.since, args.progress, sys.stdout, syncer
+        )
     except UserError as error:
         print(error.text, file=sys.stderr)
         return 2
@@ -445,7 +472,9 @@ def _crm(settings: Settings, args: argparse.Namespace) -> int:
         db.dispose()
 
 
-def _crm_slack_members(settings: Settings, db: Database) -> Callable[[int], Iterable[SlackProfile]] | None:
+def _crm_slack_members(
+    settings: Settings, db: Database
+) -> Callable[[int], Iterable[SlackProfile]] | None:
     """Slack's member list for matching owners, when this process has a token to ask with."""
     from bot.app import sender_clients
     from bot.crm.connection import slack_members_via

@@ -94,13 +94,22 @@ def load_settings(
     client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
     if bool(client_id) != bool(client_secret):
         missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
-        raise ConfigError(missing, "is missing: OAuth needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
+        raise ConfigError(
+            missing, "is missing: OAuth needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET."
+        )
     if app_token and not bot_token:
-        raise ConfigError("SLACK_BOT_TOKEN", "is missing: Socket Mode (SLACK_APP_TOKEN) needs the bot token too.")
+        raise ConfigError(
+            "SLACK_BOT_TOKEN", "is missing: Socket Mode (SLACK_APP_TOKEN) needs the bot token too."
+        )
     if (bot_token or client_id) and not app_token and not signing_secret:
-        raise ConfigError("SLACK_SIGNING_SECRET", "is missing: HTTP mode verifies every request with it.")
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET", "is missing: HTTP mode verifies every request with it."
+        )
     if signing_secret is not None and not re.fullmatch(r"[0-9a-fA-F]{16,}", signing_secret):
-        raise ConfigError("SLACK_SIGNING_SECRET", "is malformed: expected the hex string from the app's Basic Information page.")
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET",
+            "is malformed: expected the hex string from the app's Basic Information page.",
+        )
 
     return Settings(
         bot_token=bot_token,
@@ -112,10 +121,18 @@ def load_settings(
         slack_api_url=_api_url(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
         port=_port(get("PORT") or "3000"),
         admins=_admins(get("PACELINE_ADMINS") or ""),
-        celebration_batch_seconds=_seconds(get("PACELINE_CELEBRATION_BATCH_SECONDS") or "60", "PACELINE_CELEBRATION_BATCH_SECONDS"),
+        celebration_batch_seconds=_seconds(
+            get("PACELINE_CELEBRATION_BATCH_SECONDS") or "60", "PACELINE_CELEBRATION_BATCH_SECONDS"
+        ),
         hubspot_access_token=get("HUBSPOT_ACCESS_TOKEN"),
-        hubspot_api_url=_url(get("HUBSPOT_API_URL") or DEFAULT_HUBSPOT_API_URL, "HUBSPOT_API_URL", DEFAULT_HUBSPOT_API_URL).rstrip("/"),
-        secret_keys=tuple(k.strip() for k in (get("PACELINE_SECRET_KEY") or "").split(",") if k.strip()),
+        hubspot_api_url=_url(
+            get("HUBSPOT_API_URL") or DEFAULT_HUBSPOT_API_URL,
+            "HUBSPOT_API_URL",
+            DEFAULT_HUBSPOT_API_URL,
+        ).rstrip("/"),
+        secret_keys=tuple(
+            k.strip() for k in (get("PACELINE_SECRET_KEY") or "").split(",") if k.strip()
+        ),
         crm_sync_minutes=_minutes(get("PACELINE_CRM_SYNC_MINUTES") or "5"),
     )
 
@@ -138,11 +155,14 @@ def _database_url(value: str) -> str:
         url = make_url(value)
     except ArgumentError:
         raise ConfigError(
-            "DATABASE_URL", "is malformed: use e.g. sqlite:///paceline.db or postgresql://user@host/db."
+            "DATABASE_URL",
+            "is malformed: use e.g. sqlite:///paceline.db or postgresql://user@host/db.",
         ) from None
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
-        raise ConfigError("DATABASE_URL", f"names an unsupported database '{backend}': use sqlite or postgresql.")
+        raise ConfigError(
+            "DATABASE_URL", f"names an unsupported database '{backend}': use sqlite or postgresql."
+        )
     if backend == "postgresql" and url.drivername != "postgresql+psycopg":
         # psycopg 3 is the one PostgreSQL driver we ship.
         url = url.set(drivername="postgresql+psycopg")
@@ -163,7 +183,10 @@ def _url(value: str, name: str, example: str) -> str:
 
 def _minutes(value: str) -> int:
     if not value.isdigit() or not 0 <= int(value) <= 1440:
-        raise ConfigError("PACELINE_CRM_SYNC_MINUTES", f"must be a whole number of minutes from 0 (off) to 1440 (got '{value}').")
+        raise ConfigError(
+            "PACELINE_CRM_SYNC_MINUTES",
+            f"must be a whole number of minutes from 0 (off) to 1440 (got '{value}').",
+        )
     return int(value)
 
 
@@ -177,11 +200,16 @@ def _admins(value: str) -> frozenset[str]:
     ids = [part.strip() for part in value.split(",") if part.strip()]
     for user_id in ids:
         if not _USER_ID.match(user_id):
-            raise ConfigError("PACELINE_ADMINS", f"holds '{user_id}', which is not a Slack user ID like U0123ABCD.")
+            raise ConfigError(
+                "PACELINE_ADMINS",
+                f"holds '{user_id}', which is not a Slack user ID like U0123ABCD.",
+            )
     return frozenset(ids)
 
 
 def _seconds(value: str, name: str) -> int:
     if not value.isdigit() or not 0 <= int(value) <= 3600:
-        raise ConfigError(name, f"must be a whole number of seconds from 0 to 3600 (got '{value}').")
+        raise ConfigError(
+            name, f"must be a whole number of seconds from 0 to 3600 (got '{value}')."
+        )
     return int(value)

@@ -62,24 +62,17 @@ class StateStore(SQLAlchemyOAuthStateStore):
     new one is issued, since nothing else would remove the ones never used."""
 
     def issue(self, *args: object, **kwargs: object) -> str:
-        table = self.oauth_states
         with self.engine.begin() as conn:
-            conn.execute(table.delete().where(table.c.expire_at <= _db_now()))
+            installations.delete_expired_states(conn, self.oauth_states, _db_now())
         return super().issue(*args, **kwargs)
 
     def consume(self, state: str) -> bool:
-        table = self.oauth_states
         try:
             with self.engine.begin() as conn:
-                deleted = conn.execute(
-                    table.delete()
-                    .where(table.c.state == state, table.c.expire_at > _db_now())
-                    .returning(table.c.id)
-                ).first()
+                return installations.consume_state(conn, self.oauth_states, state, _db_now())
         except sa.exc.SQLAlchemyError as error:
             log.warning("could not check an OAuth state: %s", type(error).__name__)
             return False
-        return deleted is not None
 
 
 def _db_now() -> datetime:
@@ -121,7 +114,9 @@ class Installations:
     def __init__(self, settings: Settings, db: Database) -> None:
         assert settings.client_id is not None
         self.db = db
-        self.store = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=store_engine(db))
+        self.store = SQLAlchemyInstallationStore(
+            client_id=settings.client_id, engine=store_engine(db)
+        )
 
     def bot_token(self, workspace_id: int) -> str | None:
         """The workspace's current bot token; None when it is not (or no longer) installed."""
@@ -132,7 +127,9 @@ class Installations:
         bot = self.store.find_bot(enterprise_id=ids.enterprise_id, team_id=ids.team_id)
         return bot.bot_token if bot is not None else None
 
-    def client_for(self, make_client: Callable[[str | None], WebClient]) -> Callable[[int], WebClient]:
+    def client_for(
+        self, make_client: Callable[[str | None], WebClient]
+    ) -> Callable[[int], WebClient]:
         """`client_for(workspace_id)` for the scheduler: a client with that workspace's own
         token, looked up at every call so a reinstall's new token is used at once. Without
         an installation the client has no token at all (Slack answers not_authed and the
@@ -152,7 +149,11 @@ class Installations:
             raise OrgInstallNotSupported
         with self.db.write() as session:
             return installations.activate(
-                session, installation.team_id, installation.enterprise_id, installation.team_name, now
+                session,
+                installation.team_id,
+                installation.enterprise_id,
+                installation.team_name,
+                now,
             )
 
     def forget(self, team_id: str | None, enterprise_id: str | None) -> None:
@@ -179,7 +180,9 @@ def oauth_app(
         redirect_uri_path=REDIRECT_PATH,
         installation_store=store,
         installation_store_bot_only=True,
-        state_store=StateStore(expiration_seconds=STATE_SECONDS, engine=store_engine(installs.db), logger=log),
+        state_store=StateStore(
+            expiration_seconds=STATE_SECONDS, engine=store_engine(installs.db), logger=log
+        ),
         state_expiration_seconds=STATE_SECONDS,
         callback_options=CallbackOptions(success=_success(on_installed), failure=_failure),
         logger=log,
@@ -220,21 +223,32 @@ def _success(on_installed: Callable[[Installation], None]) -> Callable[[SuccessA
             log.warning("refused an org-wide install for enterprise %s", installation.enterprise_id)
             return args.default.failure(
                 FailureArgs(
-                    request=args.request, reason="org_install_not_supported", suggested_status_code=400,
-                    settings=args.settings, default=args.default,
+                    request=args.request,
+                    reason="org_install_not_supported",
+                    suggested_status_code=400,
+                    settings=args.settings,
+                    default=args.default,
                 )
             )
         except Exception as error:
             # The token is stored but the workspace is not active: the installer sees a
             # failure page and installing again finishes the job.
-            log.exception("installed in %s but could not activate the workspace", installation.team_id)
+            log.exception(
+                "installed in %s but could not activate the workspace", installation.team_id
+            )
             return args.default.failure(
                 FailureArgs(
-                    request=args.request, reason="storage_error", error=error, suggested_status_code=500,
-                    settings=args.settings, default=args.default,
+                    request=args.request,
+                    reason="storage_error",
+                    error=error,
+                    suggested_status_code=500,
+                    settings=args.settings,
+                    default=args.default,
                 )
             )
-        log.info("Paceline installed in workspace %s (%s)", installation.team_id, installation.team_name)
+        log.info(
+            "Paceline installed in workspace %s (%s)", installation.team_id, installation.team_name
+        )
         return args.default.success(args)
 
     return success

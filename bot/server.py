@@ -125,7 +125,10 @@ _REFUSAL_BODIES = {
 
 
 def _events(
-    bolt: App, verifier: SignatureVerifier, environ: dict[str, Any], start_response: Callable[..., Any]
+    bolt: App,
+    verifier: SignatureVerifier,
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
 ) -> Iterable[bytes]:
     try:
         text = _signed_body(verifier, environ)
@@ -195,7 +198,9 @@ def _signed_body(verifier: SignatureVerifier, environ: dict[str, Any]) -> str:
 
 def _is_ssl_check(environ: dict[str, Any]) -> bool:
     text = environ.get("paceline.body", "")
-    return len(text) < 1024 and "payload" not in text and dict(parse_qsl(text)).get("ssl_check") == "1"
+    return (
+        len(text) < 1024 and "payload" not in text and dict(parse_qsl(text)).get("ssl_check") == "1"
+    )
 
 
 _INTERACTIONS = {
@@ -251,7 +256,11 @@ def payload_problem(body: Any) -> str | None:
                 return "lacks view.id"
         if kind == "block_actions":
             actions = body.get("actions")
-            if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
+            if (
+                not isinstance(actions, list)
+                or not actions
+                or not all(isinstance(a, dict) for a in actions)
+            ):
                 return "lacks actions"
         return None
     return None  # anything else (ssl_check, app_rate_limited …) is Bolt's to answer
@@ -300,7 +309,9 @@ def _fit_connection_limit(limit: int) -> int:
         return limit
     if soft != resource.RLIM_INFINITY and soft < needed:
         fitted = max(100, (soft - 256) // 3)
-        log.warning("open-files limit %d: serving at most %d connections instead of %d", soft, fitted, limit)
+        log.warning(
+            "open-files limit %d: serving at most %d connections instead of %d", soft, fitted, limit
+        )
         return fitted
     return limit
 
@@ -357,7 +368,9 @@ class HttpServer:
                 raise
 
     def start(self) -> HttpServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="paceline-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, name="paceline-http", daemon=True
+        )
         self._thread.start()
         return self
 

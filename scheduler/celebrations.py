@@ -139,7 +139,10 @@ class CelebrationWorker:
             self._undos_read_at = now
             if since.full:
                 self._full_scan_at = now
-                if settled != since.position.entry_id or since.position.deleted_since < now - 2 * SETTLE:
+                if (
+                    settled != since.position.entry_id
+                    or since.position.deleted_since < now - 2 * SETTLE
+                ):
                     with self.db.write() as session:
                         # Undos are read again for SETTLE too: one committed late is not missed.
                         celebrations.advance(session, settled, now - SETTLE, now)
@@ -156,17 +159,30 @@ class CelebrationWorker:
         if position is None:
             with self.db.write() as session:
                 position = celebrations.position(session, now)
-        clock_set_back = position.deleted_since > now or (self._undos_read_at is not None and self._undos_read_at > now)
+        clock_set_back = position.deleted_since > now or (
+            self._undos_read_at is not None and self._undos_read_at > now
+        )
         if clock_set_back:  # a test or an operator moved the clock back: start again from now
             position = celebrations.Position(position.entry_id, now - SETTLE)
-            self._full_scan_at, self._seen, self._newest, self._undos_read_at = None, frozenset(), None, None
-        full = self._full_scan_at is None or now - self._full_scan_at >= SETTLE or self._newest is None
+            self._full_scan_at, self._seen, self._newest, self._undos_read_at = (
+                None,
+                frozenset(),
+                None,
+                None,
+            )
+        full = (
+            self._full_scan_at is None or now - self._full_scan_at >= SETTLE or self._newest is None
+        )
         since = position
         if not full:
             assert self._newest is not None and self._undos_read_at is not None
-            since = celebrations.Position(max(position.entry_id, self._newest), self._undos_read_at - UNDO_OVERLAP)
+            since = celebrations.Position(
+                max(position.entry_id, self._newest), self._undos_read_at - UNDO_OVERLAP
+            )
         with self.db.read() as session:
-            changed = celebrations.changes(session, since, (now - timedelta(days=OLDEST_DAYS)).date())
+            changed = celebrations.changes(
+                session, since, (now - timedelta(days=OLDEST_DAYS)).date()
+            )
             settled, newest = celebrations.settled_entry_id(session, since, now, SETTLE)
         return changed, settled, newest, _Since(position, full)
 
@@ -182,7 +198,9 @@ class CelebrationWorker:
             for workspace_id, mine in by_workspace.items():
                 if workspace_id not in active:
                     continue
-                team_of = celebrations.teams_of_people(session, workspace_id, {c.person_id for c in mine})
+                team_of = celebrations.teams_of_people(
+                    session, workspace_id, {c.person_id for c in mine}
+                )
                 for change in mine:
                     team_id = team_of.get(change.person_id)
                     if team_id is not None:
@@ -191,7 +209,9 @@ class CelebrationWorker:
 
     # ------------------------------------------------------------------ one team
 
-    def _bring_in_line(self, workspace_id: int, team_id: int, changed: list[Change], now: datetime) -> int:
+    def _bring_in_line(
+        self, workspace_id: int, team_id: int, changed: list[Change], now: datetime
+    ) -> int:
         """The team's wins worked out in a read transaction; written, when there is
         anything to write, in a short one that holds the team's lock (on SQLite, the one
         write lock: /log must not wait while reports are built)."""
@@ -211,7 +231,9 @@ class CelebrationWorker:
             plan = reconcile(found, self._recorded(session, team, scope, found), scope)
             return self._apply(session, team, plan, now)
 
-    def _wins_now(self, session: Session, team: Team, changed: list[Change], now: datetime) -> tuple[list[Win], Scope]:
+    def _wins_now(
+        self, session: Session, team: Team, changed: list[Change], now: datetime
+    ) -> tuple[list[Win], Scope]:
         # Wins are worked out whatever the settings: one that happens while its kind is off
         # (or the team has no channel) is recorded without a post, so turning the setting
         # on later does not celebrate it late.
@@ -222,13 +244,19 @@ class CelebrationWorker:
         found = self._goal_wins(scene, touched, changed)
         # Deals are looked at only when deals or revenue changed: the days looked at are
         # the ones whose recorded deals reconcile may strike.
-        deal_days = [scene.today - timedelta(days=n) for n in range(DEAL_DAYS)] if changed_metrics & DEALS else []
+        deal_days = (
+            [scene.today - timedelta(days=n) for n in range(DEAL_DAYS)]
+            if changed_metrics & DEALS
+            else []
+        )
         if deal_days:
             found += self._deal_wins(session, scene, touched, deal_days, changed)
         found += self._import_summaries(scene, kinds, changed, found)
         found = [w if enabled(w.kind, kinds) else replace(w, trigger=Trigger.QUIET) for w in found]
         periods = {period_key(kind.value, view.view.start) for kind, view in scene.reports.items()}
-        return found, Scope(touched, frozenset(periods), frozenset(d.isoformat() for d in deal_days))
+        return found, Scope(
+            touched, frozenset(periods), frozenset(d.isoformat() for d in deal_days)
+        )
 
     @staticmethod
     def _recorded(session: Session, team: Team, scope: Scope, found: list[Win]) -> list[Recorded]:
@@ -236,7 +264,9 @@ class CelebrationWorker:
         wanted = scope.periods | scope.deal_days | {w.period for w in found}
         return celebrations.recorded(session, team.workspace_id, team.id, wanted)
 
-    def _scene(self, session: Session, team: Team, now: datetime, changed_metrics: set[str]) -> TeamScene:
+    def _scene(
+        self, session: Session, team: Team, now: datetime, changed_metrics: set[str]
+    ) -> TeamScene:
         """The team's reports in the period kinds of its goals on the metrics that changed
         (a goal on a metric nobody logged has no new win)."""
         assert team.id is not None
@@ -247,7 +277,9 @@ class CelebrationWorker:
         found = {}
         for kind in sorted(kinds, key=list(PeriodKind).index):
             view = Period.containing(kind, today, fiscal)
-            found[kind] = reports.team_report(session, team.workspace_id, team, view, now, fiscal_year_start_month=fiscal)
+            found[kind] = reports.team_report(
+                session, team.workspace_id, team, view, now, fiscal_year_start_month=fiscal
+            )
         return TeamScene(team, today, MetricCatalog.with_custom(custom), found)
 
     def _goal_wins(
@@ -258,7 +290,12 @@ class CelebrationWorker:
         for kind, report in scene.reports.items():
             period = period_key(kind.value, report.view.start)
 
-            def trigger(metric: str, person_id: int | None, before_under: int | None = None, view: Period = report.view) -> str:
+            def trigger(
+                metric: str,
+                person_id: int | None,
+                before_under: int | None = None,
+                view: Period = report.view,
+            ) -> str:
                 return _trigger(changed, metric, person_id, view, week, before_under)
 
             for s in report.members:
@@ -268,16 +305,43 @@ class CelebrationWorker:
                 goal_id = _first_id(s)
                 if s.hit:
                     key = goal_win_key("hit", goal_id, s.owner_id, period)
-                    found.append(Win(key, "hit", s.owner_id, period, render.hit_line(s, metric), trigger(s.goal.metric, s.owner_id, _left(s, s.target))))
+                    found.append(
+                        Win(
+                            key,
+                            "hit",
+                            s.owner_id,
+                            period,
+                            render.hit_line(s, metric),
+                            trigger(s.goal.metric, s.owner_id, _left(s, s.target)),
+                        )
+                    )
                 if s.stretch_hit:
                     key = goal_win_key("stretch", goal_id, s.owner_id, period)
-                    found.append(Win(key, "stretch", s.owner_id, period, render.stretch_line(s, metric), trigger(s.goal.metric, s.owner_id, _left(s, s.stretch or 0))))
+                    found.append(
+                        Win(
+                            key,
+                            "stretch",
+                            s.owner_id,
+                            period,
+                            render.stretch_line(s, metric),
+                            trigger(s.goal.metric, s.owner_id, _left(s, s.stretch or 0)),
+                        )
+                    )
             for s in report.team_totals:
                 if s.goal.period_kind is kind and s.hit:
                     metric = metric_of(scene.catalog, s.goal.metric)
                     key = goal_win_key("team", _first_id(s), None, period)
                     line = render.team_goal_line(scene.team.name, s, metric)
-                    found.append(Win(key, "team", None, period, line, trigger(s.goal.metric, None, _left(s, s.target))))
+                    found.append(
+                        Win(
+                            key,
+                            "team",
+                            None,
+                            period,
+                            line,
+                            trigger(s.goal.metric, None, _left(s, s.target)),
+                        )
+                    )
             for c in report.collectives:
                 if c.goal.period_kind is kind and c.achieved:
                     metric = metric_of(scene.catalog, c.goal.metric)
@@ -287,7 +351,12 @@ class CelebrationWorker:
         return found
 
     def _deal_wins(
-        self, session: Session, scene: TeamScene, touched: frozenset[int], days: list[date], changed: list[Change]
+        self,
+        session: Session,
+        scene: TeamScene,
+        touched: frozenset[int],
+        days: list[date],
+        changed: list[Change],
     ) -> list[Win]:
         team = scene.team
         batches = celebrations.deal_batches(session, team.workspace_id, touched, days[-1], days[0])
@@ -303,7 +372,16 @@ class CelebrationWorker:
             person = people.get(batch.person_id)
             name = reports.display_name(person) if person is not None else "someone"
             line = render.deal_line(name, batch.deals, batch.revenue, deal, money, progress)
-            found.append(Win(key, "deal", batch.person_id, batch.day.isoformat(), line, _deal_trigger(batch, changed)))
+            found.append(
+                Win(
+                    key,
+                    "deal",
+                    batch.person_id,
+                    batch.day.isoformat(),
+                    line,
+                    _deal_trigger(batch, changed),
+                )
+            )
         return found
 
     def _import_summaries(
@@ -318,7 +396,11 @@ class CelebrationWorker:
                 imported[c.batch_id][c.metric] += c.quantity
         if not imported:
             return []
-        names = {pid: name for report in scene.reports.values() for pid, name in report.member_names.items()}
+        names = {
+            pid: name
+            for report in scene.reports.values()
+            for pid, name in report.member_names.items()
+        }
         hit_names = sorted({names.get(w.person_id or 0, "someone") for w in found
                             if w.kind == "hit" and w.trigger == Trigger.IMPORT})  # fmt: skip
         progress = _team_progress(scene)
@@ -347,7 +429,9 @@ class CelebrationWorker:
                 post_id = waiting.id
             else:
                 due = next_open(now + self.batch, team.tz, WorkHours.from_setting(team.work_hours))
-                post_id = celebrations.new_post(session, workspace_id, team.id, team.channel_id, due, now)
+                post_id = celebrations.new_post(
+                    session, workspace_id, team.id, team.channel_id, due, now
+                )
             celebrations.record(session, workspace_id, team.id, plan.post, post_id, "live", now)
         celebrations.record(session, workspace_id, team.id, plan.absorb, None, "absorbed", now)
         for win_id, line in plan.refresh:
@@ -357,19 +441,28 @@ class CelebrationWorker:
             celebrations.drop_empty_waiting(session, workspace_id, team.id)
         celebrations.set_state(session, plan.strike, "struck", now)
         celebrations.set_state(session, plan.restore, "live", now)
-        edits = [self._edit(session, workspace_id, post_id, now) for post_id in sorted(celebrations.posts_of(session, plan.strike + plan.restore))]
+        edits = [
+            self._edit(session, workspace_id, post_id, now)
+            for post_id in sorted(celebrations.posts_of(session, plan.strike + plan.restore))
+        ]
         queued = [e for e in edits if e is not None]
         outbox.enqueue(session, queued, now)
         return len(queued)
 
-    def _edit(self, session: Session, workspace_id: int, post_id: int, now: datetime) -> Outgoing | None:
+    def _edit(
+        self, session: Session, workspace_id: int, post_id: int, now: datetime
+    ) -> Outgoing | None:
         edit = celebrations.next_edit(session, post_id, now)
         if edit is None:
             return None
         team_id, channel, original_key, number = edit
         text = render.post_text(celebrations.lines(session, post_id))
         key = DeliveryKey(EDIT_JOB, team_id, f"post-{post_id}", channel, str(number))
-        return Outgoing(workspace_id, key, Message(channel, text, render.post_blocks(text), edit_of=original_key))
+        return Outgoing(
+            workspace_id,
+            key,
+            Message(channel, text, render.post_blocks(text), edit_of=original_key),
+        )
 
     def _queue_due_posts(self, now: datetime) -> int:
         with self.db.read() as session:
@@ -393,7 +486,9 @@ class CelebrationWorker:
                 if celebrations.mark_posted(session, post.id, team.channel_id, key.text(), now):
                     text = render.post_text(lines)
                     message = Message(team.channel_id, text, render.post_blocks(text))
-                    queued += outbox.enqueue(session, [Outgoing(post.workspace_id, key, message)], now)
+                    queued += outbox.enqueue(
+                        session, [Outgoing(post.workspace_id, key, message)], now
+                    )
         return queued
 
 
@@ -421,7 +516,11 @@ def _trigger(
     `crossing` = (actual, target): the total without the entries just logged was under
     it); an import of this week's numbers is summed up once; anything else (history, a
     goal changed, logging more when already over) is quiet."""
-    mine = [c for c in changed if c.metric == metric and c.day in view and (person_id is None or c.person_id == person_id)]
+    mine = [
+        c
+        for c in changed
+        if c.metric == metric and c.day in view and (person_id is None or c.person_id == person_id)
+    ]
     live = [c for c in mine if c.source in LIVE_SOURCES and not c.undone]
     if live:
         if crossing is None:

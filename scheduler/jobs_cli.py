@@ -36,13 +36,17 @@ def parse_at(text: str | None, default: datetime) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise UserError(f"`--at {text}` is not an ISO date-time.", "--at 2026-11-20T16:00-05:00") from None
+        raise UserError(
+            f"`--at {text}` is not an ISO date-time.", "--at 2026-11-20T16:00-05:00"
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone("UTC"))
     return value.astimezone(zone("UTC"))
 
 
-def chosen_teams(service: SchedulerService, team_name: str | None, workspace: str | None) -> list[ScheduledTeam]:
+def chosen_teams(
+    service: SchedulerService, team_name: str | None, workspace: str | None
+) -> list[ScheduledTeam]:
     with service.db.read() as session:
         found = job_runs.scheduled_teams(session)
     if workspace:
@@ -55,15 +59,27 @@ def chosen_teams(service: SchedulerService, team_name: str | None, workspace: st
         if not found:
             raise UserError(f'There is no team "{team_name}".', "paceline jobs list")
         if len({t.slack_team_id for t in found}) > 1:
-            raise UserError(f'Several workspaces have a team "{team_name}": say which.', f"--team {team_name} --workspace T0123ABCD")
+            raise UserError(
+                f'Several workspaces have a team "{team_name}": say which.',
+                f"--team {team_name} --workspace T0123ABCD",
+            )
     return found
 
 
 def run_jobs(
-    service: SchedulerService, job: str, *, team_name: str | None, at_text: str | None, workspace: str | None, deliver: bool = True
+    service: SchedulerService,
+    job: str,
+    *,
+    team_name: str | None,
+    at_text: str | None,
+    workspace: str | None,
+    deliver: bool = True,
 ) -> JobsRun:
     if job not in JOBS:
-        raise UserError(f'There is no job "{job}". Jobs: {", ".join(JOBS)}.', "paceline jobs run weekly-digest --team east")
+        raise UserError(
+            f'There is no job "{job}". Jobs: {", ".join(JOBS)}.',
+            "paceline jobs run weekly-digest --team east",
+        )
     at = parse_at(at_text, service.clock.now())
     # Now (no `--at`) follows the teams' holidays as the scheduler does: a team on a holiday
     # gets nothing. An explicit `--at` is the operator's instant and runs as asked.
@@ -80,7 +96,10 @@ def print_run(run: JobsRun, out: TextIO) -> None:
         print(result.describe(), file=out)
     if run.delivery is not None:
         d = run.delivery
-        print(f"Delivered: {d.sent} sent, {d.retried} to retry, {d.parked} parked, {d.failed} failed.", file=out)
+        print(
+            f"Delivered: {d.sent} sent, {d.retried} to retry, {d.parked} parked, {d.failed} failed.",
+            file=out,
+        )
         if d.parked or d.failed:
             print("`paceline jobs list` shows why.", file=out)
 
@@ -104,13 +123,17 @@ def list_jobs(service: SchedulerService, out: TextIO, *, workspace: str | None =
         team = entry.team
         summary = summaries[team.workspace_id]
         counts = {c.job: c.counts for c in summary.jobs if c.team_id == team.id}
-        channel = f"#{team.channel_name}" if team.channel_name else (team.channel_id or "no channel")
+        channel = (
+            f"#{team.channel_name}" if team.channel_name else (team.channel_id or "no channel")
+        )
         print(f"Team {team.name} ({entry.slack_team_id}) · {team.tz} · {channel}", file=out)
         local = zone(team.tz)
         for job in DEFAULT_SCHEDULES:
             schedule = stored_schedule(job, entry.rows.get(job))
             calendar = team_calendar(team.workweek, team.holidays_country)
-            upcoming, skipped = next_posting(schedule, team.tz, now, calendar, run_dates[(team.id or 0, job)])
+            upcoming, skipped = next_posting(
+                schedule, team.tz, now, calendar, run_dates[(team.id or 0, job)]
+            )
             when = upcoming.at.astimezone(local).strftime("%a %d %b %H:%M %Z") if upcoming else "—"
             if upcoming is not None and upcoming.moved:
                 when += f" (holiday {upcoming.local_date:%a %d %b})"
@@ -120,10 +143,20 @@ def list_jobs(service: SchedulerService, out: TextIO, *, workspace: str | None =
             ran_text = f"last {ran.occurrence} ({ran.messages} msg)" if ran else "never run"
             job_counts = counts.get(job, {})
             delivered = " · ".join(f"{job_counts[s]} {s}" for s in STATUSES if job_counts.get(s))
-            print(f"  {schedule.describe():<34} next {when:<22} {ran_text:<26} {delivered}".rstrip(), file=out)
+            print(
+                f"  {schedule.describe():<34} next {when:<22} {ran_text:<26} {delivered}".rstrip(),
+                file=out,
+            )
         notice_counts = counts.get("notice", {})
         if notice_counts:
-            print("  notices to managers: " + " · ".join(f"{notice_counts[s]} {s}" for s in STATUSES if notice_counts.get(s)), file=out)
+            print(
+                "  notices to managers: "
+                + " · ".join(f"{notice_counts[s]} {s}" for s in STATUSES if notice_counts.get(s)),
+                file=out,
+            )
         for problem in (p for p in summary.problems if p.team_id == team.id):
             to = problem.recipient or "(no channel)"
-            print(f"  ⚠ {problem.status} {problem.job} {problem.period} → {to} after {problem.attempts} tries: {problem.error}", file=out)
+            print(
+                f"  ⚠ {problem.status} {problem.job} {problem.period} → {to} after {problem.attempts} tries: {problem.error}",
+                file=out,
+            )

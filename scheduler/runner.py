@@ -119,7 +119,9 @@ class JobRunner:
     def batch_builders(self) -> Mapping[str, BatchBuilder]:
         return self._batch_builders if self._batch_builders is not None else _batch_builders()
 
-    def run(self, workspace_id: int, team_id: int, occurrence: Occurrence, *, manual: bool = False) -> RunResult | None:
+    def run(
+        self, workspace_id: int, team_id: int, occurrence: Occurrence, *, manual: bool = False
+    ) -> RunResult | None:
         """Build and enqueue one occurrence. A scheduled run that finds the occurrence already
         recorded enqueues nothing; a manual run (`jobs run`) enqueues what is missing, so it
         re-sends nothing already in the outbox. None when the team no longer exists."""
@@ -127,7 +129,12 @@ class JobRunner:
         return found[0] if found else None
 
     def run_cohort(
-        self, workspace_id: int, team_ids: Sequence[int], occurrence: Occurrence, *, manual: bool = False
+        self,
+        workspace_id: int,
+        team_ids: Sequence[int],
+        occurrence: Occurrence,
+        *,
+        manual: bool = False,
     ) -> list[RunResult]:
         """run() for several teams of one workspace sharing the occurrence (teams that fire
         together): built together, with one statement per question for all of them, then
@@ -136,7 +143,9 @@ class JobRunner:
         return [
             result
             for first in range(0, len(team_ids), MAX_BUILD_TEAMS)
-            for result in self._run_slice(workspace_id, team_ids[first : first + MAX_BUILD_TEAMS], occurrence, manual)
+            for result in self._run_slice(
+                workspace_id, team_ids[first : first + MAX_BUILD_TEAMS], occurrence, manual
+            )
         ]
 
     def _run_slice(
@@ -149,8 +158,13 @@ class JobRunner:
                 if attempt == DB_ATTEMPTS:
                     raise
                 wait = DB_BACKOFF_SECONDS * 2 ** (attempt - 1)
-                log.warning("database error in %s for %d team(s), retrying in %.1fs: %s",
-                            occurrence.job, len(team_ids), wait, type(error.orig).__name__)
+                log.warning(
+                    "database error in %s for %d team(s), retrying in %.1fs: %s",
+                    occurrence.job,
+                    len(team_ids),
+                    wait,
+                    type(error.orig).__name__,
+                )
                 self.sleep(wait)
         return []  # pragma: no cover - the loop returns or raises
 
@@ -163,9 +177,16 @@ class JobRunner:
             if not manual and occurrence.job in WEEKLY_JOBS:
                 # Not built at all for a team whose week has all its runs (a schedule changed
                 # after this week's run); _record checks again under the team's lock.
-                full = self._full_week(session, workspace_id, [t.id for t in chosen if t.id is not None], occurrence)
+                full = self._full_week(
+                    session, workspace_id, [t.id for t in chosen if t.id is not None], occurrence
+                )
                 if full:
-                    log.info("%s (%s) for teams %s: already posted that week", occurrence.job, occurrence.key, sorted(full))
+                    log.info(
+                        "%s (%s) for teams %s: already posted that week",
+                        occurrence.job,
+                        occurrence.key,
+                        sorted(full),
+                    )
                 chosen = [team for team in chosen if team.id not in full]
                 if not chosen:
                     return []
@@ -178,16 +199,30 @@ class JobRunner:
                     raise
                 # One team's bad data must not cost the others their posts: team by team,
                 # the failing ones are logged and left for the next sweep.
-                log.exception("%s for %d teams failed together; building them one by one", occurrence.job, len(chosen))
-                built = self._one_team_at_a_time(session, build_many, workspace_id, chosen, occurrence)
-        results = [self._record(workspace_id, team, occurrence, built[team.id], manual) for team in chosen if team.id in built]
+                log.exception(
+                    "%s for %d teams failed together; building them one by one",
+                    occurrence.job,
+                    len(chosen),
+                )
+                built = self._one_team_at_a_time(
+                    session, build_many, workspace_id, chosen, occurrence
+                )
+        results = [
+            self._record(workspace_id, team, occurrence, built[team.id], manual)
+            for team in chosen
+            if team.id in built
+        ]
         if any(result.new for result in results):
             self.on_enqueued()
         return results
 
     @staticmethod
     def _one_team_at_a_time(
-        session: Session, build_many: BatchBuilder, workspace_id: int, chosen: Sequence[Team], occurrence: Occurrence
+        session: Session,
+        build_many: BatchBuilder,
+        workspace_id: int,
+        chosen: Sequence[Team],
+        occurrence: Occurrence,
     ) -> dict[int, list[Message]]:
         built: dict[int, list[Message]] = {}
         for team in chosen:
@@ -200,7 +235,9 @@ class JobRunner:
         return built
 
     @staticmethod
-    def _full_week(session: Session, workspace_id: int, team_ids: list[int], occurrence: Occurrence) -> set[int]:
+    def _full_week(
+        session: Session, workspace_id: int, team_ids: list[int], occurrence: Occurrence
+    ) -> set[int]:
         """The teams whose week of `occurrence` already has as many runs of the job (other
         than this occurrence) as their schedule, as it is now, has days. Two statements."""
         job = occurrence.job
@@ -208,15 +245,29 @@ class JobRunner:
         rows = job_runs.schedule_rows(session, workspace_id, team_ids, job)
         ran = job_runs.run_dates(session, workspace_id, team_ids, job, week.start, week.end)
         return {
-            team_id for team_id in team_ids
-            if not week_has_room(occurrence, stored_schedule(job, rows.get(team_id)), ran.get(team_id, ()))
+            team_id
+            for team_id in team_ids
+            if not week_has_room(
+                occurrence, stored_schedule(job, rows.get(team_id)), ran.get(team_id, ())
+            )
         }
 
-    def _record(self, workspace_id: int, team: Team, occurrence: Occurrence, built: list[Message], manual: bool) -> RunResult:
+    def _record(
+        self,
+        workspace_id: int,
+        team: Team,
+        occurrence: Occurrence,
+        built: list[Message],
+        manual: bool,
+    ) -> RunResult:
         """Record the team's run and put its messages in the outbox, in one transaction."""
         assert team.id is not None
         items = [
-            Outgoing(workspace_id, DeliveryKey(occurrence.job, team.id, occurrence.key, m.recipient, m.part), m)
+            Outgoing(
+                workspace_id,
+                DeliveryKey(occurrence.job, team.id, occurrence.key, m.recipient, m.part),
+                m,
+            )
             for m in built
         ]
         now = self.clock.now()
@@ -226,18 +277,52 @@ class JobRunner:
                 # committed (and counted) or waits for this one.
                 job_runs.lock_team(session, workspace_id, team.id)
                 if self._full_week(session, workspace_id, [team.id], occurrence):
-                    return RunResult(occurrence.job, workspace_id, team.id, team.name, occurrence, len(items), 0, False,
-                                     full_week=True)
+                    return RunResult(
+                        occurrence.job,
+                        workspace_id,
+                        team.id,
+                        team.name,
+                        occurrence,
+                        len(items),
+                        0,
+                        False,
+                        full_week=True,
+                    )
             first = job_runs.claim_run(
-                session, workspace_id, team.id, occurrence.job, occurrence.key, occurrence.at, now, len(items)
+                session,
+                workspace_id,
+                team.id,
+                occurrence.job,
+                occurrence.key,
+                occurrence.at,
+                now,
+                len(items),
             )
             if not first and not manual:
-                return RunResult(occurrence.job, workspace_id, team.id, team.name, occurrence, len(items), 0, True)
+                return RunResult(
+                    occurrence.job,
+                    workspace_id,
+                    team.id,
+                    team.name,
+                    occurrence,
+                    len(items),
+                    0,
+                    True,
+                )
             new = outbox.enqueue(session, items, now)
             if manual:
                 new += outbox.requeue(session, workspace_id, [i.key.text() for i in items], now)
-        log.info("%s for team %s (%s): %d messages, %d new", occurrence.job, team.id, occurrence.key, len(items), new)
-        return RunResult(occurrence.job, workspace_id, team.id, team.name, occurrence, len(items), new, not first)
+        log.info(
+            "%s for team %s (%s): %d messages, %d new",
+            occurrence.job,
+            team.id,
+            occurrence.key,
+            len(items),
+            new,
+        )
+        return RunResult(
+            occurrence.job, workspace_id, team.id, team.name, occurrence, len(items), new, not first
+        )
 
     def run_as_of(
         self, workspace_id: int, team: Team, job: str, at: datetime, *, skip_holidays: bool = False
@@ -248,7 +333,9 @@ class JobRunner:
         found = self.run_teams_as_of([team], job, at, skip_holidays=skip_holidays)
         return found[0] if found else None
 
-    def run_teams_as_of(self, chosen: Sequence[Team], job: str, at: datetime, *, skip_holidays: bool = False) -> list[RunResult]:
+    def run_teams_as_of(
+        self, chosen: Sequence[Team], job: str, at: datetime, *, skip_holidays: bool = False
+    ) -> list[RunResult]:
         """run_as_of() for several teams (`paceline jobs run JOB` without `--team`): teams of
         one workspace whose local date of `at` is the same are built together. Results in
         the teams' order; with `skip_holidays`, a team whose local date of `at` is one of its
@@ -259,19 +346,35 @@ class JobRunner:
             if team.id is None:
                 continue
             local_date = at.astimezone(zone(team.tz)).date()
-            if skip_holidays and team_calendar(team.workweek, team.holidays_country).is_holiday(local_date):
+            if skip_holidays and team_calendar(team.workweek, team.holidays_country).is_holiday(
+                local_date
+            ):
                 occurrence = Occurrence(job, local_date, at)
-                found[team.id] = RunResult(job, team.workspace_id, team.id, team.name, occurrence, 0, 0, False, holiday=True)
+                found[team.id] = RunResult(
+                    job,
+                    team.workspace_id,
+                    team.id,
+                    team.name,
+                    occurrence,
+                    0,
+                    0,
+                    False,
+                    holiday=True,
+                )
                 continue
             groups[(team.workspace_id, local_date)].append(team.id)
         found.update(
             (result.team_id, result)
             for (workspace_id, local_date), team_ids in groups.items()
-            for result in self.run_cohort(workspace_id, team_ids, Occurrence(job, local_date, at), manual=True)
+            for result in self.run_cohort(
+                workspace_id, team_ids, Occurrence(job, local_date, at), manual=True
+            )
         )
         return [found[team.id] for team in chosen if team.id in found]
 
-    def sweep(self, now: datetime | None = None, workspace_ids: list[int] | None = None) -> list[RunResult]:
+    def sweep(
+        self, now: datetime | None = None, workspace_ids: list[int] | None = None
+    ) -> list[RunResult]:
         """Run every occurrence that is due, not yet run, and still relevant: catches up runs
         missed while the app was down, lost in a daylight-saving gap, or skipped by
         APScheduler's misfire rule, and runs the ones a holiday moved to the team's next

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.render.chart import png_of
 from scheduler.messages import DeliveryKey, Message, Outgoing
 from storage import outbox, teams
 from storage.db import Database
@@ -110,7 +111,9 @@ class _Park:
     def reason(self, team_name: str | None, channel: str) -> str:
         if self.code == "no_channel":
             name = team_name or "?"
-            return f"team {name} has no channel: set one with /team set {name} channel #channel-name"
+            return (
+                f"team {name} has no channel: set one with /team set {name} channel #channel-name"
+            )
         text = _REASONS.get(self.code, f"Slack refused the message ({self.code})")
         return f"{text} ({channel})" if self.code in CHANNEL_PROBLEMS else text
 
@@ -155,7 +158,9 @@ class _Feed:
     asked, and ends when that claim found nothing due (so notices other workers enqueue on
     the way are still delivered in this round)."""
 
-    def __init__(self, sender: Sender, stats: DeliveryStats, bookkeeping: ThreadPoolExecutor) -> None:
+    def __init__(
+        self, sender: Sender, stats: DeliveryStats, bookkeeping: ThreadPoolExecutor
+    ) -> None:
         self._sender, self._stats, self._bookkeeping = sender, stats, bookkeeping
         self._cond = threading.Condition()
         self._backlog: deque[tuple[list[Claimed], datetime]] = deque()
@@ -281,15 +286,19 @@ class Sender:
         started = time.monotonic()
         stats = DeliveryStats()
         # Claims and sent-marks run on one bookkeeping thread, so all `concurrency` workers
-        # keep posting (a worker doing them had left a post slot empty every few posts).
+        # keep posting (a worker doing them would leave its post slot empty meanwhile).
         # Each worker takes its next group from the shared backlog itself: handing every
-        # post through one dispatching thread cost a thread switch per post.
+        # post through one dispatching thread would cost a thread switch per post.
         with ThreadPoolExecutor(1, thread_name_prefix="paceline-sender-db") as bookkeeping:
             self._bookkeeping = bookkeeping
             feed = _Feed(self, stats, bookkeeping)
             try:
-                with ThreadPoolExecutor(self.concurrency, thread_name_prefix="paceline-sender") as pool:
-                    workers = [pool.submit(self._work, feed, stats) for _ in range(self.concurrency)]
+                with ThreadPoolExecutor(
+                    self.concurrency, thread_name_prefix="paceline-sender"
+                ) as pool:
+                    workers = [
+                        pool.submit(self._work, feed, stats) for _ in range(self.concurrency)
+                    ]
             finally:
                 self._bookkeeping = None
         for worker in workers:
@@ -335,8 +344,13 @@ class Sender:
         try:
             groups = self._write(
                 lambda s: outbox.claim(
-                    s, owner=self.owner, now=now, lease=self.lease, max_groups=max_groups,
-                    workspace_ids=self.workspace_ids, held=held,
+                    s,
+                    owner=self.owner,
+                    now=now,
+                    lease=self.lease,
+                    max_groups=max_groups,
+                    workspace_ids=self.workspace_ids,
+                    held=held,
                 )  # fmt: skip
             )
             with self._held_lock:
@@ -350,10 +364,15 @@ class Sender:
 
     # ------------------------------------------------------------------ one recipient
 
-    def _deliver_group(self, rows: list[Claimed], stats: DeliveryStats, claimed_at: datetime | None = None) -> None:
+    def _deliver_group(
+        self, rows: list[Claimed], stats: DeliveryStats, claimed_at: datetime | None = None
+    ) -> None:
         group = _Group(rows, (claimed_at or self.clock.now()) + self.lease)
         client = self.client_for(rows[0].workspace_id)
-        if 2 * float(getattr(client, "timeout", 0) or 0) > self.lease.total_seconds() and not self._warned:
+        if (
+            2 * float(getattr(client, "timeout", 0) or 0) > self.lease.total_seconds()
+            and not self._warned
+        ):
             self._warned = True
             log.warning("the lease (%.0fs) should be at least twice the Slack client's timeout "
                         "(%ss): a slow post could be taken over and sent twice",
@@ -377,10 +396,16 @@ class Sender:
                     self._retry(row, outcome, stats)
                     # Later rows wait, so the recipient still gets them in order.
                     rest = [r.id for r in rows[index + 1 :]]
-                    self._write(lambda s, ids=rest: outbox.release(s, ids, owner=self.owner, now=self.clock.now()))
+                    self._write(
+                        lambda s, ids=rest: outbox.release(
+                            s, ids, owner=self.owner, now=self.clock.now()
+                        )
+                    )
                     return
         except _LeaseLost:
-            log.warning("lost the lease on %s; another process has it", rows[group.position].delivery_key)
+            log.warning(
+                "lost the lease on %s; another process has it", rows[group.position].delivery_key
+            )
         except _DB_ERRORS as error:
             # What Slack did may be unrecorded: the rows stay `sending` until their lease
             # runs out, and whoever claims them next looks in the channel before posting.
@@ -424,12 +449,16 @@ class Sender:
         if now < group.lease_until - self.lease / 2:
             return
         rest = [r.id for r in group.rows[group.position :]]
-        held = self._write(lambda s: outbox.renew(s, rest, owner=self.owner, now=now, lease=self.lease))
+        held = self._write(
+            lambda s: outbox.renew(s, rest, owner=self.owner, now=now, lease=self.lease)
+        )
         if rest[0] not in held:
             raise _LeaseLost
         group.lease_until = now + self.lease
 
-    def _attempt(self, client: WebClient, row: Claimed, group: _Group, stats: DeliveryStats) -> _Outcome:
+    def _attempt(
+        self, client: WebClient, row: Claimed, group: _Group, stats: DeliveryStats
+    ) -> _Outcome:
         if row.recipient == "":
             return _Park("no_channel", recipient_wide=True)
         message = row.message()
@@ -472,7 +501,7 @@ class Sender:
                     text=message.text,
                     blocks=list(message.blocks) or None,
                     metadata={"event_type": EVENT_TYPE, "event_payload": {"key": row.delivery_key}},
-                )
+                ),
             )
             return _Sent(response.get("channel"), response.get("ts"))
         channel = self._channel_of(client, row, group)
@@ -480,11 +509,11 @@ class Sender:
             group,
             lambda: client.files_upload_v2(
                 channel=channel,
-                content=file.png(),
+                content=png_of(file),
                 filename=file.filename,
                 title=file.title,
                 initial_comment=message.text or None,
-            )
+            ),
         )
         return _Sent(channel, _share_ts(response.get("file") or {}, channel))
 
@@ -501,11 +530,15 @@ class Sender:
         _, channel, ts = original
         self._call(
             group,
-            lambda: client.chat_update(channel=channel, ts=ts, text=message.text, blocks=list(message.blocks) or None),
+            lambda: client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=list(message.blocks) or None
+            ),
         )
         return _Sent(channel, ts)
 
-    def _look_for(self, client: WebClient, row: Claimed, message: Message, group: _Group) -> _Sent | None:
+    def _look_for(
+        self, client: WebClient, row: Claimed, message: Message, group: _Group
+    ) -> _Sent | None:
         """The post if Slack already has it (a try whose answer never came back)."""
         channel = self._channel_of(client, row, group)
         if group.keys is None:
@@ -516,9 +549,13 @@ class Sender:
                 page = self._call(
                     group,
                     lambda c=cursor: client.conversations_history(
-                        channel=channel, oldest=f"{oldest.timestamp():.6f}", inclusive=True,
-                        include_all_metadata=True, limit=200, cursor=c,
-                    )  # fmt: skip
+                        channel=channel,
+                        oldest=f"{oldest.timestamp():.6f}",
+                        inclusive=True,
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=c,
+                    ),  # fmt: skip
                 )
                 for found in page.get("messages") or []:
                     _index(found, group)
@@ -537,7 +574,9 @@ class Sender:
         if group.channel is None and row.recipient[:1] in {"U", "W"}:
             opened = self._call(group, lambda: client.conversations_open(users=row.recipient))
             group.channel = opened["channel"]["id"]
-            self._write(lambda s: outbox.remember_channel(s, row.id, group.channel, now=self.clock.now()))
+            self._write(
+                lambda s: outbox.remember_channel(s, row.id, group.channel, now=self.clock.now())
+            )
         return group.channel or row.recipient
 
     def _call(self, group: _Group, request: Callable[[], T]) -> T:
@@ -570,8 +609,14 @@ class Sender:
         delay = outcome.delay if outcome.delay is not None else self._backoff(attempts)
         if self._write(
             lambda s: outbox.schedule_retry(
-                s, row.id, owner=self.owner, now=now, not_before=now + timedelta(seconds=delay),
-                error=outcome.error, outcome_unknown=outcome.unknown, count_attempt=outcome.count,
+                s,
+                row.id,
+                owner=self.owner,
+                now=now,
+                not_before=now + timedelta(seconds=delay),
+                error=outcome.error,
+                outcome_unknown=outcome.unknown,
+                count_attempt=outcome.count,
             )  # fmt: skip
         ):
             self._count(stats, retried=1)
@@ -584,7 +629,9 @@ class Sender:
         def park(session: Session) -> str | None:
             team = teams.by_id(session, row.workspace_id, row.team_id) if row.team_id else None
             reason = outcome.reason(team.name if team else None, row.recipient)
-            if not outbox.park(session, row.id, owner=self.owner, now=self.clock.now(), reason=reason):
+            if not outbox.park(
+                session, row.id, owner=self.owner, now=self.clock.now(), reason=reason
+            ):
                 return None
             if outcome.code in CHANNEL_PROBLEMS and team is not None:
                 notices = self._notices(session, row, outcome.code, team.name)

@@ -116,7 +116,10 @@ def cohorts(plans: list[PlannedJob]) -> dict[str, Cohort]:
     grouped: dict[str, list[PlannedJob]] = {}
     for plan in plans:
         grouped.setdefault(cohort_id(plan), []).append(plan)
-    return {cid: Cohort(cid, found[0], tuple(sorted(p.team_id for p in found))) for cid, found in grouped.items()}
+    return {
+        cid: Cohort(cid, found[0], tuple(sorted(p.team_id for p in found)))
+        for cid, found in grouped.items()
+    }
 
 
 def planned_jobs(db: Database) -> list[PlannedJob]:
@@ -158,7 +161,11 @@ class SchedulerService:
         self.celebrations = celebrations
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
-            job_defaults={"misfire_grace_time": MISFIRE_GRACE_SECONDS, "coalesce": True, "max_instances": 1},
+            job_defaults={
+                "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+                "coalesce": True,
+                "max_instances": 1,
+            },
         )
         self._planned: dict[str, PlannedJob] = {}  # by job_id(): each team's job
         self._cohorts: dict[str, Cohort] = {}  # by cohort_id(): what APScheduler runs
@@ -174,8 +181,11 @@ class SchedulerService:
         the sender. `paused` plans without firing (tests, `jobs list`)."""
         self.sync()
         self.scheduler.add_job(
-            self.sweep, IntervalTrigger(seconds=SWEEP_SECONDS), id="paceline:sweep",
-            replace_existing=True, next_run_time=None if paused else datetime.now(UTC),
+            self.sweep,
+            IntervalTrigger(seconds=SWEEP_SECONDS),
+            id="paceline:sweep",
+            replace_existing=True,
+            next_run_time=None if paused else datetime.now(UTC),
         )
         if self.celebrations is not None:
             self.scheduler.add_job(
@@ -190,7 +200,10 @@ class SchedulerService:
         self.scheduler.start(paused=paused)
         if self.sender is not None and not paused:
             self._sender_thread = threading.Thread(
-                target=self.sender.run, args=(self._stop,), name="paceline-sender", daemon=True  # type: ignore[attr-defined]
+                target=self.sender.run,
+                args=(self._stop,),
+                name="paceline-sender",
+                daemon=True,  # type: ignore[attr-defined]
             )
             self._sender_thread.start()
 
@@ -233,7 +246,10 @@ class SchedulerService:
         has fired is gone from APScheduler and is not planned again (should it have been
         missed, the sweep runs it)."""
         wanted: dict[str, tuple[str, Occurrence]] = {}
-        start, horizon = now - timedelta(seconds=MISFIRE_GRACE_SECONDS), now + timedelta(days=LOOKBACK_DAYS)
+        start, horizon = (
+            now - timedelta(seconds=MISFIRE_GRACE_SECONDS),
+            now + timedelta(days=LOOKBACK_DAYS),
+        )
         for cid, cohort in self._cohorts.items():
             plan = cohort.plan
             for run in runs_between(plan.schedule, plan.tz, start, horizon, plan.calendar):
@@ -270,8 +286,14 @@ class SchedulerService:
             return None
         now = self.clock.now()
         with self.db.read() as session:
-            ran = job_runs.run_dates(session, workspace_id, [team_id], job, (now - timedelta(days=LOOKBACK_DAYS)).date(),
-                                     (now + timedelta(days=2 * LOOKBACK_DAYS)).date())
+            ran = job_runs.run_dates(
+                session,
+                workspace_id,
+                [team_id],
+                job,
+                (now - timedelta(days=LOOKBACK_DAYS)).date(),
+                (now + timedelta(days=2 * LOOKBACK_DAYS)).date(),
+            )
         upcoming, _ = next_posting(plan.schedule, plan.tz, now, plan.calendar, ran.get(team_id, ()))
         return upcoming.at if upcoming is not None else None
 
@@ -286,11 +308,17 @@ class SchedulerService:
         plan, now = cohort.plan, self.clock.now()
         # A trigger may fire a moment early by our clock; look a minute ahead for it.
         scheduled = last_due(plan.schedule, plan.tz, now + timedelta(minutes=1))
-        occurrence = on_calendar(scheduled, plan.schedule, plan.tz, plan.calendar) if scheduled is not None else None
+        occurrence = (
+            on_calendar(scheduled, plan.schedule, plan.tz, plan.calendar)
+            if scheduled is not None
+            else None
+        )
         if occurrence is None or occurrence.moved:
             # A holiday: nothing today; a moved run has its own date job (and the sweep).
             if scheduled is not None:
-                log.info("%s for teams %s: %s is a holiday", plan.job, cohort.team_ids, scheduled.key)
+                log.info(
+                    "%s for teams %s: %s is a holiday", plan.job, cohort.team_ids, scheduled.key
+                )
             return
         self._run(cohort, occurrence, now)
 
@@ -302,7 +330,11 @@ class SchedulerService:
             return
         plan, now = cohort.plan, self.clock.now()
         scheduled = occurrence_on(plan.schedule, date.fromisoformat(key), plan.tz)
-        occurrence = on_calendar(scheduled, plan.schedule, plan.tz, plan.calendar) if scheduled is not None else None
+        occurrence = (
+            on_calendar(scheduled, plan.schedule, plan.tz, plan.calendar)
+            if scheduled is not None
+            else None
+        )
         if occurrence is None or not occurrence.moved or occurrence.at > now + timedelta(minutes=1):
             return
         self._run(cohort, occurrence, now)
@@ -314,7 +346,9 @@ class SchedulerService:
         try:
             self.runner.run_cohort(plan.workspace_id, cohort.team_ids, occurrence)
         except Exception:
-            log.exception("%s for teams %s failed; the sweep will try again", plan.job, cohort.team_ids)
+            log.exception(
+                "%s for teams %s failed; the sweep will try again", plan.job, cohort.team_ids
+            )
         self._wake_sender()
 
     def sweep(self) -> None:

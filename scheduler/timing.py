@@ -82,7 +82,9 @@ def week_of(local_date: date) -> Period:
 
 def week_end_instant(local_date: date, tz: str) -> datetime:
     """The last second of the team-local week containing `local_date` (Sunday 23:59:59), UTC."""
-    return instant(week_of(local_date).end + timedelta(days=1), time(0, 0), tz) - timedelta(seconds=1)
+    return instant(week_of(local_date).end + timedelta(days=1), time(0, 0), tz) - timedelta(
+        seconds=1
+    )
 
 
 def next_working_day(calendar: WorkCalendar, day: date) -> date | None:
@@ -113,7 +115,9 @@ def occurrence_on(schedule: JobSchedule, local_date: date, tz: str) -> Occurrenc
     return Occurrence(schedule.job, local_date, instant(local_date, schedule.at, tz))
 
 
-def on_calendar(occurrence: Occurrence, schedule: JobSchedule, tz: str, calendar: WorkCalendar | None) -> Occurrence | None:
+def on_calendar(
+    occurrence: Occurrence, schedule: JobSchedule, tz: str, calendar: WorkCalendar | None
+) -> Occurrence | None:
     """The run a scheduled occurrence stands for on the team's calendar: itself, unless its
     date is one of the team's holidays. Then a log reminder is skipped (None); a nudge,
     alert or digest runs at the schedule's time on the next working day, under its own
@@ -140,7 +144,11 @@ def on_calendar(occurrence: Occurrence, schedule: JobSchedule, tz: str, calendar
 
 
 def runs_between(
-    schedule: JobSchedule, tz: str, start: datetime, end: datetime, calendar: WorkCalendar | None = None
+    schedule: JobSchedule,
+    tz: str,
+    start: datetime,
+    end: datetime,
+    calendar: WorkCalendar | None = None,
 ) -> list[Occurrence]:
     """The runs with start < at <= end, in the order they run: the occurrences on the
     team's calendar (holidays moved or skipped), or as scheduled without a calendar."""
@@ -150,10 +158,14 @@ def runs_between(
     # saving) before it runs.
     scheduled = occurrences_between(schedule, tz, start - timedelta(days=MAX_MOVE_DAYS + 1), end)
     found = [run for o in scheduled if (run := on_calendar(o, schedule, tz, calendar)) is not None]
-    return sorted((run for run in found if start < run.at <= end), key=lambda run: (run.at, run.local_date))
+    return sorted(
+        (run for run in found if start < run.at <= end), key=lambda run: (run.at, run.local_date)
+    )
 
 
-def occurrences_between(schedule: JobSchedule, tz: str, start: datetime, end: datetime) -> list[Occurrence]:
+def occurrences_between(
+    schedule: JobSchedule, tz: str, start: datetime, end: datetime
+) -> list[Occurrence]:
     """Occurrences as scheduled with start < at <= end, oldest first."""
     zone = ZoneInfo(tz)
     first = start.astimezone(zone).date() - timedelta(days=1)
@@ -168,14 +180,18 @@ def occurrences_between(schedule: JobSchedule, tz: str, start: datetime, end: da
     return found
 
 
-def last_due(schedule: JobSchedule, tz: str, now: datetime, calendar: WorkCalendar | None = None) -> Occurrence | None:
+def last_due(
+    schedule: JobSchedule, tz: str, now: datetime, calendar: WorkCalendar | None = None
+) -> Occurrence | None:
     """The latest run at or before `now` within the lookback window (on the team's
     calendar when given, else as scheduled)."""
     found = runs_between(schedule, tz, now - timedelta(days=LOOKBACK_DAYS), now, calendar)
     return found[-1] if found else None
 
 
-def next_after(schedule: JobSchedule, tz: str, now: datetime, calendar: WorkCalendar | None = None) -> Occurrence | None:
+def next_after(
+    schedule: JobSchedule, tz: str, now: datetime, calendar: WorkCalendar | None = None
+) -> Occurrence | None:
     found = runs_between(schedule, tz, now, now + timedelta(days=LOOKBACK_DAYS), calendar)
     return found[0] if found else None
 
@@ -200,7 +216,11 @@ def week_has_room(occurrence: Occurrence, schedule: JobSchedule, ran: Iterable[d
 
 
 def next_posting(
-    schedule: JobSchedule, tz: str, now: datetime, calendar: WorkCalendar | None, ran: Iterable[date]
+    schedule: JobSchedule,
+    tz: str,
+    now: datetime,
+    calendar: WorkCalendar | None,
+    ran: Iterable[date],
 ) -> tuple[Occurrence | None, Occurrence | None]:
     """The next run after `now` that will post, given the scheduled dates of the job's runs
     already recorded for the team, and the first one passed over because its week already

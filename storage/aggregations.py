@@ -9,26 +9,27 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage import teams
 from storage.models import Entry, TeamMember, TimeOff
 
 
 def _team_totals_statement(many: bool) -> sa.Select:
-    """Built once with bound parameters: building it cost more than running it."""
-    workspace_id = sa.bindparam("workspace_id")
-    join, team = teams.scoped_to_teams(Entry.person_id, workspace_id, many)
+    """Built once with bound parameters: building it costs more than running it."""
+    workspace_id: sa.BindParameter[int] = sa.bindparam("workspace_id")
+    join, team = teams.scoped_to_teams(col(Entry.person_id), workspace_id, many)
     return (
-        sa.select(*team, Entry.person_id, Entry.metric, sa.func.sum(Entry.quantity))
+        sa.select(*team, col(Entry.person_id), col(Entry.metric), sa.func.sum(col(Entry.quantity)))
         .join(TeamMember, join)
         .where(
-            Entry.workspace_id == workspace_id,
-            Entry.metric.in_(sa.bindparam("metrics", expanding=True)),
-            Entry.day >= sa.bindparam("start", type_=sa.Date),
-            Entry.day <= sa.bindparam("end", type_=sa.Date),
-            Entry.deleted_at.is_(None),
+            col(Entry.workspace_id) == workspace_id,
+            col(Entry.metric).in_(sa.bindparam("metrics", expanding=True)),
+            col(Entry.day) >= sa.bindparam("start", type_=sa.Date),
+            col(Entry.day) <= sa.bindparam("end", type_=sa.Date),
+            col(Entry.deleted_at).is_(None),
         )
-        .group_by(*team, Entry.person_id, Entry.metric)
+        .group_by(*team, col(Entry.person_id), col(Entry.metric))
     )
 
 
@@ -37,7 +38,12 @@ _TEAMS_TOTALS = _team_totals_statement(many=True)
 
 
 def teams_totals(
-    session: Session, workspace_id: int, team_ids: Iterable[int], metrics: Iterable[str], start: date, end: date
+    session: Session,
+    workspace_id: int,
+    team_ids: Iterable[int],
+    metrics: Iterable[str],
+    start: date,
+    end: date,
 ) -> dict[int, dict[tuple[int, str], int]]:
     """team id → team_totals() of that team, for several teams in one statement (the
     scheduled jobs of teams that fire together)."""
@@ -45,84 +51,140 @@ def teams_totals(
     found: dict[int, dict[tuple[int, str], int]] = {team_id: {} for team_id in ids}
     if not ids:
         return found
-    parameters = {"workspace_id": workspace_id, "team_ids": ids, "metrics": sorted(set(metrics)), "start": start, "end": end}
+    parameters = {
+        "workspace_id": workspace_id,
+        "team_ids": ids,
+        "metrics": sorted(set(metrics)),
+        "start": start,
+        "end": end,
+    }
     for team_id, person_id, metric, total in session.execute(_TEAMS_TOTALS, parameters):
         found[team_id][(person_id, metric)] = int(total or 0)
     return found
 
 
-def _sums_by(column: sa.ColumnElement) -> sa.Select:
+def _sums_by(column: sa.SQLColumnExpression[int]) -> sa.Select:
     """One metric's total over [start, end] of the members of teams (`team_ids`), one row
     per value of `column` (the team, or the person)."""
-    workspace_id = sa.bindparam("workspace_id")
+    workspace_id: sa.BindParameter[int] = sa.bindparam("workspace_id")
     return (
-        sa.select(column, sa.func.sum(Entry.quantity))
-        .join(TeamMember, teams.on_teams(Entry.person_id, workspace_id, sa.bindparam("team_ids", expanding=True)))
+        sa.select(column, sa.func.sum(col(Entry.quantity)))
+        .join(
+            TeamMember,
+            teams.on_teams(
+                col(Entry.person_id), workspace_id, sa.bindparam("team_ids", expanding=True)
+            ),
+        )
         .where(
-            Entry.workspace_id == workspace_id,
-            Entry.metric == sa.bindparam("metric"),
-            Entry.day >= sa.bindparam("start", type_=sa.Date),
-            Entry.day <= sa.bindparam("end", type_=sa.Date),
-            Entry.deleted_at.is_(None),
+            col(Entry.workspace_id) == workspace_id,
+            col(Entry.metric) == sa.bindparam("metric"),
+            col(Entry.day) >= sa.bindparam("start", type_=sa.Date),
+            col(Entry.day) <= sa.bindparam("end", type_=sa.Date),
+            col(Entry.deleted_at).is_(None),
         )
         .group_by(column)
     )
 
 
-_TEAM_SUMS = _sums_by(TeamMember.team_id)
-_PEOPLE_SUMS = _sums_by(Entry.person_id)
+_TEAM_SUMS = _sums_by(col(TeamMember.team_id))
+_PEOPLE_SUMS = _sums_by(col(Entry.person_id))
 
 
 def team_sums(
-    session: Session, workspace_id: int, team_ids: Iterable[int], metric: str, start: date, end: date
+    session: Session,
+    workspace_id: int,
+    team_ids: Iterable[int],
+    metric: str,
+    start: date,
+    end: date,
 ) -> dict[int, int]:
     """team id → the total of one metric over [start, end] of its own members, for several
     teams in one statement (a team-vs-team board adds the sub-teams' up)."""
     ids = sorted(set(team_ids))
     found = dict.fromkeys(ids, 0)
     if ids:
-        parameters = {"workspace_id": workspace_id, "team_ids": ids, "metric": metric, "start": start, "end": end}
+        parameters = {
+            "workspace_id": workspace_id,
+            "team_ids": ids,
+            "metric": metric,
+            "start": start,
+            "end": end,
+        }
         for team_id, total in session.execute(_TEAM_SUMS, parameters):
             found[team_id] = int(total or 0)
     return found
 
 
 def people_sums(
-    session: Session, workspace_id: int, team_ids: Iterable[int], metric: str, start: date, end: date
+    session: Session,
+    workspace_id: int,
+    team_ids: Iterable[int],
+    metric: str,
+    start: date,
+    end: date,
 ) -> dict[int, int]:
     """person id → their total of one metric over [start, end], for everyone in the teams
     (a roll-up's board), in one statement; people with nothing logged are left out."""
     ids = sorted(set(team_ids))
     if not ids:
         return {}
-    parameters = {"workspace_id": workspace_id, "team_ids": ids, "metric": metric, "start": start, "end": end}
-    return {person_id: int(total or 0) for person_id, total in session.execute(_PEOPLE_SUMS, parameters)}
+    parameters = {
+        "workspace_id": workspace_id,
+        "team_ids": ids,
+        "metric": metric,
+        "start": start,
+        "end": end,
+    }
+    return {
+        person_id: int(total or 0) for person_id, total in session.execute(_PEOPLE_SUMS, parameters)
+    }
 
 
 def team_totals(
-    session: Session, workspace_id: int, team_id: int, metrics: Iterable[str], start: date, end: date
+    session: Session,
+    workspace_id: int,
+    team_id: int,
+    metrics: Iterable[str],
+    start: date,
+    end: date,
 ) -> dict[tuple[int, str], int]:
     """(person_id, metric) → total over [start, end] for every member of the team."""
-    parameters = {"workspace_id": workspace_id, "team_id": team_id, "metrics": sorted(set(metrics)), "start": start, "end": end}
-    return {(person_id, metric): int(total or 0) for person_id, metric, total in session.execute(_TEAM_TOTALS, parameters)}
+    parameters = {
+        "workspace_id": workspace_id,
+        "team_id": team_id,
+        "metrics": sorted(set(metrics)),
+        "start": start,
+        "end": end,
+    }
+    return {
+        (person_id, metric): int(total or 0)
+        for person_id, metric, total in session.execute(_TEAM_TOTALS, parameters)
+    }
 
 
 def people_totals(
-    session: Session, workspace_id: int, person_ids: Iterable[int], metrics: Iterable[str], start: date, end: date
+    session: Session,
+    workspace_id: int,
+    person_ids: Iterable[int],
+    metrics: Iterable[str],
+    start: date,
+    end: date,
 ) -> dict[tuple[int, str], int]:
     query = (
-        sa.select(Entry.person_id, Entry.metric, sa.func.sum(Entry.quantity))
+        sa.select(col(Entry.person_id), col(Entry.metric), sa.func.sum(col(Entry.quantity)))
         .where(
-            Entry.workspace_id == workspace_id,
-            Entry.person_id.in_(list(person_ids)),
-            Entry.metric.in_(list(metrics)),
-            Entry.day >= start,
-            Entry.day <= end,
-            Entry.deleted_at.is_(None),
+            col(Entry.workspace_id) == workspace_id,
+            col(Entry.person_id).in_(list(person_ids)),
+            col(Entry.metric).in_(list(metrics)),
+            col(Entry.day) >= start,
+            col(Entry.day) <= end,
+            col(Entry.deleted_at).is_(None),
         )
-        .group_by(Entry.person_id, Entry.metric)
+        .group_by(col(Entry.person_id), col(Entry.metric))
     )
-    return {(person_id, metric): int(total or 0) for person_id, metric, total in session.execute(query)}
+    return {
+        (person_id, metric): int(total or 0) for person_id, metric, total in session.execute(query)
+    }
 
 
 def period_totals(
@@ -137,16 +199,16 @@ def period_totals(
         return []
     first, last = min(p[0] for p in periods), max(p[1] for p in periods)
     rows = session.execute(
-        sa.select(Entry.day, sa.func.sum(Entry.quantity))
+        sa.select(col(Entry.day), sa.func.sum(col(Entry.quantity)))
         .where(
-            Entry.workspace_id == workspace_id,
-            Entry.person_id == person_id,
-            Entry.metric == metric,
-            Entry.day >= first,
-            Entry.day <= last,
-            Entry.deleted_at.is_(None),
+            col(Entry.workspace_id) == workspace_id,
+            col(Entry.person_id) == person_id,
+            col(Entry.metric) == metric,
+            col(Entry.day) >= first,
+            col(Entry.day) <= last,
+            col(Entry.deleted_at).is_(None),
         )
-        .group_by(Entry.day)
+        .group_by(col(Entry.day))
     )
     by_day = {day: int(total or 0) for day, total in rows}
     return [sum(v for d, v in by_day.items() if start <= d <= end) for start, end in periods]
@@ -167,20 +229,27 @@ def team_period_totals(
         return {}
     first, last = min(p[0] for p in periods), max(p[1] for p in periods)
     bucket = sa.case(
-        *((sa.and_(Entry.day >= start, Entry.day <= end), index) for index, (start, end) in enumerate(periods)),
+        *(
+            (sa.and_(col(Entry.day) >= start, col(Entry.day) <= end), index)
+            for index, (start, end) in enumerate(periods)
+        ),
         else_=-1,
     )
     # Grouped outside a subquery: PostgreSQL would not match the CASE in SELECT and in
     # GROUP BY once each is sent with parameters of its own.
     inner = (
-        sa.select(Entry.person_id.label("person_id"), bucket.label("bucket"), Entry.quantity.label("quantity"))
-        .join(TeamMember, teams.on_team(Entry.person_id, workspace_id, team_id))
+        sa.select(
+            col(Entry.person_id).label("person_id"),
+            bucket.label("bucket"),
+            col(Entry.quantity).label("quantity"),
+        )
+        .join(TeamMember, teams.on_team(col(Entry.person_id), workspace_id, team_id))
         .where(
-            Entry.workspace_id == workspace_id,
-            Entry.metric == metric,
-            Entry.day >= first,
-            Entry.day <= last,
-            Entry.deleted_at.is_(None),
+            col(Entry.workspace_id) == workspace_id,
+            col(Entry.metric) == metric,
+            col(Entry.day) >= first,
+            col(Entry.day) <= last,
+            col(Entry.deleted_at).is_(None),
         )
         .subquery()
     )
@@ -196,16 +265,16 @@ def team_period_totals(
 
 
 def _team_time_off_statement(many: bool) -> sa.Select:
-    workspace_id = sa.bindparam("workspace_id")
-    join, team = teams.scoped_to_teams(TimeOff.person_id, workspace_id, many)
+    workspace_id: sa.BindParameter[int] = sa.bindparam("workspace_id")
+    join, team = teams.scoped_to_teams(col(TimeOff.person_id), workspace_id, many)
     return (
-        sa.select(*team, TimeOff.person_id, TimeOff.start, TimeOff.end)
+        sa.select(*team, col(TimeOff.person_id), col(TimeOff.start), col(TimeOff.end))
         .join(TeamMember, join)
         .where(
-            TimeOff.workspace_id == workspace_id,
-            TimeOff.deleted_at.is_(None),
-            TimeOff.start <= sa.bindparam("end", type_=sa.Date),
-            TimeOff.end >= sa.bindparam("start", type_=sa.Date),
+            col(TimeOff.workspace_id) == workspace_id,
+            col(TimeOff.deleted_at).is_(None),
+            col(TimeOff.start) <= sa.bindparam("end", type_=sa.Date),
+            col(TimeOff.end) >= sa.bindparam("start", type_=sa.Date),
         )
     )
 
@@ -241,12 +310,12 @@ def time_off_by_person(
     session: Session, workspace_id: int, person_ids: Iterable[int], start: date, end: date
 ) -> dict[int, list[tuple[date, date]]]:
     rows = session.execute(
-        sa.select(TimeOff.person_id, TimeOff.start, TimeOff.end).where(
-            TimeOff.workspace_id == workspace_id,
-            TimeOff.person_id.in_(list(person_ids)),
-            TimeOff.deleted_at.is_(None),
-            TimeOff.start <= end,
-            TimeOff.end >= start,
+        sa.select(col(TimeOff.person_id), col(TimeOff.start), col(TimeOff.end)).where(
+            col(TimeOff.workspace_id) == workspace_id,
+            col(TimeOff.person_id).in_(list(person_ids)),
+            col(TimeOff.deleted_at).is_(None),
+            col(TimeOff.start) <= end,
+            col(TimeOff.end) >= start,
         )
     )
     return _by_person(rows)

@@ -8,8 +8,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage.models import Entry, GoalRequest, Person, TeamMember
+from storage.rows import affected_rows
 
 
 def last_entries(
@@ -21,11 +23,11 @@ def last_entries(
         session.scalars(
             sa.select(Entry)
             .where(
-                Entry.workspace_id == workspace_id,
-                Entry.entered_by_id == entered_by_id,
-                Entry.deleted_at.is_(None),
+                col(Entry.workspace_id) == workspace_id,
+                col(Entry.entered_by_id) == entered_by_id,
+                col(Entry.deleted_at).is_(None),
             )
-            .order_by(Entry.id.desc())
+            .order_by(col(Entry.id).desc())
             .limit(limit)
         )
     )
@@ -33,7 +35,7 @@ def last_entries(
 
 def entry_by_id(session: Session, workspace_id: int, entry_id: int) -> Entry | None:
     return session.scalar(
-        sa.select(Entry).where(Entry.workspace_id == workspace_id, Entry.id == entry_id)
+        sa.select(Entry).where(col(Entry.workspace_id) == workspace_id, col(Entry.id) == entry_id)
     )
 
 
@@ -46,14 +48,14 @@ def undo_entry(
     result = session.execute(
         sa.update(Entry)
         .where(
-            Entry.workspace_id == workspace_id,
-            Entry.id == entry_id,
-            Entry.entered_by_id == entered_by_id,
-            Entry.deleted_at.is_(None),
+            col(Entry.workspace_id) == workspace_id,
+            col(Entry.id) == entry_id,
+            col(Entry.entered_by_id) == entered_by_id,
+            col(Entry.deleted_at).is_(None),
         )
         .values(deleted_at=now, deleted_by_id=entered_by_id)
     )
-    return result.rowcount == 1
+    return affected_rows(result) == 1
 
 
 def pending_for_decider(
@@ -67,28 +69,32 @@ def pending_for_decider(
     """Pending requests this person may decide, oldest first (at most `limit`), and how
     many there are in all. Admins decide everything; managers the proposals of the reps
     in their teams now (a rep who moved since proposing is their new team's); nobody
-    their own request (the rules of bot.services.goal_setting.may_decide)."""
+    their own request (the rules of bot.services.goals.setting.may_decide)."""
     conditions = [
-        GoalRequest.workspace_id == workspace_id,
-        GoalRequest.status == "pending",
-        GoalRequest.requested_by_id != person_id,
+        col(GoalRequest.workspace_id) == workspace_id,
+        col(GoalRequest.status) == "pending",
+        col(GoalRequest.requested_by_id) != person_id,
     ]
     if not is_admin:
         if not team_ids:
             return [], 0
-        members = sa.select(TeamMember.person_id).where(
-            TeamMember.workspace_id == workspace_id, TeamMember.team_id.in_(list(team_ids))
+        members = sa.select(col(TeamMember.person_id)).where(
+            col(TeamMember.workspace_id) == workspace_id,
+            col(TeamMember.team_id).in_(list(team_ids)),
         )
         conditions += [
-            GoalRequest.kind == "proposal",
+            col(GoalRequest.kind) == "proposal",
             sa.or_(
-                GoalRequest.person_id.in_(members),
-                sa.and_(GoalRequest.person_id.is_(None), GoalRequest.team_id.in_(list(team_ids))),
+                col(GoalRequest.person_id).in_(members),
+                sa.and_(
+                    col(GoalRequest.person_id).is_(None),
+                    col(GoalRequest.team_id).in_(list(team_ids)),
+                ),
             ),
         ]
     rows = list(
         session.scalars(
-            sa.select(GoalRequest).where(*conditions).order_by(GoalRequest.id).limit(limit)
+            sa.select(GoalRequest).where(*conditions).order_by(col(GoalRequest.id)).limit(limit)
         )
     )
     if len(rows) < limit:
@@ -104,7 +110,8 @@ def request_with_key(
 ) -> GoalRequest | None:
     return session.scalar(
         sa.select(GoalRequest).where(
-            GoalRequest.workspace_id == workspace_id, GoalRequest.idempotency_key == idempotency_key
+            col(GoalRequest.workspace_id) == workspace_id,
+            col(GoalRequest.idempotency_key) == idempotency_key,
         )
     )
 
@@ -113,8 +120,8 @@ def home_period(session: Session, workspace_id: int, person_id: int) -> str | No
     """The period this person last chose on their Home (None: never chose; the caller
     decides the default and ignores values it does not know)."""
     return session.scalar(
-        sa.select(Person.home_period).where(
-            Person.workspace_id == workspace_id, Person.id == person_id
+        sa.select(col(Person.home_period)).where(
+            col(Person.workspace_id) == workspace_id, col(Person.id) == person_id
         )
     )
 
@@ -123,7 +130,7 @@ def set_home_period(session: Session, workspace_id: int, person_id: int, period:
     """Remember the period this person chose; only their own row. False when they are unknown."""
     result = session.execute(
         sa.update(Person)
-        .where(Person.workspace_id == workspace_id, Person.id == person_id)
+        .where(col(Person.workspace_id) == workspace_id, col(Person.id) == person_id)
         .values(home_period=period)
     )
-    return result.rowcount == 1
+    return affected_rows(result) == 1

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage.models import (
     AuditEvent,
@@ -23,11 +24,12 @@ from storage.models import (
     Team,
     TeamMember,
 )
+from storage.rows import affected_rows, non_null_col, table_of
 
-_ENTRY = Entry.__table__
-_RECORD = CrmRecord.__table__
-_AUDIT = AuditEvent.__table__
-_OWNER = CrmOwner.__table__
+_ENTRY = table_of(Entry)
+_RECORD = table_of(CrmRecord)
+_AUDIT = table_of(AuditEvent)
+_OWNER = table_of(CrmOwner)
 CRM_PERSON_NAME = "hubspot"
 
 # ---------------------------------------------------------------------- connection
@@ -35,7 +37,9 @@ CRM_PERSON_NAME = "hubspot"
 
 def connection(session: Session, workspace_id: int, provider: str) -> CrmConnection | None:
     return session.scalar(
-        sa.select(CrmConnection).where(CrmConnection.workspace_id == workspace_id, CrmConnection.provider == provider)
+        sa.select(CrmConnection).where(
+            col(CrmConnection.workspace_id) == workspace_id, col(CrmConnection.provider) == provider
+        )
     )
 
 
@@ -43,18 +47,22 @@ def active_connections(session: Session, provider: str) -> list[CrmConnection]:
     return list(
         session.scalars(
             sa.select(CrmConnection)
-            .where(CrmConnection.provider == provider, CrmConnection.active.is_(True))
-            .order_by(CrmConnection.workspace_id)
+            .where(col(CrmConnection.provider) == provider, col(CrmConnection.active).is_(True))
+            .order_by(col(CrmConnection.workspace_id))
         )
     )
 
 
-def connect(session: Session, workspace_id: int, provider: str, token_encrypted: str | None, now: datetime) -> CrmConnection:
+def connect(
+    session: Session, workspace_id: int, provider: str, token_encrypted: str | None, now: datetime
+) -> CrmConnection:
     """Create or re-activate the workspace's connection with this token; the cursors stay, so
     a reconnect goes on where the last sync stopped."""
     found = connection(session, workspace_id, provider)
     if found is None:
-        found = CrmConnection(workspace_id=workspace_id, provider=provider, created_at=now, updated_at=now)
+        found = CrmConnection(
+            workspace_id=workspace_id, provider=provider, created_at=now, updated_at=now
+        )
         session.add(found)
     found.token_encrypted = token_encrypted
     found.active = True
@@ -80,29 +88,38 @@ def disconnect(session: Session, workspace_id: int, provider: str, now: datetime
 
 def set_mapping(session: Session, connection_id: int, mapping_json: str, now: datetime) -> None:
     session.execute(
-        sa.update(CrmConnection).where(CrmConnection.id == connection_id).values(mapping=mapping_json, updated_at=now)
+        sa.update(CrmConnection)
+        .where(col(CrmConnection.id) == connection_id)
+        .values(mapping=mapping_json, updated_at=now)
     )
 
 
-def save_cursors(session: Session, connection_id: int, cursors: dict[str, str], now: datetime) -> None:
+def save_cursors(
+    session: Session, connection_id: int, cursors: dict[str, str], now: datetime
+) -> None:
     session.execute(
         sa.update(CrmConnection)
-        .where(CrmConnection.id == connection_id)
+        .where(col(CrmConnection.id) == connection_id)
         .values(cursors=json.dumps(cursors, sort_keys=True), updated_at=now)
     )
 
 
 def save_page(
-    session: Session, connection_id: int, owner: str, cursors: dict[str, str], now: datetime, lease: timedelta
+    session: Session,
+    connection_id: int,
+    owner: str,
+    cursors: dict[str, str],
+    now: datetime,
+    lease: timedelta,
 ) -> bool:
     """A page's cursor and the lease renewed, in one statement; False when another instance
     took the sync over (the caller rolls the page back)."""
     saved = session.execute(
         sa.update(CrmConnection)
-        .where(CrmConnection.id == connection_id, CrmConnection.lock_owner == owner)
+        .where(col(CrmConnection.id) == connection_id, col(CrmConnection.lock_owner) == owner)
         .values(cursors=json.dumps(cursors, sort_keys=True), lock_until=now + lease, updated_at=now)
     )
-    return bool(saved.rowcount)
+    return bool(affected_rows(saved))
 
 
 def refresh_statistics(session: Session) -> None:
@@ -119,32 +136,36 @@ def finish(session: Session, connection_id: int, now: datetime, error: str | Non
         values.update(last_sync_at=now, last_error=None, last_error_at=None)
     else:
         values.update(last_error=error[:2000], last_error_at=now)
-    session.execute(sa.update(CrmConnection).where(CrmConnection.id == connection_id).values(**values))
+    session.execute(
+        sa.update(CrmConnection).where(col(CrmConnection.id) == connection_id).values(**values)
+    )
 
 
-def take_lock(session: Session, connection_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
+def take_lock(
+    session: Session, connection_id: int, owner: str, now: datetime, lease: timedelta
+) -> bool:
     """One instance syncs a workspace at a time: the row's lease goes to whoever finds it free
     (or expired, or already theirs); the conditional UPDATE decides between two at once."""
     taken = session.execute(
         sa.update(CrmConnection)
         .where(
-            CrmConnection.id == connection_id,
-            CrmConnection.active.is_(True),
+            col(CrmConnection.id) == connection_id,
+            col(CrmConnection.active).is_(True),
             sa.or_(
-                CrmConnection.lock_until.is_(None),
-                CrmConnection.lock_until < now,
-                CrmConnection.lock_owner == owner,
+                col(CrmConnection.lock_until).is_(None),
+                col(CrmConnection.lock_until) < now,
+                col(CrmConnection.lock_owner) == owner,
             ),
         )
         .values(lock_owner=owner, lock_until=now + lease)
     )
-    return bool(taken.rowcount)
+    return bool(affected_rows(taken))
 
 
 def release_lock(session: Session, connection_id: int, owner: str) -> None:
     session.execute(
         sa.update(CrmConnection)
-        .where(CrmConnection.id == connection_id, CrmConnection.lock_owner == owner)
+        .where(col(CrmConnection.id) == connection_id, col(CrmConnection.lock_owner) == owner)
         .values(lock_owner=None, lock_until=None)
     )
 
@@ -156,22 +177,29 @@ def crm_person_id(session: Session, workspace_id: int, now: datetime) -> int:
     """The bot person synced entries are entered by and CRM changes are audited as: never a
     rep's own entries, so a rep's `/log undo` never takes them."""
     found = session.scalar(
-        sa.select(Person.id)
+        sa.select(col(Person.id))
         .where(
-            Person.workspace_id == workspace_id,
-            Person.slack_user_id.is_(None),
-            Person.is_bot.is_(True),
-            Person.name == CRM_PERSON_NAME,
+            col(Person.workspace_id) == workspace_id,
+            col(Person.slack_user_id).is_(None),
+            col(Person.is_bot).is_(True),
+            col(Person.name) == CRM_PERSON_NAME,
         )
-        .order_by(Person.id)
+        .order_by(col(Person.id))
     )
     if found is not None:
         return found
     return session.execute(
         sa.insert(Person)
-        .values(workspace_id=workspace_id, slack_user_id=None, name=CRM_PERSON_NAME, real_name="HubSpot",
-                is_bot=True, created_at=now, refreshed_at=now)  # fmt: skip
-        .returning(Person.id)
+        .values(
+            workspace_id=workspace_id,
+            slack_user_id=None,
+            name=CRM_PERSON_NAME,
+            real_name="HubSpot",
+            is_bot=True,
+            created_at=now,
+            refreshed_at=now,
+        )  # fmt: skip
+        .returning(non_null_col(Person.id))
     ).scalar_one()
 
 
@@ -186,19 +214,30 @@ class Candidate:
 
 def match_candidates(session: Session, workspace_id: int) -> list[Candidate]:
     rows = session.execute(
-        sa.select(Person.id, Person.email, Person.name, Person.real_name, Person.display_name).where(
-            Person.workspace_id == workspace_id, Person.is_bot.is_(False), Person.deactivated.is_(False)
+        sa.select(
+            non_null_col(Person.id),
+            col(Person.email),
+            col(Person.name),
+            col(Person.real_name),
+            col(Person.display_name),
+        ).where(
+            col(Person.workspace_id) == workspace_id,
+            col(Person.is_bot).is_(False),
+            col(Person.deactivated).is_(False),
         )
     )
-    return [Candidate(pid, email, tuple(n for n in (name, real, display) if n)) for pid, email, name, real, display in rows]
+    return [
+        Candidate(pid, email, tuple(n for n in (name, real, display) if n))
+        for pid, email, name, real, display in rows
+    ]
 
 
 def owners(session: Session, workspace_id: int, provider: str) -> list[CrmOwner]:
     return list(
         session.scalars(
             sa.select(CrmOwner)
-            .where(CrmOwner.workspace_id == workspace_id, CrmOwner.provider == provider)
-            .order_by(CrmOwner.owner_id)
+            .where(col(CrmOwner.workspace_id) == workspace_id, col(CrmOwner.provider) == provider)
+            .order_by(col(CrmOwner.owner_id))
         )
     )
 
@@ -206,54 +245,93 @@ def owners(session: Session, workspace_id: int, provider: str) -> list[CrmOwner]
 def owner_people(session: Session, workspace_id: int, provider: str) -> dict[str, int]:
     """Owner id → person id, for the owners matched or linked."""
     rows = session.execute(
-        sa.select(CrmOwner.owner_id, CrmOwner.person_id).where(
-            CrmOwner.workspace_id == workspace_id, CrmOwner.provider == provider, CrmOwner.person_id.is_not(None)
+        sa.select(col(CrmOwner.owner_id), non_null_col(CrmOwner.person_id)).where(
+            col(CrmOwner.workspace_id) == workspace_id,
+            col(CrmOwner.provider) == provider,
+            col(CrmOwner.person_id).is_not(None),
         )
     )
     return {owner_id: int(person_id) for owner_id, person_id in rows}
 
 
-def person_zones(session: Session, workspace_id: int, person_ids: Collection[int]) -> dict[int, str]:
+def person_zones(
+    session: Session, workspace_id: int, person_ids: Collection[int]
+) -> dict[int, str]:
     """The zone each person's days are counted in: their team's, else their own, else UTC."""
     if not person_ids:
         return {}
     rows = session.execute(
-        sa.select(Person.id, Team.tz, Person.tz)
-        .outerjoin(TeamMember, sa.and_(TeamMember.person_id == Person.id, TeamMember.workspace_id == workspace_id))
-        .outerjoin(Team, Team.id == TeamMember.team_id)
-        .where(Person.workspace_id == workspace_id, Person.id.in_(sorted(person_ids)))
+        sa.select(non_null_col(Person.id), col(Team.tz), col(Person.tz))
+        .outerjoin(
+            TeamMember,
+            sa.and_(
+                col(TeamMember.person_id) == col(Person.id),
+                col(TeamMember.workspace_id) == workspace_id,
+            ),
+        )
+        .outerjoin(Team, col(Team.id) == col(TeamMember.team_id))
+        .where(col(Person.workspace_id) == workspace_id, col(Person.id).in_(sorted(person_ids)))
     )
     return {pid: team_tz or own_tz or "UTC" for pid, team_tz, own_tz in rows}
 
 
 def link_owner(
-    session: Session, workspace_id: int, provider: str, owner_id: str, person_id: int | None, matched_by: str | None, now: datetime
+    session: Session,
+    workspace_id: int,
+    provider: str,
+    owner_id: str,
+    person_id: int | None,
+    matched_by: str | None,
+    now: datetime,
 ) -> None:
     session.execute(
         sa.update(CrmOwner)
-        .where(CrmOwner.workspace_id == workspace_id, CrmOwner.provider == provider, CrmOwner.owner_id == owner_id)
+        .where(
+            col(CrmOwner.workspace_id) == workspace_id,
+            col(CrmOwner.provider) == provider,
+            col(CrmOwner.owner_id) == owner_id,
+        )
         .values(person_id=person_id, matched_by=matched_by, updated_at=now)
     )
 
 
 def save_owners(
-    session: Session, workspace_id: int, provider: str, found: Sequence[tuple[str, str | None, str | None, str | None]], now: datetime
+    session: Session,
+    workspace_id: int,
+    provider: str,
+    found: Sequence[tuple[str, str | None, str | None, str | None]],
+    now: datetime,
 ) -> dict[str, CrmOwner]:
     """Every owner the CRM listed (id, email, first, last), stored or refreshed: one read, an
     insert of the new ones and an update of those whose details changed."""
     stored = {o.owner_id: o for o in owners(session, workspace_id, provider)}
     new = [
-        {"workspace_id": workspace_id, "provider": provider, "owner_id": oid, "email": email, "first_name": first,
-         "last_name": last, "updated_at": now}  # fmt: skip
+        {
+            "workspace_id": workspace_id,
+            "provider": provider,
+            "owner_id": oid,
+            "email": email,
+            "first_name": first,
+            "last_name": last,
+            "updated_at": now,
+        }  # fmt: skip
         for oid, email, first, last in found
         if oid not in stored
     ]
     if new:
         session.execute(sa.insert(_OWNER), new)
     changed = [
-        {"row_id": stored[oid].id, "email": email, "first_name": first, "last_name": last, "updated_at": now}
+        {
+            "row_id": stored[oid].id,
+            "email": email,
+            "first_name": first,
+            "last_name": last,
+            "updated_at": now,
+        }
         for oid, email, first, last in found
-        if oid in stored and (stored[oid].email, stored[oid].first_name, stored[oid].last_name) != (email, first, last)
+        if oid in stored
+        and (stored[oid].email, stored[oid].first_name, stored[oid].last_name)
+        != (email, first, last)
     ]
     if changed:
         session.execute(sa.update(_OWNER).where(_OWNER.c.id == sa.bindparam("row_id")), changed)
@@ -265,14 +343,22 @@ def save_owners(
 
 def mark_reported(session: Session, owner_row_ids: Collection[int], now: datetime) -> None:
     if owner_row_ids:
-        session.execute(sa.update(CrmOwner).where(CrmOwner.id.in_(sorted(owner_row_ids))).values(reported_at=now))
+        session.execute(
+            sa.update(CrmOwner)
+            .where(col(CrmOwner.id).in_(sorted(owner_row_ids)))
+            .values(reported_at=now)
+        )
 
 
-def owners_of_person(session: Session, workspace_id: int, provider: str, person_id: int) -> list[str]:
+def owners_of_person(
+    session: Session, workspace_id: int, provider: str, person_id: int
+) -> list[str]:
     return list(
         session.scalars(
-            sa.select(CrmOwner.owner_id).where(
-                CrmOwner.workspace_id == workspace_id, CrmOwner.provider == provider, CrmOwner.person_id == person_id
+            sa.select(col(CrmOwner.owner_id)).where(
+                col(CrmOwner.workspace_id) == workspace_id,
+                col(CrmOwner.provider) == provider,
+                col(CrmOwner.person_id) == person_id,
             )
         )
     )
@@ -292,14 +378,27 @@ class StoredRecord:
 
 
 def _stored(row: sa.Row) -> StoredRecord:
-    return StoredRecord(row.id, row.object_type, row.object_id, row.owner_id, row.facts, row.archived)
+    return StoredRecord(
+        row.id, row.object_type, row.object_id, row.owner_id, row.facts, row.archived
+    )
 
 
-_RECORD_COLUMNS = (_RECORD.c.id, _RECORD.c.object_type, _RECORD.c.object_id, _RECORD.c.owner_id, _RECORD.c.facts, _RECORD.c.archived)
+_RECORD_COLUMNS = (
+    _RECORD.c.id,
+    _RECORD.c.object_type,
+    _RECORD.c.object_id,
+    _RECORD.c.owner_id,
+    _RECORD.c.facts,
+    _RECORD.c.archived,
+)
 
 
 def records(
-    session: Session, workspace_id: int, provider: str, object_type: str, object_ids: Collection[str]
+    session: Session,
+    workspace_id: int,
+    provider: str,
+    object_type: str,
+    object_ids: Collection[str],
 ) -> dict[str, StoredRecord]:
     if not object_ids:
         return {}
@@ -314,7 +413,9 @@ def records(
     return {row.object_id: _stored(row) for row in rows}
 
 
-def records_of_owners(session: Session, workspace_id: int, provider: str, owner_ids: Collection[str]) -> list[StoredRecord]:
+def records_of_owners(
+    session: Session, workspace_id: int, provider: str, owner_ids: Collection[str]
+) -> list[StoredRecord]:
     if not owner_ids:
         return []
     rows = session.execute(
@@ -330,7 +431,9 @@ def records_of_owners(session: Session, workspace_id: int, provider: str, owner_
     return [_stored(row) for row in rows]
 
 
-def all_live_records(session: Session, workspace_id: int, provider: str, after_id: int, limit: int) -> list[StoredRecord]:
+def all_live_records(
+    session: Session, workspace_id: int, provider: str, after_id: int, limit: int
+) -> list[StoredRecord]:
     """A slice of the live records in id order, for re-deriving them all (a mapping change)."""
     rows = session.execute(
         sa.select(*_RECORD_COLUMNS)
@@ -356,28 +459,46 @@ class RecordWrite:
     modified_at: datetime
 
 
-def insert_records(session: Session, workspace_id: int, provider: str, rows: Sequence[RecordWrite], now: datetime) -> None:
+def insert_records(
+    session: Session, workspace_id: int, provider: str, rows: Sequence[RecordWrite], now: datetime
+) -> None:
     # executemany: one statement text whatever the page's size, so it is built once and
     # prepared once (a multi-row VALUES is rebuilt per page and fills SQLite's statement cache).
     if rows:
         session.execute(
             sa.insert(_RECORD),
             [
-                {"workspace_id": workspace_id, "provider": provider, "object_type": r.object_type,
-                 "object_id": r.object_id, "owner_id": r.owner_id, "facts": r.facts, "archived": r.archived,
-                 "modified_at": r.modified_at, "synced_at": now}  # fmt: skip
+                {
+                    "workspace_id": workspace_id,
+                    "provider": provider,
+                    "object_type": r.object_type,
+                    "object_id": r.object_id,
+                    "owner_id": r.owner_id,
+                    "facts": r.facts,
+                    "archived": r.archived,
+                    "modified_at": r.modified_at,
+                    "synced_at": now,
+                }  # fmt: skip
                 for r in rows
             ],
         )
 
 
-def update_records(session: Session, changes: Sequence[tuple[int, RecordWrite]], now: datetime) -> None:
+def update_records(
+    session: Session, changes: Sequence[tuple[int, RecordWrite]], now: datetime
+) -> None:
     if changes:
         session.execute(
             sa.update(_RECORD).where(_RECORD.c.id == sa.bindparam("record_id")),
             [
-                {"record_id": record_id, "owner_id": r.owner_id, "facts": r.facts, "archived": r.archived,
-                 "modified_at": r.modified_at, "synced_at": now}  # fmt: skip
+                {
+                    "record_id": record_id,
+                    "owner_id": r.owner_id,
+                    "facts": r.facts,
+                    "archived": r.archived,
+                    "modified_at": r.modified_at,
+                    "synced_at": now,
+                }  # fmt: skip
                 for record_id, r in changes
             ],
         )
@@ -386,7 +507,11 @@ def update_records(session: Session, changes: Sequence[tuple[int, RecordWrite]],
 def record_counts(session: Session, workspace_id: int, provider: str) -> dict[str, int]:
     rows = session.execute(
         sa.select(_RECORD.c.object_type, sa.func.count())
-        .where(_RECORD.c.workspace_id == workspace_id, _RECORD.c.provider == provider, _RECORD.c.archived.is_(False))
+        .where(
+            _RECORD.c.workspace_id == workspace_id,
+            _RECORD.c.provider == provider,
+            _RECORD.c.archived.is_(False),
+        )
         .group_by(_RECORD.c.object_type)
     )
     return {kind: int(n) for kind, n in rows}
@@ -409,7 +534,14 @@ def live_entries(session: Session, workspace_id: int, refs: Collection[str]) -> 
     if not refs:
         return []
     rows = session.execute(
-        sa.select(_ENTRY.c.id, _ENTRY.c.external_ref, _ENTRY.c.person_id, _ENTRY.c.metric, _ENTRY.c.day, _ENTRY.c.quantity)
+        sa.select(
+            _ENTRY.c.id,
+            _ENTRY.c.external_ref,
+            _ENTRY.c.person_id,
+            _ENTRY.c.metric,
+            _ENTRY.c.day,
+            _ENTRY.c.quantity,
+        )
         .where(
             _ENTRY.c.workspace_id == workspace_id,
             _ENTRY.c.external_ref.in_(sorted(refs)),
@@ -431,15 +563,32 @@ class EntryWrite:
     source: str
 
 
-def insert_entries(session: Session, workspace_id: int, rows: Sequence[EntryWrite], entered_by_id: int, now: datetime) -> None:
+def insert_entries(
+    session: Session,
+    workspace_id: int,
+    rows: Sequence[EntryWrite],
+    entered_by_id: int,
+    now: datetime,
+) -> None:
     if rows:
         session.execute(
             sa.insert(_ENTRY),
             [
-                {"workspace_id": workspace_id, "person_id": r.person_id, "metric": r.metric, "day": r.day,
-                 "quantity": r.quantity, "note": None, "kind": "log", "source": r.source, "batch_id": r.batch_id,
-                 "entered_by_id": entered_by_id, "created_at": now, "idempotency_key": None,
-                 "external_ref": r.external_ref}  # fmt: skip
+                {
+                    "workspace_id": workspace_id,
+                    "person_id": r.person_id,
+                    "metric": r.metric,
+                    "day": r.day,
+                    "quantity": r.quantity,
+                    "note": None,
+                    "kind": "log",
+                    "source": r.source,
+                    "batch_id": r.batch_id,
+                    "entered_by_id": entered_by_id,
+                    "created_at": now,
+                    "idempotency_key": None,
+                    "external_ref": r.external_ref,
+                }  # fmt: skip
                 for r in rows
             ],
         )
@@ -454,7 +603,9 @@ def correct_entries(session: Session, changes: Sequence[tuple[int, int, date, in
         )
 
 
-def remove_entries(session: Session, entry_ids: Collection[int], removed_by_id: int, now: datetime) -> None:
+def remove_entries(
+    session: Session, entry_ids: Collection[int], removed_by_id: int, now: datetime
+) -> None:
     if entry_ids:
         session.execute(
             sa.update(_ENTRY)
@@ -463,12 +614,26 @@ def remove_entries(session: Session, entry_ids: Collection[int], removed_by_id: 
         )
 
 
-def audit_many(session: Session, workspace_id: int, actor_id: int, now: datetime, events: Iterable[dict[str, Any]]) -> int:
+def audit_many(
+    session: Session,
+    workspace_id: int,
+    actor_id: int,
+    now: datetime,
+    events: Iterable[dict[str, Any]],
+) -> int:
     """Audit rows of one page together: action, subject_id, before, after, reason per event."""
     rows = [
-        {"workspace_id": workspace_id, "at": now, "actor_id": actor_id, "action": e["action"], "subject_type": "entry",
-         "subject_id": e.get("subject_id"), "before": _json(e.get("before")), "after": _json(e.get("after")),
-         "reason": (e.get("reason") or "")[:500] or None}  # fmt: skip
+        {
+            "workspace_id": workspace_id,
+            "at": now,
+            "actor_id": actor_id,
+            "action": e["action"],
+            "subject_type": "entry",
+            "subject_id": e.get("subject_id"),
+            "before": _json(e.get("before")),
+            "after": _json(e.get("after")),
+            "reason": (e.get("reason") or "")[:500] or None,
+        }  # fmt: skip
         for e in events
     ]
     if rows:
@@ -483,7 +648,11 @@ def _json(value: dict[str, Any] | None) -> str | None:
 def synced_entry_counts(session: Session, workspace_id: int) -> dict[str, int]:
     rows = session.execute(
         sa.select(_ENTRY.c.metric, sa.func.count())
-        .where(_ENTRY.c.workspace_id == workspace_id, _ENTRY.c.external_ref.is_not(None), _ENTRY.c.deleted_at.is_(None))
+        .where(
+            _ENTRY.c.workspace_id == workspace_id,
+            _ENTRY.c.external_ref.is_not(None),
+            _ENTRY.c.deleted_at.is_(None),
+        )
         .group_by(_ENTRY.c.metric)
     )
     return {metric: int(n) for metric, n in rows}

@@ -21,13 +21,15 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, orm
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlmodel import Session
 
 log = logging.getLogger(__name__)
@@ -77,7 +79,7 @@ class DatabaseUnavailable(sa.exc.OperationalError):
     def __str__(self) -> str:
         return self.message
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self) -> tuple[type[DatabaseUnavailable], tuple[str]]:
         return (type(self), (self.message,))
 
 
@@ -137,12 +139,16 @@ class Database:
         self.url = url
         self.timeouts = timeouts or Timeouts()
         self._reachability = _Reachability(self.timeouts.retry_after)
-        self.engine = make_engine(url, echo=echo, timeouts=self.timeouts, reachability=self._reachability)
+        self.engine = make_engine(
+            url, echo=echo, timeouts=self.timeouts, reachability=self._reachability
+        )
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # On SQLite a transaction that reads and then writes must take the write lock up
         # front: upgrading a read lock fails at once, ignoring the busy timeout.
         self._write_engine = (
-            self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
+            self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            if self.is_sqlite
+            else self.engine
         )
         # On PostgreSQL autocommit gets a pool of its own, so a checkout does not switch the
         # connection's isolation level and switch it back on return.
@@ -166,7 +172,7 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A session for reading. On PostgreSQL its statements run in autocommit: at READ
         COMMITTED each statement of a transaction sees its own snapshot anyway, and the
-        BEGIN and ROLLBACK around them were two round trips per read."""
+        BEGIN and ROLLBACK around them would be two round trips per read."""
         engine = self.engine if self.is_sqlite else self._autocommit_engine
         with Session(engine, expire_on_commit=False) as session:
             yield session
@@ -218,7 +224,9 @@ class Database:
     def _write_lock_within(self, limit: float) -> Iterator[None]:
         assert self._sqlite_writes is not None
         if not self._sqlite_writes.acquire(timeout=limit):
-            raise DatabaseUnavailable(f"SQLite's write lock was held by another request for over {limit:g} s")
+            raise DatabaseUnavailable(
+                f"SQLite's write lock was held by another request for over {limit:g} s"
+            )
         try:
             yield
         finally:
@@ -254,14 +262,14 @@ class Database:
             self._autocommit_engine.dispose()
 
 
-Executor = Session | sa.Connection
+Executor = orm.Session | sa.Connection
 
 
 def connection_of(executor: Executor) -> sa.Connection:
-    return executor.connection() if isinstance(executor, Session) else executor
+    return executor.connection() if isinstance(executor, orm.Session) else executor
 
 
-def insert_for(session: Session):  # type: ignore[no-untyped-def]
+def insert_for(session: orm.Session) -> Callable[..., postgresql.Insert | sqlite.Insert]:
     """The dialect's INSERT construct (both have ON CONFLICT DO NOTHING)."""
     return postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert
 
@@ -303,7 +311,9 @@ def make_engine(
     )
     _watch_waits(engine, _shut_down_socket, timeouts.wait)
     if reachability is not None:
-        _watch_connects(engine, reachability, sa.engine.make_url(url).render_as_string(hide_password=True))
+        _watch_connects(
+            engine, reachability, sa.engine.make_url(url).render_as_string(hide_password=True)
+        )
     return engine
 
 
@@ -368,13 +378,19 @@ class _Reachability:
             return
         with self._lock:
             if self._down_since is not None:
-                log.warning("Database %s is reachable again after %.1f s", where, time.monotonic() - self._down_since)
+                log.warning(
+                    "Database %s is reachable again after %.1f s",
+                    where,
+                    time.monotonic() - self._down_since,
+                )
                 self._down_since = None
 
 
 def _watch_connects(engine: Engine, reachability: _Reachability, where: str) -> None:
     @event.listens_for(engine, "do_connect")
-    def connect(dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
+    def connect(
+        dialect: sa.Dialect, _record: object, cargs: list[Any], cparams: dict[str, Any]
+    ) -> DBAPIConnection:
         reachability.admit(where)
         try:
             connection = dialect.connect(*cargs, **cparams)
@@ -401,7 +417,9 @@ class _Watchdog:
         with self._lock:
             self._armed[id(dbapi_connection)] = (time.monotonic() + limit, dbapi_connection, cut)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="paceline-db-waits", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="paceline-db-waits", daemon=True
+                )
                 self._thread.start()
 
     def disarm(self, dbapi_connection: object) -> None:
@@ -424,7 +442,10 @@ class _Watchdog:
                     except Exception as error:  # already closed: nothing to cut
                         log.debug("could not cut a database connection: %s", error)
             if due:
-                log.warning("Cut %d database connection(s) whose statement went unanswered past its limit", len(due))
+                log.warning(
+                    "Cut %d database connection(s) whose statement went unanswered past its limit",
+                    len(due),
+                )
 
 
 _watchdog = _Watchdog()
@@ -442,7 +463,9 @@ def _watch_waits(engine: Engine, cut: Callable[[object], None], default: float |
 
     def arm_connection(conn: sa.Connection, *_args: object) -> None:
         # An invalidated connection has nothing to wait on (and reaching for it reconnects).
-        if (default is not None or getattr(_this_thread, "limit", None) is not None) and not conn.invalidated:
+        if (
+            default is not None or getattr(_this_thread, "limit", None) is not None
+        ) and not conn.invalidated:
             arm(conn.connection.dbapi_connection)
 
     def disarm_connection(conn: sa.Connection, *_args: object) -> None:
@@ -454,10 +477,12 @@ def _watch_waits(engine: Engine, cut: Callable[[object], None], default: float |
     event.listen(engine, "commit", arm_connection)
     event.listen(engine, "rollback", arm_connection)
     event.listen(engine, "reset", lambda dbapi_connection, _record, _state: arm(dbapi_connection))
-    event.listen(engine, "checkin", lambda dbapi_connection, _record: _watchdog.disarm(dbapi_connection))
+    event.listen(
+        engine, "checkin", lambda dbapi_connection, _record: _watchdog.disarm(dbapi_connection)
+    )
 
     @event.listens_for(engine, "handle_error")
-    def on_error(context) -> None:  # type: ignore[no-untyped-def]
+    def on_error(context: ExceptionContext) -> None:
         if context.connection is not None and not context.connection.invalidated:
             _watchdog.disarm(context.connection.connection.dbapi_connection)
 
@@ -476,7 +501,7 @@ def _interrupt_sqlite(dbapi_connection: object) -> None:
 
 def _configure_sqlite(engine: Engine, busy_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection: Any, _record: object) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite would defer it).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -489,7 +514,7 @@ def _configure_sqlite(engine: Engine, busy_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> 
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def on_begin(conn: sa.Connection) -> None:
         options = conn.get_execution_options()
         if options.get("isolation_level") == "AUTOCOMMIT":
             return  # each statement is its own transaction

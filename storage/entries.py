@@ -10,21 +10,27 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage.db import Executor, connection_of
 from storage.goals import goal_exists_for_log
 from storage.models import Entry, TimeOff
+from storage.rows import table_of
 
 # The /log hot path runs these on every command: built once, against the table rather than
 # the ORM class, so each execution skips expression building and the ORM's bulk machinery.
-_ENTRY = Entry.__table__
+_ENTRY = table_of(Entry)
 # inline(): no implicit RETURNING of the new id, which the hot path never reads.
 _INSERT_ENTRIES = sa.insert(_ENTRY).inline()
 _ROW_COLUMNS = (
     "workspace_id", "person_id", "metric", "day", "quantity", "note", "kind", "source",
     "batch_id", "entered_by_id", "created_at", "idempotency_key",
 )  # fmt: skip
-_INSERT_ONE_ROW = sa.insert(_ENTRY).inline().values({c: sa.bindparam(c, type_=_ENTRY.c[c].type) for c in _ROW_COLUMNS})
+_INSERT_ONE_ROW = (
+    sa.insert(_ENTRY)
+    .inline()
+    .values({c: sa.bindparam(c, type_=_ENTRY.c[c].type) for c in _ROW_COLUMNS})
+)
 
 
 def _totals_query(metric_condition: sa.ColumnElement[bool]) -> sa.Select:
@@ -133,18 +139,19 @@ def add_batch_with_totals(
     """Store one /log and return its reply's week totals and goal flag: the INSERT (one
     statement, so atomic even on an autocommit connection), then one SELECT.
 
-    A single PostgreSQL statement (the INSERT in a CTE) was measured and is slower: the
-    varying VALUES list keeps it from being prepared, and planning costs more than the
-    round trip it saves."""
+    Not one PostgreSQL statement (the INSERT in a CTE): the varying VALUES list keeps it
+    from being prepared, and planning it costs more than the round trip it saves."""
     rows = _entry_rows(workspace_id, entries, batch_id, entered_by_id, source, now, idempotency_key)
     if connection.dialect.name == "postgresql" and len(rows) == 1:
         return _single_log_on_postgresql(connection, rows[0], metrics[0], start, end, day)
     _insert_rows(connection, rows)
-    return totals_with_goal_flag(connection, workspace_id, entries[0].person_id, metrics, start, end, day)
+    return totals_with_goal_flag(
+        connection, workspace_id, entries[0].person_id, metrics, start, end, day
+    )
 
 
 @functools.cache
-def _postgresql_sql(statement: sa.Executable) -> str:
+def _postgresql_sql(statement: sa.ClauseElement) -> str:
     return str(statement.compile(dialect=postgresql_psycopg.dialect()))
 
 
@@ -152,8 +159,7 @@ def _single_log_on_postgresql(
     connection: sa.Connection, row: dict, metric: str, start: date, end: date, day: date
 ) -> tuple[dict[str, int], bool]:
     """The common /log (one metric) as two pre-rendered statements. psycopg takes dates and
-    aware datetimes as they are, so SQLAlchemy's compile and bind steps (a quarter of the
-    command's time on PostgreSQL, measured) can be skipped; errors still come wrapped, so a
+    aware datetimes as they are, so SQLAlchemy's compile and bind steps can be skipped; errors still come wrapped, so a
     repeated idempotency key is the same IntegrityError."""
     connection.exec_driver_sql(_postgresql_sql(_INSERT_ONE_ROW), row)
     params = {
@@ -182,7 +188,13 @@ def totals_with_goal_flag(
     """The /log reply's week totals and whether any goal covers these metrics on `day`,
     in one round trip."""
     query = _TOTALS_ONE_WITH_GOAL if len(metrics) == 1 else _TOTALS_MANY_WITH_GOAL
-    params = {"workspace_id": workspace_id, "person_id": person_id, "start": start, "end": end, "day": day}
+    params = {
+        "workspace_id": workspace_id,
+        "person_id": person_id,
+        "start": start,
+        "end": end,
+        "day": day,
+    }
     params.update({"metric": metrics[0]} if len(metrics) == 1 else {"metrics": metrics})
     found: dict[str, int] = {}
     has_goal = False
@@ -214,13 +226,13 @@ def totals(
 def last_live_batch(session: Session, workspace_id: int, entered_by_id: int) -> list[Entry]:
     """The entries of the most recent /log this person entered that is not undone yet."""
     batch_id = session.scalar(
-        sa.select(Entry.batch_id)
+        sa.select(col(Entry.batch_id))
         .where(
-            Entry.workspace_id == workspace_id,
-            Entry.entered_by_id == entered_by_id,
-            Entry.deleted_at.is_(None),
+            col(Entry.workspace_id) == workspace_id,
+            col(Entry.entered_by_id) == entered_by_id,
+            col(Entry.deleted_at).is_(None),
         )
-        .order_by(Entry.id.desc())
+        .order_by(col(Entry.id).desc())
         .limit(1)
     )
     if batch_id is None:
@@ -229,20 +241,22 @@ def last_live_batch(session: Session, workspace_id: int, entered_by_id: int) -> 
         session.scalars(
             sa.select(Entry)
             .where(
-                Entry.workspace_id == workspace_id,
-                Entry.batch_id == batch_id,
-                Entry.deleted_at.is_(None),
+                col(Entry.workspace_id) == workspace_id,
+                col(Entry.batch_id) == batch_id,
+                col(Entry.deleted_at).is_(None),
             )
-            .order_by(Entry.id)
+            .order_by(col(Entry.id))
         )
     )
 
 
-def soft_delete(session: Session, entries: Sequence[Entry], deleted_by_id: int, now: datetime) -> None:
+def soft_delete(
+    session: Session, entries: Sequence[Entry], deleted_by_id: int, now: datetime
+) -> None:
     ids = [e.id for e in entries]
     session.execute(
         sa.update(Entry)
-        .where(Entry.id.in_(ids), Entry.deleted_at.is_(None))
+        .where(col(Entry.id).in_(ids), col(Entry.deleted_at).is_(None))
         .values(deleted_at=now, deleted_by_id=deleted_by_id)
     )
 
@@ -257,17 +271,20 @@ def recent(
 ) -> tuple[list[Entry], int]:
     """Live entries for one person, newest first, and how many matched in all."""
     conditions = [
-        Entry.workspace_id == workspace_id,
-        Entry.person_id == person_id,
-        Entry.deleted_at.is_(None),
+        col(Entry.workspace_id) == workspace_id,
+        col(Entry.person_id) == person_id,
+        col(Entry.deleted_at).is_(None),
     ]
     if start is not None:
-        conditions.append(Entry.day >= start)
+        conditions.append(col(Entry.day) >= start)
     if end is not None:
-        conditions.append(Entry.day <= end)
+        conditions.append(col(Entry.day) <= end)
     rows = list(
         session.scalars(
-            sa.select(Entry).where(*conditions).order_by(Entry.day.desc(), Entry.id.desc()).limit(limit)
+            sa.select(Entry)
+            .where(*conditions)
+            .order_by(col(Entry.day).desc(), col(Entry.id).desc())
+            .limit(limit)
         )
     )
     count = session.scalar(sa.select(sa.func.count()).select_from(Entry).where(*conditions)) or 0
@@ -299,7 +316,9 @@ def add_time_off(
     return row
 
 
-def usual_metrics(session: Session, workspace_id: int, person_id: int, since: date, limit: int = 5) -> list[str]:
+def usual_metrics(
+    session: Session, workspace_id: int, person_id: int, since: date, limit: int = 5
+) -> list[str]:
     """The metrics a person logged most often from `since` on: most entries first, ties by
     name, so `/log 12` can ask "which metric?" with their own metrics. One statement."""
     entries = sa.func.count()
@@ -317,3 +336,24 @@ def usual_metrics(session: Session, workspace_id: int, person_id: int, since: da
             .limit(limit)
         )
     )
+
+
+def people_with_source(session: Session, workspace_id: int, source: str) -> set[int]:
+    """The people who have entries from `source` (the demo's, an import's…)."""
+    return set(
+        session.scalars(
+            sa.select(_ENTRY.c.person_id)
+            .where(_ENTRY.c.workspace_id == workspace_id, _ENTRY.c.source == source)
+            .distinct()
+        )
+    )
+
+
+def count_from_source(session: Session, workspace_id: int, source: str) -> int:
+    """How many entries came from `source`, undone ones included."""
+    total = session.scalar(
+        sa.select(sa.func.count(_ENTRY.c.id)).where(
+            _ENTRY.c.workspace_id == workspace_id, _ENTRY.c.source == source
+        )
+    )
+    return int(total or 0)

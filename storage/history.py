@@ -12,23 +12,33 @@ from sqlalchemy.orm import Session
 
 from storage import teams
 from storage.models import Entry, Person, TeamMember
+from storage.rows import table_of
 
-_PERSON = Person.__table__
-_ENTRY = Entry.__table__
-_MEMBER = TeamMember.__table__
+_PERSON = table_of(Person)
+_ENTRY = table_of(Entry)
+_MEMBER = table_of(TeamMember)
 
 
 def _team_members_statement() -> sa.Select:
-    workspace_id = sa.bindparam("workspace_id")
+    workspace_id: sa.BindParameter[int] = sa.bindparam("workspace_id")
     return (
         sa.select(
             _MEMBER.c.team_id,
-            _PERSON.c.id, _PERSON.c.name, _PERSON.c.display_name, _PERSON.c.real_name,
-            _PERSON.c.slack_user_id, _PERSON.c.tz, _PERSON.c.start_date,
-            _PERSON.c.is_bot, _PERSON.c.deactivated,
+            _PERSON.c.id,
+            _PERSON.c.name,
+            _PERSON.c.display_name,
+            _PERSON.c.real_name,
+            _PERSON.c.slack_user_id,
+            _PERSON.c.tz,
+            _PERSON.c.start_date,
+            _PERSON.c.is_bot,
+            _PERSON.c.deactivated,
         )  # fmt: skip
         .join(_MEMBER, _MEMBER.c.person_id == _PERSON.c.id)
-        .where(_MEMBER.c.workspace_id == workspace_id, _MEMBER.c.team_id.in_(sa.bindparam("team_ids", expanding=True)))
+        .where(
+            _MEMBER.c.workspace_id == workspace_id,
+            _MEMBER.c.team_id.in_(sa.bindparam("team_ids", expanding=True)),
+        )
         .order_by(sa.func.lower(_PERSON.c.name), _PERSON.c.id)
     )
 
@@ -36,7 +46,9 @@ def _team_members_statement() -> sa.Select:
 _TEAM_MEMBERS = _team_members_statement()
 
 
-def members_of_teams(session: Session, workspace_id: int, team_ids: Iterable[int]) -> dict[int, list[sa.Row]]:
+def members_of_teams(
+    session: Session, workspace_id: int, team_ids: Iterable[int]
+) -> dict[int, list[sa.Row]]:
     """team id → team_members() of that team, for several teams in one statement."""
     ids = sorted(set(team_ids))
     found: dict[int, list[sa.Row]] = {team_id: [] for team_id in ids}
@@ -53,10 +65,10 @@ def team_members(session: Session, workspace_id: int, team_id: int) -> list[sa.R
 
 
 def _weekly_totals_statement(week_count: int) -> sa.Select:
-    """Built once per number of weeks, with bound parameters (building it took longer than
-    running the query). One row per member and metric with a column per week: a row per
-    week made eight times the rows to fetch."""
-    workspace_id = sa.bindparam("workspace_id")
+    """Built once per number of weeks, with bound parameters (building it costs more than
+    running the query). One row per member and metric with a column per week, so the rows
+    to fetch do not grow with the number of weeks."""
+    workspace_id: sa.BindParameter[int] = sa.bindparam("workspace_id")
     weeks = [
         sa.func.sum(
             sa.case(
@@ -74,7 +86,12 @@ def _weekly_totals_statement(week_count: int) -> sa.Select:
     ]
     return (
         sa.select(_MEMBER.c.team_id, _ENTRY.c.person_id, _ENTRY.c.metric, *weeks)
-        .join(_MEMBER, teams.on_teams(_ENTRY.c.person_id, workspace_id, sa.bindparam("team_ids", expanding=True)))
+        .join(
+            _MEMBER,
+            teams.on_teams(
+                _ENTRY.c.person_id, workspace_id, sa.bindparam("team_ids", expanding=True)
+            ),
+        )
         .where(
             _ENTRY.c.workspace_id == workspace_id,
             _ENTRY.c.metric.in_(sa.bindparam("metrics", expanding=True)),
@@ -143,7 +160,14 @@ def weekly_totals(
 
 _WHO_LOGGED = (
     sa.select(_MEMBER.c.team_id, _ENTRY.c.person_id)
-    .join(_MEMBER, teams.on_teams(_ENTRY.c.person_id, sa.bindparam("workspace_id"), sa.bindparam("team_ids", expanding=True)))
+    .join(
+        _MEMBER,
+        teams.on_teams(
+            _ENTRY.c.person_id,
+            sa.bindparam("workspace_id"),
+            sa.bindparam("team_ids", expanding=True),
+        ),
+    )
     .where(
         _ENTRY.c.workspace_id == sa.bindparam("workspace_id"),
         _ENTRY.c.day == sa.bindparam("day", type_=sa.Date),
@@ -153,12 +177,16 @@ _WHO_LOGGED = (
 )
 
 
-def who_logged_in_teams(session: Session, workspace_id: int, team_ids: Iterable[int], day: date) -> dict[int, set[int]]:
+def who_logged_in_teams(
+    session: Session, workspace_id: int, team_ids: Iterable[int], day: date
+) -> dict[int, set[int]]:
     """team id → members_who_logged() of that team, for several teams in one statement."""
     ids = sorted(set(team_ids))
     found: dict[int, set[int]] = {team_id: set() for team_id in ids}
     if ids:
-        for team_id, person_id in session.execute(_WHO_LOGGED, {"workspace_id": workspace_id, "team_ids": ids, "day": day}):
+        for team_id, person_id in session.execute(
+            _WHO_LOGGED, {"workspace_id": workspace_id, "team_ids": ids, "day": day}
+        ):
             found[team_id].add(person_id)
     return found
 

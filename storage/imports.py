@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage.db import Executor, connection_of
 from storage.models import (
@@ -26,23 +28,33 @@ from storage.models import (
     TimeOff,
     Workspace,
 )
+from storage.rows import affected_rows, non_null_col, table_of
 
 # The person imported entries are entered by: never a Slack user, so no one's `/log undo`
 # can reach an import, and a bot, so no team, match or link ever picks it.
 IMPORTER_NAME = "paceline-import"
 LINK_ACTION = "person.link"
 
-_ENTRY = Entry.__table__
-_PERSON = Person.__table__
+_ENTRY = table_of(Entry)
+_PERSON = table_of(Person)
 
 
 def workspaces(session: Session) -> list[tuple[int, str]]:
     """(id, Slack team id) of every workspace, oldest first."""
-    return [(i, t) for i, t in session.execute(sa.select(Workspace.id, Workspace.slack_team_id).order_by(Workspace.id))]
+    return [
+        (i, t)
+        for i, t in session.execute(
+            sa.select(non_null_col(Workspace.id), col(Workspace.slack_team_id)).order_by(
+                col(Workspace.id)
+            )
+        )
+    ]
 
 
 def workspace_id_of(session: Session, slack_team_id: str) -> int | None:
-    return session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == slack_team_id))
+    return session.scalar(
+        sa.select(col(Workspace.id)).where(col(Workspace.slack_team_id) == slack_team_id)
+    )
 
 
 def people_rows(session: Session, workspace_id: int) -> list[sa.Row]:
@@ -50,7 +62,16 @@ def people_rows(session: Session, workspace_id: int) -> list[sa.Row]:
     p = _PERSON.c
     return list(
         session.execute(
-            sa.select(p.id, p.slack_user_id, p.name, p.real_name, p.display_name, p.email, p.is_bot, p.deactivated)
+            sa.select(
+                p.id,
+                p.slack_user_id,
+                p.name,
+                p.real_name,
+                p.display_name,
+                p.email,
+                p.is_bot,
+                p.deactivated,
+            )
             .where(p.workspace_id == workspace_id)
             .order_by(p.id)
         )
@@ -62,8 +83,12 @@ def unlinked_people(session: Session, workspace_id: int) -> list[Person]:
     return list(
         session.scalars(
             sa.select(Person)
-            .where(Person.workspace_id == workspace_id, Person.slack_user_id.is_(None), Person.is_bot.is_(False))
-            .order_by(sa.func.lower(Person.name))
+            .where(
+                col(Person.workspace_id) == workspace_id,
+                col(Person.slack_user_id).is_(None),
+                col(Person.is_bot).is_(False),
+            )
+            .order_by(sa.func.lower(col(Person.name)))
         )
     )
 
@@ -72,9 +97,9 @@ def link_aliases(session: Session, workspace_id: int) -> list[tuple[str, int]]:
     """(imported name, person id) for every `/team link`: the audit trail remembers which
     name became whom, so a later import of the same file finds the linked person."""
     rows = session.execute(
-        sa.select(AuditEvent.before, AuditEvent.after).where(
-            AuditEvent.workspace_id == workspace_id, AuditEvent.action == LINK_ACTION
-        ).order_by(AuditEvent.id)
+        sa.select(col(AuditEvent.before), col(AuditEvent.after))
+        .where(col(AuditEvent.workspace_id) == workspace_id, col(AuditEvent.action) == LINK_ACTION)
+        .order_by(col(AuditEvent.id))
     )
     found = []
     for before, after in rows:
@@ -87,34 +112,61 @@ def link_aliases(session: Session, workspace_id: int) -> list[tuple[str, int]]:
 
 def importer_person_id(session: Session, workspace_id: int, now: datetime) -> int:
     found = session.scalar(
-        sa.select(Person.id).where(
-            Person.workspace_id == workspace_id,
-            Person.slack_user_id.is_(None),
-            Person.is_bot.is_(True),
-            Person.name == IMPORTER_NAME,
-        ).order_by(Person.id)
+        sa.select(col(Person.id))
+        .where(
+            col(Person.workspace_id) == workspace_id,
+            col(Person.slack_user_id).is_(None),
+            col(Person.is_bot).is_(True),
+            col(Person.name) == IMPORTER_NAME,
+        )
+        .order_by(col(Person.id))
     )
     if found is not None:
         return found
-    return _add_person(session, workspace_id, IMPORTER_NAME, now, real_name="Paceline import", is_bot=True)
+    return _add_person(
+        session, workspace_id, IMPORTER_NAME, now, real_name="Paceline import", is_bot=True
+    )
 
 
 def add_unlinked_person(session: Session, workspace_id: int, name: str, now: datetime) -> int:
     return _add_person(session, workspace_id, name, now, real_name=name)
 
 
-def _add_person(session: Session, workspace_id: int, name: str, now: datetime, **fields: object) -> int:
+def _add_person(
+    session: Session, workspace_id: int, name: str, now: datetime, **fields: object
+) -> int:
     return session.execute(
         sa.insert(_PERSON)
-        .values(workspace_id=workspace_id, slack_user_id=None, name=name, created_at=now, refreshed_at=now, **fields)
+        .values(
+            workspace_id=workspace_id,
+            slack_user_id=None,
+            name=name,
+            created_at=now,
+            refreshed_at=now,
+            **fields,
+        )
         .returning(_PERSON.c.id)
     ).scalar_one()
 
 
 def add_team(
-    session: Session, *, workspace_id: int, name: str, name_key: str, tz: str, parent_id: int | None, now: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    name: str,
+    name_key: str,
+    tz: str,
+    parent_id: int | None,
+    now: datetime,
 ) -> Team:
-    team = Team(workspace_id=workspace_id, name=name, name_key=name_key, tz=tz, parent_id=parent_id, created_at=now)
+    team = Team(
+        workspace_id=workspace_id,
+        name=name,
+        name_key=name_key,
+        tz=tz,
+        parent_id=parent_id,
+        created_at=now,
+    )
     session.add(team)
     session.flush()
     return team
@@ -122,8 +174,7 @@ def add_team(
 
 # SQLite page cache of a connection that bulk-imports: the default 2 MB holds almost none of
 # a large table's indexes, so each row re-reads pages and every commit writes many back. A
-# fixed cap, reached by any sizeable import: memory does not grow with the file (measured:
-# 130 MB peak at 100,000 rows and at 1,000,000; 32 MB was no faster).
+# fixed cap, reached by any sizeable import, so memory does not grow with the file.
 BULK_CACHE_KIB = 16 * 1024
 
 
@@ -179,7 +230,9 @@ def insert_entries(executor: Executor, rows: Sequence[tuple]) -> set[str]:
     new: set[str] = set()
     for start in range(0, len(keys), _KEY_CHUNK):
         chunk = keys[start : start + _KEY_CHUNK]
-        new.update(connection.execute(_KEYS_OF_BATCH, {"keys": chunk, "batch_id": batch_id}).scalars())
+        new.update(
+            connection.execute(_KEYS_OF_BATCH, {"keys": chunk, "batch_id": batch_id}).scalars()
+        )
     return new
 
 
@@ -190,7 +243,9 @@ def _insert_sql(dialect: sa.Dialect) -> tuple[str, tuple[int, ...] | None]:
     partial, and DO NOTHING without one covers it on both databases."""
     insert = (sqlite if dialect.name == "sqlite" else postgresql).insert(_ENTRY)
     # inline(): no implicit RETURNING of the new ids, which nothing reads.
-    statement = insert.inline().values({c: sa.bindparam(c) for c in ENTRY_COLUMNS}).on_conflict_do_nothing()
+    statement = (
+        insert.inline().values({c: sa.bindparam(c) for c in ENTRY_COLUMNS}).on_conflict_do_nothing()
+    )
     compiled = statement.compile(dialect=dialect)
     if compiled.positiontup is None:
         return str(compiled), None
@@ -198,11 +253,12 @@ def _insert_sql(dialect: sa.Dialect) -> tuple[str, tuple[int, ...] | None]:
 
 
 @functools.cache
-def _converter(dialect: sa.Dialect):  # type: ignore[no-untyped-def]
+def _converter(dialect: sa.Dialect) -> Callable[[tuple[Any, ...]], Sequence[Any]]:
     processors = {
         i: processor
         for i, name in enumerate(ENTRY_COLUMNS)
-        if (processor := _ENTRY.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        if (processor := _ENTRY.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        is not None
     }
     cached = functools.lru_cache(maxsize=4096)
 
@@ -210,7 +266,7 @@ def _converter(dialect: sa.Dialect):  # type: ignore[no-untyped-def]
         return lambda row: row
     converters = {i: cached(p) for i, p in processors.items()}
 
-    def convert(row: tuple) -> list:
+    def convert(row: tuple[Any, ...]) -> list[Any]:
         values = list(row)
         for i, processor in converters.items():
             if values[i] is not None:
@@ -234,12 +290,16 @@ def merge_person(session: Session, workspace_id: int, source_id: int, target_id:
     membership and manager roles) onto the target person, then delete the emptied person.
     The caller has checked the two are not members of two different teams."""
 
-    def move(model: type, column: str) -> int:
+    def move(
+        model: type[Entry | Goal | GoalRequest | TimeOff | TeamManager | TeamMember], column: str
+    ) -> int:
         field = getattr(model, column)
         result = session.execute(
-            sa.update(model).where(model.workspace_id == workspace_id, field == source_id).values({column: target_id})
+            sa.update(model)
+            .where(col(model.workspace_id) == workspace_id, field == source_id)
+            .values({column: target_id})
         )
-        return int(result.rowcount or 0)
+        return affected_rows(result)
 
     entries = move(Entry, "person_id")
     move(Entry, "entered_by_id")
@@ -252,13 +312,25 @@ def merge_person(session: Session, workspace_id: int, source_id: int, target_id:
     time_off = move(TimeOff, "person_id")
     move(TimeOff, "created_by_id")
     # A team both manage keeps the target's row; the rest move.
-    both = sa.select(TeamManager.team_id).where(TeamManager.person_id == target_id).scalar_subquery()
-    session.execute(sa.delete(TeamManager).where(TeamManager.person_id == source_id, TeamManager.team_id.in_(both)))
+    both = (
+        sa.select(col(TeamManager.team_id))
+        .where(col(TeamManager.person_id) == target_id)
+        .scalar_subquery()
+    )
+    session.execute(
+        sa.delete(TeamManager).where(
+            col(TeamManager.person_id) == source_id, col(TeamManager.team_id).in_(both)
+        )
+    )
     managed = move(TeamManager, "person_id")
-    target_team = session.scalar(sa.select(TeamMember.team_id).where(TeamMember.person_id == target_id))
-    source_team = session.scalar(sa.select(TeamMember.team_id).where(TeamMember.person_id == source_id))
+    target_team = session.scalar(
+        sa.select(col(TeamMember.team_id)).where(col(TeamMember.person_id) == target_id)
+    )
+    source_team = session.scalar(
+        sa.select(col(TeamMember.team_id)).where(col(TeamMember.person_id) == source_id)
+    )
     if target_team is not None:
-        session.execute(sa.delete(TeamMember).where(TeamMember.person_id == source_id))
+        session.execute(sa.delete(TeamMember).where(col(TeamMember.person_id) == source_id))
     elif source_team is not None:
         move(TeamMember, "person_id")
     source = session.get(Person, source_id)
@@ -267,20 +339,26 @@ def merge_person(session: Session, workspace_id: int, source_id: int, target_id:
         target.start_date = source.start_date
     session.flush()
     session.execute(
-        sa.delete(Person).where(Person.workspace_id == workspace_id, Person.id == source_id, Person.slack_user_id.is_(None))
+        sa.delete(Person).where(
+            col(Person.workspace_id) == workspace_id,
+            col(Person.id) == source_id,
+            col(Person.slack_user_id).is_(None),
+        )
     )
     if source is not None:
         session.expunge(source)
-    return Merged(entries, goals, time_off, target_team if target_team is not None else source_team, managed)
+    return Merged(
+        entries, goals, time_off, target_team if target_team is not None else source_team, managed
+    )
 
 
 def removed_by_hand(session: Session, workspace_id: int) -> tuple[set[int], set[tuple[int, int]]]:
     """People a person (not an import) took off a team, and (team id, person id) of managers
     a person removed: a re-import does not put them back. One statement."""
     rows = session.execute(
-        sa.select(AuditEvent.action, AuditEvent.subject_id, AuditEvent.before).where(
-            AuditEvent.workspace_id == workspace_id,
-            AuditEvent.action.in_(("team.remove_member", "team.remove_manager")),
+        sa.select(col(AuditEvent.action), col(AuditEvent.subject_id), col(AuditEvent.before)).where(
+            col(AuditEvent.workspace_id) == workspace_id,
+            col(AuditEvent.action).in_(("team.remove_member", "team.remove_manager")),
         )
     )
     members: set[int] = set()
@@ -294,4 +372,3 @@ def removed_by_hand(session: Session, workspace_id: int) -> tuple[set[int], set[
         elif team_id is not None:
             managers.add((int(team_id), int(person_id)))
     return members, managers
-

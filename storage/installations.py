@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy.orm import Session
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from storage import outbox
 from storage.models import Workspace
@@ -30,9 +30,13 @@ INSTALLATIONS_TABLE = SQLAlchemyInstallationStore.default_installations_table_na
 BOTS_TABLE = SQLAlchemyInstallationStore.default_bots_table_name
 OAUTH_STATES_TABLE = SQLAlchemyOAuthStateStore.default_table_name
 
-installations_table = SQLAlchemyInstallationStore.build_installations_table(SQLModel.metadata, INSTALLATIONS_TABLE)
+installations_table = SQLAlchemyInstallationStore.build_installations_table(
+    SQLModel.metadata, INSTALLATIONS_TABLE
+)
 bots_table = SQLAlchemyInstallationStore.build_bots_table(SQLModel.metadata, BOTS_TABLE)
-oauth_states_table = SQLAlchemyOAuthStateStore.build_oauth_states_table(SQLModel.metadata, OAUTH_STATES_TABLE)
+oauth_states_table = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    SQLModel.metadata, OAUTH_STATES_TABLE
+)
 
 UNINSTALLED_REASON = "Paceline was uninstalled from this workspace: reinstall it, then `paceline jobs run` to send again"
 
@@ -48,15 +52,17 @@ class SlackIds:
 
 def slack_ids(session: Session, workspace_id: int) -> SlackIds | None:
     row = session.execute(
-        sa.select(Workspace.slack_team_id, Workspace.enterprise_id, Workspace.active).where(
-            Workspace.id == workspace_id
-        )
+        sa.select(
+            col(Workspace.slack_team_id), col(Workspace.enterprise_id), col(Workspace.active)
+        ).where(col(Workspace.id) == workspace_id)
     ).first()
     return None if row is None else SlackIds(row[0], row[1], bool(row[2]))
 
 
 def workspace_id_of(session: Session, team_id: str) -> int | None:
-    return session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == team_id))
+    return session.scalar(
+        sa.select(col(Workspace.id)).where(col(Workspace.slack_team_id) == team_id)
+    )
 
 
 def activate(
@@ -68,7 +74,7 @@ def activate(
     values: dict[str, object] = {"active": True, "enterprise_id": enterprise_id}
     if name:
         values["name"] = name[:200]
-    session.execute(sa.update(Workspace).where(Workspace.id == workspace_id).values(**values))
+    session.execute(sa.update(Workspace).where(col(Workspace.id) == workspace_id).values(**values))
     return workspace_id
 
 
@@ -79,6 +85,25 @@ def deactivate(session: Session, team_id: str, now: datetime) -> int | None:
     workspace_id = workspace_id_of(session, team_id)
     if workspace_id is None:
         return None
-    session.execute(sa.update(Workspace).where(Workspace.id == workspace_id).values(active=False))
+    session.execute(
+        sa.update(Workspace).where(col(Workspace.id) == workspace_id).values(active=False)
+    )
     outbox.park_workspace(session, workspace_id, now=now, reason=UNINSTALLED_REASON)
     return workspace_id
+
+
+def delete_expired_states(connection: sa.Connection, states: sa.Table, now: datetime) -> None:
+    """Sweep the OAuth states nobody used before they expired. `states` is the state store's
+    own table object; `now` naive UTC, as the store writes its times."""
+    connection.execute(states.delete().where(states.c.expire_at <= now))
+
+
+def consume_state(connection: sa.Connection, states: sa.Table, state: str, now: datetime) -> bool:
+    """Take an unexpired OAuth state, once: one DELETE … RETURNING, so two callbacks racing
+    with one state cannot both pass."""
+    deleted = connection.execute(
+        states.delete()
+        .where(states.c.state == state, states.c.expire_at > now)
+        .returning(states.c.id)
+    ).first()
+    return deleted is not None

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage.db import insert_for
 from storage.models import JobRun, Team, TeamSchedule, Workspace
@@ -23,25 +24,36 @@ class ScheduledTeam:
     rows: dict[str, tuple[str | None, str | None]]
 
 
-def scheduled_teams(session: Session, workspace_ids: Collection[int] | None = None) -> list[ScheduledTeam]:
+def scheduled_teams(
+    session: Session, workspace_ids: Collection[int] | None = None
+) -> list[ScheduledTeam]:
     """Every team of every active workspace (or of `workspace_ids`) with its stored schedule
     rows, in two statements whatever the number of teams."""
     query = (
-        sa.select(Team, Workspace.slack_team_id)
-        .join(Workspace, Workspace.id == Team.workspace_id)
-        .where(Workspace.active.is_(True))
-        .order_by(Team.workspace_id, Team.name_key)
+        sa.select(Team, col(Workspace.slack_team_id))
+        .join(Workspace, col(Workspace.id) == col(Team.workspace_id))
+        .where(col(Workspace.active).is_(True))
+        .order_by(col(Team.workspace_id), col(Team.name_key))
     )
     if workspace_ids is not None:
-        query = query.where(Team.workspace_id.in_(list(workspace_ids)))
+        query = query.where(col(Team.workspace_id).in_(list(workspace_ids)))
     found = [(team, slack_id) for team, slack_id in session.execute(query)]
     rows: dict[int, dict[str, tuple[str | None, str | None]]] = defaultdict(dict)
-    schedule_query = sa.select(TeamSchedule.team_id, TeamSchedule.job, TeamSchedule.days, TeamSchedule.at_time)
+    schedule_query = sa.select(
+        col(TeamSchedule.team_id),
+        col(TeamSchedule.job),
+        col(TeamSchedule.days),
+        col(TeamSchedule.at_time),
+    )
     if workspace_ids is not None:
-        schedule_query = schedule_query.where(TeamSchedule.workspace_id.in_(list(workspace_ids)))
+        schedule_query = schedule_query.where(
+            col(TeamSchedule.workspace_id).in_(list(workspace_ids))
+        )
     for team_id, job, days, at_time in session.execute(schedule_query):
         rows[team_id][job] = (days, at_time)
-    return [ScheduledTeam(team, slack_id, dict(rows.get(team.id or 0, {}))) for team, slack_id in found]
+    return [
+        ScheduledTeam(team, slack_id, dict(rows.get(team.id or 0, {}))) for team, slack_id in found
+    ]
 
 
 def claim_run(
@@ -69,36 +81,43 @@ def claim_run(
             messages=messages,
         )
         .on_conflict_do_nothing(index_elements=["workspace_id", "team_id", "job", "occurrence"])
-        .returning(JobRun.id)
+        .returning(col(JobRun.id))
     )
     return session.execute(statement).first() is not None
 
 
-def runs_since(session: Session, since: datetime, workspace_ids: Collection[int] | None = None) -> set[tuple[int, int, str, str]]:
+def runs_since(
+    session: Session, since: datetime, workspace_ids: Collection[int] | None = None
+) -> set[tuple[int, int, str, str]]:
     """(workspace id, team id, job, occurrence) of every run scheduled since `since`."""
-    query = sa.select(JobRun.workspace_id, JobRun.team_id, JobRun.job, JobRun.occurrence).where(
-        JobRun.scheduled_for >= since
-    )
+    query = sa.select(
+        col(JobRun.workspace_id), col(JobRun.team_id), col(JobRun.job), col(JobRun.occurrence)
+    ).where(col(JobRun.scheduled_for) >= since)
     if workspace_ids is not None:
-        query = query.where(JobRun.workspace_id.in_(list(workspace_ids)))
+        query = query.where(col(JobRun.workspace_id).in_(list(workspace_ids)))
     return {tuple(row) for row in session.execute(query)}  # type: ignore[misc]
 
 
 def run_dates(
-    session: Session, workspace_id: int, team_ids: Collection[int], job: str, first: date, last: date
+    session: Session,
+    workspace_id: int,
+    team_ids: Collection[int],
+    job: str,
+    first: date,
+    last: date,
 ) -> dict[int, set[date]]:
     """team id → the occurrences (scheduled dates) of the job's runs from `first` to `last`,
     both included: a week's runs, for the once-a-week rule (scheduler.timing.week_has_room)."""
     found: dict[int, set[date]] = defaultdict(set)
     if not team_ids:
         return found
-    query = sa.select(JobRun.team_id, JobRun.occurrence).where(
-        JobRun.workspace_id == workspace_id,
-        JobRun.team_id.in_(list(team_ids)),
-        JobRun.job == job,
+    query = sa.select(col(JobRun.team_id), col(JobRun.occurrence)).where(
+        col(JobRun.workspace_id) == workspace_id,
+        col(JobRun.team_id).in_(list(team_ids)),
+        col(JobRun.job) == job,
         # Occurrences are ISO dates, which order as text.
-        JobRun.occurrence >= first.isoformat(),
-        JobRun.occurrence <= last.isoformat(),
+        col(JobRun.occurrence) >= first.isoformat(),
+        col(JobRun.occurrence) <= last.isoformat(),
     )
     for team_id, occurrence in session.execute(query):
         found[team_id].add(date.fromisoformat(occurrence))
@@ -112,8 +131,12 @@ def schedule_rows(
     default schedule."""
     if not team_ids:
         return {}
-    query = sa.select(TeamSchedule.team_id, TeamSchedule.days, TeamSchedule.at_time).where(
-        TeamSchedule.workspace_id == workspace_id, TeamSchedule.team_id.in_(list(team_ids)), TeamSchedule.job == job
+    query = sa.select(
+        col(TeamSchedule.team_id), col(TeamSchedule.days), col(TeamSchedule.at_time)
+    ).where(
+        col(TeamSchedule.workspace_id) == workspace_id,
+        col(TeamSchedule.team_id).in_(list(team_ids)),
+        col(TeamSchedule.job) == job,
     )
     return {team_id: (days, at_time) for team_id, days, at_time in session.execute(query)}
 
@@ -122,20 +145,32 @@ def lock_team(session: Session, workspace_id: int, team_id: int) -> None:
     """Serialize recording the team's runs until the transaction ends, so two processes
     recording different occurrences of one week cannot both pass the once-a-week check
     (PostgreSQL: a row lock; SQLite writes are already serialized by BEGIN IMMEDIATE)."""
-    session.execute(sa.select(Team.id).where(Team.workspace_id == workspace_id, Team.id == team_id).with_for_update())
+    session.execute(
+        sa.select(col(Team.id))
+        .where(col(Team.workspace_id) == workspace_id, col(Team.id) == team_id)
+        .with_for_update()
+    )
 
 
-def last_runs(session: Session, workspace_ids: Collection[int] | None = None) -> dict[tuple[int, str], JobRun]:
+def last_runs(
+    session: Session, workspace_ids: Collection[int] | None = None
+) -> dict[tuple[int, str], JobRun]:
     """(team id, job) → its latest run."""
     latest = (
-        sa.select(JobRun.team_id, JobRun.job, sa.func.max(JobRun.scheduled_for).label("at"))
-        .group_by(JobRun.team_id, JobRun.job)
+        sa.select(
+            col(JobRun.team_id), col(JobRun.job), sa.func.max(col(JobRun.scheduled_for)).label("at")
+        )
+        .group_by(col(JobRun.team_id), col(JobRun.job))
         .subquery()
     )
     query = sa.select(JobRun).join(
         latest,
-        sa.and_(JobRun.team_id == latest.c.team_id, JobRun.job == latest.c.job, JobRun.scheduled_for == latest.c.at),
+        sa.and_(
+            col(JobRun.team_id) == latest.c.team_id,
+            col(JobRun.job) == latest.c.job,
+            col(JobRun.scheduled_for) == latest.c.at,
+        ),
     )
     if workspace_ids is not None:
-        query = query.where(JobRun.workspace_id.in_(list(workspace_ids)))
+        query = query.where(col(JobRun.workspace_id).in_(list(workspace_ids)))
     return {(run.team_id, run.job): run for run in session.scalars(query)}

@@ -72,11 +72,15 @@ class Team(SQLModel, table=True):
     threshold_behind: int = 75
     approvals: bool = False
     # Live wins posted to the channel: a comma list of "deals", "hits", "team", or "off".
-    celebrate: str = Field(default="hits,team", max_length=40, sa_column_kwargs={"server_default": "hits,team"})
+    celebrate: str = Field(
+        default="hits,team", max_length=40, sa_column_kwargs={"server_default": "hits,team"}
+    )
     # The smallest revenue (cents) a deal post needs; None: every deal.
     celebrate_min: int | None = Field(default=None, sa_type=sa.BigInteger)
     # When the team's channel may be posted to, local "HH:MM-HH:MM", or "any".
-    work_hours: str = Field(default="08:00-19:00", max_length=11, sa_column_kwargs={"server_default": "08:00-19:00"})
+    work_hours: str = Field(
+        default="08:00-19:00", max_length=11, sa_column_kwargs={"server_default": "08:00-19:00"}
+    )
     # Metrics only the CRM may record for this team, comma separated ("calls,deals"); "" none.
     crm_only: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     created_at: datetime
@@ -146,7 +150,15 @@ class Entry(SQLModel, table=True):
     __table_args__ = (
         # Week totals and the /log reply: one person's metric over a day range.
         # deleted_at and quantity ride along so totals are read from the index alone.
-        sa.Index("ix_entry_person_metric_day", "workspace_id", "person_id", "metric", "day", "deleted_at", "quantity"),
+        sa.Index(
+            "ix_entry_person_metric_day",
+            "workspace_id",
+            "person_id",
+            "metric",
+            "day",
+            "deleted_at",
+            "quantity",
+        ),
         # Undo: the caller's most recent /log.
         sa.Index("ix_entry_enterer_created", "workspace_id", "entered_by_id", "id"),
         # Live wins: the undos since the last look. Partial, so a new entry's INSERT skips it.
@@ -329,7 +341,8 @@ class Outbox(SQLModel, table=True):
         sa.Index("ix_outbox_recipient", "recipient", "status"),
         # Claiming: the rows still to send in queue order, without walking past sent ones.
         sa.Index(
-            "ix_outbox_unfinished", "id",
+            "ix_outbox_unfinished",
+            "id",
             postgresql_where=sa.text("status IN ('pending', 'sending')"),
             sqlite_where=sa.text("status IN ('pending', 'sending')"),
         ),  # fmt: skip
@@ -370,7 +383,9 @@ class JobRun(SQLModel, table=True):
 
     __tablename__ = "job_run"
     __table_args__ = (
-        sa.UniqueConstraint("workspace_id", "team_id", "job", "occurrence", name="uq_job_run_occurrence"),
+        sa.UniqueConstraint(
+            "workspace_id", "team_id", "job", "occurrence", name="uq_job_run_occurrence"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -476,7 +491,9 @@ class CrmOwner(SQLModel, table=True):
     """A CRM user who owns records, and the person they are (matched or linked by hand)."""
 
     __tablename__ = "crm_owner"
-    __table_args__ = (sa.UniqueConstraint("workspace_id", "provider", "owner_id", name="uq_crm_owner"),)
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "provider", "owner_id", name="uq_crm_owner"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
@@ -499,7 +516,9 @@ class CrmRecord(SQLModel, table=True):
 
     __tablename__ = "crm_record"
     __table_args__ = (
-        sa.UniqueConstraint("workspace_id", "provider", "object_type", "object_id", name="uq_crm_record"),
+        sa.UniqueConstraint(
+            "workspace_id", "provider", "object_type", "object_id", name="uq_crm_record"
+        ),
         sa.Index("ix_crm_record_owner", "workspace_id", "provider", "owner_id"),
     )
 

@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from scheduler.messages import ChartFile, Message, Outgoing
+from bot.core.messages import ChartFile, Message, Outgoing
 from storage.db import insert_for
 from storage.models import Outbox
+from storage.rows import affected_rows, table_of
 
 PENDING = "pending"
 SENDING = "sending"
@@ -28,7 +29,7 @@ PARKED = "parked"  # a permanent problem a person must fix (no channel, not invi
 UNFINISHED = (PENDING, SENDING)
 PROBLEMS = (FAILED, PARKED)
 
-_t = Outbox.__table__
+_t = table_of(Outbox)
 # Limits of the columns a key's parts land in; checked before the insert so a job with an
 # over-long key fails loudly instead of being cut (a cut key could collide with another).
 _LIMITS = {"delivery_key": 300, "job": 32, "period": 64, "recipient": 64, "part": 16}
@@ -68,7 +69,9 @@ def decode_message(payload: str, recipient: str, part: str = "") -> Message:
         blocks=tuple(data.get("blocks") or ()),
         file=None
         if file is None
-        else ChartFile(file["filename"], file["title"], base64.b64decode(file["content"]), file.get("chart")),
+        else ChartFile(
+            file["filename"], file["title"], base64.b64decode(file["content"]), file.get("chart")
+        ),
         part=part,
         edit_of=data.get("edit_of"),
     )
@@ -113,14 +116,22 @@ def requeue(session: Session, workspace_id: int, keys: Collection[str], now: dat
                 _t.c.status.in_(PROBLEMS),
             )
             .values(
-                status=PENDING, attempts=0, not_before=now, outcome_unknown=False,
-                lease_owner=None, lease_until=None, slack_ts=None, error=None, sent_at=None,
+                status=PENDING,
+                attempts=0,
+                not_before=now,
+                outcome_unknown=False,
+                lease_owner=None,
+                lease_until=None,
+                slack_ts=None,
+                error=None,
+                sent_at=None,
                 # The unknown-outcome check looks in history from created_at on: the
                 # earlier post of this key must not count as this one.
-                created_at=now, updated_at=now,
+                created_at=now,
+                updated_at=now,
             )  # fmt: skip
         )
-        changed += result.rowcount
+        changed += affected_rows(result)
     return changed
 
 
@@ -137,7 +148,9 @@ def _row(item: Outgoing, now: datetime) -> dict[str, Any]:
     }
     for column, limit in _LIMITS.items():
         if len(row[column]) > limit:
-            raise ValueError(f"outbox {column} is longer than {limit} characters: {row[column][:80]!r}…")
+            raise ValueError(
+                f"outbox {column} is longer than {limit} characters: {row[column][:80]!r}…"
+            )
     if item.message.recipient != key.recipient:
         raise ValueError(f"message recipient {item.message.recipient!r} differs from its key's")
     row.update(
@@ -199,13 +212,17 @@ def _among(column: sa.Column, values: Collection[Any], pg: bool) -> sa.ColumnEle
     the statement's text is the same whatever the number of values, and psycopg prepares
     it once instead of converting a new text on every claim."""
     if pg:
-        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+        return column == sa.any_(
+            sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        )
     return column.in_(list(values))
 
 
 def _not_among(column: sa.Column, values: Collection[Any], pg: bool) -> sa.ColumnElement[bool]:
     if pg:
-        return column != sa.all_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+        return column != sa.all_(
+            sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        )
     return column.not_in(list(values))
 
 
@@ -239,7 +256,12 @@ def claim(
         sa.select(_t.c.id, _t.c.recipient)
         # `status IN (…)` repeats what `due` implies, so the planner can use the partial
         # index of unfinished rows (ix_outbox_unfinished) for the oldest first.
-        .where(_t.c.status.in_(UNFINISHED), due, *_scope(workspace_ids), *([_not_among(_t.c.id, held, pg)] if held else []))
+        .where(
+            _t.c.status.in_(UNFINISHED),
+            due,
+            *_scope(workspace_ids),
+            *([_not_among(_t.c.id, held, pg)] if held else []),
+        )
         .order_by(_t.c.id)
         .limit(scan)
     ).all()
@@ -247,7 +269,7 @@ def claim(
         return []
     claimable = {row.id for row in candidates}
     # The oldest recipients only, twice as many as wanted (some queues' heads may not be
-    # due): reading every candidate's queue cost more than the posts it fed.
+    # due): reading every candidate's queue would cost more than the posts it feeds.
     recipients = list(dict.fromkeys(row.recipient for row in candidates))[: 2 * max_groups]
     # Every unfinished row of those recipients, to find each queue's head: a row that is
     # not due (backing off, or held by another process) ends its recipient's group there.
@@ -276,15 +298,28 @@ def claim(
         row.id: row
         for row in session.execute(
             sa.select(
-                _t.c.id, _t.c.workspace_id, _t.c.delivery_key, _t.c.job, _t.c.team_id,
-                _t.c.period, _t.c.recipient, _t.c.part, _t.c.payload, _t.c.status,
-                _t.c.attempts, _t.c.channel_id, _t.c.created_at, _t.c.outcome_unknown,
+                _t.c.id,
+                _t.c.workspace_id,
+                _t.c.delivery_key,
+                _t.c.job,
+                _t.c.team_id,
+                _t.c.period,
+                _t.c.recipient,
+                _t.c.part,
+                _t.c.payload,
+                _t.c.status,
+                _t.c.attempts,
+                _t.c.channel_id,
+                _t.c.created_at,
+                _t.c.outcome_unknown,
             )  # fmt: skip
             .where(_among(_t.c.id, [row_id for group in wanted for row_id in group], pg), due)
             .with_for_update(skip_locked=True)
         )
     }
-    groups = [g for g in (list(itertools.takewhile(locked.__contains__, ids)) for ids in wanted) if g]
+    groups = [
+        g for g in (list(itertools.takewhile(locked.__contains__, ids)) for ids in wanted) if g
+    ]
     chosen = [row_id for group in groups for row_id in group]
     if not chosen:
         return []
@@ -350,7 +385,7 @@ def release(session: Session, ids: Collection[int], *, owner: str, now: datetime
         .where(_t.c.id.in_(list(ids)), _t.c.lease_owner == owner, _t.c.status == SENDING)
         .values(status=PENDING, lease_owner=None, lease_until=None, updated_at=now)
     )
-    return result.rowcount
+    return affected_rows(result)
 
 
 # ---------------------------------------------------------------------- outcomes
@@ -376,10 +411,14 @@ def mark_sent(
 ) -> None:
     """Slack has the post. Not conditional on the lease: whoever learns it first records
     it, and recording it twice changes nothing."""
-    session.execute(sa.update(_t).where(_t.c.id == row_id).values(**_marked_sent(channel_id, ts, now)))
+    session.execute(
+        sa.update(_t).where(_t.c.id == row_id).values(**_marked_sent(channel_id, ts, now))
+    )
 
 
-def sent_post(session: Session, workspace_id: int, delivery_key: str) -> tuple[str, str | None, str | None] | None:
+def sent_post(
+    session: Session, workspace_id: int, delivery_key: str
+) -> tuple[str, str | None, str | None] | None:
     """(status, channel, ts) of the row with this key: where an edit finds its post."""
     row = session.execute(
         sa.select(_t.c.status, _t.c.channel_id, _t.c.slack_ts).where(
@@ -410,15 +449,21 @@ _MARK_SENT = (
     )
 )
 # PostgreSQL: one UPDATE … FROM unnest(arrays) for the whole batch, the same text whatever
-# its size (a VALUES list was compiled anew for every batch, and was slower than executemany).
-_ROWS = sa.func.unnest(
-    sa.bindparam("row_ids", type_=postgresql.ARRAY(sa.Integer)),
-    sa.bindparam("channels", type_=postgresql.ARRAY(sa.String)),
-    sa.bindparam("tss", type_=postgresql.ARRAY(sa.String)),
-    sa.bindparam("ats", type_=postgresql.ARRAY(sa.DateTime(timezone=True))),
-).table_valued("row_id", "new_channel", "new_ts", "at").render_derived()
+# its size, so it is compiled once (a VALUES list would be compiled anew for every batch).
+_ROWS = (
+    sa.func.unnest(
+        sa.bindparam("row_ids", type_=postgresql.ARRAY(sa.Integer)),
+        sa.bindparam("channels", type_=postgresql.ARRAY(sa.String)),
+        sa.bindparam("tss", type_=postgresql.ARRAY(sa.String)),
+        sa.bindparam("ats", type_=postgresql.ARRAY(sa.DateTime(timezone=True))),
+    )
+    .table_valued("row_id", "new_channel", "new_ts", "at")
+    .render_derived()
+)
 _MARK_SENT_PG = (
-    sa.update(_t).where(_t.c.id == _ROWS.c.row_id).values(**_marked_sent(_ROWS.c.new_channel, _ROWS.c.new_ts, _ROWS.c.at))
+    sa.update(_t)
+    .where(_t.c.id == _ROWS.c.row_id)
+    .values(**_marked_sent(_ROWS.c.new_channel, _ROWS.c.new_ts, _ROWS.c.at))
 )
 
 
@@ -440,7 +485,10 @@ def mark_sent_many(session: Session, marks: Sequence[SentMark]) -> None:
         return
     session.connection().execute(
         _MARK_SENT,
-        [{"row_id": m.row_id, "new_channel": m.channel_id, "ts": m.ts, "sent_at_value": m.at} for m in marks],
+        [
+            {"row_id": m.row_id, "new_channel": m.channel_id, "ts": m.ts, "sent_at_value": m.at}
+            for m in marks
+        ],
     )
 
 
@@ -483,7 +531,7 @@ def park(
     """Stop trying: `parked` (a person must fix something) or `failed` (retries ran out)."""
     if status not in PROBLEMS:
         raise ValueError(f"park() sets failed or parked, not {status!r}")
-    values = {
+    values: dict[str, Any] = {
         "status": status,
         "error": reason,
         "lease_owner": None,
@@ -503,7 +551,7 @@ def park_workspace(session: Session, workspace_id: int, *, now: datetime, reason
         .where(_t.c.workspace_id == workspace_id, _t.c.status == PENDING)
         .values(status=PARKED, error=reason, updated_at=now)
     )
-    return result.rowcount or 0
+    return affected_rows(result)
 
 
 def _update_held(session: Session, row_id: int, owner: str, values: dict[str, Any]) -> bool:
@@ -512,14 +560,19 @@ def _update_held(session: Session, row_id: int, owner: str, values: dict[str, An
         .where(_t.c.id == row_id, _t.c.lease_owner == owner, _t.c.status == SENDING)
         .values(**values)
     )
-    return result.rowcount > 0
+    return affected_rows(result) > 0
 
 
 def unfinished(session: Session, workspace_ids: Collection[int] | None = None) -> int:
     """How many rows are still pending or sending."""
-    return session.scalar(
-        sa.select(sa.func.count()).select_from(_t).where(_t.c.status.in_(UNFINISHED), *_scope(workspace_ids))
-    ) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(_t)
+            .where(_t.c.status.in_(UNFINISHED), *_scope(workspace_ids))
+        )
+        or 0
+    )
 
 
 # ---------------------------------------------------------------------- `jobs list`
@@ -565,9 +618,18 @@ def summary(
         scope.append(_t.c.team_id == team_id)
     problems = (
         sa.select(
-            sa.literal("problem").label("kind"), _t.c.team_id, _t.c.job, _t.c.status,
-            sa.literal(1).label("n"), _t.c.updated_at.label("at"), _t.c.id, _t.c.period,
-            _t.c.recipient, _t.c.part, _t.c.attempts, _t.c.error,
+            sa.literal("problem").label("kind"),
+            _t.c.team_id,
+            _t.c.job,
+            _t.c.status,
+            sa.literal(1).label("n"),
+            _t.c.updated_at.label("at"),
+            _t.c.id,
+            _t.c.period,
+            _t.c.recipient,
+            _t.c.part,
+            _t.c.attempts,
+            _t.c.error,
         )  # fmt: skip
         .where(*scope, _t.c.status.in_(PROBLEMS))
         .order_by(_t.c.updated_at.desc(), _t.c.id.desc())
@@ -576,8 +638,17 @@ def summary(
     )
     counts = (
         sa.select(
-            sa.literal("count"), _t.c.team_id, _t.c.job, _t.c.status, sa.func.count(),
-            sa.func.max(_t.c.sent_at), sa.null(), sa.null(), sa.null(), sa.null(), sa.null(),
+            sa.literal("count"),
+            _t.c.team_id,
+            _t.c.job,
+            _t.c.status,
+            sa.func.count(),
+            sa.func.max(_t.c.sent_at),
+            sa.null(),
+            sa.null(),
+            sa.null(),
+            sa.null(),
+            sa.null(),
             sa.null(),
         )  # fmt: skip
         .where(*scope)
@@ -592,9 +663,16 @@ def summary(
         if row.kind == "problem":
             found.append(
                 Problem(
-                    id=row.id, team_id=row.team_id, job=row.job, period=row.period,
-                    recipient=row.recipient, part=row.part, status=row.status,
-                    attempts=row.attempts, error=row.error, updated_at=row.at,
+                    id=row.id,
+                    team_id=row.team_id,
+                    job=row.job,
+                    period=row.period,
+                    recipient=row.recipient,
+                    part=row.part,
+                    status=row.status,
+                    attempts=row.attempts,
+                    error=row.error,
+                    updated_at=row.at,
                 )  # fmt: skip
             )
             continue

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage.models import Person
 
@@ -30,14 +31,16 @@ class SlackProfile:
 def by_slack_id(session: Session, workspace_id: int, slack_user_id: str) -> Person | None:
     return session.scalar(
         sa.select(Person).where(
-            Person.workspace_id == workspace_id, Person.slack_user_id == slack_user_id
+            col(Person.workspace_id) == workspace_id, col(Person.slack_user_id) == slack_user_id
         )
     )
 
 
 def by_id(session: Session, workspace_id: int, person_id: int) -> Person | None:
     return session.scalar(
-        sa.select(Person).where(Person.workspace_id == workspace_id, Person.id == person_id)
+        sa.select(Person).where(
+            col(Person.workspace_id) == workspace_id, col(Person.id) == person_id
+        )
     )
 
 
@@ -48,14 +51,14 @@ def by_name(session: Session, workspace_id: int, name: str) -> list[Person]:
         session.scalars(
             sa.select(Person)
             .where(
-                Person.workspace_id == workspace_id,
+                col(Person.workspace_id) == workspace_id,
                 sa.or_(
-                    sa.func.lower(Person.name) == wanted,
-                    sa.func.lower(Person.display_name) == wanted,
-                    sa.func.lower(Person.real_name) == wanted,
+                    sa.func.lower(col(Person.name)) == wanted,
+                    sa.func.lower(col(Person.display_name)) == wanted,
+                    sa.func.lower(col(Person.real_name)) == wanted,
                 ),
             )
-            .order_by(Person.id)
+            .order_by(col(Person.id))
         )
     )
 
@@ -100,3 +103,14 @@ def upsert_from_slack(
 def set_start_date(session: Session, person: Person, start: date | None) -> None:
     person.start_date = start
     session.flush()
+
+
+def linked_to_slack(session: Session, workspace_id: int) -> list[Person]:
+    """The people of a workspace who have a Slack user id, oldest first."""
+    return list(
+        session.scalars(
+            sa.select(Person)
+            .where(col(Person.workspace_id) == workspace_id, col(Person.slack_user_id).is_not(None))
+            .order_by(col(Person.id))
+        )
+    )

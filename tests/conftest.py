@@ -8,7 +8,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,11 +22,11 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.render.block_limits import MESSAGE_TEXT_MAX, REPLY_TEXT, check_message, check_view
 from bot.server import HttpServer, wsgi_app
-from bot.services.later import WORKING
-from bot.standin.signed_requests import HttpResponse, SignedSlackClient
-from bot.standin.slack_api import RecordedCall, StandInSlack
 from storage.db import Database
 from storage.models import AuditEvent, Entry, Team, TimeOff, Workspace
+from tests.support.signed_requests import HttpResponse, SignedSlackClient
+from tests.support.slack_api import RecordedCall, StandInSlack
+from tests.support.waiting import final_reply, settled  # tests import these from here too
 
 SIGNING_SECRET = "5e6f1a2b3c4d5e6f7a8b9c0d1e2f3a4b"
 ENV_ADMIN = "UENVADMIN1"
@@ -74,7 +74,9 @@ def fresh_database(backend: str, sqlite_dir: Path, prefix: str = "paceline_test"
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     with fresh_database(request.param, tmp_path_factory.mktemp("sqlite")) as url:
         yield url
 
@@ -118,24 +120,14 @@ def running_app(database_url: str, slack: StandInSlack) -> Iterator[RunningApp]:
     )
     clock = FixedClock(DEFAULT_NOW)
     paceline = build(settings, clock=clock)
-    server = HttpServer(wsgi_app(paceline.bolt, paceline.db), host="127.0.0.1", port=0, threads=4).start()
+    server = HttpServer(
+        wsgi_app(paceline.bolt, paceline.db), host="127.0.0.1", port=0, threads=4
+    ).start()
     try:
         yield RunningApp(paceline, server, clock)
     finally:
         server.stop()
         paceline.db.dispose()
-
-
-def settled(paceline: Paceline, timeout: float = 30.0) -> Callable[[HttpResponse], None]:
-    """A test client's `on_response`: each request returns once the app has also done the
-    Slack work it does after its answer (its lazy listeners, bot/services/later.py), so a test
-    reads the DMs, Home publishes and response_url messages of a request right after it.
-    The tests of answer times (tests/e2e/test_slow_slack.py) send without it."""
-
-    def wait(_response: HttpResponse) -> None:
-        assert paceline.background.idle(timeout), f"the app's work after its answer took over {timeout:g} s"
-
-    return wait
 
 
 def answer_text(response: HttpResponse) -> str:
@@ -150,16 +142,6 @@ def told_through(slack: StandInSlack, response_url: str) -> list[str]:
     return [c.params.get("text", "") for c in slack.calls_to("response_url") if c.key == key]
 
 
-def final_reply(slack: StandInSlack, response_url: str, answer: str, told_before: int, timeout: float = 10.0) -> str:
-    """`answer`, unless it says the outcome follows (it starts with bot.services.later.WORKING):
-    then the next message through `response_url` after the `told_before` already there."""
-    if not answer.startswith(WORKING):
-        return answer
-    key = response_url.rsplit("/", 1)[-1]
-    found = slack.wait_for("response_url", count=told_before + 1, timeout=timeout, where=lambda c: c.key == key)
-    return found[told_before].params.get("text", "")
-
-
 @dataclass
 class SlackWorkspace:
     """One Slack workspace talking to the running app, as its people would."""
@@ -170,14 +152,18 @@ class SlackWorkspace:
     client: SignedSlackClient
     names: dict[str, str] = field(default_factory=dict)
 
-    def user(self, name: str, *, admin: bool = False, tz: str | None = "America/New_York", **kw: object) -> str:
+    def user(
+        self, name: str, *, admin: bool = False, tz: str | None = "America/New_York", **kw: object
+    ) -> str:
         user_id = "U" + uuid.uuid4().hex[:10].upper()
         self.slack.add_user(user_id, name, tz=tz, is_admin=admin, team_id=self.team_id, **kw)
         self.names[user_id] = name
         return user_id
 
     def command(self, command: str, user_id: str, text: str = "", **kw: object) -> HttpResponse:
-        return self.client.command(command, text, user_id=user_id, user_name=self.names.get(user_id, "someone"), **kw)
+        return self.client.command(
+            command, text, user_id=user_id, user_name=self.names.get(user_id, "someone"), **kw
+        )
 
     def reply(self, command: str, user_id: str, text: str = "") -> str:
         """The answer to a command — or, when the answer says the outcome follows ("⏳ Adding
@@ -199,14 +185,20 @@ class SlackWorkspace:
 
     # What the database holds for this workspace only.
     def _workspace_id(self, session) -> int | None:  # type: ignore[no-untyped-def]
-        return session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == self.team_id))
+        return session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == self.team_id)
+        )
 
     def rows(self, model: type) -> list:
         with self.app.paceline.db.read() as session:
             workspace_id = self._workspace_id(session)
             if workspace_id is None:
                 return []
-            return list(session.scalars(sa.select(model).where(model.workspace_id == workspace_id).order_by(model.id)))
+            return list(
+                session.scalars(
+                    sa.select(model).where(model.workspace_id == workspace_id).order_by(model.id)
+                )
+            )
 
     def entries(self, live_only: bool = True) -> list[Entry]:
         rows = self.rows(Entry)
@@ -229,7 +221,10 @@ def new_workspace(running_app: RunningApp, slack: StandInSlack) -> Iterator[Slac
     running_app.clock.set(DEFAULT_NOW)
     team_id = "T" + uuid.uuid4().hex[:10].upper()
     client = SignedSlackClient(
-        running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url(),
+        running_app.url,
+        SIGNING_SECRET,
+        team_id=team_id,
+        response_url=slack.response_url(),
         on_response=settled(running_app.paceline),
     )
     try:
@@ -246,7 +241,15 @@ def workspace(running_app: RunningApp, slack: StandInSlack) -> Iterator[SlackWor
 
 # --- every payload the app sends stays within Slack's limits -------------------------------------
 
-MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage", "response_url"})
+MESSAGE_METHODS = frozenset(
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.update",
+        "chat.scheduleMessage",
+        "response_url",
+    }
+)
 VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
 UNCHECKED = "slack_payloads_unchecked"
 
@@ -264,10 +267,18 @@ def call_problems(call: RecordedCall) -> list[str]:
         return check_message(call.params)
     if call.method in VIEW_METHODS:
         view = call.params.get("view")
-        return check_view(view) if isinstance(view, dict) else [f"view is {type(view).__name__}, not an object"]
+        return (
+            check_view(view)
+            if isinstance(view, dict)
+            else [f"view is {type(view).__name__}, not an object"]
+        )
     if call.method == "files.completeUploadExternal":
         comment = call.params.get("initial_comment") or ""
-        return [f"initial_comment of {len(comment):,} characters, more than {REPLY_TEXT:,}"] if len(comment) > REPLY_TEXT else []
+        return (
+            [f"initial_comment of {len(comment):,} characters, more than {REPLY_TEXT:,}"]
+            if len(comment) > REPLY_TEXT
+            else []
+        )
     return []
 
 
@@ -279,8 +290,16 @@ def answer_problems(content_type: str, response: HttpResponse) -> list[str]:
     if "json" not in response.headers.get("content-type", ""):
         # A text-only ack is the message itself; Slack refuses a response over 40,000 characters.
         text = response.text
-        limit = REPLY_TEXT if content_type.startswith("application/x-www-form-urlencoded") else MESSAGE_TEXT_MAX
-        return [f"answer of {len(text):,} characters, more than {limit:,}"] if len(text) > limit else []
+        limit = (
+            REPLY_TEXT
+            if content_type.startswith("application/x-www-form-urlencoded")
+            else MESSAGE_TEXT_MAX
+        )
+        return (
+            [f"answer of {len(text):,} characters, more than {limit:,}"]
+            if len(text) > limit
+            else []
+        )
     try:
         data = response.json()
     except ValueError:
@@ -292,8 +311,16 @@ def answer_problems(content_type: str, response: HttpResponse) -> list[str]:
         return check_view(data.get("view") or {})
     if action == "errors":
         errors = data.get("errors")
-        ok = isinstance(errors, dict) and errors and all(isinstance(v, str) and v for v in errors.values())
-        return [] if ok else [f"response_action errors is not a map of block ids to messages: {errors!r}"]
+        ok = (
+            isinstance(errors, dict)
+            and errors
+            and all(isinstance(v, str) and v for v in errors.values())
+        )
+        return (
+            []
+            if ok
+            else [f"response_action errors is not a map of block ids to messages: {errors!r}"]
+        )
     if action is not None:
         return [] if action == "clear" else [f"unknown response_action {action!r}"]
     return check_message(data)
@@ -333,7 +360,14 @@ def slack_payloads_within_limits(request: pytest.FixtureRequest) -> Iterator[Non
     if found and request.node.get_closest_marker(UNCHECKED) is None:
         reports = []
         for where, payload, problems in found[:5]:
-            shown = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, default=str)
+            shown = (
+                payload
+                if isinstance(payload, str)
+                else json.dumps(payload, ensure_ascii=False, default=str)
+            )
             reports.append(f"{where}:\n  " + "\n  ".join(problems) + f"\n  payload: {shown[:3000]}")
         more = f"\n(and {len(found) - 5} more)" if len(found) > 5 else ""
-        pytest.fail("Slack would refuse or cut what the app sent:\n" + "\n".join(reports) + more, pytrace=False)
+        pytest.fail(
+            "Slack would refuse or cut what the app sent:\n" + "\n".join(reports) + more,
+            pytrace=False,
+        )

@@ -278,15 +278,35 @@ class ClickBoard:
             self._items.append(item)
             del self._items[: -self._keep]
 
-    def edit(self, channel_id: str, ts: str, changes: Mapping[str, Any], place: str, viewer: str | None) -> None:
+    def edit(
+        self, channel_id: str, ts: str, changes: Mapping[str, Any], place: str, viewer: str | None
+    ) -> None:
         """chat.update: the message now reads `changes` (its text, blocks…)."""
         with self._lock:
             old = self._find("message", channel_id, ts, None)
         if old is not None:
-            content = {**old.content, **{k: v for k, v in changes.items() if k in ("text", "blocks", "attachments")}}
-            self.show(Clickable("message", old.place, old.viewer, channel_id, ts, old.ephemeral, content, set(old.response_keys)))
+            content = {
+                **old.content,
+                **{k: v for k, v in changes.items() if k in ("text", "blocks", "attachments")},
+            }
+            self.show(
+                Clickable(
+                    "message",
+                    old.place,
+                    old.viewer,
+                    channel_id,
+                    ts,
+                    old.ephemeral,
+                    content,
+                    set(old.response_keys),
+                )
+            )
         elif has_buttons(changes):
-            content = {"type": "message", "ts": ts, **{k: v for k, v in changes.items() if k in ("text", "blocks", "attachments")}}
+            content = {
+                "type": "message",
+                "ts": ts,
+                **{k: v for k, v in changes.items() if k in ("text", "blocks", "attachments")},
+            }
             self.show(Clickable("message", place, viewer, channel_id, ts, False, content))
 
     def delete(self, channel_id: str, ts: str) -> None:

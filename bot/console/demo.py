@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock, local_today, zone
 from bot.console.render import stable_id
 from bot.core.team_grammar import team_key
 from bot.standin.slack_api import StandInSlack
-from storage import people, teams, workspaces
+from storage import entries, goals, people, teams, workspaces
 from storage.db import Database
-from storage.models import Entry, Goal, Person, Team
+from storage.entries import NewEntry
+from storage.models import Person
 
 TEAM_NAME = "east"
 CHANNEL_NAME = "sales-east"
@@ -56,6 +56,16 @@ _NAMESPACE = uuid.UUID("6f0c1d1e-5d1b-4c52-9a53-0d1e2c3b4a59")
 class DemoPerson:
     handle: str
     real_name: str
+
+
+@dataclass(frozen=True)
+class DemoBatch:
+    """One rep's /log of one day, as the demo seeds it."""
+
+    day: date
+    created_at: datetime
+    batch_id: str
+    amounts: list[tuple[str, int]]
 
 
 @dataclass(frozen=True)
@@ -120,18 +130,18 @@ def seed_demo(
             seeded[person.handle] = _ensure_person(session, ws, person, tz, now)
         team = teams.by_key(session, ws, team_key(TEAM_NAME))
         if team is None:
-            team = Team(
-                workspace_id=ws,
+            team = teams.create_team(
+                session,
+                ws,
                 name=TEAM_NAME,
                 name_key=team_key(TEAM_NAME),
                 channel_id=stable_id("C", CHANNEL_NAME),
                 channel_name=CHANNEL_NAME,
                 tz=tz,
                 workweek=WORKWEEK,
-                created_at=now,
+                holidays_country=None,
+                now=now,
             )
-            session.add(team)
-            session.flush()
         assert team.id is not None
         teams.add_manager(session, ws, team.id, _id(seeded[manager.handle]), now)
         for rep in reps:
@@ -139,28 +149,28 @@ def seed_demo(
             if teams.team_of(session, ws, person_id) is None:
                 teams.add_member(session, ws, team.id, person_id, now)
 
-        _seed_goals(session, ws, team.id, [_id(seeded[r.handle]) for r in reps], _id(seeded[manager.handle]), today, now)
-        already = set(
-            session.scalars(
-                sa.select(Entry.person_id)
-                .where(Entry.workspace_id == ws, Entry.source == "demo")
-                .distinct()
-            )
+        _seed_goals(
+            session,
+            ws,
+            team.id,
+            [_id(seeded[r.handle]) for r in reps],
+            _id(seeded[manager.handle]),
+            today,
+            now,
         )
+        already = entries.people_with_source(session, ws, "demo")
         # One generator per rep, drawn in a fixed order from the seed, so a rep's history
         # does not depend on which others were seeded before.
         master = random.Random(SEED)
-        rows: list[dict] = []
+        added = 0
         for rep, skill in zip(reps, SKILLS, strict=False):
             rng = random.Random(master.getrandbits(64))
             person_id = _id(seeded[rep.handle])
             if person_id not in already:
-                rows += _history(ws, person_id, skill, today, tz, rng)
-        if rows:
-            session.execute(sa.insert(Entry), rows)
-        total = session.scalar(
-            sa.select(sa.func.count(Entry.id)).where(Entry.workspace_id == ws, Entry.source == "demo")
-        )
+                for batch in _history(ws, person_id, skill, today, tz, rng):
+                    _add_batch(session, ws, person_id, batch)
+                    added += len(batch.amounts)
+        total = entries.count_from_source(session, ws, "demo")
         team_name = team.name
         channel_id, channel_name = team.channel_id, team.channel_name
         profiles = {p.handle: seeded[p.handle] for p in [manager, *reps]}
@@ -182,38 +192,85 @@ def seed_demo(
         team=team_name,
         manager=manager.handle,
         reps=tuple(r.handle for r in reps),
-        entries=int(total or 0),
-        added=len(rows),
+        entries=total,
+        added=added,
     )
 
 
-def _seed_goals(session: Session, ws: int, team_id: int, rep_ids: list[int], manager_id: int, today: date,
-                now: datetime) -> None:
+def _seed_goals(
+    session: Session,
+    ws: int,
+    team_id: int,
+    rep_ids: list[int],
+    manager_id: int,
+    today: date,
+    now: datetime,
+) -> None:
     """Goals of every kind a digest shows, once: weekly calls per rep (stretch for the
     strongest), a monthly team revenue total, an all-or-nothing demos goal and a meetings
     contest this week."""
-    if session.scalar(sa.select(sa.func.count(Goal.id)).where(Goal.workspace_id == ws, Goal.origin == "demo")):
+    if goals.count_with_origin(session, ws, "demo"):
         return
     this_monday = today - timedelta(days=today.weekday())
     first_monday = this_monday - timedelta(weeks=WEEKS)
 
-    def goal(**values: object) -> Goal:
-        return Goal(workspace_id=ws, origin="demo", created_by_id=manager_id, created_at=now, **values)
+    def goal(
+        kind: str,
+        metric: str,
+        period_kind: str,
+        target: int | None,
+        start: date,
+        *,
+        person_id: int | None = None,
+        team_id: int | None = None,
+        end: date | None = None,
+        stretch_pct: int | None = None,
+        reward: str | None = None,
+        prize: str | None = None,
+    ) -> None:
+        goals.add_goal(
+            session,
+            workspace_id=ws,
+            kind=kind,
+            person_id=person_id,
+            team_id=team_id,
+            metric=metric,
+            period_kind=period_kind,
+            target=target,
+            start=start,
+            end=end,
+            stretch_pct=stretch_pct,
+            weights=None,
+            reward=reward,
+            prize=prize,
+            ramp_last=None,
+            ramp_step=None,
+            origin="demo",
+            created_by_id=manager_id,
+            created_at=now,
+            idempotency_key=None,
+        )
 
-    rows = [
-        goal(kind="individual", person_id=rep_id, metric="calls", period_kind="week", target=190, start=first_monday,
-             stretch_pct=125 if skill >= 1.05 else None)
-        for rep_id, skill in zip(rep_ids, SKILLS, strict=False)
-    ]
-    rows += [
-        goal(kind="team", team_id=team_id, metric="revenue", period_kind="month", target=450_000 * 100,
-             start=first_monday.replace(day=1)),
-        goal(kind="collective", team_id=team_id, metric="demos", period_kind="week", target=4, start=first_monday,
-             reward="team lunch on Dana"),
-        goal(kind="contest", team_id=team_id, metric="meetings", period_kind="week", target=None, start=this_monday,
-             end=this_monday + timedelta(days=6), prize="a golf lesson"),
-    ]
-    session.add_all(rows)
+    for rep_id, skill in zip(rep_ids, SKILLS, strict=False):
+        stretch = 125 if skill >= 1.05 else None
+        goal(
+            "individual", "calls", "week", 190, first_monday, person_id=rep_id, stretch_pct=stretch
+        )
+    goal("team", "revenue", "month", 450_000 * 100, first_monday.replace(day=1), team_id=team_id)
+    goal(
+        "collective", "demos", "week", 4, first_monday, team_id=team_id, reward="team lunch on Dana"
+    )
+    contest_end = this_monday + timedelta(days=6)
+    goal(
+        "contest",
+        "meetings",
+        "week",
+        None,
+        this_monday,
+        team_id=team_id,
+        end=contest_end,
+        prize="a golf lesson",
+    )
 
 
 def _ensure_person(session: Session, ws: int, person: DemoPerson, tz: str, now: datetime) -> Person:
@@ -237,9 +294,11 @@ def _ensure_person(session: Session, ws: int, person: DemoPerson, tz: str, now: 
     return people.upsert_from_slack(session, ws, profile, now)
 
 
-def _history(ws: int, person_id: int, skill: float, today: date, tz: str, rng: random.Random) -> list[dict]:
+def _history(
+    ws: int, person_id: int, skill: float, today: date, tz: str, rng: random.Random
+) -> list[DemoBatch]:
     """Six weeks of working days up to yesterday, one /log batch per day."""
-    rows: list[dict] = []
+    batches: list[DemoBatch] = []
     start = today - timedelta(weeks=WEEKS)
     for offset in range((today - start).days):
         day = start + timedelta(days=offset)
@@ -252,25 +311,24 @@ def _history(ws: int, person_id: int, skill: float, today: date, tz: str, rng: r
             continue
         batch = uuid.uuid5(_NAMESPACE, f"demo:{ws}:{person_id}:{day.isoformat()}")
         created = datetime.combine(day, time(17, 30), zone(tz)).astimezone(UTC)
-        for i, (metric, quantity) in enumerate(amounts):
-            rows.append(
-                {
-                    "workspace_id": ws,
-                    "person_id": person_id,
-                    "metric": metric,
-                    "day": day,
-                    "quantity": quantity,
-                    "note": None,
-                    "kind": "log",
-                    "source": "demo",
-                    "batch_id": batch.hex,
-                    "entered_by_id": person_id,
-                    "created_at": created,
-                    # The unique index refuses a second copy even if two seeds race.
-                    "idempotency_key": f"demo:{batch.hex}" if i == 0 else None,
-                }
-            )
-    return rows
+        batches.append(DemoBatch(day, created, batch.hex, amounts))
+    return batches
+
+
+def _add_batch(session: Session, ws: int, person_id: int, batch: DemoBatch) -> None:
+    entries.add_batch(
+        session,
+        workspace_id=ws,
+        entries=[
+            NewEntry(person_id, metric, batch.day, quantity) for metric, quantity in batch.amounts
+        ],
+        batch_id=batch.batch_id,
+        entered_by_id=person_id,
+        source="demo",
+        now=batch.created_at,
+        # The unique index refuses a second copy even if two seeds race.
+        idempotency_key=f"demo:{batch.batch_id}",
+    )
 
 
 def _day_amounts(form: float, rng: random.Random) -> list[tuple[str, int]]:
@@ -304,7 +362,8 @@ def _crm_names(path: Path) -> list[str]:
     return [
         row["sales_agent"].strip()
         for row in rows
-        if (row.get("regional_office") or "").strip() == "East" and (row.get("sales_agent") or "").strip()
+        if (row.get("regional_office") or "").strip() == "East"
+        and (row.get("sales_agent") or "").strip()
     ]
 
 

@@ -147,7 +147,10 @@ def _block_lines(block: Mapping[str, Any], names: Names) -> list[str]:
                 lines.append(accessory)
         return lines
     if kind == "context":
-        parts = [_text(e, names) if e.get("type") != "image" else "" for e in _as_list(block.get("elements"))]
+        parts = [
+            _text(e, names) if e.get("type") != "image" else ""
+            for e in _as_list(block.get("elements"))
+        ]
         return _split("  ".join(p for p in parts if p))
     if kind == "divider":
         return [RULE]
@@ -155,7 +158,9 @@ def _block_lines(block: Mapping[str, Any], names: Names) -> list[str]:
         controls = [_element(e, names) for e in _as_list(block.get("elements"))]
         return ["  ".join(c for c in controls if c)]
     if kind == "image":
-        return [f"[image: {block.get('alt_text') or _text(block.get('title'), names) or 'picture'}]"]
+        return [
+            f"[image: {block.get('alt_text') or _text(block.get('title'), names) or 'picture'}]"
+        ]
     if kind == "rich_text":
         return _rich_text_lines(block, names)
     if kind == "input":
@@ -177,17 +182,25 @@ def _element(element: Any, names: Names) -> str:
         return "[ ⋯ ]"
     if kind in ("checkboxes", "radio_buttons"):
         mark = "[ ]" if kind == "checkboxes" else "( )"
-        return "  ".join(f"{mark} {_text(o.get('text'), names)}" for o in _as_list(element.get("options")))
+        return "  ".join(
+            f"{mark} {_text(o.get('text'), names)}" for o in _as_list(element.get("options"))
+        )
     if kind.endswith("select") or kind.startswith("multi_"):
         initial = element.get("initial_option") or {}
-        shown = _text(initial.get("text"), names) or _text(element.get("placeholder"), names) or "choose"
+        shown = (
+            _text(initial.get("text"), names)
+            or _text(element.get("placeholder"), names)
+            or "choose"
+        )
         return f"[ {shown} ▾ ]"
     if kind == "datepicker":
         return f"[ {element.get('initial_date') or _text(element.get('placeholder'), names) or 'YYYY-MM-DD'} ]"
     if kind == "timepicker":
         return f"[ {element.get('initial_time') or 'HH:MM'} ]"
     if kind in _TEXT_INPUTS:
-        return f"[ {element.get('initial_value') or _text(element.get('placeholder'), names) or '…'} ]"
+        return (
+            f"[ {element.get('initial_value') or _text(element.get('placeholder'), names) or '…'} ]"
+        )
     return ""
 
 
@@ -224,7 +237,9 @@ def _rich_inline(section: Mapping[str, Any], names: Names) -> str:
         elif kind == "user":
             out.append("@" + (names.users.get(el.get("user_id", "")) or el.get("user_id", "")))
         elif kind == "channel":
-            out.append("#" + (names.channels.get(el.get("channel_id", "")) or el.get("channel_id", "")))
+            out.append(
+                "#" + (names.channels.get(el.get("channel_id", "")) or el.get("channel_id", ""))
+            )
         elif kind == "link":
             out.append(el.get("text") or el.get("url") or "")
         elif kind == "emoji":
@@ -270,7 +285,11 @@ class ModalField:
 
 
 def modal_fields(view: Mapping[str, Any]) -> list[ModalField]:
-    inputs = [b for b in _as_list(view.get("blocks")) if b.get("type") == "input" and isinstance(b.get("element"), Mapping)]
+    inputs = [
+        b
+        for b in _as_list(view.get("blocks"))
+        if b.get("type") == "input" and isinstance(b.get("element"), Mapping)
+    ]
     # `metric:calls` is typed as `calls`; the full block id only when that would be ambiguous.
     short = [str(b.get("block_id", "")).rsplit(":", 1)[-1].lower() for b in inputs]
     fields = []
@@ -358,7 +377,9 @@ def build_state(
     for name, value in assignments.items():
         found = by_name.get(name)
         if found is None:
-            problems[name] = f'The form has no field "{name}". Its fields: {", ".join(f.key for f in fields)}.'
+            problems[name] = (
+                f'The form has no field "{name}". Its fields: {", ".join(f.key for f in fields)}.'
+            )
         else:
             given[found.key] = value
     values: dict[str, dict[str, dict[str, Any]]] = {}
@@ -428,15 +449,23 @@ def _element_state(
         state["selected_options"] = [o for o in picked_many if o]
         return state, None if all(picked_many) else _options_problem(options)
     if kind == "users_select":
-        state["selected_user"] = user_id_for(raw.lstrip("@")) if raw else element.get("initial_user")
+        state["selected_user"] = (
+            user_id_for(raw.lstrip("@")) if raw else element.get("initial_user")
+        )
         return state, None
     if kind == "multi_users_select":
-        ids = [user_id_for(p.lstrip("@")) for p in _csv(raw)] if raw else element.get("initial_users") or []
+        ids = (
+            [user_id_for(p.lstrip("@")) for p in _csv(raw)]
+            if raw
+            else element.get("initial_users") or []
+        )
         state["selected_users"] = [i for i in ids if i]
         return state, None
     if kind in ("conversations_select", "channels_select"):
         noun = "conversation" if kind == "conversations_select" else "channel"
-        state[f"selected_{noun}"] = channel_id_for(raw.lstrip("#")) if raw else element.get(f"initial_{noun}")
+        state[f"selected_{noun}"] = (
+            channel_id_for(raw.lstrip("#")) if raw else element.get(f"initial_{noun}")
+        )
         return state, None
     state["value"] = raw
     return state, None
@@ -464,9 +493,9 @@ def _field_hint(block: Mapping[str, Any], element: Mapping[str, Any]) -> str:
         elif kind == "timepicker":
             hint = "a time, HH:MM"
         elif kind in _SINGLE_SELECTS or kind in _MULTI_SELECTS:
-            hint = ("one of: " if kind in _SINGLE_SELECTS else "any of (comma separated): ") + ", ".join(
-                str(o.get("value", "")) for o in _as_list(element.get("options"))
-            )
+            hint = (
+                "one of: " if kind in _SINGLE_SELECTS else "any of (comma separated): "
+            ) + ", ".join(str(o.get("value", "")) for o in _as_list(element.get("options")))
         elif kind in ("users_select", "multi_users_select"):
             hint = "a person, e.g. @maria"
         elif kind in ("conversations_select", "channels_select"):

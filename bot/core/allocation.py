@@ -166,12 +166,16 @@ class History:
             return None
         because = frozenset().union(*(p.because for p in left_out))
         words = [
-            f"started mid-{PeriodKind(unit).value}" if reason is LeftOutBecause.STARTED else reason.value
+            f"started mid-{PeriodKind(unit).value}"
+            if reason is LeftOutBecause.STARTED
+            else reason.value
             for reason in LeftOutBecause
             if reason in because
         ]
         why = " and ".join(words)
-        return f"{len(left_out)} left out: under half the working days" + (f", {why}" if why else "")
+        return f"{len(left_out)} left out: under half the working days" + (
+            f", {why}" if why else ""
+        )
 
 
 def person_history(
@@ -258,7 +262,9 @@ def split_evenly(target: int, members: Sequence[K]) -> list[MemberShare[K]]:
     return [MemberShare(m, p, SplitBasis.EVEN) for m, p in zip(members, parts, strict=True)]
 
 
-def split_by_history(target: int, history: Sequence[tuple[K, Number | None]]) -> list[MemberShare[K]]:
+def split_by_history(
+    target: int, history: Sequence[tuple[K, Number | None]]
+) -> list[MemberShare[K]]:
     """Parts of `target` in proportion to each member's history weight (their average per
     period used, split_weight(), or any total). A member with no history (None) counts as
     the median of the others' weights. When nobody has any history, or every total is 0, the split is even.

@@ -132,13 +132,19 @@ def _normal_days(start: date, end: date, calendar: WorkCalendar) -> tuple[date, 
 
 @lru_cache(maxsize=16384)
 def _available_days(
-    start: date, end: date, calendar: WorkCalendar, ranges: tuple[DateRange, ...], start_date: date | None
+    start: date,
+    end: date,
+    calendar: WorkCalendar,
+    ranges: tuple[DateRange, ...],
+    start_date: date | None,
 ) -> tuple[date, ...]:
     def off(day: date) -> bool:
         return any(first <= day <= last for first, last in ranges)
 
     return tuple(
-        d for d in _normal_days(start, end, calendar) if (start_date is None or d >= start_date) and not off(d)
+        d
+        for d in _normal_days(start, end, calendar)
+        if (start_date is None or d >= start_date) and not off(d)
     )
 
 

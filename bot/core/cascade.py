@@ -111,8 +111,12 @@ def people_below(tree: TeamTree, team_id: int, members: Mapping[int, Sequence[in
     return [person for t in tree.subtree(team_id) for person in members.get(t, ())]
 
 
-def member_split_teams(tree: TeamTree, root: int | None, members: Mapping[int, Sequence[int]],
-                       levels: int | None = None) -> list[int]:
+def member_split_teams(
+    tree: TeamTree,
+    root: int | None,
+    members: Mapping[int, Sequence[int]],
+    levels: int | None = None,
+) -> list[int]:
     """The teams whose own members get parts of their own in plan() with the same `root`
     and `levels`: whose per-person weights the caller has to read (in walk order)."""
     found: list[int] = []
@@ -176,7 +180,9 @@ class _Unit:
 
 
 class _Planner:
-    def __init__(self, tree: TeamTree, people: People, by_history: bool, levels: int | None) -> None:
+    def __init__(
+        self, tree: TeamTree, people: People, by_history: bool, levels: int | None
+    ) -> None:
         self.tree = tree
         self.people = people
         self.by_history = by_history
@@ -218,7 +224,9 @@ class _Planner:
         if not live:
             return [Part(unit.kind, unit.id, 0, Basis.EMPTY) for unit in units]
         if self.by_history:
-            found = allocation.split_by_history(amount, [(unit, self.weight(unit)) for unit in live])
+            found = allocation.split_by_history(
+                amount, [(unit, self.weight(unit)) for unit in live]
+            )
         else:
             found = allocation.split_evenly(amount, live)
         shares = {share.member: (share.amount, _BASES[share.basis]) for share in found}
@@ -228,14 +236,25 @@ class _Planner:
                 parts.append(Part(unit.kind, unit.id, 0, Basis.EMPTY))
                 continue
             share, basis = shares[unit]
-            parts.append(Part(unit.kind, unit.id, share, basis, self.children(unit, share, depth), counts[unit]))
+            parts.append(
+                Part(
+                    unit.kind,
+                    unit.id,
+                    share,
+                    basis,
+                    self.children(unit, share, depth),
+                    counts[unit],
+                )
+            )
         return parts
 
     def children(self, unit: _Unit, amount: int, depth: int) -> tuple[Part, ...]:
         if unit.kind is PartKind.PERSON:
             return ()
         if unit.kind is PartKind.OWN:
-            units = [_Unit(PartKind.PERSON, person) for person in self.people.members.get(unit.id, ())]
+            units = [
+                _Unit(PartKind.PERSON, person) for person in self.people.members.get(unit.id, ())
+            ]
         elif self.levels is not None and depth >= self.levels:
             return ()
         else:

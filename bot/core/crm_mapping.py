@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import UserError
@@ -23,7 +24,15 @@ LIVE_SOURCE = "hubspot"
 QUIET_SOURCE = "hubspot-backfill"
 SOURCES = frozenset({LIVE_SOURCE, QUIET_SOURCE})
 # The metrics a sync can produce: what `/team set NAME crm-only …` may name.
-SYNCED_METRICS: tuple[str, ...] = ("calls", "meetings", "demos", "emails", "opportunities", "deals", "revenue")
+SYNCED_METRICS: tuple[str, ...] = (
+    "calls",
+    "meetings",
+    "demos",
+    "emails",
+    "opportunities",
+    "deals",
+    "revenue",
+)
 
 OWNER_PROPERTY = "hubspot_owner_id"
 MODIFIED_PROPERTY = "hs_lastmodifieddate"
@@ -39,7 +48,9 @@ PROPERTIES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 # A call that never reached anyone's phone is not a dial; a busy line or no answer is.
-CALL_STATUSES_NOT_COUNTED = frozenset({"CANCELED", "FAILED", "QUEUED", "RINGING", "CONNECTING", "CALLING_CRM_USER"})
+CALL_STATUSES_NOT_COUNTED = frozenset(
+    {"CANCELED", "FAILED", "QUEUED", "RINGING", "CONNECTING", "CALLING_CRM_USER"}
+)
 # A meeting that did not happen is not a meeting.
 MEETING_OUTCOMES_NOT_COUNTED = frozenset({"CANCELED", "NO_SHOW", "RESCHEDULED"})
 # Emails a rep sent (not the ones they received).
@@ -69,14 +80,22 @@ class CrmMapping:
 
     def to_json(self) -> str:
         default = CrmMapping()
-        changed = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != getattr(default, f.name)}
-        return json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in changed.items()}, sort_keys=True)
+        changed = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) != getattr(default, f.name)
+        }
+        return json.dumps(
+            {k: list(v) if isinstance(v, tuple) else v for k, v in changed.items()}, sort_keys=True
+        )
 
     @classmethod
     def from_json(cls, text: str | None) -> CrmMapping:
         stored = json.loads(text or "{}")
         known = {f.name for f in fields(cls)}
-        values = {k: tuple(v) if k == "demo_values" else v for k, v in stored.items() if k in known}
+        values: dict[str, Any] = {
+            k: tuple(v) if k == "demo_values" else v for k, v in stored.items() if k in known
+        }
         return replace(cls(), **values)
 
     def lines(self) -> list[str]:
@@ -92,7 +111,17 @@ class CrmMapping:
         ]
 
 
-MAPPING_KEYS = ("calls", "meetings", "demos", "emails", "opportunities", "deals", "revenue", "demo-property", "demo-values")
+MAPPING_KEYS = (
+    "calls",
+    "meetings",
+    "demos",
+    "emails",
+    "opportunities",
+    "deals",
+    "revenue",
+    "demo-property",
+    "demo-values",
+)
 MAPPING_EXAMPLE = "paceline crm map demo-values Demo,Product demo"
 
 
@@ -102,12 +131,17 @@ def change_mapping(mapping: CrmMapping, key: str, value: str, metric_keys: set[s
     key = key.strip().lower()
     value = value.strip()
     if key not in MAPPING_KEYS:
-        raise UserError(f'Unknown mapping "{key[:40]}": one of {", ".join(MAPPING_KEYS)}.', MAPPING_EXAMPLE)
+        raise UserError(
+            f'Unknown mapping "{key[:40]}": one of {", ".join(MAPPING_KEYS)}.', MAPPING_EXAMPLE
+        )
     if not value:
         raise UserError(f"Give a value for {key}.", MAPPING_EXAMPLE)
     if key == "demo-property":
         if not value.replace("_", "").isalnum():
-            raise UserError(f'"{value[:40]}" is not a HubSpot property name.', "paceline crm map demo-property hs_meeting_outcome")
+            raise UserError(
+                f'"{value[:40]}" is not a HubSpot property name.',
+                "paceline crm map demo-property hs_meeting_outcome",
+            )
         return replace(mapping, demo_property=value)
     if key == "demo-values":
         values = tuple(v.strip() for v in value.split(",") if v.strip())
@@ -115,10 +149,15 @@ def change_mapping(mapping: CrmMapping, key: str, value: str, metric_keys: set[s
             raise UserError("Give at least one value that marks a demo.", MAPPING_EXAMPLE)
         return replace(mapping, demo_values=values)
     if value.lower() in ("none", "off"):
-        return replace(mapping, **{key: None})
+        not_synced: dict[str, Any] = {key: None}
+        return replace(mapping, **not_synced)
     if value.lower() not in metric_keys:
-        raise UserError(f'Unknown metric "{value[:40]}": one of {", ".join(sorted(metric_keys))}, or none.', f"paceline crm map {key} {key}")
-    return replace(mapping, **{key: value.lower()})
+        raise UserError(
+            f'Unknown metric "{value[:40]}": one of {", ".join(sorted(metric_keys))}, or none.',
+            f"paceline crm map {key} {key}",
+        )
+    synced: dict[str, Any] = {key: value.lower()}
+    return replace(mapping, **synced)
 
 
 @dataclass(frozen=True)
@@ -163,7 +202,9 @@ def _local_day(instant: datetime | None, tz: str) -> date | None:
     return instant.astimezone(ZoneInfo(tz)).date()
 
 
-def derive(object_type: str, facts: Mapping[str, str | None], mapping: CrmMapping, tz: str) -> list[Derived]:
+def derive(
+    object_type: str, facts: Mapping[str, str | None], mapping: CrmMapping, tz: str
+) -> list[Derived]:
     """The entries one live (not archived) object stands for, on days in `tz`."""
     found: list[Derived] = []
 

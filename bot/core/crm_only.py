@@ -17,7 +17,6 @@ CRM_METRICS: tuple[str, ...] = tuple(m.key for m in BUILTIN_METRICS if m.key in 
 CRM_METRICS_TEXT = ", ".join(CRM_METRICS)
 
 
-
 def crm_only_keys(setting: str | None) -> tuple[str, ...]:
     """The stored `calls,deals` as metric keys, in the catalog's order ("" → none)."""
     found = {part.strip() for part in (setting or "").split(",")}
@@ -66,7 +65,9 @@ def comes_from_hubspot(keys: Sequence[str], team: str) -> str:
     )
 
 
-def refusal_text(keys: Sequence[str], team: str, *, others: Sequence[str] = (), fix: bool = False) -> str:
+def refusal_text(
+    keys: Sequence[str], team: str, *, others: Sequence[str] = (), fix: bool = False
+) -> str:
     """A rep's own /log of crm-only metrics, refused. `others`: the metrics of the same /log
     that are not crm-only (none of them was logged either)."""
     text = comes_from_hubspot(keys, team)

@@ -192,7 +192,11 @@ def _check_slips(tokens: list[str], catalog: MetricCatalog, typed: Typed | None)
     at = 1 if len(tokens) > 1 and parse_user_ref(tokens[0]) else 0
     word = tokens[at].lower()
     if at and word in ("undo", "list"):
-        does = "removes the most recent /log you made, whoever it was for" if word == "undo" else "lists your own entries"
+        does = (
+            "removes the most recent /log you made, whoever it was for"
+            if word == "undo"
+            else "lists your own entries"
+        )
         raise UserError(f"`/log {word}` takes no person — it {does}.", f"/log {word}")
     if at or typed is None:
         return
@@ -345,7 +349,9 @@ def _read_pairs(
     return pairs, days[0][1] if days else None
 
 
-def _unknown_word(token: str, catalog: MetricCatalog, example: str, typed: Typed | None) -> UserError:
+def _unknown_word(
+    token: str, catalog: MetricCatalog, example: str, typed: Typed | None
+) -> UserError:
     """The catalog's unknown-metric error; its example is the command with the metric it
     suggests, when that command parses."""
     if token.lower() in DAY_PHRASE_STARTS:
@@ -378,7 +384,12 @@ def _which_metric(token: str, catalog: MetricCatalog, typed: Typed | None) -> Us
 
 
 def _amount(
-    token: str, metric: Metric, typed: Typed | None, *, allow_zero: bool = False, example: str | None = None
+    token: str,
+    metric: Metric,
+    typed: Typed | None,
+    *,
+    allow_zero: bool = False,
+    example: str | None = None,
 ) -> int:
     """parse_amount, also reading counts spelled out (`twelve`); money stays in digits, as
     "twelve thousand" or "a dozen" would be guesses."""
@@ -394,7 +405,9 @@ def _amount(
     try:
         return parse_amount(str(value), metric, allow_zero=allow_zero, example=example)
     except UserError as error:  # `calls zero`: echo the word as typed, not the digit
-        raise UserError(error.message.replace(f'"{value}"', f'"{shorten(token)}"', 1), error.example) from None
+        raise UserError(
+            error.message.replace(f'"{value}"', f'"{shorten(token)}"', 1), error.example
+        ) from None
 
 
 def _log_day(day: date | None, today: date) -> date:

@@ -88,6 +88,4 @@ class MetricCatalog:
         shown = word if len(word) <= 40 else word[:40] + "…"
         close = difflib.get_close_matches(word.lower(), list(self._by_name), n=1, cutoff=0.6)
         hint = f" — did you mean {self._by_name[close[0]].key}?" if close else ""
-        raise UserError(
-            f'Unknown metric "{shown}"{hint} Metrics: {", ".join(self.keys)}.', example
-        )
+        raise UserError(f'Unknown metric "{shown}"{hint} Metrics: {", ".join(self.keys)}.', example)

@@ -57,7 +57,7 @@ class Pace:
     """A person's (or team's) pace on one goal in one span.
 
     target           the span's target: the sum of its days' allocations, rounded half up
-    prorated_target  the same figure (kept for readers written before targets were day sums)
+    prorated_target  the same figure, under the name the renderers and the digest's chart read
     actual           amount logged so far in the span
     expected         the sum of the allocations of the span's completed days, rounded half up
     expected_pct     expected as a percent of target, rounded down (0..100)
@@ -135,7 +135,9 @@ def needed_per_day(target: int, actual: int, remaining: int) -> int:
     return -(-gap // remaining)
 
 
-def pace_of_sums(sums: SpanSums, actual: int, thresholds: PaceThresholds = DEFAULT_THRESHOLDS) -> Pace:
+def pace_of_sums(
+    sums: SpanSums, actual: int, thresholds: PaceThresholds = DEFAULT_THRESHOLDS
+) -> Pace:
     """Pace from a span's exact sums (bot.core.targets.span_sums)."""
     target = round_half_up(sums.target)
     expected = round_half_up(sums.expected)
@@ -164,13 +166,17 @@ def pace_of_sums(sums: SpanSums, actual: int, thresholds: PaceThresholds = DEFAU
     )
 
 
-def status_once_over(target: Fraction, actual: int, thresholds: PaceThresholds = DEFAULT_THRESHOLDS) -> PaceStatus:
+def status_once_over(
+    target: Fraction, actual: int, thresholds: PaceThresholds = DEFAULT_THRESHOLDS
+) -> PaceStatus:
     """The status of a span that has ended (every day completed, so expected = target)."""
     shown = round_half_up(target)
     return _status(actual, shown, shown, thresholds)
 
 
-def status_of(actual: int, target: int, expected: int, thresholds: PaceThresholds = DEFAULT_THRESHOLDS) -> PaceStatus:
+def status_of(
+    actual: int, target: int, expected: int, thresholds: PaceThresholds = DEFAULT_THRESHOLDS
+) -> PaceStatus:
     """The status of whole-unit figures as shown (a sum of several goals, for instance)."""
     return _status(actual, target, expected, thresholds)
 

@@ -95,4 +95,3 @@ def top_of(
         return top, None
     own = next((i for i in range(n, len(ordered)) if ordered[i][0] == caller_id), None)
     return top, ranked(own) if own is not None else None
-

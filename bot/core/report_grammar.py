@@ -192,13 +192,17 @@ def parse_leaderboard(
             index += 2
             if _next_word(tokens, index - 1) in _BY_PCT_WORDS:
                 if by_pct:
-                    raise UserError("`by pct` is given twice.", "/leaderboard revenue quarter by team pct")
+                    raise UserError(
+                        "`by pct` is given twice.", "/leaderboard revenue quarter by team pct"
+                    )
                 by_pct = True
                 index += 1
             continue
         if word in ("leaves", "leaf"):
             if leaves:
-                raise UserError("`leaves` is given twice.", "/leaderboard revenue quarter by team leaves")
+                raise UserError(
+                    "`leaves` is given twice.", "/leaderboard revenue quarter by team leaves"
+                )
             leaves = True
             index += 1
             continue

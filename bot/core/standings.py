@@ -178,7 +178,9 @@ def person_standing(
 ) -> Standing:
     """One goal (a version, or all of a goal's versions) of one person in a view."""
     versions = _versions(goal)
-    return _standing(versions, person.id, person.name, view, team, actual, person.time_off, person.start_date)
+    return _standing(
+        versions, person.id, person.name, view, team, actual, person.time_off, person.start_date
+    )
 
 
 def team_total_standing(
@@ -210,7 +212,11 @@ def _standing(
     )
     pace = pace_of_sums(sums, actual, team.thresholds)
     shown = current_version(versions, view, team.today)
-    stretch = stretch_target(pace.target, shown.stretch_pct) if shown.stretch_pct and pace.target else None
+    stretch = (
+        stretch_target(pace.target, shown.stretch_pct)
+        if shown.stretch_pct and pace.target
+        else None
+    )
     return Standing(shown, owner_id, owner_name, view, pace.target, pace, stretch, versions)
 
 
@@ -240,19 +246,28 @@ def team_standings(
             collectives.append(
                 CollectiveStanding(
                     current_version(line, view, team.today),
-                    tuple(person_standing(line, p, view, team, totals.get((p.id, first.metric), 0)) for p in members),
+                    tuple(
+                        person_standing(line, p, view, team, totals.get((p.id, first.metric), 0))
+                        for p in members
+                    ),
                 )
             )
         elif first.kind == "contest":
             own_totals = (contest_totals or {}).get(first.id, totals)
-            contests.append(ContestStanding(first, tuple(rank_people(members, own_totals, first.metric))))
+            contests.append(
+                ContestStanding(first, tuple(rank_people(members, own_totals, first.metric)))
+            )
     by_id = {p.id: p for p in members}
     for line in lines:
         first = line[0]
         if first.kind in ("individual", "ramp") and first.person_id in by_id:
             person = by_id[first.person_id]
-            own.append(person_standing(line, person, view, team, totals.get((person.id, first.metric), 0)))
-    return TeamStandings(view, tuple(team_totals), tuple(own), tuple(collectives), tuple(contests), names, totals)
+            own.append(
+                person_standing(line, person, view, team, totals.get((person.id, first.metric), 0))
+            )
+    return TeamStandings(
+        view, tuple(team_totals), tuple(own), tuple(collectives), tuple(contests), names, totals
+    )
 
 
 @dataclass(frozen=True)
@@ -268,11 +283,21 @@ class TeamRow:
 
 
 def team_row(
-    team_id: int, name: str, total: int, people: int, goals: Iterable[GoalSpec], view: Period, team: TeamFacts
+    team_id: int,
+    name: str,
+    total: int,
+    people: int,
+    goals: Iterable[GoalSpec],
+    view: Period,
+    team: TeamFacts,
 ) -> TeamRow:
     """A board's row: the team's own team-total goal of the metric (`goals`: its team goals
     of that metric) judged on its own calendar against the total of everyone below it."""
-    lines = [line for line in goal_lines(goals) if line[0].kind == "team" and any(g.live_in(view) for g in line)]
+    lines = [
+        line
+        for line in goal_lines(goals)
+        if line[0].kind == "team" and any(g.live_in(view) for g in line)
+    ]
     standing = team_total_standing(lines[0], name, view, team, total) if lines else None
     return TeamRow(team_id, name, total, people, standing)
 

@@ -44,7 +44,9 @@ def _same_family(goal: GoalSpec, other: GoalSpec, person_id: int) -> bool:
         return False
     if goal.kind in OWN_KINDS:
         return other.kind in OWN_KINDS and other.person_id == person_id
-    return goal.kind == "collective" and other.kind == "collective" and other.team_id == goal.team_id
+    return (
+        goal.kind == "collective" and other.kind == "collective" and other.team_id == goal.team_id
+    )
 
 
 def goal_in_week(
@@ -54,7 +56,9 @@ def goal_in_week(
     versions (same period kind) when one was live then, else another goal of the same
     family (their own goals, or the same team's all-or-nothing goals). A target changed
     mid-streak leaves the rep just as far behind, so the streak carries over."""
-    family = sorted((g for g in (goal, *goals) if _same_family(goal, g, person_id)), key=lambda g: g.id)
+    family = sorted(
+        (g for g in (goal, *goals) if _same_family(goal, g, person_id)), key=lambda g: g.id
+    )
     same_kind = tuple({g.id: g for g in family if g.period_kind == goal.period_kind}.values())
     if any(g.live_in(week) for g in same_kind):
         return same_kind
@@ -64,7 +68,9 @@ def goal_in_week(
     return ()
 
 
-def status_at_week_end(goal: GoalSpec, person: PersonFacts, week: Period, team: TeamFacts, actual: int) -> Standing:
+def status_at_week_end(
+    goal: GoalSpec, person: PersonFacts, week: Period, team: TeamFacts, actual: int
+) -> Standing:
     """The standing once the week is over: every day completed, so expected is the whole
     target."""
     ended = replace(team, today=week.end + timedelta(days=1))

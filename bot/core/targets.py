@@ -145,7 +145,9 @@ def _periods(kind: PeriodKind, first: date, last: date, fiscal: int) -> Iterable
 
 
 @lru_cache(maxsize=65536)
-def _amount(shape: VersionShape, first: date, last: date, calendar: WorkCalendar, fiscal: int) -> tuple[Fraction, int]:
+def _amount(
+    shape: VersionShape, first: date, last: date, calendar: WorkCalendar, fiscal: int
+) -> tuple[Fraction, int]:
     """(exact amount, days carrying it) of `shape` over [first, last], which must lie
     within the version's own dates."""
     if last < first:
@@ -163,7 +165,14 @@ def _amount(shape: VersionShape, first: date, last: date, calendar: WorkCalendar
     for period in _periods(kind, first, last, fiscal):
         target = shape.target_in(period)
         if target:
-            unit, days = _unit_amount(kind, shape.weights, max(first, period.start), min(last, period.end), calendar, fiscal)
+            unit, days = _unit_amount(
+                kind,
+                shape.weights,
+                max(first, period.start),
+                min(last, period.end),
+                calendar,
+                fiscal,
+            )
             amount += unit * target
             carrying += days
     return amount, carrying
@@ -171,7 +180,12 @@ def _amount(shape: VersionShape, first: date, last: date, calendar: WorkCalendar
 
 @lru_cache(maxsize=65536)
 def _unit_amount(
-    kind: PeriodKind, weights: tuple | None, first: date, last: date, calendar: WorkCalendar, fiscal: int
+    kind: PeriodKind,
+    weights: tuple | None,
+    first: date,
+    last: date,
+    calendar: WorkCalendar,
+    fiscal: int,
 ) -> tuple[Fraction, int]:
     """(amount, days) of a goal of 1 per `kind` over [first, last]."""
     if kind not in _TOTALS:
@@ -192,7 +206,9 @@ def _unit_amount(
 # --- a goal (its versions) for one person in one span -----------------------------------------------
 
 
-def _in_force(versions: Sequence[object], first: date, last: date) -> list[tuple[VersionShape, date, date]]:
+def _in_force(
+    versions: Sequence[object], first: date, last: date
+) -> list[tuple[VersionShape, date, date]]:
     """Each version's own days within [first, last]: where two overlap (they should not),
     the later start wins from its start on."""
     shapes = sorted((VersionShape.of(v) for v in versions), key=lambda s: s.start)
@@ -269,7 +285,9 @@ def _span_sums(
             target += amount
             carrying += days
             if run_first <= yesterday:
-                done, done_days = _amount(shape, run_first, min(run_last, yesterday), calendar, fiscal)
+                done, done_days = _amount(
+                    shape, run_first, min(run_last, yesterday), calendar, fiscal
+                )
                 expected += done
                 completed += done_days
     return SpanSums(target, expected, carrying, completed, count_workdays(calendar, start, end))
@@ -291,8 +309,16 @@ def day_allocations(
     day = start
     off = tuple(time_off)
     while day <= end:
-        sums = span_sums(versions, day, day, calendar, day, time_off=off, start_date=start_date,
-                         fiscal_year_start_month=fiscal_year_start_month)
+        sums = span_sums(
+            versions,
+            day,
+            day,
+            calendar,
+            day,
+            time_off=off,
+            start_date=start_date,
+            fiscal_year_start_month=fiscal_year_start_month,
+        )
         found[day] = sums.target
         day += timedelta(days=1)
     return found
@@ -316,6 +342,8 @@ def pace_of_allocations(
         expected=sum((a for d, a in allocations.items() if d < today), Fraction(0)),
         carrying_days=len(carrying),
         completed_days=sum(1 for d in carrying if d < today),
-        normal_days=sum(1 for d in allocations if calendar.is_workday(d)) if calendar else len(carrying),
+        normal_days=sum(1 for d in allocations if calendar.is_workday(d))
+        if calendar
+        else len(carrying),
     )
     return pace_of_sums(sums, actual, thresholds or DEFAULT_THRESHOLDS)

@@ -11,6 +11,7 @@ import difflib
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
@@ -59,11 +60,19 @@ _SETTING_ALIASES = {
     "crm_only": "crm-only", "crmonly": "crm-only",
 }  # fmt: skip
 # Settings whose value may be typed with spaces (`110, 90, 75`, `8am - 7pm`): the words join.
-_JOINED_SETTINGS = {"workweek": "", "thresholds": "", "celebrate": "", "hours": " ", "crm-only": ","}
+_JOINED_SETTINGS = {
+    "workweek": "",
+    "thresholds": "",
+    "celebrate": "",
+    "hours": " ",
+    "crm-only": ",",
+}
 _CELEBRATE_ALIASES = {"deal": "deals", "hit": "hits", "goals": "hits", "teams": "team"}
 # The smallest deal worth a post: money as /log reads it, up to the largest loggable amount.
 # (Read with a cap far above that, so going over it is explained here, not as "per entry".)
-_CELEBRATE_MIN = Metric("celebrate-min", MetricKind.MONEY, cap=MONEY_CAP_CENTS * 1000, builtin=False)
+_CELEBRATE_MIN = Metric(
+    "celebrate-min", MetricKind.MONEY, cap=MONEY_CAP_CENTS * 1000, builtin=False
+)
 # crm-only reads metric names as /log does (aliases too): the built-in metrics are the ones
 # HubSpot syncs, so a workspace's custom metrics need not be known to refuse them.
 _BUILTIN_CATALOG = MetricCatalog()
@@ -228,7 +237,7 @@ def parse_team(text: str) -> TeamCommand:
     if not tokens or tokens[0].lower() in ("help", "?"):
         return TeamHelp()
     verb, args = tokens[0].lower(), tokens[1:]
-    parsers = {
+    parsers: dict[str, Callable[[list[str]], TeamCommand]] = {
         "create": _parse_create,
         "add": _parse_add,
         "remove": _parse_remove,
@@ -363,7 +372,9 @@ def parse_celebrate(value: str, example: str) -> str:
     the stored form: the kinds in canonical order, or "off"."""
     words = [word for word in re.split(r"[,\s]+", value.strip().lower()) if word]
     if not words:
-        raise UserError(f"Name what to celebrate: {', '.join(CELEBRATE_KINDS)}, all, on or off.", example)
+        raise UserError(
+            f"Name what to celebrate: {', '.join(CELEBRATE_KINDS)}, all, on or off.", example
+        )
     if len(words) == 1 and words[0] in _NONE_WORDS:
         return CELEBRATE_OFF
     if len(words) == 1 and words[0] == "on":
@@ -376,7 +387,10 @@ def parse_celebrate(value: str, example: str) -> str:
         elif kind in CELEBRATE_KINDS:
             kinds.add(kind)
         elif kind in (*_NONE_WORDS, "on"):
-            raise UserError(f"`{word}` stands alone — write celebrate {word}, or list what to celebrate.", example)
+            raise UserError(
+                f"`{word}` stands alone — write celebrate {word}, or list what to celebrate.",
+                example,
+            )
         else:
             raise UserError(
                 f'"{shorten(word)}" is not something to celebrate — use {", ".join(CELEBRATE_KINDS)} '
@@ -417,7 +431,10 @@ def parse_crm_only(value: str, example: str) -> str:
     for word in words:
         lower = word.lower()
         if lower in _NONE_WORDS:
-            raise UserError(f"`{lower}` stands alone — write crm-only {lower} to clear it, or list the metrics.", example)
+            raise UserError(
+                f"`{lower}` stands alone — write crm-only {lower} to clear it, or list the metrics.",
+                example,
+            )
         if lower in _CRM_NAMES:
             keys.add(_CRM_NAMES[lower])
             continue
@@ -429,7 +446,9 @@ def parse_crm_only(value: str, example: str) -> str:
             )
         close = difflib.get_close_matches(lower, list(_CRM_NAMES), n=1, cutoff=0.6)
         hint = f" Did you mean {_CRM_NAMES[close[0]]}?" if close else ""
-        raise UserError(f'"{shorten(word)}" is not a metric HubSpot syncs.{hint} {_CRM_ONLY_TAKES}', example)
+        raise UserError(
+            f'"{shorten(word)}" is not a metric HubSpot syncs.{hint} {_CRM_ONLY_TAKES}', example
+        )
     return crm_only_setting(keys)
 
 
@@ -445,6 +464,7 @@ def _parse_create(args: list[str]) -> TeamCreate:
     name = parse_team_name(args[0], example)
     found: dict[str, object] = {}
     rest = iter(args[1:])
+    value: str | None
     for token in rest:
         word = token.lower()
         option = _SETTING_ALIASES.get(word, word)
@@ -646,7 +666,10 @@ def _parse_link(args: list[str]) -> TeamLink:
         raise UserError("Name the imported person, then mention their Slack user.", example)
     user = parse_user_ref(args[-1])
     if user is None:
-        raise UserError(f'"{shorten(args[-1])}" is not a person — end with the Slack user to link: @bo.', example)
+        raise UserError(
+            f'"{shorten(args[-1])}" is not a person — end with the Slack user to link: @bo.',
+            example,
+        )
     if any(parse_user_ref(token) for token in args[:-1]):
         raise UserError("Mention one Slack user, after the imported person's name.", example)
     # The name may be quoted ("Bo Smith") or not (Bo Smith): imported names have spaces.
@@ -654,7 +677,10 @@ def _parse_link(args: list[str]) -> TeamLink:
     if not name:
         raise UserError("Name the imported person, as the import wrote them.", example)
     if len(name) > MAX_PERSON_NAME:
-        raise UserError(f"That name is {len(name)} characters long; names have at most {MAX_PERSON_NAME}.", example)
+        raise UserError(
+            f"That name is {len(name)} characters long; names have at most {MAX_PERSON_NAME}.",
+            example,
+        )
     return TeamLink(name, user)
 
 

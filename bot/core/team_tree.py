@@ -41,7 +41,11 @@ class TeamTree:
 
     def parent(self, team_id: int) -> TeamNode | None:
         node = self.nodes.get(team_id)
-        return self.nodes.get(node.parent_id) if node is not None and node.parent_id is not None else None
+        return (
+            self.nodes.get(node.parent_id)
+            if node is not None and node.parent_id is not None
+            else None
+        )
 
     def children(self, team_id: int | None) -> list[TeamNode]:
         """Direct sub-teams by name; None: the top-level teams."""
@@ -78,7 +82,9 @@ class TeamTree:
         """The teams above, nearest first."""
         found: list[int] = []
         current = self.nodes.get(team_id)
-        while current is not None and current.parent_id is not None and current.parent_id not in found:
+        while (
+            current is not None and current.parent_id is not None and current.parent_id not in found
+        ):
             if current.parent_id == team_id or current.parent_id not in self.nodes:
                 break
             found.append(current.parent_id)

@@ -16,7 +16,14 @@ from datetime import date
 from bot.core import crm_mapping
 
 # Which team setting (`/team set NAME celebrate …`) turns each kind of win on.
-SETTING_OF_KIND = {"deal": "deals", "hit": "hits", "stretch": "hits", "team": "team", "all": "team", "import": ""}
+SETTING_OF_KIND = {
+    "deal": "deals",
+    "hit": "hits",
+    "stretch": "hits",
+    "team": "team",
+    "all": "team",
+    "import": "",
+}
 # Entries typed by people, and CRM entries synced as they happen ("hubspot"): they
 # celebrate. Imports never do, except as one summary; a CRM backfill ("hubspot-backfill") never.
 LIVE_SOURCES = frozenset({"slack", "console", crm_mapping.LIVE_SOURCE})
@@ -93,7 +100,9 @@ class Plan:
 
     @property
     def empty(self) -> bool:
-        return not (self.post or self.absorb or self.cancel or self.strike or self.restore or self.refresh)
+        return not (
+            self.post or self.absorb or self.cancel or self.strike or self.restore or self.refresh
+        )
 
 
 def reconcile(true_now: Iterable[Win], recorded: Sequence[Recorded], scope: Scope) -> Plan:
@@ -146,7 +155,9 @@ def deal_keys(batches: Iterable[DealBatch]) -> dict[DealBatch, str]:
     for batch in sorted(batches, key=lambda b: b.entry_id):
         what = (batch.person_id, batch.day, batch.deals, batch.revenue)
         seen[what] = seen.get(what, 0) + 1
-        keys[batch] = f"deal|p{batch.person_id}|{batch.day.isoformat()}|d{batch.deals}r{batch.revenue}|{seen[what]}"
+        keys[batch] = (
+            f"deal|p{batch.person_id}|{batch.day.isoformat()}|d{batch.deals}r{batch.revenue}|{seen[what]}"
+        )
     return keys
 
 

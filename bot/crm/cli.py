@@ -38,7 +38,13 @@ def _provider(name: str) -> None:
 
 
 def connect(
-    settings: Settings, db: Database, clock: Clock, provider: str, workspace: str | None, stdin: TextIO, out: TextIO,
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    provider: str,
+    workspace: str | None,
+    stdin: TextIO,
+    out: TextIO,
     reader: Callable[[str], HubSpotReader] | None = None,
 ) -> int:
     """Reads the token from stdin, checks it with HubSpot (one owners read), stores it
@@ -46,10 +52,14 @@ def connect(
     _provider(provider)
     workspace_id = _workspace(settings, db, clock, workspace)
     # From a terminal, asked for without echo (a token on screen or in scrollback is a leak).
-    token = getpass.getpass("HubSpot access token: ") if stdin.isatty() else stdin.readline().strip()
+    token = (
+        getpass.getpass("HubSpot access token: ") if stdin.isatty() else stdin.readline().strip()
+    )
     token = token.strip()
     if not token and not settings.hubspot_access_token:
-        raise UserError("Give the HubSpot private app's access token on standard input.", CONNECT_EXAMPLE)
+        raise UserError(
+            "Give the HubSpot private app's access token on standard input.", CONNECT_EXAMPLE
+        )
     stored = secrets.encrypt(token, settings.secret_keys) if token else None
     check = reader or (lambda t: HubSpotReader(t, settings.hubspot_api_url))
     try:
@@ -64,7 +74,14 @@ def connect(
     return 0
 
 
-def disconnect(settings: Settings, db: Database, clock: Clock, provider: str, workspace: str | None, out: TextIO) -> int:
+def disconnect(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    provider: str,
+    workspace: str | None,
+    out: TextIO,
+) -> int:
     _provider(provider)
     workspace_id = _workspace(settings, db, clock, workspace)
     with db.write() as session:
@@ -74,7 +91,9 @@ def disconnect(settings: Settings, db: Database, clock: Clock, provider: str, wo
     return 0
 
 
-def status(settings: Settings, db: Database, clock: Clock, workspace: str | None, out: TextIO) -> int:
+def status(
+    settings: Settings, db: Database, clock: Clock, workspace: str | None, out: TextIO
+) -> int:
     workspace_id = _workspace(settings, db, clock, workspace)
     with db.read() as session:
         found = crm.connection(session, workspace_id, PROVIDER)
@@ -88,19 +107,44 @@ def status(settings: Settings, db: Database, clock: Clock, workspace: str | None
     mapping = CrmMapping.from_json(found.mapping)
     cursors = json.loads(found.cursors or "{}")
     state = "connected" if found.active else "disconnected"
-    token = "stored encrypted" if found.token_encrypted else ("HUBSPOT_ACCESS_TOKEN" if settings.hubspot_access_token else "none")
+    token = (
+        "stored encrypted"
+        if found.token_encrypted
+        else ("HUBSPOT_ACCESS_TOKEN" if settings.hubspot_access_token else "none")
+    )
     lines = [f"HubSpot: {state} (token: {token})"]
-    lines.append(f"Last sync: {_when(found.last_sync_at)}" + (f" · problem {_when(found.last_error_at)}: {found.last_error}" if found.last_error else ""))
-    lines.append("Read up to: " + (", ".join(_cursor_text(kind, cursors[kind]) for kind in sorted(cursors)) or "nothing yet (the first sync reads the history)"))
-    lines.append("Objects: " + (", ".join(f"{n:,} {kind}" for kind, n in sorted(counts.items())) or "none yet"))
-    lines.append("Entries from HubSpot: " + (", ".join(f"{n:,} {metric}" for metric, n in sorted(entries.items())) or "none yet"))
+    lines.append(
+        f"Last sync: {_when(found.last_sync_at)}"
+        + (
+            f" · problem {_when(found.last_error_at)}: {found.last_error}"
+            if found.last_error
+            else ""
+        )
+    )
+    lines.append(
+        "Read up to: "
+        + (
+            ", ".join(_cursor_text(kind, cursors[kind]) for kind in sorted(cursors))
+            or "nothing yet (the first sync reads the history)"
+        )
+    )
+    lines.append(
+        "Objects: "
+        + (", ".join(f"{n:,} {kind}" for kind, n in sorted(counts.items())) or "none yet")
+    )
+    lines.append(
+        "Entries from HubSpot: "
+        + (", ".join(f"{n:,} {metric}" for metric, n in sorted(entries.items())) or "none yet")
+    )
     lines.append("Mapping (paceline crm map KEY VALUE changes it):")
     lines.extend(f"  {line}" for line in mapping.lines())
     matched = [o for o in owners if o.person_id is not None]
     unmatched = [o for o in owners if o.person_id is None]
     lines.append(f"Owners: {len(matched)} matched, {len(unmatched)} unmatched")
     for owner in unmatched:
-        lines.append(f"  unmatched: {owner_label(owner.email, owner.first_name, owner.last_name, owner.owner_id)}")
+        lines.append(
+            f"  unmatched: {owner_label(owner.email, owner.first_name, owner.last_name, owner.owner_id)}"
+        )
     if unmatched:
         lines.append('  Link one with /team link "Full Name" @person in Slack.')
     print("\n".join(lines), file=out)
@@ -108,7 +152,7 @@ def status(settings: Settings, db: Database, clock: Clock, workspace: str | None
 
 
 def _cursor_text(kind: str, at: str) -> str:
-    """"calls 2026-11-20 15:00:00 UTC"; a backfill stopped part way says so."""
+    """ "calls 2026-11-20 15:00:00 UTC"; a backfill stopped part way says so."""
     name, _, backfill = kind.partition(":")
     return f"{name} {at[:19].replace('T', ' ')} UTC" + (" (backfill under way)" if backfill else "")
 
@@ -117,7 +161,16 @@ def _when(at: datetime | None) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if at else "never"
 
 
-def set_mapping(settings: Settings, db: Database, clock: Clock, workspace: str | None, key: str, value: str, out: TextIO, syncer: HubSpotSync) -> int:
+def set_mapping(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    workspace: str | None,
+    key: str,
+    value: str,
+    out: TextIO,
+    syncer: HubSpotSync,
+) -> int:
     workspace_id = _workspace(settings, db, clock, workspace)
     with db.write() as session:
         found = crm.connection(session, workspace_id, PROVIDER)
@@ -133,12 +186,22 @@ def set_mapping(settings: Settings, db: Database, clock: Clock, workspace: str |
         if reread:
             # The facts kept lack a property never read: the next sync reads every meeting
             # again (as history, never celebrated).
-            cursors = {k: v for k, v in json.loads(found.cursors or "{}").items() if not k.startswith("meetings")}
+            cursors = {
+                k: v
+                for k, v in json.loads(found.cursors or "{}").items()
+                if not k.startswith("meetings")
+            }
             crm.save_cursors(session, found.id, cursors, clock.now())
     entries = syncer.rederive_all(workspace_id)
-    print(f"Mapping changed; {entries:,} entries re-derived from the objects already synced.", file=out)
+    print(
+        f"Mapping changed; {entries:,} entries re-derived from the objects already synced.",
+        file=out,
+    )
     if reread:
-        print(f"The next sync reads every meeting again for {changed.demo_property} (`paceline crm sync` runs it now).", file=out)
+        print(
+            f"The next sync reads every meeting again for {changed.demo_property} (`paceline crm sync` runs it now).",
+            file=out,
+        )
     print("\n".join(f"  {line}" for line in changed.lines()), file=out)
     return 0
 
@@ -147,12 +210,21 @@ def parse_since(value: str) -> datetime:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise UserError(f'"{value[:40]}" is not a date: write it as YYYY-MM-DD.', "paceline crm sync --since 2026-01-01") from None
+        raise UserError(
+            f'"{value[:40]}" is not a date: write it as YYYY-MM-DD.',
+            "paceline crm sync --since 2026-01-01",
+        ) from None
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def sync(
-    settings: Settings, db: Database, clock: Clock, workspace: str | None, since: str | None, progress: bool, out: TextIO,
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    workspace: str | None,
+    since: str | None,
+    progress: bool,
+    out: TextIO,
     syncer: HubSpotSync | None = None,
 ) -> int:
     workspace_id = _workspace(settings, db, clock, workspace)
@@ -183,7 +255,9 @@ class _Bar:
         self.kind = kind
         share = min(done / total, 1.0) if total else 1.0
         filled = int(share * 30)
-        self.stream.write(f"\r{kind:<9} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{max(total, done):,}   ")
+        self.stream.write(
+            f"\r{kind:<9} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{max(total, done):,}   "
+        )
         self.stream.flush()
         self.drawn = True
 

@@ -33,14 +33,18 @@ def token_of(settings: Settings, connection: CrmConnection) -> str:
     )
 
 
-def reader_factory(settings: Settings, sleep: Callable[[float], None] = time.sleep) -> Callable[[CrmConnection], HubSpotReader]:
+def reader_factory(
+    settings: Settings, sleep: Callable[[float], None] = time.sleep
+) -> Callable[[CrmConnection], HubSpotReader]:
     def reader_for(connection: CrmConnection) -> HubSpotReader:
         return HubSpotReader(token_of(settings, connection), settings.hubspot_api_url, sleep=sleep)
 
     return reader_for
 
 
-def ensure_env_connection(settings: Settings, db: Database, clock: Clock, slack_team_id: str | None = None) -> int | None:
+def ensure_env_connection(
+    settings: Settings, db: Database, clock: Clock, slack_team_id: str | None = None
+) -> int | None:
     """Single workspace with HUBSPOT_ACCESS_TOKEN: the workspace's connection row (no token
     stored; the environment's is used). The workspace is the bot token's (`slack_team_id`,
     created if no request came from it yet, so the first sync need not wait for one), else
@@ -68,7 +72,9 @@ def bot_team_id(client: object) -> str | None:
     try:
         return str(client.auth_test()["team_id"])  # type: ignore[attr-defined]
     except Exception as error:  # the sync goes on with the database's only workspace
-        log.warning("could not ask Slack which workspace the bot token serves: %s", type(error).__name__)
+        log.warning(
+            "could not ask Slack which workspace the bot token serves: %s", type(error).__name__
+        )
         return None
 
 
@@ -82,7 +88,12 @@ def build_sync(
     instance: str | None = None,
 ) -> HubSpotSync:
     return HubSpotSync(
-        db, clock, reader_factory(settings, sleep), instance=instance, admins=settings.admins, slack_members=slack_members
+        db,
+        clock,
+        reader_factory(settings, sleep),
+        instance=instance,
+        admins=settings.admins,
+        slack_members=slack_members,
     )
 
 
@@ -91,7 +102,9 @@ def syncable_workspaces(db: Database) -> list[int]:
         return [c.workspace_id for c in crm.active_connections(session, PROVIDER)]
 
 
-def slack_members_via(db: Database, client_for: Callable[[int], object]) -> Callable[[int], Iterable[SlackProfile]]:
+def slack_members_via(
+    db: Database, client_for: Callable[[int], object]
+) -> Callable[[int], Iterable[SlackProfile]]:
     """Slack's member list of a workspace (users.list, with emails), for matching owners who
     never used Paceline."""
     from bot.importer.slack_users import members

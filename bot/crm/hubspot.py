@@ -74,7 +74,11 @@ class SearchPage:
 
 
 def _modified(properties: dict[str, Any], fallback: datetime | None) -> datetime:
-    return parse_instant(properties.get(MODIFIED_PROPERTY)) or fallback or datetime(1970, 1, 1, tzinfo=UTC)
+    return (
+        parse_instant(properties.get(MODIFIED_PROPERTY))
+        or fallback
+        or datetime(1970, 1, 1, tzinfo=UTC)
+    )
 
 
 def _as_object(result: Any, archived: bool = False) -> CrmObject:
@@ -90,7 +94,9 @@ def _millis(instant: datetime) -> str:
 def _status_of(error: BaseException) -> int | None:
     """The HTTP status of an error raised by one of the client's generated packages."""
     status = getattr(error, "status", None)
-    return status if isinstance(status, int) and type(error).__module__.startswith("hubspot") else None
+    return (
+        status if isinstance(status, int) and type(error).__module__.startswith("hubspot") else None
+    )
 
 
 def _retry_after(error: BaseException) -> float:
@@ -107,8 +113,18 @@ class HubSpotReader:
     """One account's reads. Built once per sync: the client's API objects (each with its own
     connection pool) are made once and reused for every page."""
 
-    def __init__(self, token: str, api_url: str = DEFAULT_API_URL, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        client = HubSpot(access_token=token, host=api_url.rstrip("/"), retry=Retry(total=0, raise_on_status=False))
+    def __init__(
+        self,
+        token: str,
+        api_url: str = DEFAULT_API_URL,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        client = HubSpot(
+            access_token=token,
+            host=api_url.rstrip("/"),
+            retry=Retry(total=0, raise_on_status=False),
+        )
         self._sleep = sleep
         self._owners = client.crm.owners.owners_api
         self._search = {
@@ -148,16 +164,27 @@ class HubSpotReader:
                 if status == 429:
                     limited += 1
                     if limited >= RATE_LIMIT_TRIES:
-                        raise CrmUnavailable(f"HubSpot kept rate-limiting {what} ({limited} times).") from None
+                        raise CrmUnavailable(
+                            f"HubSpot kept rate-limiting {what} ({limited} times)."
+                        ) from None
                     wait = _retry_after(error)
                     log.info("HubSpot rate limit on %s: waiting %.1f s (Retry-After)", what, wait)
-                elif (status is not None and status >= 500) or (status is None and isinstance(error, (Urllib3Error, OSError))):
+                elif (status is not None and status >= 500) or (
+                    status is None and isinstance(error, (Urllib3Error, OSError))
+                ):
                     transient += 1
                     if transient >= TRANSIENT_TRIES:
                         problem = f"HTTP {status}" if status else type(error).__name__
-                        raise CrmUnavailable(f"HubSpot failed reading {what} ({problem}, {transient} tries).") from None
+                        raise CrmUnavailable(
+                            f"HubSpot failed reading {what} ({problem}, {transient} tries)."
+                        ) from None
                     wait = float(2 ** (transient - 1))
-                    log.info("HubSpot error on %s (%s): retrying in %.0f s", what, status or type(error).__name__, wait)
+                    log.info(
+                        "HubSpot error on %s (%s): retrying in %.0f s",
+                        what,
+                        status or type(error).__name__,
+                        wait,
+                    )
                 elif status is not None:
                     raise CrmError(f"HubSpot answered {status} reading {what}.") from None
                 else:
@@ -168,7 +195,9 @@ class HubSpotReader:
     def owners(self) -> Iterator[Owner]:
         after: str | None = None
         while True:
-            page = self._call("owners", self._owners.get_page, limit=OWNER_PAGE_SIZE, after=after, archived=False)
+            page = self._call(
+                "owners", self._owners.get_page, limit=OWNER_PAGE_SIZE, after=after, archived=False
+            )
             for o in page.results or []:
                 yield Owner(str(o.id), o.email, o.first_name, o.last_name)
             after = page.paging.next.after if page.paging and page.paging.next else None
@@ -176,7 +205,12 @@ class HubSpotReader:
                 return
 
     def search(
-        self, object_type: str, properties: tuple[str, ...], start: datetime, end: datetime, after: str | None = None
+        self,
+        object_type: str,
+        properties: tuple[str, ...],
+        start: datetime,
+        end: datetime,
+        after: str | None = None,
     ) -> SearchPage:
         """One page of the objects last modified in [start, end), oldest first."""
         models = self._models[object_type]
@@ -184,8 +218,12 @@ class HubSpotReader:
             filter_groups=[
                 models.FilterGroup(
                     filters=[
-                        models.Filter(property_name=MODIFIED_PROPERTY, operator="GTE", value=_millis(start)),
-                        models.Filter(property_name=MODIFIED_PROPERTY, operator="LT", value=_millis(end)),
+                        models.Filter(
+                            property_name=MODIFIED_PROPERTY, operator="GTE", value=_millis(start)
+                        ),
+                        models.Filter(
+                            property_name=MODIFIED_PROPERTY, operator="LT", value=_millis(end)
+                        ),
                     ]
                 )
             ],
@@ -194,9 +232,13 @@ class HubSpotReader:
             limit=PAGE_SIZE,
             after=after,
         )
-        page = self._call(object_type, self._search[object_type].do_search, public_object_search_request=request)
+        page = self._call(
+            object_type, self._search[object_type].do_search, public_object_search_request=request
+        )
         next_after = page.paging.next.after if page.paging and page.paging.next else None
-        return SearchPage([_as_object(r) for r in page.results or []], int(page.total or 0), next_after)
+        return SearchPage(
+            [_as_object(r) for r in page.results or []], int(page.total or 0), next_after
+        )
 
     def archived(self, object_type: str, properties: tuple[str, ...]) -> Iterator[list[CrmObject]]:
         """The archived (deleted) objects of a type, a page at a time."""

@@ -35,10 +35,10 @@ from bot.core.crm_mapping import (
     derive,
 )
 from bot.core.errors import UserError
+from bot.core.messages import DeliveryKey, Message, Outgoing
 from bot.crm import hubspot as hubspot_api
 from bot.crm.hubspot import SEARCH_CAP, CrmError, CrmObject, CrmRefused, HubSpotReader, Owner
 from bot.render.text import escape
-from scheduler.messages import DeliveryKey, Message, Outgoing
 from storage import crm, goals, outbox
 from storage.crm import EntryWrite, RecordWrite, StoredRecord
 from storage.db import Database
@@ -149,7 +149,9 @@ class HubSpotSync:
 
     # ------------------------------------------------------------------ a run
 
-    def sync(self, workspace_id: int, *, since: datetime | None = None, progress: Progress | None = None) -> SyncReport:
+    def sync(
+        self, workspace_id: int, *, since: datetime | None = None, progress: Progress | None = None
+    ) -> SyncReport:
         report = SyncReport(workspace_id)
         now = self.clock.now()
         with self.db.write() as session:
@@ -168,15 +170,25 @@ class HubSpotSync:
             report.requests = reader.requests
         except CrmRefused as refused:
             report.error = str(refused)
-            self._tell_admins(workspace_id, f"refused:{self.clock.now().date().isoformat()}", _refused_text(str(refused)))
+            self._tell_admins(
+                workspace_id,
+                f"refused:{self.clock.now().date().isoformat()}",
+                _refused_text(str(refused)),
+            )
         except CrmError as failed:
             report.error = str(failed)
         except UserError as unusable:  # no token, or one the key cannot decrypt: nothing was read
             report.error = unusable.message
-            self._tell_admins(workspace_id, f"refused:{self.clock.now().date().isoformat()}", _refused_text(unusable.message))
+            self._tell_admins(
+                workspace_id,
+                f"refused:{self.clock.now().date().isoformat()}",
+                _refused_text(unusable.message),
+            )
         except BaseException as unexpected:
             # Recorded as a stop, not as a finished sync; the caller logs the exception.
-            report.error = f"the sync stopped unexpectedly ({type(unexpected).__name__}); see the logs."
+            report.error = (
+                f"the sync stopped unexpectedly ({type(unexpected).__name__}); see the logs."
+            )
             raise
         finally:
             with self.db.write() as session:
@@ -189,7 +201,12 @@ class HubSpotSync:
         return report
 
     def _run(
-        self, reader: HubSpotReader, connection: CrmConnection, report: SyncReport, since: datetime | None, progress: Progress | None
+        self,
+        reader: HubSpotReader,
+        connection: CrmConnection,
+        report: SyncReport,
+        since: datetime | None,
+        progress: Progress | None,
     ) -> None:
         workspace_id = connection.workspace_id
         mapping = CrmMapping.from_json(connection.mapping)
@@ -213,7 +230,9 @@ class HubSpotSync:
                 start = datetime.fromisoformat(stored) - OVERLAP
             else:
                 start = EPOCH
-            page = _Page(object_type, QUIET_SOURCE if backfill else LIVE_SOURCE, owner_people, zones, actor)
+            page = _Page(
+                object_type, QUIET_SOURCE if backfill else LIVE_SOURCE, owner_people, zones, actor
+            )
             self._window(reader, connection, mapping, cursors, page, start, end, report, progress)
             cursors[object_type] = end.isoformat()
             cursors.pop(backfill_key(object_type), None)
@@ -242,8 +261,12 @@ class HubSpotSync:
             middle = start + (end - start) / 2
             middle = middle.replace(microsecond=middle.microsecond // 1000 * 1000)
             if start < middle < end:
-                self._window(reader, connection, mapping, cursors, page, start, middle, report, progress)
-                self._window(reader, connection, mapping, cursors, page, middle, end, report, progress)
+                self._window(
+                    reader, connection, mapping, cursors, page, start, middle, report, progress
+                )
+                self._window(
+                    reader, connection, mapping, cursors, page, middle, end, report, progress
+                )
                 return
         done = 0
         current = first
@@ -270,7 +293,9 @@ class HubSpotSync:
                 log.warning("HubSpot %s: over %s objects modified at %s; passing the rest of that instant",
                             page.object_type, f"{SEARCH_CAP:,}", lower.isoformat())  # fmt: skip
                 lower, skip = lower + timedelta(milliseconds=1), 0
-            current = reader.search(page.object_type, properties, lower, end, str(skip) if skip else None)
+            current = reader.search(
+                page.object_type, properties, lower, end, str(skip) if skip else None
+            )
 
     def _write_page(
         self,
@@ -295,7 +320,9 @@ class HubSpotSync:
             self._apply(session, connection.workspace_id, mapping, page, objects, report)
             # The cursor and the renewed lease in one statement; a page of a run whose lease
             # ran out and was taken over is rolled back.
-            if not crm.save_page(session, connection.id, self.instance, cursors_now, self.clock.now(), LEASE):
+            if not crm.save_page(
+                session, connection.id, self.instance, cursors_now, self.clock.now(), LEASE
+            ):
                 raise CrmError(TAKEN_OVER)
             if _crossed_statistics_mark(before, report.changed_objects):
                 crm.refresh_statistics(session)
@@ -308,7 +335,12 @@ class HubSpotSync:
             raise CrmError(TAKEN_OVER)
 
     def _archived(
-        self, reader: HubSpotReader, connection: CrmConnection, mapping: CrmMapping, page: _Page, report: SyncReport
+        self,
+        reader: HubSpotReader,
+        connection: CrmConnection,
+        mapping: CrmMapping,
+        page: _Page,
+        report: SyncReport,
     ) -> None:
         """Archived (deleted) objects: those still live here lose their entries. The list is
         read again by every run, so one that fails (not a refused token) is put off to the next
@@ -332,7 +364,13 @@ class HubSpotSync:
     # ------------------------------------------------------------------ writing
 
     def _apply(
-        self, session: Session, workspace_id: int, mapping: CrmMapping, page: _Page, objects: list[CrmObject], report: SyncReport
+        self,
+        session: Session,
+        workspace_id: int,
+        mapping: CrmMapping,
+        page: _Page,
+        objects: list[CrmObject],
+        report: SyncReport,
     ) -> None:
         object_type = page.object_type
         now = self.clock.now()
@@ -344,13 +382,24 @@ class HubSpotSync:
         changed: list[RecordWrite] = []
         for object_id, obj in latest.items():
             facts = _facts(obj, mapping.properties(object_type))
-            write = RecordWrite(object_type, object_id, obj.properties.get(OWNER_PROPERTY) or None, facts, obj.archived, obj.modified_at)
+            write = RecordWrite(
+                object_type,
+                object_id,
+                obj.properties.get(OWNER_PROPERTY) or None,
+                facts,
+                obj.archived,
+                obj.modified_at,
+            )
             before = stored.get(object_id)
             if before is None:
                 if obj.archived:
                     continue  # deleted before we ever saw it
                 inserts.append(write)
-            elif before.facts == facts and before.archived == obj.archived and before.owner_id == write.owner_id:
+            elif (
+                before.facts == facts
+                and before.archived == obj.archived
+                and before.owner_id == write.owner_id
+            ):
                 continue
             else:
                 updates.append((before.id, write))
@@ -378,7 +427,11 @@ class HubSpotSync:
         refs = {ref_of(r.object_type, r.object_id): r for r in records}
         existing: dict[str, dict[str, crm.SyncedEntry]] = {}
         if known:
-            for entry in crm.live_entries(session, workspace_id, [ref_of(r.object_type, r.object_id) for r in records if r.object_id in known]):
+            for entry in crm.live_entries(
+                session,
+                workspace_id,
+                [ref_of(r.object_type, r.object_id) for r in records if r.object_id in known],
+            ):
                 existing.setdefault(entry.external_ref, {})[entry.metric] = entry
         adds: list[EntryWrite] = []
         corrections: list[tuple[int, int, date, int]] = []
@@ -395,7 +448,17 @@ class HubSpotSync:
             for metric, (person_id, d) in wanted.items():
                 old = have.get(metric)
                 if old is None:
-                    adds.append(EntryWrite(ref, batch_of(record.object_type, record.object_id), person_id, metric, d.day, d.quantity, page.source))
+                    adds.append(
+                        EntryWrite(
+                            ref,
+                            batch_of(record.object_type, record.object_id),
+                            person_id,
+                            metric,
+                            d.day,
+                            d.quantity,
+                            page.source,
+                        )
+                    )
                 elif (old.person_id, old.day, old.quantity) != (person_id, d.day, d.quantity):
                     corrections.append((old.id, person_id, d.day, d.quantity))
                     events.append({
@@ -407,7 +470,13 @@ class HubSpotSync:
             for metric, old in have.items():
                 if metric not in wanted:
                     removals.append(old.id)
-                    why = "archived" if record.archived else "no longer counts" if person is not None else "has no matched owner"
+                    why = (
+                        "archived"
+                        if record.archived
+                        else "no longer counts"
+                        if person is not None
+                        else "has no matched owner"
+                    )
                     events.append({
                         "action": "crm.entry_removed", "subject_id": old.id,
                         "before": {"person_id": old.person_id, "metric": metric, "day": old.day, "quantity": old.quantity},
@@ -431,7 +500,13 @@ class HubSpotSync:
         report.owners = len(found)
         now = self.clock.now()
         with self.db.write() as session:
-            stored = crm.save_owners(session, workspace_id, PROVIDER, [(o.owner_id, o.email, o.first_name, o.last_name) for o in found], now)
+            stored = crm.save_owners(
+                session,
+                workspace_id,
+                PROVIDER,
+                [(o.owner_id, o.email, o.first_name, o.last_name) for o in found],
+                now,
+            )
             rows = {o.owner_id: stored[o.owner_id] for o in found}
             unmatched = [o for o in found if rows[o.owner_id].person_id is None]
         if unmatched and self.slack_members is not None:
@@ -442,17 +517,33 @@ class HubSpotSync:
             for owner in unmatched:
                 person, how = match_owner(owner, candidates)
                 if person is not None:
-                    crm.link_owner(session, workspace_id, PROVIDER, owner.owner_id, person, how, now)
+                    crm.link_owner(
+                        session, workspace_id, PROVIDER, owner.owner_id, person, how, now
+                    )
                     newly.append(owner.owner_id)
         if newly:
             self.rederive_owners(workspace_id, newly)
         with self.db.write() as session:
-            still = [row for row in crm.owners(session, workspace_id, PROVIDER) if row.person_id is None and row.owner_id in rows]
-            report.unmatched = [owner_label(row.email, row.first_name, row.last_name, row.owner_id) for row in still]
+            still = [
+                row
+                for row in crm.owners(session, workspace_id, PROVIDER)
+                if row.person_id is None and row.owner_id in rows
+            ]
+            report.unmatched = [
+                owner_label(row.email, row.first_name, row.last_name, row.owner_id) for row in still
+            ]
             fresh = [row for row in still if row.reported_at is None]
             if fresh:
                 crm.mark_reported(session, [row.id for row in fresh if row.id is not None], now)
-                self._queue_admin_notice(session, workspace_id, "unmatched:" + ",".join(r.owner_id for r in fresh)[:50], _unmatched_text([owner_label(r.email, r.first_name, r.last_name, r.owner_id) for r in fresh]), now)
+                self._queue_admin_notice(
+                    session,
+                    workspace_id,
+                    "unmatched:" + ",".join(r.owner_id for r in fresh)[:50],
+                    _unmatched_text(
+                        [owner_label(r.email, r.first_name, r.last_name, r.owner_id) for r in fresh]
+                    ),
+                    now,
+                )
 
     def _people_from_slack(self, workspace_id: int, unmatched: list[Owner]) -> None:
         """Slack members who are unmatched owners (by email or name) become people, so the
@@ -467,7 +558,9 @@ class HubSpotSync:
                 and ((p.email or "").lower() in emails or _norm(p.real_name) in names or _norm(p.display_name) in names)
             ]  # fmt: skip
         except Exception as error:  # Slack's directory is a help, not a must
-            log.warning("Slack's users.list failed while matching HubSpot owners: %s", type(error).__name__)
+            log.warning(
+                "Slack's users.list failed while matching HubSpot owners: %s", type(error).__name__
+            )
             return
         if profiles:
             now = self.clock.now()
@@ -506,8 +599,20 @@ class HubSpotSync:
         actor = crm.crm_person_id(session, workspace_id, now)
         for object_type, stored in by_type.items():
             page = _Page(object_type, QUIET_SOURCE, owner_people, zones, actor)
-            writes = [RecordWrite(r.object_type, r.object_id, r.owner_id, r.facts, r.archived, now) for r in stored]
-            self._derive(session, workspace_id, mapping, page, writes, {r.object_id for r in stored}, report, now)
+            writes = [
+                RecordWrite(r.object_type, r.object_id, r.owner_id, r.facts, r.archived, now)
+                for r in stored
+            ]
+            self._derive(
+                session,
+                workspace_id,
+                mapping,
+                page,
+                writes,
+                {r.object_id for r in stored},
+                report,
+                now,
+            )
         return report.added + report.corrected + report.removed
 
     # ------------------------------------------------------------------ notices
@@ -516,17 +621,24 @@ class HubSpotSync:
         with self.db.write() as session:
             self._queue_admin_notice(session, workspace_id, period, text, self.clock.now())
 
-    def _queue_admin_notice(self, session: Session, workspace_id: int, period: str, text: str, now: datetime) -> None:
+    def _queue_admin_notice(
+        self, session: Session, workspace_id: int, period: str, text: str, now: datetime
+    ) -> None:
         """A DM to each admin, once per key (an outbox key repeats nothing)."""
         items = [
-            Outgoing(workspace_id, DeliveryKey(NOTICE_JOB, 0, period, user_id), Message(user_id, text))
+            Outgoing(
+                workspace_id, DeliveryKey(NOTICE_JOB, 0, period, user_id), Message(user_id, text)
+            )
             for user_id in admin_ids(session, workspace_id, self.admins)
         ]
         outbox.enqueue(session, items, now)
 
 
 def _facts(obj: CrmObject, properties: tuple[str, ...]) -> str:
-    return json.dumps({name: obj.properties.get(name) for name in properties if name != "hs_lastmodifieddate"}, sort_keys=True)
+    return json.dumps(
+        {name: obj.properties.get(name) for name in properties if name != "hs_lastmodifieddate"},
+        sort_keys=True,
+    )
 
 
 def _norm(name: str | None) -> str:
@@ -548,7 +660,9 @@ def match_owner(owner: Owner, candidates: list[crm.Candidate]) -> tuple[int | No
     """The person an owner is: the one with their email, else the only one with their full
     name. Two people with the name: nobody (a person links them with /team link)."""
     if owner.email:
-        by_email = [c.person_id for c in candidates if c.email and c.email.lower() == owner.email.lower()]
+        by_email = [
+            c.person_id for c in candidates if c.email and c.email.lower() == owner.email.lower()
+        ]
         if len(by_email) == 1:
             return by_email[0], "email"
     name = full_name(owner.first_name, owner.last_name)

@@ -39,7 +39,9 @@ class ActivityParser:
 
     _MAX_CACHED = 20_000
 
-    def __init__(self, cols: ActivityColumns, catalog: MetricCatalog, workspace: str, latest: date) -> None:
+    def __init__(
+        self, cols: ActivityColumns, catalog: MetricCatalog, workspace: str, latest: date
+    ) -> None:
         self._cols = cols
         self._catalog = catalog
         self._workspace = workspace
@@ -71,12 +73,24 @@ class ActivityParser:
         note = cells[cols.note].strip() if cols.note is not None else ""
         if len(note) > MAX_NOTE:
             raise RowError(f"note is {len(note):,} characters; at most {MAX_NOTE}.")
-        key = entry_key(self._workspace, SOURCE, f"{user.casefold()}\x1f{metric.key}\x1f{day_text}\x1f{quantity}\x1f{note}")
+        key = entry_key(
+            self._workspace,
+            SOURCE,
+            f"{user.casefold()}\x1f{metric.key}\x1f{day_text}\x1f{quantity}\x1f{note}",
+        )
         # The key is a hash of the identity already: it serves as the identity too.
         identity = key_identity(key)
         if quantity == 0:
-            return PlannedRow(line, identity, identity, user, (), skip="amount is 0: nothing to add")
-        return PlannedRow(line, identity, identity, user, (PlannedEntry(metric.key, day, quantity, note or None, key),))
+            return PlannedRow(
+                line, identity, identity, user, (), skip="amount is 0: nothing to add"
+            )
+        return PlannedRow(
+            line,
+            identity,
+            identity,
+            user,
+            (PlannedEntry(metric.key, day, quantity, note or None, key),),
+        )
 
     def _amount(self, text: str, metric: Metric) -> int:
         # Counts repeat (there are at most `cap` of them); money rarely does, so it is parsed

@@ -25,7 +25,14 @@ from bot.importer.csv_reading import CsvShape
 from bot.importer.matching import name_key
 from bot.importer.rows import PlannedEntry, PlannedRow, RowError, entry_key, short_digest
 
-PIPELINE_REQUIRED = ("opportunity_id", "sales_agent", "deal_stage", "engage_date", "close_date", "close_value")
+PIPELINE_REQUIRED = (
+    "opportunity_id",
+    "sales_agent",
+    "deal_stage",
+    "engage_date",
+    "close_date",
+    "close_value",
+)
 PIPELINE_OPTIONAL = ("product", "account")
 TEAMS_REQUIRED = ("sales_agent", "manager")
 TEAMS_OPTIONAL = ("regional_office",)
@@ -64,22 +71,33 @@ def parse_crm_date(text: str, column: str) -> date | None:
     if match := _US_DATE.fullmatch(value):
         month, day, year = (int(part) for part in match.groups())
         if not 1 <= month <= 12:
-            raise RowError(f'{column} "{value}" is not a date — months run 1 to 12 (dates are M/D/YYYY).')
+            raise RowError(
+                f'{column} "{value}" is not a date — months run 1 to 12 (dates are M/D/YYYY).'
+            )
         last = calendar.monthrange(year, month)[1]
         if not 1 <= day <= last:
-            raise RowError(f'{column} "{value}" is not a date — {_MONTHS[month - 1]} {year} has {last} days.')
+            raise RowError(
+                f'{column} "{value}" is not a date — {_MONTHS[month - 1]} {year} has {last} days.'
+            )
         return date(year, month, day)
     try:
         found = parse_iso_date(value, "")
     except UserError:
         found = None
     if found is None:
-        raise RowError(f'{column} "{value[:40]}" is not a date — write M/D/YYYY (3/1/2017) or YYYY-MM-DD.')
+        raise RowError(
+            f'{column} "{value[:40]}" is not a date — write M/D/YYYY (3/1/2017) or YYYY-MM-DD.'
+        )
     return found
 
 
 def parse_deal(
-    line: int, cells: list[str], cols: PipelineColumns, revenue: Metric, workspace: str, latest: date
+    line: int,
+    cells: list[str],
+    cols: PipelineColumns,
+    revenue: Metric,
+    workspace: str,
+    latest: date,
 ) -> PlannedRow:
     """One pipeline row as the entries it adds. Raises RowError."""
     opportunity = cells[cols.opportunity_id].strip()
@@ -91,7 +109,9 @@ def parse_deal(
         raise RowError(f"sales_agent is empty for opportunity {opportunity}.")
     stage = stage_text.casefold()
     if stage not in STAGES:
-        raise RowError(f'deal_stage "{stage_text[:40]}" is not one of Prospecting, Engaging, Won, Lost.')
+        raise RowError(
+            f'deal_stage "{stage_text[:40]}" is not one of Prospecting, Engaging, Won, Lost.'
+        )
     engaged = parse_crm_date(cells[cols.engage_date], "engage_date")
     closed = parse_crm_date(cells[cols.close_date], "close_date")
     value = _close_value(cells[cols.close_value], revenue)
@@ -99,13 +119,21 @@ def parse_deal(
         if day is not None and day > latest:
             raise RowError(f"{column} {day.isoformat()} is in the future.")
     if engaged and closed and closed < engaged:
-        raise RowError(f"close_date {closed.isoformat()} is before engage_date {engaged.isoformat()}.")
+        raise RowError(
+            f"close_date {closed.isoformat()} is before engage_date {engaged.isoformat()}."
+        )
     if stage == "won":
         if closed is None:
-            raise RowError(f"opportunity {opportunity} is Won but has no close_date: its deal and revenue need the day it closed.")
+            raise RowError(
+                f"opportunity {opportunity} is Won but has no close_date: its deal and revenue need the day it closed."
+            )
         if value is None:
             raise RowError(f"opportunity {opportunity} is Won but has no close_value.")
-    note = " · ".join(part for part in ("CRM " + opportunity, _cell(cells, cols.account), _cell(cells, cols.product)) if part)
+    note = " · ".join(
+        part
+        for part in ("CRM " + opportunity, _cell(cells, cols.account), _cell(cells, cols.product))
+        if part
+    )
     planned: list[tuple[str, date, int]] = []
     if engaged is not None:
         planned.append(("opportunities", engaged, 1))
@@ -114,12 +142,22 @@ def parse_deal(
         if value:
             planned.append(("revenue", closed, value))
     entries = tuple(
-        PlannedEntry(metric, day, quantity, note[:500], entry_key(workspace, SOURCE, f"{opportunity}\x1f{metric}"))
+        PlannedEntry(
+            metric,
+            day,
+            quantity,
+            note[:500],
+            entry_key(workspace, SOURCE, f"{opportunity}\x1f{metric}"),
+        )
         for metric, day, quantity in planned
     )
     skip = None
     if not entries:
-        skip = "not engaged yet (Prospecting, no engage_date)" if stage == "prospecting" else f"nothing to count ({stage_text}, no engage_date)"
+        skip = (
+            "not engaged yet (Prospecting, no engage_date)"
+            if stage == "prospecting"
+            else f"nothing to count ({stage_text}, no engage_date)"
+        )
     return PlannedRow(
         line=line,
         identity=short_digest(opportunity),
@@ -194,15 +232,30 @@ def plan_teams(rows: Iterable[tuple[int, str, str, str]]) -> tuple[TeamPlan, lis
         manager_k, agent_k = name_key(manager), name_key(agent)
         region_name = team_slug(region) if region else None
         if region and not region_name:
-            errors.append((line, f'regional_office "{region[:40]}" has no letters or digits to name a team by.'))
+            errors.append(
+                (
+                    line,
+                    f'regional_office "{region[:40]}" has no letters or digits to name a team by.',
+                )
+            )
             continue
         known = manager_region.setdefault(manager_k, (manager, region_name))
         if known[1] != region_name:
-            errors.append((line, f"manager {manager} is in two regional offices ({known[1] or 'none'} and {region_name or 'none'})."))
+            errors.append(
+                (
+                    line,
+                    f"manager {manager} is in two regional offices ({known[1] or 'none'} and {region_name or 'none'}).",
+                )
+            )
             continue
         previous = agent_manager.setdefault(agent_k, (agent, manager_k, line))
         if previous[1] != manager_k:
-            errors.append((line, f"sales_agent {agent} is also on line {previous[2]} with another manager: a rep belongs to one team."))
+            errors.append(
+                (
+                    line,
+                    f"sales_agent {agent} is also on line {previous[2]} with another manager: a rep belongs to one team.",
+                )
+            )
             continue
         if region_name:
             regions.setdefault(region_name, region)
@@ -222,7 +275,9 @@ def plan_teams(rows: Iterable[tuple[int, str, str, str]]) -> tuple[TeamPlan, lis
         if not _valid_team_name(name):
             errors.append((0, f'regional office "{regions[name]}" gives no usable team name.'))
     teams = tuple(
-        PlannedTeam(team_names[k], manager, region) for k, (manager, region) in manager_region.items() if k in team_names
+        PlannedTeam(team_names[k], manager, region)
+        for k, (manager, region) in manager_region.items()
+        if k in team_names
     )
     team_of_agent = {k: team_names[m] for k, (_, m, _) in agent_manager.items() if m in team_names}
     agents = tuple(agent for agent, _, _ in agent_manager.values())

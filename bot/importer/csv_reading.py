@@ -56,24 +56,32 @@ def column_key(header: str) -> str:
     return "_".join(text.replace("-", " ").split())
 
 
-def sniff(path: Path, required: Sequence[str], optional: Sequence[str] = (), encoding: str | None = None) -> CsvShape:
+def sniff(
+    path: Path, required: Sequence[str], optional: Sequence[str] = (), encoding: str | None = None
+) -> CsvShape:
     """Look at the file: encoding (unless given), delimiter, and that every required column is
     there. Raises FileProblem."""
     if not path.is_file():
         raise FileProblem(f"{path} does not exist or is not a file.")
     size = path.stat().st_size
     if size == 0:
-        raise FileProblem(f"{path.name} is empty: expected a header line with {', '.join(required)}.")
+        raise FileProblem(
+            f"{path.name} is empty: expected a header line with {', '.join(required)}."
+        )
     codec, label = (encoding, encoding) if encoding else _sniff_encoding(path)
     try:
         codecs.lookup(codec)
     except LookupError:
-        raise FileProblem(f'Unknown encoding "{codec}": use e.g. utf-8, cp1252 or latin-1.') from None
+        raise FileProblem(
+            f'Unknown encoding "{codec}": use e.g. utf-8, cp1252 or latin-1.'
+        ) from None
     with path.open("r", encoding=codec, errors="strict", newline="") as text:
         try:
             header_line = text.readline()
         except UnicodeDecodeError as error:
-            raise FileProblem(f"{path.name} is not {label}: {error.reason} at byte {error.start}.") from None
+            raise FileProblem(
+                f"{path.name} is not {label}: {error.reason} at byte {error.start}."
+            ) from None
     if not header_line.strip().replace("\ufeff", ""):
         raise FileProblem(f"{path.name} has no header line: expected {', '.join(required)}.")
     delimiter = max(_DELIMITERS, key=header_line.count)
@@ -99,7 +107,9 @@ def sniff(path: Path, required: Sequence[str], optional: Sequence[str] = (), enc
     return CsvShape(path, codec, label, delimiter, columns, size)
 
 
-def read_rows(shape: CsvShape, on_progress: Callable[[int, int], None] | None = None) -> Iterator[tuple[int, list[str]]]:
+def read_rows(
+    shape: CsvShape, on_progress: Callable[[int, int], None] | None = None
+) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) for every non-blank row after the header, padded with "" to the
     header's width. `on_progress(bytes read, rows so far)` is called now and then.
     Raises FileProblem for a row wider than the header or a broken quote."""
@@ -132,7 +142,9 @@ def read_rows(shape: CsvShape, on_progress: Callable[[int, int], None] | None = 
         except csv.Error as error:
             raise FileProblem(f"line {line + 1} cannot be read as CSV: {error}.") from None
         except UnicodeDecodeError as error:
-            raise FileProblem(f"{shape.path.name} is not {shape.encoding_label} near line {line + 1}: {error.reason}.") from None
+            raise FileProblem(
+                f"{shape.path.name} is not {shape.encoding_label} near line {line + 1}: {error.reason}."
+            ) from None
         if on_progress is not None:
             on_progress(shape.size, rows)
 

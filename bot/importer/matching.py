@@ -120,7 +120,9 @@ class PeopleIndex:
         found, how = self._slack_named(key)
         if len(found) == 1:
             return self._slack(found[0], how)
-        return Match("not in Slack", new_name=display_of(name), ambiguous=len(found) if len(found) > 1 else 0)
+        return Match(
+            "not in Slack", new_name=display_of(name), ambiguous=len(found) if len(found) > 1 else 0
+        )
 
     def slack_member_named(self, name: str) -> Candidate | None:
         """The one Slack member rule 2 would match, ignoring rule 1: for telling the
@@ -129,7 +131,10 @@ class PeopleIndex:
         return found[0] if len(found) == 1 else None
 
     def _slack_named(self, key: str) -> tuple[list[Candidate], str]:
-        for how, index in (("Slack real name", self._by_real), ("Slack display name", self._by_display)):
+        for how, index in (
+            ("Slack real name", self._by_real),
+            ("Slack display name", self._by_display),
+        ):
             found = index.get(key, [])
             if found:
                 return found, how
@@ -155,7 +160,9 @@ class PeopleIndex:
         if not found:
             raise MatchError(f'no Slack user matches "{text}" ({how})')
         if len(found) > 1:
-            raise MatchError(f'"{text}" matches {len(found)} Slack users — use their Slack id instead')
+            raise MatchError(
+                f'"{text}" matches {len(found)} Slack users — use their Slack id instead'
+            )
         return self._slack(found[0], how)
 
     @staticmethod

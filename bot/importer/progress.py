@@ -35,7 +35,9 @@ class ProgressBar:
     def for_file(cls, stream: TextIO, total_bytes: int, label: str, forced: bool) -> ProgressBar:
         """Forced (--progress) always; otherwise on a terminal, for a long file."""
         on_terminal = bool(getattr(stream, "isatty", lambda: False)())
-        return cls(stream, total_bytes, label, forced or (on_terminal and total_bytes >= LONG_FILE_BYTES))
+        return cls(
+            stream, total_bytes, label, forced or (on_terminal and total_bytes >= LONG_FILE_BYTES)
+        )
 
     def update(self, done_bytes: int, rows: int) -> None:
         if not self._enabled:

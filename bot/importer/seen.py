@@ -45,7 +45,9 @@ class SeenRows:
                 fresh[identity] = (line, digest)
             else:
                 repeats.append(Repeat(line, first[0], first[1] == digest))
-        self._db.executemany("INSERT INTO seen VALUES (?, ?, ?)", ((i, line, d) for i, (line, d) in fresh.items()))
+        self._db.executemany(
+            "INSERT INTO seen VALUES (?, ?, ?)", ((i, line, d) for i, (line, d) in fresh.items())
+        )
         self._db.executemany(
             "INSERT INTO repeat VALUES (?, ?)", ((r.line, r.first_line) for r in repeats if r.same)
         )

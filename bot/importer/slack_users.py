@@ -19,7 +19,9 @@ def workspace_of_token(client: WebClient) -> str:
     try:
         return str(client.auth_test()["team_id"])
     except SlackApiError as error:
-        raise UserError(f"Slack refused the bot token ({_reason(error)}).", "SLACK_BOT_TOKEN=xoxb-…") from None
+        raise UserError(
+            f"Slack refused the bot token ({_reason(error)}).", "SLACK_BOT_TOKEN=xoxb-…"
+        ) from None
 
 
 def members(client: WebClient, slack_team_id: str) -> Iterator[SlackProfile]:
@@ -28,7 +30,11 @@ def members(client: WebClient, slack_team_id: str) -> Iterator[SlackProfile]:
     cursor: str | None = None
     while True:
         try:
-            page = client.users_list(limit=PAGE_SIZE, cursor=cursor) if cursor else client.users_list(limit=PAGE_SIZE)
+            page = (
+                client.users_list(limit=PAGE_SIZE, cursor=cursor)
+                if cursor
+                else client.users_list(limit=PAGE_SIZE)
+            )
         except SlackApiError as error:
             raise UserError(
                 f"Slack's users.list failed ({_reason(error)}): people cannot be matched to Slack users. "

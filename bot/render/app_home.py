@@ -117,7 +117,7 @@ class TeamPart:
 
     @property
     def size(self) -> str:
-        """"5 members", or for a team with sub-teams "11 people in 2 teams"."""
+        """ "5 members", or for a team with sub-teams "11 people in 2 teams"."""
         if self.sub_teams:
             people = "person" if self.members == 1 else "people"
             return f"{self.members} {people} in {self.sub_teams} team{'s' if self.sub_teams != 1 else ''}"
@@ -296,7 +296,9 @@ def _entry_block(entry: RecentEntry, today: date) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": "Undo this entry?"},
         "text": {
             "type": "plain_text",
-            "text": clip(f"Remove {entry_text(entry, today, plain)}? The audit trail keeps it.", 300),
+            "text": clip(
+                f"Remove {entry_text(entry, today, plain)}? The audit trail keeps it.", 300
+            ),
         },
         "confirm": {"type": "plain_text", "text": "Undo"},
         "deny": {"type": "plain_text", "text": "Keep"},
@@ -402,10 +404,7 @@ def team_blocks(team: TeamPart, catalog: MetricCatalog) -> Blocks:
     lines = [head]
     if behind:
         lines.append(f"⚠️ Behind or at risk: {names_list(behind, MAX_BEHIND_NAMES)}")
-    lines += [
-        standing_block(s, metric_of(catalog, s.goal.metric))
-        for s in report.team_totals
-    ]
+    lines += [standing_block(s, metric_of(catalog, s.goal.metric)) for s in report.team_totals]
     lines += [collective_line(c, catalog) for c in report.collectives]
     lines += [contest_line(c, catalog) for c in report.contests]
     kind = report.view.kind.value
@@ -452,9 +451,7 @@ def more_teams_text(teams: Sequence[TeamPart]) -> str:
     lines = ["*More teams*"]
     for index, team in enumerate(teams):
         lagging = f" · {len(lagging_names(team.report))} behind or at risk" if team.report else ""
-        line = (
-            f"• *{escape(team.name)}* — {team.size}{lagging} · `/progress team:{team.name}`"
-        )
+        line = f"• *{escape(team.name)}* — {team.size}{lagging} · `/progress team:{team.name}`"
         room_for_tail = 60 if index < len(teams) - 1 else 0
         if len("\n".join([*lines, line])) + room_for_tail > SECTION_TEXT:
             lines.append(f"…and {len(teams) - index} more teams: `/progress team:NAME`")

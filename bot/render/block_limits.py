@@ -54,11 +54,16 @@ def section(text: str) -> dict[str, Any]:
 
 
 def header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, HEADER_TEXT), "emoji": True}}
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(text, HEADER_TEXT), "emoji": True},
+    }
 
 
 def context(*texts: str) -> dict[str, Any]:
-    elements = [{"type": "mrkdwn", "text": clip(t, CONTEXT_TEXT)} for t in texts[:CONTEXT_ELEMENTS] if t]
+    elements = [
+        {"type": "mrkdwn", "text": clip(t, CONTEXT_TEXT)} for t in texts[:CONTEXT_ELEMENTS] if t
+    ]
     return {"type": "context", "elements": elements}
 
 
@@ -247,7 +252,12 @@ def check_message(payload: Mapping[str, Any], max_blocks: int = MAX_BLOCKS) -> l
             problems.append(f"blocks is a {type(blocks).__name__}, not a list")
         else:
             problems.extend(check(blocks, max_blocks=max_blocks))
-    if not text and not blocks and not payload.get("attachments") and not payload.get("delete_original"):
+    if (
+        not text
+        and not blocks
+        and not payload.get("attachments")
+        and not payload.get("delete_original")
+    ):
         problems.append("neither text nor blocks")
     return problems
 

@@ -2,19 +2,23 @@
 `/goal split` of a team with sub-teams, or of the company), the reply once applied, and
 the DM each receiving team's manager gets. Every reply stays within one Slack message.
 
-Pure: bot.services.goal_cascade reads the tree, the people and their history, plans it
+Pure: bot.services.goals.cascade reads the tree, the people and their history, plans it
 (bot.core.cascade) and stores the goals; this only says what it plans or set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Sequence
 
 from bot.core import cascade
 from bot.core.amounts import format_amount
 from bot.core.goal_grammar import GoalCascade, GoalSplit
+from bot.core.goal_results import (
+    CascadeAnswer,
+    CascadePreview,
+    PlannedCascade,
+    WrittenGoals,
+)
 from bot.core.periods import PeriodKind
 from bot.render.block_limits import REPLY_TEXT, fit_reply
 from bot.render.text import escape
@@ -32,43 +36,6 @@ PER = {
 }
 
 
-class Written(Protocol):
-    """A goal a cascade stored (storage.models.Goal): its ID and target."""
-
-    @property
-    def id(self) -> int | None: ...
-
-    @property
-    def target(self) -> int | None: ...
-
-
-# Each goal applying it stored, by the part's key (("team", id) or ("person", id)).
-WrittenGoals = Mapping[tuple[str, int], Written]
-
-
-@dataclass(frozen=True)
-class Root:
-    """The named team, whose own team goal is the target."""
-
-    id: int | None
-    name: str
-
-
-@dataclass(frozen=True)
-class Planned:
-    """A cascade as its text shows it: the plan, the names of its teams and people, why
-    each person got their part, and the history window."""
-
-    verb: str  # split | cascade
-    command: str  # the command as it would be typed again (without `apply`)
-    plan: cascade.Cascade
-    root: Root | None  # None: the company
-    team_names: Mapping[int, str]
-    person_names: Mapping[int, str]  # display names
-    why: Mapping[int, str]  # "history, 11 weeks; 1 left out: …"
-    window: int  # how many complete periods of history
-
-
 def command(verb: str, cmd: GoalSplit | GoalCascade) -> str:
     """The command as it would be typed again (without `apply`)."""
     metric = cmd.metric
@@ -79,7 +46,14 @@ def export_rest(period: PeriodKind) -> str:
     return f"`/progress export {'today' if period is PeriodKind.DAY else period.value}` has every share in a CSV"
 
 
-def preview(cmd: GoalSplit | GoalCascade, planned: Planned) -> str:
+def answer_reply(cmd: GoalSplit | GoalCascade, answer: CascadeAnswer) -> str:
+    """The reply to a cascade: its preview, or what applying it set."""
+    if isinstance(answer, CascadePreview):
+        return preview(cmd, answer.planned)
+    return applied(cmd, answer.planned, answer.written, answer.told)
+
+
+def preview(cmd: GoalSplit | GoalCascade, planned: PlannedCascade) -> str:
     team_goals, person_goals = _goal_count(planned)
     between = "between its sub-teams" if planned.verb == "split" else "down to every rep"
     if planned.verb == "split" and planned.root is None:
@@ -95,7 +69,12 @@ def preview(cmd: GoalSplit | GoalCascade, planned: Planned) -> str:
     return _fit_tree(head, _part_lines(cmd, planned), rest, tail)
 
 
-def applied(cmd: GoalSplit | GoalCascade, planned: Planned, written: WrittenGoals, told: Sequence[str]) -> str:
+def applied(
+    cmd: GoalSplit | GoalCascade,
+    planned: PlannedCascade,
+    written: WrittenGoals,
+    told: Sequence[str],
+) -> str:
     """The reply once every goal is set; `told`: the display names of the managers DMed."""
     team_goals = sum(1 for kind, _ in written if kind == "team")
     head = [
@@ -104,12 +83,19 @@ def applied(cmd: GoalSplit | GoalCascade, planned: Planned, written: WrittenGoal
         *_no_history_note(cmd, planned),
     ]
     names = ", ".join(escape(name) for name in told)
-    tail = [f"Told {names} — the managers of those teams — what was set for their teams, and why."] if told else []
+    tail = (
+        [f"Told {names} — the managers of those teams — what was set for their teams, and why."]
+        if told
+        else []
+    )
     return _fit_tree(head, _part_lines(cmd, planned, written), export_rest(cmd.period), tail)
 
 
 def team_sections(
-    cmd: GoalSplit | GoalCascade, planned: Planned, team_ids: Sequence[int], written: WrittenGoals
+    cmd: GoalSplit | GoalCascade,
+    planned: PlannedCascade,
+    team_ids: Sequence[int],
+    written: WrittenGoals,
 ) -> dict[int, list[str]]:
     """For a manager's DM, in the order of `team_ids`: each of those teams that got a goal,
     its own goal and the parts right under it (a team's own members' people in its place)."""
@@ -122,17 +108,25 @@ def team_sections(
         goal = written.get(("team", team_id))
         if goal is None:
             continue
-        lines = [f"*Team {escape(planned.team_names[team_id])}*: #{goal.id} "
-                 f"{format_amount(goal.target or 0, cmd.metric)}/{cmd.period.value}"]
+        lines = [
+            f"*Team {escape(planned.team_names[team_id])}*: #{goal.id} "
+            f"{format_amount(goal.target or 0, cmd.metric)}/{cmd.period.value}"
+        ]
         for part in children.get(team_id, ()):
             subparts = part.children if part.kind is cascade.PartKind.OWN else (part,)
-            lines += [_part_line(cmd, planned, sub, 1, written) for sub in subparts if sub.amount > 0]
+            lines += [
+                _part_line(cmd, planned, sub, 1, written) for sub in subparts if sub.amount > 0
+            ]
         sections[team_id] = lines
     return sections
 
 
 def manager_message(
-    cmd: GoalSplit | GoalCascade, planned: Planned, caller_name: str, lines: Sequence[str], team_name: str
+    cmd: GoalSplit | GoalCascade,
+    planned: PlannedCascade,
+    caller_name: str,
+    lines: Sequence[str],
+    team_name: str,
 ) -> str:
     """One manager's DM: who set what and why, then the sections of their teams; what does
     not fit is counted, with `/goal list` for `team_name` (their first team) to see it."""
@@ -147,24 +141,26 @@ def manager_message(
 
 def missed(verb: str, names: Sequence[str]) -> str:
     """The note to the caller when Slack could not DM some of the managers."""
-    return (f"⚠️ Slack could not tell {', '.join(escape(n) for n in names)} about the "
-            f"{verb} just now — `/goal list` shows them their goals.")
+    return (
+        f"⚠️ Slack could not tell {', '.join(escape(n) for n in names)} about the "
+        f"{verb} just now — `/goal list` shows them their goals."
+    )
 
 
-def _how(cmd: GoalSplit | GoalCascade, planned: Planned) -> str:
+def _how(cmd: GoalSplit | GoalCascade, planned: PlannedCascade) -> str:
     if cmd.basis == "evenly":
         return "evenly"
     return f"by history (last {planned.window} {cmd.period.value}s)"
 
 
-def _what(cmd: GoalSplit | GoalCascade, planned: Planned) -> str:
-    """"$12,000,000 revenue a year from the company" — what is split, and from where."""
+def _what(cmd: GoalSplit | GoalCascade, planned: PlannedCascade) -> str:
+    """ "$12,000,000 revenue a year from the company" — what is split, and from where."""
     metric = cmd.metric
     where = "from the company" if planned.root is None else f"for team {escape(planned.root.name)}"
     return f"{format_amount(cmd.target, metric)} {metric.key} {PER[cmd.period]} {where}"
 
 
-def _no_history_note(cmd: GoalSplit | GoalCascade, planned: Planned) -> list[str]:
+def _no_history_note(cmd: GoalSplit | GoalCascade, planned: PlannedCascade) -> list[str]:
     """By history with nothing logged below the team in the window: split evenly, and said."""
     if cmd.basis == "evenly" or planned.plan.had_history:
         return []
@@ -176,7 +172,7 @@ def _no_history_note(cmd: GoalSplit | GoalCascade, planned: Planned) -> list[str
 
 
 def _part_lines(
-    cmd: GoalSplit | GoalCascade, planned: Planned, written: WrittenGoals | None = None
+    cmd: GoalSplit | GoalCascade, planned: PlannedCascade, written: WrittenGoals | None = None
 ) -> list[tuple[str, bool]]:
     """The tree as lines, each with whether it is a person's: the named team's own goal
     first (not the company's: it has none), then every part indented under its parent."""
@@ -187,16 +183,29 @@ def _part_lines(
     if root is not None and root.id is not None:
         goal = (written or {}).get(("team", root.id))
         ident = f"#{goal.id} " if goal is not None else ""
-        found.append((f"• {ident}team {escape(root.name)}: {format_amount(cmd.target, metric)}/{cmd.period.value} "
-                      "(the team's own goal)", False))
+        found.append(
+            (
+                f"• {ident}team {escape(root.name)}: {format_amount(cmd.target, metric)}/{cmd.period.value} "
+                "(the team's own goal)",
+                False,
+            )
+        )
         base = 1
     for depth, part in planned.plan.walk():
-        found.append((_part_line(cmd, planned, part, base + depth, written), part.kind is cascade.PartKind.PERSON))
+        found.append(
+            (
+                _part_line(cmd, planned, part, base + depth, written),
+                part.kind is cascade.PartKind.PERSON,
+            )
+        )
     return found
 
 
 def _part_line(
-    cmd: GoalSplit | GoalCascade, planned: Planned, part: cascade.Part, depth: int,
+    cmd: GoalSplit | GoalCascade,
+    planned: PlannedCascade,
+    part: cascade.Part,
+    depth: int,
     written: WrittenGoals | None,
 ) -> str:
     metric = cmd.metric
@@ -212,7 +221,9 @@ def _part_line(
         goal = (written or {}).get(part.key)
         ident = f"#{goal.id} " if goal is not None else ""
         no_goal = " — no goal" if written is not None and goal is None else ""
-        return f"{indent}◦ {ident}{escape(planned.person_names[part.id])}: {amount} ({why}){no_goal}"
+        return (
+            f"{indent}◦ {ident}{escape(planned.person_names[part.id])}: {amount} ({why}){no_goal}"
+        )
     name = escape(planned.team_names[part.id])
     if part.kind is cascade.PartKind.OWN:
         return f"{indent}• {name}'s own members: {amount} ({_team_basis(part)}) — {people_count}"
@@ -232,9 +243,11 @@ def _team_basis(part: cascade.Part) -> str:
     }.get(part.basis, part.basis.value)
 
 
-def _goal_count(planned: Planned) -> tuple[int, int]:
+def _goal_count(planned: PlannedCascade) -> tuple[int, int]:
     """How many team goals and individual goals applying it sets (parts of 0 set none)."""
-    team_goals = sum(1 for p in planned.plan.teams() if p.amount > 0) + (1 if planned.root is not None else 0)
+    team_goals = sum(1 for p in planned.plan.teams() if p.amount > 0) + (
+        1 if planned.root is not None else 0
+    )
     return team_goals, sum(1 for p in planned.plan.persons() if p.amount > 0)
 
 
@@ -257,8 +270,10 @@ def _fit_tree(head: list[str], lines: list[tuple[str, bool]], rest: str, tail: l
     # Room for the people's lines once the head, the tail, every team's line and the widest
     # "… and N more" line there can be are in.
     widest = f"… and {len(lines):,} more people — {rest}"
-    room = REPLY_TEXT - sum(len(line) + 1 for line in [*head, *tail, widest]) - sum(
-        len(line) + 1 for line, is_person in lines if not is_person
+    room = (
+        REPLY_TEXT
+        - sum(len(line) + 1 for line in [*head, *tail, widest])
+        - sum(len(line) + 1 for line, is_person in lines if not is_person)
     )
     if room < 0:
         # More teams than fit: the first lines of the tree, teams and people alike.

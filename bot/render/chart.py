@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import matplotlib.style
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from bot.core.amounts import format_amount
+from bot.core.messages import ChartFile
 from bot.core.metrics import Metric, MetricKind
 from bot.core.pace import PaceStatus
 
@@ -86,11 +88,24 @@ def _axis_formatter(metric: Metric) -> FuncFormatter:
     return FuncFormatter(lambda value, _pos: _plain(format_amount(round(value * scale), metric)))
 
 
-def _draw_bars(ax, panel: ChartPanel) -> None:  # type: ignore[no-untyped-def]
+def _draw_bars(ax: Axes, panel: ChartPanel) -> None:
     bars = sorted(panel.bars, key=lambda b: (-b.pct, b.name.casefold()))
     rows = range(len(bars))
-    ax.barh(rows, [_units(b.actual, panel.metric) for b in bars], color=[STATUS_COLOURS[b.status] for b in bars], height=0.7)
-    ax.scatter([_units(b.target, panel.metric) for b in bars], rows, marker="|", s=260, linewidths=2.2, color="#222222", zorder=3)
+    ax.barh(
+        rows,
+        [_units(b.actual, panel.metric) for b in bars],
+        color=[STATUS_COLOURS[b.status] for b in bars],
+        height=0.7,
+    )
+    ax.scatter(
+        [_units(b.target, panel.metric) for b in bars],
+        rows,
+        marker="|",
+        s=260,
+        linewidths=2.2,
+        color="#222222",
+        zorder=3,
+    )
     ax.set_yticks(list(rows), [_plain(_short(b.name)) for b in bars])
     ax.invert_yaxis()  # the best week on top
     ax.xaxis.set_major_formatter(_axis_formatter(panel.metric))
@@ -100,11 +115,15 @@ def _draw_bars(ax, panel: ChartPanel) -> None:  # type: ignore[no-untyped-def]
         ax.annotate(f"{bar.pct}%", (_units(max(bar.actual, bar.target), panel.metric), row),
                     xytext=(6, 0), textcoords="offset points", va="center", fontsize=8)  # fmt: skip
     ax.margins(x=0.12)
-    ax.set_title(_plain(f"{panel.metric.key.capitalize()}: this week (bars) against target (|)"), loc="left", fontsize=10)
+    ax.set_title(
+        _plain(f"{panel.metric.key.capitalize()}: this week (bars) against target (|)"),
+        loc="left",
+        fontsize=10,
+    )
     ax.grid(axis="x", alpha=0.3)
 
 
-def _draw_histogram(ax, panel: ChartPanel) -> None:  # type: ignore[no-untyped-def]
+def _draw_histogram(ax: Axes, panel: ChartPanel) -> None:
     counts = histogram(panel.bars)
     colours = ["#4575b4"] * (len(counts) - 1) + [STATUS_COLOURS[PaceStatus.HIT]]
     ax.bar(range(len(counts)), counts, color=colours)
@@ -118,7 +137,14 @@ def _draw_histogram(ax, panel: ChartPanel) -> None:  # type: ignore[no-untyped-d
     )  # fmt: skip
     for index, count in enumerate(counts):
         if count:
-            ax.annotate(str(count), (index, count), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
+            ax.annotate(
+                str(count),
+                (index, count),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+            )
     ax.grid(axis="y", alpha=0.3)
 
 
@@ -144,8 +170,11 @@ def render_chart(title: str, panels: Sequence[ChartPanel]) -> bytes:
         FigureCanvasAgg(figure)
         figure.suptitle(_plain(title), fontsize=12, fontweight="bold", y=1 - 0.12 / height)
         # Fixed margins from the longest name, not a layout engine: constrained layout
-        # draws the figure twice and took half of each chart's time.
-        longest = max((len(_short(b.name)) for p in shown if len(p.bars) <= MAX_BARS for b in p.bars), default=4)
+        # draws the figure twice.
+        longest = max(
+            (len(_short(b.name)) for p in shown if len(p.bars) <= MAX_BARS for b in p.bars),
+            default=4,
+        )
         figure.subplots_adjust(
             left=min(0.4, (0.35 + 0.075 * longest) / WIDTH_INCHES),
             right=0.97,
@@ -153,7 +182,9 @@ def render_chart(title: str, panels: Sequence[ChartPanel]) -> bytes:
             bottom=(0.75 + 0.3 * bool(hidden)) / height,
             hspace=0.9 / (sum(heights) / max(len(heights), 1)),
         )
-        axes = figure.subplots(len(heights), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
+        axes = figure.subplots(
+            len(heights), 1, squeeze=False, gridspec_kw={"height_ratios": heights}
+        )[:, 0]
         if not shown:
             axes[0].axis("off")
             axes[0].text(0.5, 0.5, "No goals this week", ha="center", va="center")
@@ -161,11 +192,22 @@ def render_chart(title: str, panels: Sequence[ChartPanel]) -> bytes:
             (_draw_bars if len(panel.bars) <= MAX_BARS else _draw_histogram)(ax, panel)
         if any(len(p.bars) <= MAX_BARS for p in shown):
             handles = [Patch(color=STATUS_COLOURS[s], label=s.value) for s in _LEGEND_ORDER]
-            figure.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.02 / height * 10 if hidden else 0.0),
-                          ncol=len(handles), fontsize=8, frameon=False)
+            figure.legend(
+                handles=handles,
+                loc="lower center",
+                bbox_to_anchor=(0.5, 0.02 / height * 10 if hidden else 0.0),
+                ncol=len(handles),
+                fontsize=8,
+                frameon=False,
+            )
         if hidden:
-            figure.text(0.5, 0.05 / height, _plain("Also this week: " + ", ".join(hidden) + " (see /progress)"),
-                        ha="center", fontsize=8)
+            figure.text(
+                0.5,
+                0.05 / height,
+                _plain("Also this week: " + ", ".join(hidden) + " (see /progress)"),
+                ha="center",
+                fontsize=8,
+            )
         buffer = io.BytesIO()
         # No "Software" stamp: the bytes depend on the data alone.
         figure.savefig(buffer, format="png", metadata={"Software": None})
@@ -177,8 +219,8 @@ def render_chart(title: str, panels: Sequence[ChartPanel]) -> bytes:
 
 def chart_spec(title: str, panels: Sequence[ChartPanel]) -> dict:
     """The chart's data as JSON: the digest job stores this in the outbox and the sender
-    draws the PNG just before uploading it. Drawing takes ~100 ms a chart, longer than
-    building the rest of a team's digest, and an upload waits for Slack anyway."""
+    draws the PNG just before uploading it. Drawing a chart costs more than building the
+    rest of a team's digest, and an upload waits for Slack anyway."""
     return {
         "title": title,
         "panels": [
@@ -192,12 +234,22 @@ def chart_spec(title: str, panels: Sequence[ChartPanel]) -> dict:
     }
 
 
+def png_of(file: ChartFile) -> bytes:
+    """A message's image as uploaded: its bytes, or its chart's data drawn now."""
+    if file.content or file.chart is None:
+        return file.content
+    return render_spec(file.chart)
+
+
 def render_spec(spec: dict) -> bytes:
     """render_chart() of a chart_spec(): the same bytes as drawing the panels directly."""
     panels = [
         ChartPanel(
             Metric(p["metric"], MetricKind.MONEY if p["money"] else MetricKind.COUNT),
-            tuple(ChartBar(name, actual, target, PaceStatus(status)) for name, actual, target, status in p["bars"]),
+            tuple(
+                ChartBar(name, actual, target, PaceStatus(status))
+                for name, actual, target, status in p["bars"]
+            ),
         )
         for p in spec["panels"]
     ]

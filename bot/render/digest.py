@@ -88,20 +88,20 @@ class Digest:
 
 
 def week_title(view: Period, with_year: bool = False) -> str:
-    """"week of 16 Nov" (or "week of 16 Nov 2026")."""
+    """ "week of 16 Nov" (or "week of 16 Nov 2026")."""
     start = view.start
     text = f"week of {start.day} {MONTH_ABBR[start.month - 1]}"
     return f"{text} {start.year}" if with_year else text
 
 
 def digest_title(team_name: str, view: Period, with_year: bool = False) -> str:
-    """"Team East — week of 16 Nov": the header; with the year it names the chart, whose
+    """ "Team East — week of 16 Nov": the header; with the year it names the chart, whose
     title must be unique per team and week (the sender finds an uploaded file by it)."""
     return f"Team {team_name} — {week_title(view, with_year)}"
 
 
 def pair_text(actual: int, target: int, metric: Metric) -> str:
-    """"90 / 160 calls", "$1,200 / $2,000 revenue": the way amount_over_target reads."""
+    """ "90 / 160 calls", "$1,200 / $2,000 revenue": the way amount_over_target reads."""
     return f"{format_amount(actual, metric)} / {quantity_text(target, metric)}"
 
 
@@ -122,7 +122,9 @@ def contest_text(contest: ContestStanding, catalog: MetricCatalog, view: Period)
     end = contest.goal.end
     ends = f" · ends {short_date(end)}" if end is not None and end != view.end else ""
     top, _ = top_with_caller([r for r in contest.ranking if r.value > 0], None)
-    return render_board(Board(f"🏁 *{metric.key.capitalize()} contest*{prize}{ends}", metric, top, None, {}))
+    return render_board(
+        Board(f"🏁 *{metric.key.capitalize()} contest*{prize}{ends}", metric, top, None, {})
+    )
 
 
 def board_texts(board: TeamBoard, catalog: MetricCatalog) -> list[str]:
@@ -135,7 +137,16 @@ def board_texts(board: TeamBoard, catalog: MetricCatalog) -> list[str]:
     standings = {t.team_id: t.standing for t in board.teams if t.standing is not None}
     ranked = rank(team_entries(board.teams, by_pct=False))
     top, _ = top_with_caller(ranked, None)
-    text = render_board(Board(f"🏢 *{label} by team* — each counts everyone below it", metric, top, None, standings, noun="team"))
+    text = render_board(
+        Board(
+            f"🏢 *{label} by team* — each counts everyone below it",
+            metric,
+            top,
+            None,
+            standings,
+            noun="team",
+        )
+    )
     if len(ranked) > len(top):
         text += f"\n… and {len(ranked) - len(top)} more teams: `/leaderboard {metric.key} week by team team:{region}`"
     texts = [text]
@@ -143,7 +154,17 @@ def board_texts(board: TeamBoard, catalog: MetricCatalog) -> list[str]:
     if with_goal:
         ranked = rank(with_goal)
         top, _ = top_with_caller(ranked, None)
-        text = render_board(Board(f"🎯 *{label} by % of team goal*", metric, top, None, standings, by_pct=True, noun="team"))
+        text = render_board(
+            Board(
+                f"🎯 *{label} by % of team goal*",
+                metric,
+                top,
+                None,
+                standings,
+                by_pct=True,
+                noun="team",
+            )
+        )
         if len(ranked) > len(top):
             text += f"\n… and {len(ranked) - len(top)} more teams: `/leaderboard {metric.key} week by team pct team:{region}`"
         text += unranked_teams_note(len(board.teams) - len(with_goal), metric.key, "this week")
@@ -157,8 +178,12 @@ def hit_text(standing: Standing, catalog: MetricCatalog, stretch: bool = False) 
     return f"{standing.owner_name} ({metric.key} {amount_over_target(standing, metric)}{extra})"
 
 
-def _hits_line(emoji: str, label: str, found: Sequence[Standing], catalog: MetricCatalog, stretch: bool) -> str:
-    return f"{emoji} *{label}* ({len(found)}): " + names_list([hit_text(s, catalog, stretch) for s in found])
+def _hits_line(
+    emoji: str, label: str, found: Sequence[Standing], catalog: MetricCatalog, stretch: bool
+) -> str:
+    return f"{emoji} *{label}* ({len(found)}): " + names_list(
+        [hit_text(s, catalog, stretch) for s in found]
+    )
 
 
 def digest_blocks(digest: Digest, catalog: MetricCatalog) -> Blocks:
@@ -170,16 +195,19 @@ def digest_blocks(digest: Digest, catalog: MetricCatalog) -> Blocks:
         header(digest_title(digest.team_name, view)),
         context(f"{when} · {digest.members} members · as of {as_of}"),
     ]
-    totals = [
-        standing_block(s, metric_of(catalog, s.goal.metric))
-        for s in digest.team_totals
-    ] + [sum_line(s, catalog) for s in digest.sums]
+    totals = [standing_block(s, metric_of(catalog, s.goal.metric)) for s in digest.team_totals] + [
+        sum_line(s, catalog) for s in digest.sums
+    ]
     if totals:
         blocks += [section("*Team totals*"), *sections(totals)]
     for text in board_texts(digest.board, catalog) if digest.board is not None else ():
         blocks += [divider(), *sections(text.split("\n"))]
     if digest.collectives:
-        blocks += [divider(), section("*All or nothing*"), *sections(collective_line(c, catalog) for c in digest.collectives)]
+        blocks += [
+            divider(),
+            section("*All or nothing*"),
+            *sections(collective_line(c, catalog) for c in digest.collectives),
+        ]
     for contest in digest.contests:
         blocks += [divider(), *sections(contest_text(contest, catalog, view).split("\n"))]
     hits = []
@@ -189,7 +217,11 @@ def digest_blocks(digest: Digest, catalog: MetricCatalog) -> Blocks:
         hits.append(_hits_line("🌟", "Stretch hits", digest.stretch_hits, catalog, stretch=True))
     if hits:
         blocks += [divider(), *sections(hits)]
-    blocks.append(context(f"`/progress team:{escape(digest.team_name)}` for everyone's numbers · `/leaderboard` for the board"))
+    blocks.append(
+        context(
+            f"`/progress team:{escape(digest.team_name)}` for everyone's numbers · `/leaderboard` for the board"
+        )
+    )
     return blocks
 
 
@@ -203,7 +235,9 @@ def fallback_text(digest: Digest, catalog: MetricCatalog) -> str:
         parts.append(f"{pair_text(total.actual, total.target, metric)} ({total.pct}%)")
     parts.append(f"{len(digest.hits)} goal hit{'s' if len(digest.hits) != 1 else ''}")
     if digest.stretch_hits:
-        parts.append(f"{len(digest.stretch_hits)} stretch hit{'s' if len(digest.stretch_hits) != 1 else ''}")
+        parts.append(
+            f"{len(digest.stretch_hits)} stretch hit{'s' if len(digest.stretch_hits) != 1 else ''}"
+        )
     return f"{digest_title(digest.team_name, digest.view)}: " + " · ".join(parts)
 
 

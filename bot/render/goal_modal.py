@@ -4,6 +4,7 @@ and reason. Its submission goes through the same rules as `/goal set`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from slack_sdk.models.views import View
 
@@ -35,7 +36,9 @@ def _option(text: str, value: str) -> dict:
     return {"text": {"type": "plain_text", "text": text[:75]}, "value": value}
 
 
-def goal_modal(catalog: MetricCatalog, choosable_teams: Sequence[tuple[int, str]], private_metadata: str = "") -> dict:
+def goal_modal(
+    catalog: MetricCatalog, choosable_teams: Sequence[tuple[int, str]], private_metadata: str = ""
+) -> dict:
     """The modal; `choosable_teams` are (id, name) of the teams the opener may set goals for."""
     metric_options = [_option(m.key, m.key) for m in catalog.metrics[:MAX_OPTIONS]]
     period_options = [_option(label, kind.value) for kind, label in _PERIOD_LABELS.items()]
@@ -59,7 +62,10 @@ def goal_modal(catalog: MetricCatalog, choosable_teams: Sequence[tuple[int, str]
                 "element": {
                     "type": "static_select",
                     "action_id": TEAM_ACTION,
-                    "options": [_option(name, str(team_id)) for team_id, name in choosable_teams[:MAX_OPTIONS]],
+                    "options": [
+                        _option(name, str(team_id))
+                        for team_id, name in choosable_teams[:MAX_OPTIONS]
+                    ],
                 },
             }
         )
@@ -110,11 +116,14 @@ def goal_modal(catalog: MetricCatalog, choosable_teams: Sequence[tuple[int, str]
             "block_id": REASON_BLOCK,
             "optional": True,
             "label": {"type": "plain_text", "text": "Reason"},
-            "hint": {"type": "plain_text", "text": "Needed to replace or change a goal that has started."},
+            "hint": {
+                "type": "plain_text",
+                "text": "Needed to replace or change a goal that has started.",
+            },
             "element": {"type": "plain_text_input", "action_id": REASON_ACTION, "max_length": 500},
         },
     ]
-    view = {
+    view: dict[str, Any] = {
         "type": "modal",
         "callback_id": CALLBACK_ID,
         "title": {"type": "plain_text", "text": "Set a goal"},

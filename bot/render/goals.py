@@ -35,17 +35,17 @@ MESSAGE_TEXT_CHARS = 3000
 
 
 def amount_text(amount: int, metric: Metric) -> str:
-    """"60" or "$4,000": the amount as a person would type it back."""
+    """ "60" or "$4,000": the amount as a person would type it back."""
     return format_amount(amount, metric)
 
 
 def rate_text(amount: int, metric: Metric, period: PeriodKind | str) -> str:
-    """"calls 60/week", "revenue $4,000/month"."""
+    """ "calls 60/week", "revenue $4,000/month"."""
     return f"{metric.key} {amount_text(amount, metric)}/{PeriodKind(period).value}"
 
 
 def owner_phrase(spec: GoalSpec, names: Mapping[tuple[str, int], str]) -> str:
-    """" for maria", " for team east", " each in team east"; "" when the owner is unknown
+    """ " for maria", " for team east", " each in team east"; "" when the owner is unknown
     (the audit line is already about them)."""
     if spec.person_id is not None:
         name = names.get(("person", spec.person_id))
@@ -54,7 +54,11 @@ def owner_phrase(spec: GoalSpec, names: Mapping[tuple[str, int], str]) -> str:
         name = names.get(("team", spec.team_id))
         if not name:
             return ""
-        return f" each in team {escape(name)}" if spec.kind == "collective" else f" for team {escape(name)}"
+        return (
+            f" each in team {escape(name)}"
+            if spec.kind == "collective"
+            else f" for team {escape(name)}"
+        )
     return ""
 
 
@@ -154,7 +158,7 @@ _VERBS = {
 
 
 def when_text(at: datetime, tz: Any, today: date) -> str:
-    """"Fri 20 Nov 10:00" in the reader's zone (with the year when it is not this year's)."""
+    """ "Fri 20 Nov 10:00" in the reader's zone (with the year when it is not this year's)."""
     local = at.astimezone(tz)
     return f"{format_day(local.date(), today)} {local:%H:%M}"
 
@@ -191,7 +195,9 @@ def history_line(
                 what += f", replaced by #{new['replaced_by']}"
         elif action == "goal.remove":
             replaced = (new or {}).get("replaced_by")
-            what = f"{ident}: {old_text} → " + (f"replaced by #{replaced}" if replaced else "removed")
+            what = f"{ident}: {old_text} → " + (
+                f"replaced by #{replaced}" if replaced else "removed"
+            )
         elif old_text and new_text:
             what = f"{ident}: {old_text} → {new_text}"
         else:
@@ -239,7 +245,13 @@ def _loads(text: str | None) -> dict[str, Any] | None:
 
 # --- versions -------------------------------------------------------------------------------
 
-_PERIOD_WORDS = {"day": "per day", "week": "per week", "month": "per month", "quarter": "per quarter", "year": "per year"}
+_PERIOD_WORDS = {
+    "day": "per day",
+    "week": "per week",
+    "month": "per month",
+    "quarter": "per quarter",
+    "year": "per year",
+}
 
 
 def goal_heading(spec: GoalSpec, metric: Metric, names: Mapping[tuple[str, int], str]) -> str:
@@ -254,7 +266,7 @@ def goal_heading(spec: GoalSpec, metric: Metric, names: Mapping[tuple[str, int],
 
 
 def version_span(start: date, end: date | None, today: date) -> str:
-    """"Mon 16 Nov – Thu 19 Nov", "Fri 20 Nov onwards"."""
+    """ "Mon 16 Nov – Thu 19 Nov", "Fri 20 Nov onwards"."""
     if end is None:
         return f"{format_day(start, today)} onwards"
     if end == start:
@@ -281,7 +293,11 @@ def version_line(
         when = ""
     else:
         when = "in force"
-    how = {"plan": ", from a plan", "split": ", from a split", "proposal": ", proposed and approved"}.get(origin, "")
+    how = {
+        "plan": ", from a plan",
+        "split": ", from a split",
+        "proposal": ", proposed and approved",
+    }.get(origin, "")
     parts = [f"#{spec.id} {target}", version_span(spec.start, spec.end, today)]
     if when:
         parts.append(when)
@@ -293,7 +309,9 @@ def version_line(
 # --- approval messages ----------------------------------------------------------------------
 
 
-def request_message(headline: str, details: Sequence[str], request_id: int) -> tuple[str, list[dict]]:
+def request_message(
+    headline: str, details: Sequence[str], request_id: int
+) -> tuple[str, list[dict]]:
     """A request for a decision: the headline, details and Approve / Reject buttons
     (value = the request id). Returns (fallback text, blocks)."""
     value = str(request_id)
@@ -301,12 +319,18 @@ def request_message(headline: str, details: Sequence[str], request_id: int) -> t
         SectionBlock(text=MarkdownTextObject(text=_clip(headline, SECTION_CHARS))),
     ]
     if details:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(" · ".join(details), SECTION_CHARS))]))
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=_clip(" · ".join(details), SECTION_CHARS))]
+            )
+        )
     blocks.append(
         ActionsBlock(
             block_id=f"goal_request:{value}",
             elements=[
-                ButtonElement(text="Approve", action_id=APPROVE_ACTION, value=value, style="primary"),
+                ButtonElement(
+                    text="Approve", action_id=APPROVE_ACTION, value=value, style="primary"
+                ),
                 ButtonElement(text="Reject", action_id=REJECT_ACTION, value=value, style="danger"),
             ],
         )

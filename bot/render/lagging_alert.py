@@ -45,7 +45,7 @@ class LaggingRep:
 
 
 def weeks_text(weeks: int, lookback: int = LOOKBACK_WEEKS) -> str:
-    """"first week behind", "3 weeks in a row", or "9+ weeks in a row" when every week
+    """ "first week behind", "3 weeks in a row", or "9+ weeks in a row" when every week
     looked back at was behind too."""
     if weeks <= 1:
         return "first week behind"
@@ -55,7 +55,7 @@ def weeks_text(weeks: int, lookback: int = LOOKBACK_WEEKS) -> str:
 
 
 def goal_text(lagging: LaggingGoal, catalog: MetricCatalog) -> str:
-    """"calls ▓░░░░┃░░░░ 16% — 10 / 60 calls · at risk · gap 26 calls (expected 36) · needs 25
+    """ "calls ▓░░░░┃░░░░ 16% — 10 / 60 calls · at risk · gap 26 calls (expected 36) · needs 25
     calls/day · 3 weeks in a row"."""
     standing = lagging.standing
     pace = standing.pace
@@ -76,7 +76,9 @@ def rep_line(rep: LaggingRep, catalog: MetricCatalog) -> str:
     string, so packing into sections never separates a rep's goals."""
     worst = rep.goals[0].standing.pace.status
     first, *others = (goal_text(g, catalog) for g in rep.goals)
-    return "\n".join([f"{STATUS_EMOJI[worst]} *{escape(rep.name)}* — {first}", *(f"      {o}" for o in others)])
+    return "\n".join(
+        [f"{STATUS_EMOJI[worst]} *{escape(rep.name)}* — {first}", *(f"      {o}" for o in others)]
+    )
 
 
 def alert_message(
@@ -93,12 +95,15 @@ def alert_message(
     shown = reps[:MAX_REPS]
     lines = [rep_line(rep, catalog) for rep in shown]
     if len(reps) > len(shown):
-        lines.append(f"…and {len(reps) - len(shown)} more behind or at risk: `/progress team:{team_name}` lists everyone.")
+        lines.append(
+            f"…and {len(reps) - len(shown)} more behind or at risk: `/progress team:{team_name}` lists everyone."
+        )
     blocks: Blocks = [section(head), *sections(lines)]
     blocks.append(context(LEGEND))
     # Escaped here too: Slack reads a notification's text as mrkdwn, and a name is anyone's.
     names = ", ".join(
-        f"{escape(rep.name)} ({', '.join(g.standing.goal.metric for g in rep.goals)})" for rep in shown
+        f"{escape(rep.name)} ({', '.join(g.standing.goal.metric for g in rep.goals)})"
+        for rep in shown
     )
     return clip(f"Team {team}: {count} behind or at risk this week — {names}", MESSAGE_TEXT), blocks
 
@@ -142,19 +147,29 @@ def region_alert_message(
         lines.append(
             f"…and {len(reps) - len(shown)} more behind or at risk ({where}): `/progress team:{team_name}` lists everyone."
         )
-    blocks: Blocks = [section(head), *sections(lines), context("Each rep is under their own team. " + LEGEND)]
-    return clip(f"Team {team}: {count} behind or at risk this week — {'; '.join(summary)}", MESSAGE_TEXT), blocks
+    blocks: Blocks = [
+        section(head),
+        *sections(lines),
+        context("Each rep is under their own team. " + LEGEND),
+    ]
+    return clip(
+        f"Team {team}: {count} behind or at risk this week — {'; '.join(summary)}", MESSAGE_TEXT
+    ), blocks
 
 
 def _named(rep: LaggingRep) -> str:
     return f"{escape(rep.name)} ({', '.join(g.standing.goal.metric for g in rep.goals)})"
 
 
-def all_clear_message(team_name: str, view: Period, today: date, with_goals: int) -> tuple[str, Blocks]:
+def all_clear_message(
+    team_name: str, view: Period, today: date, with_goals: int
+) -> tuple[str, Blocks]:
     """The short note when nobody lags: how many reps with goals it looked at."""
     team_name = escape(team_name)
     if with_goals == 1:
-        text = f"All clear on team {team_name}: its one rep with a goal is not behind ({view.label})."
+        text = (
+            f"All clear on team {team_name}: its one rep with a goal is not behind ({view.label})."
+        )
     elif with_goals:
         text = f"All clear on team {team_name}: none of its {with_goals} reps with goals is behind or at risk ({view.label})."
     else:

@@ -30,7 +30,11 @@ class Board:
 def render_board(board: Board) -> str:
     lines = [board.title]
     if not board.rows:
-        lines.append("Nobody is on this board yet." if board.noun == "person" else "No team is on this board yet.")
+        lines.append(
+            "Nobody is on this board yet."
+            if board.noun == "person"
+            else "No team is on this board yet."
+        )
     for row in board.rows:
         lines.append(_row(board, row))
     if board.own_row is not None:
@@ -69,9 +73,8 @@ def team_entries(rows: Sequence[TeamRow], by_pct: bool) -> list[Entry]:
 
 
 def unranked_teams_note(unranked: int, metric: str, when: str) -> str:
-    """"_2 teams without a calls team goal this week are not ranked by %._" (empty for none)."""
+    """ "_2 teams without a calls team goal this week are not ranked by %._" (empty for none)."""
     if not unranked:
         return ""
     are = "are" if unranked != 1 else "is"
     return f"\n_{unranked} team{'s' if unranked != 1 else ''} without a {metric} team goal {when} {are} not ranked by %._"
-

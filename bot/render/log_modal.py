@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from slack_sdk.models.views import View
 
@@ -56,7 +57,7 @@ def log_modal(catalog: MetricCatalog, today: date, private_metadata: str = "") -
             "element": {"type": "plain_text_input", "action_id": NOTE_ACTION, "max_length": 500},
         }
     )
-    view = {
+    view: dict[str, Any] = {
         "type": "modal",
         "callback_id": CALLBACK_ID,
         "title": {"type": "plain_text", "text": "Log activity"},

@@ -25,7 +25,13 @@ from bot.render.text import escape
 LOG_OPEN_ACTION = "paceline_log_open"
 
 # Worst first: the encouragement speaks to the goal that needs the most help.
-_URGENCY = (PaceStatus.AT_RISK, PaceStatus.BEHIND, PaceStatus.ON_PACE, PaceStatus.AHEAD, PaceStatus.HIT)
+_URGENCY = (
+    PaceStatus.AT_RISK,
+    PaceStatus.BEHIND,
+    PaceStatus.ON_PACE,
+    PaceStatus.AHEAD,
+    PaceStatus.HIT,
+)
 # Header, the closing context, and room for the "…and N more" line.
 MAX_GOAL_SECTIONS = MAX_BLOCKS - 3
 
@@ -45,7 +51,10 @@ def overall_status(standings: Sequence[Standing]) -> PaceStatus:
 
 def _most_urgent(standings: Sequence[Standing], status: PaceStatus) -> Standing:
     """Of the goals in `status`, the one furthest behind its expected amount."""
-    return min((s for s in standings if s.pace.status is status), key=lambda s: (s.pace.pct - s.pace.expected_pct, s.goal.id))
+    return min(
+        (s for s in standings if s.pace.status is status),
+        key=lambda s: (s.pace.pct - s.pace.expected_pct, s.goal.id),
+    )
 
 
 def encouragement(standings: Sequence[Standing], catalog: MetricCatalog) -> str:
@@ -73,7 +82,7 @@ def encouragement(standings: Sequence[Standing], catalog: MetricCatalog) -> str:
 
 
 def _headline(standing: Standing, metric: Metric) -> str:
-    """"calls 20 / 60 (behind)" for the notification text."""
+    """ "calls 20 / 60 (behind)" for the notification text."""
     pace = standing.pace
     amounts = f"{format_amount(pace.actual, metric)} / {format_amount(pace.target, metric)}"
     return f"{metric.key} {amounts} ({pace.status.value})"
@@ -95,7 +104,9 @@ def nudge_message(
     shown = standings[:MAX_GOAL_SECTIONS]
     blocks += [section(standing_block(s, metric_of(catalog, s.goal.metric))) for s in shown]
     if len(standings) > len(shown):
-        blocks.append(section(f"…and {len(standings) - len(shown)} more goals: `/progress` shows them all."))
+        blocks.append(
+            section(f"…and {len(standings) - len(shown)} more goals: `/progress` shows them all.")
+        )
     blocks.append(context(f"{cheer}  ·  `/log calls 12` to log · `/progress` for details"))
     summary = "; ".join(_headline(s, metric_of(catalog, s.goal.metric)) for s in standings)
     return clip(f"Your week so far: {summary}. {cheer}", MESSAGE_TEXT), blocks

@@ -32,7 +32,7 @@ def metric_of(catalog: MetricCatalog, key: str) -> Metric:
 
 
 def period_phrase(view: Period, today: date) -> str:
-    """"This week" for the current period, else its label ("Week of Mon 9 Nov", "Oct 2026")."""
+    """ "This week" for the current period, else its label ("Week of Mon 9 Nov", "Oct 2026")."""
     if today in view:
         return {
             PeriodKind.DAY: "Today",
@@ -52,14 +52,14 @@ def period_in_sentence(view: Period, today: date) -> str:
 
 
 def period_label_note(view: Period, today: date, *more: str) -> str:
-    """" (week of Mon 16 Nov)" after "this week"; nothing after a label that already names
+    """ " (week of Mon 16 Nov)" after "this week"; nothing after a label that already names
     the period ("Nov 2026"), so a header never says it twice. `more` joins inside."""
     parts = ([view.label] if today in view else []) + [m for m in more if m]
     return f" ({', '.join(parts)})" if parts else ""
 
 
 def amount_over_target(standing: Standing, metric: Metric) -> str:
-    """"48 / 60 calls" (or "$3,200 / $4,000 revenue")."""
+    """ "48 / 60 calls" (or "$3,200 / $4,000 revenue")."""
     target_text = quantity_text(standing.pace.prorated_target, metric)
     if metric.is_money:
         return f"{quantity_text(standing.pace.actual, metric).split(' ')[0]} / {target_text}"
@@ -67,11 +67,15 @@ def amount_over_target(standing: Standing, metric: Metric) -> str:
 
 
 def pace_summary(standing: Standing, metric: Metric) -> str:
-    """"48 / 60 calls · 80% · on pace (expected 36)": what a /log reply and a nudge say."""
+    """ "48 / 60 calls · 80% · on pace (expected 36)": what a /log reply and a nudge say."""
     pace = standing.pace
     parts = [amount_over_target(standing, metric), f"{pace.pct}%", pace.status.value]
     if pace.status not in (PaceStatus.HIT, PaceStatus.NOT_STARTED):
-        expected = quantity_text(pace.expected, metric).split(" ")[0] if metric.is_money else str(pace.expected)
+        expected = (
+            quantity_text(pace.expected, metric).split(" ")[0]
+            if metric.is_money
+            else str(pace.expected)
+        )
         parts[-1] += f" (expected {expected})"
     if standing.stretch_hit:
         parts.append("stretch hit 🌟")
@@ -147,13 +151,17 @@ def collective_line(collective: CollectiveStanding, catalog: MetricCatalog) -> s
     return f"👥 *{metric.key.capitalize()}* — everyone {each}: " + " · ".join(parts)
 
 
-def contest_line(contest: ContestStanding, catalog: MetricCatalog, person_id: int | None = None) -> str:
+def contest_line(
+    contest: ContestStanding, catalog: MetricCatalog, person_id: int | None = None
+) -> str:
     """A contest in one line, the same on every surface: "🏁 *Meetings contest* (prize:
     golf): 1 bo 9 · =2 maria 5 · =2 li 5", and for a person, where they rank."""
     metric = metric_of(catalog, contest.goal.metric)
     prize = f" (prize: {escape(contest.goal.prize)})" if contest.goal.prize else ""
     on_board = [r for r in contest.ranking if r.value > 0]
-    podium = " · ".join(f"{r.label} {escape(r.name)} {quantity_text(int(r.value), metric)}" for r in on_board[:3])
+    podium = " · ".join(
+        f"{r.label} {escape(r.name)} {quantity_text(int(r.value), metric)}" for r in on_board[:3]
+    )
     line = f"🏁 *{metric.key.capitalize()} contest*{prize}: {podium or 'no entries yet'}"
     if person_id is not None:
         mine = next((r for r in contest.ranking if r.id == str(person_id)), None)

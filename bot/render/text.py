@@ -74,7 +74,7 @@ def _clip_raw(text: str, limit: int) -> str:
     if len(whole) <= limit:
         return whole
     if limit <= 1:
-        return "…"[:max(limit, 0)]
+        return "…"[: max(limit, 0)]
     low, high = 0, len(text)
     while low < high:  # the longest raw prefix whose escaped form leaves room for "…"
         mid = (low + high + 1) // 2
@@ -106,7 +106,7 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     if limit <= 1:
-        return "…"[:max(limit, 0)]
+        return "…"[: max(limit, 0)]
     end = limit - 1
     for match in _UNCUTTABLE.finditer(text):
         if match.start() >= end:

@@ -25,7 +25,7 @@ MAX_LINES = 25
 
 
 def period_name(view: Period) -> str:
-    """"November", "Q4 2026", "2026", "the week": how a sentence names a goal's period."""
+    """ "November", "Q4 2026", "2026", "the week": how a sentence names a goal's period."""
     if view.kind is PeriodKind.MONTH:
         return view.start.strftime("%B")
     if view.kind is PeriodKind.WEEK:
@@ -36,13 +36,15 @@ def period_name(view: Period) -> str:
 
 
 def team_progress(standing: Standing | None) -> str:
-    """" — the team is at 82% of November", from the team's own goal on the metric."""
+    """ " — the team is at 82% of November", from the team's own goal on the metric."""
     if standing is None or not standing.target:
         return ""
     return f" — the team is at {standing.pace.pct}% of {period_name(standing.view)}"
 
 
-def deal_line(name: str, deals: int, revenue: int, deal_metric: Metric, money: Metric, team: Standing | None) -> str:
+def deal_line(
+    name: str, deals: int, revenue: int, deal_metric: Metric, money: Metric, team: Standing | None
+) -> str:
     if revenue:
         what = format_amount(revenue, money)
     elif deals == 1:
@@ -79,7 +81,9 @@ def team_goal_line(team_name: str, standing: Standing, metric: Metric) -> str:
     )
 
 
-def all_or_nothing_line(team_name: str, collective: CollectiveStanding, metric: Metric, view: Period) -> str:
+def all_or_nothing_line(
+    team_name: str, collective: CollectiveStanding, metric: Metric, view: Period
+) -> str:
     counted = len(collective.counted)
     return (
         f"🤝 Everyone on {escape(team_name)} made the all-or-nothing {metric.key} goal for "
@@ -87,10 +91,14 @@ def all_or_nothing_line(team_name: str, collective: CollectiveStanding, metric: 
     )
 
 
-def import_line(team_name: str, figures: Sequence[str], hits: Sequence[str], team: Standing | None) -> str:
+def import_line(
+    team_name: str, figures: Sequence[str], hits: Sequence[str], team: Standing | None
+) -> str:
     parts = list(figures)
     if hits:
-        parts.append(f"{len(hits)} goal{'s' if len(hits) != 1 else ''} hit ({', '.join(escape(h) for h in hits)})")
+        parts.append(
+            f"{len(hits)} goal{'s' if len(hits) != 1 else ''} hit ({', '.join(escape(h) for h in hits)})"
+        )
     return f"📥 An import brought in this week's numbers for {escape(team_name)}: {joined(parts)}{team_progress(team)}"
 
 

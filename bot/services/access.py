@@ -19,7 +19,9 @@ from storage.models import Person, Team
 
 
 def is_manager_of(session: Session, caller: Caller, team_id: int) -> bool:
-    return caller.is_admin or team_id in teams.governed_team_ids(session, caller.workspace_id, caller.person_id)
+    return caller.is_admin or team_id in teams.governed_team_ids(
+        session, caller.workspace_id, caller.person_id
+    )
 
 
 def may_act_for(session: Session, caller: Caller, person_id: int) -> bool:
@@ -33,7 +35,9 @@ def may_act_for(session: Session, caller: Caller, person_id: int) -> bool:
 
 
 def is_admin_or_any_manager(session: Session, caller: Caller) -> bool:
-    return caller.is_admin or bool(teams.governed_team_ids(session, caller.workspace_id, caller.person_id))
+    return caller.is_admin or bool(
+        teams.governed_team_ids(session, caller.workspace_id, caller.person_id)
+    )
 
 
 def require_manager_of(session: Session, caller: Caller, team: Team, example: str) -> None:
@@ -70,7 +74,9 @@ def scope_by_name(session: Session, caller: Caller, name: str, example: str) -> 
     team = teams.by_key(session, caller.workspace_id, team_key(name))
     if team is None and reports.is_company_name(session, caller.workspace_id, name):
         return reports.company_scope(session, caller.workspace_id)
-    return reports.team_scope(session, caller.workspace_id, team or team_by_name(session, caller, name, example))
+    return reports.team_scope(
+        session, caller.workspace_id, team or team_by_name(session, caller, name, example)
+    )
 
 
 def home_team(session: Session, caller: Caller, tree: TeamTree | None = None) -> Team | None:
@@ -92,7 +98,16 @@ def home_scope(session: Session, caller: Caller) -> reports.Scope | None:
     team = home_team(session, caller, tree)
     if team is not None:
         return reports.team_scope(session, caller.workspace_id, team, tree)
-    return reports.team_scope(session, caller.workspace_id, reports.company_team(session, caller.workspace_id, tree), tree) if caller.is_admin else None
+    return (
+        reports.team_scope(
+            session,
+            caller.workspace_id,
+            reports.company_team(session, caller.workspace_id, tree),
+            tree,
+        )
+        if caller.is_admin
+        else None
+    )
 
 
 def require_scope_details(session: Session, caller: Caller, scope: reports.Scope) -> None:
@@ -139,7 +154,9 @@ def require_scope_board(session: Session, caller: Caller, scope: reports.Scope) 
         managed = teams.managed_team_ids(session, caller.workspace_id, caller.person_id)
         if managed and set(scope.tree.topmost(managed)) >= {n.id for n in scope.tree.roots()}:
             return
-        raise PermissionDenied("The company's board is for the people on its teams and admins.", "/leaderboard")
+        raise PermissionDenied(
+            "The company's board is for the people on its teams and admins.", "/leaderboard"
+        )
     _refuse_above(session, caller, scope, "/leaderboard")
     require_board(session, caller, scope.team)
 
@@ -169,7 +186,6 @@ def require_person_details(session: Session, caller: Caller, person: Person) -> 
     assert person.id is not None
     if not may_act_for(session, caller, person.id):
         raise PermissionDenied(
-            f"You can see your own progress and, as a manager, your team's — not "
-            f"{who(person)}'s.",
+            f"You can see your own progress and, as a manager, your team's — not {who(person)}'s.",
             "/progress",
         )

@@ -33,7 +33,9 @@ class Services:
     schedule_changed: Callable[[], None] = field(default=lambda: None, repr=False)
     # Called after a change to these people's numbers or goals (workspace id, person ids);
     # handlers/events re-publishes the App Home of those who have it open.
-    home_changed: Callable[[int, Iterable[int | None]], None] = field(default=lambda _ws, _people: None, repr=False)
+    home_changed: Callable[[int, Iterable[int | None]], None] = field(
+        default=lambda _ws, _people: None, repr=False
+    )
     _catalogs: dict[int, tuple[MetricCatalog, float]] = field(default_factory=dict, repr=False)
     _crm_only: dict[int, tuple[bool, float]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -42,7 +44,9 @@ class Services:
         return self._cached(self._catalogs, workspace_id, lambda session: MetricCatalog.with_custom(
             metrics.custom_metrics(session, workspace_id)))  # fmt: skip
 
-    def _cached(self, store: dict[int, tuple[T, float]], workspace_id: int, load: Callable[[Session], T]) -> T:
+    def _cached(
+        self, store: dict[int, tuple[T, float]], workspace_id: int, load: Callable[[Session], T]
+    ) -> T:
         """A workspace's value read at most every CATALOG_SECONDS (forgotten at once on a
         change made here)."""
         with self._lock:
@@ -63,7 +67,9 @@ class Services:
         """Whether any team of the workspace has metrics only the CRM records: when none has
         (most workspaces), /log reads no team for the check. Cached like the catalog; another
         instance's `/team set … crm-only` is seen within CATALOG_SECONDS."""
-        return self._cached(self._crm_only, workspace_id, lambda session: teams.any_crm_only(session, workspace_id))
+        return self._cached(
+            self._crm_only, workspace_id, lambda session: teams.any_crm_only(session, workspace_id)
+        )
 
     def forget_crm_only(self, workspace_id: int) -> None:
         with self._lock:

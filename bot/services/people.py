@@ -71,7 +71,9 @@ class Directory:
         if found is not None:
             return found
         with self._db.write() as session:
-            workspace_id = workspaces.ensure_workspace(session, team_id, enterprise_id, self._clock.now())
+            workspace_id = workspaces.ensure_workspace(
+                session, team_id, enterprise_id, self._clock.now()
+            )
         with self._lock:
             self._workspaces[team_id] = workspace_id
         return workspace_id
@@ -96,7 +98,9 @@ class Directory:
             self._callers[key] = (caller, time.monotonic() + CACHE_SECONDS)
         return caller
 
-    def _refresh_later(self, client: WebClient, workspace_id: int, user_id: str, person: Person) -> None:
+    def _refresh_later(
+        self, client: WebClient, workspace_id: int, user_id: str, person: Person
+    ) -> None:
         """Refresh a stale profile off the request thread; the request goes on with `person`."""
         key = (workspace_id, user_id)
         with self._lock:
@@ -104,7 +108,9 @@ class Directory:
                 return
             self._refreshing.add(key)
             if self._refresher is None:
-                self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="profile-refresh")
+                self._refresher = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="profile-refresh"
+                )
             refresher = self._refresher
 
         def refresh() -> None:
@@ -127,7 +133,11 @@ class Directory:
         if not wanted:
             return []
         with self._db.read() as session:
-            return [ref for ref in wanted if people.by_slack_id(session, workspace_id, ref.user_id or "") is None]
+            return [
+                ref
+                for ref in wanted
+                if people.by_slack_id(session, workspace_id, ref.user_id or "") is None
+            ]
 
     def resolve(self, client: WebClient, workspace_id: int, ref: UserRef) -> Person:
         """The person a mention names: `<@U123|maria>` or, as the console types, `@maria`."""
@@ -186,7 +196,9 @@ def profile_from_slack(user: dict) -> people.SlackProfile:
         display_name=profile.get("display_name") or None,
         email=profile.get("email") or None,
         tz=user.get("tz") or None,
-        slack_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
+        slack_admin=bool(
+            user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
+        ),
         is_bot=bool(user.get("is_bot")),
         deactivated=bool(user.get("deleted")),
     )

@@ -5,4 +5,13 @@ to draw a reply; it never changes or saves one (every write is a service's, thro
 
 from storage.models import CrmOwner, CustomMetric, Entry, Goal, GoalRequest, Person, Team, Workspace
 
-__all__ = ["CrmOwner", "CustomMetric", "Entry", "Goal", "GoalRequest", "Person", "Team", "Workspace"]
+__all__ = [
+    "CrmOwner",
+    "CustomMetric",
+    "Entry",
+    "Goal",
+    "GoalRequest",
+    "Person",
+    "Team",
+    "Workspace",
+]

@@ -1,6 +1,7 @@
-"""Loads what the standings engine needs from storage, in a fixed number of statements,
-and hands back standings. Shared by handlers and the scheduler (which must not import
-each other)."""
+"""The read model: loads what the standings engine needs from storage, in a fixed number of
+statements, and hands back standings. Every figure a person sees comes from here: /progress,
+/leaderboard, exports, App Home, /log replies and the scheduled posts (bot.services.progress,
+leaderboards, exports, home, team_weeks)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,18 @@ from bot.core.standings import (
 )
 from bot.core.team_tree import COMPANY_ID, COMPANY_WORDS, TeamTree
 from storage import aggregations, entries, goals, teams, workspaces
+from storage.db import Database
 from storage.models import Goal, Person, Team
+from storage.rows import persisted_id
 
 PERSON_GOAL_KINDS = ("individual", "ramp", "collective")
+
+
+def fiscal_year_start(db: Database, workspace_id: int) -> int:
+    """The workspace's first month of the fiscal year, read on its own: a command needs it
+    to read the period it is asked about ("this quarter") before it reports on it."""
+    with db.read() as session:
+        return workspaces.fiscal_year_start_month(session, workspace_id)
 
 
 def display_name(person: Person | sa.Row) -> str:
@@ -62,38 +72,67 @@ def goal_spec(goal: Goal | sa.Row) -> GoalSpec:
     )
 
 
-def team_facts(team: Team | None, fallback_tz: str | None, now: datetime, fiscal_year_start_month: int = 1) -> TeamFacts:
+def team_facts(
+    team: Team | None, fallback_tz: str | None, now: datetime, fiscal_year_start_month: int = 1
+) -> TeamFacts:
     """A team's calendar and today; people outside any team get Mon–Fri in their own zone."""
     if team is None:
-        return TeamFacts(WorkCalendar(), now.astimezone(zone(fallback_tz)).date(), fiscal_year_start_month=fiscal_year_start_month)
+        return TeamFacts(
+            WorkCalendar(),
+            now.astimezone(zone(fallback_tz)).date(),
+            fiscal_year_start_month=fiscal_year_start_month,
+        )
     return TeamFacts(
-        calendar=WorkCalendar(workweek=decode_days(team.workweek) or (0, 1, 2, 3, 4), country=team.holidays_country),
+        calendar=WorkCalendar(
+            workweek=decode_days(team.workweek) or (0, 1, 2, 3, 4), country=team.holidays_country
+        ),
         today=now.astimezone(zone(team.tz)).date(),
-        thresholds=PaceThresholds(team.threshold_ahead, team.threshold_on_pace, team.threshold_behind),
+        thresholds=PaceThresholds(
+            team.threshold_ahead, team.threshold_on_pace, team.threshold_behind
+        ),
         fiscal_year_start_month=fiscal_year_start_month,
     )
 
 
-def person_facts(person: Person | sa.Row, time_off: list[tuple[date, date]] | None = None) -> PersonFacts:
+def person_facts(
+    person: Person | sa.Row, time_off: list[tuple[date, date]] | None = None
+) -> PersonFacts:
     assert person.id is not None
     return PersonFacts(person.id, display_name(person), person.start_date, tuple(time_off or ()))
 
 
 def person_report(
-    session: Session, workspace_id: int, person: Person, team: Team | None, view: Period, now: datetime
+    session: Session,
+    workspace_id: int,
+    person: Person,
+    team: Team | None,
+    view: Period,
+    now: datetime,
 ) -> list[Standing]:
     """A person's goals in the view: their own, ramps, and their part of collective goals."""
     assert person.id is not None
     own = goals.for_person(session, workspace_id, person.id, view.start, view.end)
-    shared = goals.for_teams_of(session, workspace_id, [team.id], view.start, view.end) if team else []
+    shared = (
+        goals.for_teams_of(session, workspace_id, [persisted_id(team)], view.start, view.end)
+        if team
+        else []
+    )
     specs = [goal_spec(g) for g in own + [g for g in shared if g.kind == "collective"]]
     if not specs:
         return []
-    facts = team_facts(team, person.tz, now, workspaces.fiscal_year_start_month(session, workspace_id))
-    off = aggregations.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
-    totals = entries.totals(session, workspace_id, person.id, {s.metric for s in specs}, view.start, view.end)
+    facts = team_facts(
+        team, person.tz, now, workspaces.fiscal_year_start_month(session, workspace_id)
+    )
+    off = aggregations.time_off_by_person(
+        session, workspace_id, [person.id], view.start, view.end
+    ).get(person.id, [])
+    totals = entries.totals(
+        session, workspace_id, person.id, {s.metric for s in specs}, view.start, view.end
+    )
     me = person_facts(person, off)
-    return [person_standing(line, me, view, facts, totals[line[0].metric]) for line in goal_lines(specs)]
+    return [
+        person_standing(line, me, view, facts, totals[line[0].metric]) for line in goal_lines(specs)
+    ]
 
 
 def team_report(
@@ -106,7 +145,7 @@ def team_report(
     fiscal_year_start_month: int | None = None,
     *,
     members: Sequence[sa.Row] | None = None,
-    goal_rows: Sequence[sa.Row] | None = None,
+    goal_rows: Sequence[Goal | sa.Row] | None = None,
     time_off: Mapping[int, list[tuple[date, date]]] | None = None,
     totals: Mapping[tuple[int, str], int] | None = None,
     team_ids: Sequence[int] | None = None,
@@ -128,16 +167,34 @@ def team_report(
     facts = team_facts(team, None, now, fiscal_year_start_month)
     metrics = {s.metric for s in specs} | set(extra_metrics)
     if totals is None:
-        totals = aggregations.team_totals(session, workspace_id, team.id, metrics, view.start, view.end) if metrics else {}
-    off = time_off if time_off is not None else aggregations.team_time_off(session, workspace_id, team.id, view.start, view.end)
+        totals = (
+            aggregations.team_totals(session, workspace_id, team.id, metrics, view.start, view.end)
+            if metrics
+            else {}
+        )
+    off = (
+        time_off
+        if time_off is not None
+        else aggregations.team_time_off(session, workspace_id, team.id, view.start, view.end)
+    )
     contest_totals = {}
     for spec in specs:
-        if spec.kind == "contest" and spec.live_in(view) and (spec.start, spec.end) != (view.start, view.end):
+        if (
+            spec.kind == "contest"
+            and spec.live_in(view)
+            and (spec.start, spec.end) != (view.start, view.end)
+        ):
             end = spec.end or spec.start
             if team_ids is None:
-                contest_totals[spec.id] = aggregations.team_totals(session, workspace_id, team.id, [spec.metric], spec.start, end)
+                contest_totals[spec.id] = aggregations.team_totals(
+                    session, workspace_id, team.id, [spec.metric], spec.start, end
+                )
             else:
-                contest_totals[spec.id] = _merged(aggregations.teams_totals(session, workspace_id, team_ids, [spec.metric], spec.start, end))
+                contest_totals[spec.id] = _merged(
+                    aggregations.teams_totals(
+                        session, workspace_id, team_ids, [spec.metric], spec.start, end
+                    )
+                )
     return team_standings(
         team_name=team.name,
         view=view,
@@ -180,7 +237,9 @@ def is_company_name(session: Session, workspace_id: int, name: str) -> bool:
     if key in COMPANY_WORDS:
         return True
     workspace_name = workspaces.name_of(session, workspace_id)
-    return bool(workspace_name) and key == workspace_name.strip().lower()
+    if not workspace_name:
+        return False
+    return key == workspace_name.strip().lower()
 
 
 # The company's name in a workspace whose own name is unknown.
@@ -191,13 +250,14 @@ def company_team(session: Session, workspace_id: int, tree: TeamTree) -> Team:
     """The company as a team that is never stored: no goals of its own; its day is the one of
     the time zone most of its teams use."""
     name = workspaces.name_of(session, workspace_id) or COMPANY_NAME
-    return Team(
-        id=COMPANY_ID, workspace_id=workspace_id, name=name, name_key="all", tz=tree.main_zone(),
-        created_at=datetime(1970, 1, 1, tzinfo=UTC),
-    )  # fmt: skip
+    return teams.unsaved_team(
+        COMPANY_ID, workspace_id, name, "all", tree.main_zone(), datetime(1970, 1, 1, tzinfo=UTC)
+    )
 
 
-def team_scope(session: Session, workspace_id: int, team: Team, tree: TeamTree | None = None) -> Scope:
+def team_scope(
+    session: Session, workspace_id: int, team: Team, tree: TeamTree | None = None
+) -> Scope:
     tree = tree or teams.tree(session, workspace_id)
     if team.id == COMPANY_ID:
         return Scope(team, tuple(t for _, t in tree.outline()), tree)
@@ -234,24 +294,33 @@ class ScopeData:
 
 
 def load_scope(
-    session: Session, workspace_id: int, scope: Scope, view: Period, metrics: Sequence[str] = (), only_metric: str | None = None
+    session: Session,
+    workspace_id: int,
+    scope: Scope,
+    view: Period,
+    metrics: Sequence[str] = (),
+    only_metric: str | None = None,
 ) -> ScopeData:
     """`metrics` are totalled besides the goals' metrics; with `only_metric`, goals of other
     metrics are left out (a leaderboard of one metric)."""
     ids = [t for t in scope.team_ids if t != COMPANY_ID]
-    rows = {t.id: t for t in teams.by_ids(session, workspace_id, ids)}
+    rows = {persisted_id(t): t for t in teams.by_ids(session, workspace_id, ids)}
     if scope.is_company:
         rows[COMPANY_ID] = scope.team
     goal_rows = goals.rows_for_teams(session, workspace_id, ids, view.start, view.end)
     if only_metric is not None:
-        goal_rows = {t: [g for g in found if g.metric == only_metric] for t, found in goal_rows.items()}
+        goal_rows = {
+            t: [g for g in found if g.metric == only_metric] for t, found in goal_rows.items()
+        }
     wanted = set(metrics) | {g.metric for found in goal_rows.values() for g in found}
     return ScopeData(
         teams=rows,
         members=teams.member_rows_of_teams(session, workspace_id, ids),
         goal_rows=goal_rows,
         time_off=aggregations.teams_time_off(session, workspace_id, ids, view.start, view.end),
-        totals=aggregations.teams_totals(session, workspace_id, ids, wanted, view.start, view.end) if wanted else {t: {} for t in ids},
+        totals=aggregations.teams_totals(session, workspace_id, ids, wanted, view.start, view.end)
+        if wanted
+        else {t: {} for t in ids},
     )
 
 
@@ -272,11 +341,13 @@ def rollup_report(
     are judged on their own team's calendar, as their team's view judges them. Sub-teams'
     team goals are theirs (the `by team` board shows them), not the roll-up's."""
     if not scope.is_rollup:
-        return team_report(session, workspace_id, scope.team, view, now, extra_metrics, fiscal_year_start_month)
+        return team_report(
+            session, workspace_id, scope.team, view, now, extra_metrics, fiscal_year_start_month
+        )
     if fiscal_year_start_month is None:
         fiscal_year_start_month = workspaces.fiscal_year_start_month(session, workspace_id)
     data = data or load_scope(session, workspace_id, scope, view, extra_metrics, only_metric)
-    root = scope.team.id
+    root = persisted_id(scope.team)
     members: list[sa.Row] = []
     merged_totals: dict[tuple[int, str], int] = {}
     merged_off: dict[int, list[tuple[date, date]]] = {}
@@ -297,7 +368,11 @@ def rollup_report(
         merged_off.update(data.time_off.get(team_id, {}))
         people.extend(part.members)
         names.update(part.member_names)
-    team_goals = [g for g in data.goal_rows.get(root, ()) if g.person_id is None and g.team_id == root] if root != COMPANY_ID else []
+    team_goals = (
+        [g for g in data.goal_rows.get(root, ()) if g.person_id is None and g.team_id == root]
+        if root != COMPANY_ID
+        else []
+    )
     top = team_report(
         session, workspace_id, scope.team, view, now, fiscal_year_start_month=fiscal_year_start_month,
         members=members, goal_rows=team_goals, time_off=merged_off, totals=merged_totals,
@@ -344,8 +419,13 @@ def team_board(
         team = rows[team_id]
         found.append(
             team_row(
-                team_id, team.name, sum(sums.get(t, 0) for t in below), sum(counts.get(t, 0) for t in below),
-                [goal_spec(g) for g in team_goals.get(team_id, ())], view, team_facts(team, None, now, fiscal_year_start_month),
+                team_id,
+                team.name,
+                sum(sums.get(t, 0) for t in below),
+                sum(counts.get(t, 0) for t in below),
+                [goal_spec(g) for g in team_goals.get(team_id, ())],
+                view,
+                team_facts(team, None, now, fiscal_year_start_month),
             )  # fmt: skip
         )
     return found
@@ -359,7 +439,9 @@ def people_totals(
     ids = [t for t in scope.team_ids if t != COMPANY_ID]
     members = teams.member_rows_of_teams(session, workspace_id, ids)
     people = {row.id: (team_id, row) for team_id, rows in members.items() for row in rows}
-    return people, aggregations.people_sums(session, workspace_id, ids, metric, view.start, view.end)
+    return people, aggregations.people_sums(
+        session, workspace_id, ids, metric, view.start, view.end
+    )
 
 
 def shown_standings(
@@ -376,10 +458,16 @@ def shown_standings(
     """The standings of a few people of a roll-up (the rows a board shows) in one metric,
     each on their own team's calendar, as their team's view computes them."""
     chosen = [p for p in shown if p in people]
-    own = [g for g in goals.for_people(session, workspace_id, chosen, view.start, view.end) if g.metric == metric]
+    own = [
+        g
+        for g in goals.for_people(session, workspace_id, chosen, view.start, view.end)
+        if g.metric == metric
+    ]
     if not own:
         return {}
-    team_rows = {t.id: t for t in teams.by_ids(session, workspace_id, [people[p][0] for p in chosen])}
+    team_rows = {
+        t.id: t for t in teams.by_ids(session, workspace_id, [people[p][0] for p in chosen])
+    }
     off = aggregations.time_off_by_person(session, workspace_id, chosen, view.start, view.end)
     found: dict[int, Standing] = {}
     for team_id, team in team_rows.items():
@@ -397,7 +485,9 @@ def shown_standings(
     return found
 
 
-def contest_prize(session: Session, workspace_id: int, scope: Scope, metric: str, view: Period) -> str | None:
+def contest_prize(
+    session: Session, workspace_id: int, scope: Scope, metric: str, view: Period
+) -> str | None:
     """The prize of the scope's own contest of the metric live in the view, if any."""
     if scope.is_company or scope.team.id is None:
         return None
@@ -408,7 +498,12 @@ def contest_prize(session: Session, workspace_id: int, scope: Scope, metric: str
 
 
 def log_reply_standings(
-    session: Session, workspace_id: int, person: Person, metrics: list[str], day: date, now: datetime
+    session: Session,
+    workspace_id: int,
+    person: Person,
+    metrics: list[str],
+    day: date,
+    now: datetime,
 ) -> dict[str, Standing]:
     """For a /log reply: per logged metric, the first live goal covering `day`, seen in the
     goal's own period (a weekly goal shows the week, a monthly one the month)."""
@@ -418,7 +513,9 @@ def log_reply_standings(
     # year containing `day`) may hold versions that are not in force on `day` itself.
     first, last = day - timedelta(days=366), day + timedelta(days=366)
     own = goals.for_person(session, workspace_id, person.id, first, last)
-    shared = goals.for_teams_of(session, workspace_id, [team.id], first, last) if team else []
+    shared = (
+        goals.for_teams_of(session, workspace_id, [persisted_id(team)], first, last) if team else []
+    )
     specs = [goal_spec(g) for g in own + [g for g in shared if g.kind == "collective"]]
     chosen: dict[str, GoalSpec] = {}
     for spec in specs:
@@ -427,13 +524,19 @@ def log_reply_standings(
             chosen[spec.metric] = spec
     if not chosen:
         return {}
-    facts = team_facts(team, person.tz, now, workspaces.fiscal_year_start_month(session, workspace_id))
+    facts = team_facts(
+        team, person.tz, now, workspaces.fiscal_year_start_month(session, workspace_id)
+    )
     found = {}
     for metric, spec in chosen.items():
         view = Period.containing(spec.period_kind, day, facts.fiscal_year_start_month)
         versions = [s for s in specs if line_key(s) == line_key(spec) and s.live_in(view)]
-        off = aggregations.time_off_by_person(session, workspace_id, [person.id], view.start, view.end).get(person.id, [])
-        total = entries.totals(session, workspace_id, person.id, [metric], view.start, view.end)[metric]
+        off = aggregations.time_off_by_person(
+            session, workspace_id, [person.id], view.start, view.end
+        ).get(person.id, [])
+        total = entries.totals(session, workspace_id, person.id, [metric], view.start, view.end)[
+            metric
+        ]
         found[metric] = person_standing(versions, person_facts(person, off), view, facts, total)
     return found
 

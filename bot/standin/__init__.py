@@ -1,1 +1,3 @@
-"""Stand-ins for Slack used by the tests and the local console: Web API server, signed-request client."""
+"""The stand-in for Slack's Web API the local console runs the app against (slack_api), and the
+loopback HTTP plumbing it serves with (loopback). The tests' doubles build on these
+(tests/support/)."""

@@ -15,17 +15,21 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.core.errors import UserError
+from bot.core.goal_results import AlreadyDecided
+from bot.render import goal_replies
 from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
-from bot.services import goal_setting, later
+from bot.services import later
 from bot.services.context import Services
-from bot.services.goal_setting import AlreadyDecided
+from bot.services.goals import setting as goal_setting
 from bot.services.people import Caller
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    def approve(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+    def approve(
+        ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         with later.answering(context):
             handle(services, client, body, action, approve=True)
@@ -47,7 +51,9 @@ class Click:
     text: str
 
 
-def handle(services: Services, client: WebClient, body: dict, action: dict, *, approve: bool) -> None:
+def handle(
+    services: Services, client: WebClient, body: dict, action: dict, *, approve: bool
+) -> None:
     """A click on a request's DM: decided at once, the clicker told after the answer."""
     click = decide(services, client, body, action, approve=approve)
 
@@ -58,7 +64,9 @@ def handle(services: Services, client: WebClient, body: dict, action: dict, *, a
     later.after_answer(tell, client)
 
 
-def decide(services: Services, client: WebClient, body: dict, action: dict, *, approve: bool) -> Click:
+def decide(
+    services: Services, client: WebClient, body: dict, action: dict, *, approve: bool
+) -> Click:
     """Decide in the database (one transaction, no Slack call) and queue for after the
     answer what Slack must show: every copy of the request, the requester's DM and a
     follow-up request (a proposal that lowers a started goal)."""
@@ -66,7 +74,9 @@ def decide(services: Services, client: WebClient, body: dict, action: dict, *, a
     try:
         team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
         enterprise = body.get("enterprise") or {}
-        caller = services.directory.caller(client, team_id, body["user"]["id"], enterprise.get("id"))
+        caller = services.directory.caller(
+            client, team_id, body["user"]["id"], enterprise.get("id")
+        )
         value = str(action.get("value") or "")
         if not value.isdigit():
             raise UserError("This button is not a goal request any more.", None)
@@ -74,15 +84,7 @@ def decide(services: Services, client: WebClient, body: dict, action: dict, *, a
     except UserError as error:
         return Click(caller, error.text)
     if isinstance(decision, AlreadyDecided):
-        return Click(caller, decision.text)
-    decider = caller
-    today = decider.today(services.clock)
-
-    def show(client: WebClient, _respond: Respond | None) -> None:
-        goal_setting.finish_decision(client, decision)
-        if decision.follow_up is not None:
-            goal_setting.post_request(services, client, decider.workspace_id, decision.follow_up, today)
-
-    later.after_answer(show, client)
+        return Click(caller, goal_replies.already_decided_text(decision))
+    goal_setting.announce_decision(services, client, caller, decision)
     # The decider's own reply: what changed, from when, and what it replaced.
-    return Click(caller, decision.outcome)
+    return Click(caller, goal_replies.decision_outcome(decision))

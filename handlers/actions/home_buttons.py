@@ -28,7 +28,6 @@ from bot.render.app_home import (
     HOME_EXPORT_ACTION,
     HOME_LOG_ACTION,
     HOME_PERIOD_ACTION,
-    HOME_PERIODS,
     HOME_PROPOSE_ACTION,
     HOME_SET_GOAL_ACTION,
     HOME_UNDO_ACTION,
@@ -36,15 +35,14 @@ from bot.render.app_home import (
 )
 from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
 from bot.render.log_modal import log_modal
-from bot.services import access, later
+from bot.services import app_home as home_service
+from bot.services import later
 from bot.services.context import Services
 from bot.services.people import Caller
-from handlers import home
+from handlers import app_home
 from handlers.actions import approvals
+from handlers.app_home import propose, undo
 from handlers.commands.progress import deliver_export
-from handlers.home import propose, undo
-from storage import app_home as home_storage
-from storage import teams
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +59,9 @@ def register(app: App, services: Services) -> None:
         """Answer the click at once; `work` runs before the answer with the database only and
         leaves its Slack calls (views.open, views.publish) to after it (bot/services/later.py)."""
 
-        def clicked(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+        def clicked(
+            ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+        ) -> None:
             ack()
             with later.answering(context):
                 work(body, action, client)
@@ -71,7 +71,9 @@ def register(app: App, services: Services) -> None:
     def undo_clicked(body: dict, action: dict, client: WebClient) -> None:
         caller = _caller(services, client, body)
         if caller is not None:
-            _publish(services, caller, undo.undo_entry(services, caller, str(action.get("value") or "")))
+            _publish(
+                services, caller, undo.undo_entry(services, caller, str(action.get("value") or ""))
+            )
 
     def log_clicked(body: dict, _action: dict, client: WebClient) -> None:
         caller = _caller(services, client, body)
@@ -92,18 +94,20 @@ def register(app: App, services: Services) -> None:
         caller = _caller(services, client, body)
         if caller is None:
             return
-        with services.db.read() as session:
-            managed = teams.governed_team_ids(session, caller.workspace_id, caller.person_id)
-            choices = [
-                (t.id or 0, t.name)
-                for t, _ in teams.all_teams(session, caller.workspace_id)
-                if caller.is_admin or t.id in managed
-            ]
-            allowed = access.is_admin_or_any_manager(session, caller)
-        if not allowed:
-            _publish(services, caller, "⛔ Managers set goals — *Propose a goal* and your manager approves it.")
+        choices = home_service.goal_form_teams(services, caller)
+        if choices is None:
+            _publish(
+                services,
+                caller,
+                "⛔ Managers set goals — *Propose a goal* and your manager approves it.",
+            )
             return
-        _open(services, caller, body, goal_modal.goal_modal(services.catalog(caller.workspace_id), choices))
+        _open(
+            services,
+            caller,
+            body,
+            goal_modal.goal_modal(services.catalog(caller.workspace_id), choices),
+        )
 
     def period_chosen(body: dict, action: dict, client: WebClient) -> None:
         # The clicker's own choice only (their person row); an unknown value changes
@@ -111,10 +115,9 @@ def register(app: App, services: Services) -> None:
         caller = _caller(services, client, body)
         if caller is None:
             return
-        chosen = (action.get("selected_option") or {}).get("value")
-        if isinstance(chosen, str) and chosen in HOME_PERIODS:
-            with services.db.write() as session:
-                home_storage.set_home_period(session, caller.workspace_id, caller.person_id, chosen)
+        home_service.choose_period(
+            services, caller, (action.get("selected_option") or {}).get("value")
+        )
         _publish(services, caller)
 
     on_click(HOME_UNDO_ACTION, undo_clicked)
@@ -135,7 +138,7 @@ def register(app: App, services: Services) -> None:
         if caller is None:
             return
         if not recent_exports.claim(caller.workspace_id, caller.person_id):
-            home.publish(
+            app_home.publish(
                 services, client, caller, "📎 Your export is already on its way to your DM."
             )
             return
@@ -149,14 +152,16 @@ def register(app: App, services: Services) -> None:
             deliver_export(services, client, command)
         except Exception:
             log.warning("could not send an export from App Home", exc_info=True)
-            home.publish(
+            app_home.publish(
                 services,
                 client,
                 caller,
                 "⚠️ The export could not be sent just now — try `/progress export`.",
             )
             return
-        home.publish(services, client, caller, "📎 This month's CSV is in your DM from Paceline.")
+        app_home.publish(
+            services, client, caller, "📎 This month's CSV is in your DM from Paceline."
+        )
 
     app.action(HOME_EXPORT_ACTION)(ack=export_ack, lazy=[export_send])
 
@@ -168,8 +173,16 @@ def register(app: App, services: Services) -> None:
         click = approvals.decide(services, client, body, action, approve=approve)
         _publish(services, caller, click.text)
 
-    on_click(APPROVE_ACTION, lambda body, action, client: decide(body, action, client, True), matchers=[from_home])
-    on_click(REJECT_ACTION, lambda body, action, client: decide(body, action, client, False), matchers=[from_home])
+    on_click(
+        APPROVE_ACTION,
+        lambda body, action, client: decide(body, action, client, True),
+        matchers=[from_home],
+    )
+    on_click(
+        REJECT_ACTION,
+        lambda body, action, client: decide(body, action, client, False),
+        matchers=[from_home],
+    )
 
 
 class _RecentExports:
@@ -197,7 +210,7 @@ def caller_team(body: dict) -> str:
 
 def _caller(services: Services, client: WebClient, body: dict) -> Caller | None:
     try:
-        return home.caller_of_interaction(services, client, body)
+        return app_home.caller_of_interaction(services, client, body)
     except UserError as error:
         log.warning("a Home button click by someone Slack does not know: %s", error.message)
         return None
@@ -207,7 +220,7 @@ def _publish(services: Services, caller: Caller, notice: str | None = None) -> N
     """Publish the clicker's Home (with `notice` at the top) after the answer."""
 
     def publish(client: WebClient, _respond: Respond | None) -> None:
-        home.publish(services, client, caller, notice)
+        app_home.publish(services, client, caller, notice)
 
     later.after_answer(publish)
 
@@ -223,7 +236,7 @@ def _open(services: Services, caller: Caller, body: dict, view: dict) -> None:
         except SlackApiError as error:
             reason = error.response.get("error", "error") if error.response else "error"
             log.warning("could not open a form from App Home: %s", reason)
-            home.publish(
+            app_home.publish(
                 services, client, caller, f"⚠️ Slack did not open the form ({reason}) — click again."
             )
 

@@ -36,11 +36,15 @@ def modal_day(value: str | None, today: date) -> date:
     return day if 0 <= (today - day).days <= LOG_WINDOW_DAYS else today
 
 
-def handle(services: Services, client: WebClient, body: dict, action: dict, respond: Respond) -> None:
+def handle(
+    services: Services, client: WebClient, body: dict, action: dict, respond: Respond
+) -> None:
     try:
         team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
         enterprise = body.get("enterprise") or {}
-        caller = services.directory.caller(client, team_id, body["user"]["id"], enterprise.get("id"))
+        caller = services.directory.caller(
+            client, team_id, body["user"]["id"], enterprise.get("id")
+        )
     except UserError as error:
         _tell(respond, error.text)
         return

@@ -1,10 +1,10 @@
-"""/log: reps record their day. parse → authorize → act → render."""
+"""/log: reps record their day. parse → service (bot/services/activity.py) → render
+(bot/render/log_replies.py)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -23,15 +23,18 @@ from bot.core.log_grammar import (
 )
 from bot.core.log_suggestions import MissingMetric
 from bot.render.log_modal import log_modal
+from bot.render.log_replies import (
+    entries_reply,
+    fix_reply,
+    logged_reply,
+    time_off_reply,
+    undo_reply,
+)
 from bot.services import activity
 from bot.services.context import Services
 from bot.services.people import Caller
-from storage import entries
 
 log = logging.getLogger(__name__)
-
-# "Which metric?" offers the metrics a person logged most in this many recent weeks.
-USUAL_METRIC_WEEKS = 8
 
 
 def register(app: App, services: Services) -> None:
@@ -54,20 +57,28 @@ def handle(services: Services, client: WebClient, command: dict) -> str | None:
             return _which_metric(services, client, caller, missing).text
         match parsed:
             case LogEntries(amounts=amounts, day=day, note=note, on_behalf=ref):
-                target = activity.resolve_target(services, client, caller, ref, "/log @maria calls 12")
+                target = activity.resolve_target(
+                    services, client, caller, ref, "/log @maria calls 12"
+                )
                 activity.check_day(services, caller, target, day)
-                return activity.record(services, caller, target, amounts, day, note)
+                return logged_reply(activity.record(services, caller, target, amounts, day, note))
             case Undo():
-                return activity.undo_last(services, caller, catalog)
+                return undo_reply(activity.undo_last(services, caller, catalog))
             case Fix(metric=metric, quantity=quantity, day=day, on_behalf=ref):
-                target = activity.resolve_target(services, client, caller, ref, "/log fix @maria calls 10")
+                target = activity.resolve_target(
+                    services, client, caller, ref, "/log fix @maria calls 10"
+                )
                 activity.check_day(services, caller, target, day)
-                return activity.fix_day(services, caller, target, metric, quantity, day)
+                return fix_reply(activity.fix_day(services, caller, target, metric, quantity, day))
             case ListEntries(day=day, week=week):
-                return activity.list_entries(services, caller, catalog, day, week)
+                return entries_reply(activity.list_entries(services, caller, catalog, day, week))
             case TimeOff(start=start, end=end, reason=reason, on_behalf=ref):
-                target = activity.resolve_target(services, client, caller, ref, "/log off @maria 2026-12-24..2026-12-31")
-                return activity.record_time_off(services, caller, target, start, end, reason)
+                target = activity.resolve_target(
+                    services, client, caller, ref, "/log off @maria 2026-12-24..2026-12-31"
+                )
+                return time_off_reply(
+                    activity.record_time_off(services, caller, target, start, end, reason)
+                )
             case Help():
                 return LOG_HELP
             case OpenModal():
@@ -82,10 +93,8 @@ def handle(services: Services, client: WebClient, command: dict) -> str | None:
     raise AssertionError(f"unhandled /log form: {parsed!r}")
 
 
-def _which_metric(services: Services, client: WebClient, caller: Caller, missing: MissingMetric) -> UserError:
+def _which_metric(
+    services: Services, client: WebClient, caller: Caller, missing: MissingMetric
+) -> UserError:
     """`/log 12`: the question lists the metrics the person (or the one logged for) uses most."""
-    target = activity.resolve_target(services, client, caller, missing.on_behalf, "/log @maria calls 12")
-    since = caller.today(services.clock) - timedelta(weeks=USUAL_METRIC_WEEKS)
-    with services.db.read() as session:
-        usual = entries.usual_metrics(session, caller.workspace_id, target.person_id, since)
-    return missing.for_metrics(usual)
+    return missing.for_metrics(activity.usual_metrics(services, client, caller, missing.on_behalf))

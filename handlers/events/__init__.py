@@ -7,15 +7,15 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services.context import Services
-from handlers.events import app_home, messages, uninstall
-from handlers.home import HomeRefresher
+from handlers.app_home import HomeRefresher
+from handlers.events import home_opened, messages, uninstall
 
 
 def register(app: App, services: Services) -> None:
     refresher = HomeRefresher(services)
     # After a /log, a goal change or a decision, the people concerned see it on their Home.
     services.home_changed = refresher.changed
-    app_home.register(app, services, refresher)
+    home_opened.register(app, services, refresher)
     # A direct message gets a short help pointing to /log (the Messages tab stays on).
     messages.register(app, services)
     # app_uninstalled / tokens_revoked: the workspace stops (both modes; see uninstall.py).

@@ -41,7 +41,9 @@ PERSON_SUBTYPES = (None, "file_share", "thread_broadcast")
 class HelpThrottle:
     """When each person was last answered, so a burst of messages gets one help."""
 
-    def __init__(self, every: float = HELP_EVERY_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, every: float = HELP_EVERY_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._every = every
         self._clock = clock
         self._last: dict[tuple[str, str], float] = {}
@@ -96,4 +98,8 @@ def handle(throttle: HelpThrottle, client: WebClient, event: dict, body: dict) -
             channel=event["channel"], text=DM_HELP, **({"thread_ts": thread} if thread else {})
         )
     except SlackApiError as error:
-        log.warning("could not answer a direct message from %s: %s", event["user"], error.response.get("error"))
+        log.warning(
+            "could not answer a direct message from %s: %s",
+            event["user"],
+            error.response.get("error"),
+        )

@@ -46,7 +46,8 @@ class EventRetries:
         now = self._clock()
         with self._lock:
             while self._taken and (
-                len(self._taken) >= MAX_REMEMBERED or now - next(iter(self._taken.values())) > REMEMBER_SECONDS
+                len(self._taken) >= MAX_REMEMBERED
+                or now - next(iter(self._taken.values())) > REMEMBER_SECONDS
             ):
                 self._taken.popitem(last=False)
             if event_id in self._taken:
@@ -54,7 +55,9 @@ class EventRetries:
             self._taken[event_id] = now
             return True
 
-    def middleware(self, req: BoltRequest, resp: BoltResponse, body: dict, next: Callable[[], None]) -> BoltResponse:
+    def middleware(
+        self, req: BoltRequest, resp: BoltResponse, body: dict, next: Callable[[], None]
+    ) -> BoltResponse:
         """Bolt global middleware: calls `next()` to go on, or answers 200 without it."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not isinstance(event_id, str) or not event_id:
@@ -72,14 +75,18 @@ class EventRetries:
             return resp
         with self._lock:
             self.skipped += 1
-        log.info("Slack retry %s (%s) of event %s: already taken here, skipped", retry, reason, event_id)
+        log.info(
+            "Slack retry %s (%s) of event %s: already taken here, skipped", retry, reason, event_id
+        )
         return BoltResponse(status=200, body="")
 
 
 def register(app: App) -> EventRetries:
     retries = EventRetries()
 
-    def skip_retried_events(req: BoltRequest, resp: BoltResponse, body: dict, next: Callable[[], None]) -> BoltResponse:
+    def skip_retried_events(
+        req: BoltRequest, resp: BoltResponse, body: dict, next: Callable[[], None]
+    ) -> BoltResponse:
         return retries.middleware(req, resp, body, next)
 
     app.use(skip_retried_events)

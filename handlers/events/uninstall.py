@@ -20,8 +20,8 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
 
+from bot.services import installs
 from bot.services.context import Services
-from storage import installations
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,19 @@ def register(app: App, services: Services) -> None:
         if store is not None:
             for user_id in tokens.get("oauth") or []:
                 # User tokens: Paceline asks for none, but an installer's row may carry one.
-                store.delete_installation(enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id)
+                store.delete_installation(
+                    enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id
+                )
         if tokens.get("bot"):
             # Without its bot token Paceline can do nothing in the workspace: as an uninstall.
             uninstalled(services, store, context.team_id, context.enterprise_id)
 
 
 def uninstalled(
-    services: Services, store: InstallationStore | None, team_id: str | None, enterprise_id: str | None
+    services: Services,
+    store: InstallationStore | None,
+    team_id: str | None,
+    enterprise_id: str | None,
 ) -> None:
     if team_id is None:
         log.warning("ignored an uninstall without a workspace (enterprise %s)", enterprise_id)
@@ -55,14 +60,13 @@ def uninstalled(
         # The token first: from here on nothing is authorized for the workspace, whatever
         # happens to the rest.
         store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
-    with services.db.write() as session:
-        workspace_id = installations.deactivate(session, team_id, services.clock.now())
-    services.schedule_changed()
+    workspace_id = installs.uninstalled(services, team_id)
     if store is None:
         log.warning(
             "Paceline was uninstalled from workspace %s (id %s), or its bot token revoked: it posts nothing "
             "there any more. To serve it again, reinstall the app and restart Paceline with the new SLACK_BOT_TOKEN.",
-            team_id, workspace_id,
+            team_id,
+            workspace_id,
         )
     else:
         log.info("Paceline was uninstalled from workspace %s (id %s)", team_id, workspace_id)
@@ -81,12 +85,12 @@ def started_with_token(services: Services, client: WebClient) -> int | None:
         return None
     if not team_id:
         return None
-    with services.db.read() as session:
-        workspace_id = installations.workspace_id_of(session, team_id)
-        ids = installations.slack_ids(session, workspace_id) if workspace_id is not None else None
-    if ids is None or ids.active:
+    workspace_id = installs.serve_again(services, team_id)
+    if workspace_id is None:
         return None
-    with services.db.write() as session:
-        installations.activate(session, team_id, ids.enterprise_id, None, services.clock.now())
-    log.info("workspace %s (id %s) is served again: Paceline started with a working bot token", team_id, workspace_id)
+    log.info(
+        "workspace %s (id %s) is served again: Paceline started with a working bot token",
+        team_id,
+        workspace_id,
+    )
     return workspace_id

@@ -31,7 +31,9 @@ def _raw(values: dict, block: str, action: str, key: str) -> object:
     return found.get(key) if isinstance(found, dict) else None
 
 
-def text(values: dict, block: str, action: str, errors: dict[str, str], *, limit: int, what: str) -> str | None:
+def text(
+    values: dict, block: str, action: str, errors: dict[str, str], *, limit: int, what: str
+) -> str | None:
     """A typed text, trimmed (None when empty); longer than `limit` is an error."""
     value = _raw(values, block, action, "value")
     if value is None:
@@ -41,12 +43,16 @@ def text(values: dict, block: str, action: str, errors: dict[str, str], *, limit
         return None
     value = value.strip()
     if len(value) > limit:
-        errors[block] = error_text(f"The {what} is too long ({len(value):,} characters; at most {limit:,}).")
+        errors[block] = error_text(
+            f"The {what} is too long ({len(value):,} characters; at most {limit:,})."
+        )
         return None
     return value or None
 
 
-def option(values: dict, block: str, action: str, errors: dict[str, str], *, missing: str) -> str | None:
+def option(
+    values: dict, block: str, action: str, errors: dict[str, str], *, missing: str
+) -> str | None:
     """The value of a select's chosen option; an oversized one is refused like a missing one."""
     chosen = _raw(values, block, action, "selected_option")
     value = chosen.get("value") if isinstance(chosen, dict) else None

@@ -11,16 +11,16 @@ from slack_sdk import WebClient
 
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.goal_grammar import parse_target
-from bot.core.mentions import UserRef
 from bot.core.metrics import Metric, MetricCatalog
 from bot.core.periods import PeriodKind
 from bot.render import goal_modal as ids
-from bot.services import goal_setting
+from bot.render import goal_replies
 from bot.services.context import Services
-from bot.services.goal_setting import Draft, NeedsReason, Owner, Repeated, WriteContext
+from bot.services.goals import changes as goal_changes
+from bot.services.goals.changes import GoalForm
+from bot.services.goals.setting import NeedsReason
 from handlers.views import fields
 from handlers.views.submission import register_submission
-from storage import teams, workspaces
 
 log = logging.getLogger(__name__)
 ERROR_CHARS = fields.ERROR_CHARS
@@ -29,10 +29,14 @@ _TEAM_ID = re.compile(r"[0-9]{1,18}")
 
 
 def register(app: App, services: Services) -> None:
-    register_submission(app, ids.CALLBACK_ID, lambda client, body, view: handle(services, client, body, view))
+    register_submission(
+        app, ids.CALLBACK_ID, lambda client, body, view: handle(services, client, body, view)
+    )
 
 
-def handle(services: Services, client: WebClient, body: dict, view: dict) -> tuple[dict[str, str], str | None]:
+def handle(
+    services: Services, client: WebClient, body: dict, view: dict
+) -> tuple[dict[str, str], str | None]:
     """Field errors to show in the modal, or the confirmation to send (None if a repeat)."""
     team_id = body.get("team", {}).get("id") or view.get("team_id")
     enterprise = body.get("enterprise") or {}
@@ -52,69 +56,74 @@ def handle(services: Services, client: WebClient, body: dict, view: dict) -> tup
         errors[ids.PERSON_BLOCK] = "Pick a person or a team (one of the two)."
     metric, period, target = read_rate(values, catalog, errors)
     start = fields.day(values, ids.FROM_BLOCK, ids.FROM_ACTION, errors)
-    reason = fields.text(values, ids.REASON_BLOCK, ids.REASON_ACTION, errors, limit=fields.MAX_TEXT_CHARS, what="reason")
+    reason = fields.text(
+        values,
+        ids.REASON_BLOCK,
+        ids.REASON_ACTION,
+        errors,
+        limit=fields.MAX_TEXT_CHARS,
+        what="reason",
+    )
     if errors:
         return errors, None
     assert metric is not None and period is not None
     owner_block = ids.PERSON_BLOCK if user_id else ids.TEAM_BLOCK
+    form = GoalForm(
+        user_id=user_id or None,
+        team_id=int(team_value) if not user_id and team_value else None,
+        metric=metric,
+        period=period,
+        target=target,
+        start=start,
+        reason=reason,
+        view_id=view["id"],
+    )
     try:
-        owner = _owner(services, client, ws, user_id, team_value)
-        now = services.clock.now()
-        with services.db.read() as session:
-            goal_setting.require_may_set(session, caller, owner, "/goal")
-            fsm = workspaces.fiscal_year_start_month(session, ws)
-        today = owner.today(services.clock)
-        draft = Draft(
-            kind="team" if owner.is_team else "individual",
-            metric=metric.key,
-            period_kind=period,
-            target=target,
-            start=start or goal_setting.current_start(period, today, fsm),
-            start_given=start is not None,
-            origin="modal",
-        )
-        # Slack may deliver one submission twice (double click, retry): the view id sets once.
-        ctx = WriteContext(caller, now, catalog, "/goal set", idempotency_key=f"modal:{ws}:{view['id']}")
-        with services.db.write() as session:
-            outcome = goal_setting.write_goal(session, ctx, owner, draft, reason, today)
+        written = goal_changes.set_from_form(services, client, caller, form)
     except NeedsReason as error:
         why = "has started" if error.started else "covers the same period"
-        return {ids.REASON_BLOCK: fields.error_text(f"{error.goal} {why} — give a reason to replace it.")}, None
+        return {
+            ids.REASON_BLOCK: fields.error_text(
+                f"{error.goal} {why} — give a reason to replace it."
+            )
+        }, None
     except PermissionDenied as error:
         return {owner_block: fields.error_text(error.message)}, None
     except UserError as error:
         return {ids.TARGET_BLOCK: fields.error_text(error.message)}, None
-    if isinstance(outcome, Repeated):
-        return {}, None
-    return {}, goal_setting.outcome_text(services, client, caller, owner, draft, outcome)
+    return {}, None if written is None else goal_replies.goal_write_reply(written)
 
 
-def _owner(services: Services, client: WebClient, ws: int, user_id: str | None, team_value: str | None) -> Owner:
-    if user_id:
-        person = services.directory.resolve(client, ws, UserRef(user_id, None))
-        with services.db.read() as session:
-            return goal_setting.person_owner(session, person)
-    with services.db.read() as session:
-        team = teams.by_id(session, ws, int(team_value or 0)) if (team_value or "").isdigit() else None
-    if team is None:
-        raise PermissionDenied("That team no longer exists — pick another.", "/goal")
-    return goal_setting.team_owner(team)
-
-
-def read_rate(values: dict, catalog: MetricCatalog, errors: dict[str, str]) -> tuple[Metric | None, PeriodKind | None, int]:
+def read_rate(
+    values: dict, catalog: MetricCatalog, errors: dict[str, str]
+) -> tuple[Metric | None, PeriodKind | None, int]:
     """The metric, period and target fields (shared with App Home's propose form); each
     problem goes into `errors` under its block."""
-    chosen = fields.option(values, ids.METRIC_BLOCK, ids.METRIC_ACTION, errors, missing="Pick a metric.")
+    chosen = fields.option(
+        values, ids.METRIC_BLOCK, ids.METRIC_ACTION, errors, missing="Pick a metric."
+    )
     metric = catalog.lookup(chosen) if chosen else None
     if metric is None:
         errors[ids.METRIC_BLOCK] = "Pick a metric."
     period: PeriodKind | None = None
     try:
-        period = PeriodKind(fields.option(values, ids.PERIOD_BLOCK, ids.PERIOD_ACTION, errors, missing="Pick a period.") or "")
+        period = PeriodKind(
+            fields.option(
+                values, ids.PERIOD_BLOCK, ids.PERIOD_ACTION, errors, missing="Pick a period."
+            )
+            or ""
+        )
     except ValueError:
         errors[ids.PERIOD_BLOCK] = "Pick a period."
     target = 0
-    raw_target = fields.text(values, ids.TARGET_BLOCK, ids.TARGET_ACTION, errors, limit=fields.MAX_AMOUNT_CHARS, what="target")
+    raw_target = fields.text(
+        values,
+        ids.TARGET_BLOCK,
+        ids.TARGET_ACTION,
+        errors,
+        limit=fields.MAX_AMOUNT_CHARS,
+        what="target",
+    )
     if ids.TARGET_BLOCK in errors:
         pass
     elif not raw_target:
@@ -127,6 +136,8 @@ def read_rate(values: dict, catalog: MetricCatalog, errors: dict[str, str]) -> t
     return metric, period, target
 
 
-def text_value(values: dict, block: str, action: str, errors: dict[str, str], *, what: str = "reason") -> str | None:
+def text_value(
+    values: dict, block: str, action: str, errors: dict[str, str], *, what: str = "reason"
+) -> str | None:
     """A note or reason field: trimmed, at most fields.MAX_TEXT_CHARS (else an error)."""
     return fields.text(values, block, action, errors, limit=fields.MAX_TEXT_CHARS, what=what)

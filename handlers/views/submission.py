@@ -37,6 +37,8 @@ def _confirm(callback_id: str, user_id: str, reply: str) -> later.Task:
         try:
             client.chat_postMessage(channel=user_id, text=reply)
         except SlackApiError as error:
-            log.warning("could not confirm a %s submission: %s", callback_id, error.response.get("error"))
+            log.warning(
+                "could not confirm a %s submission: %s", callback_id, error.response.get("error")
+            )
 
     return confirm

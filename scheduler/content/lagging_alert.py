@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy.orm import Session
-
 from bot.core.pace import PaceStatus
-from bot.core.periods import Period
 from bot.core.standings import Standing
-from bot.core.streaks import LOOKBACK_WEEKS, is_lagging, previous_weeks, weeks_behind
+from bot.core.streaks import LOOKBACK_WEEKS, is_lagging
 from bot.render.lagging_alert import (
     LaggingGoal,
     LaggingRep,
@@ -22,19 +19,21 @@ from bot.render.lagging_alert import (
     all_clear_message,
     region_alert_message,
 )
-from bot.services.reports import display_name, goal_spec, person_facts
-from scheduler.content.gather import (
+from bot.services.records import Team
+from bot.services.reports import display_name
+from bot.services.team_weeks import (
+    ReadSession,
     RegionWeek,
+    Streaks,
     TeamWeek,
-    active,
+    behind_streaks,
     load_weeks,
-    reachable,
+    managers_of_teams,
     region_team_weeks,
-    standings_by_person,
+    team_tree,
 )
+from scheduler.content.gather import active, reachable, standings_by_person
 from scheduler.messages import Message
-from storage import history, teams
-from storage.models import Team
 
 
 def flagged(standing: Standing, team_days_left: int) -> bool:
@@ -53,42 +52,68 @@ def urgency(standing: Standing) -> tuple[int, Fraction, int]:
     return (0 if pace.status is PaceStatus.AT_RISK else 1, share, standing.goal.id)
 
 
-def build_many(session: Session, workspace_id: int, chosen: Sequence[Team], at: datetime) -> dict[int, list[Message]]:
+def build_many(
+    session: ReadSession, workspace_id: int, chosen: Sequence[Team], at: datetime
+) -> dict[int, list[Message]]:
     """team id → the alerts to the team's managers, for teams the scheduler fires together:
     one statement per question for all of them. A team with sub-teams (a region) alerts its
     own managers about everyone below it, each rep under their own team."""
     ids = [team.id for team in chosen if team.id is not None]
-    managers = {team_id: [m for m in found if reachable(m)] for team_id, found in teams.managers_of_teams(session, workspace_id, ids).items()}
+    managers = {
+        team_id: [m for m in found if reachable(m)]
+        for team_id, found in managers_of_teams(session, workspace_id, ids).items()
+    }
     messages: dict[int, list[Message]] = {team_id: [] for team_id in ids}
     managed = [team for team in chosen if managers.get(team.id or 0)]
-    tree = teams.tree(session, workspace_id) if managed else None
-    loaded = load_weeks(session, workspace_id, managed, at, lookback_weeks=LOOKBACK_WEEKS, tree=tree)
+    tree = team_tree(session, workspace_id) if managed else None
+    loaded = load_weeks(
+        session, workspace_id, managed, at, lookback_weeks=LOOKBACK_WEEKS, tree=tree
+    )
     weeks = loaded.teams
     # Every team of each region, for the region's week: its own reps' goals and its
     # all-or-nothing goals (counting everyone below it), so each goal is in one of them.
-    parts = {region_id: region_team_weeks(session, region) for region_id, region in loaded.regions.items()}
+    parts = {
+        region_id: region_team_weeks(session, region)
+        for region_id, region in loaded.regions.items()
+    }
     counted = {team_id: _counted(week) for team_id, week in weeks.items()}
-    lagging = {team_id: _lagging(weeks[team_id], by_person) for team_id, by_person in counted.items()}
-    part_counted = {(r, t): _counted(week) for r, found in parts.items() for t, week in found.items()}
-    part_lagging = {(r, t): _lagging(parts[r][t], by_person) for (r, t), by_person in part_counted.items()}
-    streaks = _streaks(
+    lagging = {
+        team_id: _lagging(weeks[team_id], by_person) for team_id, by_person in counted.items()
+    }
+    part_counted = {
+        (r, t): _counted(week) for r, found in parts.items() for t, week in found.items()
+    }
+    part_lagging = {
+        (r, t): _lagging(parts[r][t], by_person) for (r, t), by_person in part_counted.items()
+    }
+    streaks = behind_streaks(
         session, workspace_id,
         [(weeks[team_id], found) for team_id, found in lagging.items() if found]
         + [(parts[r][t], found) for (r, t), found in part_lagging.items() if found],
     )  # fmt: skip
     for team_id, week in weeks.items():
         text, blocks = _alert(week, counted[team_id], lagging[team_id], streaks)
-        messages[team_id] = [Message(manager.slack_user_id or "", text, tuple(blocks)) for manager in managers[team_id]]
+        messages[team_id] = [
+            Message(manager.slack_user_id or "", text, tuple(blocks))
+            for manager in managers[team_id]
+        ]
     for region_id, region in loaded.regions.items():
         found = parts[region_id]
         text, blocks = _region_alert(
-            region, found, {t: part_counted[(region_id, t)] for t in found}, {t: part_lagging[(region_id, t)] for t in found}, streaks
+            region,
+            found,
+            {t: part_counted[(region_id, t)] for t in found},
+            {t: part_lagging[(region_id, t)] for t in found},
+            streaks,
         )
-        messages[region_id] = [Message(manager.slack_user_id or "", text, tuple(blocks)) for manager in managers[region_id]]
+        messages[region_id] = [
+            Message(manager.slack_user_id or "", text, tuple(blocks))
+            for manager in managers[region_id]
+        ]
     return messages
 
 
-def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list[Message]:
+def build(session: ReadSession, workspace_id: int, team: Team, at: datetime) -> list[Message]:
     assert team.id is not None
     return build_many(session, workspace_id, [team], at)[team.id]
 
@@ -96,13 +121,18 @@ def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list
 def _counted(week: TeamWeek) -> dict[int, list[Standing]]:
     """person id → their goals' standings, for the members whose numbers count (active)."""
     active_ids = {m.id for m in week.members if active(m)}
-    return {pid: found for pid, found in standings_by_person(week.report).items() if pid in active_ids}
+    return {
+        pid: found for pid, found in standings_by_person(week.report).items() if pid in active_ids
+    }
 
 
 def _lagging(week: TeamWeek, counted: dict[int, list[Standing]]) -> dict[int, list[Standing]]:
     """person id → their flagged goals, most urgent first, for those with any."""
     days_left = week.team_days_left()
-    lagging = {pid: sorted((s for s in found if flagged(s, days_left)), key=urgency) for pid, found in counted.items()}
+    lagging = {
+        pid: sorted((s for s in found if flagged(s, days_left)), key=urgency)
+        for pid, found in counted.items()
+    }
     return {pid: found for pid, found in lagging.items() if found}
 
 
@@ -116,15 +146,28 @@ def _region_alert(
     """The region's alert: the reps each team's own alert flags (the same rule, on that
     team's calendar), and those behind on an all-or-nothing goal of a team above theirs,
     each under the team they are a member of."""
-    home = {m.id: team_id for team_id in region.team_ids for m in region.reads.members.get(team_id, ())}
-    names = {m.id: display_name(m) for team_id in region.team_ids for m in region.reads.members.get(team_id, ())}
+    home = {
+        m.id: team_id for team_id in region.team_ids for m in region.reads.members.get(team_id, ())
+    }
+    names = {
+        m.id: display_name(m)
+        for team_id in region.team_ids
+        for m in region.reads.members.get(team_id, ())
+    }
     goals: dict[int, list[LaggingGoal]] = defaultdict(list)
     for team_id, by_person in lagging.items():
         start = weeks[team_id].view.start
         for pid, found in by_person.items():
-            goals[pid].extend(LaggingGoal(s, streaks[(start, team_id, pid, s.goal.id)]) for s in found)
+            goals[pid].extend(
+                LaggingGoal(s, streaks[(start, team_id, pid, s.goal.id)]) for s in found
+            )
     if not goals:
-        with_goals = {pid for by_person in counted.values() for pid, found in by_person.items() if any(not s.pace.nothing_to_do for s in found)}
+        with_goals = {
+            pid
+            for by_person in counted.values()
+            for pid, found in by_person.items()
+            if any(not s.pace.nothing_to_do for s in found)
+        }
         return all_clear_message(region.team.name, region.view, region.today, len(with_goals))
     reps = sorted(
         (
@@ -137,61 +180,35 @@ def _region_alert(
         key=lambda rep: (urgency(rep.goals[0].standing)[:2], rep.name.casefold(), rep.person_id),
     )  # fmt: skip
     headings = [region.path(team_id) for team_id in region.team_ids]
-    return region_alert_message(region.team.name, region.view, region.today, reps, headings, region.catalog)
+    return region_alert_message(
+        region.team.name, region.view, region.today, reps, headings, region.catalog
+    )
 
 
 def _alert(
-    week: TeamWeek, counted: dict[int, list[Standing]], lagging: dict[int, list[Standing]], streaks: Streaks
+    week: TeamWeek,
+    counted: dict[int, list[Standing]],
+    lagging: dict[int, list[Standing]],
+    streaks: Streaks,
 ) -> tuple[str, list[dict]]:
     if not lagging:
-        with_goals = sum(1 for found in counted.values() if any(not s.pace.nothing_to_do for s in found))
+        with_goals = sum(
+            1 for found in counted.values() if any(not s.pace.nothing_to_do for s in found)
+        )
         return all_clear_message(week.team.name, week.view, week.today, with_goals)
     team_id = week.team.id or 0
     reps = sorted(
         (
-            LaggingRep(pid, week.report.member_names.get(pid, "?"), tuple(LaggingGoal(s, streaks[(week.view.start, team_id, pid, s.goal.id)]) for s in found))
+            LaggingRep(
+                pid,
+                week.report.member_names.get(pid, "?"),
+                tuple(
+                    LaggingGoal(s, streaks[(week.view.start, team_id, pid, s.goal.id)])
+                    for s in found
+                ),
+            )
             for pid, found in lagging.items()
         ),
         key=lambda rep: (urgency(rep.goals[0].standing)[:2], rep.name.casefold(), rep.person_id),
     )
     return alert_message(week.team.name, week.view, week.today, reps, week.catalog)
-
-
-# (week start, team id, person id, goal id) → weeks behind in a row: a team's goals may be
-# read for two weeks in one build (its own, and a region's in another zone).
-Streaks = dict[tuple[date, int, int, int], int]
-
-
-def _streaks(session: Session, workspace_id: int, lagging: list[tuple[TeamWeek, dict[int, list[Standing]]]]) -> Streaks:
-    """Weeks behind in a row over the last LOOKBACK_WEEKS weeks for every flagged goal,
-    from the goals and time off load_weeks read from the first of them on, and one
-    statement of weekly totals per distinct week of the teams (a team read with everyone
-    below it counts their totals)."""
-    by_view: dict[Period, list[tuple[TeamWeek, dict[int, list[Standing]]]]] = defaultdict(list)
-    for week, found in lagging:
-        by_view[week.view].append((week, found))
-    streaks: Streaks = {}
-    for view, group in by_view.items():
-        weeks = previous_weeks(view)
-        metrics = {s.goal.metric for _, found in group for standings in found.values() for s in standings}
-        by_team = history.teams_weekly_totals(
-            session, workspace_id, [t for week, _ in group for t in week.counted_ids], metrics, [(w.start, w.end) for w in weeks]
-        )
-        for week, found in group:
-            assert week.history_start <= weeks[-1].start, "load_weeks must read the weeks the streaks look at"
-            team_id = week.team.id or 0
-            totals = {
-                (pid, metric, weeks[index].start): total
-                for counted_id in week.counted_ids
-                for (pid, metric, index), total in by_team[counted_id].items()
-            }
-            specs = [goal_spec(g) for g in week.goal_rows]
-            people = {m.id: person_facts(m, week.time_off.get(m.id)) for m in week.members}
-            for pid, standings in found.items():
-                person = people.get(pid)
-                for standing in standings:
-                    # Someone who left the team between two statements: no history, this week only.
-                    streaks[(view.start, team_id, pid, standing.goal.id)] = (
-                        weeks_behind(standing, person, specs, weeks, totals, week.facts) if person else 1
-                    )
-    return streaks

@@ -13,18 +13,23 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from bot.core.pace import DEFAULT_THRESHOLDS, PaceStatus, PaceThresholds, status_of
 from bot.core.periods import PeriodKind
 from bot.core.standings import Standing, TeamStandings
 from bot.render.chart import ChartBar, ChartPanel, chart_spec
 from bot.render.digest import Digest, GoalSum, TeamBoard, digest_messages, digest_title
 from bot.render.standing_lines import metric_of
-from scheduler.content.gather import RegionWeek, TeamWeek, load_weeks, region_board, region_rollup
+from bot.services.records import Team
+from bot.services.team_weeks import (
+    ReadSession,
+    RegionWeek,
+    TeamWeek,
+    load_weeks,
+    region_board,
+    region_rollup,
+    team_tree,
+)
 from scheduler.messages import ChartFile, Message
-from storage import teams
-from storage.models import Team
 
 ON_TRACK = (PaceStatus.HIT, PaceStatus.AHEAD, PaceStatus.ON_PACE)
 WEEKLY = (PeriodKind.WEEK, PeriodKind.DAY)
@@ -43,7 +48,9 @@ def _one_per_person_and_metric(found: list[Standing]) -> list[Standing]:
     return kept
 
 
-def goal_sums(report: TeamStandings, thresholds: PaceThresholds = DEFAULT_THRESHOLDS) -> list[GoalSum]:
+def goal_sums(
+    report: TeamStandings, thresholds: PaceThresholds = DEFAULT_THRESHOLDS
+) -> list[GoalSum]:
     """Per metric with reps' own goals but no team-total goal: the team's sum against the
     sum of those goals, so a team that only sets individual goals still sees its total."""
     with_team_goal = {s.goal.metric for s in report.team_totals}
@@ -60,8 +67,10 @@ def goal_sums(report: TeamStandings, thresholds: PaceThresholds = DEFAULT_THRESH
             people=len(found),
             on_track=sum(1 for s in found if s.pace.status in ON_TRACK),
             status=status_of(
-                sum(s.pace.actual for s in found), sum(s.pace.target for s in found),
-                sum(s.pace.expected for s in found), thresholds,
+                sum(s.pace.actual for s in found),
+                sum(s.pace.target for s in found),
+                sum(s.pace.expected for s in found),
+                thresholds,
             ),
         )
         for metric, found in sorted(grouped.items())
@@ -74,11 +83,17 @@ def chart_panels(week: TeamWeek) -> list[ChartPanel]:
     report = week.report
     own = _one_per_person_and_metric(list(report.members))
     have = {(s.owner_id, s.goal.metric) for s in own}
-    shared = [s for s in _one_per_person_and_metric([m for c in report.collectives for m in c.members]) if (s.owner_id, s.goal.metric) not in have]
+    shared = [
+        s
+        for s in _one_per_person_and_metric([m for c in report.collectives for m in c.members])
+        if (s.owner_id, s.goal.metric) not in have
+    ]
     grouped: dict[str, list[ChartBar]] = defaultdict(list)
     for standing in own + shared:
         pace = standing.pace
-        grouped[standing.goal.metric].append(ChartBar(standing.owner_name, pace.actual, pace.prorated_target, pace.status))
+        grouped[standing.goal.metric].append(
+            ChartBar(standing.owner_name, pace.actual, pace.prorated_target, pace.status)
+        )
     ordered = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))
     return [ChartPanel(metric_of(week.catalog, metric), tuple(bars)) for metric, bars in ordered]
 
@@ -120,24 +135,34 @@ def chart_filename(team: Team, week: TeamWeek) -> str:
     return f"paceline-{slug}-{week.view.start.isoformat()}.png"
 
 
-def build_many(session: Session, workspace_id: int, chosen: Sequence[Team], at: datetime) -> dict[int, list[Message]]:
+def build_many(
+    session: ReadSession, workspace_id: int, chosen: Sequence[Team], at: datetime
+) -> dict[int, list[Message]]:
     """team id → the team's digest, for teams the scheduler fires together."""
-    tree = teams.tree(session, workspace_id) if chosen else None
+    tree = team_tree(session, workspace_id) if chosen else None
     # A region without a channel: nothing (its teams' channels have their own digests).
-    silent = {t.id for t in chosen if tree is not None and t.id is not None and tree.has_children(t.id) and not t.channel_id}
-    loaded = load_weeks(session, workspace_id, [t for t in chosen if t.id not in silent], at, tree=tree)
+    silent = {
+        t.id
+        for t in chosen
+        if tree is not None and t.id is not None and tree.has_children(t.id) and not t.channel_id
+    }
+    loaded = load_weeks(
+        session, workspace_id, [t for t in chosen if t.id not in silent], at, tree=tree
+    )
     found = {team_id: digest_posts(week) for team_id, week in loaded.teams.items()}
-    found.update((region_id, region_posts(session, region)) for region_id, region in loaded.regions.items())
+    found.update(
+        (region_id, region_posts(session, region)) for region_id, region in loaded.regions.items()
+    )
     found.update((team_id, []) for team_id in silent if team_id is not None)
     return found
 
 
-def build(session: Session, workspace_id: int, team: Team, at: datetime) -> list[Message]:
+def build(session: ReadSession, workspace_id: int, team: Team, at: datetime) -> list[Message]:
     assert team.id is not None
     return build_many(session, workspace_id, [team], at)[team.id]
 
 
-def region_posts(session: Session, region: RegionWeek) -> list[Message]:
+def region_posts(session: ReadSession, region: RegionWeek) -> list[Message]:
     """The digest of everyone below the region, with its sub-teams ranked on its main metric."""
     week = region_rollup(session, region)
     metric = main_metric(week.report, goal_sums(week.report, week.facts.thresholds))
@@ -158,12 +183,16 @@ def digest_posts(week: TeamWeek, board: TeamBoard | None = None) -> list[Message
     channel = team.channel_id or ""
     messages = [
         Message(channel, text, tuple(blocks), part=str(number))
-        for number, (text, blocks) in enumerate(digest_messages(digest_of(week, board), week.catalog), start=1)
+        for number, (text, blocks) in enumerate(
+            digest_messages(digest_of(week, board), week.catalog), start=1
+        )
     ]
     panels = chart_panels(week)
     if panels:
         title = digest_title(team.name, week.view, with_year=True)
         # The data, not the PNG: the sender draws it just before the upload.
         chart = ChartFile(chart_filename(team, week), title, chart=chart_spec(title, panels))
-        messages.append(Message(channel, f"{title}: each rep's week against target.", file=chart, part="chart"))
+        messages.append(
+            Message(channel, f"{title}: each rep's week against target.", file=chart, part="chart")
+        )
     return messages

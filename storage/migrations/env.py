@@ -43,7 +43,9 @@ def run_migrations_online() -> None:
                 context.run_migrations()
         finally:
             if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
+                connection.execute(
+                    sa.text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID}
+                )
                 connection.commit()
 
 

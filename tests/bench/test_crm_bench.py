@@ -17,9 +17,15 @@ def test_the_docs_rules_give_each_object_its_entries() -> None:
     call = {"hs_timestamp": "2026-12-01T15:00:00.000Z", "hs_call_status": "BUSY"}
     assert crm_sync.contributions("calls", call, zone) == {"calls": (date(2026, 12, 2), 1)}
     assert crm_sync.contributions("calls", {**call, "hs_call_status": "FAILED"}, zone) == {}
-    demo = {"hs_timestamp": "2026-12-01T09:00:00Z", "hs_meeting_outcome": "SCHEDULED", "hs_activity_type": "Demo"}
+    demo = {
+        "hs_timestamp": "2026-12-01T09:00:00Z",
+        "hs_meeting_outcome": "SCHEDULED",
+        "hs_activity_type": "Demo",
+    }
     assert set(crm_sync.contributions("meetings", demo, "UTC")) == {"meetings", "demos"}
-    assert crm_sync.contributions("meetings", {**demo, "hs_meeting_outcome": "NO_SHOW"}, "UTC") == {}
+    assert (
+        crm_sync.contributions("meetings", {**demo, "hs_meeting_outcome": "NO_SHOW"}, "UTC") == {}
+    )
     deal = {"createdate": "2026-10-01T12:00:00Z", "closedate": "2026-11-02T12:00:00Z",
             "hs_is_closed_won": "true", "amount": "4500.25"}  # fmt: skip
     assert crm_sync.contributions("deals", deal, "UTC") == {
@@ -36,7 +42,10 @@ def test_a_tiny_world_backfills_resyncs_and_syncs_changes_exactly() -> None:
     assert [c for c in checks if not c[2]] == []
     assert set(world.runs) == {"backfill", "re-sync", "incremental"}
     backfill = world.runs["backfill"]
-    assert backfill.get("read") == TINY.objects and backfill.get("added") == world.expected_backfill > 0
+    assert (
+        backfill.get("read") == TINY.objects
+        and backfill.get("added") == world.expected_backfill > 0
+    )
     assert backfill.peak_mb > 10 and backfill.pages > 0 and backfill.statements > 0
     assert world.changes is not None and world.changes.objects == TINY.changes
     assert world.after_incremental is not None and world.after_incremental.ok
@@ -45,4 +54,7 @@ def test_a_tiny_world_backfills_resyncs_and_syncs_changes_exactly() -> None:
     text, broken, all_pass = crm_sync.report([result], TINY, True, 1.0, [0.0, 0.0])
     assert not broken and all_pass
     assert "| SQLite | 300 engagements + 40 deals | backfill |" in text
-    assert "a re-sync right after the backfill changes nothing | added 0, corrected 0, removed 0, objects changed 0 | PASS |" in text
+    assert (
+        "a re-sync right after the backfill changes nothing | added 0, corrected 0, removed 0, objects changed 0 | PASS |"
+        in text
+    )

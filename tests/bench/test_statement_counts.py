@@ -25,19 +25,71 @@ def _goals(workspace, team_name: str, reps: list[str], manager: str) -> None:
     """Every rep a weekly calls goal (some with a stretch), a team-total revenue goal, an
     all-or-nothing demos goal and a meetings contest this week: the same for any size."""
     with workspace.app.paceline.db.write() as session:
-        ws = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
-        team_id = session.scalar(sa.select(Team.id).where(Team.workspace_id == ws, Team.name_key == team_name))
-        ids = dict(session.execute(sa.select(Person.slack_user_id, Person.id).where(Person.workspace_id == ws)).all())
-        common = {"workspace_id": ws, "created_by_id": ids[manager], "created_at": datetime(2026, 1, 1, tzinfo=UTC)}
+        ws = session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
+        team_id = session.scalar(
+            sa.select(Team.id).where(Team.workspace_id == ws, Team.name_key == team_name)
+        )
+        ids = dict(
+            session.execute(
+                sa.select(Person.slack_user_id, Person.id).where(Person.workspace_id == ws)
+            ).all()
+        )
+        common = {
+            "workspace_id": ws,
+            "created_by_id": ids[manager],
+            "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+        }
         for i, rep in enumerate(reps):
-            session.add(Goal(kind="individual", person_id=ids[rep], metric="calls", period_kind="week", target=60,
-                             stretch_pct=125 if i % 2 else None, start=date(2026, 1, 1), **common))
-        session.add(Goal(kind="team", team_id=team_id, metric="revenue", period_kind="month", target=10_000_000,
-                         start=date(2026, 1, 1), **common))
-        session.add(Goal(kind="collective", team_id=team_id, metric="demos", period_kind="week", target=2,
-                         reward="team lunch", start=date(2026, 1, 1), **common))
-        session.add(Goal(kind="contest", team_id=team_id, metric="meetings", period_kind="week", target=None,
-                         prize="golf", start=date(2026, 11, 16), end=date(2026, 11, 22), **common))
+            session.add(
+                Goal(
+                    kind="individual",
+                    person_id=ids[rep],
+                    metric="calls",
+                    period_kind="week",
+                    target=60,
+                    stretch_pct=125 if i % 2 else None,
+                    start=date(2026, 1, 1),
+                    **common,
+                )
+            )
+        session.add(
+            Goal(
+                kind="team",
+                team_id=team_id,
+                metric="revenue",
+                period_kind="month",
+                target=10_000_000,
+                start=date(2026, 1, 1),
+                **common,
+            )
+        )
+        session.add(
+            Goal(
+                kind="collective",
+                team_id=team_id,
+                metric="demos",
+                period_kind="week",
+                target=2,
+                reward="team lunch",
+                start=date(2026, 1, 1),
+                **common,
+            )
+        )
+        session.add(
+            Goal(
+                kind="contest",
+                team_id=team_id,
+                metric="meetings",
+                period_kind="week",
+                target=None,
+                prize="golf",
+                start=date(2026, 11, 16),
+                end=date(2026, 11, 22),
+                **common,
+            )
+        )
 
 
 def _count(workspace, command: str, user: str, text: str) -> tuple[int, StatementLog]:
@@ -96,6 +148,8 @@ def test_report_statements_do_not_grow_with_the_team(workspace, teams):
         if counts["large"] != counts["small"]:
             small, large = logs["small"].shapes(), logs["large"].shapes()
             changed = {s: (small.get(s, 0), n) for s, n in large.items() if n != small.get(s, 0)}
-            grew.append(f"{command} {text.format(team='NAME')}: {counts['small']} statements at {SIZES['small']} members, "
-                        f"{counts['large']} at {SIZES['large']}; changed: {changed}")
+            grew.append(
+                f"{command} {text.format(team='NAME')}: {counts['small']} statements at {SIZES['small']} members, "
+                f"{counts['large']} at {SIZES['large']}; changed: {changed}"
+            )
     assert not grew, "\n".join(grew)

@@ -27,7 +27,10 @@ def test_tasks_queued_while_answering_run_after_in_order_with_the_lazy_listeners
 
 def test_outside_a_listener_a_task_runs_at_once_and_a_failing_task_does_not_stop_the_next():
     done: list[str] = []
-    assert later.after_answer(lambda client, respond: done.append(f"{client} {respond}"), "client") is False  # type: ignore[arg-type]
+    assert (
+        later.after_answer(lambda client, respond: done.append(f"{client} {respond}"), "client")
+        is False
+    )  # type: ignore[arg-type]
     assert done == ["client None"]
     context = BoltContext()
     with later.answering(context):

@@ -12,7 +12,11 @@ def test_jobs_list_on_a_new_database_prints_no_migration_lines(tmp_path):
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/paceline.db"
     run = subprocess.run(
         [sys.executable, "-m", "bot", "jobs", "list"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     assert "No teams yet" in run.stdout

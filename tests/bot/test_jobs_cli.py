@@ -19,16 +19,33 @@ AT = "2026-11-20T16:00-05:00"  # Friday's digest time in New York
 
 
 def _paceline(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL"))}
-    base.update(PYTHONPATH=str(REPO), DATABASE_URL=f"sqlite:///{tmp_path}/jobs.db", PYTHONIOENCODING="utf-8", **env)
-    return subprocess.run([sys.executable, "-m", "bot", "jobs", *args], cwd=tmp_path, env=base, capture_output=True,
-                          text=True, timeout=120)
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL"))
+    }
+    base.update(
+        PYTHONPATH=str(REPO),
+        DATABASE_URL=f"sqlite:///{tmp_path}/jobs.db",
+        PYTHONIOENCODING="utf-8",
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "jobs", *args],
+        cwd=tmp_path,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_jobs_list_and_run_from_the_command_line(tmp_path, slack):
     db = Database(f"sqlite:///{tmp_path}/jobs.db")
     db.upgrade()
-    seed_demo(db, FixedClock(datetime(2026, 11, 20, 15, tzinfo=UTC)), "TJOBSCLI", tz="America/New_York")
+    seed_demo(
+        db, FixedClock(datetime(2026, 11, 20, 15, tzinfo=UTC)), "TJOBSCLI", tz="America/New_York"
+    )
     db.dispose()
 
     listing = _paceline(tmp_path, "list")
@@ -39,20 +56,38 @@ def test_jobs_list_and_run_from_the_command_line(tmp_path, slack):
     # Without a bot token the run is built and waits in the outbox.
     queued = _paceline(tmp_path, "run", "weekly-digest", "--team", "east", "--at", AT)
     assert queued.returncode == 0, queued.stderr
-    assert "weekly-digest for team east (Fri 20 Nov 2026): 2 message(s), 2 new, 0 already in the outbox." in queued.stdout
+    assert (
+        "weekly-digest for team east (Fri 20 Nov 2026): 2 message(s), 2 new, 0 already in the outbox."
+        in queued.stdout
+    )
     assert "SLACK_BOT_TOKEN is not set: the messages wait in the outbox" in queued.stdout
 
     # With a token the same command sends what waits, and builds nothing twice.
     channel = stable_id("C", "sales-east")
     before = len(slack.calls_to("chat.postMessage"))
-    sent = _paceline(tmp_path, "run", "weekly-digest", "--team", "east", "--at", AT,
-                     SLACK_BOT_TOKEN="xoxb-cli", SLACK_SIGNING_SECRET="0123456789abcdef0123456789abcdef", SLACK_API_URL=slack.api_url)
+    sent = _paceline(
+        tmp_path,
+        "run",
+        "weekly-digest",
+        "--team",
+        "east",
+        "--at",
+        AT,
+        SLACK_BOT_TOKEN="xoxb-cli",
+        SLACK_SIGNING_SECRET="0123456789abcdef0123456789abcdef",
+        SLACK_API_URL=slack.api_url,
+    )
     assert sent.returncode == 0, sent.stderr
     assert "had already run: nothing new to send" in sent.stdout
     assert "Delivered: 2 sent, 0 to retry, 0 parked, 0 failed." in sent.stdout
-    posts = [c for c in slack.calls_to("chat.postMessage")[before:] if c.params.get("channel") == channel]
+    posts = [
+        c for c in slack.calls_to("chat.postMessage")[before:] if c.params.get("channel") == channel
+    ]
     assert len(posts) == 1 and posts[0].params["text"].startswith("Team east")
-    assert any(c.params.get("channel_id") == channel for c in slack.calls_to("files.completeUploadExternal"))
+    assert any(
+        c.params.get("channel_id") == channel
+        for c in slack.calls_to("files.completeUploadExternal")
+    )
 
     listing = _paceline(tmp_path, "list")
     assert "last 2026-11-20 (2 msg)    2 sent" in listing.stdout

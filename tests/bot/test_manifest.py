@@ -30,14 +30,26 @@ def test_socket_mode_manifest_has_no_urls():
 def test_paceline_manifest_prints_it(tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "bot", "manifest", "--url", "https://x.example/slack/events"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
         env={"PATH": "", "PYTHONPATH": str(MANIFEST_PATH.parent.parent)},
     )
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["settings"]["interactivity"]["request_url"] == "https://x.example/slack/events"
+    assert (
+        json.loads(out.stdout)["settings"]["interactivity"]["request_url"]
+        == "https://x.example/slack/events"
+    )
 
 
 def test_the_bot_may_read_back_what_it_posted_to_settle_an_unknown_delivery():
     # The sender looks for a post's delivery key in the channel (or DM) before re-sending.
     scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
-    assert {"chat:write", "channels:history", "groups:history", "im:history", "files:write"} <= scopes
+    assert {
+        "chat:write",
+        "channels:history",
+        "groups:history",
+        "im:history",
+        "files:write",
+    } <= scopes

@@ -24,10 +24,10 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.console.demo import seed_demo
 from bot.console.render import stable_id
-from bot.standin.slack_api import StandInSlack
 from storage.db import Database
 from storage.models import Entry, Person, Workspace
 from tests.conftest import SIGNING_SECRET
+from tests.support.slack_api import StandInSlack
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENT_ID = "1234567890.0987654321"
@@ -118,7 +118,16 @@ def test_import_matches_people_with_the_chosen_workspaces_own_token(
 
     for workspace, other in ((a, b), (b, a)):
         mark = len(oauth_slack.calls)
-        done = _paceline(tmp_path, database_url, oauth_slack, "import", "activity", str(path), "--workspace", workspace.team_id)
+        done = _paceline(
+            tmp_path,
+            database_url,
+            oauth_slack,
+            "import",
+            "activity",
+            str(path),
+            "--workspace",
+            workspace.team_id,
+        )
         assert done.returncode == 0, done.stderr
         assert f"into workspace {workspace.team_id}" in done.stdout
         assert "People matched to Slack users: 1 (1 by Slack real name)." in done.stdout
@@ -168,7 +177,16 @@ def test_import_in_oauth_mode_asks_which_workspace_and_refuses_one_not_installed
     assert a.team_id in unnamed.stderr and b.team_id in unnamed.stderr
 
     stranger = "T" + uuid.uuid4().hex[:10].upper()
-    not_installed = _paceline(tmp_path, database_url, oauth_slack, "import", "activity", str(path), "--workspace", stranger)
+    not_installed = _paceline(
+        tmp_path,
+        database_url,
+        oauth_slack,
+        "import",
+        "activity",
+        str(path),
+        "--workspace",
+        stranger,
+    )
     assert not_installed.returncode == 2
     assert f"Workspace {stranger} has not installed Paceline" in not_installed.stderr
     assert "--no-slack" in not_installed.stderr
@@ -179,13 +197,32 @@ def test_import_in_oauth_mode_asks_which_workspace_and_refuses_one_not_installed
         oauth.Installations(_settings(database_url, oauth_slack), db).forget(b.team_id, None)
     finally:
         db.dispose()
-    gone = _paceline(tmp_path, database_url, oauth_slack, "import", "activity", str(path), "--workspace", b.team_id)
+    gone = _paceline(
+        tmp_path,
+        database_url,
+        oauth_slack,
+        "import",
+        "activity",
+        str(path),
+        "--workspace",
+        b.team_id,
+    )
     assert (
         gone.returncode == 2 and f"Workspace {b.team_id} has not installed Paceline" in gone.stderr
     )
 
     # --no-slack needs no token: everyone comes in unlinked.
-    unlinked = _paceline(tmp_path, database_url, oauth_slack, "import", "activity", str(path), "--workspace", stranger, "--no-slack")
+    unlinked = _paceline(
+        tmp_path,
+        database_url,
+        oauth_slack,
+        "import",
+        "activity",
+        str(path),
+        "--workspace",
+        stranger,
+        "--no-slack",
+    )
     assert unlinked.returncode == 0, unlinked.stderr
     assert (
         "New people not in Slack yet (unlinked; their history counts): 1 — Ann Lee."

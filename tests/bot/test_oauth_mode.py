@@ -13,16 +13,19 @@ from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from bot.app import Paceline, build
 from bot.config import Settings
 from bot.oauth import bot_scopes
-from bot.standin.slack_api import StandInSlack
 from storage.models import Workspace
 from tests.conftest import SIGNING_SECRET, RunningApp, SlackWorkspace
+from tests.support.slack_api import StandInSlack
 
 
 @pytest.fixture
 def oauth_paceline(tmp_path, slack: StandInSlack) -> Iterator[Paceline]:
     settings = Settings(
-        client_id="1234.5678", client_secret="0a1b2c3d4e5f", signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.api_url, database_url=f"sqlite:///{tmp_path}/o.db",
+        client_id="1234.5678",
+        client_secret="0a1b2c3d4e5f",
+        signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        database_url=f"sqlite:///{tmp_path}/o.db",
     )
     paceline = build(settings)
     try:
@@ -31,10 +34,15 @@ def oauth_paceline(tmp_path, slack: StandInSlack) -> Iterator[Paceline]:
         paceline.db.dispose()
 
 
-def test_oauth_mode_asks_for_the_manifests_scopes_and_no_user_scopes(oauth_paceline: Paceline) -> None:
+def test_oauth_mode_asks_for_the_manifests_scopes_and_no_user_scopes(
+    oauth_paceline: Paceline,
+) -> None:
     flow = oauth_paceline.bolt.oauth_flow
     assert flow is not None
-    assert (flow.install_path, flow.redirect_uri_path) == ("/slack/install", "/slack/oauth_redirect")
+    assert (flow.install_path, flow.redirect_uri_path) == (
+        "/slack/install",
+        "/slack/oauth_redirect",
+    )
     assert flow.settings.scopes == bot_scopes()
     assert "commands" in bot_scopes()
     assert flow.settings.user_scopes == []
@@ -44,7 +52,9 @@ def test_oauth_mode_asks_for_the_manifests_scopes_and_no_user_scopes(oauth_pacel
     assert type(flow.settings.state_store).__name__ == "StateStore"
 
 
-def test_oauth_mode_authorizes_from_the_store_and_caches_auth_test(oauth_paceline: Paceline) -> None:
+def test_oauth_mode_authorizes_from_the_store_and_caches_auth_test(
+    oauth_paceline: Paceline,
+) -> None:
     authorize = oauth_paceline.bolt._authorize
     assert isinstance(authorize, InstallationStoreAuthorize)
     assert authorize.bot_only and authorize.cache_enabled
@@ -57,15 +67,20 @@ def test_single_workspace_mode_stops_a_workspace_that_uninstalls(workspace: Slac
     workspace.team(admin, "create north")
     assert workspace.client.event({"type": "app_uninstalled"}).status == 200
     with workspace.app.paceline.db.read() as session:
-        active = session.scalar(sa.select(Workspace.active).where(Workspace.slack_team_id == workspace.team_id))
+        active = session.scalar(
+            sa.select(Workspace.active).where(Workspace.slack_team_id == workspace.team_id)
+        )
     assert active is False
 
 
 def test_building_in_oauth_mode_calls_no_slack_api(tmp_path, slack: StandInSlack) -> None:
     slack.clear()
     settings = Settings(
-        client_id="1234.5678", client_secret="0a1b2c3d4e5f", signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.api_url, database_url=f"sqlite:///{tmp_path}/n.db",
+        client_id="1234.5678",
+        client_secret="0a1b2c3d4e5f",
+        signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        database_url=f"sqlite:///{tmp_path}/n.db",
     )
     paceline = build(settings)
     paceline.db.dispose()
@@ -74,7 +89,7 @@ def test_building_in_oauth_mode_calls_no_slack_api(tmp_path, slack: StandInSlack
 
 
 def test_single_workspace_mode_serves_no_install_pages(running_app: RunningApp) -> None:
-    from bot.standin.signed_requests import SignedSlackClient
+    from tests.support.signed_requests import SignedSlackClient
 
     assert running_app.paceline.bolt.oauth_flow is None
     client = SignedSlackClient(running_app.url, SIGNING_SECRET)

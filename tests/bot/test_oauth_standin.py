@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standin.slack_api import StandInSlack
+from tests.support.slack_api import StandInSlack
 
 
 @pytest.fixture
@@ -31,21 +31,46 @@ def test_each_scripted_code_gives_its_workspaces_token_once(standin: StandInSlac
     token_b = standin.add_install("code-b", "TBBBB", "Bolt Inc", enterprise_id="E0GRID")
     a = bare.oauth_v2_access(client_id="c", client_secret="s", code="code-a")
     b = bare.oauth_v2_access(client_id="c", client_secret="s", code="code-b")
-    assert (a["access_token"], a["team"], a["enterprise"]) == (token_a, {"id": "TAAAA", "name": "Acme"}, None)
+    assert (a["access_token"], a["team"], a["enterprise"]) == (
+        token_a,
+        {"id": "TAAAA", "name": "Acme"},
+        None,
+    )
     assert (b["access_token"], b["enterprise"]["id"]) == (token_b, "E0GRID")
     assert a["bot_user_id"] != b["bot_user_id"] and a["token_type"] == "bot"
-    assert _error(lambda: bare.oauth_v2_access(client_id="c", client_secret="s", code="code-a")) == "code_already_used"
-    assert _error(lambda: bare.oauth_v2_access(client_id="c", client_secret="s", code="nope")) == "invalid_code"
-    assert (standin.team_of(token_a), standin.team_of(token_b), standin.team_of("xoxb-other")) == ("TAAAA", "TBBBB", None)
+    assert (
+        _error(lambda: bare.oauth_v2_access(client_id="c", client_secret="s", code="code-a"))
+        == "code_already_used"
+    )
+    assert (
+        _error(lambda: bare.oauth_v2_access(client_id="c", client_secret="s", code="nope"))
+        == "invalid_code"
+    )
+    assert (standin.team_of(token_a), standin.team_of(token_b), standin.team_of("xoxb-other")) == (
+        "TAAAA",
+        "TBBBB",
+        None,
+    )
 
 
 def test_the_apps_credentials_are_checked_when_set(standin: StandInSlack) -> None:
     standin.set_oauth_client("CID", "CSECRET")
     standin.add_install("code-1", "TCRED")
     bare = WebClient(base_url=standin.api_url)
-    assert _error(lambda: bare.oauth_v2_access(client_id="other", client_secret="CSECRET", code="code-1")) == "invalid_client_id"
-    assert _error(lambda: bare.oauth_v2_access(client_id="CID", client_secret="wrong", code="code-1")) == "bad_client_secret"
-    assert bare.oauth_v2_access(client_id="CID", client_secret="CSECRET", code="code-1")["team"]["id"] == "TCRED"
+    assert (
+        _error(
+            lambda: bare.oauth_v2_access(client_id="other", client_secret="CSECRET", code="code-1")
+        )
+        == "invalid_client_id"
+    )
+    assert (
+        _error(lambda: bare.oauth_v2_access(client_id="CID", client_secret="wrong", code="code-1"))
+        == "bad_client_secret"
+    )
+    assert (
+        bare.oauth_v2_access(client_id="CID", client_secret="CSECRET", code="code-1")["team"]["id"]
+        == "TCRED"
+    )
 
 
 def test_a_token_sees_only_its_own_workspace(standin: StandInSlack) -> None:
@@ -76,4 +101,6 @@ def test_tokens_it_never_issued_keep_the_single_workspace_answers(standin: Stand
     standin.add_user("UX1", "xena", team_id="TSOMEWHERE")
     assert legacy.users_info(user="UX1")["user"]["id"] == "UX1"
     # Before any install is scripted, any code answers for the stand-in's own workspace.
-    assert WebClient(base_url=standin.api_url).oauth_v2_access(client_id="c", client_secret="s", code="x")["ok"]
+    assert WebClient(base_url=standin.api_url).oauth_v2_access(
+        client_id="c", client_secret="s", code="x"
+    )["ok"]

@@ -25,16 +25,27 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 def _settings(database_url: str, **extra: object) -> Settings:
     return Settings(
-        client_id="1234.5678", client_secret="0a1b2c3d4e5f", signing_secret="5e6f1a2b3c4d5e6f",
-        database_url=database_url, slack_api_url="http://127.0.0.1:9/api/", **extra,  # type: ignore[arg-type]
+        client_id="1234.5678",
+        client_secret="0a1b2c3d4e5f",
+        signing_secret="5e6f1a2b3c4d5e6f",
+        database_url=database_url,
+        slack_api_url="http://127.0.0.1:9/api/",
+        **extra,  # type: ignore[arg-type]
     )
 
 
 def _installation(team_id: str, token: str, enterprise_id: str | None = None) -> Installation:
     return Installation(
-        app_id="A1", enterprise_id=enterprise_id, team_id=team_id, team_name=f"Team {team_id}",
-        bot_token=token, bot_id="B" + team_id, bot_user_id="UB" + team_id, bot_scopes="commands,chat:write",
-        user_id="U_INSTALLER", installed_at=datetime.now(UTC).timestamp(),
+        app_id="A1",
+        enterprise_id=enterprise_id,
+        team_id=team_id,
+        team_name=f"Team {team_id}",
+        bot_token=token,
+        bot_id="B" + team_id,
+        bot_user_id="UB" + team_id,
+        bot_scopes="commands,chat:write",
+        user_id="U_INSTALLER",
+        installed_at=datetime.now(UTC).timestamp(),
     )
 
 
@@ -73,17 +84,26 @@ def test_expired_states_are_refused_and_swept_on_the_next_issue(db: Database) ->
     stale = store.issue()
     table = installations.oauth_states_table
     with db.write() as session:
-        session.execute(table.update().where(table.c.state == stale).values(expire_at=datetime(2000, 1, 1)))
+        session.execute(
+            table.update().where(table.c.state == stale).values(expire_at=datetime(2000, 1, 1))
+        )
     assert store.consume(stale) is False
     store.issue()
     with db.read() as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.state == stale)) == 0
+        assert (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(table).where(table.c.state == stale)
+            )
+            == 0
+        )
 
 
 # ---------------------------------------------------------------------- installations and tokens
 
 
-def test_each_workspace_gets_its_own_token_and_only_while_installed(db: Database, database_url: str) -> None:
+def test_each_workspace_gets_its_own_token_and_only_while_installed(
+    db: Database, database_url: str
+) -> None:
     installs = Installations(_settings(database_url), db)
     a, b = _team(), _team()
     installs.store.save(_installation(a, f"xoxb-{a}"))
@@ -101,7 +121,9 @@ def test_each_workspace_gets_its_own_token_and_only_while_installed(db: Database
     assert installs.store.find_bot(enterprise_id=None, team_id=a) is None
 
 
-def test_tokens_are_looked_up_under_the_enterprise_they_were_installed_with(db: Database, database_url: str) -> None:
+def test_tokens_are_looked_up_under_the_enterprise_they_were_installed_with(
+    db: Database, database_url: str
+) -> None:
     installs = Installations(_settings(database_url), db)
     team = _team()
     installs.store.save(_installation(team, "xoxb-grid", enterprise_id="E0GRID"))
@@ -135,9 +157,20 @@ def test_the_sender_never_falls_back_to_slack_bot_token(db: Database, database_u
 
 def test_an_org_wide_install_is_refused_and_removed(db: Database, database_url: str) -> None:
     installs = Installations(_settings(database_url), db)
-    org = Installation(app_id="A1", enterprise_id="E0ORG" + uuid.uuid4().hex[:4], team_id=None,
-                       bot_token="xoxb-org", user_id="U1", is_enterprise_install=True)
+    org = Installation(
+        app_id="A1",
+        enterprise_id="E0ORG" + uuid.uuid4().hex[:4],
+        team_id=None,
+        bot_token="xoxb-org",
+        user_id="U1",
+        is_enterprise_install=True,
+    )
     installs.store.save(org)
     with pytest.raises(OrgInstallNotSupported):
         installs.activate(org, NOW)
-    assert installs.store.find_bot(enterprise_id=org.enterprise_id, team_id=None, is_enterprise_install=True) is None
+    assert (
+        installs.store.find_bot(
+            enterprise_id=org.enterprise_id, team_id=None, is_enterprise_install=True
+        )
+        is None
+    )

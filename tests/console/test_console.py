@@ -37,15 +37,13 @@ from bot.console.session import Console, Printer, console_timezone
 from bot.core.mentions import parse_channel_ref, parse_user_ref, tokenize
 from bot.core.metrics import MetricCatalog
 from bot.render.log_modal import log_modal
-from bot.standin.slack_api import StandInSlack
 from storage.db import Database
 from storage.models import Entry, Person, Team
 from tests.console.transcript import CLOCK_AT, console_transcript
+from tests.support.slack_api import StandInSlack
 
 REPO = Path(__file__).resolve().parents[2]
-NO_CREDENTIALS = (
-    "No Slack credentials (SLACK_BOT_TOKEN, SLACK_APP_TOKEN) are set: starting the local console instead."
-)
+NO_CREDENTIALS = "No Slack credentials (SLACK_BOT_TOKEN, SLACK_APP_TOKEN) are set: starting the local console instead."
 
 
 # ---------------------------------------------------------------------- as a subprocess
@@ -139,7 +137,7 @@ def test_console_transcript_logs_builds_a_team_and_submits_the_modal(tmp_path: P
     assert "Undid your /log for" in _after(out, "bo> /log undo")
     form = _after(out, "bo> /log")
     assert "[form] Log activity" in form
-    assert 'submit calls=12 demos=2 day=' in form
+    assert "submit calls=12 demos=2 day=" in form
     submitted = _after(out, "bo> submit calls=5")
     assert submitted.index("[DM to @bo]") < submitted.index("Logged 5 calls")
     assert "This week: 5 calls" in submitted
@@ -202,7 +200,9 @@ def test_demo_twice_seeds_once_and_its_people_are_slack_users(tmp_path: Path) ->
 # ---------------------------------------------------------------------- in-process session
 
 
-def _console(tmp_path: Path, lines: list[str], monkeypatch: pytest.MonkeyPatch, demo: bool = False) -> str:
+def _console(
+    tmp_path: Path, lines: list[str], monkeypatch: pytest.MonkeyPatch, demo: bool = False
+) -> str:
     monkeypatch.setenv("TZ", "America/New_York")
     return console_transcript(f"sqlite:///{tmp_path}/c.db", lines, demo=demo)
 
@@ -300,7 +300,13 @@ def test_requests_are_signed_and_verified_by_bolt(tmp_path: Path) -> None:
         console.handle("/log calls 1")
         assert "The app answered HTTP 401" in out.getvalue()
 
-        right = build(replace(settings, signing_secret=console.signing_secret), db=wrong.db, clock=clock, source="console", migrate=False)
+        right = build(
+            replace(settings, signing_secret=console.signing_secret),
+            db=wrong.db,
+            clock=clock,
+            source="console",
+            migrate=False,
+        )
         console.attach(right)
         console.handle("/log calls 1")
         assert "Logged 1 call on Fri 20 Nov." in out.getvalue()
@@ -315,7 +321,12 @@ def test_what_the_app_sends_to_slack_is_printed_with_names() -> None:
         channel = console.channel_id("sales-east")
         maria = stable_id("U", "maria")
         client = WebClient(token="xoxb-console", base_url=standin.api_url)
-        digest = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*Digest*: <@{maria}> leads <#{channel}>"}}]
+        digest = [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*Digest*: <@{maria}> leads <#{channel}>"},
+            }
+        ]
         client.chat_postMessage(channel=channel, text="fallback", blocks=digest)
         client.chat_postMessage(channel=maria, text="Your week:\n12 calls")
         client.chat_postEphemeral(channel=channel, user=maria, text="Only you")
@@ -363,7 +374,9 @@ def test_seed_demo_is_deterministic_idempotent_and_works_without_the_csv(tmp_pat
         db.upgrade()
     with StandInSlack(team_id="T_CONSOLE") as standin:
         first = seed_demo(dbs[0], clock, standin=standin, tz="America/New_York", csv_path=missing)
-        dana = WebClient(token="xoxb-test", base_url=standin.api_url).users_info(user=stable_id("U", "dana"))
+        dana = WebClient(token="xoxb-test", base_url=standin.api_url).users_info(
+            user=stable_id("U", "dana")
+        )
     other = seed_demo(dbs[1], clock, tz="America/New_York", csv_path=missing)
     again = seed_demo(dbs[0], clock, tz="America/New_York", csv_path=missing)
 
@@ -374,17 +387,37 @@ def test_seed_demo_is_deterministic_idempotent_and_works_without_the_csv(tmp_pat
     history = _history(dbs[0])
     assert history == _history(dbs[1]) and other.entries == first.entries
     today = date(2026, 11, 20)
-    assert all(today - timedelta(weeks=6) <= day < today and day.weekday() < 5 for _, _, day, _ in history)
-    assert {metric for _, metric, _, _ in history} >= {"calls", "emails", "meetings", "demos", "deals", "revenue"}
+    assert all(
+        today - timedelta(weeks=6) <= day < today and day.weekday() < 5 for _, _, day, _ in history
+    )
+    assert {metric for _, metric, _, _ in history} >= {
+        "calls",
+        "emails",
+        "meetings",
+        "demos",
+        "deals",
+        "revenue",
+    }
     calls = {}
     for name, metric, _, quantity in history:
         if metric == "calls":
             calls[name] = calls.get(name, 0) + quantity
     assert max(calls.values()) > 2 * min(calls.values())  # stars and laggards
     with dbs[0].read() as session:
-        batches = session.execute(sa.select(Entry.person_id, Entry.day, sa.func.count(sa.distinct(Entry.batch_id))).group_by(Entry.person_id, Entry.day)).all()
+        batches = session.execute(
+            sa.select(
+                Entry.person_id, Entry.day, sa.func.count(sa.distinct(Entry.batch_id))
+            ).group_by(Entry.person_id, Entry.day)
+        ).all()
         assert {n for *_, n in batches} == {1}  # one /log batch per person-day
-        assert set(session.scalars(sa.select(Entry.entered_by_id).where(Entry.entered_by_id != Entry.person_id))) == set()
+        assert (
+            set(
+                session.scalars(
+                    sa.select(Entry.entered_by_id).where(Entry.entered_by_id != Entry.person_id)
+                )
+            )
+            == set()
+        )
     for db in dbs:
         db.dispose()
 
@@ -452,9 +485,21 @@ def test_blocks_render_as_plain_lines() -> None:
             "text": {"type": "mrkdwn", "text": "*east* is on pace\n<@U1> leads"},
             "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Details"}},
         },
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Calls*\n120"}, {"type": "mrkdwn", "text": "*Demos*\n9"}]},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": "*Calls*\n120"},
+                {"type": "mrkdwn", "text": "*Demos*\n9"},
+            ],
+        },
         {"type": "divider"},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Week of Mon 16 Nov"}, {"type": "plain_text", "text": "87%"}]},
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": "Week of Mon 16 Nov"},
+                {"type": "plain_text", "text": "87%"},
+            ],
+        },
         {
             "type": "actions",
             "elements": [
@@ -477,7 +522,10 @@ def test_blocks_render_as_plain_lines() -> None:
         "[ Approve ]  [ Reject ]  [ Snooze ▾ ]",
     ]
     # Blocks win over the notification text, as in Slack.
-    assert render_message({"text": "fallback", "blocks": blocks[:1]}, names) == ["Weekly digest", "============="]
+    assert render_message({"text": "fallback", "blocks": blocks[:1]}, names) == [
+        "Weekly digest",
+        "=============",
+    ]
     assert render_message({"text": "Hi <@U1>\nbye"}, names) == ["Hi @maria", "bye"]
 
 
@@ -488,7 +536,9 @@ def test_log_modal_as_a_form_and_its_state_in_slacks_shape() -> None:
     assert any(re.fullmatch(r"  calls +Calls \(optional\): a whole number", line) for line in lines)
     assert lines[-1] == 'Log: submit calls=12 demos=2 day=2026-11-20 note="Acme" — or cancel'
 
-    values, problems = build_state(view, parse_assignments('calls=5 Note="Acme deal"'), lambda n: None, lambda n: None)
+    values, problems = build_state(
+        view, parse_assignments('calls=5 Note="Acme deal"'), lambda n: None, lambda n: None
+    )
     assert problems == {}
     assert values["day"]["day"] == {"type": "datepicker", "selected_date": "2026-11-20"}
     assert values["metric:calls"]["amount"] == {"type": "plain_text_input", "value": "5"}
@@ -498,7 +548,9 @@ def test_log_modal_as_a_form_and_its_state_in_slacks_shape() -> None:
     _, problems = build_state(view, {"day": "", "note": "x" * 501}, lambda n: None, lambda n: None)
     assert problems["day"] == "Please fill out this field."
     assert problems["note"].startswith("Use at most 500 characters")
-    assert render_field_errors(view, {"metric:calls": "Too many."}) == ["✗ Calls (calls): Too many."]
+    assert render_field_errors(view, {"metric:calls": "Too many."}) == [
+        "✗ Calls (calls): Too many."
+    ]
 
 
 def test_parse_assignments_keeps_quoted_text_whole() -> None:
@@ -537,14 +589,23 @@ def test_console_runs_the_weekly_digest_as_a_manager_would_see_it_and_never_twic
     assert "[#sales-east]" in first and "Team east — week of 16 Nov" in first
     assert "*Team totals*" in first and "Revenue (team total)" in first
     assert "👥 *Demos* — everyone 4 demos/week" in first and "reward: team lunch on Dana" in first
-    assert "[file in #sales-east] Team east — week of 16 Nov 2026" in first and "(image saved to " in first
-    assert "weekly-digest for team east (Fri 20 Nov 2026): 2 message(s), 2 new, 0 already in the outbox." in first
+    assert (
+        "[file in #sales-east] Team east — week of 16 Nov 2026" in first
+        and "(image saved to " in first
+    )
+    assert (
+        "weekly-digest for team east (Fri 20 Nov 2026): 2 message(s), 2 new, 0 already in the outbox."
+        in first
+    )
     assert "Delivered: 2 sent, 0 to retry, 0 parked, 0 failed." in first
     # The same day again: nothing new, nothing posted.
     assert "[#sales-east]" not in second.split("dana> jobs list")[0]
     assert "had already run: nothing new to send" in second
     listing = _after(out, "dana> jobs list").split("dana>")[0]
-    assert re.search(r"weekly-digest Fri 16:00 +next Fri 20 Nov 16:00 EST +last 2026-11-20 \(2 msg\) +2 sent", listing)
+    assert re.search(
+        r"weekly-digest Fri 16:00 +next Fri 20 Nov 16:00 EST +last 2026-11-20 \(2 msg\) +2 sent",
+        listing,
+    )
     assert re.search(r"log-reminder off +next —", listing)
     alert = _after(out, "dana> jobs run lagging-alert --team east").split("dana>")[0]
     assert "[DM to @dana]" in alert and "behind or at risk" in alert
@@ -569,6 +630,8 @@ def test_the_console_shows_a_live_win_right_after_the_log_that_made_it(
         demo=True,
     )
     logged = _after(out, "violet> /log deals 1 revenue $12,000").split("violet> /log undo")[0]
-    assert re.search(r"\[#sales-east\]\s+🎉 violet closed \$12,000 — the team is at \d+% of", logged), logged
+    assert re.search(
+        r"\[#sales-east\]\s+🎉 violet closed \$12,000 — the team is at \d+% of", logged
+    ), logged
     undone = _after(out, "violet> /log undo")
     assert re.search(r"~🎉 violet closed \$12,000 — the team is at \d+% of [^~]*~", undone), undone

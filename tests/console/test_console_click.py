@@ -40,10 +40,10 @@ from bot.console.session import (
 )
 from bot.render.app_home import HOME_UNDO_ACTION
 from bot.render.goals import APPROVE_ACTION
-from bot.standin.slack_api import StandInSlack
 from storage.db import Database
 from storage.models import Entry, Goal, GoalRequest, Person
 from tests.console.transcript import CLOCK_AT, console_transcript
+from tests.support.slack_api import StandInSlack
 
 REPO = Path(__file__).resolve().parents[2]
 PROPOSE = "/goal propose calls 70/week -- more leads now"
@@ -99,7 +99,9 @@ def _goals_of(tmp_path: Path, handle: str) -> list[tuple[str, str, int | None, s
 # ---------------------------------------------------------------------- approvals
 
 
-def test_a_manager_approves_a_reps_proposal_with_click(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_manager_approves_a_reps_proposal_with_click(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rep = _rep()
     out = _console(
         tmp_path,
@@ -129,9 +131,14 @@ def test_a_manager_approves_a_reps_proposal_with_click(tmp_path: Path, monkeypat
     # The rep can't press the buttons of dana's DM: the console says whose they are.
     theirs = _after(out, f"{rep}> click")
     assert "Nothing to click" in theirs
-    assert "(The newest message with buttons, in the DM to @dana, is @dana's: as @dana to click it.)" in theirs
+    assert (
+        "(The newest message with buttons, in the DM to @dana, is @dana's: as @dana to click it.)"
+        in theirs
+    )
 
-    assert "You are @dana (" in _after(out, "dana> whoami") and "· manager of east ·" in _after(out, "dana> whoami")
+    assert "You are @dana (" in _after(out, "dana> whoami") and "· manager of east ·" in _after(
+        out, "dana> whoami"
+    )
     listed = out.split("dana> whoami", 1)[1]
     listed = _after(listed, "dana> click\n")
     assert f"Buttons in the DM to @dana — *{rep}* proposes calls 70/week for {rep}" in listed
@@ -148,7 +155,10 @@ def test_a_manager_approves_a_reps_proposal_with_click(tmp_path: Path, monkeypat
     # Every copy of the request loses its buttons, the rep hears, the clicker gets a note.
     assert "[message updated in DM to @dana]" in approved
     assert "✅ Approved by dana. Set #" in approved and f"calls 70/week for {rep}" in approved
-    assert f"[DM to @{rep}]" in approved and "Your proposal (request #1) was approved by dana" in approved
+    assert (
+        f"[DM to @{rep}]" in approved
+        and "Your proposal (request #1) was approved by dana" in approved
+    )
     assert "[only you see this]" in approved
     # The updated DM has no buttons left: nothing to click any more.
     assert "Nothing to click" in out.rsplit("dana> click", 1)[1]
@@ -162,7 +172,9 @@ def test_click_by_number_rejects_and_a_wrong_number_says_the_range(
 ) -> None:
     rep = _rep()
     out = _console(
-        tmp_path, [f"as @{rep}", PROPOSE, "as @dana", "click 3", "click [ reJ ]", "click 2"], monkeypatch
+        tmp_path,
+        [f"as @{rep}", PROPOSE, "as @dana", "click 3", "click [ reJ ]", "click 2"],
+        monkeypatch,
     )
     assert "There is no button 3: pick 1–2." in _after(out, "dana> click 3")
     assert "You click [ Reject ]" in _after(out, "dana> click [ reJ ]")  # a label's start, any case
@@ -176,16 +188,25 @@ def test_click_by_number_rejects_and_a_wrong_number_says_the_range(
 # ---------------------------------------------------------------------- Home and reminders
 
 
-def test_undo_on_the_home_tab_removes_that_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_undo_on_the_home_tab_removes_that_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rep = _rep()
-    out = _console(tmp_path, [f"as @{rep}", "/log calls 3", "home", "click", "click undo", "click"], monkeypatch)
+    out = _console(
+        tmp_path,
+        [f"as @{rep}", "/log calls 3", "home", "click", "click undo", "click"],
+        monkeypatch,
+    )
     listed = _after(out, f"{rep}> click\n")
     assert "Buttons in your Home tab:" in listed
     assert "   1. [ Log activity ]" in listed
     # Several Undo buttons: each shows the entry beside it.
     undo = re.search(r"(\d+)\. \[ Undo \]\s+— Fri 20 Nov · 3 calls\n", listed)
     assert undo is not None, listed
-    assert "(Not listed: 1 menu — the console presses buttons only; home quarter picks the Home tab's period.)" in listed
+    assert (
+        "(Not listed: 1 menu — the console presses buttons only; home quarter picks the Home tab's period.)"
+        in listed
+    )
     ambiguous = _after(out, f"{rep}> click undo")
     assert 'Several buttons match "undo"' in ambiguous and "click one by number" in ambiguous
 
@@ -204,7 +225,9 @@ def test_undo_on_the_home_tab_removes_that_entry(tmp_path: Path, monkeypatch: py
     assert entry.deleted_at is not None
 
 
-def test_the_log_button_of_a_log_reminder_opens_the_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_log_button_of_a_log_reminder_opens_the_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rep = _rep()
     out = _console(
         tmp_path,
@@ -222,7 +245,10 @@ def test_the_log_button_of_a_log_reminder_opens_the_form(tmp_path: Path, monkeyp
     assert "1. [ Log ]" in listed
     form = _after(out, f"{rep}> click log")
     assert "[form] Log activity" in form and "day=2026-11-20" in form
-    assert f"[DM to @{rep}]" in _after(out, "submit calls=5") and "Logged 5 calls on Fri 20 Nov." in out
+    assert (
+        f"[DM to @{rep}]" in _after(out, "submit calls=5")
+        and "Logged 5 calls on Fri 20 Nov." in out
+    )
 
 
 # ---------------------------------------------------------------------- the payload
@@ -326,7 +352,11 @@ def test_channel_posts_are_everyones_ephemeral_messages_their_persons(session: _
     console, standin = session.console, session.standin
     client = WebClient(token="xoxb-console", base_url=standin.api_url)
     channel = console.channel_id("sales-east")
-    go = {"type": "button", "action_id": "nobody_handles_this", "text": {"type": "plain_text", "text": "Go"}}
+    go = {
+        "type": "button",
+        "action_id": "nobody_handles_this",
+        "text": {"type": "plain_text", "text": "Go"},
+    }
     row = [{"type": "section", "text": {"type": "mrkdwn", "text": "Ready?"}, "accessory": go}]
     posted = client.chat_postMessage(channel=channel, text="Ready?", blocks=row)
     console.handle("as @dana")
@@ -345,7 +375,10 @@ def test_channel_posts_are_everyones_ephemeral_messages_their_persons(session: _
     console.handle("click 1")
     ephemeral = session.payloads[-1]
     assert ephemeral["container"]["is_ephemeral"] is True and "message" not in ephemeral
-    assert f"You click [ Go ] in the message only @{_rep()} sees, in #sales-east." in session.out.getvalue()
+    assert (
+        f"You click [ Go ] in the message only @{_rep()} sees, in #sales-east."
+        in session.out.getvalue()
+    )
 
 
 # ---------------------------------------------------------------------- pure parts
@@ -366,7 +399,10 @@ def test_pick_by_number_label_or_unique_start() -> None:
     assert clicks.pick(buttons, '"[ Reject ]"') == 1
     assert clicks.pick(buttons, "6") == "There is no button 6: pick 1–5."
     assert clicks.pick(buttons, "Nope") == 'No button is called "Nope".'
-    assert clicks.pick(buttons, "undo") == 'Several buttons match "undo" (4 [ Undo ], 5 [ Undo ]): click one by number.'
+    assert (
+        clicks.pick(buttons, "undo")
+        == 'Several buttons match "undo" (4 [ Undo ], 5 [ Undo ]): click one by number.'
+    )
 
 
 def test_buttons_are_found_in_sections_and_rows_and_get_ids() -> None:
@@ -374,19 +410,45 @@ def test_buttons_are_found_in_sections_and_rows_and_get_ids() -> None:
         {
             "text": "x",
             "blocks": [
-                {"type": "section", "text": {"type": "mrkdwn", "text": "Fri · 3 calls"},
-                 "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Undo"}, "value": "7"}},
-                {"type": "actions", "block_id": "row", "elements": [
-                    {"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "Go"}, "url": "https://x.test"},
-                    {"type": "static_select", "action_id": "pick"},
-                ]},
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": "Fri · 3 calls"},
+                    "accessory": {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Undo"},
+                        "value": "7",
+                    },
+                },
+                {
+                    "type": "actions",
+                    "block_id": "row",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "action_id": "go",
+                            "text": {"type": "plain_text", "text": "Go"},
+                            "url": "https://x.test",
+                        },
+                        {"type": "static_select", "action_id": "pick"},
+                    ],
+                },
             ],
         }
     )
     undo, go = clicks.buttons_in(message["blocks"])
-    assert (undo.label, undo.value, undo.context, undo.block_id) == ("Undo", "7", "Fri · 3 calls", "console-0")
+    assert (undo.label, undo.value, undo.context, undo.block_id) == (
+        "Undo",
+        "7",
+        "Fri · 3 calls",
+        "console-0",
+    )
     assert undo.action_id  # Slack fills in a missing action_id; so does the console
-    assert (go.action_id, go.block_id, go.url, go.context) == ("go", "row", "https://x.test", "Fri · 3 calls")
+    assert (go.action_id, go.block_id, go.url, go.context) == (
+        "go",
+        "row",
+        "https://x.test",
+        "Fri · 3 calls",
+    )
     assert clicks.action_of(go, "1.0") == {
         "type": "button",
         "action_id": "go",
@@ -397,19 +459,31 @@ def test_buttons_are_found_in_sections_and_rows_and_get_ids() -> None:
     }
 
 
-def test_help_lists_click_and_says_buttons_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_help_lists_click_and_says_buttons_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = _console(tmp_path, ["help"], monkeypatch)
-    assert "  click              the buttons of the last message (or Home tab) you can see, numbered" in out
+    assert (
+        "  click              the buttons of the last message (or Home tab) you can see, numbered"
+        in out
+    )
     assert "buttons only: selects and overflow menus can't be clicked here" in out
 
 
 # ---------------------------------------------------------------------- whoami
 
 
-def test_whoami_says_manager_member_and_admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_whoami_says_manager_member_and_admin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rep = _rep()
-    out = _console(tmp_path, ["as @dana", "whoami", f"as @{rep}", "whoami", "as @zed", "whoami"], monkeypatch)
-    assert re.search(r"You are @dana \(U\w+\) · manager of east · time zone America/New_York", _after(out, "dana> whoami"))
+    out = _console(
+        tmp_path, ["as @dana", "whoami", f"as @{rep}", "whoami", "as @zed", "whoami"], monkeypatch
+    )
+    assert re.search(
+        r"You are @dana \(U\w+\) · manager of east · time zone America/New_York",
+        _after(out, "dana> whoami"),
+    )
     assert "· member of east · time zone" in _after(out, f"{rep}> whoami")
     # The demo seeds no admin: the first new person is the workspace's admin, on no team.
     assert "· Slack admin · time zone" in _after(out, "zed> whoami")
@@ -424,9 +498,18 @@ def test_the_demo_console_has_its_own_database() -> None:
     url, note = console_database(run_url, demo=True)
     assert url == DEMO_DATABASE_URL == "sqlite:///paceline-console.db" != DEFAULT_DATABASE_URL
     assert note is not None and "s3cret" not in note and "paceline:***@db.example.com" in note
-    assert console_database(run_url, demo=False) == (run_url, None)  # the console without demo: run's
-    assert console_database(run_url, demo=True, flag="sqlite:///mine.db") == ("sqlite:///mine.db", None)
-    assert console_database(run_url, demo=True, flag="postgresql://u@h/d")[0] == "postgresql+psycopg://u@h/d"
+    assert console_database(run_url, demo=False) == (
+        run_url,
+        None,
+    )  # the console without demo: run's
+    assert console_database(run_url, demo=True, flag="sqlite:///mine.db") == (
+        "sqlite:///mine.db",
+        None,
+    )
+    assert (
+        console_database(run_url, demo=True, flag="postgresql://u@h/d")[0]
+        == "postgresql+psycopg://u@h/d"
+    )
     with pytest.raises(ConfigError, match="--database-url is malformed"):
         console_database(run_url, demo=True, flag="not a url")
 
@@ -446,7 +529,12 @@ def test_make_console_runs_the_demo_console_and_make_run_the_bot() -> None:
 
 
 def _paceline(tmp_path: Path, args: list[str], lines: list[str]) -> str:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8", "TZ": "America/New_York"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(REPO),
+        "PYTHONIOENCODING": "utf-8",
+        "TZ": "America/New_York",
+    }
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/run.db"
     proc = subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -464,7 +552,9 @@ def _paceline(tmp_path: Path, args: list[str], lines: list[str]) -> str:
 
 def test_console_demo_and_run_use_different_database_files(tmp_path: Path) -> None:
     demo = _paceline(tmp_path, ["console", "--demo"], ["as @dana", "whoami"])
-    assert demo.splitlines()[1].startswith("Database: sqlite:///paceline-console.db (the demo's own; ")
+    assert demo.splitlines()[1].startswith(
+        "Database: sqlite:///paceline-console.db (the demo's own; "
+    )
     assert "manager of east" in demo
     assert (tmp_path / "paceline-console.db").is_file()
     assert not (tmp_path / "run.db").exists()  # DATABASE_URL is `paceline run`'s
@@ -474,7 +564,9 @@ def test_console_demo_and_run_use_different_database_files(tmp_path: Path) -> No
     assert "manager of east" not in run and "Demo:" not in run  # no demo team in run's database
     assert (tmp_path / "run.db").is_file()
 
-    mine = _paceline(tmp_path, ["console", "--demo", "--database-url", f"sqlite:///{tmp_path}/mine.db"], ["quit"])
+    mine = _paceline(
+        tmp_path, ["console", "--demo", "--database-url", f"sqlite:///{tmp_path}/mine.db"], ["quit"]
+    )
     assert mine.splitlines()[1] == f"Database: sqlite:///{tmp_path}/mine.db"
     assert (tmp_path / "mine.db").is_file()
 
@@ -499,7 +591,10 @@ def test_run_says_which_database_it_uses_without_the_password(
     caplog.set_level(logging.INFO, logger="paceline")
     with pytest.raises(Stop):
         main(["run"])
-    assert "Paceline uses the database postgresql+psycopg://paceline:***@db.example.com/paceline" in caplog.text
+    assert (
+        "Paceline uses the database postgresql+psycopg://paceline:***@db.example.com/paceline"
+        in caplog.text
+    )
     assert "s3cret" not in caplog.text
 
 
@@ -514,7 +609,9 @@ def _readme_import_line() -> str:
 
 
 def test_the_readmes_import_paths_are_shipped_in_the_repository() -> None:
-    docs = (REPO / "README.md").read_text(encoding="utf-8") + (REPO / "docs" / "importing.md").read_text(encoding="utf-8")
+    docs = (REPO / "README.md").read_text(encoding="utf-8") + (
+        REPO / "docs" / "importing.md"
+    ).read_text(encoding="utf-8")
     assert "../shared" not in docs
     paths = [w for w in _readme_import_line().split() if "/" in w]
     assert paths == ["samples/crm/sales_pipeline.csv", "samples/crm/sales_teams.csv"]
@@ -528,7 +625,9 @@ def test_the_readmes_import_paths_are_shipped_in_the_repository() -> None:
         assert ignored.returncode == 1, "the sample must not be git-ignored"
 
 
-def test_the_readmes_console_import_works_from_the_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_readmes_console_import_works_from_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     line = _readme_import_line()
     monkeypatch.chdir(REPO)  # where `make run` / `make console` start the console
     monkeypatch.setenv("TZ", "America/New_York")
@@ -536,7 +635,14 @@ def test_the_readmes_console_import_works_from_the_repository(tmp_path: Path, mo
     run_console(
         Settings(database_url=f"sqlite:///{tmp_path}/c.db"),
         stdin=io.StringIO(
-            "\n".join([line, "clock 2017-12-29T17:00", "as @melvin.marxen", "/leaderboard revenue 2017-Q4 team:melvin"])
+            "\n".join(
+                [
+                    line,
+                    "clock 2017-12-29T17:00",
+                    "as @melvin.marxen",
+                    "/leaderboard revenue 2017-Q4 team:melvin",
+                ]
+            )
             + "\n"
         ),
         stdout=out,
@@ -545,7 +651,9 @@ def test_the_readmes_console_import_works_from_the_repository(tmp_path: Path, mo
     printed = out.getvalue()
     imported = _after(printed, f"console> {line}")
     assert "Imported CRM pipeline sales_pipeline.csv (UTF-8) into workspace T_CONSOLE" in imported
-    assert "0 skipped" in imported and "Teams created: central, east, west, dustin, melvin" in imported
+    assert (
+        "0 skipped" in imported and "Teams created: central, east, west, dustin, melvin" in imported
+    )
     board = _after(printed, "melvin.marxen> /leaderboard revenue 2017-Q4 team:melvin")
     ranked = re.findall(r"`\s+\d+`\s+(\S+) — ", board)
     assert ranked[0] == "darcel.schlecht" and len(ranked) == 6

@@ -21,11 +21,15 @@ def _after(text: str, marker: str) -> str:
     return text[start:] if end < 0 else text[start:end]
 
 
-def test_home_shows_the_managers_and_the_reps_tab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_home_shows_the_managers_and_the_reps_tab(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The demo's reps come from the shared CRM sample when it is there, else a built-in
     # list: take the weakest rep either way (behind on calls, so "calls/day" shows).
     rep_handle = demo_people()[1][-1].handle
-    out = _console(tmp_path, ["home", "help", "as @dana", "home", f"as @{rep_handle}", "home"], monkeypatch)
+    out = _console(
+        tmp_path, ["home", "help", "as @dana", "home", f"as @{rep_handle}", "home"], monkeypatch
+    )
     assert "Choose who you are first: as @maria — then home" in out
     assert "home               your App Home tab" in out
     manager = _after(out, "dana> home")

@@ -153,6 +153,7 @@ def test_newcomer_imports_the_crm_sample_then_sees_a_managers_leaderboard(
 def _q4_of_agent(agent: str) -> tuple[int, int, int]:
     """(opportunities engaged, deals won, dollars won) of one agent in Oct–Dec 2017, read
     straight from the CSV."""
+
     def in_q4(text: str) -> bool:
         month, day, year = (int(part) for part in text.split("/"))
         return date(2017, 10, 1) <= date(year, month, day) <= date(2017, 12, 31)
@@ -177,29 +178,44 @@ def test_newcomer_sees_2017_figures_in_the_home_tab_of_a_manager_and_of_a_rep(
     pick the quarter as in Slack's select, and see Q4 2017 as the CSV has it."""
     out = _console(
         database_url,
-        [IMPORT, "clock 2017-12-29", "as @melvin.marxen", "home quarter", "as @darcel.schlecht", "home quarter", "home decade"],
+        [
+            IMPORT,
+            "clock 2017-12-29",
+            "as @melvin.marxen",
+            "home quarter",
+            "as @darcel.schlecht",
+            "home quarter",
+            "home decade",
+        ],
     )
     manager = _after(out, "melvin.marxen> home quarter")
     assert "[Home tab of @melvin.marxen]" in manager
     assert "This quarter (2017-Q4)" in manager and "[ This quarter ▾ ]" in manager
     with (CRM / "sales_teams.csv").open(newline="", encoding="utf-8") as f:
-        agents = [row["sales_agent"] for row in csv.DictReader(f) if row["manager"] == "Melvin Marxen"]
+        agents = [
+            row["sales_agent"] for row in csv.DictReader(f) if row["manager"] == "Melvin Marxen"
+        ]
     shown = 0
     for agent in agents:
         opportunities, deals, dollars = _q4_of_agent(agent)
         if not (opportunities or deals):
             continue
         handle = agent.lower().replace(" ", ".")
-        line = f"• *{handle}* — {opportunities} opportunities · {deals} deals · ${dollars:,} revenue"
+        line = (
+            f"• *{handle}* — {opportunities} opportunities · {deals} deals · ${dollars:,} revenue"
+        )
         assert line in manager, (line, manager)
         shown += 1
     assert shown >= 5
 
     rep = _after(out, "darcel.schlecht> home quarter")
     opportunities, deals, dollars = _q4_of_agent("Darcel Schlecht")
-    assert f"This quarter: {opportunities} opportunities · {deals} deals · ${dollars:,} revenue" in rep
-    assert "Choose a period for your Home tab: home week | home month | home quarter | home year" in _after(
-        out, "darcel.schlecht> home decade"
+    assert (
+        f"This quarter: {opportunities} opportunities · {deals} deals · ${dollars:,} revenue" in rep
+    )
+    assert (
+        "Choose a period for your Home tab: home week | home month | home quarter | home year"
+        in _after(out, "darcel.schlecht> home decade")
     )
 
 
@@ -233,7 +249,9 @@ def test_importing_twice_changes_nothing_and_a_dry_run_lists_what_it_would_creat
         )
         assert "Added" not in report
         assert "Teams: all 9 were there already." in report
-    assert "You are @cara.losch now (manager of cara, time zone" in second and "new here" not in second
+    assert (
+        "You are @cara.losch now (manager of cara, time zone" in second and "new here" not in second
+    )
     assert "Managers: cara.losch" in _after(second, "cara.losch> /team show cara")
     assert _counts(database_url) == after_first
 

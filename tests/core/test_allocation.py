@@ -243,7 +243,15 @@ MON_FRI = WorkCalendar()
 
 @pytest.mark.parametrize(
     ("available", "normal", "used"),
-    [(5, 5, True), (3, 5, True), (2, 5, False), (0, 5, False), (2, 4, True), (1, 4, False), (0, 0, True)],
+    [
+        (5, 5, True),
+        (3, 5, True),
+        (2, 5, False),
+        (0, 5, False),
+        (2, 4, True),
+        (1, 4, False),
+        (0, 0, True),
+    ],
 )
 def test_a_period_needs_at_least_half_the_normal_working_days(available, normal, used):
     assert has_enough_days(available, normal) is used
@@ -256,7 +264,11 @@ def test_a_vacation_week_is_left_out_not_counted_as_zero():
     assert len(history.periods) == 12
     assert history.totals == [60] * 11
     [left_out] = history.left_out
-    assert (left_out.period.start, left_out.normal_days, left_out.available_days) == (date(2026, 9, 28), 5, 0)
+    assert (left_out.period.start, left_out.normal_days, left_out.available_days) == (
+        date(2026, 9, 28),
+        5,
+        0,
+    )
     assert left_out.because == {LeftOutBecause.TIME_OFF}
     assert history.left_out_note("week") == "1 left out: under half the working days, time off"
     assert suggest(history.totals) == Suggestion(median=60, p80=60, periods=11)
@@ -295,7 +307,9 @@ def test_periods_before_the_start_date_are_not_history_and_a_late_start_is_left_
     assert history.periods[0].period.start == date(2026, 9, 21)
     assert history.periods[0].because == {LeftOutBecause.STARTED} and not history.periods[0].used
     assert history.totals == [60] * 7
-    assert history.left_out_note("week") == "1 left out: under half the working days, started mid-week"
+    assert (
+        history.left_out_note("week") == "1 left out: under half the working days, started mid-week"
+    )
     # Started Wed 23 Sep: 3 of 5 days, the week stays in.
     wednesday = person_history(WEEKS, totals, MON_FRI, start_date=date(2026, 9, 23))
     assert wednesday.totals == [25] + [60] * 7 and not wednesday.left_out
@@ -322,7 +336,9 @@ def test_the_note_names_every_reason_and_counts_every_period_left_out():
     )
     months = last_complete_periods("month", date(2026, 11, 20))
     late = person_history(months, [0] * 10 + [30, 90], MON_FRI, start_date=date(2026, 10, 20))
-    assert late.left_out_note("month") == "1 left out: under half the working days, started mid-month"
+    assert (
+        late.left_out_note("month") == "1 left out: under half the working days, started mid-month"
+    )
 
 
 def test_person_history_needs_one_total_per_period():
@@ -336,14 +352,23 @@ def test_a_split_weighs_the_average_per_period_used():
     away[3] = 0
     on_vacation = person_history(WEEKS, away, MON_FRI, [(date(2026, 9, 14), date(2026, 9, 18))])
     window_start = WEEKS[0].start
-    assert split_weight(steady, None, window_start) == split_weight(on_vacation, None, window_start) == 60
+    assert (
+        split_weight(steady, None, window_start)
+        == split_weight(on_vacation, None, window_start)
+        == 60
+    )
     shares = split_by_history(
         100,
-        [("steady", split_weight(steady, None, window_start)), ("away", split_weight(on_vacation, None, window_start))],
+        [
+            ("steady", split_weight(steady, None, window_start)),
+            ("away", split_weight(on_vacation, None, window_start)),
+        ],
     )
     assert [s.amount for s in shares] == [50, 50]
     # Uneven averages stay exact: 700/12 and 645/11.
-    assert split_weight(person_history(WEEKS, [50] * 10 + [100, 100], MON_FRI), None, window_start) == Fraction(700, 12)
+    assert split_weight(
+        person_history(WEEKS, [50] * 10 + [100, 100], MON_FRI), None, window_start
+    ) == Fraction(700, 12)
 
 
 def test_new_reps_have_no_split_weight():
@@ -353,7 +378,9 @@ def test_new_reps_have_no_split_weight():
     assert split_weight(history, date(2026, 9, 1), window_start) is None
     assert split_weight(history, window_start, window_start) == 60
     # So does having no period used: all of them left out, or no history at all.
-    away = person_history(WEEKS, [0] * 11 + [10], MON_FRI, [(date(2026, 11, 9), date(2026, 11, 13))])
+    away = person_history(
+        WEEKS, [0] * 11 + [10], MON_FRI, [(date(2026, 11, 9), date(2026, 11, 13))]
+    )
     assert away.periods and not away.used and split_weight(away, None, window_start) is None
     assert split_weight(History(()), None, window_start) is None
     shares = split_by_history(90, [("a", Fraction(100, 3)), ("b", None), ("c", Fraction(200, 3))])
@@ -378,13 +405,14 @@ def test_person_history_keeps_exactly_the_periods_with_half_their_days(totals, o
     history = person_history(WEEKS, totals, MON_FRI, ranges, start_date)
     # The history is a tail of the window, starting with activity after the start date.
     shown = [(p.period, p.total) for p in history.periods]
-    assert shown == list(zip(WEEKS, totals, strict=True))[len(WEEKS) - len(shown):]
+    assert shown == list(zip(WEEKS, totals, strict=True))[len(WEEKS) - len(shown) :]
     if shown:
         assert shown[0][1] > 0 and (start_date is None or shown[0][0].end >= start_date)
     for p in history.periods:
         workdays = [d for d in p.period.days() if d.weekday() < 5]
         available = [
-            d for d in workdays
+            d
+            for d in workdays
             if (start_date is None or d >= start_date) and not any(a <= d <= b for a, b in ranges)
         ]
         assert (p.normal_days, p.available_days) == (len(workdays), len(available))

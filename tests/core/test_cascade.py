@@ -40,7 +40,10 @@ def test_evenly_down_from_the_company():
     assert amounts(central.children) == [
         ("team", DUSTIN, 2000, "even"), ("team", EASTSIDE, 2000, "even"), ("own members", CENTRAL, 2000, "even"),
     ]  # fmt: skip
-    assert amounts(central.children[0].children) == [("person", 20, 1000, "even"), ("person", 21, 1000, "even")]
+    assert amounts(central.children[0].children) == [
+        ("person", 20, 1000, "even"),
+        ("person", 21, 1000, "even"),
+    ]
     assert amounts(central.children[2].children) == [("person", 10, 2000, "even")]
     # 6,000 / 3: 2,000 each.
     assert [p.amount for p in west.children] == [2000, 2000, 2000]
@@ -58,11 +61,24 @@ def test_evenly_leftover_units_go_to_the_first_siblings():
 
 def test_by_history_teams_weigh_their_peoples_totals_and_an_empty_history_gets_the_median():
     totals = {10: 100, 20: 300, 21: 100, 30: 0, 40: 200, 41: 200, 42: 0}
-    weights = {10: Fraction(100), 20: Fraction(300), 21: Fraction(100), 30: None, 40: Fraction(200), 41: None, 42: None}
+    weights = {
+        10: Fraction(100),
+        20: Fraction(300),
+        21: Fraction(100),
+        30: None,
+        40: Fraction(200),
+        41: None,
+        42: None,
+    }
     plan = cascade.plan(TREE, None, 1000, True, People(MEMBERS, totals, weights))
     central, west = plan.parts
     # central 500 (10+20+21) v west 400: 1000 × 5/9 = 555.5… → 556, 444.4… → 444.
-    assert (central.amount, central.basis, west.amount, west.basis) == (556, Basis.HISTORY, 444, Basis.HISTORY)
+    assert (central.amount, central.basis, west.amount, west.basis) == (
+        556,
+        Basis.HISTORY,
+        444,
+        Basis.HISTORY,
+    )
     # dustin 400, eastside nothing logged → the median of 400 and 100 = 250, own 100:
     # 556 × 400/750 = 296.53 → 296 (remainder .53), 556 × 250/750 = 185.33 → 185, 556 × 100/750 = 74.13 → 74;
     # one unit left goes to the largest remainder, dustin: 297, 185, 74.
@@ -70,10 +86,16 @@ def test_by_history_teams_weigh_their_peoples_totals_and_an_empty_history_gets_t
         ("team", DUSTIN, 297, "history"), ("team", EASTSIDE, 185, "median"), ("own members", CENTRAL, 74, "history"),
     ]  # fmt: skip
     # Inside dustin: 297 × 3/4 = 222.75 → 223, 297 × 1/4 = 74.25 → 74.
-    assert amounts(central.children[0].children) == [("person", 20, 223, "history"), ("person", 21, 74, "history")]
+    assert amounts(central.children[0].children) == [
+        ("person", 20, 223, "history"),
+        ("person", 21, 74, "history"),
+    ]
     # west's 444: 40 has 200, 41 and 42 are new (the median of the known, 200): 148 each.
-    assert amounts(west.children) == [("person", 40, 148, "history"), ("person", 41, 148, "median"),
-                                      ("person", 42, 148, "median")]
+    assert amounts(west.children) == [
+        ("person", 40, 148, "history"),
+        ("person", 41, 148, "median"),
+        ("person", 42, 148, "median"),
+    ]
     assert plan.had_history
 
 
@@ -100,13 +122,20 @@ def test_a_team_with_nobody_below_gets_no_part():
     plan = cascade.plan(TREE, None, 100, False, People(members))
     central, west = plan.parts
     assert (central.amount, west.amount) == (50, 50)
-    assert amounts(central.children) == [("team", DUSTIN, 50, "even"), ("team", EASTSIDE, 0, "no people")]
+    assert amounts(central.children) == [
+        ("team", DUSTIN, 50, "even"),
+        ("team", EASTSIDE, 0, "no people"),
+    ]
     assert central.children[1].children == () and central.children[1].people == 0
 
 
 def test_a_leaf_root_splits_to_its_members():
     plan = cascade.plan(TREE, WEST, 10, False, People(MEMBERS))
-    assert amounts(plan.parts) == [("person", 40, 4, "even"), ("person", 41, 3, "even"), ("person", 42, 3, "even")]
+    assert amounts(plan.parts) == [
+        ("person", 40, 4, "even"),
+        ("person", 41, 3, "even"),
+        ("person", 42, 3, "even"),
+    ]
 
 
 def test_nobody_below_the_root_is_refused():
@@ -180,19 +209,28 @@ def setups(draw):
     count = draw(st.integers(min_value=0, max_value=9))
     nodes = []
     for team_id in range(1, count + 1):
-        parent = draw(st.one_of(st.none(), st.integers(min_value=1, max_value=team_id - 1))) if team_id > 1 else None
-        nodes.append(TeamNode(team_id, draw(st.sampled_from(["a", "b", "c", "d"])) + str(team_id), parent))
+        parent = (
+            draw(st.one_of(st.none(), st.integers(min_value=1, max_value=team_id - 1)))
+            if team_id > 1
+            else None
+        )
+        nodes.append(
+            TeamNode(team_id, draw(st.sampled_from(["a", "b", "c", "d"])) + str(team_id), parent)
+        )
     tree = TeamTree(nodes)
     people = draw(st.integers(min_value=0, max_value=20))
     members: dict[int, list[int]] = {}
     for person in range(100, 100 + people):
-        team = draw(st.one_of(st.none(), st.integers(min_value=1, max_value=count))) if count else None
+        team = (
+            draw(st.one_of(st.none(), st.integers(min_value=1, max_value=count))) if count else None
+        )
         if team is not None:
             members.setdefault(team, []).append(person)
     everyone = [p for ps in members.values() for p in ps]
     totals = {p: draw(st.integers(min_value=0, max_value=10_000)) for p in everyone}
     weights = {
-        p: draw(st.one_of(st.none(), st.fractions(min_value=0, max_value=500, max_denominator=12))) for p in everyone
+        p: draw(st.one_of(st.none(), st.fractions(min_value=0, max_value=500, max_denominator=12)))
+        for p in everyone
     }
     root = draw(st.one_of(st.none(), st.integers(min_value=1, max_value=count))) if count else None
     target = draw(st.integers(min_value=0, max_value=10**9))
@@ -236,7 +274,9 @@ def test_every_level_adds_up_exactly_to_the_one_above(setup):
     assert {p.id for p in persons} <= below
     # The teams whose members got parts of their own are those member_split_teams names.
     team_of = {p: t for t, ps in members.items() for p in ps}
-    assert {team_of[p.id] for p in persons} == set(cascade.member_split_teams(tree, root, members, levels))
+    assert {team_of[p.id] for p in persons} == set(
+        cascade.member_split_teams(tree, root, members, levels)
+    )
     if levels is None:
         # All the way down: everyone below gets a part, and the parts are the target.
         assert {p.id for p in persons} == below

@@ -21,7 +21,9 @@ from bot.core.errors import UserError
 from bot.core.metrics import BUILTIN_METRICS
 from bot.core.team_grammar import TEAM_HELP, TeamSet, parse_team
 
-TAKES = "crm-only takes any of calls, emails, meetings, demos, opportunities, deals, revenue, or none."
+TAKES = (
+    "crm-only takes any of calls, emails, meetings, demos, opportunities, deals, revenue, or none."
+)
 EXAMPLE = "/team set east crm-only calls,deals"
 
 
@@ -32,7 +34,15 @@ def error_of(text: str) -> UserError:
 
 
 def test_the_metrics_hubspot_syncs_are_in_the_catalogs_order():
-    assert CRM_METRICS == ("calls", "emails", "meetings", "demos", "opportunities", "deals", "revenue")
+    assert CRM_METRICS == (
+        "calls",
+        "emails",
+        "meetings",
+        "demos",
+        "opportunities",
+        "deals",
+        "revenue",
+    )
     order = [m.key for m in BUILTIN_METRICS]
     assert list(CRM_METRICS) == sorted(CRM_METRICS, key=order.index)
 
@@ -44,7 +54,10 @@ def test_the_metrics_hubspot_syncs_are_in_the_catalogs_order():
         ("set east crm-only deals,calls", "calls,deals"),
         ("set east crm-only Deals, Dials", "calls,deals"),
         ("set east crm-only deal call calls", "calls,deals"),
-        ("set east crm-only mtg opps rev email demo", "emails,meetings,demos,opportunities,revenue"),
+        (
+            "set east crm-only mtg opps rev email demo",
+            "emails,meetings,demos,opportunities,revenue",
+        ),
         ("set east crm-only $", "revenue"),
         ("set team:east crm_only calls", "calls"),
         ("set east crmonly won", "deals"),
@@ -98,7 +111,9 @@ def test_texts():
     assert comes_from_hubspot(["revenue"], "east") == (
         "Revenue comes from HubSpot for team east: log it in HubSpot and it shows up here within a few minutes."
     )
-    assert comes_from_hubspot(["calls", "revenue"], "east").startswith("Calls and revenue come from HubSpot")
+    assert comes_from_hubspot(["calls", "revenue"], "east").startswith(
+        "Calls and revenue come from HubSpot"
+    )
     assert refusal_text(["calls"], "east", others=["demos"]).endswith(
         "Nothing was logged, not even demos: a /log is stored whole or not at all."
     )
@@ -110,7 +125,9 @@ def test_texts():
 # --- properties -------------------------------------------------------------------------------------
 
 NAMES = [name for m in BUILTIN_METRICS for name in (m.key, *m.aliases)]
-WORDS = st.sampled_from([*NAMES, "none", "off", "on", "all", ",", ", ", "proposal", "nps", "cals", "$", "--", '"'])
+WORDS = st.sampled_from(
+    [*NAMES, "none", "off", "on", "all", ",", ", ", "proposal", "nps", "cals", "$", "--", '"']
+)
 VALUES = st.one_of(
     st.text(max_size=60),
     st.lists(WORDS, max_size=8).map(" ".join),
@@ -135,7 +152,10 @@ def test_any_text_after_crm_only_parses_or_says_why_with_an_example_that_parses(
     assert stored == crm_only_setting(keys)
 
 
-@given(st.lists(st.sampled_from(CRM_METRICS), min_size=1, unique=True), st.sampled_from([",", ", ", " ", " , "]))
+@given(
+    st.lists(st.sampled_from(CRM_METRICS), min_size=1, unique=True),
+    st.sampled_from([",", ", ", " ", " , "]),
+)
 def test_any_synced_metrics_in_any_order_store_in_catalog_order(keys, sep):
     parsed = parse_team(f"set east crm-only {sep.join(keys)}")
     assert parsed == TeamSet("east", "crm-only", ",".join(k for k in CRM_METRICS if k in keys))

@@ -222,7 +222,11 @@ def test_a_goal_may_give_the_number_before_the_metric(text):
     assert parse_goal(text, CATALOG, TODAY) == GoalSet(Who(user=KIM), CALLS, 60, PeriodKind.WEEK)
 
 
-@given(st.sampled_from(CATALOG.metrics), st.integers(min_value=1, max_value=1_000_000), st.sampled_from(list(PeriodKind)))
+@given(
+    st.sampled_from(CATALOG.metrics),
+    st.integers(min_value=1, max_value=1_000_000),
+    st.sampled_from(list(PeriodKind)),
+)
 def test_number_first_goals_equal_metric_first_goals(metric, target, kind):
     amount = format_amount(target, metric)
     assert parse_goal(f"set @kim {amount} {metric.key}/{kind.value}", CATALOG, TODAY) == parse_goal(
@@ -234,8 +238,14 @@ def test_number_first_goals_equal_metric_first_goals(metric, target, kind):
     ("text", "command"),
     [
         ("set ben calls 60/week", "/goal set @ben calls 60/week"),
-        ("set Ben.Smith 60 calls/week from 2026-12-01", "/goal set @Ben.Smith 60 calls/week from 2026-12-01"),
-        ("set ben calls 60/week -- new &lt;territory&gt;", "/goal set @ben calls 60/week -- new &lt;territory&gt;"),
+        (
+            "set Ben.Smith 60 calls/week from 2026-12-01",
+            "/goal set @Ben.Smith 60 calls/week from 2026-12-01",
+        ),
+        (
+            "set ben calls 60/week -- new &lt;territory&gt;",
+            "/goal set @ben calls 60/week -- new &lt;territory&gt;",
+        ),
     ],
 )
 def test_a_name_without_at_is_an_unlinked_name_with_the_command(text, command):
@@ -284,9 +294,32 @@ LOG_TOKENS = st.sampled_from(
     + list(PEOPLE)
 )
 GOAL_TOKENS = st.sampled_from(
-    ["set", "propose", "each", "split", "team:east", "ben", "kim", "Ben.Smith", "from", "to", "2026-12-01"]
+    [
+        "set",
+        "propose",
+        "each",
+        "split",
+        "team:east",
+        "ben",
+        "kim",
+        "Ben.Smith",
+        "from",
+        "to",
+        "2026-12-01",
+    ]
     + [m.key for m in CATALOG.metrics]
-    + ["60/week", "60", "calls/week", "revenue/month", "per", "a", "week", "weekly", "twelve", "$4,500"]
+    + [
+        "60/week",
+        "60",
+        "calls/week",
+        "revenue/month",
+        "per",
+        "a",
+        "week",
+        "weekly",
+        "twelve",
+        "$4,500",
+    ]
     + ["stretch", "125%", "by", "evenly", "--", "reason"]
     + list(PEOPLE)
 )
@@ -311,13 +344,22 @@ def test_goal_forms_parse_or_suggest_a_command_that_parses(text, today):
 
 
 @given(
-    st.lists(st.sampled_from([m for m in CATALOG.metrics if not m.is_money]), min_size=1, max_size=3, unique=True),
-    st.lists(st.sampled_from(sorted(NUMBER_WORDS, key=NUMBER_WORDS.get)[1:]), min_size=3, max_size=3),
+    st.lists(
+        st.sampled_from([m for m in CATALOG.metrics if not m.is_money]),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    ),
+    st.lists(
+        st.sampled_from(sorted(NUMBER_WORDS, key=NUMBER_WORDS.get)[1:]), min_size=3, max_size=3
+    ),
     st.sampled_from(["", " yesterday", " on mon", " last fri", " on 2026-11-02"]),
 )
 def test_spelled_out_counts_equal_digits(metrics, words, day):
     spelled = " ".join(f"{m.key} {w}" for m, w in zip(metrics, words, strict=False)) + day
-    digits = " ".join(f"{m.key} {NUMBER_WORDS[w]}" for m, w in zip(metrics, words, strict=False)) + day
+    digits = (
+        " ".join(f"{m.key} {NUMBER_WORDS[w]}" for m, w in zip(metrics, words, strict=False)) + day
+    )
     command = log(spelled)
     assert isinstance(command, LogEntries)
     assert command == log(digits)

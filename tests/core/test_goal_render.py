@@ -34,8 +34,15 @@ NAMES = {("person", 7): "maria", ("team", 3): "east"}
 
 
 def spec(**kw):
-    base = {"id": 12, "kind": "individual", "metric": "calls", "period_kind": PeriodKind.WEEK, "target": 60,
-            "start": date(2026, 11, 16), "person_id": 7}
+    base = {
+        "id": 12,
+        "kind": "individual",
+        "metric": "calls",
+        "period_kind": PeriodKind.WEEK,
+        "target": 60,
+        "start": date(2026, 11, 16),
+        "person_id": 7,
+    }
     base.update(kw)
     return GoalSpec(**base)
 
@@ -43,16 +50,39 @@ def spec(**kw):
 @pytest.mark.parametrize(
     ("goal", "metric", "text"),
     [
-        (spec(stretch_pct=125), CALLS, "#12 calls 60/week for maria from Mon 16 Nov (stretch 125%)"),
-        (spec(end=date(2027, 1, 31)), CALLS, "#12 calls 60/week for maria from Mon 16 Nov to Sun 31 Jan 2027"),
         (
-            spec(kind="team", metric="revenue", period_kind=PeriodKind.YEAR, target=120_000_000, person_id=None,
-                 team_id=3, start=date(2026, 1, 1), weights=(Decimal(20), Decimal(25), Decimal(25), Decimal(30))),
+            spec(stretch_pct=125),
+            CALLS,
+            "#12 calls 60/week for maria from Mon 16 Nov (stretch 125%)",
+        ),
+        (
+            spec(end=date(2027, 1, 31)),
+            CALLS,
+            "#12 calls 60/week for maria from Mon 16 Nov to Sun 31 Jan 2027",
+        ),
+        (
+            spec(
+                kind="team",
+                metric="revenue",
+                period_kind=PeriodKind.YEAR,
+                target=120_000_000,
+                person_id=None,
+                team_id=3,
+                start=date(2026, 1, 1),
+                weights=(Decimal(20), Decimal(25), Decimal(25), Decimal(30)),
+            ),
             REVENUE,
             "#12 revenue $1,200,000/year for team east from Thu 1 Jan (weights 20,25,25,30)",
         ),
         (
-            spec(kind="collective", metric="demos", target=5, person_id=None, team_id=3, reward="team lunch"),
+            spec(
+                kind="collective",
+                metric="demos",
+                target=5,
+                person_id=None,
+                team_id=3,
+                reward="team lunch",
+            ),
             CATALOG.get("demos"),
             "#12 demos 5/week each in team east from Mon 16 Nov (reward: team lunch)",
         ),
@@ -62,13 +92,23 @@ def spec(**kw):
             "#12 emails 50 to 100 step 10/week for maria from Mon 16 Nov",
         ),
         (
-            spec(kind="contest", metric="meetings", target=None, person_id=None, team_id=3,
-                 end=date(2026, 11, 22), prize="golf"),
+            spec(
+                kind="contest",
+                metric="meetings",
+                target=None,
+                person_id=None,
+                team_id=3,
+                end=date(2026, 11, 22),
+                prize="golf",
+            ),
             CATALOG.get("meetings"),
             "#12 meetings contest for team east from Mon 16 Nov to Sun 22 Nov (prize: golf)",
         ),
-        (spec(metric="revenue", period_kind=PeriodKind.MONTH, target=400_050), REVENUE,
-         "#12 revenue $4,000.50/month for maria from Mon 16 Nov"),
+        (
+            spec(metric="revenue", period_kind=PeriodKind.MONTH, target=400_050),
+            REVENUE,
+            "#12 revenue $4,000.50/month for maria from Mon 16 Nov",
+        ),
     ],
 )
 def test_describe(goal, metric, text):
@@ -86,45 +126,97 @@ def test_people_text_is_escaped_so_it_cannot_ping():
 
 
 def test_a_stored_state_reads_back_as_the_same_goal():
-    state = json.loads(json.dumps({
-        "id": 12, "kind": "team", "person_id": None, "team_id": 3, "metric": "revenue", "period": "year",
-        "target": 120_000_000, "start": "2026-01-01", "end": None, "stretch_pct": None, "weights": "20,25,25,30",
-        "reward": None, "prize": None, "ramp_last": None, "ramp_step": None, "removed_at": None,
-    }))
+    state = json.loads(
+        json.dumps(
+            {
+                "id": 12,
+                "kind": "team",
+                "person_id": None,
+                "team_id": 3,
+                "metric": "revenue",
+                "period": "year",
+                "target": 120_000_000,
+                "start": "2026-01-01",
+                "end": None,
+                "stretch_pct": None,
+                "weights": "20,25,25,30",
+                "reward": None,
+                "prize": None,
+                "ramp_last": None,
+                "ramp_step": None,
+                "removed_at": None,
+            }
+        )
+    )
     goal = spec_from_state(state)
     assert (goal.kind, goal.team_id, goal.period_kind, goal.start, goal.weights) == (
-        "team", 3, PeriodKind.YEAR, date(2026, 1, 1), tuple(Decimal(w) for w in (20, 25, 25, 30))
+        "team",
+        3,
+        PeriodKind.YEAR,
+        date(2026, 1, 1),
+        tuple(Decimal(w) for w in (20, 25, 25, 30)),
     )
 
 
 def _state(**kw):
-    base = {"id": 12, "kind": "individual", "person_id": 7, "team_id": None, "metric": "calls", "period": "week",
-            "target": 60, "start": "2026-11-16", "end": None}
+    base = {
+        "id": 12,
+        "kind": "individual",
+        "person_id": 7,
+        "team_id": None,
+        "metric": "calls",
+        "period": "week",
+        "target": 60,
+        "start": "2026-11-16",
+        "end": None,
+    }
     base.update(kw)
     return json.dumps(base)
 
 
 def _line(action, before=None, after=None, reason=None, subject_id=12):
     return history_line(
-        when="Fri 20 Nov 10:00", actor="dana", action=action, subject_id=subject_id, before=before, after=after,
-        reason=reason, metric_of=CATALOG.get, names=NAMES, today=TODAY,
+        when="Fri 20 Nov 10:00",
+        actor="dana",
+        action=action,
+        subject_id=subject_id,
+        before=before,
+        after=after,
+        reason=reason,
+        metric_of=CATALOG.get,
+        names=NAMES,
+        today=TODAY,
     )
 
 
 def test_history_lines_say_who_what_before_after_and_why():
-    assert _line("goal.create", after=_state()) == "• Fri 20 Nov 10:00 · dana set #12: calls 60/week for maria from Mon 16 Nov"
-    assert _line("goal.end", _state(start="2026-11-02"), _state(start="2026-11-02", end="2026-11-15"), "new plan") == (
+    assert (
+        _line("goal.create", after=_state())
+        == "• Fri 20 Nov 10:00 · dana set #12: calls 60/week for maria from Mon 16 Nov"
+    )
+    assert _line(
+        "goal.end",
+        _state(start="2026-11-02"),
+        _state(start="2026-11-02", end="2026-11-15"),
+        "new plan",
+    ) == (
         "• Fri 20 Nov 10:00 · dana ended #12: calls 60/week for maria from Mon 2 Nov → ends Sun 15 Nov — “new plan”"
     )
-    assert _line("goal.remove", _state(), _state(removed_at="x", replaced_by=13), "more leads").endswith(
+    assert _line(
+        "goal.remove", _state(), _state(removed_at="x", replaced_by=13), "more leads"
+    ).endswith(
         "dana removed #12: calls 60/week for maria from Mon 16 Nov → replaced by #13 — “more leads”"
     )
-    assert _line("goal.remove", _state(), _state(removed_at="x"), "<!here>").endswith("→ removed — “&lt;!here&gt;”")
+    assert _line("goal.remove", _state(), _state(removed_at="x"), "<!here>").endswith(
+        "→ removed — “&lt;!here&gt;”"
+    )
     proposal = json.dumps({"goal": json.loads(_state(id=None, target=70)), "status": "pending"})
     assert _line("goal_request.propose", after=proposal, subject_id=4) == (
         "• Fri 20 Nov 10:00 · dana proposed request #4: calls 70/week for maria from Mon 16 Nov"
     )
-    assert _line("goal_request.approve", proposal, proposal, subject_id=4).startswith("• Fri 20 Nov 10:00 · dana approved request #4:")
+    assert _line("goal_request.approve", proposal, proposal, subject_id=4).startswith(
+        "• Fri 20 Nov 10:00 · dana approved request #4:"
+    )
 
 
 def test_when_text_is_in_the_readers_zone():
@@ -159,14 +251,26 @@ def test_long_text_stays_inside_slacks_limits():
 
 
 def test_the_modal_is_valid_and_caps_its_options():
-    many = MetricCatalog(list(BUILTIN_METRICS) + [Metric(f"m{i}", MetricKind.COUNT, builtin=False) for i in range(120)])
+    many = MetricCatalog(
+        list(BUILTIN_METRICS)
+        + [Metric(f"m{i}", MetricKind.COUNT, builtin=False) for i in range(120)]
+    )
     view = goal_modal.goal_modal(many, [(i, f"team-{i}") for i in range(150)])
     View(**view).validate_json()
     blocks = {b["block_id"]: b for b in view["blocks"]}
     assert list(blocks) == ["person", "team", "metric", "target", "period", "from", "reason"]
-    assert len(blocks["metric"]["element"]["options"]) == 100 and len(blocks["team"]["element"]["options"]) == 100
+    assert (
+        len(blocks["metric"]["element"]["options"]) == 100
+        and len(blocks["team"]["element"]["options"]) == 100
+    )
     assert blocks["period"]["element"]["initial_option"]["value"] == "week"
-    assert [o["value"] for o in blocks["period"]["element"]["options"]] == ["day", "week", "month", "quarter", "year"]
+    assert [o["value"] for o in blocks["period"]["element"]["options"]] == [
+        "day",
+        "week",
+        "month",
+        "quarter",
+        "year",
+    ]
 
 
 def test_the_modal_leaves_out_teams_when_there_are_none():

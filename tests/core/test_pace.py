@@ -35,7 +35,16 @@ def utc(text):
 
 
 def compute_pace(
-    *, target, actual, period, calendar, today=None, now=None, tz=None, time_off=(), start_date=None,
+    *,
+    target,
+    actual,
+    period,
+    calendar,
+    today=None,
+    now=None,
+    tz=None,
+    time_off=(),
+    start_date=None,
     thresholds=DEFAULT_THRESHOLDS,
 ) -> Pace:
     """A goal of `target` per `period`'s kind, seen in that period, through the engine."""
@@ -45,7 +54,9 @@ def compute_pace(
         raise ValueError("target must be ≥ 0")
     today = today or local_today(now, tz)
     goal = GoalSpec(1, "individual", "calls", period.kind, target, date(2000, 1, 1))
-    sums = span_sums([goal], period.start, period.end, calendar, today, time_off=time_off, start_date=start_date)
+    sums = span_sums(
+        [goal], period.start, period.end, calendar, today, time_off=time_off, start_date=start_date
+    )
     return pace_of_sums(sums, actual, thresholds)
 
 
@@ -205,7 +216,9 @@ def test_a_holiday_takes_its_day_away_from_a_weekly_rate():
     assert friday.needed_per_day == 8
     assert friday.status is PaceStatus.AHEAD  # 40 / 36 = 111%
     # With Friday off too: 3 days, 36.
-    off = pace(actual=0, period=THANKSGIVING_WEEK, calendar=US, time_off=[(date(2026, 11, 27),) * 2])
+    off = pace(
+        actual=0, period=THANKSGIVING_WEEK, calendar=US, time_off=[(date(2026, 11, 27),) * 2]
+    )
     assert off.target == 36
     # On Thanksgiving itself nothing more has been completed than on Wednesday night.
     thursday = pace(actual=40, period=THANKSGIVING_WEEK, calendar=US, today=date(2026, 11, 26))

@@ -122,4 +122,3 @@ def test_top_of_is_rank_then_top_with_caller(rows, caller, n):
     caller_id = f"U{caller}"
     expected = top_with_caller(rank(entries), caller_id, n)
     assert top_of([(e.id, e.name, e.value) for e in entries], caller_id, n) == expected
-

@@ -30,7 +30,15 @@ MARIA = PersonFacts(1, "maria")
 
 
 def goal(**kw):
-    base = dict(id=1, kind="individual", metric="calls", period_kind=PeriodKind.WEEK, target=60, start=date(2026, 1, 1), person_id=1)
+    base = dict(
+        id=1,
+        kind="individual",
+        metric="calls",
+        period_kind=PeriodKind.WEEK,
+        target=60,
+        start=date(2026, 1, 1),
+        person_id=1,
+    )
     base.update(kw)
     return GoalSpec(**base)
 
@@ -48,7 +56,9 @@ def test_previous_weeks_are_the_complete_weeks_before_most_recent_first():
     assert len(WEEKS) == LOOKBACK_WEEKS == 8
     assert (WEEKS[0].start, WEEKS[0].end) == (date(2026, 11, 9), date(2026, 11, 15))
     assert WEEKS[-1].start == date(2026, 9, 21)
-    assert all(a.start - b.start == timedelta(weeks=1) for a, b in zip(WEEKS, WEEKS[1:], strict=False))
+    assert all(
+        a.start - b.start == timedelta(weeks=1) for a, b in zip(WEEKS, WEEKS[1:], strict=False)
+    )
 
 
 def test_a_week_end_status_measures_against_the_whole_target():
@@ -100,7 +110,10 @@ def test_a_replaced_goal_carries_the_streak_over():
 
 def test_someone_elses_goal_or_another_metric_does_not_count():
     mine = goal(id=2, start=WEEK.start)
-    others = [goal(id=3, person_id=9, end=WEEKS[0].end), goal(id=4, metric="demos", end=WEEKS[0].end)]
+    others = [
+        goal(id=3, person_id=9, end=WEEKS[0].end),
+        goal(id=4, metric="demos", end=WEEKS[0].end),
+    ]
     assert goal_in_week(mine, 1, others, WEEKS[0]) == ()
     assert weeks_behind(now(0, mine), MARIA, [mine, *others], WEEKS, {}, THU) == 1
 
@@ -133,14 +146,22 @@ DAYS = st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 3, 1))
     week_day=DAYS,
     workweek=st.sets(st.integers(0, 6), min_size=1),
     country=st.sampled_from([None, "US", "AU"]),
-    thresholds=st.sampled_from([PaceThresholds(), PaceThresholds(120, 95, 50), PaceThresholds(101, 100, 99)]),
+    thresholds=st.sampled_from(
+        [PaceThresholds(), PaceThresholds(120, 95, 50), PaceThresholds(101, 100, 99)]
+    ),
 )
 def test_the_streaks_fast_week_end_check_agrees_with_the_full_standing(
     target, actual, kind, goal_start, person_start, off, week_day, workweek, country, thresholds
 ):
     spec = goal(period_kind=kind, target=target, start=goal_start)
-    person = PersonFacts(1, "maria", person_start, tuple((s, s + timedelta(days=n)) for s, n in off))
+    person = PersonFacts(
+        1, "maria", person_start, tuple((s, s + timedelta(days=n)) for s, n in off)
+    )
     week = Period.containing(PeriodKind.WEEK, week_day)
-    team = TeamFacts(WorkCalendar(workweek=tuple(sorted(workweek)), country=country), today=week.end + timedelta(days=9), thresholds=thresholds)
+    team = TeamFacts(
+        WorkCalendar(workweek=tuple(sorted(workweek)), country=country),
+        today=week.end + timedelta(days=9),
+        thresholds=thresholds,
+    )
     expected = is_lagging(status_at_week_end(spec, person, week, team, actual))
     assert lagging_at_week_end([spec], person, week, team, actual) is expected

@@ -329,13 +329,19 @@ def test_live_wins_settings(text, key, value):
             "set east celebrate off,deals",
             "`off` stands alone — write celebrate off, or list what to celebrate.",
         ),
-        ("set east celebrate on,deals", "`on` stands alone — write celebrate on, or list what to celebrate."),
+        (
+            "set east celebrate on,deals",
+            "`on` stands alone — write celebrate on, or list what to celebrate.",
+        ),
         ("set east celebrate ,", "Name what to celebrate: deals, hits, team, all, on or off."),
         ("set east celebrate", "Give a value for celebrate."),
         ("set east celebrate-min", "Give a value for celebrate-min."),
         ("set east celebrate-min lots", '"lots" is not an amount of money.'),
         ("set east celebrate-min -5", '"-5" is negative — celebrate-min must be $0 or more.'),
-        ("set east celebrate-min $5.555", '"$5.555" has more than two decimals — money goes to the cent.'),
+        (
+            "set east celebrate-min $5.555",
+            '"$5.555" has more than two decimals — money goes to the cent.',
+        ),
         (
             "set east celebrate-min 5x",
             '"5x" has an unknown suffix "x" — use k for thousands or m for millions (4.5k, 1.2m).',

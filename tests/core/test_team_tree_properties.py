@@ -21,7 +21,9 @@ def forests(draw: st.DrawFn) -> list[TeamNode]:
     parents = [draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None for i in range(n)]
     ids = draw(st.permutations(list(range(1, n + 1))))
     names = [draw(NAMES) for _ in range(n)]
-    return [TeamNode(ids[i], names[i], None if p is None else ids[p]) for i, p in enumerate(parents)]
+    return [
+        TeamNode(ids[i], names[i], None if p is None else ids[p]) for i, p in enumerate(parents)
+    ]
 
 
 @st.composite
@@ -116,7 +118,9 @@ def test_a_move_loops_exactly_when_the_new_parent_is_in_the_subtree(nodes, data)
     # Any move that does not loop leaves a forest: every team still reaches a top-level team.
     team_id, new_parent = data.draw(st.sampled_from(ids)), data.draw(st.sampled_from(ids))
     if not tree.would_loop(team_id, new_parent):
-        moved = [TeamNode(n.id, n.name, new_parent if n.id == team_id else n.parent_id) for n in nodes]
+        moved = [
+            TeamNode(n.id, n.name, new_parent if n.id == team_id else n.parent_id) for n in nodes
+        ]
         after = TeamTree(moved)
         assert sorted(t for r in after.roots() for t in after.subtree(r.id)) == sorted(ids)
         assert team_id in after.subtree(new_parent)
@@ -128,7 +132,9 @@ def test_leaves_governed_and_topmost_agree_with_the_subtrees(nodes):
     ids = {n.id for n in nodes}
     assert set(tree.leaves()) == {t for t in ids if not tree.children(t)}
     for node in nodes:
-        assert set(tree.leaves(node.id)) == {t for t in tree.subtree(node.id) if not tree.children(t)}
+        assert set(tree.leaves(node.id)) == {
+            t for t in tree.subtree(node.id) if not tree.children(t)
+        }
         assert tree.governed([node.id]) == set(tree.subtree(node.id))
     some = sorted(ids)[::2]
     tops = tree.topmost(some)

@@ -28,8 +28,15 @@ def win(key: str = "hit|g1|p7|" + WEEK, kind: str = "hit", trigger: str = Trigge
     return Win(key, kind, 7 if kind != "team" else None, WEEK, f"line {key}", trigger)
 
 
-def rec(id: int, key: str, state: str = "live", posted: bool = False, kind: str = "hit", person: int | None = 7,
-        period: str = WEEK) -> Recorded:
+def rec(
+    id: int,
+    key: str,
+    state: str = "live",
+    posted: bool = False,
+    kind: str = "hit",
+    person: int | None = 7,
+    period: str = WEEK,
+) -> Recorded:
     return Recorded(id, key, kind, person, period, state, posted)
 
 
@@ -59,7 +66,9 @@ def test_wins_outside_what_was_looked_at_are_left_alone():
     others = [
         rec(1, "hit|g1|p8|" + WEEK, person=8, posted=True),  # someone not touched
         rec(2, "hit|g1|p7|week:2026-11-09", period="week:2026-11-09", posted=True),  # last week
-        rec(3, "deal|p7|2026-11-01|d1r0|1", kind="deal", period="2026-11-01", posted=True),  # a day not looked at
+        rec(
+            3, "deal|p7|2026-11-01|d1r0|1", kind="deal", period="2026-11-01", posted=True
+        ),  # a day not looked at
         rec(4, "import|abc", kind="import", person=None, period="import", posted=True),
         rec(5, "hit|g9|p7|" + WEEK, state="absorbed"),
     ]
@@ -84,7 +93,11 @@ def test_the_same_deal_logged_undone_and_logged_again_has_the_same_key():
 
 def test_a_deal_post_needs_the_minimum():
     batch = DealBatch(7, date(2026, 11, 20), 1, 1, 400_000)
-    assert worth_posting(batch, None) and not worth_posting(batch, 500_000) and worth_posting(batch, 400_000)
+    assert (
+        worth_posting(batch, None)
+        and not worth_posting(batch, 500_000)
+        and worth_posting(batch, 400_000)
+    )
     assert worth_posting(DealBatch(7, date(2026, 11, 20), 1, 1, 0), None)
     assert not worth_posting(DealBatch(7, date(2026, 11, 20), 1, 1, 0), 100)
 
@@ -106,12 +119,16 @@ keys = st.sampled_from([f"hit|g{g}|p7|{WEEK}" for g in range(6)])
 
 @given(
     now=st.sets(keys, max_size=6),
-    before=st.dictionaries(keys, st.tuples(st.sampled_from(["live", "struck", "absorbed"]), st.booleans()), max_size=6),
+    before=st.dictionaries(
+        keys, st.tuples(st.sampled_from(["live", "struck", "absorbed"]), st.booleans()), max_size=6
+    ),
 )
 def test_bringing_wins_in_line_twice_changes_nothing_the_second_time(now, before):
     """Applying a plan and reconciling again with the same wins asks for nothing more:
     what makes a retried tick, a second instance or a restart post nothing twice."""
-    recorded = [rec(i, k, s, p and s != "absorbed") for i, (k, (s, p)) in enumerate(sorted(before.items()))]
+    recorded = [
+        rec(i, k, s, p and s != "absorbed") for i, (k, (s, p)) in enumerate(sorted(before.items()))
+    ]
     wins = [win(k) for k in sorted(now)]
     plan = reconcile(wins, recorded, SCOPE)
     after = {r.key: r for r in recorded if r.id not in plan.cancel}
@@ -125,7 +142,13 @@ def test_bringing_wins_in_line_twice_changes_nothing_the_second_time(now, before
         after[w.key] = rec(next_id, w.key, "live" if w in plan.post else "absorbed")
         next_id += 1
     again = reconcile(wins, list(after.values()), SCOPE)
-    assert (again.post, again.absorb, again.cancel, again.strike, again.restore) == ([], [], [], [], [])
+    assert (again.post, again.absorb, again.cancel, again.strike, again.restore) == (
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
     # Every win true now is recorded, and every recorded live one is true now.
     assert set(now) <= set(after)
     assert all(r.key in now for r in after.values() if r.state == "live")

@@ -17,7 +17,6 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.crm.connection import build_sync
 from bot.crm.sync import HubSpotSync, SyncReport
-from bot.standin.hubspot_api import StandInHubSpot
 from scheduler.celebrations import CelebrationWorker
 from scheduler.sender import Sender
 from storage import crm
@@ -33,6 +32,7 @@ from storage.models import (
     Workspace,
 )
 from tests.conftest import ENV_ADMIN, RunningApp, SlackWorkspace
+from tests.support.hubspot_api import StandInHubSpot
 
 TEAM_TZ = "America/Los_Angeles"  # the team's zone; its people's own is New York
 EMAILS = {"maria": "maria@east.example", "bo": "bo@east.example", "gus": "gus@east.example"}
@@ -81,16 +81,26 @@ class Floor:
         return self.app.paceline.db
 
     def syncer(self, instance: str = "test-a") -> HubSpotSync:
-        return build_sync(self.settings, self.db, self.clock, sleep=self.sleeps.append, instance=instance)
+        return build_sync(
+            self.settings, self.db, self.clock, sleep=self.sleeps.append, instance=instance
+        )
 
-    def sync(self, *, since: datetime | None = None, instance: str = "test-a", advance: bool = True) -> SyncReport:
+    def sync(
+        self, *, since: datetime | None = None, instance: str = "test-a", advance: bool = True
+    ) -> SyncReport:
         """A sync a minute after whatever happened before (HubSpot's last-modified dates of
         what a test just put are the clock's now; a run reads what changed before it began)."""
         if advance:
             self.clock.advance(timedelta(minutes=1))
         return self.syncer(instance).sync(self.workspace_id, since=since)
 
-    def put(self, object_type: str, object_id: str, properties: dict, modified_at: datetime | None = None) -> None:
+    def put(
+        self,
+        object_type: str,
+        object_id: str,
+        properties: dict,
+        modified_at: datetime | None = None,
+    ) -> None:
         self.hubspot.put(object_type, object_id, properties, modified_at=modified_at)
 
     # --- what the database holds for this workspace
@@ -98,7 +108,9 @@ class Floor:
     def people(self) -> dict[int, str]:
         """Person id → name (the hubspot bot person included)."""
         with self.db.read() as session:
-            rows = session.execute(sa.select(Person.id, Person.name).where(Person.workspace_id == self.workspace_id))
+            rows = session.execute(
+                sa.select(Person.id, Person.name).where(Person.workspace_id == self.workspace_id)
+            )
             return {pid: name for pid, name in rows}
 
     def person_id(self, name: str) -> int:
@@ -146,10 +158,25 @@ class Floor:
         """Everything a sync may change, to compare before and after."""
         connection = self.connection()
         return (
-            [(e.id, e.person_id, e.metric, e.day, e.quantity, e.source, e.external_ref, e.deleted_at, e.entered_by_id)
-             for e in self.entries()],  # fmt: skip
+            [
+                (
+                    e.id,
+                    e.person_id,
+                    e.metric,
+                    e.day,
+                    e.quantity,
+                    e.source,
+                    e.external_ref,
+                    e.deleted_at,
+                    e.entered_by_id,
+                )
+                for e in self.entries()
+            ],  # fmt: skip
             [(a.id, a.action, a.subject_id, a.before, a.after, a.reason) for a in self.audits()],
-            [(r.id, r.object_type, r.object_id, r.owner_id, r.facts, r.archived, r.modified_at) for r in self.records()],
+            [
+                (r.id, r.object_type, r.object_id, r.owner_id, r.facts, r.archived, r.modified_at)
+                for r in self.records()
+            ],
             connection.cursors,
             connection.mapping,
         )
@@ -180,14 +207,21 @@ def make_floor(workspace: SlackWorkspace, hubspot: StandInHubSpot) -> Floor:
     dana = workspace.user("dana")
     maria = workspace.user("maria", real_name="Maria Lopez", email=EMAILS["maria"])
     bo = workspace.user("bo", real_name="Bo Chen", email=EMAILS["bo"])
-    workspace.team(admin, f"create east <#{channel}|{channel_name}> manager {mention(workspace, dana)} tz {TEAM_TZ}")
+    workspace.team(
+        admin,
+        f"create east <#{channel}|{channel_name}> manager {mention(workspace, dana)} tz {TEAM_TZ}",
+    )
     reply = workspace.team(admin, f"add east {mention(workspace, maria)} {mention(workspace, bo)}")
     assert "maria" in reply and "bo" in reply, reply
-    assert workspace.team(admin, "set east celebrate deals,hits,team").startswith("Team *east*"), "celebrate"
+    assert workspace.team(admin, "set east celebrate deals,hits,team").startswith("Team *east*"), (
+        "celebrate"
+    )
     app = workspace.app
     now = app.clock.now()
     with app.paceline.db.write() as session:
-        workspace_id = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
+        workspace_id = session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
         assert workspace_id is not None
         emails = dict(session.execute(
             sa.select(Person.name, Person.email).where(Person.workspace_id == workspace_id, Person.name.in_(["maria", "bo"]))
@@ -197,9 +231,13 @@ def make_floor(workspace: SlackWorkspace, hubspot: StandInHubSpot) -> Floor:
         assert connection.id is not None
         connection_id = connection.id
     settings = Settings(
-        hubspot_access_token=hubspot.token, hubspot_api_url=hubspot.base_url, admins=frozenset({ENV_ADMIN})
+        hubspot_access_token=hubspot.token,
+        hubspot_api_url=hubspot.base_url,
+        admins=frozenset({ENV_ADMIN}),
     )
-    return Floor(workspace, hubspot, workspace_id, connection_id, channel, admin, dana, maria, bo, settings)
+    return Floor(
+        workspace, hubspot, workspace_id, connection_id, channel, admin, dana, maria, bo, settings
+    )
 
 
 @pytest.fixture
@@ -224,7 +262,10 @@ def wins(running_app: RunningApp) -> Iterator[CelebrationWorker]:
     here would have them read every entry made since, their channel-less teams' too)."""
     db = running_app.paceline.db
     with db.read() as session:
-        saved = {row.id: (row.entry_id, row.deleted_since, row.updated_at) for row in session.scalars(sa.select(CelebrationCursor))}
+        saved = {
+            row.id: (row.entry_id, row.deleted_since, row.updated_at)
+            for row in session.scalars(sa.select(CelebrationCursor))
+        }
     try:
         yield CelebrationWorker(db, running_app.clock)
     finally:

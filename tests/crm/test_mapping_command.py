@@ -16,7 +16,19 @@ from tests.crm.test_hubspot_sync import counts, crm_audits, load
 
 def _map(floor, key: str, value: str) -> str:
     out = io.StringIO()
-    assert crm_cli.set_mapping(floor.settings, floor.db, floor.clock, floor.workspace.team_id, key, value, out, floor.syncer()) == 0
+    assert (
+        crm_cli.set_mapping(
+            floor.settings,
+            floor.db,
+            floor.clock,
+            floor.workspace.team_id,
+            key,
+            value,
+            out,
+            floor.syncer(),
+        )
+        == 0
+    )
     return out.getvalue()
 
 
@@ -69,7 +81,9 @@ def test_a_demo_property_never_read_makes_the_next_sync_read_every_meeting_again
     report = floor.sync()
     assert report.backfill
     # Meeting 17 is the one demo by the new rule (the old Demo activity type no longer is).
-    assert [(e.ref, e.metric) for e in floor.live() if e.metric == "demos"] == [("hubspot:meetings:17", "demos")]
+    assert [(e.ref, e.metric) for e in floor.live() if e.metric == "demos"] == [
+        ("hubspot:meetings:17", "demos")
+    ]
     assert demos_before == 1
 
 
@@ -82,6 +96,15 @@ def test_a_bad_mapping_changes_nothing(floor, key, value, problem):
     floor.sync()
     before = floor.snapshot()
     with pytest.raises(UserError) as raised:
-        crm_cli.set_mapping(floor.settings, floor.db, floor.clock, floor.workspace.team_id, key, value, io.StringIO(), floor.syncer())
+        crm_cli.set_mapping(
+            floor.settings,
+            floor.db,
+            floor.clock,
+            floor.workspace.team_id,
+            key,
+            value,
+            io.StringIO(),
+            floor.syncer(),
+        )
     assert raised.value.message.startswith(problem)
     assert floor.snapshot() == before

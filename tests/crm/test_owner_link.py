@@ -43,7 +43,9 @@ def test_linking_an_unmatched_owner_by_hand_counts_their_hubspot_activity(floor)
         ("revenue", "augustus", date(2026, 11, 30), 120050),
     ]
     [linked] = floor.audits("crm.owner_linked")
-    assert linked.subject_id == floor.person_id("augustus") and '"owner_id": "103"' in (linked.after or "")
+    assert linked.subject_id == floor.person_id("augustus") and '"owner_id": "103"' in (
+        linked.after or ""
+    )
     # The next sync keeps the hand link (it only matches owners nobody is linked to).
     again = floor.sync()
     assert (again.added, again.corrected, again.removed, again.unmatched) == (0, 0, 0, [])
@@ -64,4 +66,6 @@ def test_an_owner_named_like_a_mention_pings_nobody_in_the_admins_notice(floor):
     floor.hubspot.add_owner("104", "x@east.example", "<!channel>", "<@U0ADMIN>")
     floor.sync()
     texts = [json.loads(n.payload)["text"] for n in floor.notices()]
-    assert texts and all("&lt;!channel&gt; &lt;@U0ADMIN&gt;" in t and "<!channel>" not in t for t in texts)
+    assert texts and all(
+        "&lt;!channel&gt; &lt;@U0ADMIN&gt;" in t and "<!channel>" not in t for t in texts
+    )

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from bot.app import scheduler_for
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.standin.hubspot_api import StandInHubSpot
 from storage.db import Database
 from storage.models import CrmConnection, CrmRecord, Entry, Outbox, Person, Workspace
 from tests.conftest import fresh_database
+from tests.support.hubspot_api import StandInHubSpot
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 
@@ -42,7 +42,9 @@ def test_the_scheduled_job_syncs_the_one_workspace_from_the_environment(backend,
                             modified_at=NOW - timedelta(hours=3 - n))  # fmt: skip
             settings = Settings(database_url=url, hubspot_access_token=hubspot.token, hubspot_api_url=hubspot.base_url,
                                 crm_sync_minutes=5)  # fmt: skip
-            service = scheduler_for(settings, db, FixedClock(NOW), client_for=lambda _ws: None, sleep=lambda _s: None)
+            service = scheduler_for(
+                settings, db, FixedClock(NOW), client_for=lambda _ws: None, sleep=lambda _s: None
+            )
             service.start(paused=True)
             try:
                 job = service.scheduler.get_job("paceline:crm")
@@ -52,13 +54,19 @@ def test_the_scheduled_job_syncs_the_one_workspace_from_the_environment(backend,
             finally:
                 service.stop()
             with db.read() as session:
-                calls = session.scalars(sa.select(Entry).where(Entry.metric == "calls", Entry.deleted_at.is_(None))).all()
+                calls = session.scalars(
+                    sa.select(Entry).where(Entry.metric == "calls", Entry.deleted_at.is_(None))
+                ).all()
                 connection = session.scalars(sa.select(CrmConnection)).one()
                 notices = session.scalars(sa.select(Outbox).where(Outbox.job == "crm")).all()
             assert [(e.quantity, e.source, e.external_ref) for e in calls] == [
                 (1, "hubspot-backfill", f"hubspot:calls:{n}") for n in (1, 2, 3)
             ]
-            assert connection.token_encrypted is None and connection.last_error is None and connection.last_sync_at == NOW
+            assert (
+                connection.token_encrypted is None
+                and connection.last_error is None
+                and connection.last_sync_at == NOW
+            )
             # One DM to the one admin about the one unmatched owner, however often it runs.
             assert [(n.recipient, n.team_id) for n in notices] == [("UADA", None)]
             assert "Ghost Rep &lt;ghost@job.co&gt;" in notices[0].payload  # HubSpot text, escaped
@@ -70,7 +78,12 @@ def test_without_a_token_or_a_key_there_is_no_crm_job(tmp_path):
     db = Database(f"sqlite:///{tmp_path}/none.db")
     db.upgrade()
     try:
-        service = scheduler_for(Settings(database_url=str(db.engine.url)), db, FixedClock(NOW), client_for=lambda _ws: None)
+        service = scheduler_for(
+            Settings(database_url=str(db.engine.url)),
+            db,
+            FixedClock(NOW),
+            client_for=lambda _ws: None,
+        )
         service.start(paused=True)
         try:
             assert service.scheduler.get_job("paceline:crm") is None
@@ -91,7 +104,10 @@ class _BotClient:
 def test_the_first_sync_does_not_wait_for_a_first_slack_request(backend, tmp_path):
     """A fresh install: no request from Slack has created the workspace yet; the job learns
     it from the bot token (auth.test), makes it and syncs at once."""
-    with fresh_database(backend, tmp_path, "paceline_crm_first") as url, StandInHubSpot() as hubspot:
+    with (
+        fresh_database(backend, tmp_path, "paceline_crm_first") as url,
+        StandInHubSpot() as hubspot,
+    ):
         db = Database(url)
         db.upgrade()
         try:
@@ -100,7 +116,13 @@ def test_the_first_sync_does_not_wait_for_a_first_slack_request(backend, tmp_pat
                         modified_at=NOW - timedelta(hours=1))  # fmt: skip
             settings = Settings(database_url=url, hubspot_access_token=hubspot.token, hubspot_api_url=hubspot.base_url,
                                 bot_token="xoxb-first", signing_secret="0" * 32)  # fmt: skip
-            service = scheduler_for(settings, db, FixedClock(NOW), client_for=lambda _ws: _BotClient(), sleep=lambda _s: None)
+            service = scheduler_for(
+                settings,
+                db,
+                FixedClock(NOW),
+                client_for=lambda _ws: _BotClient(),
+                sleep=lambda _s: None,
+            )
             service.start(paused=True)
             try:
                 service.sync_crm()
@@ -113,6 +135,8 @@ def test_the_first_sync_does_not_wait_for_a_first_slack_request(backend, tmp_pat
             assert workspace.slack_team_id == "TFIRST" and connection.workspace_id == workspace.id
             assert connection.last_sync_at == NOW and connection.last_error is None
             # Nobody to match yet: the call is kept and counts once maria is someone.
-            assert [(r.object_type, r.object_id, r.owner_id) for r in records] == [("calls", "1", "7")]
+            assert [(r.object_type, r.object_id, r.owner_id) for r in records] == [
+                ("calls", "1", "7")
+            ]
         finally:
             db.dispose()

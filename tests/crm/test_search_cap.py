@@ -17,7 +17,12 @@ def test_one_instant_over_the_cap_is_passed_and_the_run_goes_on(floor, monkeypat
     monkeypatch.setattr("bot.crm.hubspot.PAGE_SIZE", 20)
     floor.hubspot.search_cap = CAP
     for n in range(1, 71):
-        floor.put("calls", str(n), {"hs_timestamp": "2026-11-19T17:00:00Z", "hubspot_owner_id": "101"}, modified_at=INSTANT)
+        floor.put(
+            "calls",
+            str(n),
+            {"hs_timestamp": "2026-11-19T17:00:00Z", "hubspot_owner_id": "101"},
+            modified_at=INSTANT,
+        )
     floor.put("calls", "99", {"hs_timestamp": "2026-11-19T17:00:00Z", "hubspot_owner_id": "101"},
               modified_at=INSTANT + timedelta(seconds=1))  # fmt: skip
     with caplog.at_level(logging.WARNING, logger="bot.crm.sync"):
@@ -26,7 +31,9 @@ def test_one_instant_over_the_cap_is_passed_and_the_run_goes_on(floor, monkeypat
     # Two pages of the instant (40 objects), then the next instant's object.
     synced = {e.ref for e in floor.live()}
     assert len(synced) == 41 and "hubspot:calls:99" in synced
-    assert all(int(r.query.get("after", ["0"])[0]) < CAP for r in floor.hubspot.search_requests("calls"))
+    assert all(
+        int(r.query.get("after", ["0"])[0]) < CAP for r in floor.hubspot.search_requests("calls")
+    )
     assert any("over 50 objects modified at" in r.getMessage() for r in caplog.records)
     passed = next(n for n in range(1, 71) if f"hubspot:calls:{n}" not in synced)
     floor.put("calls", str(passed), {"hs_call_status": "COMPLETED"})  # its next edit
@@ -44,7 +51,10 @@ def test_an_archived_list_that_fails_is_put_off_and_the_other_kinds_still_sync(f
     assert report.error is None
     assert report.put_off == ["archived calls: HubSpot answered 404 reading archived calls."]
     assert "Put off to the next run: archived calls" in report.summary()
-    assert {(e.ref, e.metric) for e in floor.live()} == {("hubspot:calls:1", "calls"), ("hubspot:deals:2", "opportunities")}
+    assert {(e.ref, e.metric) for e in floor.live()} == {
+        ("hubspot:calls:1", "calls"),
+        ("hubspot:deals:2", "opportunities"),
+    }
     floor.hubspot.archive("calls", "1")
     assert floor.sync().put_off == []
     assert {e.ref for e in floor.live()} == {"hubspot:deals:2"}

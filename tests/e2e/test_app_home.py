@@ -147,7 +147,10 @@ def test_a_reps_home_shows_goals_with_pace_team_standing_and_last_entries(worksp
         "🏁 *Meetings contest* (prize: golf): 1 bo 9 meetings · 2 maria 5 meetings · you rank 2 of 2 with 5 meetings"
         in body
     )
-    assert "👥 *Demos* — everyone 5 demos/week: 1 of 2 there · still missing: bo · reward: pizza" in body
+    assert (
+        "👥 *Demos* — everyone 5 demos/week: 1 of 2 there · still missing: bo · reward: pizza"
+        in body
+    )
     entries = shown[shown.index("*Your last entries*") + 1 :][:5]
     assert entries == [
         "Thu 19 Nov · 5 demos — Acme   [ Undo ]",
@@ -185,7 +188,9 @@ def test_a_managers_home_shows_the_team_worst_first_and_what_waits_for_them(work
     body = text(view)
     assert "*Your goals" not in body  # dana manages and is on no team
     assert "*Waiting for your decision* (1)" in body
-    assert "*bo* proposes calls 70/week for bo from the day it is approved.\n> new territory" in body
+    assert (
+        "*bo* proposes calls 70/week for bo from the day it is approved.\n> new territory" in body
+    )
     assert f"Proposal · request #{request.id}" in body
     assert [b["value"] for b in buttons(view, "goal_request_approve")] == [str(request.id)]
     assert [b["value"] for b in buttons(view, "goal_request_reject")] == [str(request.id)]
@@ -598,7 +603,7 @@ def test_a_manager_of_three_teams_sees_each_within_100_blocks(workspace):
 def test_a_homes_statements_do_not_grow_with_team_size(workspace):
     """A fixed number of SQL statements whatever the team's size (the reports' property)."""
     from bench.harness import counting_statements
-    from handlers.home import load_home
+    from bot.services.app_home import load_home
 
     admin = workspace.user("ada", admin=True)
     paceline = workspace.app.paceline

@@ -17,9 +17,9 @@ from slack_sdk import WebClient
 from bot.importer.cli import ImportOptions, import_crm
 from bot.render.app_home import MAX_HOME_BLOCKS
 from bot.render.block_limits import check
-from bot.standin.signed_requests import SignedSlackClient
 from tests.conftest import DEFAULT_NOW, SIGNING_SECRET, SlackWorkspace, settled
 from tests.e2e.test_app_home import buttons, latest_home, lines, open_home
+from tests.support.signed_requests import SignedSlackClient
 
 CRM = Path(__file__).resolve().parents[1] / "data" / "crm"
 PIPELINE, TEAMS = CRM / "sales_pipeline.csv", CRM / "sales_teams.csv"
@@ -72,7 +72,10 @@ def crm(running_app, slack):
     real name; everyone else in the CRM comes in unlinked. No goals at all."""
     team_id = "T" + uuid.uuid4().hex[:10].upper()
     client = SignedSlackClient(
-        running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url(),
+        running_app.url,
+        SIGNING_SECRET,
+        team_id=team_id,
+        response_url=slack.response_url(),
         on_response=settled(running_app.paceline),
     )
     workspace = SlackWorkspace(team_id, running_app, slack, client)

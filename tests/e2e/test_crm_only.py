@@ -16,9 +16,7 @@ import sqlalchemy as sa
 from bot.core.team_grammar import TEAM_HELP
 from storage.models import AuditEvent, CustomMetric, Entry, Person, Team, Workspace
 
-CALLS_REFUSED = (
-    "Calls come from HubSpot for team east: log them in HubSpot and they show up here within a few minutes."
-)
+CALLS_REFUSED = "Calls come from HubSpot for team east: log them in HubSpot and they show up here within a few minutes."
 SET_REPLY = (
     "Team *east*: calls and deals now come only from HubSpot. A rep's own `/log calls 3` is refused — "
     "they log in HubSpot instead; managers can still correct by hand (`/log fix @rep calls 3`), "
@@ -29,11 +27,11 @@ CLEARED_REPLY = (
     "Entries synced from HubSpot still count, added to the ones typed."
 )
 SHOWN = "Only from HubSpot: calls, deals (reps cannot /log them; managers can correct by hand)"
-TAKES = "crm-only takes any of calls, emails, meetings, demos, opportunities, deals, revenue, or none."
-EXAMPLE = "\nExample: `/team set east crm-only calls,deals`"
-OVERRIDE_NOTE = (
-    "Calls come from HubSpot for team east: this entry by hand adds to HubSpot's and is kept in the audit trail."
+TAKES = (
+    "crm-only takes any of calls, emails, meetings, demos, opportunities, deals, revenue, or none."
 )
+EXAMPLE = "\nExample: `/team set east crm-only calls,deals`"
+OVERRIDE_NOTE = "Calls come from HubSpot for team east: this entry by hand adds to HubSpot's and is kept in the audit trail."
 
 
 def _m(workspace, user_id: str) -> str:
@@ -61,10 +59,16 @@ def _insert(workspace, user_id: str, *, source: str, metric: str = "calls", quan
     entered by a bot person with no Slack id."""
     now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     with workspace.app.paceline.db.write() as session:
-        ws = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
-        bot = session.scalar(sa.select(Person.id).where(Person.workspace_id == ws, Person.name == enterer))
+        ws = session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
+        bot = session.scalar(
+            sa.select(Person.id).where(Person.workspace_id == ws, Person.name == enterer)
+        )
         if bot is None:
-            person = Person(workspace_id=ws, name=enterer, is_bot=True, created_at=now, refreshed_at=now)
+            person = Person(
+                workspace_id=ws, name=enterer, is_bot=True, created_at=now, refreshed_at=now
+            )
             session.add(person)
             session.flush()
             bot = person.id
@@ -74,15 +78,26 @@ def _insert(workspace, user_id: str, *, source: str, metric: str = "calls", quan
         object_id = uuid.uuid4().hex[:8]
         session.add(
             Entry(
-                workspace_id=ws, person_id=person_id, metric=metric, day=day, quantity=quantity, note=note,
-                source=source, batch_id=uuid.uuid4().hex, entered_by_id=bot, created_at=now,
+                workspace_id=ws,
+                person_id=person_id,
+                metric=metric,
+                day=day,
+                quantity=quantity,
+                note=note,
+                source=source,
+                batch_id=uuid.uuid4().hex,
+                entered_by_id=bot,
+                created_at=now,
                 external_ref=f"hubspot:calls:{object_id}" if source.startswith("hubspot") else None,
             )  # fmt: skip
         )
 
 
 def _values(**amounts: str) -> dict:
-    values = {f"metric:{k}": {"amount": {"type": "plain_text_input", "value": v}} for k, v in amounts.items()}
+    values = {
+        f"metric:{k}": {"amount": {"type": "plain_text_input", "value": v}}
+        for k, v in amounts.items()
+    }
     values["day"] = {"day": {"type": "datepicker", "selected_date": "2026-11-20"}}
     return values
 
@@ -96,9 +111,14 @@ def test_crm_only_is_stored_in_catalog_order_shown_audited_and_cleared(workspace
     assert team.crm_only == "calls,deals"
     event = workspace.rows(AuditEvent)[-1]
     assert (event.action, event.subject_id, event.actor_id) == (
-        "team.set.crm-only", team.id, _person_id(workspace, east.dana)
+        "team.set.crm-only",
+        team.id,
+        _person_id(workspace, east.dana),
     )
-    assert json.loads(event.before)["crm_only"] == "" and json.loads(event.after)["crm_only"] == "calls,deals"
+    assert (
+        json.loads(event.before)["crm_only"] == ""
+        and json.loads(event.after)["crm_only"] == "calls,deals"
+    )
     assert SHOWN in workspace.team(east.dana, "show east").splitlines()
 
     assert workspace.team(east.admin, "set east crm_only none") == CLEARED_REPLY
@@ -144,12 +164,19 @@ def test_bad_input_is_refused_with_an_example_and_changes_nothing(workspace, eas
 
 def test_a_custom_metric_cannot_be_crm_only(workspace, east):
     with workspace.app.paceline.db.write() as session:
-        ws = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
+        ws = session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
         session.add(CustomMetric(workspace_id=ws, key="nps", aliases="score", cap=1000,
                                  created_at=datetime(2026, 11, 1, tzinfo=UTC)))  # fmt: skip
-    assert workspace.log(east.maria, "nps 3").startswith("Logged 3 nps")  # a metric of the workspace
+    assert workspace.log(east.maria, "nps 3").startswith(
+        "Logged 3 nps"
+    )  # a metric of the workspace
     before = workspace.snapshot()
-    assert workspace.team(east.dana, "set east crm-only calls,nps") == f'"nps" is not a metric HubSpot syncs. {TAKES}{EXAMPLE}'
+    assert (
+        workspace.team(east.dana, "set east crm-only calls,nps")
+        == f'"nps" is not a metric HubSpot syncs. {TAKES}{EXAMPLE}'
+    )
     assert workspace.snapshot() == before
     assert _team(workspace).crm_only == ""
 
@@ -167,7 +194,9 @@ def test_only_admins_and_the_teams_managers_may_set_it(workspace, east):
     )
     assert workspace.snapshot() == before
     assert _team(workspace).crm_only == ""
-    assert workspace.team(east.admin, "set east crm-only calls").startswith("Team *east*: calls now come only")
+    assert workspace.team(east.admin, "set east crm-only calls").startswith(
+        "Team *east*: calls now come only"
+    )
 
 
 # --- /log refused for one's own numbers -------------------------------------------------------------
@@ -241,7 +270,9 @@ def test_the_log_modal_refuses_under_the_crm_only_field(workspace, east):
     assert body["errors"] == {"metric:calls": CALLS_REFUSED}
     assert workspace.snapshot() == before
     # Without it, the rest logs.
-    response = workspace.client.view_submission("log_modal", _values(demos="2"), user_id=east.maria, view_id="VCRMONLY2")
+    response = workspace.client.view_submission(
+        "log_modal", _values(demos="2"), user_id=east.maria, view_id="VCRMONLY2"
+    )
     assert response.status == 200
     assert [(e.metric, e.quantity) for e in workspace.entries()] == [("demos", 2)]
 
@@ -293,7 +324,9 @@ def test_an_admin_may_log_for_a_rep_and_it_is_audited(workspace, east):
 
 def test_metrics_not_crm_only_log_without_an_override_event(workspace, east):
     _crm_only(workspace, east)
-    assert workspace.log(east.maria, "demos 2") == "Logged 2 demos on Fri 20 Nov.\nThis week: 2 demos"
+    assert (
+        workspace.log(east.maria, "demos 2") == "Logged 2 demos on Fri 20 Nov.\nThis week: 2 demos"
+    )
     reply = workspace.log(east.dana, f"{_m(workspace, east.maria)} meetings 1")
     assert "HubSpot" not in reply
     assert not [e for e in workspace.rows(AuditEvent) if e.action == "entry.crm_override"]
@@ -308,13 +341,17 @@ def test_a_team_without_the_setting_and_a_person_on_no_team_are_unaffected(works
     workspace.team(east.admin, f"create west manager {_m(workspace, lee)}")
     workspace.team(east.admin, f"add west {_m(workspace, kim)}")
     assert workspace.log(kim, "calls 3") == "Logged 3 calls on Fri 20 Nov.\nThis week: 3 calls"
-    assert workspace.log(kim, "fix calls 5").startswith("Set calls for Fri 20 Nov to 5 calls (was 3 calls).")
+    assert workspace.log(kim, "fix calls 5").startswith(
+        "Set calls for Fri 20 Nov to 5 calls (was 3 calls)."
+    )
     assert workspace.log(solo, "deals 1").startswith("Logged 1 deal on Fri 20 Nov.")
     assert not [e for e in workspace.rows(AuditEvent) if e.action == "entry.crm_override"]
     # Cleared: east's reps log calls again, and synced ones add up with them.
     _insert(workspace, east.maria, source="hubspot", quantity=4)
     workspace.team(east.dana, "set east crm-only none")
-    assert workspace.log(east.maria, "calls 3") == "Logged 3 calls on Fri 20 Nov.\nThis week: 7 calls"
+    assert (
+        workspace.log(east.maria, "calls 3") == "Logged 3 calls on Fri 20 Nov.\nThis week: 7 calls"
+    )
 
 
 # --- /log list and undo ---------------------------------------------------------------------------
@@ -343,7 +380,9 @@ def test_a_long_list_stays_within_one_reply(workspace, east):
     reply = workspace.log(east.maria, "list")
     assert len(reply) <= 4000
     assert reply.splitlines()[1] == f"• Fri 20 Nov · 25 calls · from HubSpot — {'n' * 500}"
-    assert reply.endswith("more entries — narrow it with `/log list 2026-11-20` or `/log list week`")
+    assert reply.endswith(
+        "more entries — narrow it with `/log list 2026-11-20` or `/log list week`"
+    )
 
 
 def test_undo_never_removes_synced_entries(workspace, east):
@@ -355,7 +394,11 @@ def test_undo_never_removes_synced_entries(workspace, east):
         "Undid your /log for Fri 20 Nov: 2 demos.\nThis week now: 0 demos"
     )
     assert sorted((e.metric, e.source) for e in workspace.entries()) == [
-        ("calls", "hubspot"), ("deals", "hubspot-backfill")
+        ("calls", "hubspot"),
+        ("deals", "hubspot-backfill"),
     ]
-    assert workspace.log(east.maria, "undo") == "Nothing to undo: you have no /log entries left to remove."
+    assert (
+        workspace.log(east.maria, "undo")
+        == "Nothing to undo: you have no /log entries left to remove."
+    )
     assert all(e.external_ref and e.deleted_at is None for e in workspace.entries())

@@ -24,8 +24,8 @@ from bot.app import DATABASE_DOWN, WRITE_IN_DOUBT, build
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.server import HttpServer, wsgi_app
-from bot.standin.signed_requests import HttpResponse, SignedSlackClient
 from tests.conftest import DEFAULT_NOW, SIGNING_SECRET, fresh_database
+from tests.support.signed_requests import HttpResponse, SignedSlackClient
 
 SLACK_WAITS_S = 3.0
 
@@ -79,7 +79,9 @@ def outage(database_url: str, slack, tmp_path_factory) -> Iterator[Outage]:  # t
             database_url=app_url,
         )
         paceline = build(settings, clock=FixedClock(DEFAULT_NOW))
-        server = HttpServer(wsgi_app(paceline.bolt, paceline.db), host="127.0.0.1", port=0, threads=4).start()
+        server = HttpServer(
+            wsgi_app(paceline.bolt, paceline.db), host="127.0.0.1", port=0, threads=4
+        ).start()
         state = Outage(backend, url, server, paceline, proxy)
         try:
             yield state
@@ -104,7 +106,11 @@ def team(outage: Outage, slack) -> Iterator[Team]:  # type: ignore[no-untyped-de
     maria = "U" + uuid.uuid4().hex[:10].upper()
     slack.add_user(maria, "maria", tz="America/New_York", team_id=team_id)
     client = SignedSlackClient(
-        outage.server.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url(), timeout=10
+        outage.server.url,
+        SIGNING_SECRET,
+        team_id=team_id,
+        response_url=slack.response_url(),
+        timeout=10,
     )
     try:
         yield Team(client, team_id, maria)
@@ -151,15 +157,23 @@ def _wait_healthy(client: SignedSlackClient, within: float) -> None:
     raise AssertionError(f"not healthy again within {within} s")
 
 
-def test_a_database_that_stops_answering_gets_a_plain_message_in_time_and_service_resumes(outage, team, slack, caplog):
+def test_a_database_that_stops_answering_gets_a_plain_message_in_time_and_service_resumes(
+    outage, team, slack, caplog
+):
     first = team.client.command("/log", "calls 3", user_id=team.maria)
     assert first.status == 200 and _text(first).startswith("Logged 3 calls")
 
     caplog.set_level(logging.INFO)
     outage.down()
     told_nothing_saved = []
-    for quantity in (5, 6, 8):  # the first meets the hung connection; the others fail fast or time out
-        reply, took = _timed(lambda q=quantity: team.client.command("/log", f"calls {q}", user_id=team.maria))
+    for quantity in (
+        5,
+        6,
+        8,
+    ):  # the first meets the hung connection; the others fail fast or time out
+        reply, took = _timed(
+            lambda q=quantity: team.client.command("/log", f"calls {q}", user_id=team.maria)
+        )
         assert reply.status == 200, (quantity, reply.status, reply.text[:300])
         assert took < SLACK_WAITS_S, (quantity, took)
         # A connection lost while the INSERT was on its way may still have been applied by
@@ -173,7 +187,9 @@ def test_a_database_that_stops_answering_gets_a_plain_message_in_time_and_servic
         assert took < SLACK_WAITS_S
     assert told_nothing_saved[-2:] == [6, 8]
     assert "Traceback" not in caplog.text
-    told = [r for r in caplog.records if "could not be reached while handling /log" in r.getMessage()]
+    told = [
+        r for r in caplog.records if "could not be reached while handling /log" in r.getMessage()
+    ]
     assert len(told) == 3 and all(r.exc_info is None for r in told)
 
     outage.up()
@@ -192,26 +208,42 @@ def test_forms_and_buttons_tell_the_person_while_the_database_is_away(outage, te
         "day": {"day": {"type": "datepicker", "selected_date": "2026-11-20"}},
         "metric:calls": {"amount": {"type": "plain_text_input", "value": "4"}},
     }
-    blocks = [{"type": "input", "block_id": "metric:calls", "element": {"type": "plain_text_input", "action_id": "amount"}}]
+    blocks = [
+        {
+            "type": "input",
+            "block_id": "metric:calls",
+            "element": {"type": "plain_text_input", "action_id": "amount"},
+        }
+    ]
     submitted, took = _timed(
-        lambda: team.client.view_submission("log_modal", values, user_id=team.maria, view_id="VDOWN1", blocks=blocks)
+        lambda: team.client.view_submission(
+            "log_modal", values, user_id=team.maria, view_id="VDOWN1", blocks=blocks
+        )
     )
     assert submitted.status == 200 and took < SLACK_WAITS_S
     answer = submitted.json()
     assert answer["response_action"] == "errors"
     assert answer["errors"]["metric:calls"] in (DATABASE_DOWN, WRITE_IN_DOUBT)  # see the test above
     # A form without input blocks to hang the message on gets it in a modal pushed on top.
-    pushed = team.client.view_submission("log_modal", values, user_id=team.maria, view_id="VDOWN2").json()
+    pushed = team.client.view_submission(
+        "log_modal", values, user_id=team.maria, view_id="VDOWN2"
+    ).json()
     assert pushed["response_action"] == "push" and DATABASE_DOWN in str(pushed["view"]["blocks"])
 
-    clicked, took = _timed(lambda: team.client.block_action("goal_request_approve", "1", user_id=team.maria))
+    clicked, took = _timed(
+        lambda: team.client.block_action("goal_request_approve", "1", user_id=team.maria)
+    )
     assert clicked.status == 200 and took < SLACK_WAITS_S
     key = urlsplit(team.client.response_url).path.rsplit("/", 1)[-1]
-    said = slack.wait_for("response_url", where=lambda c: c.key == key and c.params.get("text") == DATABASE_DOWN)
+    said = slack.wait_for(
+        "response_url", where=lambda c: c.key == key and c.params.get("text") == DATABASE_DOWN
+    )
     assert said[0].params.get("response_type") == "ephemeral"
 
     home_click, took = _timed(
-        lambda: team.client.block_action("home_undo_entry", "1", user_id=team.maria, view={"id": "VHOME1", "type": "home"})
+        lambda: team.client.block_action(
+            "home_undo_entry", "1", user_id=team.maria, view={"id": "VHOME1", "type": "home"}
+        )
     )
     assert home_click.status == 200 and took < SLACK_WAITS_S
     dm = slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == team.maria)
@@ -219,4 +251,8 @@ def test_forms_and_buttons_tell_the_person_while_the_database_is_away(outage, te
     outage.up()
     _wait_healthy(team.client, within=10)
     saved = _quantities(outage, team)
-    assert saved == [1] if answer["errors"]["metric:calls"] == DATABASE_DOWN else saved in ([1], [1, 4])
+    assert (
+        saved == [1]
+        if answer["errors"]["metric:calls"] == DATABASE_DOWN
+        else saved in ([1], [1, 4])
+    )

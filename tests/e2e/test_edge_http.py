@@ -14,8 +14,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from bot.server import MAX_BODY_BYTES
-from bot.standin.signed_requests import HttpResponse, SignedSlackClient, slack_signature
 from tests.conftest import SIGNING_SECRET
+from tests.support.signed_requests import HttpResponse, SignedSlackClient, slack_signature
 
 EVENTS = "/slack/events"
 FORM = "application/x-www-form-urlencoded"
@@ -68,7 +68,9 @@ class _Exchange:
         return True
 
     def response(self, timeout: float) -> tuple[int, bytes]:
-        assert self.answered.wait(timeout), f"no answer within {timeout} s ({self.sent:,} bytes sent)"
+        assert self.answered.wait(timeout), (
+            f"no answer within {timeout} s ({self.sent:,} bytes sent)"
+        )
         time.sleep(0.05)  # the rest of a short body
         return _parse(bytes(self.received))
 
@@ -77,7 +79,9 @@ class _Exchange:
         self._reader.join(timeout=5)
 
 
-def _head(length: int | None = None, *, chunked: bool = False, extra: dict[str, str] | None = None) -> bytes:
+def _head(
+    length: int | None = None, *, chunked: bool = False, extra: dict[str, str] | None = None
+) -> bytes:
     lines = [f"POST {EVENTS} HTTP/1.1", "Host: 127.0.0.1", f"Content-Type: {FORM}"]
     if chunked:
         lines.append("Transfer-Encoding: chunked")
@@ -103,7 +107,9 @@ def _signed_post(client: SignedSlackClient, body: bytes, content_type: str = FOR
 # ---------------------------------------------------------------------------- 1. body size
 
 
-def test_an_oversized_body_is_refused_on_its_content_length_before_any_of_it_is_read(workspace, caplog):
+def test_an_oversized_body_is_refused_on_its_content_length_before_any_of_it_is_read(
+    workspace, caplog
+):
     caplog.set_level(logging.INFO)
     exchange = _Exchange(_port(workspace))
     try:
@@ -173,7 +179,13 @@ def test_no_request_body_ever_reaches_the_log(workspace, caplog):
     body = (f"payload={marker}&" + "x" * 200_000).encode()
     for _ in range(3):
         refused = workspace.client.post_raw(
-            EVENTS, body, {"Content-Type": FORM, "X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=" + "0" * 64}
+            EVENTS,
+            body,
+            {
+                "Content-Type": FORM,
+                "X-Slack-Request-Timestamp": str(int(time.time())),
+                "X-Slack-Signature": "v0=" + "0" * 64,
+            },
         )
         assert refused.status == 401
     assert marker not in caplog.text
@@ -190,9 +202,14 @@ def test_no_request_body_ever_reaches_the_log(workspace, caplog):
     check = RequestVerification(SIGNING_SECRET, base_logger=logging.getLogger("slack_bolt"))
     request = BoltRequest(
         body=f"text={marker}",
-        headers={"x-slack-request-timestamp": str(int(time.time())), "x-slack-signature": "v0=" + "0" * 64},
+        headers={
+            "x-slack-request-timestamp": str(int(time.time())),
+            "x-slack-signature": "v0=" + "0" * 64,
+        },
     )
-    answer = check.process(req=request, resp=BoltResponse(status=200), next=lambda: BoltResponse(status=200))
+    answer = check.process(
+        req=request, resp=BoltResponse(status=200), next=lambda: BoltResponse(status=200)
+    )
     assert answer.status == 401
     assert "Invalid request signature detected" in caplog.text
     assert marker not in caplog.text
@@ -223,7 +240,9 @@ def test_slow_clients_dripping_headers_do_not_starve_health_or_commands(workspac
             drippers.append(sock)
         dripping.start()
         time.sleep(0.5)
-        with SignedSlackClient(workspace.app.url, SIGNING_SECRET, team_id=workspace.team_id, timeout=1.0) as fresh:
+        with SignedSlackClient(
+            workspace.app.url, SIGNING_SECRET, team_id=workspace.team_id, timeout=1.0
+        ) as fresh:
             started = time.perf_counter()
             health = fresh.get("/healthz")
             assert health.status == 200 and time.perf_counter() - started < 1.0
@@ -242,7 +261,12 @@ def test_slow_clients_dripping_headers_do_not_starve_health_or_commands(workspac
 
 
 def _one_line_no_traceback(caplog) -> None:  # type: ignore[no-untyped-def]
-    lines = [r for r in caplog.records if r.levelno >= logging.INFO and r.name.startswith(("bot", "slack_bolt", "waitress", "handlers"))]
+    lines = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.INFO
+        and r.name.startswith(("bot", "slack_bolt", "waitress", "handlers"))
+    ]
     assert len(lines) == 1, [r.getMessage() for r in lines]
     assert lines[0].exc_info is None and "\n" not in lines[0].getMessage()
     assert "Traceback" not in caplog.text
@@ -253,11 +277,31 @@ def _one_line_no_traceback(caplog) -> None:  # type: ignore[no-untyped-def]
     [
         (b"{bad", {"Content-Type": "application/json"}),
         (b"payload=%7Bbad", {"Content-Type": FORM}),
-        (b"command=%2Flog&text=calls+1", {"Content-Type": FORM, "X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}),
-        (b"command=%2Flog", {"Content-Type": FORM, "X-Slack-Request-Timestamp": "1" * 40, "X-Slack-Signature": "v0=00"}),
+        (
+            b"command=%2Flog&text=calls+1",
+            {
+                "Content-Type": FORM,
+                "X-Slack-Request-Timestamp": "soon",
+                "X-Slack-Signature": "v0=00",
+            },
+        ),
+        (
+            b"command=%2Flog",
+            {
+                "Content-Type": FORM,
+                "X-Slack-Request-Timestamp": "1" * 40,
+                "X-Slack-Signature": "v0=00",
+            },
+        ),
         (b"\xff\xfe\x00junk", {"Content-Type": FORM}),
     ],
-    ids=["malformed-json", "malformed-payload", "non-numeric-timestamp", "huge-timestamp", "not-utf8"],
+    ids=[
+        "malformed-json",
+        "malformed-payload",
+        "non-numeric-timestamp",
+        "huge-timestamp",
+        "not-utf8",
+    ],
 )
 def test_unsigned_junk_answers_401_or_400_with_one_log_line(workspace, caplog, body, headers):
     caplog.set_level(logging.INFO)
@@ -286,7 +330,9 @@ def _interaction(workspace, user_id: str, kind: str, drop: tuple[str, ...]) -> b
             "blocks": [],
         }
     else:
-        payload["actions"] = [{"type": "button", "action_id": "home_undo_entry", "block_id": "b", "value": "1"}]
+        payload["actions"] = [
+            {"type": "button", "action_id": "home_undo_entry", "block_id": "b", "value": "1"}
+        ]
         payload["view"] = {"id": "VHOME", "type": "home"}
     target = payload
     for key in drop[:-1]:
@@ -299,16 +345,29 @@ def _interaction(workspace, user_id: str, kind: str, drop: tuple[str, ...]) -> b
 
 def test_signed_junk_answers_400_with_one_log_line(workspace, caplog):
     maria = workspace.user("maria")
-    command = urlencode({"command": "/log", "text": "calls 1", "user_id": maria, "channel_id": "C1"}).encode()
-    event = json.dumps({"type": "event_callback", "event": {"type": "app_home_opened", "user": maria, "tab": "home"}}).encode()
+    command = urlencode(
+        {"command": "/log", "text": "calls 1", "user_id": maria, "channel_id": "C1"}
+    ).encode()
+    event = json.dumps(
+        {
+            "type": "event_callback",
+            "event": {"type": "app_home_opened", "user": maria, "tab": "home"},
+        }
+    ).encode()
     cases = {
         "malformed JSON": (b"{bad", "application/json"),
         "malformed payload": (b"payload=%7Bbad", FORM),
         "JSON that is not an object": (b"[1, 2]", "application/json"),
         "command without team_id": (command, FORM),
         "event without team_id": (event, "application/json"),
-        "button click without team": (_interaction(workspace, maria, "block_actions", ("team",)), FORM),
-        "modal submission without view.id": (_interaction(workspace, maria, "view_submission", ("view", "id")), FORM),
+        "button click without team": (
+            _interaction(workspace, maria, "block_actions", ("team",)),
+            FORM,
+        ),
+        "modal submission without view.id": (
+            _interaction(workspace, maria, "view_submission", ("view", "id")),
+            FORM,
+        ),
     }
     for name, (body, content_type) in cases.items():
         caplog.clear()
@@ -326,9 +385,13 @@ def test_well_formed_requests_still_pass_the_edge(workspace):
     assert challenge.status == 200 and "edge-challenge" in challenge.text
     forged = workspace.client.command("/log", "calls 99", user_id=maria, secret="f" * 32)
     assert forged.status == 401
-    stale = workspace.client.command("/log", "calls 98", user_id=maria, timestamp=int(time.time()) - 600)
+    stale = workspace.client.command(
+        "/log", "calls 98", user_id=maria, timestamp=int(time.time()) - 600
+    )
     assert stale.status == 401
     # Slack's certificate check of a command URL is answered as Bolt answers it, signed or not.
-    ssl_check = workspace.client.post_raw(EVENTS, b"ssl_check=1&token=standin", {"Content-Type": FORM})
+    ssl_check = workspace.client.post_raw(
+        EVENTS, b"ssl_check=1&token=standin", {"Content-Type": FORM}
+    )
     assert ssl_check.status == 200
     assert [e.quantity for e in workspace.entries()] == [3]

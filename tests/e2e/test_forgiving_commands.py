@@ -32,7 +32,10 @@ def _entries(workspace):
 
 def test_a_count_in_words_is_logged_as_its_number(workspace):
     maria = workspace.user("maria")
-    assert workspace.log(maria, "calls twelve") == "Logged 12 calls on Fri 20 Nov.\nThis week: 12 calls"
+    assert (
+        workspace.log(maria, "calls twelve")
+        == "Logged 12 calls on Fri 20 Nov.\nThis week: 12 calls"
+    )
     assert _entries(workspace) == [("calls", 12, date(2026, 11, 20))]
 
 
@@ -52,7 +55,9 @@ def test_a_number_alone_offers_the_persons_usual_metrics(workspace, east):
     for text in ("demos 1", "demos 2 yesterday", "calls 5", "emails 3", "emails 4 mon"):
         workspace.log(maria, text)
     workspace.log(maria, "emails 9")
-    workspace.log(maria, "undo")  # an undone entry is not a habit: emails count twice, not three times
+    workspace.log(
+        maria, "undo"
+    )  # an undone entry is not a habit: emails count twice, not three times
     # Longer ago than 8 weeks: not one of the usual metrics any more.
     workspace.log(east.dana, f"{_m(workspace, maria)} meetings 1 2026-09-01")
     before = state(workspace)
@@ -81,7 +86,10 @@ def test_a_number_for_someone_else_offers_their_usual_metrics(workspace, east):
     workspace.log(east.dana, "calls 40")  # the manager's own habits are not maria's
     before = state(workspace)
     reply = workspace.log(east.dana, f"{_m(workspace, east.maria)} 3")
-    assert reply == 'Which metric is "3" for? Your usual ones: `/log @maria meetings 3`.\nExample: `/log @maria meetings 3`'
+    assert (
+        reply
+        == 'Which metric is "3" for? Your usual ones: `/log @maria meetings 3`.\nExample: `/log @maria meetings 3`'
+    )
     assert state(workspace) == before
 
 
@@ -89,7 +97,10 @@ def test_an_amount_of_money_alone_offers_revenue(workspace):
     maria = workspace.user("maria")
     workspace.log(maria, "calls 5")  # calls cannot hold $4,500, so the question falls back
     reply = workspace.log(maria, "$4,500")
-    assert reply == 'Which metric is "$4,500" for? For example: `/log revenue $4,500`.\nExample: `/log revenue $4,500`'
+    assert (
+        reply
+        == 'Which metric is "$4,500" for? For example: `/log revenue $4,500`.\nExample: `/log revenue $4,500`'
+    )
 
 
 # --- /log: days ---------------------------------------------------------------------------------
@@ -98,10 +109,18 @@ def test_an_amount_of_money_alone_offers_revenue(workspace):
 @pytest.mark.parametrize(
     ("text", "reply", "day"),
     [
-        ("calls 3 on monday", "Logged 3 calls on Mon 16 Nov.\nThis week: 3 calls", date(2026, 11, 16)),
+        (
+            "calls 3 on monday",
+            "Logged 3 calls on Mon 16 Nov.\nThis week: 3 calls",
+            date(2026, 11, 16),
+        ),
         ("calls 3 mon", "Logged 3 calls on Mon 16 Nov.\nThis week: 3 calls", date(2026, 11, 16)),
         # On a Friday, `last friday` is a week ago (`friday` is today).
-        ("calls 3 last friday", "Logged 3 calls on Fri 13 Nov.\nWeek of Mon 9 Nov: 3 calls", date(2026, 11, 13)),
+        (
+            "calls 3 last friday",
+            "Logged 3 calls on Fri 13 Nov.\nWeek of Mon 9 Nov: 3 calls",
+            date(2026, 11, 13),
+        ),
     ],
     ids=["on monday", "mon", "last friday"],
 )
@@ -159,11 +178,22 @@ def test_a_mistyped_subcommand_or_metric_names_the_command_meant(workspace, text
 
 def test_a_manager_records_time_off_naming_the_person_first(workspace, east):
     reply = workspace.log(east.dana, f"{_m(workspace, east.maria)} off 2026-12-09")
-    assert reply == "Time off recorded for maria: Wed 9 Dec (1 day). Targets and pace prorate around it."
-    reply = workspace.log(east.dana, f"{_m(workspace, east.bo)} off 2026-12-09..2026-12-11 -- dentist")
-    assert reply == "Time off recorded for bo: Wed 9 Dec – Fri 11 Dec (3 days). Targets and pace prorate around it."
+    assert (
+        reply
+        == "Time off recorded for maria: Wed 9 Dec (1 day). Targets and pace prorate around it."
+    )
+    reply = workspace.log(
+        east.dana, f"{_m(workspace, east.bo)} off 2026-12-09..2026-12-11 -- dentist"
+    )
+    assert (
+        reply
+        == "Time off recorded for bo: Wed 9 Dec – Fri 11 Dec (3 days). Targets and pace prorate around it."
+    )
     rows = [(r.start, r.end, r.reason) for r in workspace.rows(TimeOff)]
-    assert rows == [(date(2026, 12, 9), date(2026, 12, 9), None), (date(2026, 12, 9), date(2026, 12, 11), "dentist")]
+    assert rows == [
+        (date(2026, 12, 9), date(2026, 12, 9), None),
+        (date(2026, 12, 9), date(2026, 12, 11), "dentist"),
+    ]
     assert len({r.person_id for r in workspace.rows(TimeOff)}) == 2
 
 
@@ -171,7 +201,9 @@ def test_time_off_for_someone_outside_your_teams_is_refused_either_way(workspace
     stranger = workspace.user("zed")
     workspace.log(stranger, "calls 1")
     before = state(workspace)
-    assert "not on a team you manage" in workspace.log(east.dana, f"{_m(workspace, stranger)} off 2026-12-09")
+    assert "not on a team you manage" in workspace.log(
+        east.dana, f"{_m(workspace, stranger)} off 2026-12-09"
+    )
     assert state(workspace) == before
 
 
@@ -231,5 +263,9 @@ def test_a_goal_with_the_number_first_is_set(workspace, east, rate):
     [row] = workspace.rows(Goal)
     assert reply == f"Set #{row.id} calls 60/week for maria from Mon 16 Nov."
     assert (row.kind, row.metric, row.target, row.period_kind, row.start) == (
-        "individual", "calls", 60, "week", date(2026, 11, 16)
+        "individual",
+        "calls",
+        60,
+        "week",
+        date(2026, 11, 16),
     )

@@ -30,8 +30,11 @@ def state(workspace):
 
 
 def dms(workspace, user_id):
-    return [c.params.get("text", "") for c in workspace.slack.calls_to("chat.postMessage")
-            if c.params.get("channel") == user_id]
+    return [
+        c.params.get("text", "")
+        for c in workspace.slack.calls_to("chat.postMessage")
+        if c.params.get("channel") == user_id
+    ]
 
 
 def targets(workspace):
@@ -63,7 +66,9 @@ def org(workspace):
     w.team(ada, f"add dustin {_m(w, maria)} {_m(w, bo)}")
     w.team(ada, f"add eastside {_m(w, cy)}")
     w.team(ada, f"add west {_m(w, wu)}")
-    return SimpleNamespace(ada=ada, carl=carl, dina=dina, ed=ed, wes=wes, maria=maria, bo=bo, cy=cy, wu=wu)
+    return SimpleNamespace(
+        ada=ada, carl=carl, dina=dina, ed=ed, wes=wes, maria=maria, bo=bo, cy=cy, wu=wu
+    )
 
 
 @pytest.fixture
@@ -77,7 +82,9 @@ def history(workspace, org):
 # --- /goal split of a team with sub-teams -------------------------------------------------------
 
 
-def test_split_of_a_region_previews_then_applies_team_goals_for_its_sub_teams(workspace, org, history):
+def test_split_of_a_region_previews_then_applies_team_goals_for_its_sub_teams(
+    workspace, org, history
+):
     before = state(workspace)
     preview = goal(workspace, org.carl, "split team:central revenue 3m/year by history")
     # dustin $400k and eastside $200k of history: $3m × 400/600 = $2m, × 200/600 = $1m.
@@ -92,7 +99,11 @@ def test_split_of_a_region_previews_then_applies_team_goals_for_its_sub_teams(wo
     ]
     assert state(workspace) == before and dms(workspace, org.dina) == []
 
-    reply = goal(workspace, org.carl, "split team:central revenue $3,000,000/year by history apply -- FY26 plan")
+    reply = goal(
+        workspace,
+        org.carl,
+        "split team:central revenue $3,000,000/year by history apply -- FY26 plan",
+    )
     rows = workspace.rows(Goal)
     assert targets(workspace) == {
         ("team", "central"): 300_000_000, ("team", "dustin"): 200_000_000, ("team", "eastside"): 100_000_000,
@@ -122,7 +133,10 @@ def test_split_of_a_region_previews_then_applies_team_goals_for_its_sub_teams(wo
         f"*Team dustin*: #{ids[by_name['dustin']]} $2,000,000/year",
     ]
     [to_ed] = dms(workspace, org.ed)
-    assert "Reason: FY26 plan" in to_ed and f"*Team eastside*: #{ids[by_name['eastside']]} $1,000,000/year" in to_ed
+    assert (
+        "Reason: FY26 plan" in to_ed
+        and f"*Team eastside*: #{ids[by_name['eastside']]} $1,000,000/year" in to_ed
+    )
     assert dms(workspace, org.carl) == [] and dms(workspace, org.wes) == []
 
 
@@ -136,7 +150,9 @@ def test_a_leaf_split_stays_immediate_and_to_members(workspace, org, history):
     assert targets(workspace) == {("person", "maria"): 30_000_000, ("person", "bo"): 10_000_000}
 
 
-def test_split_of_the_company_is_between_the_top_level_teams_and_stores_no_company_goal(workspace, org, history):
+def test_split_of_the_company_is_between_the_top_level_teams_and_stores_no_company_goal(
+    workspace, org, history
+):
     reply = goal(workspace, org.ada, "split team:all revenue 1m/year by history apply")
     # central $600k, west nothing logged: the median of the others' weights, $600k: even.
     assert targets(workspace) == {("team", "central"): 50_000_000, ("team", "west"): 50_000_000}
@@ -149,7 +165,10 @@ def test_split_of_the_company_is_between_the_top_level_teams_and_stores_no_compa
 def test_a_split_with_no_history_below_falls_back_to_even_and_says_so(workspace, org):
     preview = goal(workspace, org.carl, "split team:central revenue 3m/year")
     lines = preview.splitlines()
-    assert lines[1] == "Nobody in team central logged any revenue in the last 12 complete years, so it is split evenly."
+    assert (
+        lines[1]
+        == "Nobody in team central logged any revenue in the last 12 complete years, so it is split evenly."
+    )
     assert f"{EM}• team dustin: $1,500,000/year (even) — 2 people" in lines
     assert f"{EM}• team eastside: $1,500,000/year (even) — 1 person" in lines
 
@@ -180,7 +199,11 @@ def test_cascade_from_the_company_by_history_sets_every_level(workspace, org, hi
         "(add `-- reason` to tell the teams' managers why)",
     ]
     # The command the preview suggests is the one that applies it.
-    reply = goal(workspace, org.ada, "cascade team:all revenue $12,000,000/year by history apply -- plan 2027")
+    reply = goal(
+        workspace,
+        org.ada,
+        "cascade team:all revenue $12,000,000/year by history apply -- plan 2027",
+    )
     assert reply.splitlines()[0] == (
         "Cascaded $12,000,000 revenue a year from the company by history (last 12 years) — "
         "4 team goals and 4 individual goals:"
@@ -195,10 +218,15 @@ def test_cascade_from_the_company_by_history_sets_every_level(workspace, org, hi
     assert found["team", "central"] + found["team", "west"] == 1_200_000_000
     assert found["team", "dustin"] + found["team", "eastside"] == found["team", "central"]
     assert found["person", "maria"] + found["person", "bo"] == found["team", "dustin"]
-    assert found["person", "cy"] == found["team", "eastside"] and found["person", "wu"] == found["team", "west"]
+    assert (
+        found["person", "cy"] == found["team", "eastside"]
+        and found["person", "wu"] == found["team", "west"]
+    )
     rows = workspace.rows(Goal)
     assert {g.origin for g in rows} == {"split"} and {g.start for g in rows} == {date(2026, 1, 1)}
-    assert {g.kind for g in rows if g.person_id} == {"individual"} and {g.kind for g in rows if g.team_id} == {"team"}
+    assert {g.kind for g in rows if g.person_id} == {"individual"} and {
+        g.kind for g in rows if g.team_id
+    } == {"team"}
     created = [e for e in workspace.rows(AuditEvent) if e.action == "goal.create"]
     assert len(created) == 8 and {e.reason for e in created} == {"plan 2027"}
     # Each team's managers get one DM: their team's goal, the parts right under it, the reason.
@@ -243,8 +271,14 @@ def test_a_regions_own_members_share_one_part_next_to_its_sub_teams(workspace, o
     assert f"{EM}{EM}◦ oz: $300/year (even)" in preview.splitlines()
     goal(workspace, org.carl, "cascade team:central revenue 900/year evenly apply")
     found = targets(workspace)
-    assert (found["team", "dustin"], found["team", "eastside"], found["person", "oz"]) == (30_000, 30_000, 30_000)
-    assert ("team", "central") in found and sum(v for (kind, _), v in found.items() if kind == "person") == 90_000
+    assert (found["team", "dustin"], found["team", "eastside"], found["person", "oz"]) == (
+        30_000,
+        30_000,
+        30_000,
+    )
+    assert ("team", "central") in found and sum(
+        v for (kind, _), v in found.items() if kind == "person"
+    ) == 90_000
 
 
 def test_applying_over_goals_in_force_needs_a_reason_and_then_sets_all_or_nothing(workspace, org):
@@ -252,16 +286,24 @@ def test_applying_over_goals_in_force_needs_a_reason_and_then_sets_all_or_nothin
     before = state(workspace)
     refused = goal(workspace, org.ada, "cascade team:central revenue 1200/year evenly apply")
     assert "needs a reason after `--`. Nothing was changed." in refused
-    assert "`/goal cascade team:central revenue $1,200/year by evenly apply -- why it changes`" in refused
+    assert (
+        "`/goal cascade team:central revenue $1,200/year by evenly apply -- why it changes`"
+        in refused
+    )
     assert state(workspace) == before
     goal(workspace, org.ada, "cascade team:central revenue 1200/year evenly apply -- bigger year")
-    assert targets(workspace)["team", "central"] == 120_000 and targets(workspace)["person", "cy"] == 60_000
+    assert (
+        targets(workspace)["team", "central"] == 120_000
+        and targets(workspace)["person", "cy"] == 60_000
+    )
 
 
 # --- rights ---------------------------------------------------------------------------------------
 
 
-def test_only_admins_and_managers_at_or_above_a_team_may_split_or_cascade_it(workspace, org, history):
+def test_only_admins_and_managers_at_or_above_a_team_may_split_or_cascade_it(
+    workspace, org, history
+):
     before = state(workspace)
     # A sub-team's manager cannot split the region above it; they are shown their own team.
     refused = goal(workspace, org.dina, "split team:central revenue 3m/year by history apply")
@@ -317,12 +359,16 @@ def test_nothing_to_cascade_to_is_explained(workspace, org):
         "Nobody is in team north or any team below it yet, so there is nobody to cascade the target to: "
         "add members with `/team add north1 @maria`."
     )
-    assert goal(ws2, org.ada, "split team:north revenue 1m/year apply").startswith("Nobody is in team north")
+    assert goal(ws2, org.ada, "split team:north revenue 1m/year apply").startswith(
+        "Nobody is in team north"
+    )
     assert goal(ws2, org.ada, "cascade revenue 1m/year") == (
         "Name the team whose target to cascade, as team:NAME (team:all for the company).\n"
         "Example: `/goal cascade team:all revenue 12m/year by history`"
     )
-    assert goal(ws2, org.ada, "cascade team:all revenue 1m/year apply apply").startswith("`apply` is given twice.")
+    assert goal(ws2, org.ada, "cascade team:all revenue 1m/year apply apply").startswith(
+        "`apply` is given twice."
+    )
     assert goal(ws2, org.ada, f"cascade {_m(ws2, org.maria)} revenue 1m/year").startswith(
         "`/goal cascade` divides a team's target down its sub-teams to their members"
     )

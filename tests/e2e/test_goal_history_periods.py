@@ -34,7 +34,9 @@ def log_weeks(workspace, manager, rep, amounts, weeks=WEEKS, metric="calls"):
 
 
 def time_off(workspace, manager, rep, first, last):
-    reply = workspace.log(manager, f"off {_m(workspace, rep)} {first.isoformat()}..{last.isoformat()}")
+    reply = workspace.log(
+        manager, f"off {_m(workspace, rep)} {first.isoformat()}..{last.isoformat()}"
+    )
     assert reply.startswith("Time off recorded for"), reply
 
 
@@ -55,8 +57,9 @@ def test_a_vacation_week_is_left_out_of_a_suggestion(workspace, east):
     )
     assert lines[2] == "Set it: `/goal set @maria calls 60/week` (or 60 to stretch)."
     # The rep asking for themselves reads the same numbers.
-    assert "from 11 complete weeks of your history (1 left out: under half the working days, time off)" in goal(
-        workspace, east.maria, "suggest calls"
+    assert (
+        "from 11 complete weeks of your history (1 left out: under half the working days, time off)"
+        in goal(workspace, east.maria, "suggest calls")
     )
 
 
@@ -67,17 +70,24 @@ def test_the_left_out_week_no_longer_pulls_the_suggestion_down(workspace, east):
     totals = [0 if monday == VACATION else next(amounts) for monday in WEEKS]
     log_weeks(workspace, east.dana, east.maria, totals)
     log_weeks(workspace, east.dana, east.bo, totals)
-    time_off(workspace, east.dana, east.maria, VACATION, VACATION + timedelta(days=2))  # 3 of 5 days off
+    time_off(
+        workspace, east.dana, east.maria, VACATION, VACATION + timedelta(days=2)
+    )  # 3 of 5 days off
     maria = goal(workspace, east.dana, f"suggest {_m(workspace, east.maria)} calls").splitlines()[1]
     assert maria.startswith("Median 60 · 80th percentile 66 — from 11 complete weeks")
     # bo logged nothing that week but was at work: a real zero, still history.
     bo = goal(workspace, east.dana, f"suggest {_m(workspace, east.bo)} calls").splitlines()[1]
-    assert bo == "Median 59 · 80th percentile 66 — from 12 complete weeks of bo's history (Mon 24 Aug – Sun 15 Nov)."
+    assert (
+        bo
+        == "Median 59 · 80th percentile 66 — from 12 complete weeks of bo's history (Mon 24 Aug – Sun 15 Nov)."
+    )
 
 
 def test_two_days_off_keep_the_week_in(workspace, east):
     log_weeks(workspace, east.dana, east.maria, [60] * 5 + [24] + [60] * 6)
-    time_off(workspace, east.dana, east.maria, VACATION, VACATION + timedelta(days=1))  # 3 of 5 days left
+    time_off(
+        workspace, east.dana, east.maria, VACATION, VACATION + timedelta(days=1)
+    )  # 3 of 5 days left
     line = goal(workspace, east.maria, "suggest calls").splitlines()[1]
     assert "from 12 complete weeks of your history (Mon 24 Aug – Sun 15 Nov)." in line
     assert "left out" not in line
@@ -109,7 +119,9 @@ def test_a_holiday_week_stays_in(workspace, east):
 
 
 def test_a_start_late_in_a_week_leaves_that_week_out(workspace, east):
-    workspace.team(east.admin, f"start {_m(workspace, east.maria)} 2026-09-24")  # a Thursday: 2 of 5 days
+    workspace.team(
+        east.admin, f"start {_m(workspace, east.maria)} 2026-09-24"
+    )  # a Thursday: 2 of 5 days
     log_weeks(workspace, east.dana, east.maria, [0] * 4 + [20] + [60] * 7)
     line = goal(workspace, east.dana, f"suggest {_m(workspace, east.maria)} calls").splitlines()[1]
     assert line == (
@@ -144,7 +156,10 @@ def test_a_vacation_week_does_not_shrink_a_split_share(workspace, east):
     targets = {g.person_id: g.target for g in workspace.rows(Goal)}
     assert sorted(targets.values()) == [30, 60, 60]
     lines = reply.splitlines()
-    assert lines[0] == "Split 150 calls a week for team east by history (last 12 weeks) — 3 goals, total 150:"
+    assert (
+        lines[0]
+        == "Split 150 calls a week for team east by history (last 12 weeks) — 3 goals, total 150:"
+    )
     assert [line.split(" ", 2)[2] for line in lines[1:]] == [
         "bo: 60/week (history, 12 weeks)",
         "li: 30/week (history, 12 weeks)",
@@ -162,7 +177,9 @@ def test_a_member_with_every_period_left_out_gets_the_team_median(workspace, eas
     reply = goal(workspace, east.dana, "split team:east calls 180/week by history")
     # maria stands in at the median of 40 and 80: weights 40, 80, 60.
     assert sorted(g.target for g in workspace.rows(Goal)) == [40, 60, 80]
-    assert "maria: 60/week (team median; 1 left out: under half the working days, time off)" in reply
+    assert (
+        "maria: 60/week (team median; 1 left out: under half the working days, time off)" in reply
+    )
 
 
 @contextmanager
@@ -190,8 +207,12 @@ def test_a_split_reads_history_and_time_off_in_a_fixed_number_of_statements(work
             log_weeks(workspace, east.dana, rep, [10 + i] * 12)
             time_off(workspace, east.dana, rep, VACATION, VACATION + timedelta(days=4))
         with counting(workspace.app.paceline.db) as statements:
-            assert "by history" in goal(workspace, east.dana, f"split team:{team} calls 100/week by history")
-        return [s for s in statements if "time_off" in s], [s for s in statements if "FROM entry" in s]
+            assert "by history" in goal(
+                workspace, east.dana, f"split team:{team} calls 100/week by history"
+            )
+        return [s for s in statements if "time_off" in s], [
+            s for s in statements if "FROM entry" in s
+        ]
 
     small_off, small_entries = reads("small", 2)
     large_off, large_entries = reads("large", 6)

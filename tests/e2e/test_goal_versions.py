@@ -41,7 +41,10 @@ def _request_dm(workspace, user_id):
     """The last request message with buttons Paceline sent `user_id`, as Slack stores it."""
     workspace.slack.wait_for(
         "chat.postMessage",
-        where=lambda c: c.params.get("channel") == user_id and "goal_request_approve" in str(c.params.get("blocks")),
+        where=lambda c: (
+            c.params.get("channel") == user_id
+            and "goal_request_approve" in str(c.params.get("blocks"))
+        ),
     )
     return [m for m in workspace.slack.messages_in("D" + user_id) if m.get("blocks")][-1]
 
@@ -61,18 +64,26 @@ def _approve(workspace, request_id, user_id):
 
 def _ephemerals(workspace):
     key = workspace.client.response_url.rsplit("/", 1)[-1]
-    return [c.params.get("text", "") for c in workspace.slack.calls_to("response_url") if c.key == key]
+    return [
+        c.params.get("text", "") for c in workspace.slack.calls_to("response_url") if c.key == key
+    ]
 
 
 def _update_text(workspace, user_id):
-    [update] = [c for c in workspace.slack.calls_to("chat.update") if c.params.get("channel") == "D" + user_id]
+    [update] = [
+        c
+        for c in workspace.slack.calls_to("chat.update")
+        if c.params.get("channel") == "D" + user_id
+    ]
     return update.params["text"]
 
 
 def _dm_to(workspace, user_id, containing):
     [dm] = workspace.slack.wait_for(
         "chat.postMessage",
-        where=lambda c: c.params.get("channel") == user_id and containing in c.params.get("text", ""),
+        where=lambda c: (
+            c.params.get("channel") == user_id and containing in c.params.get("text", "")
+        ),
     )
     return dm.params["text"]
 
@@ -80,7 +91,9 @@ def _dm_to(workspace, user_id, containing):
 # --- replacing ------------------------------------------------------------------------------------
 
 
-def test_replacing_a_goal_in_force_without_from_starts_today_and_keeps_the_ended_days(workspace, east):
+def test_replacing_a_goal_in_force_without_from_starts_today_and_keeps_the_ended_days(
+    workspace, east
+):
     maria = _m(workspace, east.maria)
     at(workspace, 2026, 11, 2)
     goal(workspace, east.dana, f"set {maria} calls 60/week")
@@ -96,7 +109,9 @@ def test_replacing_a_goal_in_force_without_from_starts_today_and_keeps_the_ended
         (70, date(2026, 11, 20), None, False),
     ]
     ended = [e for e in workspace.rows(AuditEvent) if e.action == "goal.end"]
-    assert [(e.subject_id, e.reason, json.loads(e.after)["replaced_by"]) for e in ended] == [(old.id, "more leads", new.id)]
+    assert [(e.subject_id, e.reason, json.loads(e.after)["replaced_by"]) for e in ended] == [
+        (old.id, "more leads", new.id)
+    ]
 
 
 def test_a_first_goal_still_starts_with_the_current_period(workspace, east):
@@ -138,7 +153,9 @@ def test_to_date_on_a_started_goal_keeps_its_past(workspace, east):
     at(workspace, 2026, 11, 2)
     goal(workspace, east.dana, f"set {maria} calls 60/week")
     at(workspace, 2026, 11, 20)
-    reply = goal(workspace, east.dana, f"set {maria} calls 60/week to 2026-12-31 -- the territory closes")
+    reply = goal(
+        workspace, east.dana, f"set {maria} calls 60/week to 2026-12-31 -- the territory closes"
+    )
     assert spans(workspace) == [
         (60, date(2026, 11, 2), date(2026, 11, 19), False),
         (60, date(2026, 11, 20), date(2026, 12, 31), False),
@@ -153,7 +170,9 @@ def test_ending_a_started_goal_sooner_waits_for_an_admin_like_lowering_it(worksp
     goal(workspace, east.dana, f"set {maria} calls 60/week")
     at(workspace, 2026, 11, 20)
     before = len(workspace.rows(Goal))
-    reply = goal(workspace, east.dana, f"set {maria} calls 60/week to 2026-12-31 -- the territory closes")
+    reply = goal(
+        workspace, east.dana, f"set {maria} calls 60/week to 2026-12-31 -- the territory closes"
+    )
     [request] = workspace.rows(GoalRequest)
     assert (request.kind, request.status) == ("lower", "pending")
     assert "to calls 60/week until Thu 31 Dec needs an admin's approval" in reply
@@ -176,7 +195,11 @@ def test_removing_a_started_goal_ends_it_yesterday_and_keeps_its_past(workspace,
     )
     assert spans(workspace) == [(60, date(2026, 11, 2), date(2026, 11, 19), False)]
     event = workspace.rows(AuditEvent)[-1]
-    assert (event.action, event.reason, json.loads(event.after)["removal"]) == ("goal.end", "territory moved", True)
+    assert (event.action, event.reason, json.loads(event.after)["removal"]) == (
+        "goal.end",
+        "territory moved",
+        True,
+    )
     # It has ended: there is nothing left to remove, and nothing changes.
     before = state(workspace)
     assert goal(workspace, east.dana, f"remove {row.id} -- again").startswith(
@@ -191,7 +214,10 @@ def test_a_goal_that_starts_today_or_later_is_removed(workspace, east):
     goal(workspace, east.dana, f"set {maria} calls 60/week from 2026-11-20")
     goal(workspace, east.dana, f"set {maria} demos 5/week from 2026-12-07")
     today, later = workspace.rows(Goal)
-    assert goal(workspace, east.dana, f"remove {today.id} -- typo") == f"Removed #{today.id} calls 60/week for maria from Fri 20 Nov."
+    assert (
+        goal(workspace, east.dana, f"remove {today.id} -- typo")
+        == f"Removed #{today.id} calls 60/week for maria from Fri 20 Nov."
+    )
     assert goal(workspace, east.dana, f"remove {later.id}").startswith(f"Removed #{later.id}")
     assert all(g.removed_at is not None and g.end is None for g in workspace.rows(Goal))
 
@@ -205,7 +231,9 @@ def test_an_approved_removal_ends_the_goal_the_day_before_the_decision(workspace
     at(workspace, 2026, 11, 20)
     goal(workspace, east.dana, f"remove {row.id} -- territory moved")
     [request] = workspace.rows(GoalRequest)
-    assert spans(workspace) == [(60, date(2026, 11, 2), None, False)]  # nothing changes until approved
+    assert spans(workspace) == [
+        (60, date(2026, 11, 2), None, False)
+    ]  # nothing changes until approved
     at(workspace, 2026, 11, 24)
     _approve(workspace, request.id, east.admin)
     assert spans(workspace) == [(60, date(2026, 11, 2), date(2026, 11, 23), False)]
@@ -236,7 +264,9 @@ def test_a_stale_proposal_approved_weeks_later_starts_on_the_decision_day_and_ke
     _approve(workspace, request.id, east.dana)
     first, managers, proposed = workspace.rows(Goal)
     # The manager's version keeps its days (and its stretch); the proposal starts on the decision day.
-    assert [(g.target, g.stretch_pct, g.start, g.end, g.removed_at) for g in (first, managers, proposed)] == [
+    assert [
+        (g.target, g.stretch_pct, g.start, g.end, g.removed_at) for g in (first, managers, proposed)
+    ] == [
         (60, None, date(2026, 11, 2), date(2026, 11, 15), None),
         (65, 125, date(2026, 11, 16), date(2026, 12, 2), None),
         (70, None, date(2026, 12, 3), None, None),
@@ -260,7 +290,9 @@ def test_a_stale_proposal_approved_weeks_later_starts_on_the_decision_day_and_ke
     ]
 
 
-def test_an_approved_lowering_applies_from_the_decision_day_and_every_message_says_so(workspace, east):
+def test_an_approved_lowering_applies_from_the_decision_day_and_every_message_says_so(
+    workspace, east
+):
     maria = _m(workspace, east.maria)
     workspace.team(east.admin, "set east approvals on")
     goal(workspace, east.dana, f"set {maria} calls 60/week")
@@ -268,7 +300,9 @@ def test_an_approved_lowering_applies_from_the_decision_day_and_every_message_sa
     goal(workspace, east.dana, f"set {maria} calls 50/week -- fewer leads in December")
     [request] = workspace.rows(GoalRequest)
     message = _request_dm(workspace, east.admin)
-    assert message["text"].endswith("to *calls 50/week* from the day it is approved.\n> fewer leads in December")
+    assert message["text"].endswith(
+        "to *calls 50/week* from the day it is approved.\n> fewer leads in December"
+    )
     at(workspace, 2026, 11, 24)
     _approve(workspace, request.id, east.admin)
     old, new = workspace.rows(Goal)
@@ -288,7 +322,9 @@ def test_an_approval_keeps_a_later_start_the_request_named(workspace, east):
     goal(workspace, east.dana, f"set {maria} calls 60/week")
     goal(workspace, east.dana, f"set {maria} calls 50/week from 2026-12-07 -- holidays")
     [request] = workspace.rows(GoalRequest)
-    assert _request_dm(workspace, east.admin)["text"].endswith("to *calls 50/week* from Mon 7 Dec.\n> holidays")
+    assert _request_dm(workspace, east.admin)["text"].endswith(
+        "to *calls 50/week* from Mon 7 Dec.\n> holidays"
+    )
     at(workspace, 2026, 11, 24)
     _approve(workspace, request.id, east.admin)
     assert spans(workspace) == [
@@ -306,38 +342,57 @@ def test_a_past_from_is_for_admins_and_is_audited_as_backdated(workspace, east):
     goal(workspace, east.dana, f"set {maria} calls 60/week")
     at(workspace, 2026, 11, 20)
     before = state(workspace)
-    reply = goal(workspace, east.dana, f"set {maria} calls 70/week from 2026-11-09 -- correcting the record")
+    reply = goal(
+        workspace, east.dana, f"set {maria} calls 70/week from 2026-11-09 -- correcting the record"
+    )
     assert reply == (
         "`from 2026-11-09` is in the past (today is Fri 20 Nov for maria). Days that have ended keep the goal that "
         "was in force on them, so only an admin can start a goal in the past — give today or a later day, or leave "
         "`from` out. Nothing was changed.\nExample: `/goal set @maria calls 70/week from 2026-11-20`"
     )
-    assert goal(workspace, east.dana, f"ramp {_m(workspace, east.bo)} emails 50 to 100 step 10 per week from yesterday").startswith(
-        "`from 2026-11-19` is in the past"
-    )
+    assert goal(
+        workspace,
+        east.dana,
+        f"ramp {_m(workspace, east.bo)} emails 50 to 100 step 10 per week from yesterday",
+    ).startswith("`from 2026-11-19` is in the past")
     assert state(workspace) == before
 
-    reply = goal(workspace, east.admin, f"set {maria} calls 70/week from 2026-11-09 -- correcting the record")
+    reply = goal(
+        workspace, east.admin, f"set {maria} calls 70/week from 2026-11-09 -- correcting the record"
+    )
     old, new = workspace.rows(Goal)
-    assert reply == f"Set #{new.id} calls 70/week for maria from Mon 9 Nov (replaces #{old.id} calls 60/week, in force since Mon 2 Nov)."
+    assert (
+        reply
+        == f"Set #{new.id} calls 70/week for maria from Mon 9 Nov (replaces #{old.id} calls 60/week, in force since Mon 2 Nov)."
+    )
     assert spans(workspace) == [
         (60, date(2026, 11, 2), date(2026, 11, 8), False),
         (70, date(2026, 11, 9), None, False),
     ]
-    events = {e.action: e for e in workspace.rows(AuditEvent) if e.subject_type == "goal" and e.subject_id in (old.id, new.id)}
+    events = {
+        e.action: e
+        for e in workspace.rows(AuditEvent)
+        if e.subject_type == "goal" and e.subject_id in (old.id, new.id)
+    }
     assert json.loads(events["goal.create"].after)["backdated"] is True
     assert json.loads(events["goal.end"].after)["backdated"] is True
     assert events["goal.create"].reason == "correcting the record"
     history = goal(workspace, east.dana, f"history {maria}")
-    assert f"ada set #{new.id}: calls 70/week for maria from Mon 9 Nov (backdated) — “correcting the record”" in history
+    assert (
+        f"ada set #{new.id}: calls 70/week for maria from Mon 9 Nov (backdated) — “correcting the record”"
+        in history
+    )
 
 
 def test_a_from_of_today_or_later_is_for_managers_too(workspace, east):
     maria = _m(workspace, east.maria)
-    assert goal(workspace, east.dana, f"set {maria} calls 60/week from 2026-11-20").startswith("Set #")
+    assert goal(workspace, east.dana, f"set {maria} calls 60/week from 2026-11-20").startswith(
+        "Set #"
+    )
     assert goal(workspace, east.dana, f"set {maria} demos 5/week from today").startswith("Set #")
     assert [(g.metric, g.start) for g in workspace.rows(Goal)] == [
-        ("calls", date(2026, 11, 20)), ("demos", date(2026, 11, 20))
+        ("calls", date(2026, 11, 20)),
+        ("demos", date(2026, 11, 20)),
     ]
 
 
@@ -369,7 +424,10 @@ def test_history_lists_each_goals_versions_with_dates_who_and_why(workspace, eas
         f"• #{calls80.id} calls 80/week · Mon 7 Dec onwards · coming · set by dana — “December push”",
     ]
     changes = lines[len(versions) + 1 :]
-    assert changes[0] == f"• Fri 20 Nov 10:00 · dana set #{demos.id}: demos 5/week for bo from Mon 16 Nov"
+    assert (
+        changes[0]
+        == f"• Fri 20 Nov 10:00 · dana set #{demos.id}: demos 5/week for bo from Mon 16 Nov"
+    )
     assert changes[1] == (
         f"• Fri 20 Nov 10:00 · dana ended #{calls70.id}: calls 70/week for maria from Fri 20 Nov → ends Sun 6 Dec, "
         f"replaced by #{calls80.id} — “December push”"
@@ -381,7 +439,11 @@ def test_history_of_many_versions_fits_one_message_leaving_out_the_oldest(worksp
     maria = _m(workspace, east.maria)
     for day in range(2, 32):  # a new daily target every day of December
         at(workspace, 2026, 12, day)
-        goal(workspace, east.dana, f"set {maria} calls {10 + day}/day -- day {day}: the pipeline grew again this morning")
+        goal(
+            workspace,
+            east.dana,
+            f"set {maria} calls {10 + day}/day -- day {day}: the pipeline grew again this morning",
+        )
     reply = goal(workspace, east.dana, f"history {maria}")
     lines = reply.splitlines()
     assert len(reply) < 4000
@@ -390,7 +452,10 @@ def test_history_of_many_versions_fits_one_message_leaving_out_the_oldest(worksp
     assert versions[2] == "*calls per day · maria*"
     assert versions[3] == f"… and {30 - len(shown)} earlier versions" and len(shown) >= 10
     # The newest days are kept, ending with the version in force today.
-    assert shown[-1].startswith("• #") and "calls 41/day · Thu 31 Dec onwards · in force · set by dana — “day 31:" in shown[-1]
+    assert (
+        shown[-1].startswith("• #")
+        and "calls 41/day · Thu 31 Dec onwards · in force · set by dana — “day 31:" in shown[-1]
+    )
     assert "calls 40/day · Wed 30 Dec · set by dana" in shown[-2]
-    changes = [line for line in lines[len(versions):] if line.startswith("• ")]
+    changes = [line for line in lines[len(versions) :] if line.startswith("• ")]
     assert lines[-1] == f"… and {59 - len(changes)} more changes (the audit trail keeps them all)."

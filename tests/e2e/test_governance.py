@@ -42,14 +42,19 @@ def state(workspace):
 
 def spans(workspace):
     """(kind, target, start, end) of the goal rows in force or coming, oldest first."""
-    return [(g.kind, g.target, g.start, g.end) for g in workspace.rows(Goal) if g.removed_at is None]
+    return [
+        (g.kind, g.target, g.start, g.end) for g in workspace.rows(Goal) if g.removed_at is None
+    ]
 
 
 def _request_dm(workspace, user_id):
     """The last request message with buttons Paceline sent `user_id`, as Slack stores it."""
     workspace.slack.wait_for(
         "chat.postMessage",
-        where=lambda c: c.params.get("channel") == user_id and "goal_request_approve" in str(c.params.get("blocks")),
+        where=lambda c: (
+            c.params.get("channel") == user_id
+            and "goal_request_approve" in str(c.params.get("blocks"))
+        ),
     )
     return [m for m in workspace.slack.messages_in("D" + user_id) if m.get("blocks")][-1]
 
@@ -77,7 +82,9 @@ def click(workspace, user_id, request_id, action="goal_request_approve", on=None
 def waiting_for(workspace, user_id):
     """The ids of the requests a manager's App Home lists as waiting for their decision."""
     with workspace.app.paceline.db.read() as session:
-        ws = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
+        ws = session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
         person = people.by_slack_id(session, ws, user_id)
         managed = teams.managed_team_ids(session, ws, person.id)
         rows, _ = home_storage.pending_for_decider(session, ws, person.id, managed, False, 10)
@@ -95,7 +102,9 @@ def org(workspace):
         goal(workspace, user, "help")
     workspace.team(admin, f"create east manager {_m(workspace, dana)}")
     workspace.team(admin, f"create west manager {_m(workspace, wes)}")
-    assert workspace.team(admin, f"add east {_m(workspace, maria)} {_m(workspace, bo)}").startswith("Added")
+    assert workspace.team(admin, f"add east {_m(workspace, maria)} {_m(workspace, bo)}").startswith(
+        "Added"
+    )
     return SimpleNamespace(admin=admin, dana=dana, wes=wes, maria=maria, bo=bo)
 
 
@@ -113,7 +122,9 @@ def test_a_moved_reps_proposal_is_decided_by_the_new_teams_managers_not_the_old(
     goal(workspace, org.maria, "propose calls 70/week -- more leads now")
     [request] = workspace.rows(GoalRequest)
     east_copy = ("D" + org.dana, _request_dm(workspace, org.dana))
-    assert waiting_for(workspace, org.dana) == [request.id] and waiting_for(workspace, org.wes) == []
+    assert (
+        waiting_for(workspace, org.dana) == [request.id] and waiting_for(workspace, org.wes) == []
+    )
 
     move(workspace, org, org.maria, to="west")
     # East's manager still holds the DM with buttons; clicking them changes nothing.
@@ -126,17 +137,28 @@ def test_a_moved_reps_proposal_is_decided_by_the_new_teams_managers_not_the_old(
     assert click(workspace, org.dana, request.id, "goal_request_reject", on=east_copy) == refusal
     assert state(workspace) == before
     # The request now waits on west's manager's Home, no longer on east's.
-    assert waiting_for(workspace, org.dana) == [] and waiting_for(workspace, org.wes) == [request.id]
+    assert waiting_for(workspace, org.dana) == [] and waiting_for(workspace, org.wes) == [
+        request.id
+    ]
 
     said = click(workspace, org.wes, request.id)
     [row] = workspace.rows(Goal)
-    assert (row.person_id, row.target, row.origin, row.start) == (request.person_id, 70, "proposal", date(2026, 11, 20))
+    assert (row.person_id, row.target, row.origin, row.start) == (
+        request.person_id,
+        70,
+        "proposal",
+        date(2026, 11, 20),
+    )
     assert said == f"✅ Approved by wes. Set #{row.id} calls 70/week for maria from Fri 20 Nov."
     [decided] = workspace.rows(GoalRequest)
     assert decided.status == "approved"
     # The copy east's manager holds shows the outcome, without buttons.
-    update = workspace.slack.wait_for("chat.update", where=lambda c: c.params.get("channel") == "D" + org.dana)[-1]
-    assert "Approved by wes" in update.params["text"] and "goal_request_approve" not in str(update.params.get("blocks"))
+    update = workspace.slack.wait_for(
+        "chat.update", where=lambda c: c.params.get("channel") == "D" + org.dana
+    )[-1]
+    assert "Approved by wes" in update.params["text"] and "goal_request_approve" not in str(
+        update.params.get("blocks")
+    )
 
 
 def test_a_proposal_of_a_rep_who_left_every_team_is_for_the_admins(workspace, org):
@@ -206,7 +228,9 @@ def _asks_an_admin(workspace, org, reply, before):
     [request] = workspace.rows(GoalRequest)
     assert (request.kind, request.status) in (("lower", "pending"), ("remove", "pending")), reply
     assert "needs an admin's approval" in reply and f"(request #{request.id})" in reply, reply
-    assert [(g.id, g.target, g.start, g.end, g.removed_at) for g in workspace.rows(Goal)] == before[1]
+    assert [(g.id, g.target, g.start, g.end, g.removed_at) for g in workspace.rows(Goal)] == before[
+        1
+    ]
     _request_dm(workspace, org.admin)
     return request
 
@@ -214,9 +238,16 @@ def _asks_an_admin(workspace, org, reply, before):
 def test_set_to_today_on_a_started_goal_waits_for_an_admin(workspace, started):
     org = started
     before = state(workspace)
-    reply = goal(workspace, org.dana, f"set {_m(workspace, org.maria)} calls 60/week to 2026-11-20 -- the territory closes")
+    reply = goal(
+        workspace,
+        org.dana,
+        f"set {_m(workspace, org.maria)} calls 60/week to 2026-11-20 -- the territory closes",
+    )
     request = _asks_an_admin(workspace, org, reply, before)
-    assert f"Lowering #{org.goal.id} calls 60/week for maria from Mon 2 Nov to calls 60/week until Fri 20 Nov" in reply
+    assert (
+        f"Lowering #{org.goal.id} calls 60/week for maria from Mon 2 Nov to calls 60/week until Fri 20 Nov"
+        in reply
+    )
     # Once approved, it ends: the old version yesterday, the new one today.
     click(workspace, org.admin, request.id)
     assert spans(workspace) == [
@@ -228,8 +259,11 @@ def test_set_to_today_on_a_started_goal_waits_for_an_admin(workspace, started):
 def test_set_to_a_later_day_with_from_on_a_started_goal_waits_for_an_admin(workspace, started):
     org = started
     before = state(workspace)
-    reply = goal(workspace, org.dana,
-                 f"set {_m(workspace, org.maria)} calls 60/week from 2026-11-23 to 2026-11-29 -- last week in the territory")
+    reply = goal(
+        workspace,
+        org.dana,
+        f"set {_m(workspace, org.maria)} calls 60/week from 2026-11-23 to 2026-11-29 -- last week in the territory",
+    )
     _asks_an_admin(workspace, org, reply, before)
 
 
@@ -239,17 +273,38 @@ def test_the_modal_lowering_a_started_goal_waits_for_an_admin(workspace, started
     values = {
         "person": {"person": {"type": "users_select", "selected_user": org.maria}},
         "team": {"team": {"type": "static_select", "selected_option": None}},
-        "metric": {"metric": {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": "calls"}, "value": "calls"}}},
+        "metric": {
+            "metric": {
+                "type": "static_select",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": "calls"},
+                    "value": "calls",
+                },
+            }
+        },
         "target": {"target": {"type": "plain_text_input", "value": "45"}},
-        "period": {"period": {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": "week"}, "value": "week"}}},
+        "period": {
+            "period": {
+                "type": "static_select",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": "week"},
+                    "value": "week",
+                },
+            }
+        },
         "from": {"from": {"type": "datepicker", "selected_date": None}},
         "reason": {"reason": {"type": "plain_text_input", "value": "fewer leads"}},
     }
-    response = workspace.client.view_submission("goal_modal", values, user_id=org.dana, view_id="VLOWER")
+    response = workspace.client.view_submission(
+        "goal_modal", values, user_id=org.dana, view_id="VLOWER"
+    )
     assert response.status == 200, response.text
     assert (response.json() if response.body else {}) == {}
     [dm] = workspace.slack.wait_for(
-        "chat.postMessage", where=lambda c: c.params.get("channel") == org.dana and "Lowering" in c.params.get("text", "")
+        "chat.postMessage",
+        where=lambda c: (
+            c.params.get("channel") == org.dana and "Lowering" in c.params.get("text", "")
+        ),
     )
     _asks_an_admin(workspace, org, dm.params["text"], before)
 
@@ -279,11 +334,17 @@ def test_a_split_that_lowers_a_started_goal_is_refused_whole(workspace, started)
     before = state(workspace)
     # bo's share would be a new goal, maria's lowers hers (60 → 50): nothing is written.
     reply = goal(workspace, org.dana, "split team:east calls 100/week by evenly -- new quota")
-    assert reply.startswith(f"Lowering #{org.goal.id} calls 60/week for maria from Mon 2 Nov needs an admin's approval")
+    assert reply.startswith(
+        f"Lowering #{org.goal.id} calls 60/week for maria from Mon 2 Nov needs an admin's approval"
+    )
     assert state(workspace) == before
     # An admin's split applies at once.
-    assert goal(workspace, org.admin, "split team:east calls 100/week by evenly -- new quota").startswith("Split")
-    assert sorted(g.target for g in workspace.rows(Goal) if g.removed_at is None and g.end is None) == [50, 50]
+    assert goal(
+        workspace, org.admin, "split team:east calls 100/week by evenly -- new quota"
+    ).startswith("Split")
+    assert sorted(
+        g.target for g in workspace.rows(Goal) if g.removed_at is None and g.end is None
+    ) == [50, 50]
 
 
 def test_plan_apply_never_replaces_a_started_goal(workspace, started):
@@ -292,7 +353,11 @@ def test_plan_apply_never_replaces_a_started_goal(workspace, started):
     goal(workspace, org.dana, f"set {_m(workspace, org.maria)} calls 200/month")
     at(workspace, 2026, 11, 20)
     before = state(workspace)
-    reply = goal(workspace, org.dana, f"plan 4000/month for {_m(workspace, org.maria)} deal 1000 win 50% demo 30% apply")
+    reply = goal(
+        workspace,
+        org.dana,
+        f"plan 4000/month for {_m(workspace, org.maria)} deal 1000 win 50% demo 30% apply",
+    )
     assert "Remove it first (with a reason)" in reply
     assert state(workspace) == before
 
@@ -308,13 +373,17 @@ def test_plan_apply_never_replaces_a_started_goal(workspace, started):
         ("ramp {maria} calls 60 to 90 step 10 per week -- more leads", False),
     ],
 )
-def test_a_ramp_over_a_started_goal_waits_for_an_admin_when_it_asks_less(workspace, started, command, asks):
+def test_a_ramp_over_a_started_goal_waits_for_an_admin_when_it_asks_less(
+    workspace, started, command, asks
+):
     org = started
     before = state(workspace)
     reply = goal(workspace, org.dana, command.format(maria=_m(workspace, org.maria)))
     if asks:
         _asks_an_admin(workspace, org, reply, before)
-        assert "to calls 60 to 30 step -10/week" in reply or "to calls 40 to 80 step 10/week" in reply
+        assert (
+            "to calls 60 to 30 step -10/week" in reply or "to calls 40 to 80 step 10/week" in reply
+        )
     else:
         assert reply.startswith("Set #"), reply
         assert workspace.rows(GoalRequest) == []
@@ -332,7 +401,9 @@ def test_a_ramp_over_a_started_goal_waits_for_an_admin_when_it_asks_less(workspa
         ("ramp {maria} calls 50 to 80 step 10 per week -- capped", True),
     ],
 )
-def test_a_change_over_a_started_ramp_is_lowering_when_it_asks_less_in_any_week(workspace, org, command, asks):
+def test_a_change_over_a_started_ramp_is_lowering_when_it_asks_less_in_any_week(
+    workspace, org, command, asks
+):
     workspace.team(org.admin, "set east approvals on")
     at(workspace, 2026, 11, 2)
     goal(workspace, org.dana, f"ramp {_m(workspace, org.maria)} calls 30 to 90 step 10 per week")
@@ -349,9 +420,12 @@ def test_a_change_over_a_started_ramp_is_lowering_when_it_asks_less_in_any_week(
 def test_an_admin_never_waits(workspace, started):
     org = started
     maria = _m(workspace, org.maria)
-    assert goal(workspace, org.admin, f"ramp {maria} calls 60 to 30 step -10 per week -- slower season").startswith("Set #")
-    assert goal(workspace, org.admin, f"set {maria} calls 30/week to 2026-11-27 -- wind down").startswith("Set #")
+    assert goal(
+        workspace, org.admin, f"ramp {maria} calls 60 to 30 step -10 per week -- slower season"
+    ).startswith("Set #")
+    assert goal(
+        workspace, org.admin, f"set {maria} calls 30/week to 2026-11-27 -- wind down"
+    ).startswith("Set #")
     assert workspace.rows(GoalRequest) == []
     events = [e.action for e in workspace.rows(AuditEvent) if e.subject_type == "goal"]
     assert events.count("goal.create") == 3
-

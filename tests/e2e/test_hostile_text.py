@@ -79,7 +79,14 @@ def texts_of(node: object, mrkdwn: bool = True) -> Iterator[tuple[str, str]]:
             yield kind, node["text"]
             return
         for key, value in node.items():
-            if key in ("private_metadata", "value", "action_id", "block_id", "callback_id", "external_id"):
+            if key in (
+                "private_metadata",
+                "value",
+                "action_id",
+                "block_id",
+                "callback_id",
+                "external_id",
+            ):
                 continue
             if key == "text" and isinstance(value, str):
                 yield ("mrkdwn" if mrkdwn else "plain_text"), value
@@ -116,7 +123,9 @@ def assert_recorded_safe(slack) -> list[tuple[str, str, str]]:
         if kind == "mrkdwn":
             assert_safe(text, method)
         else:  # Slack shows plain_text as it is: escaping it would show "&amp;" to people
-            assert not DOUBLE_ESCAPED.search(text) and "&amp;" not in text, f"{method}: escaped plain text {text!r}"
+            assert not DOUBLE_ESCAPED.search(text) and "&amp;" not in text, (
+                f"{method}: escaped plain text {text!r}"
+            )
     return found
 
 
@@ -136,7 +145,9 @@ def answer(workspace, command: str, user_id: str, text: str = "") -> str:
     said = workspace.reply(command, user_id, text)
     if not said.startswith("⏳"):
         return said
-    return workspace.slack.wait_for("response_url", count=before + 1, where=followed)[-1].params.get("text", "")
+    return workspace.slack.wait_for("response_url", count=before + 1, where=followed)[
+        -1
+    ].params.get("text", "")
 
 
 def team(workspace, user_id: str, text: str) -> str:
@@ -171,7 +182,9 @@ def hostile(workspace):
 
 def test_team_replies_show_profile_names_as_text(workspace, hostile):
     h = hostile
-    assert DISPLAY_SHOWN in h.replies["create"] and h.replies["create"].startswith("Created team *east* with manager")
+    assert DISPLAY_SHOWN in h.replies["create"] and h.replies["create"].startswith(
+        "Created team *east* with manager"
+    )
     assert REAL_SHOWN in h.replies["add"] and "bo" in h.replies["add"]
     shown = team(workspace, h.dana, "show east")
     assert f"Managers: {DISPLAY_SHOWN}" in shown and REAL_SHOWN in shown
@@ -247,7 +260,8 @@ def test_goal_progress_and_leaderboard_replies_and_dms_show_user_text_as_text(wo
     # it updates that DM and tells the requester, with the approver's name as text.
     [request] = workspace.rows(GoalRequest)
     [dm] = workspace.slack.wait_for(
-        "chat.postMessage", where=lambda c: c.params.get("channel") == h.dana and "blocks" in c.params
+        "chat.postMessage",
+        where=lambda c: c.params.get("channel") == h.dana and "blocks" in c.params,
     )
     assert REASON_SHOWN in json.dumps(dm.params["blocks"], ensure_ascii=False)
     message = [m for m in workspace.slack.messages_in("D" + h.dana) if m.get("blocks")][-1]
@@ -279,10 +293,18 @@ def test_custom_metric_and_team_names_cannot_carry_formatting(workspace, hostile
 
 def _open_home(workspace, user_id):
     response = workspace.client.event(
-        {"type": "app_home_opened", "user": user_id, "channel": "D" + user_id, "tab": "home", "event_ts": "1.0"}
+        {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": "D" + user_id,
+            "tab": "home",
+            "event_ts": "1.0",
+        }
     )
     assert response.status == 200, response.text
-    return workspace.slack.wait_for("views.publish", where=lambda c: c.params.get("user_id") == user_id)[-1]
+    return workspace.slack.wait_for(
+        "views.publish", where=lambda c: c.params.get("user_id") == user_id
+    )[-1]
 
 
 def test_app_home_modals_and_their_dms_show_user_text_as_text(workspace, hostile):
@@ -295,9 +317,16 @@ def test_app_home_modals_and_their_dms_show_user_text_as_text(workspace, hostile
     log(workspace, h.rita, f"demos 1 -- {NOTE}")
     goal(workspace, h.rita, f"propose demos 7/week -- {REASON}")
     workspace.slack.clear()
-    homes = {who: _open_home(workspace, user) for who, user in (("manager", h.dana), ("rep", h.rita), ("admin", h.admin))}
+    homes = {
+        who: _open_home(workspace, user)
+        for who, user in (("manager", h.dana), ("rep", h.rita), ("admin", h.admin))
+    }
     manager_home = json.dumps(homes["manager"].params["view"], ensure_ascii=False)
-    assert f"for {REAL_SHOWN}" in manager_home and NOTE_SHOWN in manager_home and REASON_SHOWN in manager_home
+    assert (
+        f"for {REAL_SHOWN}" in manager_home
+        and NOTE_SHOWN in manager_home
+        and REASON_SHOWN in manager_home
+    )
     rep_home = json.dumps(homes["rep"].params["view"], ensure_ascii=False)
     assert NOTE_SHOWN in rep_home and "golf &lt;@U0EVIL4&gt; &amp; cup" in rep_home
     # An entry's Undo confirmation is plain_text: the note shows there as typed.
@@ -326,10 +355,16 @@ def test_app_home_modals_and_their_dms_show_user_text_as_text(workspace, hostile
         "period": {"period": {"type": "static_select", "selected_option": {"value": "week"}}},
         "reason": {"reason": {"type": "plain_text_input", "value": REASON}},
     }
-    response = workspace.client.view_submission("goal_modal", goal_values, user_id=h.dana, view_id="VHOSTILE2")
+    response = workspace.client.view_submission(
+        "goal_modal", goal_values, user_id=h.dana, view_id="VHOSTILE2"
+    )
     assert response.status == 200 and not response.body, response.text
-    workspace.slack.wait_for("chat.postMessage", count=2, where=lambda c: c.params.get("channel") in (h.rita, h.dana))
-    assert [e.note for e in workspace.entries() if e.source == "slack" and e.quantity == 4] == [NOTE]
+    workspace.slack.wait_for(
+        "chat.postMessage", count=2, where=lambda c: c.params.get("channel") in (h.rita, h.dana)
+    )
+    assert [e.note for e in workspace.entries() if e.source == "slack" and e.quantity == 4] == [
+        NOTE
+    ]
     found = assert_recorded_safe(workspace.slack)
     assert {m for m, _, _ in found} >= {"views.publish", "views.open", "chat.postMessage"}
 
@@ -347,7 +382,11 @@ def test_scheduled_posts_show_names_rewards_and_prizes_as_text(workspace, hostil
         [row] = [t for t in workspace.rows(Team) if t.name == "east"]
         east = team_rows.by_id(session, row.workspace_id, row.id)
         friday_evening = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
-        messages = [m for build in BUILDERS.values() for m in build(session, row.workspace_id, east, friday_evening)]
+        messages = [
+            m
+            for build in BUILDERS.values()
+            for m in build(session, row.workspace_id, east, friday_evening)
+        ]
     assert messages
     everything = []
     for message in messages:
@@ -383,7 +422,11 @@ def imported(workspace, hostile, tmp_path):
         ImportOptions(workspace=workspace.team_id, tz="America/New_York"), workspace.app.clock, io.StringIO(),
     )  # fmt: skip
     assert not report.rejected, report.text()
-    assert {t.name for t in workspace.rows(Team)} == {"east", "mallory", "central"}  # manager's team, office
+    assert {t.name for t in workspace.rows(Team)} == {
+        "east",
+        "mallory",
+        "central",
+    }  # manager's team, office
     return "mallory"
 
 
@@ -397,7 +440,10 @@ def test_crm_imported_names_show_as_text_in_replies_and_posts(workspace, hostile
         "leaderboard": answer(workspace, "/leaderboard", h.admin, f"revenue team:{imported}"),
         "link unknown": team(workspace, h.admin, f'link "nobody here" {mention(h.bo)}'),
     }
-    assert CRM_SHOWN in replies["team show"] and "+Ivo &lt;@U0EVIL5&gt; &amp; Sons" in replies["team show"]
+    assert (
+        CRM_SHOWN in replies["team show"]
+        and "+Ivo &lt;@U0EVIL5&gt; &amp; Sons" in replies["team show"]
+    )
     for where in ("progress", "leaderboard", "goal split", "link unknown"):
         assert CRM_SHOWN in replies[where], (where, replies[where])
     for where, text in replies.items():
@@ -405,7 +451,9 @@ def test_crm_imported_names_show_as_text_in_replies_and_posts(workspace, hostile
     with workspace.app.paceline.db.read() as session:
         [row] = [t for t in workspace.rows(Team) if t.name == imported]
         crm_team = team_rows.by_id(session, row.workspace_id, row.id)
-        digest = BUILDERS["weekly-digest"](session, row.workspace_id, crm_team, datetime(2026, 11, 20, 21, 0, tzinfo=UTC))
+        digest = BUILDERS["weekly-digest"](
+            session, row.workspace_id, crm_team, datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
+        )
     for message in digest:
         assert_safe(message.text, "digest text")
         for kind, text in texts_of(list(message.blocks)):
@@ -417,7 +465,17 @@ def test_crm_imported_names_show_as_text_in_replies_and_posts(workspace, hostile
 # --- CSV exports -----------------------------------------------------------------------------------
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TEXT_COLUMNS = ("Person", "Slack user ID", "Team", "Goal kind", "Metric", "Unit", "Period", "Status", "Rank")
+TEXT_COLUMNS = (
+    "Person",
+    "Slack user ID",
+    "Team",
+    "Goal kind",
+    "Metric",
+    "Unit",
+    "Period",
+    "Status",
+    "Rank",
+)
 
 
 def assert_no_formula_cells(rows: list[dict[str, str]]) -> None:
@@ -425,10 +483,15 @@ def assert_no_formula_cells(rows: list[dict[str, str]]) -> None:
         for column in TEXT_COLUMNS:
             assert not row[column].startswith(FORMULA_STARTS), (column, row[column])
         for column in ("Actual", "Target", "Expected by now", "Needed per day", "Forecast"):
-            assert row[column] == "" or re.fullmatch(r"-?[0-9]+(?:\.[0-9]{2})?", row[column]), (column, row[column])
+            assert row[column] == "" or re.fullmatch(r"-?[0-9]+(?:\.[0-9]{2})?", row[column]), (
+                column,
+                row[column],
+            )
 
 
-def test_both_csv_exports_neutralise_formula_cells_and_keep_numbers(workspace, hostile, imported, tmp_path):
+def test_both_csv_exports_neutralise_formula_cells_and_keep_numbers(
+    workspace, hostile, imported, tmp_path
+):
     h = hostile
     formula = workspace.user("=cmd|' /C calc'!A0")
     minus = workspace.user("-2+3")
@@ -443,30 +506,42 @@ def test_both_csv_exports_neutralise_formula_cells_and_keep_numbers(workspace, h
     [upload] = workspace.slack.calls_to("files.upload_url")
     dm_rows = list(csv.DictReader(io.StringIO(upload.body.decode("utf-8-sig"))))
     # `paceline export` as an operator runs it: another process, the same database and writer.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL"))
+    }
     env.update(PYTHONPATH=str(REPO), DATABASE_URL=workspace.app.paceline.settings.database_url)
     run = subprocess.run(
         [sys.executable, "-m", "bot", "export", "--period", "2026-11", "--workspace", workspace.team_id, "out.csv"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    cli_rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_bytes().decode("utf-8-sig"))))
+    cli_rows = list(
+        csv.DictReader(io.StringIO((tmp_path / "out.csv").read_bytes().decode("utf-8-sig")))
+    )
     for rows in (dm_rows, cli_rows):
         assert_no_formula_cells(rows)
         people = {r["Person"] for r in rows}
         assert {"'=cmd|' /C calc'!A0", "'-2+3", "'" + CRM_AGENT, "'" + CRM_AGENT_2} <= people
         assert {r["Team"] for r in rows if r["Person"] == "'-2+3"} == {"'-sales"}
         assert {r["Rank"] for r in rows if r["Goal kind"] == "contest"} == {"'=1"}
-        revenue = next(r for r in rows if r["Person"] == "'" + CRM_AGENT and r["Metric"] == "revenue")
+        revenue = next(
+            r for r in rows if r["Person"] == "'" + CRM_AGENT and r["Metric"] == "revenue"
+        )
         assert revenue["Actual"] == "1200.00"  # a number stays a number
-    assert sorted(map(sorted, (r.items() for r in dm_rows))) == sorted(map(sorted, (r.items() for r in cli_rows)))
+    assert sorted(map(sorted, (r.items() for r in dm_rows))) == sorted(
+        map(sorted, (r.items() for r in cli_rows))
+    )
 
 
 # --- forged modal submissions ------------------------------------------------------------------------
 
 
 def _log_values(**fields):
-    values = {"metric:calls": {"amount": {"type": "plain_text_input", "value": fields.get("calls", "3")}}}
+    values = {
+        "metric:calls": {"amount": {"type": "plain_text_input", "value": fields.get("calls", "3")}}
+    }
     if "note" in fields:
         values["note"] = {"note": {"type": "plain_text_input", "value": fields["note"]}}
     if "day" in fields:
@@ -477,12 +552,24 @@ def _log_values(**fields):
 def _goal_values(**fields):
     values = {
         "person": {"person": {"type": "users_select", "selected_user": fields.get("person")}},
-        "metric": {"metric": {"type": "static_select", "selected_option": {"value": fields.get("metric", "calls")}}},
+        "metric": {
+            "metric": {
+                "type": "static_select",
+                "selected_option": {"value": fields.get("metric", "calls")},
+            }
+        },
         "target": {"target": {"type": "plain_text_input", "value": fields.get("target", "60")}},
-        "period": {"period": {"type": "static_select", "selected_option": {"value": fields.get("period", "week")}}},
+        "period": {
+            "period": {
+                "type": "static_select",
+                "selected_option": {"value": fields.get("period", "week")},
+            }
+        },
     }
     if "team" in fields:
-        values["team"] = {"team": {"type": "static_select", "selected_option": {"value": fields["team"]}}}
+        values["team"] = {
+            "team": {"type": "static_select", "selected_option": {"value": fields["team"]}}
+        }
     if "start" in fields:
         values["from"] = {"from": {"type": "datepicker", "selected_date": fields["start"]}}
     if "reason" in fields:
@@ -510,7 +597,11 @@ def _errors(response) -> dict[str, str]:
 def test_a_forged_log_modal_is_refused_by_field_and_stores_nothing(workspace, fields, field, says):
     maria = workspace.user("maria")
     before = workspace.snapshot()
-    errors = _errors(workspace.client.view_submission("log_modal", _log_values(**fields), user_id=maria, view_id="VFORGE1"))
+    errors = _errors(
+        workspace.client.view_submission(
+            "log_modal", _log_values(**fields), user_id=maria, view_id="VFORGE1"
+        )
+    )
     assert field in errors and says in errors[field], errors
     assert all(len(text) <= 150 for text in errors.values())
     assert workspace.snapshot() == before and workspace.entries() == []
@@ -518,7 +609,9 @@ def test_a_forged_log_modal_is_refused_by_field_and_stores_nothing(workspace, fi
 
 def test_a_forged_view_id_is_refused_and_stores_nothing(workspace):
     maria = workspace.user("maria")
-    response = workspace.client.view_submission("log_modal", _log_values(), user_id=maria, view_id="V" * 5000)
+    response = workspace.client.view_submission(
+        "log_modal", _log_values(), user_id=maria, view_id="V" * 5000
+    )
     assert _errors(response)
     assert workspace.entries() == []
 
@@ -538,11 +631,15 @@ def test_a_forged_view_id_is_refused_and_stores_nothing(workspace):
         ({"person": None, "team": "east"}, "team", ""),
     ],
 )
-def test_a_forged_goal_modal_is_refused_by_field_and_stores_nothing(workspace, hostile, fields, field, says):
+def test_a_forged_goal_modal_is_refused_by_field_and_stores_nothing(
+    workspace, hostile, fields, field, says
+):
     h = hostile
     fields = {"person": h.rita, **fields}
     before = workspace.snapshot(), len(workspace.rows(GoalRequest))
-    response = workspace.client.view_submission("goal_modal", _goal_values(**fields), user_id=h.dana, view_id="VFORGE2")
+    response = workspace.client.view_submission(
+        "goal_modal", _goal_values(**fields), user_id=h.dana, view_id="VFORGE2"
+    )
     errors = _errors(response)
     assert field in errors and says in errors[field], errors
     assert all(len(text) <= 150 and "<!channel>" not in text for text in errors.values())
@@ -558,12 +655,18 @@ def test_a_forged_goal_modal_is_refused_by_field_and_stores_nothing(workspace, h
         ({"period": "x" * 5000}, "period"),
     ],
 )
-def test_a_forged_home_proposal_is_refused_by_field_and_stores_nothing(workspace, hostile, fields, field):
+def test_a_forged_home_proposal_is_refused_by_field_and_stores_nothing(
+    workspace, hostile, fields, field
+):
     h = hostile
     values = _goal_values(**fields)
     del values["person"]
     before = workspace.snapshot(), len(workspace.rows(GoalRequest))
-    errors = _errors(workspace.client.view_submission("home_propose_modal", values, user_id=h.rita, view_id="VFORGE3"))
+    errors = _errors(
+        workspace.client.view_submission(
+            "home_propose_modal", values, user_id=h.rita, view_id="VFORGE3"
+        )
+    )
     assert field in errors, errors
     assert (workspace.snapshot(), len(workspace.rows(GoalRequest))) == before
 
@@ -577,7 +680,8 @@ def test_a_note_and_reason_of_exactly_the_limit_are_stored_on_both_backends(work
     assert [e.note for e in workspace.entries()] == ["n" * 500]
     values = _goal_values(reason="r" * 500, target="70")
     del values["person"]
-    response = workspace.client.view_submission("home_propose_modal", values, user_id=h.rita, view_id="VLIMIT2")
+    response = workspace.client.view_submission(
+        "home_propose_modal", values, user_id=h.rita, view_id="VLIMIT2"
+    )
     assert response.status == 200 and not response.body, response.text
     assert [r.reason for r in workspace.rows(GoalRequest)] == ["r" * 500]
-

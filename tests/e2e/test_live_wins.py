@@ -28,22 +28,37 @@ def floor(workspace):
     workspace.slack.add_channel(channel, f"sales-{channel[1:6].lower()}")
     admin, dana = workspace.user("ada", admin=True), workspace.user("dana")
     maria, bo, darcel = workspace.user("maria"), workspace.user("bo"), workspace.user("darcel")
-    workspace.team(admin, f"create east <#{channel}|sales-{channel[1:6].lower()}> manager {mention(workspace, dana)} tz America/New_York")
-    workspace.team(admin, "add east " + " ".join(mention(workspace, u) for u in (maria, bo, darcel)))
+    workspace.team(
+        admin,
+        f"create east <#{channel}|sales-{channel[1:6].lower()}> manager {mention(workspace, dana)} tz America/New_York",
+    )
+    workspace.team(
+        admin, "add east " + " ".join(mention(workspace, u) for u in (maria, bo, darcel))
+    )
     worker = workspace.app.paceline.scheduler.celebrations
     worker.tick()
-    return SimpleNamespace(channel=channel, admin=admin, dana=dana, maria=maria, bo=bo, darcel=darcel, worker=worker)
+    return SimpleNamespace(
+        channel=channel, admin=admin, dana=dana, maria=maria, bo=bo, darcel=darcel, worker=worker
+    )
 
 
 def workspace_id(workspace) -> int:
     with workspace.app.paceline.db.read() as session:
-        return session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
+        return session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
 
 
 def deliver(workspace) -> None:
     app = workspace.app
-    sender = Sender(app.paceline.db, app.paceline.client_for, app.clock, owner="wins-test", sleep=lambda _s: None,
-                    workspace_ids=[workspace_id(workspace)])
+    sender = Sender(
+        app.paceline.db,
+        app.paceline.client_for,
+        app.clock,
+        owner="wins-test",
+        sleep=lambda _s: None,
+        workspace_ids=[workspace_id(workspace)],
+    )
     sender.deliver_due()
 
 
@@ -147,7 +162,11 @@ def test_an_undo_after_the_post_strikes_it_and_a_relog_restores_it(workspace, fl
     workspace.log(floor.maria, "calls 12")
     [post] = settle(workspace, floor)
     assert post["text"] == "🎯 maria hit the weekly calls goal: 12 / 10"
-    assert [r.job for r in workspace.rows(Outbox)] == ["celebration", "celebration-edit", "celebration-edit"]
+    assert [r.job for r in workspace.rows(Outbox)] == [
+        "celebration",
+        "celebration-edit",
+        "celebration-edit",
+    ]
 
 
 def test_a_modal_submitted_twice_ticks_repeated_and_a_restart_post_once(workspace, floor):
@@ -157,7 +176,9 @@ def test_a_modal_submitted_twice_ticks_repeated_and_a_restart_post_once(workspac
     goal(workspace, floor, f"set {m(workspace, floor.maria)} calls 10/week")
     _open_modal(workspace, floor.maria)
     for _ in range(2):
-        workspace.client.view_submission("log_modal", _values(calls="12"), user_id=floor.maria, view_id="VWIN" + floor.channel)
+        workspace.client.view_submission(
+            "log_modal", _values(calls="12"), user_id=floor.maria, view_id="VWIN" + floor.channel
+        )
     for _ in range(3):
         floor.worker.tick()
     restarted = CelebrationWorker(workspace.app.paceline.db, workspace.app.clock)
@@ -167,7 +188,9 @@ def test_a_modal_submitted_twice_ticks_repeated_and_a_restart_post_once(workspac
     deliver(workspace)
     restarted.tick()
     deliver(workspace)
-    assert texts(workspace.slack.messages_in(floor.channel)) == ["🎯 maria hit the weekly calls goal: 12 / 10"]
+    assert texts(workspace.slack.messages_in(floor.channel)) == [
+        "🎯 maria hit the weekly calls goal: 12 / 10"
+    ]
     assert len(workspace.rows(Outbox)) == 1
 
 
@@ -227,7 +250,14 @@ def _import(workspace, tmp_path, rows: list[str]):
     path = tmp_path / f"activity-{uuid.uuid4().hex[:6]}.csv"
     path.write_text("user,metric,date,amount\n" + "\n".join(rows) + "\n", encoding="utf-8")
     client = workspace_client(app.paceline.settings, app.paceline.db, workspace.team_id)
-    report = import_activity(app.paceline.db, client, path, ImportOptions(workspace=workspace.team_id), app.clock, io.StringIO())
+    report = import_activity(
+        app.paceline.db,
+        client,
+        path,
+        ImportOptions(workspace=workspace.team_id),
+        app.clock,
+        io.StringIO(),
+    )
     assert not report.rejected and report.problem is None, report
     return path
 
@@ -247,13 +277,22 @@ def test_an_import_of_this_week_is_one_summary_post_per_team(workspace, floor, t
     path = _import(workspace, tmp_path, [
         "maria,calls,2026-11-18,40", "maria,calls,2026-11-19,30", "bo,calls,2026-11-19,12", "darcel,deals,2026-11-19,2",
     ])  # fmt: skip
-    assert texts(settle(workspace, floor)) == ["📥 An import brought in this week's numbers for east: 2 goals hit (bo, maria)"]
-    _import(workspace, tmp_path, [path.read_text().splitlines()[1]])  # a row already there: nothing new
+    assert texts(settle(workspace, floor)) == [
+        "📥 An import brought in this week's numbers for east: 2 goals hit (bo, maria)"
+    ]
+    _import(
+        workspace, tmp_path, [path.read_text().splitlines()[1]]
+    )  # a row already there: nothing new
     assert len(settle(workspace, floor)) == 1
-    assert [c.state for c in workspace.rows(Celebration) if c.kind == "hit"] == ["absorbed", "absorbed"]
+    assert [c.state for c in workspace.rows(Celebration) if c.kind == "hit"] == [
+        "absorbed",
+        "absorbed",
+    ]
 
 
-def test_quiet_hours_hold_a_win_until_the_next_morning_across_the_end_of_daylight_saving(workspace, floor):
+def test_quiet_hours_hold_a_win_until_the_next_morning_across_the_end_of_daylight_saving(
+    workspace, floor
+):
     from datetime import UTC, datetime
 
     clock = workspace.app.clock
@@ -273,7 +312,9 @@ def test_quiet_hours_hold_a_win_until_the_next_morning_across_the_end_of_dayligh
     clock.set(datetime(2026, 11, 1, 13, 0, tzinfo=UTC))
     floor.worker.tick()
     deliver(workspace)
-    assert texts(workspace.slack.messages_in(floor.channel)) == ["🎯 maria hit the weekly calls goal: 12 / 10"]
+    assert texts(workspace.slack.messages_in(floor.channel)) == [
+        "🎯 maria hit the weekly calls goal: 12 / 10"
+    ]
 
 
 def test_logging_makes_no_slack_call_of_its_own_for_a_win(workspace, floor):
@@ -285,7 +326,9 @@ def test_logging_makes_no_slack_call_of_its_own_for_a_win(workspace, floor):
     assert workspace.rows(Celebration) == []
 
 
-def test_deals_are_off_by_default_and_once_on_post_from_the_minimum_with_the_team_progress(workspace, floor):
+def test_deals_are_off_by_default_and_once_on_post_from_the_minimum_with_the_team_progress(
+    workspace, floor
+):
     goal(workspace, floor, "set team:east revenue 100k/month")
     workspace.log(floor.darcel, "deals 1 revenue $12,000")
     assert settle(workspace, floor) == []  # deals are off by default
@@ -293,7 +336,9 @@ def test_deals_are_off_by_default_and_once_on_post_from_the_minimum_with_the_tea
     workspace.team(floor.admin, "set east celebrate-min $5,000")
     workspace.log(floor.darcel, "deals 1 revenue $4,000")  # under the minimum
     workspace.log(floor.bo, "deals 1 revenue $20,000")
-    assert texts(settle(workspace, floor)) == ["🎉 bo closed $20,000 — the team is at 36% of November"]
+    assert texts(settle(workspace, floor)) == [
+        "🎉 bo closed $20,000 — the team is at 36% of November"
+    ]
     workspace.team(floor.admin, "set east celebrate off")
     workspace.log(floor.maria, "deals 1 revenue $50,000")
     assert len(settle(workspace, floor)) == 1
@@ -307,7 +352,11 @@ def test_a_deal_undone_after_its_post_is_struck_and_logged_again_restored(worksp
     assert texts(settle(workspace, floor)) == ["~🎉 darcel closed $12,000~"]
     workspace.log(floor.darcel, "revenue $12,000")
     assert texts(settle(workspace, floor)) == ["🎉 darcel closed $12,000"]
-    assert [r.job for r in workspace.rows(Outbox)] == ["celebration", "celebration-edit", "celebration-edit"]
+    assert [r.job for r in workspace.rows(Outbox)] == [
+        "celebration",
+        "celebration-edit",
+        "celebration-edit",
+    ]
 
 
 def test_quiet_hours_follow_the_team_setting_and_zone(workspace, floor):
@@ -345,7 +394,15 @@ def _import_crm(workspace, tmp_path, rows: list[str]) -> None:
     header = "opportunity_id,sales_agent,deal_stage,engage_date,close_date,close_value"
     path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     client = workspace_client(app.paceline.settings, app.paceline.db, workspace.team_id)
-    report = import_crm(app.paceline.db, client, path, None, ImportOptions(workspace=workspace.team_id), app.clock, io.StringIO())
+    report = import_crm(
+        app.paceline.db,
+        client,
+        path,
+        None,
+        ImportOptions(workspace=workspace.team_id),
+        app.clock,
+        io.StringIO(),
+    )
     assert not report.rejected and report.problem is None, report
 
 
@@ -359,16 +416,24 @@ def test_a_crm_import_of_this_week_is_one_summary_and_of_history_none(workspace,
         "WEEK0002,bo,Won,11/3/2026,11/19/2026,12000",
         "WEEK0003,darcel,Engaging,11/16/2026,,",
     ])  # fmt: skip
-    expected = ["📥 An import brought in this week's numbers for east: 2 deals · $42,000 revenue — the team is at 42% of November"]
+    expected = [
+        "📥 An import brought in this week's numbers for east: 2 deals · $42,000 revenue — the team is at 42% of November"
+    ]
     assert texts(settle(workspace, floor)) == expected
-    _import_crm(workspace, tmp_path, ["WEEK0001,maria,Won,11/2/2026,11/18/2026,30000"])  # already there
+    _import_crm(
+        workspace, tmp_path, ["WEEK0001,maria,Won,11/2/2026,11/18/2026,30000"]
+    )  # already there
     assert texts(settle(workspace, floor)) == expected
 
 
 def test_a_team_without_a_channel_records_its_wins_quietly_and_the_tick_goes_on(workspace):
     """A hit in a team with no channel is recorded (absorbed, never posted); the worker's
     tick does not fail on it, so other teams' wins and undos are not held up."""
-    admin, dana, kim = workspace.user("ada", admin=True), workspace.user("dana"), workspace.user("kim")
+    admin, dana, kim = (
+        workspace.user("ada", admin=True),
+        workspace.user("dana"),
+        workspace.user("kim"),
+    )
     workspace.team(admin, f"create quiet manager {mention(workspace, dana)} tz America/New_York")
     workspace.team(admin, f"add quiet {mention(workspace, kim)}")
     worker = workspace.app.paceline.scheduler.celebrations
@@ -378,5 +443,7 @@ def test_a_team_without_a_channel_records_its_wins_quietly_and_the_tick_goes_on(
     result = worker.tick()
     assert result.failed == []
     with workspace.app.paceline.db.read() as session:
-        found = session.scalars(sa.select(Celebration).where(Celebration.workspace_id == workspace_id(workspace))).all()
+        found = session.scalars(
+            sa.select(Celebration).where(Celebration.workspace_id == workspace_id(workspace))
+        ).all()
     assert [(c.kind, c.state, c.post_id) for c in found] == [("hit", "absorbed", None)]

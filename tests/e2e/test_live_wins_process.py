@@ -12,7 +12,9 @@ from tests.e2e.test_two_instances import _midday_zone
 
 def test_the_running_app_posts_a_win_within_its_batching_time(tmp_path, slack):
     team_id = "TW" + uuid.uuid4().hex[:8].upper()
-    with running_paceline(tmp_path, slack, team_id, PACELINE_CELEBRATION_BATCH_SECONDS="1") as client:
+    with running_paceline(
+        tmp_path, slack, team_id, PACELINE_CELEBRATION_BATCH_SECONDS="1"
+    ) as client:
         channel = "CW" + uuid.uuid4().hex[:8].upper()
         slack.add_channel(channel, "sales-wins")
         ada, maria = "UWA" + uuid.uuid4().hex[:7].upper(), "UWM" + uuid.uuid4().hex[:7].upper()
@@ -28,5 +30,7 @@ def test_the_running_app_posts_a_win_within_its_batching_time(tmp_path, slack):
         ):
             response = client.command(command, text, user_id=user)
             assert response.status == 200, response.text
-        [post] = slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == channel, timeout=30)
+        [post] = slack.wait_for(
+            "chat.postMessage", where=lambda c: c.params.get("channel") == channel, timeout=30
+        )
         assert post.params["text"] == "🎯 maria hit the weekly calls goal: 12 / 10"

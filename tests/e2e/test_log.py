@@ -13,7 +13,12 @@ def test_log_calls_stores_the_entry_and_replies_with_the_week_total(workspace):
     maria = workspace.user("maria")
     assert workspace.log(maria, "calls 12") == "Logged 12 calls on Fri 20 Nov.\nThis week: 12 calls"
     [entry] = workspace.entries()
-    assert (entry.metric, entry.quantity, entry.day, entry.source) == ("calls", 12, date(2026, 11, 20), "slack")
+    assert (entry.metric, entry.quantity, entry.day, entry.source) == (
+        "calls",
+        12,
+        date(2026, 11, 20),
+        "slack",
+    )
     assert entry.entered_by_id == entry.person_id
 
 
@@ -30,7 +35,11 @@ def test_several_metrics_are_stored_together(workspace):
     reply = workspace.log(maria, "calls 12 demos 2 meetings 1")
     assert reply.startswith("Logged 12 calls · 2 demos · 1 meeting on Fri 20 Nov.")
     rows = workspace.entries()
-    assert sorted((e.metric, e.quantity) for e in rows) == [("calls", 12), ("demos", 2), ("meetings", 1)]
+    assert sorted((e.metric, e.quantity) for e in rows) == [
+        ("calls", 12),
+        ("demos", 2),
+        ("meetings", 1),
+    ]
     assert len({e.batch_id for e in rows}) == 1
 
 
@@ -106,7 +115,9 @@ def test_yesterday_on_new_years_day_is_last_year(workspace):
 
 def test_daylight_saving_week_still_has_seven_local_days(workspace):
     # New York springs forward on Sun 14 March 2027: that week is still Mon 8 – Sun 14.
-    workspace.app.clock.set(datetime(2027, 3, 14, 16, 0, tzinfo=UTC))  # Sun 14 Mar, after the switch
+    workspace.app.clock.set(
+        datetime(2027, 3, 14, 16, 0, tzinfo=UTC)
+    )  # Sun 14 Mar, after the switch
     maria = workspace.user("maria")
     workspace.log(maria, "calls 2 2027-03-08")
     assert workspace.log(maria, "calls 3").endswith("This week: 5 calls")
@@ -133,7 +144,9 @@ def test_undo_removes_the_last_log_then_the_one_before_and_keeps_history(workspa
     assert [(e.metric, e.quantity) for e in workspace.entries()] == [("calls", 10)]
     assert "10 calls" in workspace.log(maria, "undo")
     assert workspace.entries() == []
-    assert workspace.log(maria, "undo") == "Nothing to undo: you have no /log entries left to remove."
+    assert (
+        workspace.log(maria, "undo") == "Nothing to undo: you have no /log entries left to remove."
+    )
     every_row = workspace.entries(live_only=False)
     assert len(every_row) == 3 and all(e.deleted_at is not None for e in every_row)
     assert [a.action for a in workspace.rows(AuditEvent)] == ["entries.undo", "entries.undo"]
@@ -148,8 +161,14 @@ def test_fix_makes_the_days_total_exact_with_a_correction_entry(workspace):
     fix = workspace.entries()[-1]
     assert (fix.kind, fix.quantity, fix.day) == ("fix", -2, date(2026, 11, 20))
     [event] = workspace.rows(AuditEvent)
-    assert event.action == "entries.fix" and '"total": 12' in event.before and '"total": 10' in event.after
-    assert workspace.log(maria, "fix calls 3 yesterday").startswith("Calls for Thu 19 Nov are already 3 calls")
+    assert (
+        event.action == "entries.fix"
+        and '"total": 12' in event.before
+        and '"total": 10' in event.after
+    )
+    assert workspace.log(maria, "fix calls 3 yesterday").startswith(
+        "Calls for Thu 19 Nov are already 3 calls"
+    )
     assert len(workspace.entries()) == 3
 
 
@@ -225,7 +244,9 @@ def test_an_env_admin_is_an_admin(workspace):
     workspace.slack.add_user(ENV_ADMIN, "envadmin", team_id=workspace.team_id)
     workspace.names[ENV_ADMIN] = "envadmin"
     maria = workspace.user("maria")
-    assert workspace.log(ENV_ADMIN, f"<@{maria}|maria> calls 1").startswith("Logged 1 call for maria")
+    assert workspace.log(ENV_ADMIN, f"<@{maria}|maria> calls 1").startswith(
+        "Logged 1 call for maria"
+    )
 
 
 def test_a_rep_cannot_log_for_someone_else(workspace):
@@ -252,7 +273,9 @@ def test_managers_may_backdate_past_the_window_and_reps_may_not(workspace):
     refused = workspace.log(maria, "calls 2 2026-10-01")
     assert "31 days" in refused and "Example:" in refused
     assert workspace.snapshot() == before
-    assert workspace.log(dana, f"<@{maria}|maria> calls 2 2026-10-01").startswith("Logged 2 calls for maria")
+    assert workspace.log(dana, f"<@{maria}|maria> calls 2 2026-10-01").startswith(
+        "Logged 2 calls for maria"
+    )
 
 
 # --- bad input: a clear error with an example, and nothing stored ----------------------------
@@ -307,8 +330,13 @@ def _open_modal(workspace, user):
 
 
 def _values(**amounts):
-    values = {f"metric:{k}": {"amount": {"type": "plain_text_input", "value": v}} for k, v in amounts.items()}
-    values["day"] = {"day": {"type": "datepicker", "selected_date": amounts.pop("_day", "2026-11-20")}}
+    values = {
+        f"metric:{k}": {"amount": {"type": "plain_text_input", "value": v}}
+        for k, v in amounts.items()
+    }
+    values["day"] = {
+        "day": {"type": "datepicker", "selected_date": amounts.pop("_day", "2026-11-20")}
+    }
     return values
 
 
@@ -327,19 +355,25 @@ def test_a_modal_submission_logs_once_even_when_submitted_twice(workspace):
     _open_modal(workspace, maria)
     values = _values(calls="12", revenue="$1,200")
     for _ in range(2):
-        response = workspace.client.view_submission("log_modal", values, user_id=maria, view_id="VDOUBLE1")
+        response = workspace.client.view_submission(
+            "log_modal", values, user_id=maria, view_id="VDOUBLE1"
+        )
         assert response.status == 200
     assert sorted((e.metric, e.quantity, e.source) for e in workspace.entries()) == [
         ("calls", 12, "slack"),
         ("revenue", 120_000, "slack"),
     ]
-    [dm] = workspace.slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == maria)
+    [dm] = workspace.slack.wait_for(
+        "chat.postMessage", where=lambda c: c.params.get("channel") == maria
+    )
     assert dm.params["text"].startswith("Logged 12 calls · $1,200 revenue on Fri 20 Nov.")
 
 
 def test_an_empty_modal_submission_is_refused_in_the_modal(workspace):
     maria = workspace.user("maria")
-    response = workspace.client.view_submission("log_modal", _values(), user_id=maria, view_id="VEMPTY1")
+    response = workspace.client.view_submission(
+        "log_modal", _values(), user_id=maria, view_id="VEMPTY1"
+    )
     body = response.json()
     assert body["response_action"] == "errors"
     assert "at least one number" in body["errors"]["metric:calls"]
@@ -348,7 +382,9 @@ def test_an_empty_modal_submission_is_refused_in_the_modal(workspace):
 
 def test_a_bad_number_in_the_modal_names_the_field_and_stores_nothing(workspace):
     maria = workspace.user("maria")
-    response = workspace.client.view_submission("log_modal", _values(calls="12", demos="2.5"), user_id=maria, view_id="VBAD1")
+    response = workspace.client.view_submission(
+        "log_modal", _values(calls="12", demos="2.5"), user_id=maria, view_id="VBAD1"
+    )
     body = response.json()
     assert list(body["errors"]) == ["metric:demos"]
     assert workspace.entries() == []
@@ -358,7 +394,9 @@ def test_a_future_day_in_the_modal_is_refused(workspace):
     maria = workspace.user("maria")
     values = _values(calls="3")
     values["day"]["day"]["selected_date"] = "2026-11-25"
-    body = workspace.client.view_submission("log_modal", values, user_id=maria, view_id="VFUT1").json()
+    body = workspace.client.view_submission(
+        "log_modal", values, user_id=maria, view_id="VFUT1"
+    ).json()
     assert "future" in body["errors"]["day"]
     assert workspace.entries() == []
 
@@ -394,6 +432,8 @@ def test_a_single_number_modal_submitted_twice_logs_once(workspace):
     # One metric takes the single-statement path, where the repeated key must still be caught.
     maria = workspace.user("maria")
     for _ in range(2):
-        response = workspace.client.view_submission("log_modal", _values(calls="7"), user_id=maria, view_id="VONE1")
+        response = workspace.client.view_submission(
+            "log_modal", _values(calls="7"), user_id=maria, view_id="VONE1"
+        )
         assert response.status == 200
     assert [(e.metric, e.quantity) for e in workspace.entries()] == [("calls", 7)]

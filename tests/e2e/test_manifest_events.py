@@ -58,7 +58,10 @@ def test_the_manifest_asks_only_for_scopes_paceline_uses():
 def test_direct_messages_are_subscribed_and_the_messages_tab_stays_on():
     data = manifest()
     assert data["settings"]["event_subscriptions"]["bot_events"] == [
-        "app_home_opened", "message.im", "app_uninstalled", "tokens_revoked"
+        "app_home_opened",
+        "message.im",
+        "app_uninstalled",
+        "tokens_revoked",
     ]
     home = data["features"]["app_home"]
     assert home["messages_tab_enabled"] is True and home["messages_tab_read_only_enabled"] is False
@@ -66,14 +69,28 @@ def test_direct_messages_are_subscribed_and_the_messages_tab_stays_on():
 
 def test_the_request_url_fills_in_the_oauth_redirect_url():
     assert oauth.REDIRECT_PATH == REDIRECT_PATH
-    for given in ("https://sales.example.org", "https://sales.example.org/", "https://sales.example.org/slack/events"):
+    for given in (
+        "https://sales.example.org",
+        "https://sales.example.org/",
+        "https://sales.example.org/slack/events",
+    ):
         data = manifest(given)
-        assert data["oauth_config"]["redirect_urls"] == ["https://sales.example.org/slack/oauth_redirect"]
-        assert data["settings"]["event_subscriptions"]["request_url"] == "https://sales.example.org/slack/events"
+        assert data["oauth_config"]["redirect_urls"] == [
+            "https://sales.example.org/slack/oauth_redirect"
+        ]
+        assert (
+            data["settings"]["event_subscriptions"]["request_url"]
+            == "https://sales.example.org/slack/events"
+        )
     # Behind a proxy under a path, both keep it.
     data = manifest("https://example.org/paceline")
-    assert data["oauth_config"]["redirect_urls"] == ["https://example.org/paceline/slack/oauth_redirect"]
-    assert data["settings"]["interactivity"]["request_url"] == "https://example.org/paceline/slack/events"
+    assert data["oauth_config"]["redirect_urls"] == [
+        "https://example.org/paceline/slack/oauth_redirect"
+    ]
+    assert (
+        data["settings"]["interactivity"]["request_url"]
+        == "https://example.org/paceline/slack/events"
+    )
     assert manifest(socket_mode=True)["oauth_config"]["redirect_urls"] == []
     assert json.loads(MANIFEST_PATH.read_text())["oauth_config"]["redirect_urls"] == [
         "https://paceline.example.com/slack/oauth_redirect"
@@ -101,7 +118,10 @@ def test_a_url_slack_could_not_call_is_refused_with_an_example(url, why):
 def _paceline_manifest(*args: str, cwd) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", "manifest", *args],
-        capture_output=True, text=True, timeout=60, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
         env={"PATH": "", "PYTHONPATH": str(MANIFEST_PATH.parent.parent)},
     )
 
@@ -113,16 +133,27 @@ def test_paceline_manifest_refuses_http_and_a_query_and_prints_the_redirect_url(
         assert f"The request URL '{url}'" in out.stderr and URL_EXAMPLE in out.stderr
     out = _paceline_manifest("--url", "https://x.example", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["oauth_config"]["redirect_urls"] == ["https://x.example/slack/oauth_redirect"]
+    assert json.loads(out.stdout)["oauth_config"]["redirect_urls"] == [
+        "https://x.example/slack/oauth_redirect"
+    ]
 
 
 def test_every_subscribed_event_is_answered_200_not_404(workspace):
     rep = workspace.user("maria")
     events = {
         "app_home_opened": {"type": "app_home_opened", "user": rep, "tab": "home"},
-        "message.im": {"type": "message", "channel_type": "im", "channel": "D" + rep[1:], "user": rep,
-                       "text": "hi", "ts": "1.000001"},
-        "tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": ["U_INSTALLER"], "bot": []}},
+        "message.im": {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D" + rep[1:],
+            "user": rep,
+            "text": "hi",
+            "ts": "1.000001",
+        },
+        "tokens_revoked": {
+            "type": "tokens_revoked",
+            "tokens": {"oauth": ["U_INSTALLER"], "bot": []},
+        },
         "app_uninstalled": {"type": "app_uninstalled"},
     }
     assert sorted(events) == sorted(manifest()["settings"]["event_subscriptions"]["bot_events"])
@@ -135,12 +166,23 @@ def test_every_subscribed_event_is_answered_200_not_404(workspace):
 
 
 def _dm(user_id: str, text: str = "calls 12", **extra: object) -> dict:
-    return {"type": "message", "channel_type": "im", "channel": "D" + user_id[1:], "user": user_id, "text": text,
-            "ts": f"{datetime.now().timestamp():.6f}", **extra}
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "D" + user_id[1:],
+        "user": user_id,
+        "text": text,
+        "ts": f"{datetime.now().timestamp():.6f}",
+        **extra,
+    }
 
 
 def _posts_to(workspace, channel: str) -> list:
-    return [c for c in workspace.slack.calls_to("chat.postMessage") if c.params.get("channel") == channel]
+    return [
+        c
+        for c in workspace.slack.calls_to("chat.postMessage")
+        if c.params.get("channel") == channel
+    ]
 
 
 def test_a_direct_message_gets_a_short_help_pointing_to_log_once(workspace):
@@ -185,25 +227,39 @@ def _pending_posts(workspace) -> int:
     workspace.slack.add_channel(channel, "sales-east")
     admin, boss = workspace.user("ada", admin=True), workspace.user("dana")
     reps = [workspace.user("maria"), workspace.user("bo")]
-    workspace.team(admin, f"create east <#{channel}|sales-east> manager {_m(workspace, boss)} tz America/New_York")
+    workspace.team(
+        admin,
+        f"create east <#{channel}|sales-east> manager {_m(workspace, boss)} tz America/New_York",
+    )
     workspace.team(admin, "add east " + " ".join(_m(workspace, r) for r in reps))
     for rep in reps:
         workspace.reply("/goal", boss, f"set {_m(workspace, rep)} calls 60/week")
         workspace.log(rep, "calls 10")
     workspace_row = _workspace(workspace)
-    ran = workspace.app.paceline.scheduler.runner.sweep(FRIDAY_AFTER_DIGEST, workspace_ids=[workspace_row.id])
-    assert ran and workspace.rows(Outbox) and all(r.status == "pending" for r in workspace.rows(Outbox))
+    ran = workspace.app.paceline.scheduler.runner.sweep(
+        FRIDAY_AFTER_DIGEST, workspace_ids=[workspace_row.id]
+    )
+    assert (
+        ran
+        and workspace.rows(Outbox)
+        and all(r.status == "pending" for r in workspace.rows(Outbox))
+    )
     return workspace_row.id
 
 
 def _workspace(workspace) -> Workspace:
     with workspace.app.paceline.db.read() as session:
-        return session.scalars(sa.select(Workspace).where(Workspace.slack_team_id == workspace.team_id)).one()
+        return session.scalars(
+            sa.select(Workspace).where(Workspace.slack_team_id == workspace.team_id)
+        ).one()
 
 
 def _scheduled(workspace, workspace_id: int) -> bool:
     with workspace.app.paceline.db.read() as session:
-        return any(t.team.workspace_id == workspace_id for t in job_runs.scheduled_teams(session, [workspace_id]))
+        return any(
+            t.team.workspace_id == workspace_id
+            for t in job_runs.scheduled_teams(session, [workspace_id])
+        )
 
 
 def test_app_uninstalled_stops_a_single_workspace_and_parks_its_posts(workspace):
@@ -216,9 +272,16 @@ def test_app_uninstalled_stops_a_single_workspace_and_parks_its_posts(workspace)
     assert parked and all(r.status == "parked" and "uninstalled" in (r.error or "") for r in parked)
     assert not _scheduled(workspace, workspace_id)
     next_week = FRIDAY_AFTER_DIGEST + timedelta(days=7)
-    assert workspace.app.paceline.scheduler.runner.sweep(next_week, workspace_ids=[workspace_id]) == []
+    assert (
+        workspace.app.paceline.scheduler.runner.sweep(next_week, workspace_ids=[workspace_id]) == []
+    )
     # Slack retries an event whose answer was slow: the second changes nothing.
-    assert workspace.client.event({"type": "app_uninstalled"}, headers={"X-Slack-Retry-Num": "1"}).status == 200
+    assert (
+        workspace.client.event(
+            {"type": "app_uninstalled"}, headers={"X-Slack-Retry-Num": "1"}
+        ).status
+        == 200
+    )
     assert _workspace(workspace).active is False
 
 
@@ -226,7 +289,9 @@ def test_a_revoked_bot_token_stops_a_single_workspace_and_user_tokens_alone_do_n
     workspace_id = _pending_posts(workspace)
     user_only = {"type": "tokens_revoked", "tokens": {"oauth": ["U_INSTALLER"], "bot": []}}
     assert workspace.client.event(user_only).status == 200
-    assert _workspace(workspace).active is True and all(r.status == "pending" for r in workspace.rows(Outbox))
+    assert _workspace(workspace).active is True and all(
+        r.status == "pending" for r in workspace.rows(Outbox)
+    )
 
     bot = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}}
     assert workspace.client.event(bot).status == 200
@@ -250,7 +315,10 @@ def test_a_restart_with_the_reinstalled_apps_token_serves_the_workspace_again(wo
     assert workspace.client.event({"type": "app_uninstalled"}).status == 200
     services = workspace.app.paceline.services
     # Another workspace's token changes nothing here.
-    assert uninstall.started_with_token(services, _TokenOf("T" + uuid.uuid4().hex[:10].upper())) is None
+    assert (
+        uninstall.started_with_token(services, _TokenOf("T" + uuid.uuid4().hex[:10].upper()))
+        is None
+    )
     assert _workspace(workspace).active is False
 
     assert uninstall.started_with_token(services, _TokenOf(workspace.team_id)) == workspace_id

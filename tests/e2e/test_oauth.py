@@ -25,8 +25,6 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.oauth import NOT_INSTALLED, bot_scopes
 from bot.server import HttpServer, wsgi_app
-from bot.standin.signed_requests import HttpResponse, SignedSlackClient
-from bot.standin.slack_api import RecordedCall, StandInSlack
 from scheduler.sender import Sender
 from scheduler.service import planned_jobs
 from storage import installations
@@ -39,6 +37,8 @@ from tests.conftest import (
     settled,
     told_through,
 )
+from tests.support.signed_requests import HttpResponse, SignedSlackClient
+from tests.support.slack_api import RecordedCall, StandInSlack
 
 CLIENT_ID = "1234567890.0987654321"
 CLIENT_SECRET = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -67,9 +67,15 @@ class Browser:
     def get(self, url: str) -> Page:
         parts = urlsplit(url)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        headers = (
+            {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+            if self.cookies
+            else {}
+        )
         try:
-            conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers)
+            conn.request(
+                "GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers
+            )
             response = conn.getresponse()
             body = response.read().decode("utf-8", errors="replace")
             raw = response.getheaders()
@@ -137,7 +143,9 @@ def oauth_slack() -> Iterator[StandInSlack]:
 def oauth_app(database_url: str, oauth_slack: StandInSlack) -> Iterator[OAuthApp]:
     clock = FixedClock(DEFAULT_NOW)
     paceline = build(_settings(database_url, oauth_slack), clock=clock)
-    server = HttpServer(wsgi_app(paceline.bolt, paceline.db), host="127.0.0.1", port=0, threads=4).start()
+    server = HttpServer(
+        wsgi_app(paceline.bolt, paceline.db), host="127.0.0.1", port=0, threads=4
+    ).start()
     try:
         yield OAuthApp(paceline, server, clock, oauth_slack)
     finally:
@@ -170,7 +178,9 @@ class Installed:
 
     def user(self, name: str, *, admin: bool = False) -> str:
         user_id = "U" + uuid.uuid4().hex[:10].upper()
-        self.app.slack.add_user(user_id, name, tz="America/New_York", is_admin=admin, team_id=self.team_id)
+        self.app.slack.add_user(
+            user_id, name, tz="America/New_York", is_admin=admin, team_id=self.team_id
+        )
         self.names[user_id] = name
         return user_id
 
@@ -178,7 +188,9 @@ class Installed:
         return f"<@{user_id}|{self.names[user_id]}>"
 
     def command(self, command: str, user_id: str, text: str = "") -> HttpResponse:
-        return self.client.command(command, text, user_id=user_id, user_name=self.names.get(user_id, "someone"))
+        return self.client.command(
+            command, text, user_id=user_id, user_name=self.names.get(user_id, "someone")
+        )
 
     def reply(self, command: str, user_id: str, text: str = "") -> str:
         """The answer, or the outcome that follows it (see tests/conftest.final_reply)."""
@@ -190,17 +202,23 @@ class Installed:
     @property
     def workspace_id(self) -> int:
         with self.app.db.read() as session:
-            found = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == self.team_id))
+            found = session.scalar(
+                sa.select(Workspace.id).where(Workspace.slack_team_id == self.team_id)
+            )
         assert found is not None
         return found
 
     def workspace(self) -> Workspace:
         with self.app.db.read() as session:
-            return session.scalars(sa.select(Workspace).where(Workspace.slack_team_id == self.team_id)).one()
+            return session.scalars(
+                sa.select(Workspace).where(Workspace.slack_team_id == self.team_id)
+            ).one()
 
     def rows(self, model: type) -> list:
         with self.app.db.read() as session:
-            return list(session.scalars(sa.select(model).where(model.workspace_id == self.workspace_id)))
+            return list(
+                session.scalars(sa.select(model).where(model.workspace_id == self.workspace_id))
+            )
 
 
 def _team_id() -> str:
@@ -208,14 +226,20 @@ def _team_id() -> str:
 
 
 def install(
-    app: OAuthApp, team_id: str | None = None, *, finish_on: OAuthApp | None = None, enterprise_id: str | None = None
+    app: OAuthApp,
+    team_id: str | None = None,
+    *,
+    finish_on: OAuthApp | None = None,
+    enterprise_id: str | None = None,
 ) -> Installed:
     """The full flow: an admin opens /slack/install, approves in Slack, and Slack sends the
     browser back to the redirect URL with the state and a code (on `finish_on`, another
     instance, when given)."""
     team_id = team_id or _team_id()
     code = "code-" + uuid.uuid4().hex
-    token = app.slack.add_install(code, team_id, f"Workspace {team_id}", enterprise_id=enterprise_id)
+    token = app.slack.add_install(
+        code, team_id, f"Workspace {team_id}", enterprise_id=enterprise_id
+    )
     browser = Browser()
     query = browser.start_install(app.url)
     assert query["client_id"] == [CLIENT_ID]
@@ -225,7 +249,11 @@ def install(
     assert done.status == 200, done.text
     assert "Thank you!" in done.text
     client = SignedSlackClient(
-        app.url, SIGNING_SECRET, team_id=team_id, enterprise_id=enterprise_id, response_url=app.slack.response_url(),
+        app.url,
+        SIGNING_SECRET,
+        team_id=team_id,
+        enterprise_id=enterprise_id,
+        response_url=app.slack.response_url(),
         on_response=settled(app.paceline),
     )
     return Installed(app, team_id, token, client)
@@ -284,7 +312,11 @@ def _team_with_goals(ws: Installed, channel: str, rep_names: tuple[str, ...]) ->
     # from before a team existed).
     now = ws.app.clock.now()
     ws.app.clock.set(now - timedelta(days=now.weekday()))
-    ws.reply("/team", admin, f"create east <#{channel}|sales> manager {ws.mention(manager)} tz America/New_York")
+    ws.reply(
+        "/team",
+        admin,
+        f"create east <#{channel}|sales> manager {ws.mention(manager)} tz America/New_York",
+    )
     ws.app.clock.set(now)
     ws.reply("/team", admin, "add east " + " ".join(ws.mention(u) for u in reps.values()))
     for n, user_id in enumerate(reps.values()):
@@ -297,24 +329,41 @@ def test_scheduled_jobs_post_with_each_workspaces_own_token(app: OAuthApp) -> No
     a, b = install(app), install(app)
     people_a = _team_with_goals(a, "C" + a.team_id[1:], ("anouk", "bertil"))
     people_b = _team_with_goals(b, "C" + b.team_id[1:], ("cosima", "dariusz"))
-    owner_of = {**{u: a for u in people_a.values()}, **{u: b for u in people_b.values()},
-                "C" + a.team_id[1:]: a, "C" + b.team_id[1:]: b}
+    owner_of = {
+        **{u: a for u in people_a.values()},
+        **{u: b for u in people_b.values()},
+        "C" + a.team_id[1:]: a,
+        "C" + b.team_id[1:]: b,
+    }
     app.clock.set(FRIDAY_AFTER_DIGEST)
     ids = [a.workspace_id, b.workspace_id]
     assert {p.workspace_id for p in planned_jobs(app.db) if p.workspace_id in ids} == set(ids)
 
     ran = app.paceline.scheduler.runner.sweep(FRIDAY_AFTER_DIGEST, workspace_ids=ids)
-    assert {(r.workspace_id, r.job) for r in ran} >= {(w, j) for w in ids for j in ("nudge", "weekly-digest")}
+    assert {(r.workspace_id, r.job) for r in ran} >= {
+        (w, j) for w in ids for j in ("nudge", "weekly-digest")
+    }
     mark = len(app.slack.calls)
-    sender = Sender(app.db, app.paceline.client_for, app.clock, owner="oauth-test", sleep=lambda _s: None, workspace_ids=ids)
+    sender = Sender(
+        app.db,
+        app.paceline.client_for,
+        app.clock,
+        owner="oauth-test",
+        sleep=lambda _s: None,
+        workspace_ids=ids,
+    )
     stats = sender.deliver_due()
-    assert stats.sent >= 8 and stats.parked == stats.failed == 0  # 4 nudges, 2 alerts, 2 digests (+ charts)
+    assert (
+        stats.sent >= 8 and stats.parked == stats.failed == 0
+    )  # 4 nudges, 2 alerts, 2 digests (+ charts)
 
     calls = api_calls_since(app.slack, mark)
     posts = [c for c in calls if c.method == "chat.postMessage"]
     assert {c.params["channel"] for c in posts} >= {"C" + a.team_id[1:], "C" + b.team_id[1:]}
     for call in calls:
-        target = call.params.get("channel") or call.params.get("channel_id") or call.params.get("users")
+        target = (
+            call.params.get("channel") or call.params.get("channel_id") or call.params.get("users")
+        )
         if target:
             owner = owner_of[target if target[0] != "D" else target[1:]]
             assert call.token == owner.token, (call.method, target)
@@ -333,7 +382,9 @@ def test_exports_reach_only_their_own_workspace(app: OAuthApp) -> None:
     people_a = _team_with_goals(a, "C" + a.team_id[1:], ("erin", "finn"))
     _team_with_goals(b, "C" + b.team_id[1:], ("gus", "hana"))
     mark = len(app.slack.calls)
-    assert a.reply("/progress", people_a["manager"], "export week").startswith("Preparing your export")
+    assert a.reply("/progress", people_a["manager"], "export week").startswith(
+        "Preparing your export"
+    )
     [done] = app.slack.wait_for(
         "files.completeUploadExternal", timeout=10, where=lambda c: c.token == a.token
     )
@@ -351,7 +402,9 @@ def test_exports_reach_only_their_own_workspace(app: OAuthApp) -> None:
 def _pending_digest(ws: Installed, reps: tuple[str, ...]) -> None:
     """A team with goals and this week's posts waiting in the outbox."""
     _team_with_goals(ws, "C" + ws.team_id[1:], reps)
-    ran = ws.app.paceline.scheduler.runner.sweep(FRIDAY_AFTER_DIGEST, workspace_ids=[ws.workspace_id])
+    ran = ws.app.paceline.scheduler.runner.sweep(
+        FRIDAY_AFTER_DIGEST, workspace_ids=[ws.workspace_id]
+    )
     assert ran and all(r.status == "pending" for r in ws.rows(Outbox))
 
 
@@ -369,7 +422,8 @@ def test_uninstall_stops_the_workspace_and_a_reinstall_brings_it_back(app: OAuth
     assert bot_of(app, ws.team_id) is None
     with app.db.read() as session:
         left = session.scalar(
-            sa.select(sa.func.count()).select_from(installations.installations_table)
+            sa.select(sa.func.count())
+            .select_from(installations.installations_table)
             .where(installations.installations_table.c.team_id == ws.team_id)
         )
     assert left == 0
@@ -386,14 +440,22 @@ def test_uninstall_stops_the_workspace_and_a_reinstall_brings_it_back(app: OAuth
     response = ws.command("/log", rep, "calls 5")
     assert response.status == 200
     assert ws.client.event({"type": "app_home_opened", "user": rep, "tab": "home"}).status == 200
-    assert ws.client.event({"type": "app_home_opened", "user": "UNEWCOMER1", "tab": "home"}).status == 200
+    assert (
+        ws.client.event({"type": "app_home_opened", "user": "UNEWCOMER1", "tab": "home"}).status
+        == 200
+    )
     assert api_calls_since(app.slack, mark) == []
     [told] = [c for c in app.slack.calls[mark:] if c.method == "response_url"]
     assert told.params["text"] == NOT_INSTALLED
     assert len(ws.rows(Entry)) == entries_before
     assert "UNEWCOMER1" not in {p.slack_user_id for p in ws.rows(Person)}
     # The scheduler's sweep skips it (inactive), and the sender has nothing of it to send.
-    assert app.paceline.scheduler.runner.sweep(FRIDAY_AFTER_DIGEST + timedelta(days=7), workspace_ids=[ws.workspace_id]) == []
+    assert (
+        app.paceline.scheduler.runner.sweep(
+            FRIDAY_AFTER_DIGEST + timedelta(days=7), workspace_ids=[ws.workspace_id]
+        )
+        == []
+    )
 
     reinstalled = install(app, ws.team_id)
     assert reinstalled.token != ws.token
@@ -422,7 +484,10 @@ def test_a_revoked_bot_token_is_an_uninstall_and_user_tokens_alone_are_not(app: 
     assert bot_of(app, ws.team_id) is None
     assert all(r.status == "parked" for r in ws.rows(Outbox))
     # Slack sends events again when an answer was slow: the second one changes nothing.
-    assert ws.client.event({"type": "app_uninstalled"}, headers={"X-Slack-Retry-Num": "1"}).status == 200
+    assert (
+        ws.client.event({"type": "app_uninstalled"}, headers={"X-Slack-Retry-Num": "1"}).status
+        == 200
+    )
     assert ws.workspace().active is False
 
 
@@ -439,15 +504,21 @@ def test_a_workspace_of_an_enterprise_grid_is_served_under_its_enterprise(app: O
     assert ws.workspace().active is False
 
 
-def test_an_install_that_starts_on_one_instance_finishes_on_another(app: OAuthApp, database_url: str) -> None:
+def test_an_install_that_starts_on_one_instance_finishes_on_another(
+    app: OAuthApp, database_url: str
+) -> None:
     """Several instances share one database: states and installations live there."""
     second = build(_settings(database_url, app.slack), clock=app.clock, migrate=False)
-    server = HttpServer(wsgi_app(second.bolt, second.db), host="127.0.0.1", port=0, threads=2).start()
+    server = HttpServer(
+        wsgi_app(second.bolt, second.db), host="127.0.0.1", port=0, threads=2
+    ).start()
     try:
         other = OAuthApp(second, server, app.clock, app.slack)
         ws = install(app, finish_on=other)
         maria = ws.user("maria")
-        on_second = SignedSlackClient(other.url, SIGNING_SECRET, team_id=ws.team_id, response_url=app.slack.response_url())
+        on_second = SignedSlackClient(
+            other.url, SIGNING_SECRET, team_id=ws.team_id, response_url=app.slack.response_url()
+        )
         try:
             reply = on_second.command("/log", "calls 4", user_id=maria, user_name="maria").text
         finally:
@@ -465,7 +536,10 @@ def test_an_install_that_starts_on_one_instance_finishes_on_another(app: OAuthAp
 def _nothing_installed(app: OAuthApp, team_id: str) -> None:
     assert bot_of(app, team_id) is None
     with app.db.read() as session:
-        assert session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == team_id)) is None
+        assert (
+            session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == team_id))
+            is None
+        )
 
 
 def _scripted(app: OAuthApp) -> tuple[str, str]:
@@ -502,7 +576,9 @@ def test_an_expired_state_is_refused(app: OAuthApp) -> None:
     state = browser.start_install(app.url)["state"][0]
     table = installations.oauth_states_table
     with app.db.write() as session:
-        session.execute(table.update().where(table.c.state == state).values(expire_at=datetime(2000, 1, 1)))
+        session.execute(
+            table.update().where(table.c.state == state).values(expire_at=datetime(2000, 1, 1))
+        )
     assert browser.redirect(app.url, code=code, state=state).status == 401
     _nothing_installed(app, team_id)
 
@@ -565,13 +641,22 @@ def test_a_code_slack_never_issued_installs_nothing(app: OAuthApp) -> None:
 def test_a_workspace_that_never_installed_gets_nothing(app: OAuthApp) -> None:
     stranger = _team_id()
     client = SignedSlackClient(
-        app.url, SIGNING_SECRET, team_id=stranger, response_url=app.slack.response_url(), on_response=settled(app.paceline)
+        app.url,
+        SIGNING_SECRET,
+        team_id=stranger,
+        response_url=app.slack.response_url(),
+        on_response=settled(app.paceline),
     )
     try:
         app.slack.add_user("USTRANGER1", "sam", team_id=stranger)
         mark = len(app.slack.calls)
-        assert client.command("/log", "calls 3", user_id="USTRANGER1", user_name="sam").status == 200
-        assert client.event({"type": "app_home_opened", "user": "USTRANGER1", "tab": "home"}).status == 200
+        assert (
+            client.command("/log", "calls 3", user_id="USTRANGER1", user_name="sam").status == 200
+        )
+        assert (
+            client.event({"type": "app_home_opened", "user": "USTRANGER1", "tab": "home"}).status
+            == 200
+        )
         assert api_calls_since(app.slack, mark) == []
     finally:
         client.close()
@@ -596,12 +681,22 @@ def test_app_home_is_published_with_each_workspaces_token_and_data(app: OAuthApp
     people_b = _team_with_goals(b, "C" + b.team_id[1:], ("quentin", "rosalind"))
     mark = len(app.slack.calls)
     for ws, user_id in ((a, people_a["manager"]), (b, people_b["manager"])):
-        event = {"type": "app_home_opened", "user": user_id, "channel": "D" + user_id, "tab": "home", "event_ts": "1.0"}
+        event = {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": "D" + user_id,
+            "tab": "home",
+            "event_ts": "1.0",
+        }
         assert ws.client.event(event).status == 200
     published = [c for c in app.slack.calls[mark:] if c.method == "views.publish"]
     assert {c.params["user_id"] for c in published} == {people_a["manager"], people_b["manager"]}
     for call in published:
-        mine, theirs = (a, ("quentin", "rosalind")) if call.params["user_id"] == people_a["manager"] else (b, ("marisol", "bodhi"))
+        mine, theirs = (
+            (a, ("quentin", "rosalind"))
+            if call.params["user_id"] == people_a["manager"]
+            else (b, ("marisol", "bodhi"))
+        )
         assert call.token == mine.token
         assert not any(name in str(call.params["view"]) for name in theirs)
     assert all(c.token in (a.token, b.token) for c in api_calls_since(app.slack, mark))
@@ -632,7 +727,9 @@ def test_an_import_uses_its_workspaces_token_and_lands_only_there(app: OAuthApp,
     path = tmp_path / "activity.csv"
     path.write_text("user,metric,date,amount\nmaria,calls,2026-11-19,7\n", encoding="utf-8")
     mark = len(app.slack.calls)
-    report = import_activity(app.db, client, path, ImportOptions(workspace=a.team_id), app.clock, io.StringIO())
+    report = import_activity(
+        app.db, client, path, ImportOptions(workspace=a.team_id), app.clock, io.StringIO()
+    )
     assert not report.rejected and report.problem is None, report
     assert {c.token for c in api_calls_since(app.slack, mark)} == {a.token}
     assert [(e.quantity, e.person_id) for e in a.rows(Entry)] == [

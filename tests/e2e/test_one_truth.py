@@ -36,8 +36,13 @@ def ny(day: date, hour: int = 10) -> datetime:
 def east(workspace):
     admin = workspace.user("ada", admin=True)
     people = {name: workspace.user(name) for name in ("dana", "maria", "bo", "al", "kim")}
-    workspace.team(admin, f"create east manager {_m(workspace, people['dana'])} tz America/New_York")
-    workspace.team(admin, "add east " + " ".join(_m(workspace, people[n]) for n in ("maria", "bo", "al", "kim")))
+    workspace.team(
+        admin, f"create east manager {_m(workspace, people['dana'])} tz America/New_York"
+    )
+    workspace.team(
+        admin,
+        "add east " + " ".join(_m(workspace, people[n]) for n in ("maria", "bo", "al", "kim")),
+    )
     workspace.team(admin, "set east holidays US")
     workspace.team(admin, "set east channel #sales-east")
     people["admin"] = admin
@@ -67,10 +72,18 @@ def export_rows(workspace, user_id, period: str) -> list[dict[str, str]]:
 def home_text(workspace, user_id) -> str:
     workspace.slack.clear()
     response = workspace.client.event(
-        {"type": "app_home_opened", "user": user_id, "channel": "D" + user_id, "tab": "home", "event_ts": "1.0"}
+        {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": "D" + user_id,
+            "tab": "home",
+            "event_ts": "1.0",
+        }
     )
     assert response.status == 200, response.text
-    [publish] = workspace.slack.wait_for("views.publish", where=lambda c: c.params.get("user_id") == user_id)
+    [publish] = workspace.slack.wait_for(
+        "views.publish", where=lambda c: c.params.get("user_id") == user_id
+    )
     return "\n".join(render_blocks(publish.params["view"]["blocks"], Names()))
 
 
@@ -89,9 +102,21 @@ def test_a_goal_changed_mid_month_is_one_row_whose_target_sums_each_versions_day
     row = calls_row(month)
     assert "190 / 268 calls · 70% · ahead (expected 172)" in row  # 108 + 16 × 4 (Mon–Thu)
     # The export says the same: one row, the same target and status.
-    [exported] = [r for r in export_rows(workspace, dana, "month") if r["Person"] == "maria" and r["Metric"] == "calls"]
-    assert (exported["Actual"], exported["Target"], exported["Status"], exported["Expected by now"]) == (
-        "190", "268", "ahead", "172",
+    [exported] = [
+        r
+        for r in export_rows(workspace, dana, "month")
+        if r["Person"] == "maria" and r["Metric"] == "calls"
+    ]
+    assert (
+        exported["Actual"],
+        exported["Target"],
+        exported["Status"],
+        exported["Expected by now"],
+    ) == (
+        "190",
+        "268",
+        "ahead",
+        "172",
     )
     assert exported["Goal kind"] == "personal"
     # The team view lists maria once.
@@ -103,12 +128,18 @@ def test_the_months_of_a_quarter_and_the_quarters_of_a_year_add_up(workspace, ea
     maria = east["maria"]
     add_goal(workspace, person=maria, target=60, end=date(2026, 11, 15))
     add_goal(workspace, person=maria, target=80, start=date(2026, 11, 16))
-    months = [target_of(calls_row(workspace.reply("/progress", maria, f"2026-{m:02d}"))) for m in (10, 11, 12)]
+    months = [
+        target_of(calls_row(workspace.reply("/progress", maria, f"2026-{m:02d}")))
+        for m in (10, 11, 12)
+    ]
     # October 21 days × 12; November 108 + 160; December 22 days × 16.
     assert months == [252, 268, 352]
     quarter = target_of(calls_row(workspace.reply("/progress", maria, "2026-Q4")))
     assert quarter == sum(months) == 872
-    quarters = [target_of(calls_row(workspace.reply("/progress", maria, f"2026-Q{q}"))) for q in (1, 2, 3, 4)]
+    quarters = [
+        target_of(calls_row(workspace.reply("/progress", maria, f"2026-Q{q}")))
+        for q in (1, 2, 3, 4)
+    ]
     year = target_of(calls_row(workspace.reply("/progress", maria, "2026")))
     assert year == sum(quarters)
 
@@ -118,7 +149,14 @@ def test_the_months_of_a_quarter_and_the_quarters_of_a_year_add_up(workspace, ea
 
 def test_a_weighted_yearly_goal_is_paced_by_its_weights_in_the_year_view(workspace, east):
     dana = east["dana"]
-    add_goal(workspace, kind="team", metric="revenue", period="year", target=1_200_000_00, weights="10,10,10,70")
+    add_goal(
+        workspace,
+        kind="team",
+        metric="revenue",
+        period="year",
+        target=1_200_000_00,
+        weights="10,10,10,70",
+    )
     workspace.app.clock.set(ny(date(2026, 11, 2)))
     workspace.log(east["maria"], "revenue 500k 2026-10-30")
     text = workspace.reply("/progress", dana, "team:east year")
@@ -136,8 +174,16 @@ def test_a_weighted_yearly_goal_is_paced_by_its_weights_in_the_year_view(workspa
 def test_a_ramps_month_is_the_sum_of_its_weeks(workspace, east):
     bo = east["bo"]
     # February 2027 starts on a Monday and ends on a Sunday; Presidents' Day is Mon 15 Feb.
-    add_goal(workspace, kind="ramp", person=bo, metric="emails", target=50, ramp_last=100, ramp_step=10,
-             start=date(2027, 2, 1))
+    add_goal(
+        workspace,
+        kind="ramp",
+        person=bo,
+        metric="emails",
+        target=50,
+        ramp_last=100,
+        ramp_step=10,
+        start=date(2027, 2, 1),
+    )
     workspace.app.clock.set(ny(date(2027, 3, 2)))
     text = workspace.reply("/progress", bo, "2027-02")
     row = next(line for line in text.splitlines() if "*Emails*" in line)
@@ -184,11 +230,24 @@ def test_the_export_has_team_totals_all_or_nothing_and_contest_rows(workspace, e
     rows = export_rows(workspace, dana, "week")
     kinds = {(r["Person"], r["Metric"]): r for r in rows}
     team_total = kinds[("", "calls")]
-    assert (team_total["Goal kind"], team_total["Actual"], team_total["Team"]) == ("team total", "40", "east")
+    assert (team_total["Goal kind"], team_total["Actual"], team_total["Team"]) == (
+        "team total",
+        "40",
+        "east",
+    )
     # 300/week = 60 a day; Mon–Thu done: 240 expected; 40 of it → at risk.
-    assert (team_total["Target"], team_total["Expected by now"], team_total["Status"]) == ("300", "240", "at risk")
+    assert (team_total["Target"], team_total["Expected by now"], team_total["Status"]) == (
+        "300",
+        "240",
+        "at risk",
+    )
     demos = kinds[("bo", "demos")]
-    assert (demos["Goal kind"], demos["Target"], demos["Actual"], demos["Status"]) == ("all or nothing", "5", "2", "at risk")
+    assert (demos["Goal kind"], demos["Target"], demos["Actual"], demos["Status"]) == (
+        "all or nothing",
+        "5",
+        "2",
+        "at risk",
+    )
     assert kinds[("maria", "demos")]["Status"] == "hit"
     contest = kinds[("bo", "meetings")]
     assert (contest["Goal kind"], contest["Actual"], contest["Rank"]) == ("contest", "4", "1")
@@ -270,8 +329,15 @@ def test_the_worked_example_of_docs_pace(workspace, east):
 
 def test_a_quarterly_goal_with_month_weights_is_paced_by_them(workspace, east):
     dana = east["dana"]
-    add_goal(workspace, kind="team", metric="calls", period="quarter", target=1000, weights="20,30,50",
-             start=date(2026, 10, 1))
+    add_goal(
+        workspace,
+        kind="team",
+        metric="calls",
+        period="quarter",
+        target=1000,
+        weights="20,30,50",
+        start=date(2026, 10, 1),
+    )
     # Q4: October 20%, November 30%, December 50%. On Fri 20 Nov, October's 200 and the 13
     # of November's 19 working days that have ended (300 × 13 / 19 = 205.3) are expected.
     quarter = workspace.reply("/progress", dana, "team:east quarter")
@@ -283,7 +349,11 @@ def test_a_quarterly_goal_with_month_weights_is_paced_by_them(workspace, east):
 
 
 def test_a_team_of_one_is_one_member(workspace):
-    admin, dana, maria = workspace.user("ada", admin=True), workspace.user("dana"), workspace.user("maria")
+    admin, dana, maria = (
+        workspace.user("ada", admin=True),
+        workspace.user("dana"),
+        workspace.user("maria"),
+    )
     workspace.team(admin, f"create solo manager {_m(workspace, dana)} tz America/New_York")
     workspace.team(admin, f"add solo {_m(workspace, maria)}")
     add_goal(workspace, person=maria, team="solo", target=60)
@@ -295,12 +365,18 @@ def test_a_team_of_one_is_one_member(workspace):
 def test_the_issues_reproduction_through_commands_gives_one_row(workspace, east):
     dana, maria = east["dana"], east["maria"]
     workspace.reply("/goal", dana, f"set {_m(workspace, maria)} calls 60/week")  # from Mon 16 Nov
-    reply = workspace.reply("/goal", dana, f"set {_m(workspace, maria)} calls 80/week from 2026-11-23 -- promoted")
+    reply = workspace.reply(
+        "/goal", dana, f"set {_m(workspace, maria)} calls 80/week from 2026-11-23 -- promoted"
+    )
     assert "from Mon 23 Nov" in reply and "replaces" in reply, reply
     workspace.log(maria, "calls 50 mon")
     month = workspace.reply("/progress", dana, f"{_m(workspace, maria)} month")
     # 60/week on 16–20 Nov (5 × 12 = 60); 80/week on 23–27 Nov without Thanksgiving (4 × 16)
     # and 30 Nov (16): November = 140, one row.
     assert "50 / 140 calls" in calls_row(month)
-    [exported] = [r for r in export_rows(workspace, dana, "month") if r["Person"] == "maria" and r["Metric"] == "calls"]
+    [exported] = [
+        r
+        for r in export_rows(workspace, dana, "month")
+        if r["Person"] == "maria" and r["Metric"] == "calls"
+    ]
     assert (exported["Actual"], exported["Target"]) == ("50", "140")

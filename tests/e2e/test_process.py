@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.standin.signed_requests import SignedSlackClient
+from tests.support.signed_requests import SignedSlackClient
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "0123456789abcdef0123456789abcdef"
@@ -27,13 +27,19 @@ def _free_port() -> int:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL", "PORT"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL", "PORT"))
+    }
     env["PYTHONPATH"] = str(REPO)
     env.update(extra)
     return env
 
 
-def _wait_healthy(client: SignedSlackClient, process: subprocess.Popen, deadline_s: float = 30.0) -> None:
+def _wait_healthy(
+    client: SignedSlackClient, process: subprocess.Popen, deadline_s: float = 30.0
+) -> None:
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -48,7 +54,9 @@ def _wait_healthy(client: SignedSlackClient, process: subprocess.Popen, deadline
 
 
 @contextmanager
-def running_paceline(tmp_path: Path, slack, team_id: str = "T0PROCESS", cwd: Path | None = None, **env: str) -> Iterator[SignedSlackClient]:  # type: ignore[no-untyped-def]
+def running_paceline(
+    tmp_path: Path, slack, team_id: str = "T0PROCESS", cwd: Path | None = None, **env: str
+) -> Iterator[SignedSlackClient]:  # type: ignore[no-untyped-def]
     """`paceline run` in a process of its own against the stand-in Slack, until the block
     ends (then stopped with SIGINT, as an operator would); a signed client to it."""
     port = _free_port()
@@ -62,7 +70,11 @@ def running_paceline(tmp_path: Path, slack, team_id: str = "T0PROCESS", cwd: Pat
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"],
-        cwd=cwd or tmp_path, env=settings, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=cwd or tmp_path,
+        env=settings,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     client = SignedSlackClient(f"http://127.0.0.1:{port}", SECRET, team_id=team_id)
     try:
@@ -99,15 +111,26 @@ def test_the_production_process_serves_signed_commands_and_health(paceline_proce
 @pytest.mark.parametrize(
     ("env", "line"),
     [
-        ({"PORT": "eighty", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": SECRET}, "Configuration error: PORT must be"),
+        (
+            {"PORT": "eighty", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": SECRET},
+            "Configuration error: PORT must be",
+        ),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "Configuration error: SLACK_SIGNING_SECRET is missing"),
-        ({"DATABASE_URL": "oracle://x"}, "Configuration error: DATABASE_URL names an unsupported database"),
+        (
+            {"DATABASE_URL": "oracle://x"},
+            "Configuration error: DATABASE_URL names an unsupported database",
+        ),
     ],
 )
 def test_bad_configuration_stops_start_up_with_one_line(tmp_path, env, line):
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=_env(**env),
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 2
     assert result.stderr.strip().startswith(line)

@@ -21,26 +21,58 @@ def east(workspace):
     """Team east in New York: manager dana, reps maria, bo and al."""
     admin = workspace.user("ada", admin=True)
     people = {name: workspace.user(name) for name in ("dana", "maria", "bo", "al")}
-    workspace.team(admin, f"create east manager {_m(workspace, people['dana'])} tz America/New_York")
-    workspace.team(admin, "add east " + " ".join(_m(workspace, people[n]) for n in ("maria", "bo", "al")))
+    workspace.team(
+        admin, f"create east manager {_m(workspace, people['dana'])} tz America/New_York"
+    )
+    workspace.team(
+        admin, "add east " + " ".join(_m(workspace, people[n]) for n in ("maria", "bo", "al"))
+    )
     people["admin"] = admin
     return people
 
 
-def add_goal(workspace, *, kind="individual", person=None, team="east", metric="calls", period="week", target=60, **kw):
+def add_goal(
+    workspace,
+    *,
+    kind="individual",
+    person=None,
+    team="east",
+    metric="calls",
+    period="week",
+    target=60,
+    **kw,
+):
     with workspace.app.paceline.db.write() as session:
-        ws = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
+        ws = session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
         person_id = None
         if person is not None:
-            person_id = session.scalar(sa.select(Person.id).where(Person.workspace_id == ws, Person.slack_user_id == person))
+            person_id = session.scalar(
+                sa.select(Person.id).where(
+                    Person.workspace_id == ws, Person.slack_user_id == person
+                )
+            )
         team_id = None
         if kind in ("team", "collective", "contest"):
-            team_id = session.scalar(sa.select(Team.id).where(Team.workspace_id == ws, Team.name_key == team))
-        creator = session.scalar(sa.select(Person.id).where(Person.workspace_id == ws).order_by(Person.id))
+            team_id = session.scalar(
+                sa.select(Team.id).where(Team.workspace_id == ws, Team.name_key == team)
+            )
+        creator = session.scalar(
+            sa.select(Person.id).where(Person.workspace_id == ws).order_by(Person.id)
+        )
         goal = Goal(
-            workspace_id=ws, kind=kind, person_id=person_id, team_id=team_id, metric=metric, period_kind=period,
-            target=target, start=kw.pop("start", date(2026, 1, 1)), created_by_id=creator,
-            created_at=datetime(2026, 1, 1, tzinfo=UTC), **kw,
+            workspace_id=ws,
+            kind=kind,
+            person_id=person_id,
+            team_id=team_id,
+            metric=metric,
+            period_kind=period,
+            target=target,
+            start=kw.pop("start", date(2026, 1, 1)),
+            created_by_id=creator,
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            **kw,
         )
         session.add(goal)
         session.flush()
@@ -96,7 +128,15 @@ def test_a_manager_sees_the_team_with_collectives_contests_and_team_totals(works
     dana, maria, bo, al = (east[n] for n in ("dana", "maria", "bo", "al"))
     add_goal(workspace, kind="team", target=150)
     add_goal(workspace, kind="collective", metric="demos", target=2, reward="team lunch")
-    add_goal(workspace, kind="contest", metric="meetings", target=None, prize="golf", start=date(2026, 11, 16), end=date(2026, 11, 22))
+    add_goal(
+        workspace,
+        kind="contest",
+        metric="meetings",
+        target=None,
+        prize="golf",
+        start=date(2026, 11, 16),
+        end=date(2026, 11, 22),
+    )
     add_goal(workspace, person=bo, target=60)
     workspace.log(maria, "calls 70 demos 2 meetings 3 mon")
     workspace.log(bo, "calls 20 demos 1 meetings 5 mon")
@@ -105,13 +145,18 @@ def test_a_manager_sees_the_team_with_collectives_contests_and_team_totals(works
     assert text.splitlines()[0] == "*Team east — this week* (week of Mon 16 Nov, 3 members)"
     assert "*Calls (team total)*" in text and "90 / 150 calls" in text
     assert "2 of 3 there · still missing: bo · reward: team lunch" in text
-    assert "*Meetings contest* (prize: golf): 1 bo 5 meetings · =2 al 3 meetings · =2 maria 3 meetings" in text
+    assert (
+        "*Meetings contest* (prize: golf): 1 bo 5 meetings · =2 al 3 meetings · =2 maria 3 meetings"
+        in text
+    )
     assert "• bo — 🔴 calls 33% (at risk)" in text
 
 
 def test_progress_permissions(workspace, east):
     maria, bo, dana = east["maria"], east["bo"], east["dana"]
-    assert "Only team east's managers and admins see everyone's progress" in workspace.reply("/progress", maria, "team:east")
+    assert "Only team east's managers and admins see everyone's progress" in workspace.reply(
+        "/progress", maria, "team:east"
+    )
     assert "not bo's" in workspace.reply("/progress", maria, _m(workspace, bo))
     assert workspace.reply("/progress", dana, _m(workspace, bo)).startswith("*bo's progress")
     assert workspace.reply("/progress", east["admin"], "team:east").startswith("*Team east")
@@ -157,7 +202,9 @@ def test_leaderboard_shows_top_ten_and_the_callers_own_row(workspace, east):
 
 def test_leaderboard_of_another_team_is_refused_for_a_rep(workspace, east):
     workspace.team(east["admin"], "create west")
-    assert "leaderboard is for its members and managers" in workspace.reply("/leaderboard", east["maria"], "team:west")
+    assert "leaderboard is for its members and managers" in workspace.reply(
+        "/leaderboard", east["maria"], "team:west"
+    )
 
 
 def test_export_arrives_as_a_csv_in_the_callers_dm(workspace, east):
@@ -174,7 +221,12 @@ def test_export_arrives_as_a_csv_in_the_callers_dm(workspace, east):
     assert text.startswith("\ufeffPerson,Slack user ID,Team,Goal kind,Metric")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     calls = next(r for r in rows if r["Metric"] == "calls")
-    assert (calls["Person"], calls["Actual"], calls["Target"], calls["Period"]) == ("maria", "40", "100", "Nov 2026")
+    assert (calls["Person"], calls["Actual"], calls["Target"], calls["Period"]) == (
+        "maria",
+        "40",
+        "100",
+        "Nov 2026",
+    )
     revenue = next(r for r in rows if r["Metric"] == "revenue")
     assert (revenue["Actual"], revenue["Status"], revenue["Unit"]) == ("1234.50", "no goal", "USD")
 

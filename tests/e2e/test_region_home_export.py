@@ -49,12 +49,14 @@ def test_a_regions_card_counts_everyone_below_it_as_progress_does(workspace, reg
         "*Team melvin* — 1 member · 0 behind or at risk",
     ]
     assert shown[shown.index(cards[0]) + 1] == total
-    assert "40 / 100 calls · 40% · at risk" in workspace.reply("/progress", region.rhea, "team:central")
+    assert "40 / 100 calls · 40% · at risk" in workspace.reply(
+        "/progress", region.rhea, "team:central"
+    )
     # dustin's manager sees dustin only: nothing above it.
     open_home(workspace, region.dana)
-    assert [line for line in lines(latest_home(workspace, region.dana)) if line.startswith("*Team ")] == [
-        "*Team dustin* — 2 members · 0 behind or at risk"
-    ]
+    assert [
+        line for line in lines(latest_home(workspace, region.dana)) if line.startswith("*Team ")
+    ] == ["*Team dustin* — 2 members · 0 behind or at risk"]
 
 
 def test_a_regions_export_has_its_team_goal_over_everyone_and_each_person_once(workspace, region):
@@ -63,15 +65,28 @@ def test_a_regions_export_has_its_team_goal_over_everyone_and_each_person_once(w
     assert [(r["Team"], r["Actual"]) for r in team_rows] == [("central", "40")]
     people = [(r["Person"], r["Team"]) for r in exported if r["Person"]]
     assert sorted(people) == [("bo", "dustin"), ("cy", "melvin"), ("maria", "dustin")]
-    assert {r["Person"] for r in _export_rows(workspace, region.dana) if r["Person"]} == {"maria", "bo"}
+    assert {r["Person"] for r in _export_rows(workspace, region.dana) if r["Person"]} == {
+        "maria",
+        "bo",
+    }
 
 
-def test_a_regions_manager_acts_for_everyone_below_and_a_sub_teams_manager_not_for_a_sibling(workspace, region):
+def test_a_regions_manager_acts_for_everyone_below_and_a_sub_teams_manager_not_for_a_sibling(
+    workspace, region
+):
     before = len(workspace.entries())
-    assert workspace.reply("/log", region.rhea, f"{_m(workspace, region.cy)} calls 3").startswith("Logged 3 calls for cy")
-    assert workspace.reply("/goal", region.rhea, f"set {_m(workspace, region.maria)} calls 60/week").startswith("Set")
+    assert workspace.reply("/log", region.rhea, f"{_m(workspace, region.cy)} calls 3").startswith(
+        "Logged 3 calls for cy"
+    )
+    assert workspace.reply(
+        "/goal", region.rhea, f"set {_m(workspace, region.maria)} calls 60/week"
+    ).startswith("Set")
     refused = workspace.reply("/log", region.dana, f"{_m(workspace, region.cy)} calls 3")
     assert "cy" in refused and not refused.startswith("Logged"), refused
-    assert not workspace.reply("/goal", region.dana, f"set {_m(workspace, region.cy)} calls 60/week").startswith("Set")
-    assert not workspace.reply("/log", region.rhea, f"{_m(workspace, region.zed)} calls 3").startswith("Logged")
+    assert not workspace.reply(
+        "/goal", region.dana, f"set {_m(workspace, region.cy)} calls 60/week"
+    ).startswith("Set")
+    assert not workspace.reply(
+        "/log", region.rhea, f"{_m(workspace, region.zed)} calls 3"
+    ).startswith("Logged")
     assert len(workspace.entries()) == before + 1

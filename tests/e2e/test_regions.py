@@ -19,7 +19,6 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.importer.cli import ImportOptions, import_crm
-from bot.standin.signed_requests import SignedSlackClient
 from tests.conftest import DEFAULT_NOW, SIGNING_SECRET, SlackWorkspace, settled
 from tests.e2e.test_app_home_figures import (
     DARCEL,
@@ -30,6 +29,7 @@ from tests.e2e.test_app_home_figures import (
     rows,
     us_date,
 )
+from tests.support.signed_requests import SignedSlackClient
 
 MEIMEI = "Mei-Mei Johns"  # a Central rep with no deals at all: last on every board
 QUARTERS = {
@@ -62,7 +62,13 @@ def agents_of(*, region: str | None = None, team: str | None = None) -> list[str
 
 
 def teams_of(region: str | None = None) -> list[str]:
-    return sorted({team_name(r["manager"]) for r in roster() if region is None or r["regional_office"].lower() == region})
+    return sorted(
+        {
+            team_name(r["manager"])
+            for r in roster()
+            if region is None or r["regional_office"].lower() == region
+        }
+    )
 
 
 def regions() -> list[str]:
@@ -115,7 +121,10 @@ def people_board(quarter: str, **where: str) -> dict[str, int]:
 def team_totals(quarter: str, teams: list[str], region_of_team: bool = False) -> dict[str, int]:
     by_agent = revenue(quarter)
     return {
-        team: sum(by_agent[a] for a in (agents_of(region=team) if region_of_team else agents_of(team=team)))
+        team: sum(
+            by_agent[a]
+            for a in (agents_of(region=team) if region_of_team else agents_of(team=team))
+        )
         for team in teams
     }
 
@@ -167,7 +176,10 @@ def imported(running_app, slack) -> Iterator[Crm]:
     )  # fmt: skip
     assert not report.rejected, report.text()
     ada, rhonda = workspace.user("ada", admin=True), workspace.user("rhonda")
-    assert workspace.team(ada, f"manager central {_m(workspace, rhonda)}") == "rhonda now manages *central*."
+    assert (
+        workspace.team(ada, f"manager central {_m(workspace, rhonda)}")
+        == "rhonda now manages *central*."
+    )
     try:
         yield Crm(workspace, ada, darcel, meimei, melvin, rhonda)
     finally:
@@ -210,7 +222,10 @@ def test_a_regions_board_ranks_everyone_in_its_teams(at_import, quarter):
     expected = people_board(quarter, region="central")
     assert len(expected) == 11 and len(set(expected.values())) == 11  # no ties to blur the order
     text = c.reply("/leaderboard", c.ada, f"revenue {quarter} team:central")
-    assert text.splitlines() == [f"*Revenue leaderboard — team central, {quarter}*", *board_rows(expected)]
+    assert text.splitlines() == [
+        f"*Revenue leaderboard — team central, {quarter}*",
+        *board_rows(expected),
+    ]
     # A rep of the region sees the same board; one below the top 10 gets their own row too.
     assert c.reply("/leaderboard", c.darcel, f"revenue {quarter} team:central") == text
     [(label, name, value)] = [r for r in ranked(expected) if r[1] == "meimei"]
@@ -231,7 +246,9 @@ def test_a_regions_progress_counts_its_people_and_its_teams(at_import, quarter):
         ]
     # A sub-team on its own: its members.
     dustin = len(agents_of(team="dustin"))
-    assert c.reply("/progress", c.rhonda, f"team:dustin {quarter}").startswith(f"*Team dustin — {quarter}* ({dustin} members)\n")
+    assert c.reply("/progress", c.rhonda, f"team:dustin {quarter}").startswith(
+        f"*Team dustin — {quarter}* ({dustin} members)\n"
+    )
 
 
 # --- the company --------------------------------------------------------------------------------
@@ -243,7 +260,10 @@ def test_the_companys_board_ranks_every_rep(at_import, quarter):
     expected = people_board(quarter)
     assert len(expected) == 35
     text = c.reply("/leaderboard", c.ada, f"revenue {quarter} team:all")
-    assert text.splitlines() == [f"*Revenue leaderboard — the company, {quarter}*", *board_rows(expected)]
+    assert text.splitlines() == [
+        f"*Revenue leaderboard — the company, {quarter}*",
+        *board_rows(expected),
+    ]
     # An admin on no team gets the company by default; a rep on any team may see it.
     assert c.reply("/leaderboard", c.ada, f"revenue {quarter}") == text
     assert c.reply("/leaderboard", c.darcel, f"revenue {quarter} team:all") == text
@@ -279,7 +299,10 @@ def test_the_regions_ranked_by_total(at_import, quarter):
     expected = team_totals(quarter, regions(), region_of_team=True)
     assert sum(expected.values()) == sum(revenue(quarter).values())
     text = c.reply("/leaderboard", c.ada, f"revenue {quarter} by team")
-    assert text.splitlines() == [f"*Revenue leaderboard — teams of the company, {quarter}*", *board_rows(expected)]
+    assert text.splitlines() == [
+        f"*Revenue leaderboard — teams of the company, {quarter}*",
+        *board_rows(expected),
+    ]
     assert c.reply("/leaderboard", c.ada, f"revenue {quarter} by team team:all") == text
     # A rep whose own team has no sub-teams gets the company's teams too.
     assert c.reply("/leaderboard", c.darcel, f"revenue {quarter} by team") == text
@@ -290,13 +313,19 @@ def test_a_regions_teams_ranked_by_total(at_import, quarter):
     c = at_import
     expected = team_totals(quarter, teams_of("central"))
     text = c.reply("/leaderboard", c.ada, f"revenue {quarter} by team team:central")
-    assert text.splitlines() == [f"*Revenue leaderboard — teams of team central, {quarter}*", *board_rows(expected)]
+    assert text.splitlines() == [
+        f"*Revenue leaderboard — teams of team central, {quarter}*",
+        *board_rows(expected),
+    ]
     # The region's manager gets their region's teams by default; its reps may see them.
     assert c.reply("/leaderboard", c.rhonda, f"revenue {quarter} by team") == text
     assert c.reply("/leaderboard", c.darcel, f"revenue {quarter} by team team:central") == text
     leaves = c.reply("/leaderboard", c.ada, f"revenue {quarter} by team leaves team:central")
     assert leaves.splitlines()[1:] == text.splitlines()[1:]
-    assert leaves.splitlines()[0] == f"*Revenue leaderboard — every team without sub-teams of team central, {quarter}*"
+    assert (
+        leaves.splitlines()[0]
+        == f"*Revenue leaderboard — every team without sub-teams of team central, {quarter}*"
+    )
 
 
 @EVERY_QUARTER
@@ -318,14 +347,23 @@ def test_teams_ranked_by_percent_of_their_team_goals(running_app, fresh_crm):
     q = "2017-Q3"
     targets = {"central": 1_000_000, "dustin": 300_000, "cara": 250_000, "celia": 600_000}
     for team, target in targets.items():
-        reply = c.reply("/goal", c.ada, f"set team:{team} revenue {target // 1000}k/quarter from 2017-07-01")
-        assert reply.startswith("Set #") and f"revenue {money(target)}/quarter for team {team} from Sat 1 Jul 2017" in reply
+        reply = c.reply(
+            "/goal", c.ada, f"set team:{team} revenue {target // 1000}k/quarter from 2017-07-01"
+        )
+        assert (
+            reply.startswith("Set #")
+            and f"revenue {money(target)}/quarter for team {team} from Sat 1 Jul 2017" in reply
+        )
     totals = team_totals(q, teams_of()) | team_totals(q, regions(), region_of_team=True)
     pct = {team: totals[team] * 100 // target for team, target in targets.items()}
 
     def pct_rows(teams: list[str]) -> list[str]:
         return [
-            row(label, team, f"{money(totals[team])} of {money(targets[team])} revenue  {bar(pct[team])}")
+            row(
+                label,
+                team,
+                f"{money(totals[team])} of {money(targets[team])} revenue  {bar(pct[team])}",
+            )
             for label, team, _ in ranked({t: pct[t] for t in teams})
         ]
 
@@ -350,13 +388,17 @@ def test_teams_ranked_by_percent_of_their_team_goals(running_app, fresh_crm):
     by_total = c.reply("/leaderboard", c.ada, f"revenue {q} by team team:central").splitlines()
     expected = {team: f"{money(totals[team])} revenue" for team in teams_of("central")}
     expected["dustin"] += f"  {bar(pct['dustin'])}"
-    assert by_total[1:] == [row(label, team, expected[team]) for label, team, _ in ranked({t: totals[t] for t in expected})]
+    assert by_total[1:] == [
+        row(label, team, expected[team])
+        for label, team, _ in ranked({t: totals[t] for t in expected})
+    ]
     # Central's own goal counts everyone below it; its sub-teams' goals stay theirs.
     central = c.reply("/progress", c.rhonda, f"team:central {q}")
     status = "hit" if totals["central"] >= targets["central"] else None
     assert status == "hit"  # the sample's Central closed over $1m in 2017-Q3
     assert (
-        f"{money(totals['central'])} / {money(targets['central'])} revenue · {pct['central']}% · {status}" in central
+        f"{money(totals['central'])} / {money(targets['central'])} revenue · {pct['central']}% · {status}"
+        in central
     )
     assert "dustin" not in central and "300,000" not in central
     # No goal in 2017-Q2: nothing is ranked by %.
@@ -370,7 +412,9 @@ def test_teams_ranked_by_percent_of_their_team_goals(running_app, fresh_crm):
 # --- who sees what at each level ------------------------------------------------------------------
 
 NOT_YOUR_BOARD = "Team {}'s leaderboard is for its members and managers.\nExample: `/leaderboard`"
-COMPANY_BOARD_REFUSED = "The company's board is for the people on its teams and admins.\nExample: `/leaderboard`"
+COMPANY_BOARD_REFUSED = (
+    "The company's board is for the people on its teams and admins.\nExample: `/leaderboard`"
+)
 
 
 def details_refused(team: str) -> str:
@@ -383,21 +427,29 @@ def details_refused(team: str) -> str:
 def test_a_regions_manager_sees_the_region_and_everything_below_it(at_import):
     c = at_import
     q = "2017-Q2"
-    assert c.reply("/progress", c.rhonda, f"team:central {q}").startswith(f"*Team central — {q}* (11 people in 2 teams)")
+    assert c.reply("/progress", c.rhonda, f"team:central {q}").startswith(
+        f"*Team central — {q}* (11 people in 2 teams)"
+    )
     for team in teams_of("central"):
-        assert c.reply("/progress", c.rhonda, f"team:{team} {q}").startswith(f"*Team {team} — {q}* (")
+        assert c.reply("/progress", c.rhonda, f"team:{team} {q}").startswith(
+            f"*Team {team} — {q}* ("
+        )
     # Their default board is the region's.
     board = c.reply("/leaderboard", c.rhonda, f"revenue {q}")
     assert board == c.reply("/leaderboard", c.ada, f"revenue {q} team:central")
     assert board.splitlines()[1:] == board_rows(people_board(q, region="central"))
-    assert c.reply("/leaderboard", c.rhonda, f"revenue {q} team:melvin").splitlines()[1:] == board_rows(
-        people_board(q, team="melvin")
-    )
+    assert c.reply("/leaderboard", c.rhonda, f"revenue {q} team:melvin").splitlines()[
+        1:
+    ] == board_rows(people_board(q, team="melvin"))
     # Nothing outside it.
     assert c.reply("/progress", c.rhonda, f"team:east {q}") == details_refused("east")
     assert c.reply("/progress", c.rhonda, f"team:cara {q}") == details_refused("cara")
-    assert c.reply("/leaderboard", c.rhonda, f"revenue {q} team:east") == NOT_YOUR_BOARD.format("east")
-    assert c.reply("/leaderboard", c.rhonda, f"revenue {q} by team team:east") == NOT_YOUR_BOARD.format("east")
+    assert c.reply("/leaderboard", c.rhonda, f"revenue {q} team:east") == NOT_YOUR_BOARD.format(
+        "east"
+    )
+    assert c.reply(
+        "/leaderboard", c.rhonda, f"revenue {q} by team team:east"
+    ) == NOT_YOUR_BOARD.format("east")
     assert c.reply("/leaderboard", c.rhonda, f"revenue {q} team:all") == COMPANY_BOARD_REFUSED
 
 
@@ -405,7 +457,9 @@ def test_a_sub_teams_manager_sees_their_team_and_nothing_above_it(at_import):
     c = at_import
     q = "2017-Q2"
     melvin = agents_of(team="melvin")
-    assert c.reply("/progress", c.melvin, f"team:melvin {q}").startswith(f"*Team melvin — {q}* ({len(melvin)} members)")
+    assert c.reply("/progress", c.melvin, f"team:melvin {q}").startswith(
+        f"*Team melvin — {q}* ({len(melvin)} members)"
+    )
     assert c.reply("/leaderboard", c.melvin, f"revenue {q}").splitlines() == [
         f"*Revenue leaderboard — team melvin, {q}*", *board_rows(people_board(q, team="melvin"))
     ]  # fmt: skip
@@ -414,11 +468,17 @@ def test_a_sub_teams_manager_sees_their_team_and_nothing_above_it(at_import):
         "Nothing above your team is shown.\nExample: `{} team:melvin`"
     )
     assert c.reply("/progress", c.melvin, f"team:central {q}") == above.format("/progress")
-    assert c.reply("/leaderboard", c.melvin, f"revenue {q} team:central") == above.format("/leaderboard")
-    assert c.reply("/leaderboard", c.melvin, f"revenue {q} by team team:central") == above.format("/leaderboard")
+    assert c.reply("/leaderboard", c.melvin, f"revenue {q} team:central") == above.format(
+        "/leaderboard"
+    )
+    assert c.reply("/leaderboard", c.melvin, f"revenue {q} by team team:central") == above.format(
+        "/leaderboard"
+    )
     # A sibling team is not theirs either.
     assert c.reply("/progress", c.melvin, f"team:dustin {q}") == details_refused("dustin")
-    assert c.reply("/leaderboard", c.melvin, f"revenue {q} team:dustin") == NOT_YOUR_BOARD.format("dustin")
+    assert c.reply("/leaderboard", c.melvin, f"revenue {q} team:dustin") == NOT_YOUR_BOARD.format(
+        "dustin"
+    )
     assert c.reply("/leaderboard", c.melvin, f"revenue {q} team:all") == COMPANY_BOARD_REFUSED
     # Their own team has no sub-teams, and the company's teams are not theirs to see.
     assert c.reply("/leaderboard", c.melvin, f"revenue {q} by team") == (
@@ -437,8 +497,12 @@ def test_a_rep_sees_their_regions_board_but_nobody_elses_progress(at_import):
     ]  # fmt: skip
     assert c.reply("/progress", c.darcel, f"team:central {q}") == details_refused("central")
     assert c.reply("/progress", c.darcel, f"team:melvin {q}") == details_refused("melvin")
-    assert c.reply("/leaderboard", c.darcel, f"revenue {q} team:east") == NOT_YOUR_BOARD.format("east")
-    assert c.reply("/leaderboard", c.darcel, f"revenue {q} team:dustin") == NOT_YOUR_BOARD.format("dustin")
+    assert c.reply("/leaderboard", c.darcel, f"revenue {q} team:east") == NOT_YOUR_BOARD.format(
+        "east"
+    )
+    assert c.reply("/leaderboard", c.darcel, f"revenue {q} team:dustin") == NOT_YOUR_BOARD.format(
+        "dustin"
+    )
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -519,15 +583,19 @@ def test_a_cascade_from_the_company_reaches_every_rep_and_adds_up_exactly(fresh_
 
     # Rights at each level: a sub-team's manager and a region's manager may not cascade the
     # company; the sub-team's manager may not split the region either.
-    assert crm.reply("/goal", crm.rhonda, "cascade team:all revenue 12m/year by history apply").startswith(
-        "Only workspace admins can cascade the company's target (team:all)."
-    )
-    assert crm.reply("/goal", crm.melvin, "split team:central revenue 4m/year by history apply").startswith(
+    assert crm.reply(
+        "/goal", crm.rhonda, "cascade team:all revenue 12m/year by history apply"
+    ).startswith("Only workspace admins can cascade the company's target (team:all).")
+    assert crm.reply(
+        "/goal", crm.melvin, "split team:central revenue 4m/year by history apply"
+    ).startswith(
         "Only an admin or a manager of team central (or of a team above it) can split its target. Nothing was changed."
     )
     assert crm.workspace.rows(Goal) == []
 
-    applied = crm.reply("/goal", crm.ada, "cascade team:all revenue 12m/year by history apply -- plan 2018")
+    applied = crm.reply(
+        "/goal", crm.ada, "cascade team:all revenue 12m/year by history apply -- plan 2018"
+    )
     assert applied.startswith("Cascaded"), applied
     goals = crm.workspace.rows(Goal)
     teams = {t.id: t.name for t in crm.workspace.rows(Team)}
@@ -543,7 +611,10 @@ def test_a_cascade_from_the_company_reaches_every_rep_and_adds_up_exactly(fresh_
     # Each region's part between its teams, each team's between its reps with any revenue
     # (a rep with none gets no goal), every level adding up to the cent.
     for region in regions():
-        expected_teams = hamilton(expected_regions[region], {t: sum(by_agent[a] for a in agents_of(team=t)) for t in teams_of(region)})
+        expected_teams = hamilton(
+            expected_regions[region],
+            {t: sum(by_agent[a] for a in agents_of(team=t)) for t in teams_of(region)},
+        )
         assert {t: team_goal[t] for t in teams_of(region)} == expected_teams
         for team in teams_of(region):
             weights = rep_weights(team, by_agent)
@@ -552,7 +623,9 @@ def test_a_cascade_from_the_company_reaches_every_rep_and_adds_up_exactly(fresh_
             assert {p: rep_goal[p] for p in shown_reps if p in rep_goal} == shown_reps
             assert sum(expected_reps.values()) == expected_teams[team]
     assert sum(team_goal[r] for r in regions()) == target
-    assert len(rep_goal) == sum(1 for t in teams_of() for w in rep_weights(t, by_agent).values() if w)
+    assert len(rep_goal) == sum(
+        1 for t in teams_of() for w in rep_weights(t, by_agent).values() if w
+    )
     assert sum(rep_goal.values()) == target
 
     # With revenue goals everywhere, an admin's plain /leaderboard is the company's revenue.

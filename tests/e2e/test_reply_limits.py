@@ -14,8 +14,6 @@ from collections.abc import Iterator
 import pytest
 
 from bot.render.block_limits import REPLY_TEXT, check_message, fit_reply
-from bot.standin.signed_requests import HttpResponse, SignedSlackClient
-from bot.standin.slack_api import StandInSlack
 from storage.models import Goal
 from tests.conftest import (
     DEFAULT_NOW,
@@ -25,6 +23,8 @@ from tests.conftest import (
     answer_problems,
     settled,
 )
+from tests.support.signed_requests import HttpResponse, SignedSlackClient
+from tests.support.slack_api import StandInSlack
 
 REPS = 500
 NAME_CHARS = 60
@@ -42,7 +42,11 @@ def big(running_app: RunningApp, slack: StandInSlack) -> Iterator[tuple[SlackWor
     running_app.clock.set(DEFAULT_NOW)
     team_id = "T" + uuid.uuid4().hex[:10].upper()
     client = SignedSlackClient(
-        running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url(), timeout=60,
+        running_app.url,
+        SIGNING_SECRET,
+        team_id=team_id,
+        response_url=slack.response_url(),
+        timeout=60,
         on_response=settled(running_app.paceline),
     )
     ws = SlackWorkspace(team_id, running_app, slack, client)
@@ -80,7 +84,9 @@ def _bullets(reply: str) -> int:
 def test_goal_split_of_500_reps_shows_the_first_shares_and_points_to_the_csv(big):
     ws, reply = big
     left_off = _fits_and_points(reply, "`/progress export week` has every share in a CSV", "people")
-    assert reply.startswith("Split 12,000 calls a week for team big evenly — 500 goals, total 12,000:")
+    assert reply.startswith(
+        "Split 12,000 calls a week for team big evenly — 500 goals, total 12,000:"
+    )
     assert _bullets(reply) + left_off == REPS and _bullets(reply) >= 30
     assert f"{_long_name(0)}: 24/week (even)" in reply
 
@@ -90,7 +96,9 @@ def test_goal_list_of_500_goals_points_to_a_narrower_list_and_the_csv(big):
     boss = ws.names["boss"]
     for text in ("list", "list team:big"):
         reply = ws.reply("/goal", boss, text)
-        rest = "narrow it with `/goal list @maria`; `/progress export` has everyone's goals in a CSV"
+        rest = (
+            "narrow it with `/goal list @maria`; `/progress export` has everyone's goals in a CSV"
+        )
         left_off = _fits_and_points(reply, rest, "goals")
         assert _bullets(reply) + left_off == REPS and _bullets(reply) >= 25
 
@@ -102,9 +110,16 @@ def test_goal_history_of_500_goals_fits_and_points_to_a_narrower_history(big):
         reply = ws.reply("/goal", boss, text)
         assert len(reply) <= REPLY_TEXT, f"{len(reply):,} characters"
         lines = reply.splitlines()
-        assert "… and " in lines[-1] and "more changes — `/goal history @maria` narrows it" in lines[-1], lines[-1]
+        assert (
+            "… and " in lines[-1]
+            and "more changes — `/goal history @maria` narrows it" in lines[-1]
+        ), lines[-1]
         # The versions are cut too, pointing to the narrower command.
-        assert any(line.startswith("… and ") and "more versions — narrow it with `/goal history @maria`" in line for line in lines)
+        assert any(
+            line.startswith("… and ")
+            and "more versions — narrow it with `/goal history @maria`" in line
+            for line in lines
+        )
 
 
 def test_progress_team_of_500_reps_points_to_the_csv(big):
@@ -123,7 +138,9 @@ def test_team_show_of_500_members_ends_with_the_count_and_the_csv(big):
     ws, _ = big
     boss = ws.names["boss"]
     reply = ws.reply("/team", boss, "show big")
-    left_off = _fits_and_points(reply, "`/progress export` has everyone with goals or activity in a CSV", "members")
+    left_off = _fits_and_points(
+        reply, "`/progress export` has everyone with goals or activity in a CSV", "members"
+    )
     members = reply.splitlines()[-2]
     assert members.startswith(f"Members (500): {_long_name(0)}, ")
     assert members.count(", ") + 1 + left_off == REPS
@@ -147,7 +164,13 @@ def test_fit_reply_keeps_short_replies_as_they_are():
 
 def test_fit_reply_counts_what_it_leaves_off_and_ends_with_the_pointer():
     items = [f"• item {i:04d} " + "y" * 90 for i in range(2000)]
-    reply = fit_reply(["*Title*"], items, "`/goal list @maria`", tail=["Waiting for a decision: request #3"], counted="goals")
+    reply = fit_reply(
+        ["*Title*"],
+        items,
+        "`/goal list @maria`",
+        tail=["Waiting for a decision: request #3"],
+        counted="goals",
+    )
     lines = reply.splitlines()
     assert len(reply) <= REPLY_TEXT and len(reply) > REPLY_TEXT - 120
     shown = _bullets(reply)
@@ -161,14 +184,20 @@ def test_fit_reply_counts_what_it_leaves_off_and_ends_with_the_pointer():
 
 
 def test_the_suites_check_names_a_reply_over_4000_characters():
-    long_text = HttpResponse(200, {"content-type": "text/plain;charset=utf-8"}, ("x" * 4001).encode())
-    assert answer_problems("application/x-www-form-urlencoded", long_text) == ["answer of 4,001 characters, more than 4,000"]
+    long_text = HttpResponse(
+        200, {"content-type": "text/plain;charset=utf-8"}, ("x" * 4001).encode()
+    )
+    assert answer_problems("application/x-www-form-urlencoded", long_text) == [
+        "answer of 4,001 characters, more than 4,000"
+    ]
     modal = (
         b'{"response_action": "update", "view": {"type": "modal", "title": {"type": "plain_text", '
         b'"text": "A title far longer than 24"}, "blocks": [{"type": "divider"}]}}'
     )
-    problems = answer_problems("application/x-www-form-urlencoded", HttpResponse(200, {"content-type": "application/json"}, modal))
+    problems = answer_problems(
+        "application/x-www-form-urlencoded",
+        HttpResponse(200, {"content-type": "application/json"}, modal),
+    )
     assert problems == ["view: title must be between 1 and 24 characters"]
     assert check_message({"text": "x" * 4001}) == ["text of 4,001 characters, more than 4,000"]
     assert check_message({"channel": "C1"}) == ["neither text nor blocks"]
-

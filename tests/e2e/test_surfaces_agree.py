@@ -54,13 +54,19 @@ scenarios = st.fixed_dictionaries(
         "second": st.none() | st.integers(20, 400),
         "change": st.sampled_from(NOVEMBER),
         "off": st.none() | st.tuples(st.sampled_from(NOVEMBER), st.integers(0, 6)),
-        "entries": st.lists(st.tuples(st.sampled_from(NOVEMBER[:19]), st.integers(1, 60)), max_size=5),
+        "entries": st.lists(
+            st.tuples(st.sampled_from(NOVEMBER[:19]), st.integers(1, 60)), max_size=5
+        ),
         "view": st.sampled_from(["week", "month", "quarter"]),
     }
 )
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(scenario=scenarios)
 def test_every_surface_shows_the_same_target_actual_and_status(running_app, slack, scenario):
     with new_workspace(running_app, slack) as workspace:
@@ -78,12 +84,20 @@ def _check(workspace: SlackWorkspace, scenario: dict) -> None:
         add_goal(workspace, person=maria, period=period, target=scenario["first"])
     else:
         change = scenario["change"]
-        add_goal(workspace, person=maria, period=period, target=scenario["first"], end=change - timedelta(days=1))
+        add_goal(
+            workspace,
+            person=maria,
+            period=period,
+            target=scenario["first"],
+            end=change - timedelta(days=1),
+        )
         add_goal(workspace, person=maria, period=period, target=scenario["second"], start=change)
     add_goal(workspace, person=bo, period=period, target=50)
     if scenario["off"] is not None:
         first, length = scenario["off"]
-        workspace.log(maria, f"off {first.isoformat()}..{(first + timedelta(days=length)).isoformat()}")
+        workspace.log(
+            maria, f"off {first.isoformat()}..{(first + timedelta(days=length)).isoformat()}"
+        )
     for day, amount in scenario["entries"]:
         workspace.log(maria, f"calls {amount} {day.isoformat()}")
     view = scenario["view"]
@@ -96,18 +110,38 @@ def _check(workspace: SlackWorkspace, scenario: dict) -> None:
     workspace.slack.wait_for("files.completeUploadExternal", timeout=10)
     [upload] = workspace.slack.calls_to("files.upload_url")
     rows = list(csv.DictReader(io.StringIO(upload.body.decode("utf-8").lstrip("\ufeff"))))
-    [exported] = [r for r in rows if r["Person"] == "maria" and r["Metric"] == "calls" and r["Goal kind"] == "personal"]
+    [exported] = [
+        r
+        for r in rows
+        if r["Person"] == "maria" and r["Metric"] == "calls" and r["Goal kind"] == "personal"
+    ]
 
     board = workspace.reply("/leaderboard", dana, f"calls {view} team:east by pct")
     board_row = next((ln for ln in board.splitlines() if "maria —" in ln), None)
 
     # App Home, on the same period.
     with workspace.app.paceline.db.write() as session:
-        ws = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
-        session.execute(sa.update(Person).where(Person.workspace_id == ws, Person.slack_user_id == maria).values(home_period=view))
+        ws = session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
+        session.execute(
+            sa.update(Person)
+            .where(Person.workspace_id == ws, Person.slack_user_id == maria)
+            .values(home_period=view)
+        )
     workspace.slack.clear()
-    workspace.client.event({"type": "app_home_opened", "user": maria, "channel": "D" + maria, "tab": "home", "event_ts": "1.0"})
-    [publish] = workspace.slack.wait_for("views.publish", where=lambda c: c.params.get("user_id") == maria)
+    workspace.client.event(
+        {
+            "type": "app_home_opened",
+            "user": maria,
+            "channel": "D" + maria,
+            "tab": "home",
+            "event_ts": "1.0",
+        }
+    )
+    [publish] = workspace.slack.wait_for(
+        "views.publish", where=lambda c: c.params.get("user_id") == maria
+    )
     home = "\n".join(render_blocks(publish.params["view"]["blocks"], Names()))
 
     if mine is None:
@@ -119,8 +153,16 @@ def _check(workspace: SlackWorkspace, scenario: dict) -> None:
     actual, target, status = mine
     pct = str(int(actual) * 100 // int(target)) if int(target) else "100"
     assert team == (pct, status)
-    assert (exported["Actual"], exported["Target"], exported["Status"], exported["Percent of target"]) == (
-        actual, target, status, pct,
+    assert (
+        exported["Actual"],
+        exported["Target"],
+        exported["Status"],
+        exported["Percent of target"],
+    ) == (
+        actual,
+        target,
+        status,
+        pct,
     )
     assert board_row is not None and board_row.endswith(f"{pct}%"), board_row
     unit = "call" if int(target) == 1 else "calls"

@@ -26,27 +26,47 @@ def test_create_with_every_option_shows_them_all(workspace, admin):
     )
     assert reply.startswith("Created team *East* with manager dana.")
     [team] = workspace.rows(Team)
-    assert (team.channel_id, team.tz, team.workweek, team.holidays_country) == ("C0EAST", "Europe/Berlin", "0,1,2,3,6", "DE")
+    assert (team.channel_id, team.tz, team.workweek, team.holidays_country) == (
+        "C0EAST",
+        "Europe/Berlin",
+        "0,1,2,3,6",
+        "DE",
+    )
     shown = workspace.team(admin, "show east")
-    assert shown.splitlines()[0] == "*Team East* · <#C0EAST> · Europe/Berlin · Sun–Thu · holidays DE"
+    assert (
+        shown.splitlines()[0] == "*Team East* · <#C0EAST> · Europe/Berlin · Sun–Thu · holidays DE"
+    )
     assert "Managers: dana" in shown
-    assert "Schedules: nudge Wed 10:00 · lagging-alert Thu 09:00 · weekly-digest Fri 16:00 · log-reminder off" in shown
+    assert (
+        "Schedules: nudge Wed 10:00 · lagging-alert Thu 09:00 · weekly-digest Fri 16:00 · log-reminder off"
+        in shown
+    )
 
 
 def test_a_new_team_takes_the_creators_time_zone_and_defaults(workspace):
     admin = workspace.user("ada", admin=True, tz="Australia/Sydney")
     workspace.team(admin, "create west")
     [team] = workspace.rows(Team)
-    assert (team.tz, team.workweek, team.channel_id, team.approvals) == ("Australia/Sydney", "0,1,2,3,4", None, False)
+    assert (team.tz, team.workweek, team.channel_id, team.approvals) == (
+        "Australia/Sydney",
+        "0,1,2,3,4",
+        None,
+        False,
+    )
 
 
 def test_add_remove_and_list_members(workspace, admin):
     maria, bo = workspace.user("maria"), workspace.user("bo")
     workspace.team(admin, "create east")
-    assert workspace.team(admin, f"add east {_m(workspace, maria)} {_m(workspace, bo)}") == "Added maria, bo to team *east*."
+    assert (
+        workspace.team(admin, f"add east {_m(workspace, maria)} {_m(workspace, bo)}")
+        == "Added maria, bo to team *east*."
+    )
     assert "Members (2): bo, maria" in workspace.team(admin, "show east")
     assert workspace.team(admin, "list") == "*Teams*\n• east — 2 members · no channel"
-    assert workspace.team(admin, f"remove east {_m(workspace, bo)}").startswith("Removed bo from team *east*.")
+    assert workspace.team(admin, f"remove east {_m(workspace, bo)}").startswith(
+        "Removed bo from team *east*."
+    )
     assert "Members (1): maria" in workspace.team(admin, "show east")
     actions = [a.action for a in workspace.rows(AuditEvent)]
     assert actions == ["team.create", "team.add_member", "team.add_member", "team.remove_member"]
@@ -69,7 +89,9 @@ def test_managers_manage_their_own_team_only(workspace, admin):
     workspace.team(admin, f"create east manager {_m(workspace, dana)}")
     workspace.team(admin, "create west")
     assert workspace.team(dana, f"add east {_m(workspace, maria)}") == "Added maria to team *east*."
-    assert workspace.team(dana, "schedule east nudge tue 09:30").startswith("Team *east*: nudge is now Tue at 09:30")
+    assert workspace.team(dana, "schedule east nudge tue 09:30").startswith(
+        "Team *east*: nudge is now Tue at 09:30"
+    )
     before = workspace.snapshot()
     refused = workspace.team(dana, f"add west {_m(workspace, bo)}")
     assert refused.startswith("Only an admin or a manager of team west can do that.")
@@ -80,10 +102,18 @@ def test_managers_manage_their_own_team_only(workspace, admin):
 def test_manager_add_and_remove(workspace, admin):
     dana = workspace.user("dana")
     workspace.team(admin, "create east")
-    assert workspace.team(admin, f"manager east {_m(workspace, dana)}") == "dana now manages *east*."
-    assert workspace.team(admin, f"manager east {_m(workspace, dana)}") == "dana already manages *east*."
+    assert (
+        workspace.team(admin, f"manager east {_m(workspace, dana)}") == "dana now manages *east*."
+    )
+    assert (
+        workspace.team(admin, f"manager east {_m(workspace, dana)}")
+        == "dana already manages *east*."
+    )
     assert "Managers: dana" in workspace.team(admin, "show east")
-    assert workspace.team(admin, f"manager east remove {_m(workspace, dana)}") == "dana no longer manages *east*."
+    assert (
+        workspace.team(admin, f"manager east remove {_m(workspace, dana)}")
+        == "dana no longer manages *east*."
+    )
     assert "Managers: none" in workspace.team(admin, "show east")
 
 
@@ -146,14 +176,19 @@ def test_schedule_changes_are_stored(workspace, admin):
         "log-reminder": ("0,1,2,3,4", "17:00", True),
         "nudge": (None, None, False),
     }
-    assert "nudge off · lagging-alert Thu 09:00 · weekly-digest Fri 15:30 · log-reminder Mon–Fri 17:00" in workspace.team(admin, "show east")
+    assert (
+        "nudge off · lagging-alert Thu 09:00 · weekly-digest Fri 15:30 · log-reminder Mon–Fri 17:00"
+        in workspace.team(admin, "show east")
+    )
 
 
 def test_start_date_is_set_for_mid_period_joiners(workspace, admin):
     maria = workspace.user("maria")
     workspace.team(admin, f"create east manager {_m(workspace, admin)}")
     workspace.team(admin, f"add east {_m(workspace, maria)}")
-    assert workspace.team(admin, f"start {_m(workspace, maria)} 2026-11-16").startswith("maria starts on Mon 16 Nov")
+    assert workspace.team(admin, f"start {_m(workspace, maria)} 2026-11-16").startswith(
+        "maria starts on Mon 16 Nov"
+    )
     person = [p for p in workspace.rows(Person) if p.slack_user_id == maria][0]
     assert person.start_date == date(2026, 11, 16)
 
@@ -168,7 +203,7 @@ BAD_TEAM_INPUT = [
     ("set east thresholds 90,110,75", "thresholds"),
     ("set east workweek funday", "funday"),
     ("schedule east nudge fri 25:00", "25:00"),
-    ("schedule east nudge fri 9", "\"9\" is not a time"),
+    ("schedule east nudge fri 9", '"9" is not a time'),
     ("schedule east standup fri 09:00", "standup"),
     ("frobnicate", "frobnicate"),
     ("create " + "x" * 4000, "too long"),
@@ -176,7 +211,9 @@ BAD_TEAM_INPUT = [
 ]
 
 
-@pytest.mark.parametrize(("text", "mentions"), BAD_TEAM_INPUT, ids=[t[:24] for t, _ in BAD_TEAM_INPUT])
+@pytest.mark.parametrize(
+    ("text", "mentions"), BAD_TEAM_INPUT, ids=[t[:24] for t, _ in BAD_TEAM_INPUT]
+)
 def test_bad_team_input_gets_a_specific_error_and_changes_nothing(workspace, admin, text, mentions):
     workspace.team(admin, "create east")
     before = workspace.snapshot()
@@ -201,15 +238,17 @@ def test_an_unknown_slack_user_is_reported(workspace, admin):
 
 
 def test_a_second_workspace_sees_nothing_of_the_first(workspace, admin, running_app, slack):
-    from bot.standin.signed_requests import SignedSlackClient
     from tests.conftest import SIGNING_SECRET, SlackWorkspace
+    from tests.support.signed_requests import SignedSlackClient
 
     maria = workspace.user("maria")
     workspace.team(admin, f"create east manager {_m(workspace, admin)}")
     workspace.team(admin, f"add east {_m(workspace, maria)}")
     workspace.log(maria, "calls 12")
 
-    other_client = SignedSlackClient(running_app.url, SIGNING_SECRET, team_id="T0OTHER" + workspace.team_id[-4:])
+    other_client = SignedSlackClient(
+        running_app.url, SIGNING_SECRET, team_id="T0OTHER" + workspace.team_id[-4:]
+    )
     other = SlackWorkspace(other_client.team_id, running_app, slack, other_client)
     try:
         other_admin = other.user("olga", admin=True)
@@ -219,7 +258,7 @@ def test_a_second_workspace_sees_nothing_of_the_first(workspace, admin, running_
         other.names[maria] = "maria"
         assert other.log(maria, "list").startswith("No entries")
         assert other.log(maria, "calls 1").endswith("This week: 1 call")
-        assert other.team(other_admin, "create east") .startswith("Created team *east*")
+        assert other.team(other_admin, "create east").startswith("Created team *east*")
         assert len(workspace.rows(Team)) == 1 and len(other.rows(Team)) == 1
         assert [e.quantity for e in workspace.entries()] == [12]
     finally:
@@ -231,7 +270,9 @@ def test_the_fiscal_year_start_shapes_quarters_everywhere(workspace, admin):
     before = workspace.snapshot()
     workspace.team(admin, f"create east manager {_m(workspace, admin)}")
     workspace.team(admin, f"add east {_m(workspace, maria)}")
-    assert workspace.team(admin, "fiscal-year feb").startswith("The fiscal year now starts in February")
+    assert workspace.team(admin, "fiscal-year feb").startswith(
+        "The fiscal year now starts in February"
+    )
     # With a February start, FY2027 runs Feb 2026 – Jan 2027: 20 Nov 2026 is in its Q4.
     assert "(FY2027-Q4)" in workspace.reply("/progress", maria, "quarter")
     assert workspace.rows(AuditEvent)[-1].action == "workspace.fiscal_year"
@@ -242,6 +283,8 @@ def test_only_admins_set_the_fiscal_year(workspace, admin):
     dana = workspace.user("dana")
     workspace.team(admin, f"create east manager {_m(workspace, dana)}")
     before = workspace.snapshot()
-    assert workspace.team(dana, "fiscal-year apr").startswith("Only a workspace admin can set the fiscal year.")
+    assert workspace.team(dana, "fiscal-year apr").startswith(
+        "Only a workspace admin can set the fiscal year."
+    )
     assert workspace.snapshot() == before
     assert "Example: `/team fiscal-year feb`" in workspace.team(admin, "fiscal-year 13")

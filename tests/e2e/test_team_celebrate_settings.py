@@ -50,13 +50,18 @@ def test_celebrate_is_stored_shown_and_audited(workspace, admin):
     assert json.loads(event.before)["celebrate"] == "hits,team"
     assert json.loads(event.after)["celebrate"] == "deals,hits,team"
 
-    assert workspace.team(admin, "set east celebrate deals") == "Team *east* now celebrates deals in <#C0EAST>."
+    assert (
+        workspace.team(admin, "set east celebrate deals")
+        == "Team *east* now celebrates deals in <#C0EAST>."
+    )
     assert _team(workspace).celebrate == "deals"
     assert workspace.team(admin, "set east celebrate on") == (
         "Team *east* now celebrates hits and team goals in <#C0EAST>."
     )
     assert _team(workspace).celebrate == "hits,team"
-    assert workspace.team(admin, "set east celebrate all").startswith("Team *east* now celebrates deals, hits")
+    assert workspace.team(admin, "set east celebrate all").startswith(
+        "Team *east* now celebrates deals, hits"
+    )
     assert workspace.team(admin, "set east celebrate off") == "Team *east*: live wins off."
     assert _team(workspace).celebrate == "off"
     assert _live_wins_line(workspace.team(admin, "show east")) == (
@@ -75,32 +80,55 @@ def test_celebrations_without_a_channel_say_where_posts_need_to_go(workspace, ad
         "Live wins: hits · every deal · hours 08:00-19:00 (no channel: posts need `/team set east channel #…`)"
     )
     workspace.team(admin, "set east channel <#C0EAST|sales-east>")
-    assert workspace.team(admin, "set east celebrate hits") == "Team *east* now celebrates hits in <#C0EAST>."
+    assert (
+        workspace.team(admin, "set east celebrate hits")
+        == "Team *east* now celebrates hits in <#C0EAST>."
+    )
     assert "(no channel" not in workspace.team(admin, "show east")
 
 
 def test_celebrate_min_is_stored_in_cents_and_shown_as_money(workspace, admin):
     workspace.team(admin, "create east <#C0EAST|sales-east>")
     workspace.team(admin, "set east celebrate all")
-    assert workspace.team(admin, "set east celebrate-min $5,000") == "Team *east*: deal posts from $5,000."
+    assert (
+        workspace.team(admin, "set east celebrate-min $5,000")
+        == "Team *east*: deal posts from $5,000."
+    )
     assert _team(workspace).celebrate_min == 500_000
     event = workspace.rows(AuditEvent)[-1]
     assert event.action == "team.set.celebrate-min"
-    assert (json.loads(event.before)["celebrate_min"], json.loads(event.after)["celebrate_min"]) == (None, 500_000)
+    assert (
+        json.loads(event.before)["celebrate_min"],
+        json.loads(event.after)["celebrate_min"],
+    ) == (None, 500_000)
     shown = workspace.team(admin, "show east")
-    assert _live_wins_line(shown) == "Live wins: deals, hits, team goals · deals from $5,000 · hours 08:00-19:00"
+    assert (
+        _live_wins_line(shown)
+        == "Live wins: deals, hits, team goals · deals from $5,000 · hours 08:00-19:00"
+    )
     assert workspace.team(admin, "set east celebrate deals,team") == (
         "Team *east* now celebrates deals from $5,000 and team goals in <#C0EAST>."
     )
 
-    assert workspace.team(admin, "set east celebrate-min 2.5k") == "Team *east*: deal posts from $2,500."
+    assert (
+        workspace.team(admin, "set east celebrate-min 2.5k")
+        == "Team *east*: deal posts from $2,500."
+    )
     assert _team(workspace).celebrate_min == 250_000
-    assert workspace.team(admin, "set east celebrate-min $99.50") == "Team *east*: deal posts from $99.50."
+    assert (
+        workspace.team(admin, "set east celebrate-min $99.50")
+        == "Team *east*: deal posts from $99.50."
+    )
     assert _team(workspace).celebrate_min == 9_950
-    assert workspace.team(admin, "set east celebrate-min none") == "Team *east*: a post for every deal."
+    assert (
+        workspace.team(admin, "set east celebrate-min none")
+        == "Team *east*: a post for every deal."
+    )
     assert _team(workspace).celebrate_min is None
     workspace.team(admin, "set east celebrate-min 1k")
-    assert workspace.team(admin, "set east celebrate-min 0") == "Team *east*: a post for every deal."
+    assert (
+        workspace.team(admin, "set east celebrate-min 0") == "Team *east*: a post for every deal."
+    )
     assert _team(workspace).celebrate_min is None
 
 
@@ -139,7 +167,10 @@ def test_hours_are_stored_padded_and_shown_in_the_teams_zone(workspace, admin):
     )
     assert workspace.team(admin, "set east hours any") == "Team *east* posts live wins at any hour."
     assert _team(workspace).work_hours == "any"
-    assert _live_wins_line(workspace.team(admin, "show east")) == "Live wins: hits, team goals · every deal · any hour"
+    assert (
+        _live_wins_line(workspace.team(admin, "show east"))
+        == "Live wins: hits, team goals · every deal · any hour"
+    )
     workspace.team(admin, "set east celebrate off")
     assert workspace.team(admin, "set east hours 08:00-19:00") == (
         "Team *east* posts live wins between 08:00 and 19:00 (Europe/Berlin). "
@@ -149,7 +180,11 @@ def test_hours_are_stored_padded_and_shown_in_the_teams_zone(workspace, admin):
 
 
 BAD_SETTINGS = [
-    ("set east celebrate wins", '"wins" is not something to celebrate', "celebrate deals,hits,team"),
+    (
+        "set east celebrate wins",
+        '"wins" is not something to celebrate',
+        "celebrate deals,hits,team",
+    ),
     ("set east celebrate off,deals", "`off` stands alone", "celebrate deals,hits,team"),
     ("set east celebrate", "Give a value for celebrate.", "celebrate deals,hits,team"),
     ("set east celebrate-min lots", '"lots" is not an amount of money.', "celebrate-min $5,000"),
@@ -166,7 +201,9 @@ BAD_SETTINGS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "mentions", "example"), BAD_SETTINGS, ids=[t[9:40] for t, _, _ in BAD_SETTINGS])
+@pytest.mark.parametrize(
+    ("text", "mentions", "example"), BAD_SETTINGS, ids=[t[9:40] for t, _, _ in BAD_SETTINGS]
+)
 def test_bad_values_change_nothing(workspace, admin, text, mentions, example):
     workspace.team(admin, "create east <#C0EAST|sales-east>")
     workspace.team(admin, "set east celebrate-min 1k")
@@ -184,11 +221,22 @@ def test_managers_set_their_own_teams_live_wins_and_nobody_else_does(workspace, 
     workspace.team(admin, f"create west manager {_m(workspace, walt)}")
     workspace.team(admin, f"add east {_m(workspace, maria)}")
     # A team's manager may, as with thresholds.
-    assert workspace.team(dana, "set east celebrate deals,hits").startswith("Team *east* now celebrates deals and hits")
-    assert workspace.team(dana, "set east celebrate-min 10k") == "Team *east*: deal posts from $10,000."
-    assert workspace.team(dana, "set east hours 9-18").startswith("Team *east* posts live wins between 09:00 and 18:00")
+    assert workspace.team(dana, "set east celebrate deals,hits").startswith(
+        "Team *east* now celebrates deals and hits"
+    )
+    assert (
+        workspace.team(dana, "set east celebrate-min 10k")
+        == "Team *east*: deal posts from $10,000."
+    )
+    assert workspace.team(dana, "set east hours 9-18").startswith(
+        "Team *east* posts live wins between 09:00 and 18:00"
+    )
     audited = [e for e in workspace.rows(AuditEvent) if e.action.startswith("team.set.")]
-    assert [e.action for e in audited] == ["team.set.celebrate", "team.set.celebrate-min", "team.set.hours"]
+    assert [e.action for e in audited] == [
+        "team.set.celebrate",
+        "team.set.celebrate-min",
+        "team.set.hours",
+    ]
     east = [t for t in workspace.rows(Team) if t.name == "east"][0]
     assert _settings(east) == ("deals,hits", 1_000_000, "09:00-18:00")
 
@@ -198,7 +246,9 @@ def test_managers_set_their_own_teams_live_wins_and_nobody_else_does(workspace, 
     for text in ("set east celebrate off", "set east celebrate-min 0", "set east hours any"):
         # A manager of another team is refused…
         before = unchanged()
-        assert workspace.team(walt, text).startswith("Only an admin or a manager of team east can do that.")
+        assert workspace.team(walt, text).startswith(
+            "Only an admin or a manager of team east can do that."
+        )
         assert unchanged() == before
         # …and so is a rep, even of the team.
         reply = workspace.team(maria, text)

@@ -57,24 +57,39 @@ def crm(workspace, tmp_path):
 def person_named(workspace, name):
     with workspace.app.paceline.db.read() as session:
         return session.scalar(
-            sa.select(Person).join(Workspace).where(Workspace.slack_team_id == workspace.team_id, Person.name == name)
+            sa.select(Person)
+            .join(Workspace)
+            .where(Workspace.slack_team_id == workspace.team_id, Person.name == name)
         )
 
 
 def test_a_manager_links_an_imported_rep_and_their_history_follows(workspace, crm, tmp_path):
     reply = workspace.team(crm["dustin"], f'link "Moses Frase" {_m(workspace, crm["moses"])}')
-    assert reply == "Linked Moses Frase to moses: 4 entries moved to them. They are in team *dustin*."
+    assert (
+        reply == "Linked Moses Frase to moses: 4 entries moved to them. They are in team *dustin*."
+    )
     assert person_named(workspace, "Moses Frase") is None
     moses = person_named(workspace, "moses")
-    assert sorted(e.metric for e in workspace.entries() if e.person_id == moses.id) == ["deals", "opportunities", "opportunities", "revenue"]
+    assert sorted(e.metric for e in workspace.entries() if e.person_id == moses.id) == [
+        "deals",
+        "opportunities",
+        "opportunities",
+        "revenue",
+    ]
     assert "Members (2): Anna Snelling, moses" in workspace.team(crm["dustin"], "show dustin")
     progress = workspace.reply("/progress", crm["dustin"], f"{_m(workspace, crm['moses'])} 2017-02")
     assert "Logged: 1 deal · $1,000 revenue." in progress
     [event] = [e for e in workspace.rows(AuditEvent) if e.action == "person.link"]
-    assert event.subject_id == moses.id and '"name": "Moses Frase"' in event.before and '"entries": 4' in event.after
+    assert (
+        event.subject_id == moses.id
+        and '"name": "Moses Frase"' in event.before
+        and '"entries": 4' in event.after
+    )
     # Plain @name works too (the console types it), and the name need not be quoted.
     workspace.log(crm["rep"], "help")  # rita has used Paceline, so her handle is known
-    assert workspace.team(crm["dustin"], "link Anna Snelling @rita").startswith("Linked Anna Snelling to rita: 3 entries")
+    assert workspace.team(crm["dustin"], "link Anna Snelling @rita").startswith(
+        "Linked Anna Snelling to rita: 3 entries"
+    )
 
 
 def test_importing_again_after_a_link_finds_the_linked_person(workspace, crm, tmp_path):
@@ -93,7 +108,9 @@ def test_an_admin_links_an_imported_manager_and_the_team_follows(workspace, crm)
     assert "Managers: cara" in workspace.team(crm["admin"], "show cara")
     # Now a manager, Cara may link her own rep.
     violet = workspace.user("violet")
-    assert workspace.team(cara, f'link "violet mclelland" {_m(workspace, violet)}').startswith("Linked Violet Mclelland to violet")
+    assert workspace.team(cara, f'link "violet mclelland" {_m(workspace, violet)}').startswith(
+        "Linked Violet Mclelland to violet"
+    )
 
 
 def test_only_admins_and_the_persons_managers_may_link(workspace, crm):
@@ -103,9 +120,9 @@ def test_only_admins_and_the_persons_managers_may_link(workspace, crm):
     assert workspace.team(other, f'link "Moses Frase" {_m(workspace, crm["moses"])}') == (
         "Only an admin or a manager of team dustin can link Moses Frase.\nExample: `/team show`"
     )
-    assert workspace.team(crm["rep"], f'link "Moses Frase" {_m(workspace, crm["moses"])}').startswith(
-        "Only workspace admins and team managers can use /team."
-    )
+    assert workspace.team(
+        crm["rep"], f'link "Moses Frase" {_m(workspace, crm["moses"])}'
+    ).startswith("Only workspace admins and team managers can use /team.")
     assert workspace.snapshot() == snapshot and person_named(workspace, "Moses Frase") is not None
 
 
@@ -132,4 +149,11 @@ def test_link_errors_say_what_to_do(workspace, crm):
     )
     assert workspace.snapshot() == snapshot
     with workspace.app.paceline.db.read() as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.person_id == person_named(workspace, "Moses Frase").id)) == 4
+        assert (
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Entry)
+                .where(Entry.person_id == person_named(workspace, "Moses Frase").id)
+            )
+            == 4
+        )

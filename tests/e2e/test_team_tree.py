@@ -84,7 +84,13 @@ def _add_teams(workspace, rows: list[tuple[str, str | None]]) -> None:
         ws = workspace._workspace_id(session)
         ids: dict[str, int] = {}
         for name, parent in rows:
-            team = Team(workspace_id=ws, name=name, name_key=name.lower(), parent_id=ids.get(parent), created_at=DEFAULT_NOW)
+            team = Team(
+                workspace_id=ws,
+                name=name,
+                name_key=name.lower(),
+                parent_id=ids.get(parent),
+                created_at=DEFAULT_NOW,
+            )
             session.add(team)
             session.flush()
             ids[name] = team.id
@@ -98,7 +104,10 @@ def test_a_list_of_123_teams_in_a_tree_keeps_the_regions_and_counts_the_rest(wor
     ada = workspace.user("ada", admin=True)
     workspace.team(ada, "create hq")
     regions = ["central", "east", "west"]
-    _add_teams(workspace, [(r, None) for r in regions] + [(_long(r, i), r) for r in regions for i in range(40)])
+    _add_teams(
+        workspace,
+        [(r, None) for r in regions] + [(_long(r, i), r) for r in regions for i in range(40)],
+    )
     reply = workspace.team(ada, "list")
     assert len(reply) <= REPLY_TEXT
     assert reply.splitlines() == [
@@ -122,9 +131,15 @@ def test_a_flat_list_of_150_teams_shows_the_first_and_counts_the_rest(workspace)
     reply = workspace.team(ada, "list")
     lines = reply.splitlines()
     assert len(reply) <= REPLY_TEXT and lines[0] == "*Teams*"
-    assert lines[1:3] == ["• hq — 0 members · no channel", f"• {_long('team', 0)} — 0 members · no channel"]
+    assert lines[1:3] == [
+        "• hq — 0 members · no channel",
+        f"• {_long('team', 0)} — 0 members · no channel",
+    ]
     shown = sum(1 for line in lines if line.startswith("• "))
-    assert lines[-1] == f"… and {151 - shown} more teams — `/team show NAME` shows a team with its sub-teams"
+    assert (
+        lines[-1]
+        == f"… and {151 - shown} more teams — `/team show NAME` shows a team with its sub-teams"
+    )
 
 
 # --- /team show -------------------------------------------------------------------------------
@@ -132,15 +147,22 @@ def test_a_flat_list_of_150_teams_shows_the_first_and_counts_the_rest(workspace)
 
 def test_show_names_the_parent_the_sub_teams_and_everyone_below(workspace, org):
     central = workspace.team(org.ada, "show central")
-    assert "Parent team: none\nSub-teams: dustin, melvin · 3 people in all, sub-teams included\n" in central
+    assert (
+        "Parent team: none\nSub-teams: dustin, melvin · 3 people in all, sub-teams included\n"
+        in central
+    )
     assert "Members (0): none yet" in central
     dustin = workspace.team(org.ada, "show dustin")
     assert "Parent team: central\nSub-teams: none\n" in dustin
     assert "Members (2): anna, cecily" in dustin
     workspace.team(org.ada, "create north")
     workspace.team(org.ada, "set north parent melvin")
-    assert "Parent team: melvin (central › melvin)\nSub-teams: none\n" in workspace.team(org.ada, "show north")
-    assert "Sub-teams: dustin, melvin (1 sub-team) · 3 people in all" in workspace.team(org.ada, "show central")
+    assert "Parent team: melvin (central › melvin)\nSub-teams: none\n" in workspace.team(
+        org.ada, "show north"
+    )
+    assert "Sub-teams: dustin, melvin (1 sub-team) · 3 people in all" in workspace.team(
+        org.ada, "show central"
+    )
 
 
 def test_show_without_a_name_is_the_highest_team_a_manager_on_no_team_manages(workspace, org):
@@ -154,10 +176,15 @@ def test_show_without_a_name_is_the_highest_team_a_manager_on_no_team_manages(wo
 
 def test_setting_a_parent_is_audited(workspace, org):
     teams = {t.name: t.id for t in workspace.rows(Team)}
-    assert workspace.team(org.ada, "set east parent central") == "Team *east*: parent set to central."
+    assert (
+        workspace.team(org.ada, "set east parent central") == "Team *east*: parent set to central."
+    )
     event = workspace.rows(AuditEvent)[-1]
     assert (event.action, event.subject_id) == ("team.set.parent", teams["east"])
-    assert (json.loads(event.before)["parent_id"], json.loads(event.after)["parent_id"]) == (None, teams["central"])
+    assert (json.loads(event.before)["parent_id"], json.loads(event.after)["parent_id"]) == (
+        None,
+        teams["central"],
+    )
     assert workspace.team(org.ada, "set east parent none") == "Team *east*: parent set to none."
     assert _parents(workspace)["east"] is None
 
@@ -183,11 +210,23 @@ BAD_PARENTS = [
         'Unknown team "nowhere": there is no such team to put dustin under. Teams: central, dustin, east, '
         "melvin, north.\nExample: `/team set dustin parent melvin`",
     ),
-    ("set dustin parent Dustin", "A team cannot be its own parent.\nExample: `/team set dustin parent none`"),
-    ("set dustin parent team:DUSTIN", "A team cannot be its own parent.\nExample: `/team set dustin parent none`"),
+    (
+        "set dustin parent Dustin",
+        "A team cannot be its own parent.\nExample: `/team set dustin parent none`",
+    ),
+    (
+        "set dustin parent team:DUSTIN",
+        "A team cannot be its own parent.\nExample: `/team set dustin parent none`",
+    ),
     ("set dustin parent", "Give a value for parent.\nExample: `/team set east parent americas`"),
-    ("set dustin parent east west", 'parent takes one value — "west" is extra.\nExample: `/team set east parent americas`'),
-    ("set nowhere parent east", 'Unknown team "nowhere". Teams: central, dustin, east, melvin, north.'),
+    (
+        "set dustin parent east west",
+        'parent takes one value — "west" is extra.\nExample: `/team set east parent americas`',
+    ),
+    (
+        "set nowhere parent east",
+        'Unknown team "nowhere". Teams: central, dustin, east, melvin, north.',
+    ),
 ]
 
 
@@ -203,12 +242,21 @@ def test_a_bad_parent_is_refused_with_an_example_and_changes_nothing(workspace, 
 def test_a_manager_moves_a_team_within_what_they_manage(workspace, org):
     teams = {t.name: t.id for t in workspace.rows(Team)}
     # carl manages central, so melvin and dustin below it too.
-    assert workspace.team(org.carl, "set melvin parent dustin") == "Team *melvin*: parent set to dustin."
+    assert (
+        workspace.team(org.carl, "set melvin parent dustin")
+        == "Team *melvin*: parent set to dustin."
+    )
     assert _parents(workspace)["melvin"] == "dustin"
     event = workspace.rows(AuditEvent)[-1]
     assert (event.action, event.actor_id is not None) == ("team.set.parent", True)
-    assert (json.loads(event.before)["parent_id"], json.loads(event.after)["parent_id"]) == (teams["central"], teams["dustin"])
-    assert workspace.team(org.carl, "set melvin parent central") == "Team *melvin*: parent set to central."
+    assert (json.loads(event.before)["parent_id"], json.loads(event.after)["parent_id"]) == (
+        teams["central"],
+        teams["dustin"],
+    )
+    assert (
+        workspace.team(org.carl, "set melvin parent central")
+        == "Team *melvin*: parent set to central."
+    )
 
 
 REFUSED_MOVES = [
@@ -236,12 +284,18 @@ REFUSED_MOVES = [
         "You can move melvin only under a team you manage (or one below it), and you do not manage dustin: "
         "an admin can make that move.\nExample: `/team show melvin`",
     ),
-    ("melvin", "set central parent melvin", "Only an admin or a manager of team central can do that."),
+    (
+        "melvin",
+        "set central parent melvin",
+        "Only an admin or a manager of team central can do that.",
+    ),
     ("dustin", "set east parent dustin", "Only an admin or a manager of team east can do that."),
 ]
 
 
-@pytest.mark.parametrize(("who", "text", "reply"), REFUSED_MOVES, ids=[f"{w}: {t}" for w, t, _ in REFUSED_MOVES])
+@pytest.mark.parametrize(
+    ("who", "text", "reply"), REFUSED_MOVES, ids=[f"{w}: {t}" for w, t, _ in REFUSED_MOVES]
+)
 def test_a_move_outside_what_a_manager_manages_is_refused(workspace, org, who, text, reply):
     before = _state(workspace)
     assert workspace.team(getattr(org, who), text).startswith(reply)
@@ -251,5 +305,7 @@ def test_a_move_outside_what_a_manager_manages_is_refused(workspace, org, who, t
 def test_a_rep_cannot_set_a_parent(workspace, org):
     rep = workspace.user("rep")
     before = _state(workspace)
-    assert workspace.team(rep, "set dustin parent east").startswith("Only workspace admins and team managers can use /team.")
+    assert workspace.team(rep, "set dustin parent east").startswith(
+        "Only workspace admins and team managers can use /team."
+    )
     assert _state(workspace) == before

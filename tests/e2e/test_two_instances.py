@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from bot.standin.slack_api import StandInSlack
 from storage.db import Database
 from storage.models import Goal, JobRun, Outbox, Person, Team, TeamManager, TeamMember, TeamSchedule
 from storage.workspaces import ensure_workspace
+from tests.support.slack_api import StandInSlack
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "0123456789abcdef0123456789abcdef"
@@ -71,35 +71,113 @@ def seed(db: Database, slack: StandInSlack, now: datetime) -> tuple[list[str], s
     with db.write() as session:
         ws = ensure_workspace(session, "TTWOINST", None, now)
         # Created the day before: the runs due two minutes ago were missed, not before it existed.
-        team = Team(workspace_id=ws, name="two", name_key="two", channel_id="CTWOINST1", channel_name="sales-two",
-                    tz=tz, workweek="0,1,2,3,4,5,6", created_at=now - timedelta(days=1))
+        team = Team(
+            workspace_id=ws,
+            name="two",
+            name_key="two",
+            channel_id="CTWOINST1",
+            channel_name="sales-two",
+            tz=tz,
+            workweek="0,1,2,3,4,5,6",
+            created_at=now - timedelta(days=1),
+        )
         session.add(team)
         session.flush()
-        people = [Person(workspace_id=ws, slack_user_id=u, name=f"rep{n}", tz=tz, created_at=now, refreshed_at=now)
-                  for n, u in enumerate(reps)]
-        manager = Person(workspace_id=ws, slack_user_id="UTWOMGR", name="dana", tz=tz, created_at=now, refreshed_at=now)
+        people = [
+            Person(
+                workspace_id=ws,
+                slack_user_id=u,
+                name=f"rep{n}",
+                tz=tz,
+                created_at=now,
+                refreshed_at=now,
+            )
+            for n, u in enumerate(reps)
+        ]
+        manager = Person(
+            workspace_id=ws,
+            slack_user_id="UTWOMGR",
+            name="dana",
+            tz=tz,
+            created_at=now,
+            refreshed_at=now,
+        )
         session.add_all([*people, manager])
         session.flush()
-        session.add_all([TeamMember(workspace_id=ws, team_id=team.id, person_id=p.id, added_at=now) for p in people])
-        session.add(TeamManager(workspace_id=ws, team_id=team.id, person_id=manager.id, added_at=now))
+        session.add_all(
+            [
+                TeamMember(workspace_id=ws, team_id=team.id, person_id=p.id, added_at=now)
+                for p in people
+            ]
+        )
+        session.add(
+            TeamManager(workspace_id=ws, team_id=team.id, person_id=manager.id, added_at=now)
+        )
         monday = now.date() - timedelta(days=now.date().weekday() + 7)
-        session.add_all([Goal(workspace_id=ws, kind="individual", person_id=p.id, metric="calls", period_kind="week",
-                              target=50, start=monday, created_by_id=manager.id, created_at=now) for p in people])
+        session.add_all(
+            [
+                Goal(
+                    workspace_id=ws,
+                    kind="individual",
+                    person_id=p.id,
+                    metric="calls",
+                    period_kind="week",
+                    target=50,
+                    start=monday,
+                    created_by_id=manager.id,
+                    created_at=now,
+                )
+                for p in people
+            ]
+        )
         for job in ("log-reminder", "weekly-digest"):
-            session.add(TeamSchedule(workspace_id=ws, team_id=team.id, job=job, days="0,1,2,3,4,5,6", at_time=due,
-                                     enabled=True, updated_at=now))
+            session.add(
+                TeamSchedule(
+                    workspace_id=ws,
+                    team_id=team.id,
+                    job=job,
+                    days="0,1,2,3,4,5,6",
+                    at_time=due,
+                    enabled=True,
+                    updated_at=now,
+                )
+            )
         for job in ("nudge", "lagging-alert"):
-            session.add(TeamSchedule(workspace_id=ws, team_id=team.id, job=job, days=None, at_time=None,
-                                     enabled=False, updated_at=now))
+            session.add(
+                TeamSchedule(
+                    workspace_id=ws,
+                    team_id=team.id,
+                    job=job,
+                    days=None,
+                    at_time=None,
+                    enabled=False,
+                    updated_at=now,
+                )
+            )
     return reps, tz
 
 
 def start(database_url: str, slack: StandInSlack, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL", "PORT"))}
-    env.update(PYTHONPATH=str(REPO), SLACK_BOT_TOKEN="xoxb-two", SLACK_SIGNING_SECRET=SECRET,
-               SLACK_API_URL=slack.api_url, DATABASE_URL=database_url, PORT=str(port))
-    return subprocess.Popen([sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"], cwd=log.parent, env=env,
-                            stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "PACELINE_", "DATABASE_URL", "PORT"))
+    }
+    env.update(
+        PYTHONPATH=str(REPO),
+        SLACK_BOT_TOKEN="xoxb-two",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.api_url,
+        DATABASE_URL=database_url,
+        PORT=str(port),
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"],
+        cwd=log.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
 
 
 def test_two_instances_deliver_each_scheduled_message_once(fresh_postgres, slack, tmp_path):
@@ -128,11 +206,21 @@ def test_two_instances_deliver_each_scheduled_message_once(fresh_postgres, slack
     with Database(fresh_postgres).read() as session:
         runs = sorted(session.scalars(sa.select(JobRun.job)))
     assert runs == ["log-reminder", "weekly-digest"]
-    posts = [c for c in slack.calls_to("chat.postMessage") if str(c.params.get("channel")) in {*reps, "CTWOINST1"}]
-    keys = Counter((c.params.get("metadata") or {}).get("event_payload", {}).get("key") for c in posts)
+    posts = [
+        c
+        for c in slack.calls_to("chat.postMessage")
+        if str(c.params.get("channel")) in {*reps, "CTWOINST1"}
+    ]
+    keys = Counter(
+        (c.params.get("metadata") or {}).get("event_payload", {}).get("key") for c in posts
+    )
     assert sorted(c.params["channel"] for c in posts) == sorted([*reps, "CTWOINST1"])
     assert set(keys.values()) == {1}
-    charts = [c for c in slack.calls_to("files.completeUploadExternal") if c.params.get("channel_id") == "CTWOINST1"]
+    charts = [
+        c
+        for c in slack.calls_to("files.completeUploadExternal")
+        if c.params.get("channel_id") == "CTWOINST1"
+    ]
     assert len(charts) == 1
     # The digest's chart is stored as data and drawn by whichever instance sends it.
     [uploaded] = charts[0].params["files"]

@@ -42,13 +42,19 @@ def _state(workspace) -> dict:
 
         def pairs(link) -> set[tuple[str, str]]:
             rows = session.execute(
-                sa.select(link.team_id, Person.name).join(Person, Person.id == link.person_id).where(link.workspace_id == ws)
+                sa.select(link.team_id, Person.name)
+                .join(Person, Person.id == link.person_id)
+                .where(link.workspace_id == ws)
             )
             return {(teams[team_id].name, name) for team_id, name in rows}
 
-        audits = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.workspace_id == ws))
+        audits = session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.workspace_id == ws)
+        )
         return {
-            "parents": {t.name: teams[t.parent_id].name if t.parent_id else None for t in teams.values()},
+            "parents": {
+                t.name: teams[t.parent_id].name if t.parent_id else None for t in teams.values()
+            },
             "members": pairs(TeamMember),
             "managers": pairs(TeamManager),
             "audit_events": audits,
@@ -70,7 +76,9 @@ def people(workspace):
     )
 
 
-def test_regions_are_parents_and_a_reimport_keeps_what_people_changed_by_hand(workspace, slack, people):
+def test_regions_are_parents_and_a_reimport_keeps_what_people_changed_by_hand(
+    workspace, slack, people
+):
     ada, darcel, rhea = people
     first = _import(workspace, slack)
     assert _notes(first) == [
@@ -79,20 +87,30 @@ def test_regions_are_parents_and_a_reimport_keeps_what_people_changed_by_hand(wo
     ]
     state = _state(workspace)
     assert state["parents"] == REGIONS
-    assert (("melvin", "darcel") in state["members"], ("melvin", "Melvin Marxen") in state["managers"]) == (True, True)
+    assert (
+        ("melvin", "darcel") in state["members"],
+        ("melvin", "Melvin Marxen") in state["managers"],
+    ) == (True, True)
     listed = workspace.team(ada, "list")
-    assert "• central — 0 members · 2 sub-teams · 11 people · no channel\n    ◦ dustin — 5 members · no channel\n" in listed
+    assert (
+        "• central — 0 members · 2 sub-teams · 11 people · no channel\n    ◦ dustin — 5 members · no channel\n"
+        in listed
+    )
 
     # By hand: central's new manager moves Darcel from melvin to dustin (both below central);
     # an admin takes dustin out of central and moves cara from east to west.
     assert workspace.team(ada, f"manager central <@{rhea}>") == "rhea now manages *central*."
-    assert workspace.team(rhea, f"remove melvin <@{darcel}>").startswith("Removed darcel from team *melvin*.")
+    assert workspace.team(rhea, f"remove melvin <@{darcel}>").startswith(
+        "Removed darcel from team *melvin*."
+    )
     assert workspace.team(rhea, f"add dustin <@{darcel}>") == "Added darcel to team *dustin*."
     assert workspace.team(ada, "set dustin parent none") == "Team *dustin*: parent set to none."
     assert workspace.team(ada, "set cara parent west") == "Team *cara*: parent set to west."
     by_hand = _state(workspace)
     assert by_hand["parents"] == {**REGIONS, "dustin": None, "cara": "west"}
-    assert ("dustin", "darcel") in by_hand["members"] and ("melvin", "darcel") not in by_hand["members"]
+    assert ("dustin", "darcel") in by_hand["members"] and ("melvin", "darcel") not in by_hand[
+        "members"
+    ]
 
     again = _import(workspace, slack)
     assert _state(workspace) == by_hand
@@ -102,15 +120,23 @@ def test_regions_are_parents_and_a_reimport_keeps_what_people_changed_by_hand(wo
         "Teams left where they are (an import moves no team that exists; `/team set NAME parent OFFICE` moves one): "
         "dustin (top level; the file says central), cara (in west; the file says east).",
     ]
-    assert f"Left in the team they are in (a rep belongs to one team): {DARCEL} (in dustin)." in again.text()
+    assert (
+        f"Left in the team they are in (a rep belongs to one team): {DARCEL} (in dustin)."
+        in again.text()
+    )
 
 
-def test_a_reimport_puts_a_team_it_creates_under_its_region_and_moves_no_other(workspace, slack, people, tmp_path):
+def test_a_reimport_puts_a_team_it_creates_under_its_region_and_moves_no_other(
+    workspace, slack, people, tmp_path
+):
     ada, _, _ = people
     # A team an admin made before the first import, with the name the import gives Dustin's.
     assert workspace.team(ada, "create dustin").startswith("Created team *dustin*")
     first = _import(workspace, slack)
-    assert _notes(first)[0] == "Teams created: central, east, west, melvin, cara, rocco, celia, summer."
+    assert (
+        _notes(first)[0]
+        == "Teams created: central, east, west, melvin, cara, rocco, celia, summer."
+    )
     assert _state(workspace)["parents"] == {**REGIONS, "dustin": None}
     assert "dustin (top level; the file says central)." in _notes(first)[-1]
 
@@ -134,21 +160,30 @@ def test_a_reimport_puts_a_team_it_creates_under_its_region_and_moves_no_other(w
 def test_a_reimport_does_not_put_back_a_rep_or_a_manager_a_person_removed(workspace, slack, people):
     ada, darcel, _ = people
     _import(workspace, slack)
-    assert workspace.team(ada, f"remove melvin <@{darcel}>").startswith("Removed darcel from team *melvin*.")
+    assert workspace.team(ada, f"remove melvin <@{darcel}>").startswith(
+        "Removed darcel from team *melvin*."
+    )
     with workspace.app.paceline.db.read() as session:
-        melvin_id = session.scalar(sa.select(Person.slack_user_id).where(Person.name == "Melvin Marxen"))
+        melvin_id = session.scalar(
+            sa.select(Person.slack_user_id).where(Person.name == "Melvin Marxen")
+        )
     assert melvin_id is None  # imported, not a Slack user: removed through the database below
     with workspace.app.paceline.db.write() as session:
         ws = workspace._workspace_id(session)
         team = session.scalar(sa.select(Team).where(Team.workspace_id == ws, Team.name == "melvin"))
-        person = session.scalar(sa.select(Person).where(Person.workspace_id == ws, Person.name == "Melvin Marxen"))
+        person = session.scalar(
+            sa.select(Person).where(Person.workspace_id == ws, Person.name == "Melvin Marxen")
+        )
         from storage import audit, teams
 
         assert teams.remove_manager(session, ws, team.id, person.id)
         audit.record(session, workspace_id=ws, at=workspace.app.clock.now(), actor_id=None, action="team.remove_manager",
                      subject_type="team", subject_id=team.id, before={"person_id": person.id})  # fmt: skip
     by_hand = _state(workspace)
-    assert ("melvin", "darcel") not in by_hand["members"] and ("melvin", "Melvin Marxen") not in by_hand["managers"]
+    assert ("melvin", "darcel") not in by_hand["members"] and (
+        "melvin",
+        "Melvin Marxen",
+    ) not in by_hand["managers"]
 
     again = _import(workspace, slack)
     after = _state(workspace)

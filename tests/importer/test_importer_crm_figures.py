@@ -20,8 +20,8 @@ from slack_sdk import WebClient
 from bot.export import build_export
 from bot.importer.cli import ImportOptions, import_crm
 from bot.render.export_csv import COLUMNS
-from bot.standin.signed_requests import SignedSlackClient
 from tests.conftest import SIGNING_SECRET, SlackWorkspace, settled
+from tests.support.signed_requests import SignedSlackClient
 
 # A copy of the product's shared sample (a public practice data set), so CI always has it.
 CRM = Path(__file__).resolve().parents[1] / "data" / "crm"
@@ -29,7 +29,6 @@ PIPELINE, TEAMS = CRM / "sales_pipeline.csv", CRM / "sales_teams.csv"
 # Mid-January 2018: the last 12 complete months are 2017's.
 JAN_2018 = datetime(2018, 1, 10, 15, tzinfo=UTC)
 DARCEL = "Darcel Schlecht"
-
 
 
 def us_date(text: str) -> date:
@@ -63,7 +62,10 @@ def crm(running_app, slack):
     name); everyone else in the CRM comes in unlinked. Imported once per backend."""
     team_id = "T" + uuid.uuid4().hex[:10].upper()
     client = SignedSlackClient(
-        running_app.url, SIGNING_SECRET, team_id=team_id, response_url=slack.response_url(),
+        running_app.url,
+        SIGNING_SECRET,
+        team_id=team_id,
+        response_url=slack.response_url(),
         on_response=settled(running_app.paceline),
     )
     workspace = SlackWorkspace(team_id, running_app, slack, client)
@@ -109,35 +111,56 @@ def test_progress_gives_a_reps_deals_and_revenue_for_a_quarter(crm, at_jan_2018)
     engaged = [r for r in pipeline() if r["sales_agent"] == DARCEL and r["engage_date"]
                and date(2017, 4, 1) <= us_date(r["engage_date"]) <= date(2017, 6, 30)]  # fmt: skip
     revenue = 100 * sum(int(r["close_value"]) for r in q2)
-    reply = workspace.reply("/progress", users["admin"], f"{mention(workspace, users['darcel'])} 2017-Q2")
+    reply = workspace.reply(
+        "/progress", users["admin"], f"{mention(workspace, users['darcel'])} 2017-Q2"
+    )
     assert reply.splitlines()[0] == "*darcel's progress — 2017-Q2*"
-    assert f"Logged: {len(engaged)} opportunities · {len(q2)} deals · {dollars(revenue)} revenue." in reply
+    assert (
+        f"Logged: {len(engaged)} opportunities · {len(q2)} deals · {dollars(revenue)} revenue."
+        in reply
+    )
 
 
 def test_the_team_leaderboard_of_revenue_for_a_month(crm, at_jan_2018):
     workspace, users, _ = crm
     agents = [t["sales_agent"] for t in team_list() if t["manager"] == "Melvin Marxen"]
-    totals = {a: 100 * sum(int(r["close_value"]) for r in won(a, date(2017, 6, 1), date(2017, 6, 30))) for a in agents}
+    totals = {
+        a: 100 * sum(int(r["close_value"]) for r in won(a, date(2017, 6, 1), date(2017, 6, 30)))
+        for a in agents
+    }
     shown = {a: ("darcel" if a == DARCEL else a) for a in agents}
-    expected = sorted(((shown[a], v) for a, v in totals.items()), key=lambda item: (-item[1], item[0].casefold()))
+    expected = sorted(
+        ((shown[a], v) for a, v in totals.items()), key=lambda item: (-item[1], item[0].casefold())
+    )
     reply = workspace.reply("/leaderboard", users["melvin"], "revenue 2017-06 team:melvin")
     lines = reply.splitlines()
     assert lines[0] == "*Revenue leaderboard — team melvin, Jun 2017*"
-    rows = [re.fullmatch(r"`\s*=?(\d+)`\s+(.+) — (\S+) revenue", line).groups() for line in lines[1:]]
-    assert [(name, amount) for _, name, amount in rows] == [(name, dollars(v)) for name, v in expected]
+    rows = [
+        re.fullmatch(r"`\s*=?(\d+)`\s+(.+) — (\S+) revenue", line).groups() for line in lines[1:]
+    ]
+    assert [(name, amount) for _, name, amount in rows] == [
+        (name, dollars(v)) for name, v in expected
+    ]
     assert rows[0][0] == "1"
 
 
 def test_goal_suggest_gives_the_median_and_80th_percentile_of_monthly_deals(crm, at_jan_2018):
     workspace, users, _ = crm
-    by_month = Counter(us_date(r["close_date"]).month for r in won(DARCEL, date(2017, 1, 1), date(2017, 12, 31)))
+    by_month = Counter(
+        us_date(r["close_date"]).month for r in won(DARCEL, date(2017, 1, 1), date(2017, 12, 31))
+    )
     history = [by_month.get(month, 0) for month in range(1, 13)]
     while history and history[0] == 0:  # months before the first deal are not history
         history.pop(0)
     median = math.ceil(statistics.median(history))
     p80 = math.ceil(statistics.quantiles(history, n=5, method="inclusive")[3])
-    reply = workspace.reply("/goal", users["admin"], f"suggest {mention(workspace, users['darcel'])} deals month")
-    assert f"Median {median} · 80th percentile {p80} — from {len(history)} complete months of darcel's history" in reply
+    reply = workspace.reply(
+        "/goal", users["admin"], f"suggest {mention(workspace, users['darcel'])} deals month"
+    )
+    assert (
+        f"Median {median} · 80th percentile {p80} — from {len(history)} complete months of darcel's history"
+        in reply
+    )
 
 
 def test_goal_split_by_history_follows_each_reps_revenue(crm, at_jan_2018):
@@ -146,17 +169,30 @@ def test_goal_split_by_history_follows_each_reps_revenue(crm, at_jan_2018):
     agents = [t["sales_agent"] for t in team_list() if t["manager"] == "Melvin Marxen"]
     # Members in the order the team lists them (by name; Darcel's is her handle).
     order = sorted(agents, key=lambda a: ("darcel" if a == DARCEL else a).casefold())
-    totals = {a: 100 * sum(int(r["close_value"]) for r in won(a, date(2015, 1, 1), date(2017, 12, 31))) for a in order}
+    totals = {
+        a: 100 * sum(int(r["close_value"]) for r in won(a, date(2015, 1, 1), date(2017, 12, 31)))
+        for a in order
+    }
     known = [v for v in totals.values() if v]
     stand_in = statistics.median(known)  # no deals at all: the team median
     weights = [totals[a] or stand_in for a in order]
     shares = [target * w / sum(weights) for w in weights]
     parts = [math.floor(s) for s in shares]
-    for i in sorted(range(len(order)), key=lambda i: (-(shares[i] - parts[i]), i))[: target - sum(parts)]:
+    for i in sorted(range(len(order)), key=lambda i: (-(shares[i] - parts[i]), i))[
+        : target - sum(parts)
+    ]:
         parts[i] += 1
-    reply = workspace.reply("/goal", users["admin"], "split team:melvin revenue 300k/quarter by history")
-    found = dict(re.findall(r"• #\d+ (.+?): (\$[\d,.]+)/quarter \((?:history, \d+ quarters?|team median)\)", reply))
-    assert found == {("darcel" if a == DARCEL else a): dollars(p) for a, p in zip(order, parts, strict=True)}
+    reply = workspace.reply(
+        "/goal", users["admin"], "split team:melvin revenue 300k/quarter by history"
+    )
+    found = dict(
+        re.findall(
+            r"• #\d+ (.+?): (\$[\d,.]+)/quarter \((?:history, \d+ quarters?|team median)\)", reply
+        )
+    )
+    assert found == {
+        ("darcel" if a == DARCEL else a): dollars(p) for a, p in zip(order, parts, strict=True)
+    }
     assert "total $300,000" in reply.splitlines()[0]
     assert "Mei-Mei Johns: " in reply and "(team median)" in reply
 
@@ -164,14 +200,24 @@ def test_goal_split_by_history_follows_each_reps_revenue(crm, at_jan_2018):
 def test_the_export_matches_progress_export_for_the_same_period(crm, at_jan_2018, slack):
     workspace, users, _ = crm
     app = workspace.app
-    cli = build_export(app.paceline.db, app.clock, period="2017-06", team="melvin", workspace=workspace.team_id)
+    cli = build_export(
+        app.paceline.db, app.clock, period="2017-06", team="melvin", workspace=workspace.team_id
+    )
     cli_rows = list(csv.DictReader(io.StringIO(cli.content.decode("utf-8-sig"))))
-    assert list(cli_rows[0]) == COLUMNS and cli.period_label == "Jun 2017" and cli.team_names == ("melvin",)
+    assert (
+        list(cli_rows[0]) == COLUMNS
+        and cli.period_label == "Jun 2017"
+        and cli.team_names == ("melvin",)
+    )
     slack.clear()
     workspace.reply("/progress", users["admin"], "export 2017-06")
     slack.wait_for("files.completeUploadExternal", timeout=10)
     [upload] = slack.calls_to("files.upload_url")
-    dm_rows = [r for r in csv.DictReader(io.StringIO(upload.body.decode("utf-8-sig"))) if r["Team"] == "melvin"]
+    dm_rows = [
+        r
+        for r in csv.DictReader(io.StringIO(upload.body.decode("utf-8-sig")))
+        if r["Team"] == "melvin"
+    ]
     assert cli_rows == dm_rows
     darcel = {r["Metric"]: r["Actual"] for r in cli_rows if r["Person"] == "darcel"}
     june = won(DARCEL, date(2017, 6, 1), date(2017, 6, 30))
@@ -189,4 +235,6 @@ def test_history_per_team_adds_up_to_the_file(crm, at_jan_2018):
             per_team[manager_of[r["sales_agent"]]] += 100 * int(r["close_value"])
     reply = workspace.reply("/leaderboard", users["admin"], "revenue 2017 team:melvin")
     amounts = re.findall(r" — (\$[\d,]+) revenue", reply)
-    assert sum(int(a.strip("$").replace(",", "")) for a in amounts) * 100 == per_team["Melvin Marxen"]
+    assert (
+        sum(int(a.strip("$").replace(",", "")) for a in amounts) * 100 == per_team["Melvin Marxen"]
+    )

@@ -39,7 +39,13 @@ def test_latin1_and_windows_1252_files_are_detected_and_decoded(tmp_path):
     assert shape.encoding_label == "Windows-1252 (Latin-1)"
     assert found[0][1][0] == "José Müller" and found[0][1][4] == "“renewal” €"
     # A byte Windows-1252 leaves undefined means the file is plain Latin-1.
-    shape, found = rows(write(tmp_path, "user,metric,date,amount\nJosé,calls,2026-11-02,1\n".encode("latin-1") + b"\x81\n", "l1.csv"))
+    shape, found = rows(
+        write(
+            tmp_path,
+            "user,metric,date,amount\nJosé,calls,2026-11-02,1\n".encode("latin-1") + b"\x81\n",
+            "l1.csv",
+        )
+    )
     assert shape.encoding_label == "Latin-1" and found[0][1][0] == "José"
 
 
@@ -65,7 +71,11 @@ def test_empty_files_and_missing_columns_are_refused(tmp_path):
     with pytest.raises(FileProblem, match="has no header line"):
         sniff(write(tmp_path, b"\n\n", "blank.csv"), REQUIRED)
     with pytest.raises(FileProblem) as caught:
-        sniff(write(tmp_path, b"user,metric,day\nAnn,calls,2026-11-02\n", "cols.csv"), REQUIRED, ("note",))
+        sniff(
+            write(tmp_path, b"user,metric,day\nAnn,calls,2026-11-02\n", "cols.csv"),
+            REQUIRED,
+            ("note",),
+        )
     assert caught.value.message == (
         "Missing columns date, amount in cols.csv. The header has: user, metric, day. "
         "Expected: user, metric, date, amount, [note]."
@@ -89,7 +99,10 @@ def test_headers_match_loosely_and_columns_may_come_in_any_order(tmp_path):
 def test_line_numbers_count_physical_lines_blank_ones_and_quoted_newlines(tmp_path):
     content = b'user,metric,date,amount,note\n\nAnn,calls,2026-11-02,1,"two\nlines"\nBo,calls,2026-11-02,2\n'
     _, found = rows(write(tmp_path, content))
-    assert [(line, cells[0], cells[4]) for line, cells in found] == [(3, "Ann", "two\nlines"), (5, "Bo", "")]
+    assert [(line, cells[0], cells[4]) for line, cells in found] == [
+        (3, "Ann", "two\nlines"),
+        (5, "Bo", ""),
+    ]
 
 
 def test_a_row_wider_than_the_header_is_refused_with_its_line(tmp_path):
@@ -97,9 +110,9 @@ def test_a_row_wider_than_the_header_is_refused_with_its_line(tmp_path):
     with pytest.raises(FileProblem, match="line 3 has 5 fields but the header has 4"):
         rows(write(tmp_path, content))
     # Trailing empty fields (a spreadsheet's stray commas) are fine.
-    assert rows(write(tmp_path, b"user,metric,date,amount\nAnn,calls,2026-11-02,1,,\n", "ok.csv"))[1] == [
-        (2, ["Ann", "calls", "2026-11-02", "1"])
-    ]
+    assert rows(write(tmp_path, b"user,metric,date,amount\nAnn,calls,2026-11-02,1,,\n", "ok.csv"))[
+        1
+    ] == [(2, ["Ann", "calls", "2026-11-02", "1"])]
 
 
 def test_progress_is_reported_in_bytes_and_rows(tmp_path):

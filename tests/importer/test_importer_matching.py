@@ -31,7 +31,12 @@ def test_names_match_real_names_then_display_names_case_and_spaces_aside():
 
 def test_unknown_and_shared_names_become_new_unlinked_people():
     new = index().by_name("Zoe  Quinn")
-    assert (new.new_name, new.candidate, new.person_id, new.ambiguous) == ("Zoe Quinn", None, None, 0)
+    assert (new.new_name, new.candidate, new.person_id, new.ambiguous) == (
+        "Zoe Quinn",
+        None,
+        None,
+        0,
+    )
     shared = index().by_name("Lee Park")
     assert (shared.new_name, shared.ambiguous) == ("Lee Park", 2)
 
@@ -70,10 +75,14 @@ def test_ids_handles_and_emails_must_match(written, message):
 
 
 def test_a_handle_wins_over_display_names_and_an_ambiguous_one_is_an_error():
-    handle_first = PeopleIndex([Candidate("U01", "sam", None, "sammy"), Candidate("U02", "samuel", None, "sam")])
+    handle_first = PeopleIndex(
+        [Candidate("U01", "sam", None, "sammy"), Candidate("U02", "samuel", None, "sam")]
+    )
     assert handle_first.resolve("@sam").candidate.slack_user_id == "U01"
     twins = PeopleIndex([Candidate("U01", "s1", None, "sam"), Candidate("U02", "s2", None, "sam")])
-    with pytest.raises(MatchError, match='"@sam" matches 2 Slack users — use their Slack id instead'):
+    with pytest.raises(
+        MatchError, match='"@sam" matches 2 Slack users — use their Slack id instead'
+    ):
         twins.resolve("@sam")
 
 
@@ -86,7 +95,10 @@ def test_name_keys_are_stable(text):
 def test_seen_rows_finds_duplicates_and_conflicts_across_batches():
     with SeenRows() as seen:
         assert seen.add([(b"a", 2, b"x"), (b"b", 3, b"y"), (b"a", 4, b"x")]) == [Repeat(4, 2, True)]
-        assert seen.add([(b"b", 5, b"z"), (b"c", 6, b"w"), (b"a", 7, b"x")]) == [Repeat(5, 3, False), Repeat(7, 2, True)]
+        assert seen.add([(b"b", 5, b"z"), (b"c", 6, b"w"), (b"a", 7, b"x")]) == [
+            Repeat(5, 3, False),
+            Repeat(7, 2, True),
+        ]
         # Only same-content repeats are duplicates that pass 2 skips, in line order.
         assert list(seen.repeats()) == [(4, 2), (7, 2)]
 

@@ -52,7 +52,10 @@ def assert_clean(shown: str) -> None:
     assert "`" not in shown
     for i, ch in enumerate(shown):
         if ch in "*_~":  # only inside a word, where Slack formats nothing
-            assert 0 < i < len(shown) - 1 and shown[i - 1].isalnum() and shown[i + 1].isalnum(), (shown, i)
+            assert 0 < i < len(shown) - 1 and shown[i - 1].isalnum() and shown[i + 1].isalnum(), (
+                shown,
+                i,
+            )
     assert not re.search(r"@(?:here|channel|everyone)\b", shown, re.IGNORECASE)
     assert not shown.startswith("&gt;")
 
@@ -69,12 +72,24 @@ def test_a_hostile_display_name_shows_as_text():
 
 
 def test_ordinary_names_are_untouched():
-    for name in ("maria", "Maria López", "maria_k", "o'brien", "a*b", "x~y", "Zoë-Anne", "陈伟", "east.1"):
+    for name in (
+        "maria",
+        "Maria López",
+        "maria_k",
+        "o'brien",
+        "a*b",
+        "x~y",
+        "Zoë-Anne",
+        "陈伟",
+        "east.1",
+    ):
         assert escape(name) == name
 
 
 def test_plain_mentions_line_breaks_and_quotes_stay_text():
-    assert escape("@here and @Channel, not @heresy") == "@\u2060here and @\u2060Channel, not @heresy"
+    assert (
+        escape("@here and @Channel, not @heresy") == "@\u2060here and @\u2060Channel, not @heresy"
+    )
     assert escape("line one\nline two\r\n> quoted") == "line one line two &gt; quoted"
     assert escape("> a quote") == "\u00ad&gt; a quote"
     assert escape(None) == "" and escape("") == ""
@@ -168,11 +183,25 @@ def test_a_section_of_escaped_text_fits_and_keeps_its_entities(text):
 @given(st.text(max_size=20))
 def test_no_text_cell_starts_a_formula(text):
     cell = safe_text(text)
-    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20"))
+    assert not cell.startswith(
+        ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+    )
     assert cell in (text, "'" + text)
 
 
 def test_formula_cells_get_a_quote_and_others_stay():
-    assert safe_text("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert [safe_text(t) for t in ("+1", "-2", "@SUM(A1)", "\tx", "\rx", "=2")] == ["'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "'=2"]
-    assert [safe_text(t) for t in ("maria", "Dana & Sons", "", "1")] == ["maria", "Dana & Sons", "", "1"]
+    assert safe_text('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert [safe_text(t) for t in ("+1", "-2", "@SUM(A1)", "\tx", "\rx", "=2")] == [
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "'=2",
+    ]
+    assert [safe_text(t) for t in ("maria", "Dana & Sons", "", "1")] == [
+        "maria",
+        "Dana & Sons",
+        "",
+        "1",
+    ]

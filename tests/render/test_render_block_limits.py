@@ -22,19 +22,29 @@ def text_section(text):
 
 
 def test_blocks_within_every_limit_pass():
-    blocks = [header("Team East — week of 16 Nov"), text_section("x" * SECTION_TEXT), context(*["c"] * 10), divider()]
+    blocks = [
+        header("Team East — week of 16 Nov"),
+        text_section("x" * SECTION_TEXT),
+        context(*["c"] * 10),
+        divider(),
+    ]
     assert check(blocks) == []
 
 
 def test_each_limit_is_named():
-    assert check([text_section("x")] * (MAX_BLOCKS + 1)) == [f"{MAX_BLOCKS + 1} blocks, more than {MAX_BLOCKS}"]
+    assert check([text_section("x")] * (MAX_BLOCKS + 1)) == [
+        f"{MAX_BLOCKS + 1} blocks, more than {MAX_BLOCKS}"
+    ]
     too_long = check([text_section("x" * (SECTION_TEXT + 1))])
     assert too_long[0] == "block 0 (section): text of 3001 characters, more than 3000"
     fields = {"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}
     assert "block 0 (section): 11 fields, more than 10" in check([fields])
     long_field = {"type": "section", "fields": [{"type": "mrkdwn", "text": "f" * 2001}]}
     assert "block 0 (section): field 0 of 2001 characters, more than 2000" in check([long_field])
-    long_header = {"type": "header", "text": {"type": "plain_text", "text": "h" * (HEADER_TEXT + 1)}}
+    long_header = {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "h" * (HEADER_TEXT + 1)},
+    }
     assert "block 0 (header): header text of 151 characters, must be 1..150" in check([long_header])
     crowded = {"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}
     assert "block 0 (context): 11 elements, must be 1..10" in check([crowded])
@@ -43,13 +53,21 @@ def test_each_limit_is_named():
 
 def test_slack_sdks_own_validation_runs_too():
     # A button label over 75 characters: only slack_sdk's model knows that limit.
-    button = {"type": "actions", "elements": [{"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "b" * 80}}]}
+    button = {
+        "type": "actions",
+        "elements": [
+            {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "b" * 80}}
+        ],
+    }
     assert any("75" in problem for problem in check([button]))
 
 
 def test_builders_clip_to_the_limits():
     assert len(section("x" * 5000)["text"]["text"]) == SECTION_TEXT
-    assert header("h" * 400)["text"]["text"].endswith("…") and len(header("h" * 400)["text"]["text"]) == HEADER_TEXT
+    assert (
+        header("h" * 400)["text"]["text"].endswith("…")
+        and len(header("h" * 400)["text"]["text"]) == HEADER_TEXT
+    )
     assert len(context(*["c"] * 15)["elements"]) == 10
     assert clip("abc", 3) == "abc" and clip("abcd", 3) == "ab…"
 

@@ -27,7 +27,10 @@ TITLE = "Team East — week of 16 Nov 2026"
 
 
 def bars(count, target=60):
-    return tuple(ChartBar(f"rep {i:03d}", (i * 7) % 90, target, STATUSES[i % len(STATUSES)]) for i in range(count))
+    return tuple(
+        ChartBar(f"rep {i:03d}", (i * 7) % 90, target, STATUSES[i % len(STATUSES)])
+        for i in range(count)
+    )
 
 
 def pixels(png):
@@ -48,12 +51,17 @@ def test_the_same_data_gives_the_same_bytes_and_other_data_other_bytes():
     panels = [ChartPanel(CALLS, bars(8)), ChartPanel(REVENUE, bars(8, target=500_000))]
     assert render_chart(TITLE, panels) == render_chart(TITLE, panels)
     assert render_chart(TITLE, panels) != render_chart("Team West — week of 16 Nov 2026", panels)
-    assert render_chart(TITLE, panels) != render_chart(TITLE, [ChartPanel(CALLS, bars(8, target=70)), panels[1]])
+    assert render_chart(TITLE, panels) != render_chart(
+        TITLE, [ChartPanel(CALLS, bars(8, target=70)), panels[1]]
+    )
 
 
 def test_names_with_dollar_signs_are_not_read_as_mathematics():
     # A pair of "$" would be parsed as math text (and could fail to render at all).
-    png = render_chart("Team $ales — week of 16 Nov 2026", [ChartPanel(REVENUE, (ChartBar("$ally $mith", 150_000, 400_000, PaceStatus.BEHIND),))])
+    png = render_chart(
+        "Team $ales — week of 16 Nov 2026",
+        [ChartPanel(REVENUE, (ChartBar("$ally $mith", 150_000, 400_000, PaceStatus.BEHIND),))],
+    )
     assert png.startswith(b"\x89PNG")
 
 
@@ -67,7 +75,11 @@ def test_histogram_bins_by_percent_of_target():
 
 
 def test_a_big_team_is_a_histogram_of_fixed_size_rendered_in_under_a_second():
-    big = [ChartPanel(CALLS, bars(500)), ChartPanel(Metric("demos"), bars(500, target=5)), ChartPanel(REVENUE, bars(480, 900_000))]
+    big = [
+        ChartPanel(CALLS, bars(500)),
+        ChartPanel(Metric("demos"), bars(500, target=5)),
+        ChartPanel(REVENUE, bars(480, 900_000)),
+    ]
     render_chart(TITLE, big)  # warm: fonts and caches load once per process
     started = time.perf_counter()
     png = render_chart(TITLE, big)

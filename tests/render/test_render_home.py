@@ -46,10 +46,42 @@ def team(size: int, name: str = "east", calls: dict[int, int] | None = None, fir
     ids = range(first_id, first_id + size)
     members = [PersonFacts(i, f"rep{i:04d}") for i in ids]
     goals = [
-        *(GoalSpec(10_000 + i, "individual", "calls", PeriodKind.WEEK, 60, date(2026, 1, 1), person_id=i) for i in ids),
-        GoalSpec(1, "collective", "demos", PeriodKind.WEEK, 5, date(2026, 1, 1), team_id=7, reward="pizza"),
-        GoalSpec(2, "contest", "meetings", PeriodKind.WEEK, None, WEEK.start, WEEK.end, team_id=7, prize="golf"),
-        GoalSpec(3, "team", "revenue", PeriodKind.WEEK, 500_000 * size, date(2026, 1, 1), team_id=7),
+        *(
+            GoalSpec(
+                10_000 + i,
+                "individual",
+                "calls",
+                PeriodKind.WEEK,
+                60,
+                date(2026, 1, 1),
+                person_id=i,
+            )
+            for i in ids
+        ),
+        GoalSpec(
+            1,
+            "collective",
+            "demos",
+            PeriodKind.WEEK,
+            5,
+            date(2026, 1, 1),
+            team_id=7,
+            reward="pizza",
+        ),
+        GoalSpec(
+            2,
+            "contest",
+            "meetings",
+            PeriodKind.WEEK,
+            None,
+            WEEK.start,
+            WEEK.end,
+            team_id=7,
+            prize="golf",
+        ),
+        GoalSpec(
+            3, "team", "revenue", PeriodKind.WEEK, 500_000 * size, date(2026, 1, 1), team_id=7
+        ),
     ]
     totals = {}
     for i in ids:
@@ -57,13 +89,24 @@ def team(size: int, name: str = "east", calls: dict[int, int] | None = None, fir
         totals[(i, "demos")] = 5
         totals[(i, "meetings")] = i % 7
         totals[(i, "revenue")] = 300_000
-    return team_standings(team_name=name, view=WEEK, team=FACTS, goals=goals, members=members, totals=totals)
+    return team_standings(
+        team_name=name, view=WEEK, team=FACTS, goals=goals, members=members, totals=totals
+    )
 
 
 def home(rep=None, manager=None, entries=(), notice=None, person_id=1):
     return Home(
-        person_id=person_id, name="maria", view=WEEK, today=FRIDAY, catalog=CATALOG, updated="Fri 20 Nov 10:00",
-        rep=rep, manager=manager, entries=tuple(entries), may_propose=rep is not None, notice=notice,
+        person_id=person_id,
+        name="maria",
+        view=WEEK,
+        today=FRIDAY,
+        catalog=CATALOG,
+        updated="Fri 20 Nov 10:00",
+        rep=rep,
+        manager=manager,
+        entries=tuple(entries),
+        may_propose=rep is not None,
+        notice=notice,
     )
 
 
@@ -84,7 +127,15 @@ def within_limits(blocks):
 
 
 def entry(i: int, **kw) -> RecentEntry:
-    values = {"id": i, "day": FRIDAY, "metric": CALLS, "quantity": 12, "kind": "log", "note": None, "for_name": None}
+    values = {
+        "id": i,
+        "day": FRIDAY,
+        "metric": CALLS,
+        "quantity": 12,
+        "kind": "log",
+        "note": None,
+        "for_name": None,
+    }
     return RecentEntry(**(values | kw))
 
 
@@ -94,7 +145,9 @@ def entry(i: int, **kw) -> RecentEntry:
 def test_a_rep_sees_their_goals_team_and_entries_with_undo_buttons():
     report = team(3, calls={1: 40})
     mine = tuple(s for s in [*report.members, *report.collectives[0].members] if s.owner_id == 1)
-    blocks = home_blocks(home(RepPart(mine, "east", report), entries=[entry(7), entry(6, note="<!channel> Acme")]))
+    blocks = home_blocks(
+        home(RepPart(mine, "east", report), entries=[entry(7), entry(6, note="<!channel> Acme")])
+    )
     within_limits(blocks)
     body = texts(blocks)
     assert "⚠️ *Calls* ▓▓▓▓▓▓░┃░░ 66% — 40 / 60 calls · 66% · behind (expected 48)" in body
@@ -103,7 +156,10 @@ def test_a_rep_sees_their_goals_team_and_entries_with_undo_buttons():
         "🏁 *Meetings contest* (prize: golf): 1 rep0003 3 meetings · 2 rep0002 2 meetings · 3 rep0001 1 meeting"
         " · you rank 3 of 3 with 1 meeting"
     ) in body
-    assert "👥 *Demos* — everyone 5 demos/week: 3 of 3 there · 🏆 everyone there · reward: pizza" in body
+    assert (
+        "👥 *Demos* — everyone 5 demos/week: 3 of 3 there · 🏆 everyone there · reward: pizza"
+        in body
+    )
     undo = [b for b in blocks if b.get("accessory", {}).get("action_id") == "home_undo_entry"]
     assert [(b["accessory"]["value"], b["text"]["text"]) for b in undo] == [
         ("7", "Fri 20 Nov · 12 calls"),
@@ -129,8 +185,13 @@ def test_a_rep_outside_a_team_and_without_anything():
 
 
 def test_contest_lines_are_the_podium_and_where_the_person_ranks():
-    spec = GoalSpec(2, "contest", "meetings", PeriodKind.WEEK, None, WEEK.start, WEEK.end, team_id=7)
-    board = ContestStanding(spec, tuple(rank([RankEntry("1", "al", 5), RankEntry("2", "bo", 5), RankEntry("3", "cy", 1)])))
+    spec = GoalSpec(
+        2, "contest", "meetings", PeriodKind.WEEK, None, WEEK.start, WEEK.end, team_id=7
+    )
+    board = ContestStanding(
+        spec,
+        tuple(rank([RankEntry("1", "al", 5), RankEntry("2", "bo", 5), RankEntry("3", "cy", 1)])),
+    )
     podium = "🏁 *Meetings contest*: =1 al 5 meetings · =1 bo 5 meetings · 3 cy 1 meeting"
     assert contest_line(board, CATALOG) == podium
     assert contest_line(board, CATALOG, 1) == podium + " · you rank =1 of 3 with 5 meetings"
@@ -139,9 +200,15 @@ def test_contest_lines_are_the_podium_and_where_the_person_ranks():
 
 
 def test_entry_texts():
-    assert entry_text(entry(1, kind="fix", quantity=2, note="fix: 10 → 12"), FRIDAY) == "Fri 20 Nov · calls fixed (10 → 12)"
+    assert (
+        entry_text(entry(1, kind="fix", quantity=2, note="fix: 10 → 12"), FRIDAY)
+        == "Fri 20 Nov · calls fixed (10 → 12)"
+    )
     assert entry_text(entry(1, for_name="bo <3"), FRIDAY) == "Fri 20 Nov · 12 calls for bo &lt;3"
-    assert entry_text(entry(1, quantity=1, day=date(2025, 12, 31)), FRIDAY) == "Wed 31 Dec 2025 · 1 call"
+    assert (
+        entry_text(entry(1, quantity=1, day=date(2025, 12, 31)), FRIDAY)
+        == "Wed 31 Dec 2025 · 1 call"
+    )
 
 
 # --- the manager's part ----------------------------------------------------------------------------
@@ -170,21 +237,32 @@ def test_a_big_team_is_summarised_within_100_blocks(size):
 
 
 def test_three_teams_each_in_full():
-    parts = tuple(TeamPart(n, 30, team(30, n, first_id=100 * k + 1)) for k, n in enumerate(("central", "north", "south")))
+    parts = tuple(
+        TeamPart(n, 30, team(30, n, first_id=100 * k + 1))
+        for k, n in enumerate(("central", "north", "south"))
+    )
     blocks = home_blocks(home(manager=ManagerPart(parts, (), 0, all_teams=False)))
     within_limits(blocks)
     body = texts(blocks)
     for name in ("central", "north", "south"):
-        assert f"*Team {name}* — 30 members" in body and f"…and 10 more: `/progress team:{name}`" in body
+        assert (
+            f"*Team {name}* — 30 members" in body
+            and f"…and 10 more: `/progress team:{name}`" in body
+        )
     assert "More teams" not in body
 
 
 def test_many_teams_fit_by_summarising_the_rest():
     parts = tuple(
-        TeamPart(f"team{k:02d}", 50, team(50, f"team{k:02d}", first_id=100 * k + 1) if k < 8 else None)
+        TeamPart(
+            f"team{k:02d}", 50, team(50, f"team{k:02d}", first_id=100 * k + 1) if k < 8 else None
+        )
         for k in range(150)
     )
-    pending = tuple(PendingRequest(i, f"*rep* proposes calls {60 + i}/week.", f"Proposal · request #{i}") for i in range(1, 6))
+    pending = tuple(
+        PendingRequest(i, f"*rep* proposes calls {60 + i}/week.", f"Proposal · request #{i}")
+        for i in range(1, 6)
+    )
     report = team(3)
     everything = home(
         RepPart(report.members, "east", report),
@@ -199,8 +277,16 @@ def test_many_teams_fit_by_summarising_the_rest():
     assert "*Team team00*" in body
     assert "*More teams*\n• *team" in body
     assert "more teams: `/progress team:NAME`" in body
-    assert "*Waiting for your decision* (12)" in body and "…and 7 more — each is in your DMs" in body
-    approve = [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "goal_request_approve"]
+    assert (
+        "*Waiting for your decision* (12)" in body and "…and 7 more — each is in your DMs" in body
+    )
+    approve = [
+        e
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "goal_request_approve"
+    ]
     assert [e["value"] for e in approve] == ["1", "2", "3", "4", "5"]
     assert home_view(everything)["type"] == "home"
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
 from bot.clock import SystemClock  # noqa: E402
-from bot.slack_http import KeepAliveWebClient  # noqa: E402
+from bot.slack_pooled_client import PooledWebClient  # noqa: E402
 from scheduler.sender import Sender  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     db = Database(args.database_url)
-    client = KeepAliveWebClient(token="xoxb-worker", base_url=args.slack_url, timeout=args.timeout)
+    client = PooledWebClient(token="xoxb-worker", base_url=args.slack_url, timeout=args.timeout)
     client.retry_handlers = []  # the sender owns every retry
     sender = Sender(
         db, lambda _workspace_id: client, SystemClock(), args.owner,

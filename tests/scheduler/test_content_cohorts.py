@@ -25,7 +25,9 @@ def seed(running_app) -> Seed:
     return Seed(running_app.paceline.db)
 
 
-def build_together(seed: Seed, job: str, team_ids: list[int], at: datetime) -> dict[int, list[Message]]:
+def build_together(
+    seed: Seed, job: str, team_ids: list[int], at: datetime
+) -> dict[int, list[Message]]:
     with seed.db.read() as session:
         chosen = teams.by_ids(session, seed.ws, team_ids)
         return BATCH_BUILDERS[job](session, seed.ws, chosen, at)
@@ -38,11 +40,17 @@ def mixed_teams(seed: Seed) -> list[int]:
     east = big_team(seed, "East", 12, "e")
     west = big_team(seed, "West", 9, "w")
     lead, reps = seed.person("syd-lead"), [seed.person(f"syd-{i}") for i in range(4)]
-    sydney = seed.team("Sydney", members=reps, managers=[lead], tz="Australia/Sydney", channel="CSYD")
+    sydney = seed.team(
+        "Sydney", members=reps, managers=[lead], tz="Australia/Sydney", channel="CSYD"
+    )
     seed.goals_for(reps, "calls", 30)
-    seed.goal("meetings", None, team=sydney, kind="contest", start=MON, end=SYD_MON + timedelta(days=6))
+    seed.goal(
+        "meetings", None, team=sydney, kind="contest", start=MON, end=SYD_MON + timedelta(days=6)
+    )
     seed.off(reps[0], SYD_MON, SYD_MON + timedelta(days=2))
-    seed.log_many([(r, SYD_MON, "calls", 4 * i + 1) for i, r in enumerate(reps[:3])])  # the last one: reminded
+    seed.log_many(
+        [(r, SYD_MON, "calls", 4 * i + 1) for i, r in enumerate(reps[:3])]
+    )  # the last one: reminded
     seed.log_many([(r, MON + timedelta(days=i), "meetings", i + 1) for i, r in enumerate(reps)])
     unmanaged = seed.team("Unmanaged", members=[seed.person("lone")])
     seed.goal("calls", 10, person=seed.person("lone-2"))
@@ -61,7 +69,9 @@ def test_teams_built_together_get_exactly_what_each_gets_alone(seed, job):
 
 
 @pytest.mark.parametrize("job", JOBS)
-def test_statements_for_teams_built_together_do_not_grow_with_the_number_of_teams(seed, running_app, job):
+def test_statements_for_teams_built_together_do_not_grow_with_the_number_of_teams(
+    seed, running_app, job
+):
     small = [big_team(seed, f"Small{i}", 5, f"s{i}-") for i in range(2)]
     more = [big_team(seed, f"More{i}", 8, f"m{i}-") for i in range(5)]
     db = running_app.paceline.db
@@ -69,6 +79,8 @@ def test_statements_for_teams_built_together_do_not_grow_with_the_number_of_team
         few = build_together(seed, job, small, THURSDAY)
     with counting(db) as seven:
         many = build_together(seed, job, small + more, THURSDAY)
-    assert all(few.values()) and all(many.values()), "every team produces messages, so every query runs"
+    assert all(few.values()) and all(many.values()), (
+        "every team produces messages, so every query runs"
+    )
     assert len(two) == len(seven), (len(two), len(seven))
     assert len(seven) <= 10

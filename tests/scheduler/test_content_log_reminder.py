@@ -32,21 +32,33 @@ def _m(workspace, user_id):
 
 
 def test_the_log_button_opens_the_log_modal_over_http(workspace):
-    admin, dana, maria = workspace.user("ada", admin=True), workspace.user("dana"), workspace.user("maria")
+    admin, dana, maria = (
+        workspace.user("ada", admin=True),
+        workspace.user("dana"),
+        workspace.user("maria"),
+    )
     workspace.team(admin, f"create east manager {_m(workspace, dana)} tz America/New_York")
     workspace.team(admin, f"add east {_m(workspace, maria)}")
     db = workspace.app.paceline.db
     with db.read() as session:
-        ws = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
-        team = session.scalar(sa.select(Team).where(Team.workspace_id == ws, Team.name_key == "east"))
+        ws = session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
+        team = session.scalar(
+            sa.select(Team).where(Team.workspace_id == ws, Team.name_key == "east")
+        )
         # Thursday's reminder, clicked on Friday morning: the modal opens on Thursday.
-        [reminder] = BUILDERS["log-reminder"](session, ws, team, datetime(2026, 11, 19, 22, 0, tzinfo=UTC))
+        [reminder] = BUILDERS["log-reminder"](
+            session, ws, team, datetime(2026, 11, 19, 22, 0, tzinfo=UTC)
+        )
     assert reminder.recipient == maria
     button = reminder.blocks[0]["accessory"]
     assert button["action_id"] == LOG_OPEN_ACTION
 
     opened_before = len(workspace.slack.calls_to("views.open"))
-    response = workspace.client.block_action(button["action_id"], value=button["value"], user_id=maria, channel_id="D" + maria)
+    response = workspace.client.block_action(
+        button["action_id"], value=button["value"], user_id=maria, channel_id="D" + maria
+    )
 
     assert response.status == 200, response.text
     # The stand-in Slack lives for the whole session: this click's call is the newest one.
@@ -58,15 +70,23 @@ def test_the_log_button_opens_the_log_modal_over_http(workspace):
     # Submitting that modal logs for Thursday, as a /log would.
     submitted = workspace.client.view_submission(
         "log_modal",
-        {"day": {"day": {"type": "datepicker", "selected_date": "2026-11-19"}},
-         "metric:calls": {"amount": {"type": "plain_text_input", "value": "7"}}},
+        {
+            "day": {"day": {"type": "datepicker", "selected_date": "2026-11-19"}},
+            "metric:calls": {"amount": {"type": "plain_text_input", "value": "7"}},
+        },
         user_id=maria,
         view_id="VREMIND1",
     )
     assert submitted.status == 200, submitted.text
     with db.read() as session:
-        person = session.scalar(sa.select(Person.id).where(Person.workspace_id == ws, Person.slack_user_id == maria))
-        rows = list(session.scalars(sa.select(Entry).where(Entry.workspace_id == ws, Entry.person_id == person)))
+        person = session.scalar(
+            sa.select(Person.id).where(Person.workspace_id == ws, Person.slack_user_id == maria)
+        )
+        rows = list(
+            session.scalars(
+                sa.select(Entry).where(Entry.workspace_id == ws, Entry.person_id == person)
+            )
+        )
     assert [(e.metric, e.day, e.quantity) for e in rows] == [("calls", date(2026, 11, 19), 7)]
 
 
@@ -89,9 +109,14 @@ def test_members_who_logged_nothing_today_get_a_reminder_with_a_log_button(seed)
 
     messages = seed.build("log-reminder", team, FRIDAY_EVENING)
 
-    assert sorted(m.recipient for m in messages) == sorted(seed.slack_id(p[n]) for n in ("bo", "cy", "dee"))
+    assert sorted(m.recipient for m in messages) == sorted(
+        seed.slack_id(p[n]) for n in ("bo", "cy", "dee")
+    )
     for message in messages:
-        assert message.text == "Nothing logged today (Fri 20 Nov) yet — add your numbers before you sign off."
+        assert (
+            message.text
+            == "Nothing logged today (Fri 20 Nov) yet — add your numbers before you sign off."
+        )
         assert check(list(message.blocks)) == []
         button = message.blocks[0]["accessory"]
         assert (button["action_id"], button["value"]) == ("paceline_log_open", "2026-11-20")
@@ -100,8 +125,12 @@ def test_members_who_logged_nothing_today_get_a_reminder_with_a_log_button(seed)
 def test_no_reminders_on_a_day_the_team_does_not_work(seed):
     maria = seed.person("maria")
     team = seed.team("East", members=[maria], holidays="US")
-    assert seed.build("log-reminder", team, datetime(2026, 11, 21, 22, 0, tzinfo=UTC)) == []  # Saturday
-    assert seed.build("log-reminder", team, datetime(2026, 11, 26, 22, 0, tzinfo=UTC)) == []  # Thanksgiving
+    assert (
+        seed.build("log-reminder", team, datetime(2026, 11, 21, 22, 0, tzinfo=UTC)) == []
+    )  # Saturday
+    assert (
+        seed.build("log-reminder", team, datetime(2026, 11, 26, 22, 0, tzinfo=UTC)) == []
+    )  # Thanksgiving
     assert len(seed.build("log-reminder", team, datetime(2026, 11, 27, 22, 0, tzinfo=UTC))) == 1
 
 

@@ -52,13 +52,19 @@ def test_each_rep_with_a_goal_this_week_gets_one_dm_with_status_numbers_and_enco
     assert to_maria.text == (
         "Your week so far: calls 20 / 60 (behind). A little behind — 14 calls a day gets you there. You've got this 💪"
     )
-    assert to_maria.blocks[0]["text"]["text"] == "*Hi maria, here's this week so far* (week of Mon 16 Nov, team East)"
+    assert (
+        to_maria.blocks[0]["text"]["text"]
+        == "*Hi maria, here's this week so far* (week of Mon 16 Nov, team East)"
+    )
     assert to_maria.blocks[1]["text"]["text"] == (
         "⚠️ *Calls* ▓▓▓┃░░░░░░ 33% — 20 / 60 calls · 33% · behind (expected 24)\n"
         "      14 calls/day to hit it (3 days left) · forecast 50 calls"
     )
     to_bo = messages[seed.slack_id(bo)]
-    assert "🚀 *Calls* ▓▓▓┃▓▓▓▓░░ 80% — 40 / 50 calls · 80% · ahead (expected 20)" in to_bo.blocks[1]["text"]["text"]
+    assert (
+        "🚀 *Calls* ▓▓▓┃▓▓▓▓░░ 80% — 40 / 50 calls · 80% · ahead (expected 20)"
+        in to_bo.blocks[1]["text"]["text"]
+    )
     assert to_bo.text.endswith("You're ahead of pace 🚀 — keep it rolling.")
 
 
@@ -73,10 +79,14 @@ def test_everyone_shares_an_all_or_nothing_goal(seed):
 
     # cy has no goal of their own, but is part of the team's all-or-nothing demos.
     to_cy = messages[seed.slack_id(cy)]
-    assert [b["text"]["text"].split(" ▓")[0].split(" ░")[0] for b in to_cy.blocks[1:-1]] == ["🔴 *Demos* (team: everyone)"]
+    assert [b["text"]["text"].split(" ▓")[0].split(" ░")[0] for b in to_cy.blocks[1:-1]] == [
+        "🔴 *Demos* (team: everyone)"
+    ]
     assert "0 / 5 demos · 0% · at risk (expected 2)" in to_cy.blocks[1]["text"]["text"]
     to_maria = messages[seed.slack_id(maria)]
-    assert to_maria.blocks[1]["text"]["text"].startswith("🚀 *Calls* ▓▓▓┃▓░░░░░ 50% — 30 / 60 calls · 50% · ahead")
+    assert to_maria.blocks[1]["text"]["text"].startswith(
+        "🚀 *Calls* ▓▓▓┃▓░░░░░ 50% — 30 / 60 calls · 50% · ahead"
+    )
     assert to_maria.blocks[2]["text"]["text"].startswith(
         "✅ *Demos* (team: everyone) ▓▓▓┃░░░░░░ 40% — 2 / 5 demos · 40% · on pace (expected 2)"
     )
@@ -98,7 +108,10 @@ def test_a_monthly_goal_in_a_week_that_spans_two_months(seed):
 
     # Expected after Mon and Tue is their own days: 2,100/19 + 2,100/22 = 206;
     # 210 is 102% of it → on pace; forecast 210 / 206 × 492.3 = 502.
-    assert message.blocks[0]["text"]["text"] == "*Hi maria, here's this week so far* (week of Mon 30 Nov, team East)"
+    assert (
+        message.blocks[0]["text"]["text"]
+        == "*Hi maria, here's this week so far* (week of Mon 30 Nov, team East)"
+    )
     assert message.blocks[1]["text"]["text"] == (
         "✅ *Calls* ▓▓▓▓┃░░░░░ 42% — 210 / 492 calls · 42% · on pace (expected 206)\n"
         "      94 calls/day to hit it (3 days left) · forecast 502 calls"

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from test_content_seed import Seed
 
 from bot.render.block_limits import MESSAGE_TEXT, check
+from bot.render.chart import png_of
 from scheduler.messages import JOBS
 from storage.db import Database
 
@@ -37,11 +38,23 @@ def big_team(seed: Seed, name: str, size: int, prefix: str) -> int:
     seed.goals_for(reps[::2], "calls", 60, stretch_pct=125)
     seed.goals_for(reps[1::2], "calls", 60)
     seed.goal("demos", 3, team=team, kind="collective", reward="lunch")
-    seed.goal("meetings", None, team=team, kind="contest", start=MON, end=MON + timedelta(days=6), prize="golf")
+    seed.goal(
+        "meetings",
+        None,
+        team=team,
+        kind="contest",
+        start=MON,
+        end=MON + timedelta(days=6),
+        prize="golf",
+    )
     seed.goal("revenue", 100_000 * size, team=team)
     rows = []
     for i, rep in enumerate(reps):
-        rows += [(rep, MON, "calls", (i * 7) % 80 + 1), (rep, MON, "meetings", i % 9 + 1), (rep, MON, "revenue", 50_000)]
+        rows += [
+            (rep, MON, "calls", (i * 7) % 80 + 1),
+            (rep, MON, "meetings", i % 9 + 1),
+            (rep, MON, "revenue", 50_000),
+        ]
         if i % 3:
             rows.append((rep, MON + timedelta(days=1), "demos", i % 4 + 1))
         if i % 5 == 0:
@@ -72,7 +85,7 @@ def test_a_500_rep_team_stays_within_block_kit_limits_in_every_message(seed):
     digest = "\n".join(str(m.blocks) for m in built["weekly-digest"] if m.part != "chart")
     assert "more" in digest.split("still missing:")[1][:2500]  # the missing list is summarised
     chart = next(m for m in built["weekly-digest"] if m.part == "chart")
-    assert chart.file is not None and len(chart.file.png()) < 500_000
+    assert chart.file is not None and len(png_of(chart.file)) < 500_000
 
 
 @contextmanager
@@ -102,5 +115,8 @@ def test_statements_per_team_do_not_grow_with_its_size(seed, running_app, job):
             built[name] = seed.build(job, team, THURSDAY)
         counts[name] = statements
     assert built["small"] and built["large"], "both teams produce messages, so every query runs"
-    assert len(counts["small"]) == len(counts["large"]), (len(counts["small"]), len(counts["large"]))
+    assert len(counts["small"]) == len(counts["large"]), (
+        len(counts["small"]),
+        len(counts["large"]),
+    )
     assert len(counts["large"]) <= 15

@@ -28,16 +28,33 @@ class Seed:
             self.ws = workspaces.ensure_workspace(session, self.slack_team, None, CREATED)
         self.admin = self.person("ada")
 
-    def person(self, name: str, *, slack: bool = True, bot: bool = False, deactivated: bool = False,
-               start_date: date | None = None) -> int:
+    def person(
+        self,
+        name: str,
+        *,
+        slack: bool = True,
+        bot: bool = False,
+        deactivated: bool = False,
+        start_date: date | None = None,
+    ) -> int:
         with self.db.write() as session:
             if slack:
                 profile = people.SlackProfile(
-                    "U" + uuid.uuid4().hex[:10].upper(), name, None, name, None, "America/New_York", False, bot, deactivated
+                    "U" + uuid.uuid4().hex[:10].upper(),
+                    name,
+                    None,
+                    name,
+                    None,
+                    "America/New_York",
+                    False,
+                    bot,
+                    deactivated,
                 )
                 person = people.upsert_from_slack(session, self.ws, profile, CREATED)
             else:  # an imported person nobody linked to Slack yet
-                person = Person(workspace_id=self.ws, name=name, created_at=CREATED, refreshed_at=CREATED)
+                person = Person(
+                    workspace_id=self.ws, name=name, created_at=CREATED, refreshed_at=CREATED
+                )
                 session.add(person)
                 session.flush()
             people.set_start_date(session, person, start_date)
@@ -48,8 +65,13 @@ class Seed:
         """`count` Slack people at once, for big teams."""
         with self.db.write() as session:
             rows = [
-                Person(workspace_id=self.ws, slack_user_id=f"U{i:04d}{uuid.uuid4().hex[:10].upper()}",
-                       name=f"{prefix}{i:03d}", created_at=CREATED, refreshed_at=CREATED)
+                Person(
+                    workspace_id=self.ws,
+                    slack_user_id=f"U{i:04d}{uuid.uuid4().hex[:10].upper()}",
+                    name=f"{prefix}{i:03d}",
+                    created_at=CREATED,
+                    refreshed_at=CREATED,
+                )
                 for i in range(count)
             ]
             session.add_all(rows)
@@ -62,26 +84,68 @@ class Seed:
             assert person is not None and person.slack_user_id
             return person.slack_user_id
 
-    def team(self, name: str, *, members: Iterable[int] = (), managers: Iterable[int] = (), tz: str = "America/New_York",
-             channel: str | None = "CEAST", holidays: str | None = None, workweek: str = "0,1,2,3,4") -> int:
+    def team(
+        self,
+        name: str,
+        *,
+        members: Iterable[int] = (),
+        managers: Iterable[int] = (),
+        tz: str = "America/New_York",
+        channel: str | None = "CEAST",
+        holidays: str | None = None,
+        workweek: str = "0,1,2,3,4",
+    ) -> int:
         with self.db.write() as session:
-            team = Team(workspace_id=self.ws, name=name, name_key=name.lower(), channel_id=channel, tz=tz,
-                        workweek=workweek, holidays_country=holidays, created_at=CREATED)
+            team = Team(
+                workspace_id=self.ws,
+                name=name,
+                name_key=name.lower(),
+                channel_id=channel,
+                tz=tz,
+                workweek=workweek,
+                holidays_country=holidays,
+                created_at=CREATED,
+            )
             session.add(team)
             session.flush()
             assert team.id is not None
-            session.add_all(TeamMember(workspace_id=self.ws, team_id=team.id, person_id=p, added_at=CREATED) for p in members)
+            session.add_all(
+                TeamMember(workspace_id=self.ws, team_id=team.id, person_id=p, added_at=CREATED)
+                for p in members
+            )
             for manager in managers:
                 teams.add_manager(session, self.ws, team.id, manager, CREATED)
             return team.id
 
-    def goal(self, metric: str = "calls", target: int | None = 60, *, person: int | None = None, team: int | None = None,
-             kind: str | None = None, period: str = "week", start: date = date(2026, 1, 1), end: date | None = None,
-             **kw: object) -> int:
+    def goal(
+        self,
+        metric: str = "calls",
+        target: int | None = 60,
+        *,
+        person: int | None = None,
+        team: int | None = None,
+        kind: str | None = None,
+        period: str = "week",
+        start: date = date(2026, 1, 1),
+        end: date | None = None,
+        **kw: object,
+    ) -> int:
         kind = kind or ("individual" if person is not None else "team")
         with self.db.write() as session:
-            goal = Goal(workspace_id=self.ws, kind=kind, person_id=person, team_id=team, metric=metric, period_kind=period,
-                        target=target, start=start, end=end, created_by_id=self.admin, created_at=CREATED, **kw)
+            goal = Goal(
+                workspace_id=self.ws,
+                kind=kind,
+                person_id=person,
+                team_id=team,
+                metric=metric,
+                period_kind=period,
+                target=target,
+                start=start,
+                end=end,
+                created_by_id=self.admin,
+                created_at=CREATED,
+                **kw,
+            )
             session.add(goal)
             session.flush()
             assert goal.id is not None
@@ -91,30 +155,58 @@ class Seed:
         """The same individual goal for many people at once."""
         with self.db.write() as session:
             session.add_all(
-                Goal(workspace_id=self.ws, kind="individual", person_id=p, metric=metric, period_kind="week",
-                     target=target, start=date(2026, 1, 1), created_by_id=self.admin, created_at=CREATED, **kw)
+                Goal(
+                    workspace_id=self.ws,
+                    kind="individual",
+                    person_id=p,
+                    metric=metric,
+                    period_kind="week",
+                    target=target,
+                    start=date(2026, 1, 1),
+                    created_by_id=self.admin,
+                    created_at=CREATED,
+                    **kw,
+                )
                 for p in persons
             )
 
     def log(self, person: int, day: date, **amounts: int) -> None:
         with self.db.write() as session:
             entries.add_batch(
-                session, workspace_id=self.ws, entries=[NewEntry(person, m, day, q) for m, q in amounts.items()],
-                batch_id=uuid.uuid4().hex, entered_by_id=person, source="test", now=CREATED,
+                session,
+                workspace_id=self.ws,
+                entries=[NewEntry(person, m, day, q) for m, q in amounts.items()],
+                batch_id=uuid.uuid4().hex,
+                entered_by_id=person,
+                source="test",
+                now=CREATED,
             )
 
     def log_many(self, rows: Iterable[tuple[int, date, str, int]]) -> None:
         """Many entries in one transaction: (person, day, metric, quantity)."""
         with self.db.write() as session:
             entries.add_batch(
-                session, workspace_id=self.ws, entries=[NewEntry(p, m, d, q) for p, d, m, q in rows],
-                batch_id=uuid.uuid4().hex, entered_by_id=self.admin, source="test", now=CREATED,
+                session,
+                workspace_id=self.ws,
+                entries=[NewEntry(p, m, d, q) for p, d, m, q in rows],
+                batch_id=uuid.uuid4().hex,
+                entered_by_id=self.admin,
+                source="test",
+                now=CREATED,
             )
 
     def off(self, person: int, start: date, end: date) -> None:
         with self.db.write() as session:
-            entries.add_time_off(session, workspace_id=self.ws, person_id=person, start=start, end=end, reason=None,
-                                 created_by_id=person, now=CREATED)
+            entries.add_time_off(
+                session,
+                workspace_id=self.ws,
+                person_id=person,
+                start=start,
+                end=end,
+                reason=None,
+                created_by_id=person,
+                now=CREATED,
+            )
 
     def build(self, job: str, team_id: int, at: datetime) -> list[Message]:
         with self.db.read() as session:

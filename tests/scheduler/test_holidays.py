@@ -46,10 +46,14 @@ def ny(*args: int) -> datetime:
     return datetime(*args, tzinfo=NEW_YORK).astimezone(UTC)
 
 
-def runs_in(schedule: JobSchedule, start: datetime, end: datetime, calendar=US) -> list[tuple[str, datetime, bool]]:
+def runs_in(
+    schedule: JobSchedule, start: datetime, end: datetime, calendar=US
+) -> list[tuple[str, datetime, bool]]:
     """(occurrence key, New York run time, moved) of the runs in [start, end)."""
-    return [(r.key, r.at.astimezone(NEW_YORK).replace(tzinfo=None), r.moved)
-            for r in runs_between(schedule, NY, start - timedelta(microseconds=1), end, calendar)]
+    return [
+        (r.key, r.at.astimezone(NEW_YORK).replace(tzinfo=None), r.moved)
+        for r in runs_between(schedule, NY, start - timedelta(microseconds=1), end, calendar)
+    ]
 
 
 # ---------------------------------------------------------------------------- pure timing
@@ -64,20 +68,33 @@ def test_thanksgiving_moves_the_thursday_alert_to_friday_at_nine():
     # Thursday 09:00 is not a run; the alert builds as of Friday 09:00, in its own week.
     assert last_due(ALERT, NY, ny(2026, 11, 26, 9, 1), US).key == "2026-11-19"
     moved = last_due(ALERT, NY, ny(2026, 11, 27, 9, 0), US)
-    assert (moved.key, moved.at, moved.built_at, moved.moved) == ("2026-11-26", ny(2026, 11, 27, 9), ny(2026, 11, 27, 9), True)
+    assert (moved.key, moved.at, moved.built_at, moved.moved) == (
+        "2026-11-26",
+        ny(2026, 11, 27, 9),
+        ny(2026, 11, 27, 9),
+        True,
+    )
     assert next_after(ALERT, NY, ny(2026, 11, 25, 12), US) == moved
     # Without the calendar, the schedule as it was.
-    assert runs_in(ALERT, *week, calendar=None) == [("2026-11-26", datetime(2026, 11, 26, 9, 0), False)]
-    assert runs_in(ALERT, *week, calendar=NO_HOLIDAYS) == [("2026-11-26", datetime(2026, 11, 26, 9, 0), False)]
+    assert runs_in(ALERT, *week, calendar=None) == [
+        ("2026-11-26", datetime(2026, 11, 26, 9, 0), False)
+    ]
+    assert runs_in(ALERT, *week, calendar=NO_HOLIDAYS) == [
+        ("2026-11-26", datetime(2026, 11, 26, 9, 0), False)
+    ]
 
 
 def test_a_wednesday_nudge_on_veterans_day_moves_to_thursday():
-    assert runs_in(NUDGE, ny(2026, 11, 9), ny(2026, 11, 16)) == [("2026-11-11", datetime(2026, 11, 12, 10, 0), True)]
+    assert runs_in(NUDGE, ny(2026, 11, 9), ny(2026, 11, 16)) == [
+        ("2026-11-11", datetime(2026, 11, 12, 10, 0), True)
+    ]
 
 
 def test_a_monday_nudge_on_labor_day_moves_to_tuesday():
     monday = JobSchedule("nudge", (0,), time(10, 0))
-    assert runs_in(monday, ny(2026, 9, 7), ny(2026, 9, 14)) == [("2026-09-07", datetime(2026, 9, 8, 10, 0), True)]
+    assert runs_in(monday, ny(2026, 9, 7), ny(2026, 9, 14)) == [
+        ("2026-09-07", datetime(2026, 9, 8, 10, 0), True)
+    ]
 
 
 def test_christmas_and_new_year_digests_move_to_monday_and_keep_their_own_weeks():
@@ -107,13 +124,18 @@ def test_independence_day_observed_moves_the_digest_and_skips_a_friday_nudge_and
     for job in ("nudge", "lagging-alert"):
         friday = JobSchedule(job, (4,), time(9, 0))
         assert runs_in(friday, *week) == [("2026-07-10", datetime(2026, 7, 10, 9, 0), False)]
-    assert runs_in(JobSchedule("nudge", (4,), time(9, 0)), *week, calendar=None)[0][0] == "2026-07-03"
+    assert (
+        runs_in(JobSchedule("nudge", (4,), time(9, 0)), *week, calendar=None)[0][0] == "2026-07-03"
+    )
 
 
 def test_a_log_reminder_on_a_holiday_is_skipped_not_moved():
     weekdays = JobSchedule("log-reminder", (0, 1, 2, 3, 4), time(17, 0))
     assert [key for key, _, _ in runs_in(weekdays, ny(2026, 11, 23), ny(2026, 11, 30))] == [
-        "2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27",
+        "2026-11-23",
+        "2026-11-24",
+        "2026-11-25",
+        "2026-11-27",
     ]
     assert last_due(weekdays, NY, ny(2026, 11, 26, 23), US).key == "2026-11-25"
     scheduled = Occurrence("log-reminder", date(2026, 11, 26), ny(2026, 11, 26, 17))
@@ -123,7 +145,9 @@ def test_a_log_reminder_on_a_holiday_is_skipped_not_moved():
 def test_a_moved_run_overtaken_by_the_jobs_own_run_that_week_is_dropped():
     # Nudges on Monday and Tuesday: Labor Day's would move onto Tuesday's, which says the same.
     twice = JobSchedule("nudge", (0, 1), time(10, 0))
-    assert runs_in(twice, ny(2026, 9, 7), ny(2026, 9, 14)) == [("2026-09-08", datetime(2026, 9, 8, 10, 0), False)]
+    assert runs_in(twice, ny(2026, 9, 7), ny(2026, 9, 14)) == [
+        ("2026-09-08", datetime(2026, 9, 8, 10, 0), False)
+    ]
     # A digest moved into the next week is not the next week's own digest: both run.
     mon_fri = JobSchedule("weekly-digest", (0, 4), time(16, 0))
     assert runs_in(mon_fri, ny(2026, 12, 25), ny(2026, 12, 29)) == [
@@ -135,11 +159,17 @@ def test_a_moved_run_overtaken_by_the_jobs_own_run_that_week_is_dropped():
 def test_a_day_the_team_scheduled_outside_its_work_week_is_not_a_holiday():
     # A Mon–Fri team that chose a Saturday digest gets it on Saturday, as before…
     saturday = JobSchedule("weekly-digest", (5,), time(10, 0))
-    assert runs_in(saturday, ny(2026, 11, 23), ny(2026, 11, 30)) == [("2026-11-28", datetime(2026, 11, 28, 10, 0), False)]
+    assert runs_in(saturday, ny(2026, 11, 23), ny(2026, 11, 30)) == [
+        ("2026-11-28", datetime(2026, 11, 28, 10, 0), False)
+    ]
     # …unless that Saturday is a holiday (Independence Day, Sat 4 Jul 2026): then the
     # holiday rule, next working day Mon 6 Jul, still for the week of 29 Jun.
     [moved] = runs_between(saturday, NY, ny(2026, 7, 1), ny(2026, 7, 8), US)
-    assert (moved.key, moved.at, moved.as_of) == ("2026-07-04", ny(2026, 7, 6, 10), ny(2026, 7, 5, 23, 59, 59))
+    assert (moved.key, moved.at, moved.as_of) == (
+        "2026-07-04",
+        ny(2026, 7, 6, 10),
+        ny(2026, 7, 5, 23, 59, 59),
+    )
     # A team working Sun–Thu: Thanksgiving's alert moves to its next working day, Sunday
     # 29 Nov, still the Monday–Sunday week of 23 Nov (weeks are Monday–Sunday whatever
     # the work week); the Friday and Saturday it does not work are passed over.
@@ -182,8 +212,13 @@ def hws(workspace):
     workspace.app.clock.set(now)
     reply = workspace.team(admin, "set east holidays US")
     with workspace.app.paceline.db.read() as session:
-        workspace.id = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
-        workspace.teams = {t.name: t for t in session.scalars(sa.select(Team).where(Team.workspace_id == workspace.id))}
+        workspace.id = session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
+        workspace.teams = {
+            t.name: t
+            for t in session.scalars(sa.select(Team).where(Team.workspace_id == workspace.id))
+        }
     assert workspace.teams["east"].holidays_country == "US", reply
     assert workspace.teams["north"].holidays_country is None
     workspace.admin = admin
@@ -196,7 +231,12 @@ def runs(ws) -> list[tuple[str, str, str, datetime]]:
     """(team, job, occurrence, recorded run instant in New York) of every run."""
     names = {t.id: t.name for t in ws.rows(Team)}
     return sorted(
-        (names[r.team_id], r.job, r.occurrence, _aware(r.scheduled_for).astimezone(NEW_YORK).replace(tzinfo=None))
+        (
+            names[r.team_id],
+            r.job,
+            r.occurrence,
+            _aware(r.scheduled_for).astimezone(NEW_YORK).replace(tzinfo=None),
+        )
         for r in ws.rows(JobRun)
     )
 
@@ -240,7 +280,9 @@ def test_thanksgiving_alert_posts_nothing_on_the_day_and_once_on_friday_at_nine(
     service.start(paused=True)
     try:
         # Same zone and schedule, different calendars: two cohorts.
-        assert service.scheduled_job(ws.id, east.id, "lagging-alert") is not service.scheduled_job(ws.id, north.id, "lagging-alert")
+        assert service.scheduled_job(ws.id, east.id, "lagging-alert") is not service.scheduled_job(
+            ws.id, north.id, "lagging-alert"
+        )
         assert service.next_run(ws.id, east.id, "lagging-alert") == ny(2026, 11, 27, 9)
         assert service.next_run(ws.id, north.id, "lagging-alert") == ny(2026, 11, 26, 9)
         moved = service.moved_job(ws.id, east.id, "lagging-alert", date(2026, 11, 26))
@@ -261,14 +303,18 @@ def test_thanksgiving_alert_posts_nothing_on_the_day_and_once_on_friday_at_nine(
             ("east", "lagging-alert", "2026-11-26", datetime(2026, 11, 27, 9, 0)),
             ("north", "lagging-alert", "2026-11-26", datetime(2026, 11, 26, 9, 0)),
         ]
-        assert [(team, at) for team, _, at in recorder.built] == [("north", ny(2026, 11, 26, 9)), ("east", ny(2026, 11, 27, 9))]
+        assert [(team, at) for team, _, at in recorder.built] == [
+            ("north", ny(2026, 11, 26, 9)),
+            ("east", ny(2026, 11, 27, 9)),
+        ]
         # A second firing, the sweep, and a restarted process find it done.
         moved.func(*moved.args)
         sweep(service, ws, ny(2026, 11, 27, 9, 1))
         restarted = service_for(ws, recorder)
         assert restarted.runner.sweep(ny(2026, 11, 27, 9, 5), workspace_ids=[ws.id]) == []
         assert outbox_keys(ws) == [
-            f"lagging-alert|{east.id}|2026-11-26|CEAST01|", f"lagging-alert|{north.id}|2026-11-26|CNORTH1|",
+            f"lagging-alert|{east.id}|2026-11-26|CEAST01|",
+            f"lagging-alert|{north.id}|2026-11-26|CNORTH1|",
         ]
     finally:
         service.stop()
@@ -287,7 +333,10 @@ def test_the_sweep_runs_a_moved_run_once_when_the_app_was_down_at_its_time(hws):
         ("north", "lagging-alert", "2026-11-26", datetime(2026, 11, 26, 9, 0)),
     ]
     # East's alert is built as of its moved instant, north's (late) as of Thursday's.
-    assert sorted((team, at) for team, _, at in recorder.built) == [("east", ny(2026, 11, 27, 9)), ("north", ny(2026, 11, 26, 9))]
+    assert sorted((team, at) for team, _, at in recorder.built) == [
+        ("east", ny(2026, 11, 27, 9)),
+        ("north", ny(2026, 11, 26, 9)),
+    ]
     assert len(ws.rows(Outbox)) == 2
 
 
@@ -332,7 +381,9 @@ def test_a_monday_nudge_on_labor_day_and_a_wednesday_nudge_on_veterans_day(hws):
         assert service.runner.sweep(at, workspace_ids=[ws.id]) == []
     service.runner.sweep(ny(2026, 9, 8, 10), workspace_ids=[ws.id])
     service.runner.sweep(ny(2026, 9, 8, 12), workspace_ids=[ws.id])
-    assert [r for r in runs(ws) if r[0] == "east"] == [("east", "nudge", "2026-09-07", datetime(2026, 9, 8, 10, 0))]
+    assert [r for r in runs(ws) if r[0] == "east"] == [
+        ("east", "nudge", "2026-09-07", datetime(2026, 9, 8, 10, 0))
+    ]
     # Back to Wednesdays: Veterans Day (Wed 11 Nov 2026) moves to Thursday 10:00.
     ws.team(ws.admin, "schedule east nudge wed 10:00")
     ws.app.clock.set(ny(2026, 11, 10, 12))
@@ -392,19 +443,33 @@ def test_jobs_run_now_skips_a_team_on_its_holiday_and_an_explicit_at_runs_it_onc
     only(ws, "lagging-alert")
     service = service_for(ws, Recorder())
     ws.app.clock.set(ny(2026, 11, 26, 11))  # Thanksgiving
-    now = jobs_cli.run_jobs(service, "lagging-alert", team_name=None, at_text=None, workspace=ws.team_id, deliver=False)
-    assert [(r.team_name, r.holiday, r.new) for r in now.results] == [("east", True, 0), ("north", False, 1)]
+    now = jobs_cli.run_jobs(
+        service, "lagging-alert", team_name=None, at_text=None, workspace=ws.team_id, deliver=False
+    )
+    assert [(r.team_name, r.holiday, r.new) for r in now.results] == [
+        ("east", True, 0),
+        ("north", False, 1),
+    ]
     assert now.results[0].describe() == (
         "lagging-alert for team east (Thu 26 Nov 2026): not run, a holiday for the team (`--at` runs it anyway)."
     )
     assert [r[:3] for r in runs(ws)] == [("north", "lagging-alert", "2026-11-26")]
     # `--at` is the operator's instant: it runs, under the occurrence's own name…
-    forced = jobs_cli.run_jobs(service, "lagging-alert", team_name="east", at_text="2026-11-26T11:00-05:00",
-                               workspace=ws.team_id, deliver=False)
+    forced = jobs_cli.run_jobs(
+        service,
+        "lagging-alert",
+        team_name="east",
+        at_text="2026-11-26T11:00-05:00",
+        workspace=ws.team_id,
+        deliver=False,
+    )
     assert [(r.team_name, r.holiday, r.new) for r in forced.results] == [("east", False, 1)]
     # …so Friday's moved run finds it done: the original and the moved run never both post.
     assert service.runner.sweep(ny(2026, 11, 27, 9, 1), workspace_ids=[ws.id]) == []
-    assert [r[:3] for r in runs(ws)] == [("east", "lagging-alert", "2026-11-26"), ("north", "lagging-alert", "2026-11-26")]
+    assert [r[:3] for r in runs(ws)] == [
+        ("east", "lagging-alert", "2026-11-26"),
+        ("north", "lagging-alert", "2026-11-26"),
+    ]
     assert len(ws.rows(Outbox)) == 2
 
 
@@ -433,7 +498,9 @@ def seed(running_app):
 def _posts(db, workspace_id: int) -> dict[tuple[str, str], Message]:
     with db.read() as session:
         rows = list(session.scalars(sa.select(Outbox).where(Outbox.workspace_id == workspace_id)))
-    return {(r.period, r.part): outbox_rows.decode_message(r.payload, r.recipient, r.part) for r in rows}
+    return {
+        (r.period, r.part): outbox_rows.decode_message(r.payload, r.recipient, r.part) for r in rows
+    }
 
 
 @pytest.mark.parametrize(
@@ -447,7 +514,9 @@ def _posts(db, workspace_id: int) -> dict[tuple[str, str], Message]:
         (date(2026, 7, 3), date(2026, 7, 6), "29 Jun", date(2026, 6, 22), date(2026, 7, 6)),
     ],
 )
-def test_a_moved_digest_reports_on_its_own_week(seed, running_app, friday, monday, week, before, after):
+def test_a_moved_digest_reports_on_its_own_week(
+    seed, running_app, friday, monday, week, before, after
+):
     db = running_app.paceline.db
     maria = seed.person("maria")
     seed.team("East", members=[maria], holidays="US")
@@ -462,7 +531,11 @@ def test_a_moved_digest_reports_on_its_own_week(seed, running_app, friday, monda
 
     assert runner.sweep(due - timedelta(minutes=1), workspace_ids=[seed.ws]) == []
     [result] = runner.sweep(due, workspace_ids=[seed.ws])
-    assert (result.job, result.occurrence.key, result.messages) == ("weekly-digest", friday.isoformat(), 2)
+    assert (result.job, result.occurrence.key, result.messages) == (
+        "weekly-digest",
+        friday.isoformat(),
+        2,
+    )
     assert runner.sweep(due + timedelta(hours=1), workspace_ids=[seed.ws]) == []
 
     posts = _posts(db, seed.ws)
@@ -470,7 +543,9 @@ def test_a_moved_digest_reports_on_its_own_week(seed, running_app, friday, monda
     post = posts[(friday.isoformat(), "1")]
     assert post.blocks[0]["text"]["text"] == f"Team East — week of {week}"
     sunday = friday + timedelta(days=2)
-    assert post.blocks[1]["elements"][0]["text"].endswith(f"as of {sunday:%a} {sunday.day} {sunday:%b} 23:59")
+    assert post.blocks[1]["elements"][0]["text"].endswith(
+        f"as of {sunday:%a} {sunday.day} {sunday:%b} 23:59"
+    )
     assert "35 / " in post.text and "400" not in post.text
     chart = posts[(friday.isoformat(), "chart")].file
     assert chart is not None and chart.filename == f"paceline-east-{own_monday.isoformat()}.png"

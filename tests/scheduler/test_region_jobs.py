@@ -17,9 +17,9 @@ from test_content_seed import Seed
 from bot.clock import FixedClock
 from bot.render.block_limits import MESSAGE_TEXT, check
 from bot.services import reports
-from bot.slack_http import KeepAliveWebClient
+from bot.services.team_weeks import load_weeks, region_board, region_rollup
+from bot.slack_pooled_client import PooledWebClient
 from scheduler.content import BATCH_BUILDERS
-from scheduler.content.gather import load_weeks, region_board, region_rollup
 from scheduler.messages import Message
 from scheduler.runner import JobRunner
 from scheduler.sender import Sender
@@ -51,10 +51,19 @@ class Region:
     def __init__(self, seed: Seed) -> None:
         self.seed = seed
         self.channel = "CCEN" + uuid.uuid4().hex[:8].upper()
-        p = self.p = {n: seed.person(n) for n in ("rhea", "dana", "mel", "eve", "maria", "bo", "cy", "al", "zed", "pat", "ed")}
-        self.central = seed.team("Central", members=[p["zed"]], managers=[p["rhea"]], channel=self.channel)
-        self.dustin = seed.team("Dustin", members=[p["maria"], p["bo"]], managers=[p["dana"]], channel="CDUSTIN")
-        self.melvin = seed.team("Melvin", members=[p["cy"], p["al"]], managers=[p["mel"]], channel="CMELVIN")
+        p = self.p = {
+            n: seed.person(n)
+            for n in ("rhea", "dana", "mel", "eve", "maria", "bo", "cy", "al", "zed", "pat", "ed")
+        }
+        self.central = seed.team(
+            "Central", members=[p["zed"]], managers=[p["rhea"]], channel=self.channel
+        )
+        self.dustin = seed.team(
+            "Dustin", members=[p["maria"], p["bo"]], managers=[p["dana"]], channel="CDUSTIN"
+        )
+        self.melvin = seed.team(
+            "Melvin", members=[p["cy"], p["al"]], managers=[p["mel"]], channel="CMELVIN"
+        )
         self.oscar = seed.team("Oscar", channel=None)
         self.pike = seed.team("Pike", members=[p["pat"]], channel="CPIKE")
         self.east = seed.team("East", members=[p["ed"]], managers=[p["eve"]], channel="CEAST")
@@ -90,10 +99,11 @@ class Region:
         return self.seed.slack_id(self.p[name])
 
 
-def build_together(seed: Seed, job: str, team_ids: list[int], at: datetime) -> dict[int, list[Message]]:
+def build_together(
+    seed: Seed, job: str, team_ids: list[int], at: datetime
+) -> dict[int, list[Message]]:
     with seed.db.read() as session:
         return BATCH_BUILDERS[job](session, seed.ws, teams.by_ids(session, seed.ws, team_ids), at)
-
 
 
 def alerts(built: dict[int, list[Message]], team_id: int) -> dict[str, Message]:
@@ -141,14 +151,22 @@ def test_the_region_manager_gets_everyone_behind_below_under_their_own_team(seed
 
     # The sub-teams' managers get their own team's alert, as before the region existed.
     dustin = alerts(built, r.dustin)[r.slack("dana")]
-    assert dustin.text == "Team Dustin: 2 reps behind or at risk this week — bo (calls), maria (calls)"
+    assert (
+        dustin.text == "Team Dustin: 2 reps behind or at risk this week — bo (calls), maria (calls)"
+    )
     assert lines(dustin)[1:3] == [
         "🔴 *bo* — calls ▓░░░░┃░░░░ 16% — 10 / 60 calls · at risk · gap 26 calls (expected 36) · needs 25 calls/day · first week behind",
         "⚠️ *maria* — calls ▓▓▓▓▓┃░░░░ 50% — 30 / 60 calls · behind · gap 6 calls (expected 36) · needs 15 calls/day · 2 weeks in a row",
     ]
-    assert alerts(built, r.melvin)[r.slack("mel")].text == "Team Melvin: 1 rep behind or at risk this week — cy (demos)"
+    assert (
+        alerts(built, r.melvin)[r.slack("mel")].text
+        == "Team Melvin: 1 rep behind or at risk this week — cy (demos)"
+    )
     assert built[r.oscar] == [] and built[r.pike] == []  # no managers
-    assert alerts(built, r.east)[r.slack("eve")].text == "Team East: 1 rep behind or at risk this week — ed (calls)"
+    assert (
+        alerts(built, r.east)[r.slack("eve")].text
+        == "Team East: 1 rep behind or at risk this week — ed (calls)"
+    )
     # Byte for byte what each of them gets alone, and what they got with no region above them.
     for team_id in (r.dustin, r.melvin, r.east):
         assert seed.build("lagging-alert", team_id, THURSDAY) == built[team_id]
@@ -156,11 +174,20 @@ def test_the_region_manager_gets_everyone_behind_below_under_their_own_team(seed
         with seed.db.write() as session:
             session.execute(sa.update(Team).where(Team.id == child).values(parent_id=None))
     flat = build_together(seed, "lagging-alert", r.all_teams, THURSDAY)
-    assert {t: flat[t] for t in (r.dustin, r.melvin, r.east)} == {t: built[t] for t in (r.dustin, r.melvin, r.east)}
+    assert {t: flat[t] for t in (r.dustin, r.melvin, r.east)} == {
+        t: built[t] for t in (r.dustin, r.melvin, r.east)
+    }
 
 
-def test_a_rep_behind_on_the_regions_all_or_nothing_goal_is_flagged_under_their_team_with_its_streak(seed):
-    boss, lead, x, y = seed.person("boss"), seed.person("lead"), seed.person("xena"), seed.person("yann")
+def test_a_rep_behind_on_the_regions_all_or_nothing_goal_is_flagged_under_their_team_with_its_streak(
+    seed,
+):
+    boss, lead, x, y = (
+        seed.person("boss"),
+        seed.person("lead"),
+        seed.person("xena"),
+        seed.person("yann"),
+    )
     region = seed.team("Central", managers=[boss], channel="CCENTRAL")
     a = seed.team("Alpha", members=[x], managers=[lead])
     b = seed.team("Beta", members=[y])
@@ -180,7 +207,10 @@ def test_a_rep_behind_on_the_regions_all_or_nothing_goal_is_flagged_under_their_
     ]
     # Alpha's own alert knows nothing of the region's goal.
     [own] = built[a]
-    assert own.text == "All clear on team Alpha: no rep has a goal to be behind on (week of Mon 16 Nov)."
+    assert (
+        own.text
+        == "All clear on team Alpha: no rep has a goal to be behind on (week of Mon 16 Nov)."
+    )
 
 
 def test_a_region_with_nobody_behind_gets_the_all_clear(seed):
@@ -192,7 +222,10 @@ def test_a_region_with_nobody_behind_gets_the_all_clear(seed):
     seed.goals_for([x, y], "calls", 60)
     seed.log_many([(x, MON, "calls", 36), (y, MON, "calls", 40)])
     [alert] = build_together(seed, "lagging-alert", [region], THURSDAY)[region]
-    assert alert.text == "All clear on team Central: none of its 2 reps with goals is behind or at risk (week of Mon 16 Nov)."
+    assert (
+        alert.text
+        == "All clear on team Central: none of its 2 reps with goals is behind or at risk (week of Mon 16 Nov)."
+    )
 
 
 def test_a_big_region_alert_stays_within_slacks_limits(seed):
@@ -209,7 +242,10 @@ def test_a_big_region_alert_stays_within_slacks_limits(seed):
     text = "\n".join(lines(alert))
     assert "*Team Central: 48 reps behind or at risk*" in text
     assert text.count("🔴 *team") == 30
-    assert "…and 18 more behind or at risk (Team 3 2, Team 4 8, Team 5 8): `/progress team:Central` lists everyone." in text
+    assert (
+        "…and 18 more behind or at risk (Team 3 2, Team 4 8, Team 5 8): `/progress team:Central` lists everyone."
+        in text
+    )
     assert "*Team 3* · 8 reps, 6 shown" in text
 
 
@@ -219,7 +255,12 @@ def test_the_region_digest_rolls_everyone_up_and_ranks_its_sub_teams(seed):
     built = build_together(seed, "weekly-digest", r.all_teams, FRIDAY)
 
     [post, chart] = built[r.central]
-    assert (post.recipient, post.part, chart.recipient, chart.part) == (r.channel, "1", r.channel, "chart")
+    assert (post.recipient, post.part, chart.recipient, chart.part) == (
+        r.channel,
+        "1",
+        r.channel,
+        "chart",
+    )
     assert check(list(post.blocks)) == []
     # By hand: zed 20; Dustin: maria 30 + 40, bo 10 = 80; Melvin: cy 40, al 36 = 76;
     # Oscar (through Pike): pat 30 + 46 = 76. Central: 20 + 80 + 76 + 76 = 252 of 300,
@@ -262,7 +303,9 @@ def test_the_region_digest_rolls_everyone_up_and_ranks_its_sub_teams(seed):
         with seed.db.write() as session:
             session.execute(sa.update(Team).where(Team.id == child).values(parent_id=None))
     flat = build_together(seed, "weekly-digest", r.all_teams, FRIDAY)
-    assert {t: flat[t] for t in (r.dustin, r.melvin, r.pike, r.east)} == {t: built[t] for t in (r.dustin, r.melvin, r.pike, r.east)}
+    assert {t: flat[t] for t in (r.dustin, r.melvin, r.pike, r.east)} == {
+        t: built[t] for t in (r.dustin, r.melvin, r.pike, r.east)
+    }
 
 
 def test_the_region_digest_reads_what_progress_and_the_team_leaderboard_read(seed):
@@ -274,22 +317,45 @@ def test_the_region_digest_reads_what_progress_and_the_team_leaderboard_read(see
     with seed.db.read() as session:
         tree = teams.tree(session, seed.ws)
         loaded = load_weeks(session, seed.ws, load_teams(seed, r.all_teams), FRIDAY, tree=tree)
-        assert set(loaded.regions) == {r.central, r.oscar} and set(loaded.teams) == {r.dustin, r.melvin, r.pike, r.east}
+        assert set(loaded.regions) == {r.central, r.oscar} and set(loaded.teams) == {
+            r.dustin,
+            r.melvin,
+            r.pike,
+            r.east,
+        }
         for region in loaded.regions.values():
             scope = reports.team_scope(session, seed.ws, region.team, tree)
             mine = region_rollup(session, region).report
             theirs = reports.rollup_report(session, seed.ws, scope, region.view, FRIDAY)
-            assert (mine.team_totals, mine.members, mine.collectives, mine.contests, mine.member_names) == (
-                theirs.team_totals, theirs.members, theirs.collectives, theirs.contests, theirs.member_names,
+            assert (
+                mine.team_totals,
+                mine.members,
+                mine.collectives,
+                mine.contests,
+                mine.member_names,
+            ) == (
+                theirs.team_totals,
+                theirs.members,
+                theirs.collectives,
+                theirs.contests,
+                theirs.member_names,
             )
-            assert region_board(region, "calls") == reports.team_board(session, seed.ws, scope, "calls", region.view, FRIDAY)
-        assert [row.total for row in region_board(loaded.regions[r.central], "calls")] == [80, 76, 76]
+            assert region_board(region, "calls") == reports.team_board(
+                session, seed.ws, scope, "calls", region.view, FRIDAY
+            )
+        assert [row.total for row in region_board(loaded.regions[r.central], "calls")] == [
+            80,
+            76,
+            76,
+        ]
 
 
 def test_region_jobs_post_once_through_the_outbox_and_a_rerun_posts_nothing(seed, slack):
     r = Region(seed)
     clock = FixedClock(THURSDAY)
-    client = KeepAliveWebClient(token="xoxb-test-token", base_url=slack.api_url, retry_handlers=[], timeout=5.0)
+    client = PooledWebClient(
+        token="xoxb-test-token", base_url=slack.api_url, retry_handlers=[], timeout=5.0
+    )
     sender = Sender(seed.db, lambda _ws: client, clock, "test-" + uuid.uuid4().hex[:6], sleep=lambda _s: None,
                     workspace_ids=[seed.ws], concurrency=2)  # fmt: skip
 
@@ -297,13 +363,17 @@ def test_region_jobs_post_once_through_the_outbox_and_a_rerun_posts_nothing(seed
         clock.set(at)
         runner = JobRunner(seed.db, clock, sleep=lambda _s: None)  # a fresh process each time
         results = runner.run_cohort(seed.ws, r.all_teams, Occurrence(job, local, at))
-        again = runner.run_teams_as_of([t for t in load_teams(seed, r.all_teams)], job, at)  # `jobs run --at`
+        again = runner.run_teams_as_of(
+            [t for t in load_teams(seed, r.all_teams)], job, at
+        )  # `jobs run --at`
         assert all(result.new == 0 for result in again)
         sender.deliver_due()
         return [result.new for result in results]
 
     alert_new = run("lagging-alert", THURSDAY, THU)
-    seed.log_many([(r.p["maria"], THU, "calls", 40), (r.p["pat"], THU, "calls", 46)])  # later on Thursday
+    seed.log_many(
+        [(r.p["maria"], THU, "calls", 40), (r.p["pat"], THU, "calls", 46)]
+    )  # later on Thursday
     digest_new = run("weekly-digest", FRIDAY, THU + timedelta(days=1))
     # The managers of central, dustin, melvin and east; then (post, chart) to the channels of
     # central, dustin, melvin, pike and east (oscar has none).
@@ -321,7 +391,9 @@ def test_region_jobs_post_once_through_the_outbox_and_a_rerun_posts_nothing(seed
         "Team Central: 5 reps behind or at risk this week — Central: zed (calls); Dustin: bo (calls), maria (calls); "
         "Melvin: cy (demos); Oscar › Pike: pat (calls)"
     ]
-    assert before["dana"] == ["Team Dustin: 2 reps behind or at risk this week — bo (calls), maria (calls)"]
+    assert before["dana"] == [
+        "Team Dustin: 2 reps behind or at risk this week — bo (calls), maria (calls)"
+    ]
     assert before["central"] == [
         "Team Central — week of 16 Nov: 252 / 300 calls (84%) · 2 goal hits",
         "Team Central — week of 16 Nov 2026: each rep's week against target.",  # the chart's comment
@@ -354,13 +426,18 @@ def region_of(seed: Seed, name: str, sub_teams: int, reps: int) -> int:
             parent = team  # the last one under this one
         seed.goals_for(people, "calls", 60)
         seed.goal("calls", 50 * reps, team=team)
-        seed.log_many([(p, MON, "calls", 10 + j) for j, p in enumerate(people)] + [(people[0], LAST_WEEK, "demos", 1)])
+        seed.log_many(
+            [(p, MON, "calls", 10 + j) for j, p in enumerate(people)]
+            + [(people[0], LAST_WEEK, "demos", 1)]
+        )
     return region
 
 
 @pytest.mark.parametrize("job", ["lagging-alert", "weekly-digest"])
 def test_statements_do_not_grow_with_the_teams_and_reps_below_a_region(seed, running_app, job):
-    east = seed.team("East", members=[seed.person("ed")], managers=[seed.person("eve")], channel="CEAST")
+    east = seed.team(
+        "East", members=[seed.person("ed")], managers=[seed.person("eve")], channel="CEAST"
+    )
     seed.goal("calls", 60, person=seed.person("ed-2"))
     small = region_of(seed, "Small", 2, 2)
     large = region_of(seed, "Large", 6, 7)

@@ -52,8 +52,13 @@ def ws(workspace):
     workspace.team(admin, f"create east <#CEAST01|sales-east> tz {NY}")
     workspace.team(admin, f"create sydney tz {SYDNEY}")
     with workspace.app.paceline.db.read() as session:
-        workspace.id = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
-        workspace.teams = {t.name: t for t in session.scalars(sa.select(Team).where(Team.workspace_id == workspace.id))}
+        workspace.id = session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
+        workspace.teams = {
+            t.name: t
+            for t in session.scalars(sa.select(Team).where(Team.workspace_id == workspace.id))
+        }
     workspace.admin = admin
     yield workspace
     # The database outlives the test: rows left due here would be delivered (and parked,
@@ -64,10 +69,14 @@ def ws(workspace):
 
 def service_for(ws, builders, sleeps=None) -> SchedulerService:
     app = ws.app.paceline
-    record = (sleeps.append if sleeps is not None else lambda _s: None)
+    record = sleeps.append if sleeps is not None else lambda _s: None
     client = sender_client(app.settings)
-    sender = Sender(app.db, lambda _w: client, ws.app.clock, owner="test", workspace_ids=[ws.id], sleep=record)
-    runner = JobRunner(app.db, ws.app.clock, builders=builders, on_enqueued=sender.wake, sleep=record)
+    sender = Sender(
+        app.db, lambda _w: client, ws.app.clock, owner="test", workspace_ids=[ws.id], sleep=record
+    )
+    runner = JobRunner(
+        app.db, ws.app.clock, builders=builders, on_enqueued=sender.wake, sleep=record
+    )
     return SchedulerService(app.db, ws.app.clock, runner, sender)
 
 
@@ -98,7 +107,9 @@ def test_two_processes_run_an_occurrence_once(ws):
     b = second.runner.run(ws.id, east.id, occurrence)
     assert (a.new, a.ran_before) == (1, False)
     assert (b.new, b.ran_before) == (0, True)
-    assert [(o.delivery_key, o.status) for o in ws.rows(Outbox)] == [(f"weekly-digest|{east.id}|2026-11-20|CEAST01|", "pending")]
+    assert [(o.delivery_key, o.status) for o in ws.rows(Outbox)] == [
+        (f"weekly-digest|{east.id}|2026-11-20|CEAST01|", "pending")
+    ]
     assert runs(ws) == [("east", "weekly-digest", "2026-11-20")]
 
 
@@ -127,7 +138,11 @@ def test_a_digest_is_caught_up_within_a_day_and_a_nudge_never_after_its_week(ws)
     ws.team(ws.admin, "schedule sydney weekly-digest off")
     # Saturday 28 Nov 2026 15:00 UTC = 10:00 Saturday in New York: Friday 16:00's digest is 18 h late.
     service.runner.sweep(utc(2026, 11, 28, 15), workspace_ids=[ws.id])
-    assert runs(ws) == [("east", "lagging-alert", "2026-11-26"), ("east", "nudge", "2026-11-25"), ("east", "weekly-digest", "2026-11-27")]
+    assert runs(ws) == [
+        ("east", "lagging-alert", "2026-11-26"),
+        ("east", "nudge", "2026-11-25"),
+        ("east", "weekly-digest", "2026-11-27"),
+    ]
     # Monday: last week's nudge and alert are over and are not sent.
     ws.team(ws.admin, "schedule east weekly-digest off")
     assert service.runner.sweep(utc(2026, 11, 30, 15), workspace_ids=[ws.id]) == []
@@ -138,7 +153,9 @@ def test_a_database_blip_during_a_run_is_retried_with_backoff(ws):
     builders = Builders(fail_first=2)
     service = service_for(ws, builders, sleeps)
     east = ws.teams["east"]
-    result = service.runner.run(ws.id, east.id, Occurrence("nudge", date(2026, 11, 25), utc(2026, 11, 25, 15)))
+    result = service.runner.run(
+        ws.id, east.id, Occurrence("nudge", date(2026, 11, 25), utc(2026, 11, 25, 15))
+    )
     assert result.new == 1 and builders.builds == 3
     assert sleeps == [0.2, 0.4]
 
@@ -149,7 +166,11 @@ def test_a_run_that_crashes_while_building_leaves_nothing_and_runs_again(ws):
     ws.team(ws.admin, "schedule sydney nudge off")
     ws.team(ws.admin, "schedule sydney lagging-alert off")
     with pytest.raises(RuntimeError):
-        service.runner.run(ws.id, ws.teams["east"].id, Occurrence("nudge", date(2026, 11, 25), utc(2026, 11, 25, 15)))
+        service.runner.run(
+            ws.id,
+            ws.teams["east"].id,
+            Occurrence("nudge", date(2026, 11, 25), utc(2026, 11, 25, 15)),
+        )
     assert ws.rows(JobRun) == [] and ws.rows(Outbox) == []
     service.runner.sweep(utc(2026, 11, 25, 16), workspace_ids=[ws.id])
     assert runs(ws) == [("east", "nudge", "2026-11-25")]
@@ -168,16 +189,23 @@ def test_apscheduler_fires_at_each_teams_wall_clock_and_team_schedule_replans_it
         # New York's next two Wednesdays straddle the end of daylight saving (1 Nov).
         first = trigger.get_next_fire_time(None, utc(2026, 10, 28, 16))
         second = trigger.get_next_fire_time(first, first)
-        assert (first.astimezone(UTC), second.astimezone(UTC)) == (utc(2026, 11, 4, 15), utc(2026, 11, 11, 15))
+        assert (first.astimezone(UTC), second.astimezone(UTC)) == (
+            utc(2026, 11, 4, 15),
+            utc(2026, 11, 11, 15),
+        )
         assert first.hour == second.hour == 10
         digest = service.scheduled_job(ws.id, sydney.id, "weekly-digest").trigger
         # Sydney: Friday 16:00 AEDT (UTC+11).
-        assert digest.get_next_fire_time(None, utc(2026, 10, 28, 16)).astimezone(UTC) == utc(2026, 10, 30, 5)
+        assert digest.get_next_fire_time(None, utc(2026, 10, 28, 16)).astimezone(UTC) == utc(
+            2026, 10, 30, 5
+        )
         assert service.scheduled_job(ws.id, east.id, "log-reminder") is None
         # /team schedule takes effect without a restart.
         ws.team(ws.admin, "schedule east nudge tue 09:30")
         ws.team(ws.admin, "schedule east log-reminder weekdays 17:00")
-        assert service.next_run(ws.id, east.id, "nudge") == datetime(2026, 11, 3, 9, 30, tzinfo=trigger.timezone)
+        assert service.next_run(ws.id, east.id, "nudge") == datetime(
+            2026, 11, 3, 9, 30, tzinfo=trigger.timezone
+        )
         assert service.next_run(ws.id, east.id, "nudge").astimezone(UTC) == utc(2026, 11, 3, 14, 30)
         assert service.scheduled_job(ws.id, east.id, "log-reminder") is not None
         ws.team(ws.admin, "set east tz Europe/Berlin")
@@ -209,7 +237,9 @@ def test_teams_with_the_same_job_schedule_and_zone_fire_as_one_cohort(ws):
     service.start(paused=True)
     try:
         with ws.app.paceline.db.read() as session:
-            north = session.scalar(sa.select(Team).where(Team.workspace_id == ws.id, Team.name == "north"))
+            north = session.scalar(
+                sa.select(Team).where(Team.workspace_id == ws.id, Team.name == "north")
+            )
         east, sydney = ws.teams["east"], ws.teams["sydney"]
         nudge = service.scheduled_job(ws.id, east.id, "nudge")
         assert service.scheduled_job(ws.id, north.id, "nudge") is nudge
@@ -217,12 +247,16 @@ def test_teams_with_the_same_job_schedule_and_zone_fire_as_one_cohort(ws):
         # Wednesday 25 November 2026, 10:00 in New York: one build for both teams.
         ws.app.clock.set(utc(2026, 11, 25, 15))
         nudge.func(*nudge.args)
-        assert [(occurrence.job, ids) for occurrence, ids in calls] == [("nudge", tuple(sorted((east.id, north.id))))]
+        assert [(occurrence.job, ids) for occurrence, ids in calls] == [
+            ("nudge", tuple(sorted((east.id, north.id))))
+        ]
         assert runs(ws) == [("east", "nudge", "2026-11-25"), ("north", "nudge", "2026-11-25")]
         # Another schedule takes a team out of the cohort, without a restart.
         ws.team(ws.admin, "schedule north nudge tue 09:30")
         service.sync()
-        assert service.scheduled_job(ws.id, north.id, "nudge") is not service.scheduled_job(ws.id, east.id, "nudge")
+        assert service.scheduled_job(ws.id, north.id, "nudge") is not service.scheduled_job(
+            ws.id, east.id, "nudge"
+        )
         assert service.scheduled_job(ws.id, east.id, "nudge").args == nudge.args
     finally:
         service.stop()
@@ -236,7 +270,9 @@ def test_one_teams_failure_does_not_cost_the_others_in_its_cohort_their_posts(ws
             raise RuntimeError("bad data")
         return _channel_post(session, workspace_id, team, at)
 
-    service = service_for(ws, dict.fromkeys(("nudge", "lagging-alert", "weekly-digest", "log-reminder"), build))
+    service = service_for(
+        ws, dict.fromkeys(("nudge", "lagging-alert", "weekly-digest", "log-reminder"), build)
+    )
     ws.team(ws.admin, "schedule sydney nudge off")
     ws.team(ws.admin, "schedule sydney lagging-alert off")
     results = service.runner.sweep(utc(2026, 11, 25, 16), workspace_ids=[ws.id])
@@ -260,8 +296,12 @@ def test_a_cohort_bigger_than_a_build_is_built_in_slices(ws, monkeypatch):
     service.runner._batch_builders = {"nudge": build_many}
     monkeypatch.setattr(runner_module, "MAX_BUILD_TEAMS", 2)
     with ws.app.paceline.db.read() as session:
-        ids = sorted(session.scalars(sa.select(Team.id).where(Team.workspace_id == ws.id, Team.tz == NY)))
-    results = service.runner.run_cohort(ws.id, ids, Occurrence("nudge", date(2026, 11, 25), utc(2026, 11, 25, 15)))
+        ids = sorted(
+            session.scalars(sa.select(Team.id).where(Team.workspace_id == ws.id, Team.tz == NY))
+        )
+    results = service.runner.run_cohort(
+        ws.id, ids, Occurrence("nudge", date(2026, 11, 25), utc(2026, 11, 25, 15))
+    )
     assert [len(names) for names in built_together] == [2, 1]
     assert sorted(r.team_name for r in results) == ["east", "north", "south"]
     assert len(ws.rows(Outbox)) == 3
@@ -275,6 +315,9 @@ def test_jobs_run_without_a_team_builds_the_teams_of_one_local_date_together(ws)
     # Wednesday 25 November, 20:00 UTC: 15:00 Wednesday in New York, 07:00 Thursday in Sydney.
     results = service.runner.run_teams_as_of(chosen, "nudge", utc(2026, 11, 25, 20))
     east, north, sydney = (t.id for t in chosen)
-    assert sorted((occurrence.key, ids) for occurrence, ids in calls) == [("2026-11-25", (east, north)), ("2026-11-26", (sydney,))]
+    assert sorted((occurrence.key, ids) for occurrence, ids in calls) == [
+        ("2026-11-25", (east, north)),
+        ("2026-11-26", (sydney,)),
+    ]
     assert [r.team_name for r in results] == ["east", "north", "sydney"]
     assert all(r.new == 1 for r in results)

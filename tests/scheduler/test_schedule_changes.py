@@ -47,7 +47,9 @@ def test_a_one_day_weekly_job_has_room_for_one_run_a_week():
     # The same occurrence again is not "another" run (its name keeps it once).
     assert week_has_room(nudge(date(2026, 12, 2)), wednesday, {date(2026, 12, 2)})
     # Next week is a new week; last Sunday belongs to last week.
-    assert week_has_room(nudge(date(2026, 12, 10)), thursday, {date(2026, 12, 2), date(2026, 12, 6)})
+    assert week_has_room(
+        nudge(date(2026, 12, 10)), thursday, {date(2026, 12, 2), date(2026, 12, 6)}
+    )
     assert not week_has_room(nudge(date(2026, 12, 10)), thursday, {date(2026, 12, 7)})
 
 
@@ -55,7 +57,9 @@ def test_several_days_a_week_have_room_for_one_run_each_and_off_for_none():
     mon_wed = JobSchedule("nudge", (0, 2), time(10, 0))
     assert runs_a_week(mon_wed) == 2
     assert week_has_room(nudge(date(2026, 12, 2)), mon_wed, {date(2026, 11, 30)})
-    assert not week_has_room(nudge(date(2026, 12, 3)), mon_wed, {date(2026, 11, 30), date(2026, 12, 2)})
+    assert not week_has_room(
+        nudge(date(2026, 12, 3)), mon_wed, {date(2026, 11, 30), date(2026, 12, 2)}
+    )
     off = JobSchedule("nudge", None, None)
     assert runs_a_week(off) == 0 and not week_has_room(nudge(date(2026, 12, 2)), off, set())
 
@@ -64,11 +68,16 @@ def test_a_digest_moved_into_the_next_week_counts_in_its_own_week_and_reminders_
     digest = DEFAULT_SCHEDULES["weekly-digest"]
     christmas = Occurrence("weekly-digest", date(2026, 12, 25), ny(2026, 12, 28, 16), moved=True)
     assert week_has_room(christmas, digest, {date(2026, 12, 28)})
-    assert not week_has_room(Occurrence("weekly-digest", date(2027, 1, 1), ny(2027, 1, 1, 16)), digest,
-                             {date(2026, 12, 28)})
+    assert not week_has_room(
+        Occurrence("weekly-digest", date(2027, 1, 1), ny(2027, 1, 1, 16)),
+        digest,
+        {date(2026, 12, 28)},
+    )
     reminder = JobSchedule("log-reminder", (0, 1, 2, 3, 4), time(17, 0))
     week = {date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2)}
-    assert week_has_room(Occurrence("log-reminder", date(2026, 12, 3), ny(2026, 12, 3, 17)), reminder, week)
+    assert week_has_room(
+        Occurrence("log-reminder", date(2026, 12, 3), ny(2026, 12, 3, 17)), reminder, week
+    )
 
 
 # ---------------------------------------------------------------------------- the service
@@ -83,7 +92,9 @@ def sws(workspace):
         if job != "nudge":
             workspace.team(admin, f"schedule east {job} off")
     with workspace.app.paceline.db.read() as session:
-        workspace.id = session.scalar(sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id))
+        workspace.id = session.scalar(
+            sa.select(Workspace.id).where(Workspace.slack_team_id == workspace.team_id)
+        )
     workspace.admin = admin
     yield workspace
     with workspace.app.paceline.db.write() as session:
@@ -99,7 +110,8 @@ def runs(ws, team: str = "east") -> list[tuple[str, str, datetime]]:
     wanted = team_id(ws, team)
     return sorted(
         (r.job, r.occurrence, _aware(r.scheduled_for).astimezone(NEW_YORK).replace(tzinfo=None))
-        for r in ws.rows(JobRun) if r.team_id == wanted
+        for r in ws.rows(JobRun)
+        if r.team_id == wanted
     )
 
 
@@ -204,8 +216,15 @@ def test_a_team_created_on_thursday_gets_no_catch_up_of_that_weeks_earlier_jobs(
         sweep(service, ws, ny(2026, 12, 3, 12, 7), ny(2026, 12, 3, 20), ny(2026, 12, 4, 9))
         assert runs(ws, "west") == []
         # What comes after it existed runs: Friday's reminder and digest, then next week's.
-        sweep(service, ws, ny(2026, 12, 4, 11), ny(2026, 12, 4, 16), ny(2026, 12, 7, 10), ny(2026, 12, 9, 10),
-              ny(2026, 12, 10, 9))
+        sweep(
+            service,
+            ws,
+            ny(2026, 12, 4, 11),
+            ny(2026, 12, 4, 16),
+            ny(2026, 12, 7, 10),
+            ny(2026, 12, 9, 10),
+            ny(2026, 12, 10, 9),
+        )
         assert runs(ws, "west") == [
             ("lagging-alert", "2026-12-10", datetime(2026, 12, 10, 9)),
             ("log-reminder", "2026-12-04", datetime(2026, 12, 4, 11)),
@@ -243,8 +262,15 @@ def test_log_reminders_stay_once_a_day_through_schedule_changes(sws):
         sweep(service, ws, ny(2026, 11, 30, 17))
         # Monday evening, after Monday's reminder: 19:00 from now on. Not a second Monday one.
         schedule(ws, service, "east log-reminder weekdays 19:00", ny(2026, 11, 30, 18))
-        sweep(service, ws, ny(2026, 11, 30, 19), ny(2026, 12, 1, 19), ny(2026, 12, 2, 19), ny(2026, 12, 3, 19),
-              ny(2026, 12, 4, 19))
+        sweep(
+            service,
+            ws,
+            ny(2026, 11, 30, 19),
+            ny(2026, 12, 1, 19),
+            ny(2026, 12, 2, 19),
+            ny(2026, 12, 3, 19),
+            ny(2026, 12, 4, 19),
+        )
         assert runs(ws) == [
             ("log-reminder", "2026-11-30", datetime(2026, 11, 30, 17)),
             ("log-reminder", "2026-12-01", datetime(2026, 12, 1, 19)),
@@ -298,12 +324,20 @@ def test_two_processes_recording_two_runs_of_one_week_post_once(sws):
     late = first.run(ws.id, east, nudge(date(2026, 12, 2)))
     assert results[0].new == 1
     assert (late.full_week, late.new) == (True, 0)
-    assert late.describe() == "nudge for team east (Wed 02 Dec 2026): not run, it has already posted that week."
+    assert (
+        late.describe()
+        == "nudge for team east (Wed 02 Dec 2026): not run, it has already posted that week."
+    )
     assert [key for _, key, _ in runs(ws)] == ["2026-12-03"]
     assert len(ws.rows(Outbox)) == 1
     # A scheduled run for the week is not even built now.
     again = Builders()
-    assert JobRunner(ws.app.paceline.db, ws.app.clock, builders=again).run(ws.id, east, nudge(date(2026, 12, 4))) is None
+    assert (
+        JobRunner(ws.app.paceline.db, ws.app.clock, builders=again).run(
+            ws.id, east, nudge(date(2026, 12, 4))
+        )
+        is None
+    )
     assert again.builds == 0
 
 

@@ -18,8 +18,7 @@ from slack_sdk import WebClient
 from sqlalchemy import event
 
 from bot.clock import FixedClock
-from bot.slack_http import KeepAliveWebClient
-from bot.standin.slack_api import RecordedCall, StandInSlack
+from bot.slack_pooled_client import PooledWebClient
 from scheduler.messages import ChartFile, DeliveryKey, Message, Outgoing
 from scheduler.sender import DeliveryStats, Sender
 from storage import outbox, teams
@@ -27,6 +26,7 @@ from storage.db import Database
 from storage.models import Outbox, Team
 from storage.people import SlackProfile, upsert_from_slack
 from storage.workspaces import ensure_workspace
+from tests.support.slack_api import RecordedCall, StandInSlack
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 CHANNEL = "C0EAST"
@@ -53,8 +53,11 @@ class World:
     def client(self, _workspace_id: int = 0) -> WebClient:
         # The production sender's client: one per world (and timeout), keeping connections.
         if self.timeout not in self.clients:
-            self.clients[self.timeout] = KeepAliveWebClient(
-                token="xoxb-test", base_url=self.slack.api_url, retry_handlers=[], timeout=self.timeout
+            self.clients[self.timeout] = PooledWebClient(
+                token="xoxb-test",
+                base_url=self.slack.api_url,
+                retry_handlers=[],
+                timeout=self.timeout,
             )
         return self.clients[self.timeout]
 
@@ -69,7 +72,16 @@ class World:
         return Sender(self.db, lambda _ws: client, self.clock, "test-" + uuid.uuid4().hex[:6],
                       sleep=self.sleep, workspace_ids=[self.workspace_id], **options)  # fmt: skip
 
-    def outgoing(self, job: str, recipient: str, text: str, *, period: str = "2026-11-20", part: str = "", **kw: Any) -> Outgoing:
+    def outgoing(
+        self,
+        job: str,
+        recipient: str,
+        text: str,
+        *,
+        period: str = "2026-11-20",
+        part: str = "",
+        **kw: Any,
+    ) -> Outgoing:
         key = DeliveryKey(job, self.team_id, period, recipient, part)
         return Outgoing(self.workspace_id, key, Message(recipient, text, part=part, **kw))
 
@@ -85,18 +97,34 @@ class World:
             return list(session.scalars(query.order_by(Outbox.id)))
 
     def posted_keys(self, channel: str) -> list[str]:
-        return [m["metadata"]["event_payload"]["key"] for m in self.slack.messages_in(channel) if "metadata" in m]
+        return [
+            m["metadata"]["event_payload"]["key"]
+            for m in self.slack.messages_in(channel)
+            if "metadata" in m
+        ]
 
 
-def make_world(db: Database, slack: StandInSlack, clock: FixedClock, channel: str | None = CHANNEL) -> World:
+def make_world(
+    db: Database, slack: StandInSlack, clock: FixedClock, channel: str | None = CHANNEL
+) -> World:
     with db.write() as session:
-        workspace_id = ensure_workspace(session, "T" + uuid.uuid4().hex[:10].upper(), None, clock.now())
-        team = Team(workspace_id=workspace_id, name="east", name_key="east", channel_id=channel, created_at=clock.now())
+        workspace_id = ensure_workspace(
+            session, "T" + uuid.uuid4().hex[:10].upper(), None, clock.now()
+        )
+        team = Team(
+            workspace_id=workspace_id,
+            name="east",
+            name_key="east",
+            channel_id=channel,
+            created_at=clock.now(),
+        )
         session.add(team)
         session.flush()
         assert team.id is not None
         for user_id in MANAGERS:
-            profile = SlackProfile(user_id, user_id.lower(), None, None, None, "UTC", False, False, False)
+            profile = SlackProfile(
+                user_id, user_id.lower(), None, None, None, "UTC", False, False, False
+            )
             person = upsert_from_slack(session, workspace_id, profile, clock.now())
             assert person.id is not None
             teams.add_manager(session, workspace_id, team.id, person.id, clock.now())
@@ -138,7 +166,10 @@ def dm(user_id: str) -> str:
 
 
 def test_enqueueing_twice_keeps_one_row_and_each_key_is_posted_once_with_its_key(world):
-    items = [world.outgoing("weekly-digest", CHANNEL, "digest", part="1"), world.outgoing("nudge", "UREP1", "nudge")]
+    items = [
+        world.outgoing("weekly-digest", CHANNEL, "digest", part="1"),
+        world.outgoing("nudge", "UREP1", "nudge"),
+    ]
     assert world.enqueue(*items) == 2
     assert world.enqueue(*items) == 0
     stats = world.sender().deliver_due()
@@ -146,9 +177,16 @@ def test_enqueueing_twice_keeps_one_row_and_each_key_is_posted_once_with_its_key
     assert world.posted_keys(CHANNEL) == [items[0].key.text()]
     assert world.posted_keys(dm("UREP1")) == [items[1].key.text()]
     [post] = [c for c in world.slack.calls_to("chat.postMessage") if c.params["channel"] == CHANNEL]
-    assert post.params["metadata"] == {"event_type": "paceline_delivery", "event_payload": {"key": items[0].key.text()}}
+    assert post.params["metadata"] == {
+        "event_type": "paceline_delivery",
+        "event_payload": {"key": items[0].key.text()},
+    }
     digest, nudge = world.rows()
-    assert (digest.status, digest.channel_id, digest.slack_ts) == ("sent", CHANNEL, world.slack.messages_in(CHANNEL)[0]["ts"])
+    assert (digest.status, digest.channel_id, digest.slack_ts) == (
+        "sent",
+        CHANNEL,
+        world.slack.messages_in(CHANNEL)[0]["ts"],
+    )
     assert (nudge.status, nudge.channel_id, nudge.sent_at) == ("sent", dm("UREP1"), NOW)
     # Nothing is due any more: a second round posts nothing.
     assert world.sender().deliver_due().sent == 0
@@ -157,7 +195,9 @@ def test_enqueueing_twice_keeps_one_row_and_each_key_is_posted_once_with_its_key
 
 def test_a_chart_is_uploaded_to_the_channel_with_its_title_and_comment(world):
     chart = ChartFile("week-47.png", "East, week 47", b"\x89PNG fake")
-    world.enqueue(world.outgoing("weekly-digest", CHANNEL, "This week's chart", part="chart", file=chart))
+    world.enqueue(
+        world.outgoing("weekly-digest", CHANNEL, "This week's chart", part="chart", file=chart)
+    )
     assert world.sender().deliver_due().sent == 1
     [complete] = world.slack.calls_to("files.completeUploadExternal")
     assert complete.params["channel_id"] == CHANNEL
@@ -204,7 +244,11 @@ def test_a_server_error_is_retried_after_a_backoff_and_posted_once(world):
     sender = world.sender()
     assert sender.deliver_due().retried == 1
     [row] = world.rows()
-    assert (row.status, row.attempts, row.not_before) == ("pending", 1, NOW + timedelta(seconds=BACKOFF))
+    assert (row.status, row.attempts, row.not_before) == (
+        "pending",
+        1,
+        NOW + timedelta(seconds=BACKOFF),
+    )
     assert "500" in (row.error or "")
     assert sender.deliver_due().sent == 0  # not due yet: the worker did not block waiting
     assert world.sleeps == []
@@ -286,7 +330,11 @@ def test_a_timeout_after_slack_stored_the_dm_is_found_in_history_and_not_posted_
     [history] = world.slack.calls_to("conversations.history")
     assert history.params["channel"] == dm("UREP1")
     [row] = world.rows()
-    assert (row.status, row.slack_ts, row.outcome_unknown) == ("sent", world.slack.messages_in(dm("UREP1"))[0]["ts"], False)
+    assert (row.status, row.slack_ts, row.outcome_unknown) == (
+        "sent",
+        world.slack.messages_in(dm("UREP1"))[0]["ts"],
+        False,
+    )
 
 
 def test_a_dropped_connection_before_slack_stored_the_post_is_posted_once_more(world):
@@ -321,7 +369,14 @@ def test_rows_of_a_process_that_died_mid_send_are_checked_not_resent(world):
     items = [world.outgoing("weekly-digest", CHANNEL, f"part {n}", part=str(n)) for n in (1, 2)]
     world.enqueue(*items)
     with world.db.write() as session:  # a process claims both and dies after posting one
-        outbox.claim(session, owner="dead", now=NOW, lease=timedelta(seconds=60), max_groups=10, workspace_ids=[world.workspace_id])
+        outbox.claim(
+            session,
+            owner="dead",
+            now=NOW,
+            lease=timedelta(seconds=60),
+            max_groups=10,
+            workspace_ids=[world.workspace_id],
+        )
     metadata = {"event_type": "paceline_delivery", "event_payload": {"key": items[0].key.text()}}
     world.client().chat_postMessage(channel=CHANNEL, text="part 1", metadata=metadata)
     sender = world.sender()
@@ -404,7 +459,10 @@ def test_not_in_channel_is_parked_and_each_manager_told_once_across_weeks(world)
     assert "invite @Paceline" in (digests[0].error or "")
     # Only the first post of a run asked Slack; the rest of the channel's queue was parked
     # without a call, for the same reason.
-    assert len([c for c in world.slack.calls_to("chat.postMessage") if c.params["channel"] == CHANNEL]) == 2
+    assert (
+        len([c for c in world.slack.calls_to("chat.postMessage") if c.params["channel"] == CHANNEL])
+        == 2
+    )
     for manager in MANAGERS:
         [notice] = world.slack.messages_in(dm(manager))
         assert "weekly digest" in notice["text"] and "/invite @Paceline" in notice["text"]
@@ -423,9 +481,14 @@ def test_a_team_without_a_channel_is_parked_and_its_managers_told_once(db, stand
         assert sender.deliver_due().parked == 1
     parked = world.rows("weekly-digest")
     assert [r.status for r in parked] == ["parked", "parked"]
-    assert parked[0].error == "team east has no channel: set one with /team set east channel #channel-name"
+    assert (
+        parked[0].error
+        == "team east has no channel: set one with /team set east channel #channel-name"
+    )
     # Nothing was posted for the team: only the two notices.
-    assert sorted(c.params["channel"] for c in world.slack.calls_to("chat.postMessage")) == list(MANAGERS)
+    assert sorted(c.params["channel"] for c in world.slack.calls_to("chat.postMessage")) == list(
+        MANAGERS
+    )
     for manager in MANAGERS:
         [notice] = world.slack.messages_in(dm(manager))
         assert "no channel" in notice["text"] and "/team set east channel" in notice["text"]
@@ -437,13 +500,19 @@ def test_a_team_without_a_channel_is_parked_and_its_managers_told_once(db, stand
 def test_posts_to_many_channels_overlap_while_each_channel_keeps_its_order(world):
     world.slack.latency = 0.03
     channels = [f"C{n:03d}" for n in range(20)]
-    items = [world.outgoing("weekly-digest", c, f"{c} part {p}", part=str(p)) for p in range(3) for c in channels]
+    items = [
+        world.outgoing("weekly-digest", c, f"{c} part {p}", part=str(p))
+        for p in range(3)
+        for c in channels
+    ]
     world.enqueue(*items)
     stats = world.sender(concurrency=4).deliver_due()
     assert stats.sent == 60
     assert 1 < world.slack.max_in_flight("chat.postMessage") <= 4
     for channel in channels:
-        assert world.posted_keys(channel) == [i.key.text() for i in items if i.key.recipient == channel]
+        assert world.posted_keys(channel) == [
+            i.key.text() for i in items if i.key.recipient == channel
+        ]
         assert world.slack.max_in_flight("chat.postMessage", channel) == 1
 
 

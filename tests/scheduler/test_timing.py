@@ -73,8 +73,12 @@ def test_instant_is_utc():
 
 def test_last_due_and_next_after():
     now = utc(2026, 11, 26, 12)  # Thursday
-    assert last_due(NUDGE, NY, now) == Occurrence("nudge", date(2026, 11, 25), utc(2026, 11, 25, 15))
-    assert next_after(NUDGE, NY, now) == Occurrence("nudge", date(2026, 12, 2), utc(2026, 12, 2, 15))
+    assert last_due(NUDGE, NY, now) == Occurrence(
+        "nudge", date(2026, 11, 25), utc(2026, 11, 25, 15)
+    )
+    assert next_after(NUDGE, NY, now) == Occurrence(
+        "nudge", date(2026, 12, 2), utc(2026, 12, 2, 15)
+    )
     # Exactly at the time counts as due, not as next.
     assert last_due(NUDGE, NY, utc(2026, 11, 25, 15)).local_date == date(2026, 11, 25)
     assert next_after(NUDGE, NY, utc(2026, 11, 25, 15)).local_date == date(2026, 12, 2)
@@ -96,7 +100,11 @@ def test_a_week_that_spans_two_months():
 
 @pytest.mark.parametrize(
     ("late", "relevant"),
-    [(timedelta(0), True), (timedelta(hours=23, minutes=59), True), (timedelta(days=1, minutes=1), False)],
+    [
+        (timedelta(0), True),
+        (timedelta(hours=23, minutes=59), True),
+        (timedelta(days=1, minutes=1), False),
+    ],
 )
 def test_a_digest_is_caught_up_within_a_day(late, relevant):
     occurrence = Occurrence("weekly-digest", date(2026, 11, 20), utc(2026, 11, 20, 21))
@@ -111,7 +119,11 @@ def test_a_nudge_is_caught_up_while_its_week_lasts_never_after():
 
 
 def test_a_log_reminder_only_on_its_own_day_in_the_teams_zone():
-    occurrence = Occurrence("log-reminder", date(2026, 11, 25), utc(2026, 11, 25, 22))  # 17:00 New York
+    occurrence = Occurrence(
+        "log-reminder", date(2026, 11, 25), utc(2026, 11, 25, 22)
+    )  # 17:00 New York
     assert still_relevant(occurrence, NY, utc(2026, 11, 26, 4, 59))  # 23:59 there
     assert not still_relevant(occurrence, NY, utc(2026, 11, 26, 5, 0))
-    assert not still_relevant(occurrence, SYDNEY, utc(2026, 11, 26, 4))  # 15:00 on the 26th in Sydney
+    assert not still_relevant(
+        occurrence, SYDNEY, utc(2026, 11, 26, 4)
+    )  # 15:00 on the 26th in Sydney

@@ -21,7 +21,7 @@ from hubspot import HubSpot
 from hubspot.crm.objects.calls.exceptions import ServiceException
 from hubspot.crm.owners.exceptions import UnauthorizedException
 
-from bot.standin.hubspot_api import RecordedRequest, StandInHubSpot
+from tests.support.hubspot_api import RecordedRequest, StandInHubSpot
 
 TOKEN = "pat-na1-test-token"
 T0 = datetime(2026, 11, 30, 14, 5, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import ThreadingMixIn
@@ -18,8 +18,9 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.standin.signed_requests import HttpResponse, SignedSlackClient, slack_signature
-from bot.standin.slack_api import StandInSlack
+from tests.support.signed_requests import HttpResponse, SignedSlackClient, slack_signature
+from tests.support.slack_api import StandInSlack
+from tests.support.waiting import poll
 
 SECRET = "test-signing-secret"
 
@@ -34,16 +35,6 @@ DOC_BODY = (
     b"&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
 )
 DOC_SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
-
-
-def _poll(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    waiter = threading.Event()
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        waiter.wait(0.01)
-    return predicate()
 
 
 # ---------------------------------------------------------------------- signature helper
@@ -147,7 +138,7 @@ def bolt() -> Iterator[BoltHarness]:
         server.server_close()
         serving.join()
         standin.stop()
-        assert _poll(lambda: set(threading.enumerate()) <= threads_before), (
+        assert poll(lambda: set(threading.enumerate()) <= threads_before), (
             set(threading.enumerate()) - threads_before
         )
 

@@ -8,7 +8,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from slack_sdk import WebClient
@@ -16,7 +16,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.standin.slack_api import RecordedCall, StandInSlack
+from bot.standin.slack_api import StandInSlack as ConsoleSlack
+from tests.support.slack_api import RecordedCall, StandInSlack
+from tests.support.waiting import poll
 
 # These tests post what Slack would refuse on purpose, to see the stand-in answer as Slack does.
 pytestmark = pytest.mark.slack_payloads_unchecked
@@ -31,16 +33,6 @@ def standin() -> Iterator[StandInSlack]:
 @pytest.fixture
 def client(standin: StandInSlack) -> WebClient:
     return WebClient(token="xoxb-test", base_url=standin.api_url)
-
-
-def _poll(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    waiter = threading.Event()
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        waiter.wait(0.01)
-    return predicate()
 
 
 def test_urls_point_at_loopback(standin: StandInSlack) -> None:
@@ -63,6 +55,17 @@ def test_auth_test_and_recorded_call(standin: StandInSlack, client: WebClient) -
     assert call.headers["authorization"] == "Bearer xoxb-test"
     assert call.status == 200
     assert call.at > 0
+
+
+def test_the_consoles_stand_in_answers_alone_and_shows_every_call_to_on_call() -> None:
+    seen: list[RecordedCall] = []
+    with ConsoleSlack(team_id="T_CONSOLE", on_call=seen.append) as standin:
+        console_client = WebClient(token="xoxb-console", base_url=standin.api_url)
+        assert console_client.auth_test()["team_id"] == "T_CONSOLE"
+        posted = console_client.chat_postMessage(channel="C1", text="hi")
+        assert posted["ok"] is True and posted["message"]["team"] == "T_CONSOLE"
+    assert [c.method for c in seen] == ["auth.test", "chat.postMessage"]
+    assert not hasattr(standin, "calls") and not hasattr(standin, "fail_next")
 
 
 def test_users_info_found_and_not_found(standin: StandInSlack, client: WebClient) -> None:
@@ -447,7 +450,7 @@ def test_stop_ends_keep_alive_connections() -> None:
     assert json.loads(conn.getresponse().read())["ok"] is True
     # The connection stays open, so a handler thread is parked reading the next request.
     standin.stop()
-    assert _poll(lambda: set(threading.enumerate()) <= before)
+    assert poll(lambda: set(threading.enumerate()) <= before)
     conn.close()
 
 

@@ -23,7 +23,16 @@ def test_the_month_and_the_metrics_match_the_separate_reads(db: Database) -> Non
     with db.write() as session:
         workspaces.set_fiscal_year_start_month(session, workspace_id, 4)
         for key, kind, aliases in (("visits", "count", "visit,v"), ("bookings", "money", "")):
-            session.add(CustomMetric(workspace_id=workspace_id, key=key, kind=kind, aliases=aliases, cap=10_000, created_at=NOW))
+            session.add(
+                CustomMetric(
+                    workspace_id=workspace_id,
+                    key=key,
+                    kind=kind,
+                    aliases=aliases,
+                    cap=10_000,
+                    created_at=NOW,
+                )
+            )
     with db.read() as session:
         month, found = metrics.fiscal_month_and_custom_metrics(session, workspace_id)
         assert (month, found) == (
@@ -31,7 +40,10 @@ def test_the_month_and_the_metrics_match_the_separate_reads(db: Database) -> Non
             metrics.custom_metrics(session, workspace_id),
         )
     assert month == 4
-    assert [(m.key, m.kind.value, m.aliases) for m in found] == [("visits", "count", ("visit", "v")), ("bookings", "money", ())]
+    assert [(m.key, m.kind.value, m.aliases) for m in found] == [
+        ("visits", "count", ("visit", "v")),
+        ("bookings", "money", ()),
+    ]
 
 
 def test_a_workspace_without_custom_metrics_still_gives_its_month(db: Database) -> None:

@@ -17,7 +17,9 @@ def test_migrations_match_the_models(database_url):
         db.upgrade()
         db.upgrade()  # a second run at start is a no-op
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+            )
             tables = set(sa.inspect(conn).get_table_names())
         assert diff == []
         assert set(SQLModel.metadata.tables) <= tables
@@ -31,7 +33,12 @@ def test_entry_indexes_serve_log_and_weekly_totals(database_url):
         db.upgrade()
         with db.engine.connect() as conn:
             indexes = {i["name"]: i["column_names"] for i in sa.inspect(conn).get_indexes("entry")}
-        assert indexes["ix_entry_person_metric_day"][:4] == ["workspace_id", "person_id", "metric", "day"]
+        assert indexes["ix_entry_person_metric_day"][:4] == [
+            "workspace_id",
+            "person_id",
+            "metric",
+            "day",
+        ]
         assert indexes["ix_entry_enterer_created"][:2] == ["workspace_id", "entered_by_id"]
     finally:
         db.dispose()
@@ -41,7 +48,10 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path):
     db = Database(f"sqlite:///{tmp_path}/p.db")
     try:
         with db.engine.connect() as conn:
-            pragmas = {p: conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("journal_mode", "busy_timeout", "foreign_keys")}
+            pragmas = {
+                p: conn.exec_driver_sql(f"PRAGMA {p}").scalar()
+                for p in ("journal_mode", "busy_timeout", "foreign_keys")
+            }
         assert pragmas == {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1}
     finally:
         db.dispose()
@@ -56,7 +66,11 @@ def test_audit_rows_cannot_be_changed(tmp_path):
     db.upgrade()
     try:
         with db.write() as session:
-            session.execute(sa.insert(storage.models.Workspace).values(slack_team_id="T1", created_at=sa.func.now()))
+            session.execute(
+                sa.insert(storage.models.Workspace).values(
+                    slack_team_id="T1", created_at=sa.func.now()
+                )
+            )
         with pytest.raises(RuntimeError, match="append-only"), db.write() as session:
             from datetime import UTC, datetime
 

@@ -26,14 +26,26 @@ def workspace(db: Database) -> tuple[int, int]:
     """A workspace of this test's own (tests share the database) and a team in it."""
     with db.write() as session:
         workspace_id = ensure_workspace(session, "T" + uuid.uuid4().hex[:12].upper(), None, NOW)
-        team = Team(workspace_id=workspace_id, name="east", name_key="east", channel_id="C_EAST", created_at=NOW)
+        team = Team(
+            workspace_id=workspace_id,
+            name="east",
+            name_key="east",
+            channel_id="C_EAST",
+            created_at=NOW,
+        )
         session.add(team)
         session.flush()
         assert team.id is not None
         return workspace_id, team.id
 
 
-def item(workspace: tuple[int, int], recipient: str, period: str = "2026-11-20", part: str = "", text: str = "hi") -> Outgoing:
+def item(
+    workspace: tuple[int, int],
+    recipient: str,
+    period: str = "2026-11-20",
+    part: str = "",
+    text: str = "hi",
+) -> Outgoing:
     workspace_id, team_id = workspace
     key = DeliveryKey("nudge", team_id, period, recipient, part)
     return Outgoing(workspace_id, key, Message(recipient, text, part=part))
@@ -44,14 +56,31 @@ def enqueue(db: Database, items: list[Outgoing], now: datetime = NOW) -> int:
         return outbox.enqueue(session, items, now)
 
 
-def claim(db: Database, workspace: tuple[int, int], owner: str = "a", now: datetime = NOW, max_groups: int = 10) -> list[list[outbox.Claimed]]:
+def claim(
+    db: Database,
+    workspace: tuple[int, int],
+    owner: str = "a",
+    now: datetime = NOW,
+    max_groups: int = 10,
+) -> list[list[outbox.Claimed]]:
     with db.write() as session:
-        return outbox.claim(session, owner=owner, now=now, lease=LEASE, max_groups=max_groups, workspace_ids=[workspace[0]])
+        return outbox.claim(
+            session,
+            owner=owner,
+            now=now,
+            lease=LEASE,
+            max_groups=max_groups,
+            workspace_ids=[workspace[0]],
+        )
 
 
 def rows(db: Database, workspace: tuple[int, int]) -> list[Outbox]:
     with db.read() as session:
-        return list(session.scalars(sa.select(Outbox).where(Outbox.workspace_id == workspace[0]).order_by(Outbox.id)))
+        return list(
+            session.scalars(
+                sa.select(Outbox).where(Outbox.workspace_id == workspace[0]).order_by(Outbox.id)
+            )
+        )
 
 
 def test_enqueue_skips_keys_already_there_and_counts_only_new_rows(db, workspace):
@@ -60,7 +89,9 @@ def test_enqueue_skips_keys_already_there_and_counts_only_new_rows(db, workspace
     assert enqueue(db, first) == 0  # a repeated run
     assert enqueue(db, [*first, item(workspace, "U3")]) == 1
     stored = rows(db, workspace)
-    assert [r.delivery_key for r in stored] == [i.key.text() for i in [*first, item(workspace, "U3")]]
+    assert [r.delivery_key for r in stored] == [
+        i.key.text() for i in [*first, item(workspace, "U3")]
+    ]
     assert {(r.status, r.attempts, r.not_before) for r in stored} == {("pending", 0, NOW)}
 
 
@@ -68,7 +99,16 @@ def test_the_same_key_in_another_workspace_is_another_row(db, workspace):
     with db.write() as session:
         other_ws = ensure_workspace(session, "T" + uuid.uuid4().hex[:12].upper(), None, NOW)
     key = item(workspace, "U1").key
-    assert enqueue(db, [Outgoing(workspace[0], key, Message("U1", "a")), Outgoing(other_ws, key, Message("U1", "b"))]) == 2
+    assert (
+        enqueue(
+            db,
+            [
+                Outgoing(workspace[0], key, Message("U1", "a")),
+                Outgoing(other_ws, key, Message("U1", "b")),
+            ],
+        )
+        == 2
+    )
 
 
 def test_keys_longer_than_their_columns_are_refused(db, workspace):
@@ -79,24 +119,38 @@ def test_keys_longer_than_their_columns_are_refused(db, workspace):
 
 def test_payload_round_trips_text_blocks_and_file_bytes():
     blocks = ({"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}},)
-    message = Message("C1", "digest", blocks, ChartFile("chart.png", "Week 47", b"\x89PNG\x00\xff"), "chart")
+    message = Message(
+        "C1", "digest", blocks, ChartFile("chart.png", "Week 47", b"\x89PNG\x00\xff"), "chart"
+    )
     assert outbox.decode_message(outbox.encode_message(message), "C1", "chart") == message
 
 
 def test_claim_takes_each_recipients_due_rows_together_oldest_first(db, workspace):
-    enqueue(db, [item(workspace, "U1", part="1"), item(workspace, "U2"), item(workspace, "U1", part="2")])
+    enqueue(
+        db,
+        [item(workspace, "U1", part="1"), item(workspace, "U2"), item(workspace, "U1", part="2")],
+    )
     groups = claim(db, workspace)
     assert [[r.recipient + r.part for r in g] for g in groups] == [["U11", "U12"], ["U2"]]
     assert all(not r.outcome_unknown and r.attempts == 0 for g in groups for r in g)
-    assert {(r.status, r.lease_owner, r.lease_until) for r in rows(db, workspace)} == {("sending", "a", NOW + LEASE)}
+    assert {(r.status, r.lease_owner, r.lease_until) for r in rows(db, workspace)} == {
+        ("sending", "a", NOW + LEASE)
+    }
     # Held rows are nobody else's until their lease runs out.
     assert claim(db, workspace, owner="b") == []
 
 
 def test_claim_respects_max_groups(db, workspace):
     enqueue(db, [item(workspace, f"U{n}") for n in range(5)])
-    assert [[r.recipient for r in g] for g in claim(db, workspace, max_groups=2)] == [["U0"], ["U1"]]
-    assert [[r.recipient for r in g] for g in claim(db, workspace, owner="b")] == [["U2"], ["U3"], ["U4"]]
+    assert [[r.recipient for r in g] for g in claim(db, workspace, max_groups=2)] == [
+        ["U0"],
+        ["U1"],
+    ]
+    assert [[r.recipient for r in g] for g in claim(db, workspace, owner="b")] == [
+        ["U2"],
+        ["U3"],
+        ["U4"],
+    ]
 
 
 def test_a_recipient_waits_while_its_older_row_is_held_or_backing_off(db, workspace):
@@ -164,16 +218,33 @@ def test_only_the_holder_changes_a_claimed_row(db, workspace):
         assert outbox.renew(session, [one.id, two.id], owner="b", now=NOW, lease=LEASE) == set()
         assert not outbox.park(session, one.id, owner="b", now=NOW, reason="x")
         assert outbox.release(session, [two.id], owner="b", now=NOW) == 0
-        assert outbox.renew(session, [one.id, two.id], owner="a", now=NOW, lease=LEASE * 2) == {one.id, two.id}
+        assert outbox.renew(session, [one.id, two.id], owner="a", now=NOW, lease=LEASE * 2) == {
+            one.id,
+            two.id,
+        }
         assert outbox.release(session, [two.id], owner="a", now=NOW) == 1
         outbox.mark_sent(session, one.id, now=NOW, channel_id="DU1", ts="1.000001")
     first, second = rows(db, workspace)
-    assert (first.status, first.slack_ts, first.channel_id, first.sent_at, first.lease_owner) == ("sent", "1.000001", "DU1", NOW, None)
+    assert (first.status, first.slack_ts, first.channel_id, first.sent_at, first.lease_owner) == (
+        "sent",
+        "1.000001",
+        "DU1",
+        NOW,
+        None,
+    )
     assert (second.status, second.lease_owner, second.attempts) == ("pending", None, 0)
 
 
 def test_requeue_retries_failed_and_parked_rows_never_sent_or_live_ones(db, workspace):
-    enqueue(db, [item(workspace, "U1"), item(workspace, "U2"), item(workspace, "U3"), item(workspace, "U4")])
+    enqueue(
+        db,
+        [
+            item(workspace, "U1"),
+            item(workspace, "U2"),
+            item(workspace, "U3"),
+            item(workspace, "U4"),
+        ],
+    )
     [[sent], [parked], [failed], [held]] = claim(db, workspace)
     with db.write() as session:
         outbox.mark_sent(session, sent.id, now=NOW, channel_id="DU1", ts="1.1")
@@ -187,7 +258,12 @@ def test_requeue_retries_failed_and_parked_rows_never_sent_or_live_ones(db, work
     assert (by_key[sent.delivery_key].status, by_key[sent.delivery_key].slack_ts) == ("sent", "1.1")
     for retried in (parked, failed):
         row = by_key[retried.delivery_key]
-        assert (row.status, row.error, row.created_at, row.not_before) == ("pending", None, later, later)
+        assert (row.status, row.error, row.created_at, row.not_before) == (
+            "pending",
+            None,
+            later,
+            later,
+        )
     assert by_key[held.delivery_key].status == "sending"
 
 
@@ -197,8 +273,17 @@ def test_summary_counts_by_team_job_and_status_and_lists_problems_in_one_stateme
     groups = claim(db, workspace)
     with db.write() as session:
         outbox.mark_sent(session, groups[0][0].id, now=NOW, channel_id="DU0", ts="1.1")
-        outbox.park(session, groups[1][0].id, owner="a", now=NOW, reason="the account is deactivated")
-        outbox.park(session, groups[2][0].id, owner="a", now=NOW + timedelta(seconds=1), reason="gave up after 5 attempts", status="failed")
+        outbox.park(
+            session, groups[1][0].id, owner="a", now=NOW, reason="the account is deactivated"
+        )
+        outbox.park(
+            session,
+            groups[2][0].id,
+            owner="a",
+            now=NOW + timedelta(seconds=1),
+            reason="gave up after 5 attempts",
+            status="failed",
+        )
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
@@ -214,7 +299,12 @@ def test_summary_counts_by_team_job_and_status_and_lists_problems_in_one_stateme
             event.remove(engine, "before_cursor_execute", count)
     assert len([s for s in statements if "outbox" in s]) == 1
     [job] = summary.jobs
-    assert (job.team_id, job.job, job.counts, job.last_sent_at) == (team_id, "nudge", {"sent": 1, "parked": 1, "failed": 1, "sending": 1}, NOW)
+    assert (job.team_id, job.job, job.counts, job.last_sent_at) == (
+        team_id,
+        "nudge",
+        {"sent": 1, "parked": 1, "failed": 1, "sending": 1},
+        NOW,
+    )
     assert [(p.recipient, p.status, p.error) for p in summary.problems] == [
         ("U2", "failed", "gave up after 5 attempts"),
         ("U1", "parked", "the account is deactivated"),
@@ -232,7 +322,16 @@ def test_concurrent_claims_skip_each_others_rows_on_postgresql(db, workspace):
 
     def hold_a_claim() -> None:
         with db.write() as session:
-            first.extend(outbox.claim(session, owner="a", now=NOW, lease=LEASE, max_groups=2, workspace_ids=[workspace[0]]))
+            first.extend(
+                outbox.claim(
+                    session,
+                    owner="a",
+                    now=NOW,
+                    lease=LEASE,
+                    max_groups=2,
+                    workspace_ids=[workspace[0]],
+                )
+            )
             holding.set()
             release.wait(10)
 

@@ -26,19 +26,37 @@ def _upgrade_and_compare(url: str) -> None:
         command.upgrade(config, "0007")
         with db.engine.begin() as conn:
             seed(conn)
-            before = {name: conn.execute(sa.text(sql)).scalar_one() for name, sql in FIGURES.items()}
+            before = {
+                name: conn.execute(sa.text(sql)).scalar_one() for name, sql in FIGURES.items()
+            }
         db.upgrade()
         with db.engine.connect() as conn:
             after = {name: conn.execute(sa.text(sql)).scalar_one() for name, sql in FIGURES.items()}
-            settings = conn.execute(sa.text("SELECT celebrate, celebrate_min, work_hours FROM team")).all()
+            settings = conn.execute(
+                sa.text("SELECT celebrate, celebrate_min, work_hours FROM team")
+            ).all()
             indexes = {i["name"] for i in sa.inspect(conn).get_indexes("entry")}
-        assert before == after == {"teams": 1, "goals": 2, "live calls": 84, "all entries": 6, "outbox": 1, "members": 2, "installs": 1}
+        assert (
+            before
+            == after
+            == {
+                "teams": 1,
+                "goals": 2,
+                "live calls": 84,
+                "all entries": 6,
+                "outbox": 1,
+                "members": 2,
+                "installs": 1,
+            }
+        )
         assert [tuple(row) for row in settings] == [("hits,team", None, "08:00-19:00")]
         assert "ix_entry_deleted" in indexes
         # And back: the downgrade drops only what 0008 added.
         command.downgrade(config, "0007")
         with db.engine.connect() as conn:
-            assert {name: conn.execute(sa.text(sql)).scalar_one() for name, sql in FIGURES.items()} == before
+            assert {
+                name: conn.execute(sa.text(sql)).scalar_one() for name, sql in FIGURES.items()
+            } == before
             assert "celebration" not in sa.inspect(conn).get_table_names()
     finally:
         db.dispose()

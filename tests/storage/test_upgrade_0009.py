@@ -27,15 +27,33 @@ def _upgrade_and_compare(url: str) -> None:
         command.upgrade(config, "0008")
         with db.engine.begin() as conn:
             seed(conn, {"celebrate": "deals", "celebrate_min": 500000, "work_hours": "any"})
-            before = {name: conn.execute(sa.text(sql)).scalar_one() for name, sql in FIGURES.items()}
+            before = {
+                name: conn.execute(sa.text(sql)).scalar_one() for name, sql in FIGURES.items()
+            }
         db.upgrade()
         with db.engine.connect() as conn:
             after = {name: conn.execute(sa.text(sql)).scalar_one() for name, sql in FIGURES.items()}
-            settings = conn.execute(sa.text("SELECT celebrate, celebrate_min, work_hours, crm_only FROM team")).all()
-            refs = conn.execute(sa.text("SELECT count(*) FROM entry WHERE external_ref IS NOT NULL")).scalar_one()
+            settings = conn.execute(
+                sa.text("SELECT celebrate, celebrate_min, work_hours, crm_only FROM team")
+            ).all()
+            refs = conn.execute(
+                sa.text("SELECT count(*) FROM entry WHERE external_ref IS NOT NULL")
+            ).scalar_one()
             indexes = {i["name"] for i in sa.inspect(conn).get_indexes("entry")}
             tables = set(sa.inspect(conn).get_table_names())
-        assert before == after == {"teams": 1, "goals": 2, "live calls": 84, "all entries": 6, "outbox": 1, "members": 2, "installs": 1}
+        assert (
+            before
+            == after
+            == {
+                "teams": 1,
+                "goals": 2,
+                "live calls": 84,
+                "all entries": 6,
+                "outbox": 1,
+                "members": 2,
+                "installs": 1,
+            }
+        )
         assert [tuple(row) for row in settings] == [("deals", 500000, "any", "")]
         assert refs == 0
         assert {"ix_entry_deleted", "ix_entry_external_ref"} <= indexes
@@ -43,9 +61,13 @@ def _upgrade_and_compare(url: str) -> None:
         # And back: the downgrade drops only what 0009 added.
         command.downgrade(config, "0008")
         with db.engine.connect() as conn:
-            assert {name: conn.execute(sa.text(sql)).scalar_one() for name, sql in FIGURES.items()} == before
+            assert {
+                name: conn.execute(sa.text(sql)).scalar_one() for name, sql in FIGURES.items()
+            } == before
             assert "crm_record" not in sa.inspect(conn).get_table_names()
             assert "crm_only" not in {c["name"] for c in sa.inspect(conn).get_columns("team")}
-            assert conn.execute(sa.text("SELECT celebrate, celebrate_min, work_hours FROM team")).all() == [("deals", 500000, "any")]
+            assert conn.execute(
+                sa.text("SELECT celebrate, celebrate_min, work_hours FROM team")
+            ).all() == [("deals", 500000, "any")]
     finally:
         db.dispose()

@@ -8,13 +8,14 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-24 08:20:00
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -23,10 +24,14 @@ _UNFINISHED = sa.text("status IN ('pending', 'sending')")
 
 def upgrade() -> None:
     op.create_index(
-        'ix_outbox_unfinished', 'outbox', ['id'], unique=False,
-        postgresql_where=_UNFINISHED, sqlite_where=_UNFINISHED,
+        "ix_outbox_unfinished",
+        "outbox",
+        ["id"],
+        unique=False,
+        postgresql_where=_UNFINISHED,
+        sqlite_where=_UNFINISHED,
     )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_outbox_unfinished', table_name='outbox')
+    op.drop_index("ix_outbox_unfinished", table_name="outbox")

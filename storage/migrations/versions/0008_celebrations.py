@@ -27,12 +27,22 @@ _DELETED = sa.text("deleted_at IS NOT NULL")
 def upgrade() -> None:
     op.add_column(
         "team",
-        sa.Column("celebrate", sqlmodel.sql.sqltypes.AutoString(length=40), server_default="hits,team", nullable=False),
+        sa.Column(
+            "celebrate",
+            sqlmodel.sql.sqltypes.AutoString(length=40),
+            server_default="hits,team",
+            nullable=False,
+        ),
     )
     op.add_column("team", sa.Column("celebrate_min", sa.BigInteger(), nullable=True))
     op.add_column(
         "team",
-        sa.Column("work_hours", sqlmodel.sql.sqltypes.AutoString(length=11), server_default="08:00-19:00", nullable=False),
+        sa.Column(
+            "work_hours",
+            sqlmodel.sql.sqltypes.AutoString(length=11),
+            server_default="08:00-19:00",
+            nullable=False,
+        ),
     )
     op.create_index("ix_entry_deleted", "entry", ["deleted_at"], unique=False,
                     postgresql_where=_DELETED, sqlite_where=_DELETED)  # fmt: skip
@@ -60,7 +70,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["workspace_id"], ["workspace.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_celebration_post_due", "celebration_post", ["status", "due_at"], unique=False)
+    op.create_index(
+        "ix_celebration_post_due", "celebration_post", ["status", "due_at"], unique=False
+    )
     op.create_table(
         "celebration",
         sa.Column("id", sa.Integer(), nullable=False),

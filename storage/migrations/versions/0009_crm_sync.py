@@ -67,9 +67,13 @@ def upgrade() -> None:
         sa.Column("synced_at", _instant(), nullable=False),
         sa.ForeignKeyConstraint(["workspace_id"], ["workspace.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("workspace_id", "provider", "object_type", "object_id", name="uq_crm_record"),
+        sa.UniqueConstraint(
+            "workspace_id", "provider", "object_type", "object_id", name="uq_crm_record"
+        ),
     )
-    op.create_index("ix_crm_record_owner", "crm_record", ["workspace_id", "provider", "owner_id"], unique=False)
+    op.create_index(
+        "ix_crm_record_owner", "crm_record", ["workspace_id", "provider", "owner_id"], unique=False
+    )
     op.create_table(
         "crm_owner",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -1,0 +1,324 @@
+"""The outbox sender's WebClient: slack-sdk's client with its Web API calls sent over
+urllib3 connection pools that stay open between calls.
+
+slack-sdk's WebClient opens a new connection for every call (urllib's `urlopen`). The
+sender makes thousands of calls in a burst from a few threads, and a new TCP (and, against
+Slack, TLS) connection per post costs more than the post itself. This client overrides only
+the public `api_call`, through which every WebClient method goes; it builds each request as
+slack-sdk does (the same body, token and headers) and reads the answer into the same
+`SlackResponse`, validated the same way, so a refusal raises the same `SlackApiError`
+(a 429 with its Retry-After header).
+
+It never re-sends a request on its own (no retry handlers, urllib3 retries off): a call
+whose connection fails is the caller's unknown outcome (the sender checks the channel's
+history before posting again), and it raises what the connection raised as the standard
+library names it (`TimeoutError`, `ConnectionRefusedError`, `RemoteDisconnected` …), as
+slack-sdk's own client does. urllib3 drops a connection whose call failed, so a late answer
+is never read as the next call's.
+
+Each thread keeps its own pool of one connection per host: a sender thread makes one call
+at a time, so a shared pool would only add a lock and need sizing to the sender's
+concurrency. File uploads (multipart), Basic-auth calls, proxies and a client given retry
+handlers take slack-sdk's own path.
+"""
+
+from __future__ import annotations
+
+import email.message
+import functools
+import http.client
+import json
+import logging
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import urllib3
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackRequestError
+from slack_sdk.web.deprecation import show_deprecation_warning_if_any
+from slack_sdk.web.slack_response import SlackResponse
+from urllib3.util.retry import Retry
+
+# Servers close idle keep-alive connections (commonly after 5-75 s); a connection idle for
+# longer than this is replaced before use rather than risk a post on a closing socket.
+MAX_IDLE_SECONDS = 4.0
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json;charset=utf-8"
+JSON_ON_GET = "Json data can only be submitted as POST requests. GET requests should use the 'params' argument."
+
+# total=False: urllib3 raises the first error instead of trying again.
+NO_RETRIES = Retry(total=False, redirect=False)
+
+
+@dataclass(frozen=True)
+class SlackRequest:
+    """One Web API call as slack-sdk's WebClient sends it: always a POST, the arguments as
+    a JSON or form body, the token in the Authorization header."""
+
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+    params: dict[str, Any]  # the form arguments, as SlackResponse keeps them
+    json: dict[str, Any] | None
+
+
+@dataclass
+class _Pool:
+    pool: urllib3.HTTPConnectionPool
+    last_used: float
+
+
+class PooledWebClient(WebClient):
+    """A WebClient whose calls reuse each thread's open connection. It never retries: give
+    it no retry handlers (the default here); given some, it answers as the stock client."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("retry_handlers", [])
+        super().__init__(*args, **kwargs)
+        self._local = threading.local()
+        self._tls: ssl.SSLContext | None = self.ssl  # the default one is made on first use
+
+    def api_call(
+        self,
+        api_method: str,
+        *,
+        http_verb: str = "POST",
+        files: dict | None = None,
+        data: dict | None = None,
+        params: dict | None = None,
+        json: dict | None = None,
+        headers: dict | None = None,
+        auth: dict | None = None,
+    ) -> SlackResponse:
+        url = api_url(self.base_url, api_method)
+        stock = (
+            files is not None or auth is not None or self.proxy is not None or self.retry_handlers
+        )
+        if stock or not url.lower().startswith("http"):
+            return super().api_call(
+                api_method, http_verb=http_verb, files=files, data=data, params=params, json=json,
+                headers=headers, auth=auth,
+            )  # fmt: skip
+        show_deprecation_warning_if_any(api_method)
+        request = self.build_request(url, http_verb, data, params, json, headers)
+        status, answer_headers, body = self._send(request)
+        return self._response(request, status, answer_headers, body)
+
+    def build_request(
+        self,
+        url: str,
+        http_verb: str,
+        data: dict | None,
+        params: dict | None,
+        json_body: dict | None,
+        headers: dict | None,
+    ) -> SlackRequest:
+        """What slack-sdk's `api_call` sends for these arguments (see `_build_req_args` and
+        `_urllib_api_call` in slack_sdk.web): None values dropped, the client's `team_id`
+        added, booleans as "1"/"0", a `token` argument moved to the Authorization header."""
+        if json_body is not None and http_verb != "POST":
+            raise SlackRequestError(JSON_ON_GET)
+        body_params: dict[str, Any] = {}
+        token = self.token
+        for given in (params, data):
+            if given is not None:
+                kept = {k: v for k, v in given.items() if v is not None}
+                for name, value in self.default_params.items():
+                    kept.setdefault(name, value)
+                if given is params:
+                    token = kept.pop("token", token)
+                body_params.update(kept)
+        if json_body is not None:
+            for name, value in self.default_params.items():
+                json_body.setdefault(name, value)
+            token = json_body.pop("token", token)
+        body_params = {
+            k: ("1" if v else "0") if isinstance(v, bool) else v for k, v in body_params.items()
+        }
+        # slack-sdk merges the headers twice over (the call's, then the client's again).
+        given = {**(headers or {}), **self.headers}
+        shown = {"Content-Type": FORM}
+        if token:
+            shown["Authorization"] = f"Bearer {token}"
+        shown.update(given)
+        if json_body is not None:
+            shown["Content-Type"] = JSON
+        named = {"Content-Type": FORM, **self.headers}
+        if self.token:
+            named["Authorization"] = f"Bearer {self.token}"
+        named.update(shown)
+        body: bytes | None = None
+        if json_body:
+            body = json.dumps(json_body).encode("utf-8")
+            named["Content-Type"] = JSON
+        elif body_params:
+            body = urlencode(body_params).encode("utf-8")
+            named["Content-Type"] = FORM
+        if self.logger.isEnabledFor(logging.DEBUG):
+            redacted = {
+                k: "(redacted)" if k.lower() == "authorization" else v for k, v in shown.items()
+            }
+            listed = {k: "(bytes)" if isinstance(v, bytes) else v for k, v in body_params.items()}
+            self.logger.debug(
+                f"Sending a request - url: {url}, query_params: {{}}, body_params: {listed}, "
+                f"files: {{}}, json_body: {json_body}, headers: {redacted}"
+            )
+        # Header names as urllib's opener writes them: one spelling per name, Title-Case.
+        spelled = {k.capitalize(): str(v) for k, v in named.items()}
+        return SlackRequest(
+            url, {k.title(): v for k, v in spelled.items()}, body, body_params, json_body
+        )
+
+    def _send(self, request: SlackRequest) -> tuple[int, dict[str, str], bytes]:
+        origin, path = origin_and_path(request.url)
+        kept = self._pool(origin)
+        try:
+            if any(c in text for text in (path, *request.headers.values()) for c in "\r\n\0"):
+                # A token or path with a line break would smuggle headers or a second request.
+                raise ValueError("HTTP request line or header contains a line break")
+            answer = kept.pool.urlopen(
+                "POST",
+                path,
+                body=request.body,
+                headers=request.headers,
+                retries=NO_RETRIES,
+                redirect=False,
+                assert_same_host=False,
+                timeout=self.timeout,
+                preload_content=True,
+                decode_content=False,
+            )
+        except urllib3.exceptions.HTTPError as error:
+            failure = from_the_connection(error)
+            self.logger.error(f"Failed to send a request to Slack API server: {failure}")
+            if failure is error:
+                raise
+            raise failure from None
+        except Exception as error:
+            self.logger.error(f"Failed to send a request to Slack API server: {error}")
+            raise
+        kept.last_used = time.monotonic()
+        # Each header as sent (urllib3 would join repeated ones with commas).
+        return answer.status, dict(answer.headers.iteritems()), answer.data
+
+    def _response(
+        self, request: SlackRequest, status: int, headers: dict[str, str], raw: bytes
+    ) -> SlackResponse:
+        media_type, charset = content_type(_header(headers, "content-type"))
+        body: str | bytes
+        if 200 <= status < 300 and media_type == "application/gzip":
+            body = raw  # admin.analytics.getFile
+        else:
+            body = raw.decode(charset)
+        if status == 429:
+            # slack-sdk offers Retry-After under both spellings (aiohttp's and urllib's).
+            if "retry-after" not in headers and "Retry-After" in headers:
+                headers["retry-after"] = headers["Retry-After"]
+            if "Retry-After" not in headers and "retry-after" in headers:
+                headers["Retry-After"] = headers["retry-after"]
+        data: dict[str, Any] | bytes
+        if isinstance(body, bytes):
+            data = body
+        else:
+            try:
+                data = json.loads(body)
+            except json.JSONDecodeError:
+                message = unexpected_body_message(body)
+                self.logger.error(f"Failed to decode Slack API response: {message}")
+                data = {"ok": False, "error": message}
+        return SlackResponse(
+            client=self,
+            http_verb="POST",
+            api_url=request.url,
+            req_args={
+                "headers": request.headers,
+                "data": {},
+                "params": request.params,
+                "files": None,
+                "json": request.json,
+            },
+            data=data,
+            headers=headers,
+            status_code=status,
+        ).validate()
+
+    def _pool(self, origin: str) -> _Pool:
+        pools: dict[str, _Pool] | None = getattr(self._local, "pools", None)
+        if pools is None:
+            pools = self._local.pools = {}
+        kept = pools.get(origin)
+        now = time.monotonic()
+        if kept is not None and now - kept.last_used <= MAX_IDLE_SECONDS:
+            return kept
+        if kept is not None:
+            kept.pool.close()
+        tls: dict[str, Any] = {}
+        if origin.startswith("https:"):
+            if self._tls is None:
+                self._tls = ssl.create_default_context()  # what urllib's urlopen uses
+            tls["ssl_context"] = self._tls
+        pool = urllib3.connection_from_url(
+            origin, maxsize=1, block=False, retries=NO_RETRIES, **tls
+        )
+        kept = pools[origin] = _Pool(pool, now)
+        return kept
+
+    def close(self) -> None:
+        """Close this thread's connections (others close when their threads end)."""
+        for kept in getattr(self._local, "pools", {}).values():
+            kept.pool.close()
+        self._local.pools = {}
+
+
+def from_the_connection(error: urllib3.exceptions.HTTPError) -> BaseException:
+    """The socket's or http.client's own error under urllib3's wrapper (the one slack-sdk's
+    client raises: the sender reads its type), or the wrapper when it holds none."""
+    for inner in (error.__cause__, *error.args):
+        if isinstance(inner, (OSError, http.client.HTTPException)):
+            return inner
+        if isinstance(inner, urllib3.exceptions.HTTPError) and inner is not error:
+            found = from_the_connection(inner)
+            if found is not inner:
+                return found
+    return error
+
+
+@functools.lru_cache(maxsize=256)
+def api_url(base_url: str, api_method: str) -> str:
+    """The method's URL, as slack-sdk joins it (a handful of methods: remembered)."""
+    return urljoin(base_url, api_method.lstrip("/"))
+
+
+@functools.lru_cache(maxsize=256)
+def origin_and_path(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}", (parts.path or "/") + (
+        f"?{parts.query}" if parts.query else ""
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def content_type(value: str | None) -> tuple[str, str]:
+    """(media type, charset) of a Content-Type header as slack-sdk reads them (the email
+    package's rules; UTF-8 when no charset is given)."""
+    message = email.message.Message()
+    if value is not None:
+        message["Content-Type"] = value
+    return message.get_content_type(), message.get_content_charset() or "utf-8"
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
+def unexpected_body_message(body: str) -> str:
+    """slack-sdk's error for an answer that is not JSON (its first 100 characters)."""
+    shown = "".join(line.strip() for line in body.replace("\r", "\n").split("\n"))
+    if len(shown) > 100:
+        shown = shown[:100] + "..."
+    return f"Received a response in a non-JSON format: {shown}"
