@@ -21,7 +21,6 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.render.chart import png_of
 from scheduler.messages import DeliveryKey, Message, Outgoing
 from storage import outbox, teams
 from storage.db import Database
@@ -504,6 +503,10 @@ class Sender:
                 ),
             )
             return _Sent(response.get("channel"), response.get("ts"))
+        # Imported on the first chart: the CLI and the console load the sender without
+        # needing matplotlib.
+        from bot.render.chart import png_of
+
         channel = self._channel_of(client, row, group)
         response = self._call(
             group,
