@@ -148,8 +148,8 @@ class _RequestHandler(JsonRequestHandler):
 
     def _dispatch(self) -> None:
         standin = cast(StandInSlack, self.server.standin)
+        body = self._read_body()  # outside the try: a body cut short is no call at all
         try:
-            body = self._read_body()
             headers = {k.lower(): v for k, v in self.headers.items()}
             answer = standin._answer(self.command, self.path, headers, body)
             payload = json.dumps(answer.body).encode("utf-8")

@@ -457,3 +457,25 @@ def test_stop_ends_keep_alive_connections() -> None:
 def test_only_loopback() -> None:
     with pytest.raises(ValueError):
         StandInSlack(host="0.0.0.0")
+
+
+def test_a_request_whose_body_never_fully_arrived_is_not_a_call(
+    standin: StandInSlack, client: WebClient
+) -> None:
+    """A client that dies between a request's head and the end of its body (a sender killed
+    mid-post) sent no request: the stand-in drops the connection and records nothing."""
+    import socket
+
+    host, port = standin.base_url.removeprefix("http://").split(":")
+    body = b"channel=C1&text=cut"
+    head = (
+        f"POST /api/chat.postMessage HTTP/1.1\r\nHost: {host}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Authorization: Bearer xoxb-test\r\nContent-Length: {len(body) + 40}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=5) as cut:
+        cut.sendall(head + body)
+        cut.shutdown(socket.SHUT_WR)
+        assert cut.recv(1024) == b""  # closed without an answer
+    client.chat_postMessage(channel="C1", text="whole")
+    assert [c.params.get("text") for c in standin.calls_to("chat.postMessage")] == ["whole"]
