@@ -1,5 +1,5 @@
 """The outbox sender's WebClient: slack-sdk's client with its Web API calls sent over
-urllib3 connection pools that stay open between calls.
+connections that stay open between calls.
 
 slack-sdk's WebClient opens a new connection for every call (urllib's `urlopen`). The
 sender makes thousands of calls in a burst from a few threads, and a new TCP (and, against
@@ -9,17 +9,20 @@ slack-sdk does (the same body, token and headers) and reads the answer into the 
 `SlackResponse`, validated the same way, so a refusal raises the same `SlackApiError`
 (a 429 with its Retry-After header).
 
-It never re-sends a request on its own (no retry handlers, urllib3 retries off): a call
-whose connection fails is the caller's unknown outcome (the sender checks the channel's
-history before posting again), and it raises what the connection raised as the standard
-library names it (`TimeoutError`, `ConnectionRefusedError`, `RemoteDisconnected` …), as
-slack-sdk's own client does. urllib3 drops a connection whose call failed, so a late answer
-is never read as the next call's.
+The HTTP is the standard library's `http.client`, the client slack-sdk's own WebClient sends
+through (urllib is built on it): its `HTTPConnection` keeps its socket open between requests
+while the server does. Each thread keeps one connection per host (a sender thread makes one
+call at a time; a shared pool would only add a lock), replaced when it has been idle long
+enough for a server to close it, or when the server already has. urllib3's pools did the
+same job at a fifth more CPU a post, which put the jobs bench's delivery over its target
+(docs/performance.md, "The sender's HTTP client").
 
-Each thread keeps its own pool of one connection per host: a sender thread makes one call
-at a time, so a shared pool would only add a lock and need sizing to the sender's
-concurrency. File uploads (multipart), Basic-auth calls, proxies and a client given retry
-handlers take slack-sdk's own path.
+It never re-sends a request on its own (no retry handlers): a call whose connection fails is
+the caller's unknown outcome (the sender checks the channel's history before posting again),
+and it raises what http.client raised (`TimeoutError`, `ConnectionRefusedError`,
+`RemoteDisconnected` …), as slack-sdk's own client does. A connection whose call failed is
+closed, so a late answer is never read as the next call's. File uploads (multipart),
+Basic-auth calls, proxies and a client given retry handlers take slack-sdk's own path.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import functools
 import http.client
 import json
 import logging
+import select
 import ssl
 import threading
 import time
@@ -36,12 +40,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-import urllib3
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackRequestError
 from slack_sdk.web.deprecation import show_deprecation_warning_if_any
 from slack_sdk.web.slack_response import SlackResponse
-from urllib3.util.retry import Retry
 
 # Servers close idle keep-alive connections (commonly after 5-75 s); a connection idle for
 # longer than this is replaced before use rather than risk a post on a closing socket.
@@ -50,9 +52,6 @@ MAX_IDLE_SECONDS = 4.0
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json;charset=utf-8"
 JSON_ON_GET = "Json data can only be submitted as POST requests. GET requests should use the 'params' argument."
-
-# total=False: urllib3 raises the first error instead of trying again.
-NO_RETRIES = Retry(total=False, redirect=False)
 
 
 @dataclass(frozen=True)
@@ -68,8 +67,8 @@ class SlackRequest:
 
 
 @dataclass
-class _Pool:
-    pool: urllib3.HTTPConnectionPool
+class _Kept:
+    connection: http.client.HTTPConnection
     last_used: float
 
 
@@ -104,7 +103,7 @@ class PooledWebClient(WebClient):
                 api_method, http_verb=http_verb, files=files, data=data, params=params, json=json,
                 headers=headers, auth=auth,
             )  # fmt: skip
-        show_deprecation_warning_if_any(api_method)
+        _warn_if_deprecated(api_method)
         request = self.build_request(url, http_verb, data, params, json, headers)
         status, answer_headers, body = self._send(request)
         return self._response(request, status, answer_headers, body)
@@ -140,71 +139,53 @@ class PooledWebClient(WebClient):
         body_params = {
             k: ("1" if v else "0") if isinstance(v, bool) else v for k, v in body_params.items()
         }
-        # slack-sdk merges the headers twice over (the call's, then the client's again).
-        given = {**(headers or {}), **self.headers}
-        shown = {"Content-Type": FORM}
-        if token:
-            shown["Authorization"] = f"Bearer {token}"
-        shown.update(given)
-        if json_body is not None:
-            shown["Content-Type"] = JSON
-        named = {"Content-Type": FORM, **self.headers}
-        if self.token:
-            named["Authorization"] = f"Bearer {self.token}"
-        named.update(shown)
         body: bytes | None = None
+        kind = ""
         if json_body:
-            body = json.dumps(json_body).encode("utf-8")
-            named["Content-Type"] = JSON
+            body, kind = json.dumps(json_body).encode("utf-8"), "json"
         elif body_params:
-            body = urlencode(body_params).encode("utf-8")
-            named["Content-Type"] = FORM
+            body, kind = urlencode(body_params).encode("utf-8"), "form"
+        key = (
+            tuple((headers or {}).items()),
+            tuple(self.headers.items()),
+            token,
+            self.token,
+            json_body is not None,
+            kind,
+        )
+        try:
+            wire, shown = _headers_for(*key)
+        except TypeError:  # a header value that cannot be a cache key
+            wire, shown = _headers_for.__wrapped__(*key)
         if self.logger.isEnabledFor(logging.DEBUG):
-            redacted = {
-                k: "(redacted)" if k.lower() == "authorization" else v for k, v in shown.items()
-            }
+            redacted = {k: "(redacted)" if k.lower() == "authorization" else v for k, v in shown}
             listed = {k: "(bytes)" if isinstance(v, bytes) else v for k, v in body_params.items()}
             self.logger.debug(
                 f"Sending a request - url: {url}, query_params: {{}}, body_params: {listed}, "
                 f"files: {{}}, json_body: {json_body}, headers: {redacted}"
             )
-        # Header names as urllib's opener writes them: one spelling per name, Title-Case.
-        spelled = {k.capitalize(): str(v) for k, v in named.items()}
-        return SlackRequest(
-            url, {k.title(): v for k, v in spelled.items()}, body, body_params, json_body
-        )
+        return SlackRequest(url, dict(wire), body, body_params, json_body)
 
     def _send(self, request: SlackRequest) -> tuple[int, dict[str, str], bytes]:
         origin, path = origin_and_path(request.url)
-        kept = self._pool(origin)
         try:
             if any(c in text for text in (path, *request.headers.values()) for c in "\r\n\0"):
                 # A token or path with a line break would smuggle headers or a second request.
                 raise ValueError("HTTP request line or header contains a line break")
-            answer = kept.pool.urlopen(
-                "POST",
-                path,
-                body=request.body,
-                headers=request.headers,
-                retries=NO_RETRIES,
-                redirect=False,
-                assert_same_host=False,
-                timeout=self.timeout,
-                preload_content=True,
-                decode_content=False,
-            )
-        except urllib3.exceptions.HTTPError as error:
-            failure = from_the_connection(error)
-            self.logger.error(f"Failed to send a request to Slack API server: {failure}")
-            if failure is error:
+            kept = self._connection(origin)
+            try:
+                kept.connection.request("POST", path, body=request.body, headers=request.headers)
+                answer = kept.connection.getresponse()
+                body = answer.read()
+            except BaseException:
+                self._forget(origin)
                 raise
-            raise failure from None
         except Exception as error:
             self.logger.error(f"Failed to send a request to Slack API server: {error}")
             raise
         kept.last_used = time.monotonic()
-        # Each header as sent (urllib3 would join repeated ones with commas).
-        return answer.status, dict(answer.headers.iteritems()), answer.data
+        # Each header as sent (a repeated one: its last value, as urllib's answer gives it).
+        return answer.status, dict(answer.getheaders()), body
 
     def _response(
         self, request: SlackRequest, status: int, headers: dict[str, str], raw: bytes
@@ -247,35 +228,61 @@ class PooledWebClient(WebClient):
             status_code=status,
         ).validate()
 
-    def _pool(self, origin: str) -> _Pool:
-        pools: dict[str, _Pool] | None = getattr(self._local, "pools", None)
-        if pools is None:
-            pools = self._local.pools = {}
-        kept = pools.get(origin)
-        now = time.monotonic()
-        if kept is not None and now - kept.last_used <= MAX_IDLE_SECONDS:
-            return kept
+    def _connection(self, origin: str) -> _Kept:
+        """This thread's open connection to `origin`, or a new one (connected on first use)."""
+        kept_here: dict[str, _Kept] | None = getattr(self._local, "connections", None)
+        if kept_here is None:
+            kept_here = self._local.connections = {}
+        kept = kept_here.get(origin)
         if kept is not None:
-            kept.pool.close()
-        tls: dict[str, Any] = {}
-        if origin.startswith("https:"):
-            if self._tls is None:
-                self._tls = ssl.create_default_context()  # what urllib's urlopen uses
-            tls["ssl_context"] = self._tls
+            if time.monotonic() - kept.last_used <= MAX_IDLE_SECONDS and not _closed_by_server(
+                kept.connection
+            ):
+                return kept
+            kept.connection.close()
         scheme, _, host_port = origin.partition("://")
         host, _, port = host_port.rpartition(":") if ":" in host_port else (host_port, "", "")
-        pool_class = _OneWriteHTTPSPool if scheme == "https" else _OneWriteHTTPPool
-        pool = pool_class(
-            host, int(port) if port else None, maxsize=1, block=False, retries=NO_RETRIES, **tls
-        )
-        kept = pools[origin] = _Pool(pool, now)
+        connection: http.client.HTTPConnection
+        if scheme == "https":
+            if self._tls is None:
+                self._tls = ssl.create_default_context()  # what urllib's urlopen uses
+            connection = _OneWriteHTTPSConnection(
+                host, int(port) if port else None, timeout=self.timeout, context=self._tls
+            )
+        else:
+            connection = _OneWriteHTTPConnection(
+                host, int(port) if port else None, timeout=self.timeout
+            )
+        kept = kept_here[origin] = _Kept(connection, time.monotonic())
         return kept
+
+    def _forget(self, origin: str) -> None:
+        """Close a connection whose call failed: whatever arrives on it later belongs to no
+        call."""
+        kept = getattr(self._local, "connections", {}).pop(origin, None)
+        if kept is not None:
+            kept.connection.close()
 
     def close(self) -> None:
         """Close this thread's connections (others close when their threads end)."""
-        for kept in getattr(self._local, "pools", {}).values():
-            kept.pool.close()
-        self._local.pools = {}
+        for kept in getattr(self._local, "connections", {}).values():
+            kept.connection.close()
+        self._local.connections = {}
+
+
+def _closed_by_server(connection: http.client.HTTPConnection) -> bool:
+    """The server has closed an idle kept connection (or sent something unasked): its socket
+    reads as ready. Checked before each reuse, as urllib3's pools do, so a post is never
+    written into a connection that is already gone."""
+    sock = connection.sock
+    if sock is None:
+        return False  # not connected yet, or closed by us: http.client connects on send
+    try:
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return True
 
 
 class _OneWrite:
@@ -310,33 +317,51 @@ class _OneWrite:
             super().send(held + bytes(data))  # type: ignore[misc]
 
 
-class _OneWriteHTTPConnection(_OneWrite, urllib3.connection.HTTPConnection):
+class _OneWriteHTTPConnection(_OneWrite, http.client.HTTPConnection):
     pass
 
 
-class _OneWriteHTTPSConnection(_OneWrite, urllib3.connection.HTTPSConnection):
+class _OneWriteHTTPSConnection(_OneWrite, http.client.HTTPSConnection):
     pass
 
 
-class _OneWriteHTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _OneWriteHTTPConnection
+@functools.lru_cache(maxsize=64)
+def _headers_for(
+    call_headers: tuple[tuple[str, Any], ...],
+    client_headers: tuple[tuple[str, Any], ...],
+    token: str | None,
+    client_token: str | None,
+    json_given: bool,
+    body_kind: str,
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, Any], ...]]:
+    """(the headers sent, the headers slack-sdk logs) for a call, as slack-sdk builds them;
+    the same few combinations come back on every call, so they are remembered."""
+    # slack-sdk merges the headers twice over (the call's, then the client's again).
+    given = {**dict(call_headers), **dict(client_headers)}
+    shown: dict[str, Any] = {"Content-Type": FORM}
+    if token:
+        shown["Authorization"] = f"Bearer {token}"
+    shown.update(given)
+    if json_given:
+        shown["Content-Type"] = JSON
+    named: dict[str, Any] = {"Content-Type": FORM, **dict(client_headers)}
+    if client_token:
+        named["Authorization"] = f"Bearer {client_token}"
+    named.update(shown)
+    if body_kind == "json":
+        named["Content-Type"] = JSON
+    elif body_kind == "form":
+        named["Content-Type"] = FORM
+    # Header names as urllib's opener writes them: one spelling per name, Title-Case.
+    spelled = {k.capitalize(): str(v) for k, v in named.items()}
+    return tuple((k.title(), v) for k, v in spelled.items()), tuple(shown.items())
 
 
-class _OneWriteHTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _OneWriteHTTPSConnection
-
-
-def from_the_connection(error: urllib3.exceptions.HTTPError) -> BaseException:
-    """The socket's or http.client's own error under urllib3's wrapper (the one slack-sdk's
-    client raises: the sender reads its type), or the wrapper when it holds none."""
-    for inner in (error.__cause__, *error.args):
-        if isinstance(inner, (OSError, http.client.HTTPException)):
-            return inner
-        if isinstance(inner, urllib3.exceptions.HTTPError) and inner is not error:
-            found = from_the_connection(inner)
-            if found is not inner:
-                return found
-    return error
+@functools.lru_cache(maxsize=256)
+def _warn_if_deprecated(api_method: str) -> None:
+    """slack-sdk's warning for a deprecated method, once per method (Python shows a warning
+    once per place anyway; checking each call cost 4% of a post's CPU)."""
+    show_deprecation_warning_if_any(api_method)
 
 
 @functools.lru_cache(maxsize=256)

@@ -125,16 +125,19 @@ def timed_client(api_url: str) -> Any:
     no retry handlers, the sender owns every retry) that also sums the wall time of its
     chat.postMessage calls, seen from the sender's side."""
     from bot.slack_pooled_client import PooledWebClient
+    from scheduler.sender import POST_METHOD
 
     class TimedClient(PooledWebClient):
         posts = 0
         post_seconds = 0.0
         _lock = threading.Lock()
 
-        def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802 (slack_sdk's name)
+        def api_call(self, api_method: str, **kwargs: Any) -> Any:
+            if api_method != POST_METHOD:
+                return super().api_call(api_method, **kwargs)
             started = time.perf_counter()
             try:
-                return super().chat_postMessage(**kwargs)
+                return super().api_call(api_method, **kwargs)
             finally:
                 took = time.perf_counter() - started
                 with self._lock:
@@ -208,7 +211,7 @@ def post_bare(items: Sequence[Outgoing], concurrency: int) -> Delivery:
     stand-in in its own process; no sender, no outbox, no database."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from scheduler.sender import EVENT_TYPE
+    from scheduler.sender import POST_METHOD, post_body
 
     standin = StandIn(SLACK_LATENCY_SECONDS, own_process=True)
     try:
@@ -217,11 +220,8 @@ def post_bare(items: Sequence[Outgoing], concurrency: int) -> Delivery:
 
         def post(item: Outgoing) -> None:
             message = item.message
-            client.chat_postMessage(
-                channel=message.recipient,
-                text=message.text,
-                blocks=list(message.blocks) or None,
-                metadata={"event_type": EVENT_TYPE, "event_payload": {"key": item.key.text()}},
+            client.api_call(
+                POST_METHOD, json=post_body(message.recipient, message, item.key.text())
             )
 
         idle = standin.received().cpu_seconds

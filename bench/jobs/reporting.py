@@ -93,7 +93,7 @@ def _header(plan: Plan, quick: bool, seconds: float, loads: list[float]) -> list
         "Statements are counted per build, BEGIN included: each cohort, one "
         f"{plan.team_size}-rep team alone and one extra team of {plan.big_team_size} reps alone "
         "(same goals). Delivery: one nudge per rep, the nudge "
-        "builder's own messages, enqueued and delivered by `Sender` (default concurrency, a "
+        "builder's own messages, enqueued and delivered by `Sender` (default concurrency, "
         "the app's `PooledWebClient`, no retry handlers) to the stand-in Slack answering in "
         f"{SLACK_LATENCY_SECONDS * 1000:g} ms; ideal = nudges × {SLACK_LATENCY_SECONDS * 1000:g} ms "
         "÷ concurrency.",

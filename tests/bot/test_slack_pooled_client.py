@@ -430,3 +430,38 @@ def test_files_upload_v2_works_against_the_stand_in(slack: StandInSlack) -> None
         ]["title"]
         == "East, week 47"
     )
+
+
+def test_a_kept_connection_the_server_closed_while_idle_is_replaced_not_posted_into() -> None:
+    """Servers close idle keep-alive connections without a word: the next call must open a
+    new connection, not write its post into the closed one (that would raise, and the
+    sender would treat a post Slack never got as an unknown outcome)."""
+    closed = threading.Event()
+    requests: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # closed
+                return
+            with conn:
+                received = b""
+                while b"\r\n\r\n" not in received:
+                    received += conn.recv(65536)
+                requests.append(received)
+                conn.sendall(_answer("200 OK", b'{"ok": true}'))  # keep-alive, then gone
+            closed.set()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        client = PooledWebClient(
+            token="xoxb-test", base_url=f"http://127.0.0.1:{listener.getsockname()[1]}/api/"
+        )
+        assert client.api_test()["ok"]
+        assert closed.wait(5)
+        assert client.api_test()["ok"]
+        assert len(requests) == 2
+    finally:
+        listener.close()
