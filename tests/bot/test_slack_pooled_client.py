@@ -3,6 +3,7 @@ answers faults exactly as slack-sdk's does."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
@@ -243,6 +244,10 @@ class Canned:
                 conn.sendall(self.answer(body))
 
     def close(self) -> None:
+        # shutdown() wakes the accepting thread (close() alone would leave it in accept(),
+        # where it could take a later test's connections once the descriptor is reused).
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
 
 
@@ -440,21 +445,24 @@ def test_a_kept_connection_the_server_closed_while_idle_is_replaced_not_posted_i
     requests: list[bytes] = []
     listener = socket.create_server(("127.0.0.1", 0))
 
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:  # closed
-                return
+    def serve_two_connections() -> None:
+        # Exactly two, then the thread ends: a thread left in accept() on a closed listener
+        # could accept a later test's connections once the descriptor is reused.
+        for _ in range(2):
+            conn, _ = listener.accept()
             with conn:
                 received = b""
                 while b"\r\n\r\n" not in received:
-                    received += conn.recv(65536)
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    received += chunk
                 requests.append(received)
                 conn.sendall(_answer("200 OK", b'{"ok": true}'))  # keep-alive, then gone
             closed.set()
 
-    threading.Thread(target=serve, daemon=True).start()
+    server = threading.Thread(target=serve_two_connections, daemon=True)
+    server.start()
     try:
         client = PooledWebClient(
             token="xoxb-test", base_url=f"http://127.0.0.1:{listener.getsockname()[1]}/api/"
@@ -462,6 +470,10 @@ def test_a_kept_connection_the_server_closed_while_idle_is_replaced_not_posted_i
         assert client.api_test()["ok"]
         assert closed.wait(5)
         assert client.api_test()["ok"]
+        server.join(5)
         assert len(requests) == 2
+        assert not server.is_alive()
     finally:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
         listener.close()
