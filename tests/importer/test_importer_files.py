@@ -7,6 +7,7 @@ import codecs
 import io
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -20,6 +21,7 @@ from bot.importer.cli import ImportOptions, import_activity, import_crm
 from storage import imports
 from storage.db import Database
 from storage.models import AuditEvent, Entry, Person, Team, TeamManager, TeamMember, Workspace
+from tests.support.slack_api import StandInSlack
 
 NOW = datetime(2026, 11, 20, 15, tzinfo=UTC)
 PIPELINE = """opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value
@@ -43,6 +45,14 @@ def db(database_url):
     database.upgrade()
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def slack() -> Iterator[StandInSlack]:
+    """A stand-in Slack of the test's own: the session's holds every user the whole suite
+    has added, and users.list pages through all of them (two a page in one test here)."""
+    with StandInSlack() as standin:
+        yield standin
 
 
 @pytest.fixture
