@@ -359,8 +359,8 @@ def _headers_for(
 
 @functools.lru_cache(maxsize=256)
 def _warn_if_deprecated(api_method: str) -> None:
-    """slack-sdk's warning for a deprecated method, once per method (Python shows a warning
-    once per place anyway; checking each call cost 4% of a post's CPU)."""
+    """slack-sdk's warning for a deprecated method, checked once per method rather than on
+    every post (Python shows a warning once per place anyway)."""
     show_deprecation_warning_if_any(api_method)
 
 

@@ -212,9 +212,10 @@ class _Feed:
         return left
 
 
-# A claim or a batch of sent-marks costs the bookkeeping thread about as much CPU for 32 rows
-# as for 128, and that CPU is taken from the workers' posts (one GIL): big batches. A batch
-# of marks lost with its process only costs a look in the channel's history per row.
+# Claims and sent-marks run on the bookkeeping thread, whose CPU the workers' posts wait for
+# (one GIL), and each costs a transaction and its statements however few rows it holds: so
+# few, big ones. A batch of marks lost with its process only costs a look in the channel's
+# history per row.
 SENT_BATCH = 128  # posts recorded as sent per transaction
 CLAIM_AHEAD = 16  # groups claimed per worker at a time; they wait far less than the lease
 # Groups per worker left when the next claim starts: about 60 ms of posts at full speed,
@@ -691,8 +692,7 @@ def post_body(channel: str, message: Message, delivery_key: str) -> dict[str, An
     """chat.postMessage's JSON body for a message, as slack-sdk's `chat_postMessage` sends it
     (the same keys in the same order). The sender calls `api_call` with it directly: our
     blocks are plain dicts already, and `chat_postMessage` checks each of them against six
-    Block Kit classes before sending (a fifth of the sender's own CPU a post, measured in
-    docs/performance.md "The sender's HTTP client")."""
+    Block Kit classes before sending, on the sender's hot path."""
     body: dict[str, Any] = {"channel": channel, "text": message.text}
     if message.blocks:
         body["blocks"] = list(message.blocks)
