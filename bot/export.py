@@ -11,6 +11,7 @@ from bot.importer.workspace import choose_workspace
 from bot.render.export_csv import export_csv
 from bot.services.exports import workspace_export_rows
 from storage.db import Database
+from storage.rows import persisted_id
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,7 @@ def build_export(
     today in UTC."""
     now = clock.now()
     choice = choose_workspace(db, None, workspace, must_exist=True)
-    assert choice.id is not None
-    found = workspace_export_rows(db, choice.id, period, team, now)
+    found = workspace_export_rows(db, persisted_id(choice), period, team, now)
     return Export(
         export_csv(found.rows),
         len(found.rows),

@@ -47,6 +47,7 @@ from storage import celebrations, goals, metrics, outbox, teams
 from storage.celebrations import Change
 from storage.db import Database
 from storage.models import Team
+from storage.rows import persisted_id
 
 log = logging.getLogger(__name__)
 
@@ -260,19 +261,19 @@ class CelebrationWorker:
 
     @staticmethod
     def _recorded(session: Session, team: Team, scope: Scope, found: list[Win]) -> list[Recorded]:
-        assert team.id is not None
+        team_id = persisted_id(team)
         wanted = scope.periods | scope.deal_days | {w.period for w in found}
-        return celebrations.recorded(session, team.workspace_id, team.id, wanted)
+        return celebrations.recorded(session, team.workspace_id, team_id, wanted)
 
     def _scene(
         self, session: Session, team: Team, now: datetime, changed_metrics: set[str]
     ) -> TeamScene:
         """The team's reports in the period kinds of its goals on the metrics that changed
         (a goal on a metric nobody logged has no new win)."""
-        assert team.id is not None
+        team_id = persisted_id(team)
         fiscal, custom = metrics.fiscal_month_and_custom_metrics(session, team.workspace_id)
         today = now.astimezone(zone(team.tz)).date()
-        live = goals.rows_for_team(session, team.workspace_id, team.id, today, today)
+        live = goals.rows_for_team(session, team.workspace_id, team_id, today, today)
         kinds = {PeriodKind(g.period_kind) for g in live if g.metric in changed_metrics}
         found = {}
         for kind in sorted(kinds, key=list(PeriodKind).index):
@@ -418,27 +419,27 @@ class CelebrationWorker:
     # ------------------------------------------------------------------ writing
 
     def _apply(self, session: Session, team: Team, plan: Plan, now: datetime) -> int:
-        assert team.id is not None
+        team_id = persisted_id(team)
         workspace_id = team.workspace_id
         if plan.post:
             # Only a team with a channel celebrates (its kinds are empty otherwise); a team
             # without one still records its wins, absorbed, below.
             assert team.channel_id is not None
-            waiting = celebrations.waiting_post(session, workspace_id, team.id)
+            waiting = celebrations.waiting_post(session, workspace_id, team_id)
             if waiting is not None and waiting.id is not None:
                 post_id = waiting.id
             else:
                 due = next_open(now + self.batch, team.tz, WorkHours.from_setting(team.work_hours))
                 post_id = celebrations.new_post(
-                    session, workspace_id, team.id, team.channel_id, due, now
+                    session, workspace_id, team_id, team.channel_id, due, now
                 )
-            celebrations.record(session, workspace_id, team.id, plan.post, post_id, "live", now)
-        celebrations.record(session, workspace_id, team.id, plan.absorb, None, "absorbed", now)
+            celebrations.record(session, workspace_id, team_id, plan.post, post_id, "live", now)
+        celebrations.record(session, workspace_id, team_id, plan.absorb, None, "absorbed", now)
         for win_id, line in plan.refresh:
             celebrations.set_line(session, win_id, line, now)
         if plan.cancel:
             celebrations.drop(session, plan.cancel)
-            celebrations.drop_empty_waiting(session, workspace_id, team.id)
+            celebrations.drop_empty_waiting(session, workspace_id, team_id)
         celebrations.set_state(session, plan.strike, "struck", now)
         celebrations.set_state(session, plan.restore, "live", now)
         edits = [

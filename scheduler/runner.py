@@ -42,6 +42,7 @@ from scheduler.timing import (
 from storage import job_runs, outbox, teams
 from storage.db import Database
 from storage.models import Team
+from storage.rows import persisted_id
 
 if TYPE_CHECKING:  # the content modules import much more, and only when a job first runs
     from scheduler.content import BatchBuilder, Builder
@@ -261,11 +262,11 @@ class JobRunner:
         manual: bool,
     ) -> RunResult:
         """Record the team's run and put its messages in the outbox, in one transaction."""
-        assert team.id is not None
+        team_id = persisted_id(team)
         items = [
             Outgoing(
                 workspace_id,
-                DeliveryKey(occurrence.job, team.id, occurrence.key, m.recipient, m.part),
+                DeliveryKey(occurrence.job, team_id, occurrence.key, m.recipient, m.part),
                 m,
             )
             for m in built
@@ -275,12 +276,12 @@ class JobRunner:
             if not manual and occurrence.job in WEEKLY_JOBS:
                 # Under the team's lock another process's run of the same week is either
                 # committed (and counted) or waits for this one.
-                job_runs.lock_team(session, workspace_id, team.id)
-                if self._full_week(session, workspace_id, [team.id], occurrence):
+                job_runs.lock_team(session, workspace_id, team_id)
+                if self._full_week(session, workspace_id, [team_id], occurrence):
                     return RunResult(
                         occurrence.job,
                         workspace_id,
-                        team.id,
+                        team_id,
                         team.name,
                         occurrence,
                         len(items),
@@ -291,7 +292,7 @@ class JobRunner:
             first = job_runs.claim_run(
                 session,
                 workspace_id,
-                team.id,
+                team_id,
                 occurrence.job,
                 occurrence.key,
                 occurrence.at,
@@ -302,7 +303,7 @@ class JobRunner:
                 return RunResult(
                     occurrence.job,
                     workspace_id,
-                    team.id,
+                    team_id,
                     team.name,
                     occurrence,
                     len(items),
@@ -315,13 +316,13 @@ class JobRunner:
         log.info(
             "%s for team %s (%s): %d messages, %d new",
             occurrence.job,
-            team.id,
+            team_id,
             occurrence.key,
             len(items),
             new,
         )
         return RunResult(
-            occurrence.job, workspace_id, team.id, team.name, occurrence, len(items), new, not first
+            occurrence.job, workspace_id, team_id, team.name, occurrence, len(items), new, not first
         )
 
     def run_as_of(
@@ -398,20 +399,20 @@ class JobRunner:
         due: dict[tuple[int, Occurrence], list[int]] = defaultdict(list)
         for entry in scheduled:
             team = entry.team
-            assert team.id is not None
+            team_id = persisted_id(team)
             calendar = team_calendar(team.workweek, team.holidays_country)
             created = _aware(team.created_at)
             for job in DEFAULT_SCHEDULES:
                 schedule = stored_schedule(job, entry.rows.get(job))
                 occurrence = last_due(schedule, team.tz, now, calendar)
-                if occurrence is None or (team.workspace_id, team.id, job, occurrence.key) in done:
+                if occurrence is None or (team.workspace_id, team_id, job, occurrence.key) in done:
                     continue
                 if occurrence.at < created:
                     continue  # before the team existed: nothing was missed
-                if not week_has_room(occurrence, schedule, ran[(team.workspace_id, team.id, job)]):
+                if not week_has_room(occurrence, schedule, ran[(team.workspace_id, team_id, job)]):
                     continue
                 if still_relevant(occurrence, team.tz, now):
-                    due[(team.workspace_id, occurrence)].append(team.id)
+                    due[(team.workspace_id, occurrence)].append(team_id)
         results = []
         for (workspace_id, occurrence), team_ids in due.items():
             try:

@@ -45,6 +45,7 @@ from scheduler.timing import (
 )
 from storage import job_runs
 from storage.db import Database
+from storage.rows import persisted_id
 
 log = logging.getLogger(__name__)
 
@@ -128,13 +129,13 @@ def planned_jobs(db: Database) -> list[PlannedJob]:
     found = []
     for entry in scheduled:
         team = entry.team
-        assert team.id is not None
+        team_id = persisted_id(team)
         calendar = team_calendar(team.workweek, team.holidays_country)
         for job in DEFAULT_SCHEDULES:
             schedule = stored_schedule(job, entry.rows.get(job))
             if schedule.enabled:
                 found.append(PlannedJob(
-                    job_id(team.workspace_id, team.id, job), team.workspace_id, team.id, job, schedule, team.tz, calendar
+                    job_id(team.workspace_id, team_id, job), team.workspace_id, team_id, job, schedule, team.tz, calendar
                 ))  # fmt: skip
     return found
 

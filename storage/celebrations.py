@@ -22,7 +22,7 @@ from storage.models import (
     TeamMember,
     Workspace,
 )
-from storage.rows import affected_rows, non_null_col
+from storage.rows import affected_rows, non_null_col, persisted_id
 
 _CURSOR_ID = 1
 DEAL_METRICS = ("deals", "revenue")
@@ -288,8 +288,7 @@ def new_post(
     )
     session.add(post)
     session.flush()
-    assert post.id is not None
-    return post.id
+    return persisted_id(post)
 
 
 def record(

@@ -25,6 +25,7 @@ from storage import entries, goals, people, teams, workspaces
 from storage.db import Database
 from storage.entries import NewEntry
 from storage.models import Person
+from storage.rows import persisted_id
 
 TEAM_NAME = "east"
 CHANNEL_NAME = "sales-east"
@@ -142,17 +143,17 @@ def seed_demo(
                 holidays_country=None,
                 now=now,
             )
-        assert team.id is not None
-        teams.add_manager(session, ws, team.id, _id(seeded[manager.handle]), now)
+        team_id = persisted_id(team)
+        teams.add_manager(session, ws, team_id, _id(seeded[manager.handle]), now)
         for rep in reps:
             person_id = _id(seeded[rep.handle])
             if teams.team_of(session, ws, person_id) is None:
-                teams.add_member(session, ws, team.id, person_id, now)
+                teams.add_member(session, ws, team_id, person_id, now)
 
         _seed_goals(
             session,
             ws,
-            team.id,
+            team_id,
             [_id(seeded[r.handle]) for r in reps],
             _id(seeded[manager.handle]),
             today,
@@ -368,5 +369,4 @@ def _crm_names(path: Path) -> list[str]:
 
 
 def _id(person: Person) -> int:
-    assert person.id is not None
-    return person.id
+    return persisted_id(person)

@@ -21,6 +21,7 @@ from bot.crm.sync import PROVIDER, HubSpotSync, owner_label
 from bot.importer.workspace import choose_workspace
 from storage import crm, metrics
 from storage.db import Database
+from storage.rows import persisted_id
 
 CONNECT_EXAMPLE = "paceline crm connect hubspot --workspace T0123ABCD < token.txt"
 
@@ -28,8 +29,7 @@ CONNECT_EXAMPLE = "paceline crm connect hubspot --workspace T0123ABCD < token.tx
 def _workspace(settings: Settings, db: Database, clock: Clock, given: str | None) -> int:
     ensure_env_connection(settings, db, clock)
     choice = choose_workspace(db, None, given, must_exist=True)
-    assert choice.id is not None
-    return choice.id
+    return persisted_id(choice)
 
 
 def _provider(name: str) -> None:

@@ -22,6 +22,7 @@ from bot.services.people import Caller
 from storage import audit, crm
 from storage.db import Database
 from storage.models import CrmOwner
+from storage.rows import persisted_id
 
 LINK_ACTION = "crm.owner_linked"
 
@@ -70,7 +71,7 @@ def _link_owner(
     of the person's team."""
     label = owner_text(owner)
     target = teams.linked_user(services, client, caller, cmd)
-    assert target.id is not None
+    target_id = persisted_id(target)
     with services.db.read() as session:
         teams.require_link_right(session, caller, target)
     moved = link_owner(
@@ -78,7 +79,7 @@ def _link_owner(
         services.clock,
         caller.workspace_id,
         owner.owner_id,
-        target.id,
+        target_id,
         caller.person_id,
         now,
     )

@@ -44,6 +44,7 @@ from storage.crm import EntryWrite, RecordWrite, StoredRecord
 from storage.db import Database
 from storage.models import CrmConnection
 from storage.people import SlackProfile, upsert_from_slack
+from storage.rows import persisted_id
 
 log = logging.getLogger(__name__)
 
@@ -237,8 +238,7 @@ class HubSpotSync:
             cursors[object_type] = end.isoformat()
             cursors.pop(backfill_key(object_type), None)
             with self.db.write() as session:
-                assert connection.id is not None
-                crm.save_cursors(session, connection.id, cursors, self.clock.now())
+                crm.save_cursors(session, persisted_id(connection), cursors, self.clock.now())
             self._archived(reader, connection, mapping, page, report)
 
     def _window(
@@ -309,7 +309,7 @@ class HubSpotSync:
         report.read += len(objects)
         if not objects:
             return
-        assert connection.id is not None
+        connection_id = persisted_id(connection)
         # The cursor moves with the page: a run stopped after this commit starts from here
         # (objects modified at the same instant are read again, and change nothing).
         cursors_now = dict(cursors)
@@ -321,7 +321,7 @@ class HubSpotSync:
             # The cursor and the renewed lease in one statement; a page of a run whose lease
             # ran out and was taken over is rolled back.
             if not crm.save_page(
-                session, connection.id, self.instance, cursors_now, self.clock.now(), LEASE
+                session, connection_id, self.instance, cursors_now, self.clock.now(), LEASE
             ):
                 raise CrmError(TAKEN_OVER)
             if _crossed_statistics_mark(before, report.changed_objects):
@@ -350,8 +350,7 @@ class HubSpotSync:
                 if not objects:
                     continue
                 with self.db.write() as session:
-                    assert connection.id is not None
-                    self._keep_lease(session, connection.id)
+                    self._keep_lease(session, persisted_id(connection))
                     self._apply(session, connection.workspace_id, mapping, page, objects, report)
         except CrmRefused:
             raise

@@ -27,6 +27,7 @@ from bot.importer.seen import SeenRows
 from bot.importer.workspace import WorkspaceChoice, choose_workspace
 from storage import audit, imports, metrics, teams, workspaces
 from storage.db import Database
+from storage.rows import persisted_id
 
 BY_NAME: Resolve = PeopleIndex.by_name
 BY_USER: Resolve = PeopleIndex.resolve
@@ -276,8 +277,7 @@ def _apply_teams(
                 )
             elif office is not None and team.parent_id != parent_id:
                 kept_apart.append((team.name, team.parent_id, office))
-            assert team.id is not None
-            return team.id
+            return persisted_id(team)
 
         parent_ids = {name: team_named(name, None) for name in plan.parents}
         team_ids: dict[str, int] = {}

@@ -16,6 +16,7 @@ from bot.services import reports
 from bot.services.people import Caller
 from storage import teams
 from storage.models import Person, Team
+from storage.rows import persisted_id
 
 
 def is_manager_of(session: Session, caller: Caller, team_id: int) -> bool:
@@ -41,8 +42,7 @@ def is_admin_or_any_manager(session: Session, caller: Caller) -> bool:
 
 
 def require_manager_of(session: Session, caller: Caller, team: Team, example: str) -> None:
-    assert team.id is not None
-    if not is_manager_of(session, caller, team.id):
+    if not is_manager_of(session, caller, persisted_id(team)):
         raise PermissionDenied(
             f"Only an admin or a manager of team {team.name} can do that.", example
         )
@@ -163,8 +163,7 @@ def require_scope_board(session: Session, caller: Caller, scope: reports.Scope) 
 
 def require_team_details(session: Session, caller: Caller, team: Team) -> None:
     """Everyone's numbers in a team: its managers and admins."""
-    assert team.id is not None
-    if not is_manager_of(session, caller, team.id):
+    if not is_manager_of(session, caller, persisted_id(team)):
         raise PermissionDenied(
             f"Only team {team.name}'s managers and admins see everyone's progress. "
             "Your own is one command away, and the team's leaderboard is open to its members.",
@@ -174,17 +173,16 @@ def require_team_details(session: Session, caller: Caller, team: Team) -> None:
 
 def require_board(session: Session, caller: Caller, team: Team) -> None:
     """A team's leaderboard: its members, its managers and admins."""
-    assert team.id is not None
+    team_id = persisted_id(team)
     mine = teams.team_of(session, caller.workspace_id, caller.person_id)
-    if (mine is None or mine.id != team.id) and not is_manager_of(session, caller, team.id):
+    if (mine is None or mine.id != team_id) and not is_manager_of(session, caller, team_id):
         raise PermissionDenied(
             f"Team {team.name}'s leaderboard is for its members and managers.", "/leaderboard"
         )
 
 
 def require_person_details(session: Session, caller: Caller, person: Person) -> None:
-    assert person.id is not None
-    if not may_act_for(session, caller, person.id):
+    if not may_act_for(session, caller, persisted_id(person)):
         raise PermissionDenied(
             f"You can see your own progress and, as a manager, your team's — not {who(person)}'s.",
             "/progress",

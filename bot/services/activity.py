@@ -50,6 +50,7 @@ from bot.services.people import Caller
 from storage import audit, entries, people, teams
 from storage.entries import NewEntry
 from storage.models import Entry, Person
+from storage.rows import persisted_id
 
 BACKDATE_WINDOW_DAYS = 31
 # "Which metric?" offers the metrics a person logged most in this many recent weeks.
@@ -72,18 +73,18 @@ def resolve_target(
     if ref is None or ref.user_id == caller.slack_user_id:
         return Target(caller.person_id, caller.name, caller.tz, True)
     person = services.directory.resolve(client, caller.workspace_id, ref)
-    assert person.id is not None
-    if person.id == caller.person_id:
+    person_id = persisted_id(person)
+    if person_id == caller.person_id:
         return Target(caller.person_id, caller.name, caller.tz, True)
     with services.db.read() as session:
-        allowed = access.may_act_for(session, caller, person.id)
+        allowed = access.may_act_for(session, caller, person_id)
     if not allowed:
         raise PermissionDenied(
             f"You can only log for yourself{'' if caller.is_admin else ' or members of teams you manage'}"
             f" — {who(person)} is not on a team you manage.",
             example,
         )
-    return Target(person.id, reports.display_name(person), person.tz, False)
+    return Target(person_id, reports.display_name(person), person.tz, False)
 
 
 class CrmOnlyRefused(UserError):

@@ -81,12 +81,12 @@ class _Reports:
         return Period.containing(self.kind, today, self._fiscal_start), today
 
     def of(self, team: Team) -> TeamStandings:
-        assert team.id is not None
-        if team.id not in self._found:
+        team_id = persisted_id(team)
+        if team_id not in self._found:
             view, _ = self.view(team, None)
             # A parent team counts everyone below it, as /progress team:NAME does.
             scope = reports.team_scope(self._session, self._ws, team, self.tree)
-            self._found[team.id] = reports.rollup_report(
+            self._found[team_id] = reports.rollup_report(
                 self._session,
                 self._ws,
                 scope,
@@ -95,7 +95,7 @@ class _Reports:
                 extra_metrics=tuple(self.metrics),
                 fiscal_year_start_month=self._fiscal_start,
             )
-        return self._found[team.id]
+        return self._found[team_id]
 
     def figures(self, team: Team) -> dict[int, dict[str, int]]:
         return reports.team_figures(self.of(team), self.metrics)
@@ -177,10 +177,9 @@ def _last_entries(
 
 
 def _recent(entry: Entry, catalog: MetricCatalog, for_name: str | None) -> RecentEntry:
-    assert entry.id is not None
     metric = catalog.lookup(entry.metric) or Metric(entry.metric)
     return RecentEntry(
-        entry.id, entry.day, metric, entry.quantity, entry.kind, entry.note, for_name
+        persisted_id(entry), entry.day, metric, entry.quantity, entry.kind, entry.note, for_name
     )
 
 
@@ -224,17 +223,17 @@ def _manager_part(
 def _pending(
     session: Session, services: Services, request: GoalRequest, today: date
 ) -> PendingRequest:
-    assert request.id is not None
+    request_id = persisted_id(request)
     try:
         headline = goal_replies.request_headline(
             goal_setting.request_asks(session, services, request, today)
         )
     except UserError as error:  # the person or team it was about is gone
-        headline = f"Request #{request.id}: {error.message}"
+        headline = f"Request #{request_id}: {error.message}"
     label = (
-        f"{goal_setting.REQUEST_KIND_LABELS.get(request.kind, 'Request')} · request #{request.id}"
+        f"{goal_setting.REQUEST_KIND_LABELS.get(request.kind, 'Request')} · request #{request_id}"
     )
-    return PendingRequest(request.id, headline, label)
+    return PendingRequest(request_id, headline, label)
 
 
 # --- what the Home's buttons change ---------------------------------------------------------------

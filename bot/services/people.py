@@ -26,6 +26,7 @@ from bot.core.mentions import UserRef
 from storage import people, workspaces
 from storage.db import Database
 from storage.models import Person
+from storage.rows import persisted_id
 
 PROFILE_MAX_AGE = timedelta(hours=24)
 CACHE_SECONDS = 600.0
@@ -176,10 +177,11 @@ class Directory:
             return people.upsert_from_slack(session, workspace_id, profile, self._clock.now())
 
     def _caller_of(self, person: Person) -> Caller:
-        assert person.id is not None and person.slack_user_id is not None
+        person_id = persisted_id(person)
+        assert person.slack_user_id is not None
         return Caller(
             workspace_id=person.workspace_id,
-            person_id=person.id,
+            person_id=person_id,
             slack_user_id=person.slack_user_id,
             name=person.display_name or person.name,
             tz=person.tz,

@@ -19,6 +19,7 @@ from bot.services.context import Services
 from bot.services.people import Caller
 from storage import entries, people, teams
 from storage.models import Person
+from storage.rows import persisted_id
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,9 @@ def person_progress(
             access.require_person_details(session, caller, person)
         else:
             person = people.by_id(session, caller.workspace_id, caller.person_id)
-        assert person is not None and person.id is not None
-        team = teams.team_of(session, caller.workspace_id, person.id)
+        assert person is not None
+        person_id = persisted_id(person)
+        team = teams.team_of(session, caller.workspace_id, person_id)
         catalog = services.catalog(caller.workspace_id)
         today = reports.team_facts(team, person.tz, now).today
         found = reports.person_report(session, caller.workspace_id, person, team, view, now)
@@ -62,11 +64,11 @@ def person_progress(
             {}
             if found
             else entries.totals(
-                session, caller.workspace_id, person.id, catalog.keys, view.start, view.end
+                session, caller.workspace_id, person_id, catalog.keys, view.start, view.end
             )
         )
     return PersonProgress(
-        reports.display_name(person), person.id == caller.person_id, today, found, logged, catalog
+        reports.display_name(person), person_id == caller.person_id, today, found, logged, catalog
     )
 
 

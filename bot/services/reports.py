@@ -52,9 +52,8 @@ def display_name(person: Person | sa.Row) -> str:
 
 
 def goal_spec(goal: Goal | sa.Row) -> GoalSpec:
-    assert goal.id is not None
     return GoalSpec(
-        id=goal.id,
+        id=persisted_id(goal),
         kind=goal.kind,
         metric=goal.metric,
         period_kind=PeriodKind(goal.period_kind),
@@ -97,8 +96,9 @@ def team_facts(
 def person_facts(
     person: Person | sa.Row, time_off: list[tuple[date, date]] | None = None
 ) -> PersonFacts:
-    assert person.id is not None
-    return PersonFacts(person.id, display_name(person), person.start_date, tuple(time_off or ()))
+    return PersonFacts(
+        persisted_id(person), display_name(person), person.start_date, tuple(time_off or ())
+    )
 
 
 def person_report(
@@ -110,8 +110,8 @@ def person_report(
     now: datetime,
 ) -> list[Standing]:
     """A person's goals in the view: their own, ramps, and their part of collective goals."""
-    assert person.id is not None
-    own = goals.for_person(session, workspace_id, person.id, view.start, view.end)
+    person_id = persisted_id(person)
+    own = goals.for_person(session, workspace_id, person_id, view.start, view.end)
     shared = (
         goals.for_teams_of(session, workspace_id, [persisted_id(team)], view.start, view.end)
         if team
@@ -124,10 +124,10 @@ def person_report(
         team, person.tz, now, workspaces.fiscal_year_start_month(session, workspace_id)
     )
     off = aggregations.time_off_by_person(
-        session, workspace_id, [person.id], view.start, view.end
-    ).get(person.id, [])
+        session, workspace_id, [person_id], view.start, view.end
+    ).get(person_id, [])
     totals = entries.totals(
-        session, workspace_id, person.id, {s.metric for s in specs}, view.start, view.end
+        session, workspace_id, person_id, {s.metric for s in specs}, view.start, view.end
     )
     me = person_facts(person, off)
     return [
@@ -156,11 +156,11 @@ def team_report(
     the view, the time off overlapping it or the members' totals in the view (of every
     metric of those goals) passes them, and saves those statements. `team_ids`: the teams
     whose members a roll-up counts (a contest of its own period reads their totals)."""
-    assert team.id is not None
+    team_id = persisted_id(team)
     if members is None:
-        members = teams.member_rows(session, workspace_id, team.id)
+        members = teams.member_rows(session, workspace_id, team_id)
     if goal_rows is None:
-        goal_rows = goals.rows_for_team(session, workspace_id, team.id, view.start, view.end)
+        goal_rows = goals.rows_for_team(session, workspace_id, team_id, view.start, view.end)
     specs = [goal_spec(g) for g in goal_rows]
     if fiscal_year_start_month is None:
         fiscal_year_start_month = workspaces.fiscal_year_start_month(session, workspace_id)
@@ -168,14 +168,14 @@ def team_report(
     metrics = {s.metric for s in specs} | set(extra_metrics)
     if totals is None:
         totals = (
-            aggregations.team_totals(session, workspace_id, team.id, metrics, view.start, view.end)
+            aggregations.team_totals(session, workspace_id, team_id, metrics, view.start, view.end)
             if metrics
             else {}
         )
     off = (
         time_off
         if time_off is not None
-        else aggregations.team_time_off(session, workspace_id, team.id, view.start, view.end)
+        else aggregations.team_time_off(session, workspace_id, team_id, view.start, view.end)
     )
     contest_totals = {}
     for spec in specs:
@@ -187,7 +187,7 @@ def team_report(
             end = spec.end or spec.start
             if team_ids is None:
                 contest_totals[spec.id] = aggregations.team_totals(
-                    session, workspace_id, team.id, [spec.metric], spec.start, end
+                    session, workspace_id, team_id, [spec.metric], spec.start, end
                 )
             else:
                 contest_totals[spec.id] = _merged(
@@ -261,8 +261,8 @@ def team_scope(
     tree = tree or teams.tree(session, workspace_id)
     if team.id == COMPANY_ID:
         return Scope(team, tuple(t for _, t in tree.outline()), tree)
-    assert team.id is not None
-    return Scope(team, tuple(tree.subtree(team.id)) or (team.id,), tree)
+    team_id = persisted_id(team)
+    return Scope(team, tuple(tree.subtree(team_id)) or (team_id,), tree)
 
 
 def company_scope(session: Session, workspace_id: int) -> Scope:
@@ -507,12 +507,12 @@ def log_reply_standings(
 ) -> dict[str, Standing]:
     """For a /log reply: per logged metric, the first live goal covering `day`, seen in the
     goal's own period (a weekly goal shows the week, a monthly one the month)."""
-    assert person.id is not None
-    team = teams.team_of(session, workspace_id, person.id)
+    person_id = persisted_id(person)
+    team = teams.team_of(session, workspace_id, person_id)
     # Every version live within a year either side: the goal's own period (up to a fiscal
     # year containing `day`) may hold versions that are not in force on `day` itself.
     first, last = day - timedelta(days=366), day + timedelta(days=366)
-    own = goals.for_person(session, workspace_id, person.id, first, last)
+    own = goals.for_person(session, workspace_id, person_id, first, last)
     shared = (
         goals.for_teams_of(session, workspace_id, [persisted_id(team)], first, last) if team else []
     )
@@ -532,9 +532,9 @@ def log_reply_standings(
         view = Period.containing(spec.period_kind, day, facts.fiscal_year_start_month)
         versions = [s for s in specs if line_key(s) == line_key(spec) and s.live_in(view)]
         off = aggregations.time_off_by_person(
-            session, workspace_id, [person.id], view.start, view.end
-        ).get(person.id, [])
-        total = entries.totals(session, workspace_id, person.id, [metric], view.start, view.end)[
+            session, workspace_id, [person_id], view.start, view.end
+        ).get(person_id, [])
+        total = entries.totals(session, workspace_id, person_id, [metric], view.start, view.end)[
             metric
         ]
         found[metric] = person_standing(versions, person_facts(person, off), view, facts, total)

@@ -33,6 +33,7 @@ from bot.core.team_tree import TeamTree
 from bot.services import reports
 from storage import aggregations, goals, history, metrics, teams
 from storage.models import Person, Team
+from storage.rows import persisted_id
 
 # An open read transaction the caller holds (the scheduler's runner, a test, a benchmark).
 ReadSession: TypeAlias = Session
@@ -208,13 +209,14 @@ def load_weeks(
             seen.update(under_region)
         reads = _read(session, workspace_id, ids, view, lookback_weeks)
         for team in group:
-            assert team.id is not None
-            found.teams[team.id] = _team_week(
+            team_id = persisted_id(team)
+            found.teams[team_id] = _team_week(
                 session, workspace_id, team, at, fiscal_start, catalog, reads
             )
         for region in region_views.get(view, []):
-            assert region.id is not None and tree is not None
-            found.regions[region.id] = RegionWeek(
+            region_id = persisted_id(region)
+            assert tree is not None
+            found.regions[region_id] = RegionWeek(
                 workspace_id=workspace_id,
                 team=region,
                 at=at,
@@ -224,7 +226,7 @@ def load_weeks(
                 catalog=catalog,
                 fiscal_year_start_month=fiscal_start,
                 tree=tree,
-                teams={t: rows[t] for t in tree.subtree(region.id) if t in rows},
+                teams={t: rows[t] for t in tree.subtree(region_id) if t in rows},
                 reads=reads,
             )
     return found
@@ -257,14 +259,14 @@ def _team_week(
     reads: _ViewReads,
 ) -> TeamWeek:
     """The team alone: its members, its goals and its members' own."""
-    assert team.id is not None
+    team_id = persisted_id(team)
     view = reads.view
-    live = [g for g in reads.goal_rows[team.id] if _live_in(g, view)]
+    live = [g for g in reads.goal_rows[team_id] if _live_in(g, view)]
     mine = {g.metric for g in live}
     report = reports.team_report(
         session, workspace_id, team, view, at, fiscal_year_start_month=fiscal_start,
-        members=reads.members[team.id], goal_rows=live, time_off=_overlapping(reads.time_off[team.id], view),
-        totals={key: total for key, total in reads.totals.get(team.id, {}).items() if key[1] in mine},
+        members=reads.members[team_id], goal_rows=live, time_off=_overlapping(reads.time_off[team_id], view),
+        totals={key: total for key, total in reads.totals.get(team_id, {}).items() if key[1] in mine},
     )  # fmt: skip
     return TeamWeek(
         workspace_id=workspace_id,
@@ -274,10 +276,10 @@ def _team_week(
         facts=reports.team_facts(team, None, at, fiscal_start),
         report=report,
         catalog=catalog,
-        members=tuple(reads.members[team.id]),
+        members=tuple(reads.members[team_id]),
         history_start=reads.first,
-        goal_rows=tuple(reads.goal_rows[team.id]),
-        time_off=reads.time_off[team.id],
+        goal_rows=tuple(reads.goal_rows[team_id]),
+        time_off=reads.time_off[team_id],
     )
 
 

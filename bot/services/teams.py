@@ -6,6 +6,8 @@ and returns the records its reply is drawn from."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -166,11 +168,10 @@ def create(services: Services, client: WebClient, caller: Caller, cmd: TeamCreat
             holidays_country=cmd.holidays,
             now=now,
         )
-        assert team.id is not None
+        team_id = persisted_id(team)
         if manager is not None:
-            assert manager.id is not None
-            teams.add_manager(session, ws, team.id, manager.id, now)
-        _audit(session, caller, now, "team.create", team.id, after=_team_state(team))
+            teams.add_manager(session, ws, team_id, persisted_id(manager), now)
+        _audit(session, caller, now, "team.create", team_id, after=_team_state(team))
     # A new team: the scheduler plans its jobs now, not at its next sweep.
     services.schedule_changed()
     return Created(team, manager)
@@ -181,16 +182,17 @@ def add_members(
 ) -> MembersAdded:
     ws = caller.workspace_id
     now = services.clock.now()
-    managed_team(services, caller, cmd.name)
-    added_people = [_person(services, client, ws, ref) for ref in cmd.users]
-    with services.db.write() as session:
-        team = _team(session, caller, cmd.name)
-        assert team.id is not None
+    with _changing_people(services, client, caller, cmd.name, cmd.users) as (
+        session,
+        team,
+        added_people,
+    ):
+        team_id = persisted_id(team)
         added: list[Person] = []
         for person in added_people:
-            assert person.id is not None
-            current = teams.team_of(session, ws, person.id)
-            if current is not None and current.id == team.id:
+            person_id = persisted_id(person)
+            current = teams.team_of(session, ws, person_id)
+            if current is not None and current.id == team_id:
                 continue
             if current is not None:
                 raise UserError(
@@ -198,8 +200,8 @@ def add_members(
                     "Nothing was changed.",
                     f"/team remove {current.name} @{person.name}",
                 )
-            teams.add_member(session, ws, team.id, person.id, now)
-            _audit(session, caller, now, "team.add_member", team.id, after={"person_id": person.id})
+            teams.add_member(session, ws, team_id, person_id, now)
+            _audit(session, caller, now, "team.add_member", team_id, after={"person_id": person_id})
             added.append(person)
     return MembersAdded(team, added)
 
@@ -209,17 +211,18 @@ def remove_member(
 ) -> MemberRemoved:
     ws = caller.workspace_id
     now = services.clock.now()
-    managed_team(services, caller, cmd.name)
-    person = _person(services, client, ws, cmd.user)
-    assert person.id is not None
-    with services.db.write() as session:
-        team = _team(session, caller, cmd.name)
-        assert team.id is not None
-        if not teams.remove_member(session, ws, team.id, person.id):
+    with _changing_people(services, client, caller, cmd.name, [cmd.user]) as (
+        session,
+        team,
+        [person],
+    ):
+        person_id = persisted_id(person)
+        team_id = persisted_id(team)
+        if not teams.remove_member(session, ws, team_id, person_id):
             raise UserError(
                 f"{_name(person)} is not in team {team.name}.", f"/team show {team.name}"
             )
-        _audit(session, caller, now, "team.remove_member", team.id, before={"person_id": person.id})
+        _audit(session, caller, now, "team.remove_member", team_id, before={"person_id": person_id})
     return MemberRemoved(team, person)
 
 
@@ -228,14 +231,15 @@ def set_manager(
 ) -> ManagerChanged:
     ws = caller.workspace_id
     now = services.clock.now()
-    managed_team(services, caller, cmd.name)
-    person = _person(services, client, ws, cmd.user)
-    assert person.id is not None
-    with services.db.write() as session:
-        team = _team(session, caller, cmd.name)
-        assert team.id is not None
+    with _changing_people(services, client, caller, cmd.name, [cmd.user]) as (
+        session,
+        team,
+        [person],
+    ):
+        person_id = persisted_id(person)
+        team_id = persisted_id(team)
         if cmd.remove:
-            if not teams.remove_manager(session, ws, team.id, person.id):
+            if not teams.remove_manager(session, ws, team_id, person_id):
                 raise UserError(
                     f"{_name(person)} is not a manager of {team.name}.", f"/team show {team.name}"
                 )
@@ -244,13 +248,13 @@ def set_manager(
                 caller,
                 now,
                 "team.remove_manager",
-                team.id,
-                before={"person_id": person.id},
+                team_id,
+                before={"person_id": person_id},
             )
             return ManagerChanged(team, person, removed=True, changed=True)
-        if not teams.add_manager(session, ws, team.id, person.id, now):
+        if not teams.add_manager(session, ws, team_id, person_id, now):
             return ManagerChanged(team, person, removed=False, changed=False)
-        _audit(session, caller, now, "team.add_manager", team.id, after={"person_id": person.id})
+        _audit(session, caller, now, "team.add_manager", team_id, after={"person_id": person_id})
     return ManagerChanged(team, person, removed=False, changed=True)
 
 
@@ -282,18 +286,18 @@ def set_schedule(services: Services, caller: Caller, cmd: TeamSchedule) -> Sched
     now = services.clock.now()
     with services.db.write() as session:
         team = _team(session, caller, cmd.name)
-        assert team.id is not None
+        team_id = persisted_id(team)
         at = cmd.at.strftime("%H:%M") if cmd.at else None
         days = encode_days(cmd.days) if cmd.days else None
         before = _schedule_of(session, team, cmd.job)
-        teams.set_schedule(session, caller.workspace_id, team.id, cmd.job, days, at, now)
+        teams.set_schedule(session, caller.workspace_id, team_id, cmd.job, days, at, now)
         after = JobSchedule(cmd.job, cmd.days, cmd.at)
         _audit(
             session,
             caller,
             now,
             "team.schedule",
-            team.id,
+            team_id,
             before={"schedule": before.describe()},
             after={"schedule": after.describe()},
         )
@@ -309,9 +313,9 @@ def set_start_date(
     ws = caller.workspace_id
     now = services.clock.now()
     person = _person(services, client, ws, cmd.user)
-    assert person.id is not None
+    person_id = persisted_id(person)
     with services.db.write() as session:
-        team = teams.team_of(session, ws, person.id)
+        team = teams.team_of(session, ws, person_id)
         if not caller.is_admin and (
             team is None or not access.is_manager_of(session, caller, persisted_id(team))
         ):
@@ -319,7 +323,7 @@ def set_start_date(
                 f"Only an admin or {_name(person)}'s manager can set their start date.",
                 "/team start @maria 2026-11-02",
             )
-        row = people.by_id(session, ws, person.id)
+        row = people.by_id(session, ws, person_id)
         assert row is not None
         before = {"start_date": row.start_date}
         people.set_start_date(session, row, cmd.day)
@@ -330,7 +334,7 @@ def set_start_date(
             "person.start_date",
             None,
             before=before,
-            after={"person_id": person.id, "start_date": cmd.day},
+            after={"person_id": person_id, "start_date": cmd.day},
             subject_type="person",
         )
     return person
@@ -357,11 +361,11 @@ def show(services: Services, caller: Caller, name: str | None) -> TeamDetails | 
                 return TeamListing(teams.all_teams(session, caller.workspace_id))
         else:
             team = _team(session, caller, name, need_manager=False)
-        assert team.id is not None
+        team_id = persisted_id(team)
         return TeamDetails(
             team,
-            managers=teams.managers(session, team.workspace_id, team.id),
-            members=teams.members(session, team.workspace_id, team.id),
+            managers=teams.managers(session, team.workspace_id, team_id),
+            members=teams.members(session, team.workspace_id, team_id),
             all_teams=teams.all_teams(session, team.workspace_id),
             schedules=[_schedule_of(session, team, job) for job in DEFAULT_SCHEDULES],
         )
@@ -383,14 +387,14 @@ def link_person(
     now = services.clock.now()
     example = f'/team link "{escape(cmd.name)}" @maria'
     target = linked_user(services, client, caller, cmd)
-    assert target.id is not None
+    target_id = persisted_id(target)
     with services.db.write() as session:
         # Again inside the write: another link may have taken the person meanwhile.
         source = _unlinked(session, ws, cmd.name, example)
-        assert source.id is not None
+        source_id = persisted_id(source)
         require_link_right(session, caller, source)
-        source_team = teams.team_of(session, ws, source.id)
-        target_team = teams.team_of(session, ws, target.id)
+        source_team = teams.team_of(session, ws, source_id)
+        target_team = teams.team_of(session, ws, target_id)
         if source_team is not None and target_team is not None and source_team.id != target_team.id:
             raise UserError(
                 f"{_name(target)} is in team {target_team.name} and {escape(source.name)} in team {source_team.name} — "
@@ -398,16 +402,16 @@ def link_person(
                 f"/team remove {target_team.name} @{target.name}",
             )
         before = {
-            "person_id": source.id,
+            "person_id": source_id,
             "name": source.name,
             "team_id": source_team.id if source_team else None,
         }
-        merged = imports.merge_person(session, ws, source.id, target.id)
-        after = {"person_id": target.id, "slack_user_id": target.slack_user_id, "entries": merged.entries,
+        merged = imports.merge_person(session, ws, source_id, target_id)
+        after = {"person_id": target_id, "slack_user_id": target.slack_user_id, "entries": merged.entries,
                  "goals": merged.goals, "time_off": merged.time_off, "team_id": merged.team_id, "managed": merged.managed}  # fmt: skip
         audit.record(session, workspace_id=ws, at=now, actor_id=caller.person_id, action=imports.LINK_ACTION,
-                     subject_type="person", subject_id=target.id, before=before, after=after)  # fmt: skip
-        team = teams.team_of(session, ws, target.id)
+                     subject_type="person", subject_id=target_id, before=before, after=after)  # fmt: skip
+        team = teams.team_of(session, ws, target_id)
     return PersonLinked(source, target, merged, team)
 
 
@@ -457,12 +461,11 @@ def require_link_right(session: Session, caller: Caller, person: Person) -> None
     """Admins, and managers of the team the person is in (or of a team they manage)."""
     if caller.is_admin:
         return
-    assert person.id is not None
-    member_of = teams.team_of(session, caller.workspace_id, person.id)
-    team_ids = teams.managed_team_ids(session, caller.workspace_id, person.id)
+    person_id = persisted_id(person)
+    member_of = teams.team_of(session, caller.workspace_id, person_id)
+    team_ids = teams.managed_team_ids(session, caller.workspace_id, person_id)
     if member_of is not None:
-        assert member_of.id is not None
-        team_ids.add(member_of.id)
+        team_ids.add(persisted_id(member_of))
     if not any(access.is_manager_of(session, caller, team_id) for team_id in team_ids):
         where = f"team {member_of.name}" if member_of is not None else "their team"
         raise PermissionDenied(
@@ -525,7 +528,7 @@ def _parent(
     answers the loop and who may: admins anywhere; a manager moves a team they manage from
     a parent they manage to another team they manage (or one below it). Raises UserError,
     changing nothing, for an unknown team, a loop or a missing right."""
-    assert team.id is not None
+    team_id = persisted_id(team)
     ws = team.workspace_id
     tree = teams.tree(session, ws)
     mine = (
@@ -533,8 +536,8 @@ def _parent(
         if caller.is_admin
         else tree.governed(teams.managed_team_ids(session, ws, caller.person_id))
     )
-    old = tree.parent(team.id)
-    candidate = _parent_candidate(tree, team.id, mine)
+    old = tree.parent(team_id)
+    candidate = _parent_candidate(tree, team_id, mine)
     move_example = f"/team set {team.name} parent {candidate}" if candidate else None
     if name is None:
         if mine is not None:
@@ -549,19 +552,19 @@ def _parent(
             f'Unknown team "{name}": there is no such team to put {team.name} under.{_teams_named(tree)}',
             move_example or f"/team create {name}",
         )
-    assert parent.id is not None
-    if parent.id == team.id:
+    parent_id = persisted_id(parent)
+    if parent_id == team_id:
         raise UserError("A team cannot be its own parent.", f"/team set {team.name} parent none")
-    if tree.would_loop(team.id, parent.id):
-        above = tree.ancestors(parent.id)
-        chain = [team.id, *reversed(above[: above.index(team.id)]), parent.id]
+    if tree.would_loop(team_id, parent_id):
+        above = tree.ancestors(parent_id)
+        chain = [team_id, *reversed(above[: above.index(team_id)]), parent_id]
         raise UserError(
             f"{parent.name} is under {team.name} already ({' › '.join(tree.name(t) for t in chain)}): "
             "a team cannot be inside its own sub-team — teams cannot nest in a loop. Nothing was changed.",
             f"/team set {parent.name} parent {old.name if old else 'none'}",
         )
     if mine is not None:
-        if parent.id not in mine:
+        if parent_id not in mine:
             raise PermissionDenied(
                 f"You can move {team.name} only under a team you manage (or one below it), and you do not "
                 f"manage {parent.name}: an admin can make that move.",
@@ -573,7 +576,7 @@ def _parent(
                 f"{old.name} can move it out.",
                 f"/team show {team.name}",
             )
-    return parent.id, parent.name
+    return parent_id, parent.name
 
 
 def _parent_candidate(tree: TeamTree, team_id: int, allowed: set[int] | None) -> str | None:
@@ -612,6 +615,19 @@ def _team(session: Session, caller: Caller, name: str, need_manager: bool = True
     return team
 
 
+@contextmanager
+def _changing_people(
+    services: Services, client: WebClient, caller: Caller, name: str, users: Sequence[UserRef]
+) -> Iterator[tuple[Session, Team, list[Person]]]:
+    """A change to who is in or manages the team named: the team and the caller's right are
+    checked before Slack is asked about `users`, then the team is read again in the write the
+    block runs in (it may have gone meanwhile). Yields the session, the team and the people."""
+    managed_team(services, caller, name)
+    people_found = [_person(services, client, caller.workspace_id, ref) for ref in users]
+    with services.db.write() as session:
+        yield session, _team(session, caller, name), people_found
+
+
 def _person(services: Services, client: WebClient, workspace_id: int, ref: UserRef) -> Person:
     person = services.directory.resolve(client, workspace_id, ref)
     if person.is_bot or person.deactivated:
@@ -634,8 +650,7 @@ def _channel_id(channel: ChannelRef | None) -> str | None:
 
 
 def _schedule_of(session: Session, team: Team, job: str) -> JobSchedule:
-    assert team.id is not None
-    row = teams.schedules(session, team.workspace_id, team.id).get(job)
+    row = teams.schedules(session, team.workspace_id, persisted_id(team)).get(job)
     return stored_schedule(job, (row.days, row.at_time) if row else None)
 
 

@@ -38,6 +38,7 @@ from bot.services.goals.setting import Created, Draft, Owner
 from bot.services.people import Caller
 from storage import aggregations, goals, teams
 from storage.models import Person, Team
+from storage.rows import persisted_id
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +133,10 @@ def _require_may_cascade(
     if caller.is_admin:
         return
     tree = found.tree
-    if not found.is_company:
-        assert found.team.id is not None
-        if found.team.id in teams.governed_team_ids(session, caller.workspace_id, caller.person_id):
-            return
+    if not found.is_company and persisted_id(found.team) in teams.governed_team_ids(
+        session, caller.workspace_id, caller.person_id
+    ):
+        return
     managed = tree.topmost(teams.managed_team_ids(session, caller.workspace_id, caller.person_id))
     yours = ""
     example = command

@@ -24,6 +24,7 @@ from bot.services import access, reports
 from bot.services.goals.calls import GoalCall
 from bot.services.goals.setting import shown_goal
 from storage import goals, teams
+from storage.rows import persisted_id
 
 # /goal history reads at most this many changes (one Slack message shows fewer).
 MAX_HISTORY_EVENTS = 30
@@ -120,28 +121,28 @@ def _scope_ids(
     caller = call.caller
     if who is not None and who.team is not None:
         team = access.team_by_name(session, caller, who.team, example)
-        assert team.id is not None
-        if not access.is_manager_of(session, caller, team.id):
+        team_id = persisted_id(team)
+        if not access.is_manager_of(session, caller, team_id):
             mine = teams.team_of(session, call.ws, caller.person_id)
-            if mine is None or mine.id != team.id:
+            if mine is None or mine.id != team_id:
                 raise PermissionDenied(
                     f"Team {escape(team.name)}'s goals are for its members, managers and admins.",
                     "/goal list",
                 )
             # A member sees the team's shared goals; the members' own goals stay theirs.
-            return f"team {escape(team.name)}", [], [team.id]
-        member_ids = [p.id for p in teams.members(session, call.ws, team.id) if p.id is not None]
-        return f"team {escape(team.name)}", member_ids, [team.id]
+            return f"team {escape(team.name)}", [], [team_id]
+        member_ids = [p.id for p in teams.members(session, call.ws, team_id) if p.id is not None]
+        return f"team {escape(team.name)}", member_ids, [team_id]
     if who is not None and who.user is not None:
         person = call.services.directory.resolve(call.client, call.ws, who.user)
-        assert person.id is not None
-        if not access.may_act_for(session, caller, person.id):
+        person_id = persisted_id(person)
+        if not access.may_act_for(session, caller, person_id):
             raise PermissionDenied(
                 f"You can see your own goals and, as a manager, your team's — not "
                 f"{escape(reports.display_name(person))}'s.",
                 "/goal list",
             )
-        return escape(reports.display_name(person)), [person.id], []
+        return escape(reports.display_name(person)), [person_id], []
     # Yourself: your goals, your team's shared goals, and the teams you manage.
     mine = teams.team_of(session, call.ws, caller.person_id)
     managed = sorted(teams.governed_team_ids(session, call.ws, caller.person_id))

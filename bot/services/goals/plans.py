@@ -200,13 +200,14 @@ def split(call: GoalCall, cmd: GoalSplit) -> TeamSplit | CascadeAnswer:
         return goal_cascade.answer(call, cmd, found)
     owner = goal_setting.team_owner(found.team)
     team = owner.team
-    assert team is not None and team.id is not None
+    assert team is not None
+    team_id = persisted_id(team)
     with call.services.db.read() as session:
         goal_setting.require_may_set(session, call.caller, owner, example)
         # Bots and deactivated people stay listed in a team but get no share.
         members = [
             p
-            for p in teams.members(session, call.ws, team.id)
+            for p in teams.members(session, call.ws, team_id)
             if not p.is_bot and not p.deactivated
         ]
         if not members:
@@ -223,10 +224,10 @@ def split(call: GoalCall, cmd: GoalSplit) -> TeamSplit | CascadeAnswer:
         if cmd.basis != "evenly":
             # Two statements whatever the team's size: per-period totals and time off.
             by_period = aggregations.team_period_totals(
-                session, call.ws, team.id, metric.key, [(p.start, p.end) for p in periods]
+                session, call.ws, team_id, metric.key, [(p.start, p.end) for p in periods]
             )
             time_off = aggregations.team_time_off(
-                session, call.ws, team.id, window_start, window_end
+                session, call.ws, team_id, window_start, window_end
             )
         member_owners = {p.id: goal_setting.person_owner(session, p) for p in members}
     ordered = [p.id for p in members if p.id is not None]

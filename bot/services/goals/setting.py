@@ -55,6 +55,7 @@ from bot.services.context import Services
 from bot.services.people import Caller
 from storage import audit, goals, people, teams
 from storage.models import Goal, GoalRequest, Person, Team
+from storage.rows import persisted_id
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +119,13 @@ class Owner:
 
 
 def person_owner(session: Session, person: Person) -> Owner:
-    assert person.id is not None
+    person_id = persisted_id(person)
     if person.is_bot or person.deactivated:
         what = "a bot" if person.is_bot else "deactivated"
         raise UserError(
             f"{reports.display_name(person)} is {what} and cannot have goals.", "/goal list"
         )
-    return Owner(person, teams.team_of(session, person.workspace_id, person.id))
+    return Owner(person, teams.team_of(session, person.workspace_id, person_id))
 
 
 def team_owner(team: Team) -> Owner:
@@ -564,12 +565,13 @@ def _request_lowering(
     reason: str | None,
     lowered: Goal,
 ) -> GoalRequest:
-    assert owner.team is not None and owner.team.id is not None
+    assert owner.team is not None
+    team_id = persisted_id(owner.team)
     request = goals.add_request(
         session,
         workspace_id=ctx.caller.workspace_id,
         kind="lower",
-        team_id=owner.team.id,
+        team_id=team_id,
         person_id=owner.person.id if owner.person else None,
         goal_id=lowered.id,
         payload=json.dumps({"goal": draft.state(owner), "lowers": lowered.id}),
@@ -608,16 +610,16 @@ def request_removal(
     if goal.start > today or not _needs_approval(ctx.caller, owner):
         return None
     _require_reason_to_remove(goal, ctx, reason, today, names)
-    assert goal.id is not None
+    goal_id = persisted_id(goal)
     request = goals.add_request(
         session,
         workspace_id=ctx.caller.workspace_id,
         kind="remove",
         team_id=owner.team.id if owner.team else None,
         person_id=goal.person_id,
-        goal_id=goal.id,
+        goal_id=goal_id,
         payload=json.dumps(
-            {"goal": {"person_id": goal.person_id, "team_id": goal.team_id}, "removes": goal.id}
+            {"goal": {"person_id": goal.person_id, "team_id": goal.team_id}, "removes": goal_id}
         ),
         reason=reason,
         requested_by_id=ctx.caller.person_id,
@@ -630,7 +632,7 @@ def request_removal(
         "goal_request",
         request.id,
         before={"goal": goals.state(goal)},
-        after={"removes": goal.id, "status": "pending"},
+        after={"removes": goal_id, "status": "pending"},
         reason=reason,
     )
     return request
@@ -869,12 +871,13 @@ def create_proposal(
 ) -> tuple[GoalRequest, list[Person]]:
     """A rep's own goal, waiting for a manager. Refused when nobody could approve it. A
     second proposal under the WriteContext's idempotency key fails on the unique index."""
-    assert owner.person is not None and owner.person.id is not None
+    assert owner.person is not None
+    person_id = persisted_id(owner.person)
     proposal = _NewRequest(
         workspace_id=ctx.caller.workspace_id,
         kind="proposal",
         team_id=owner.team.id if owner.team else None,
-        person_id=owner.person.id,
+        person_id=person_id,
         requested_by_id=ctx.caller.person_id,
     )
     asked = deciders(session, services, proposal)
