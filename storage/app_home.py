@@ -69,7 +69,7 @@ def pending_for_decider(
     """Pending requests this person may decide, oldest first (at most `limit`), and how
     many there are in all. Admins decide everything; managers the proposals of the reps
     in their teams now (a rep who moved since proposing is their new team's); nobody
-    their own request (the rules of bot.services.goals.setting.may_decide)."""
+    their own request (the rules of bot.services.goals.decisions.may_decide)."""
     conditions = [
         col(GoalRequest.workspace_id) == workspace_id,
         col(GoalRequest.status) == "pending",

@@ -33,7 +33,7 @@ from bot.render.app_home import (
 )
 from bot.services import access, reports
 from bot.services.context import Services
-from bot.services.goals import setting as goal_setting
+from bot.services.goals import decisions as goal_decisions
 from bot.services.people import Caller
 from storage import app_home as home_storage
 from storage import audit, goals, people, teams, workspaces
@@ -226,12 +226,12 @@ def _pending(
     request_id = persisted_id(request)
     try:
         headline = goal_replies.request_headline(
-            goal_setting.request_asks(session, services, request, today)
+            goal_decisions.request_asks(session, services, request, today)
         )
     except UserError as error:  # the person or team it was about is gone
         headline = f"Request #{request_id}: {error.message}"
     label = (
-        f"{goal_setting.REQUEST_KIND_LABELS.get(request.kind, 'Request')} · request #{request_id}"
+        f"{goal_decisions.REQUEST_KIND_LABELS.get(request.kind, 'Request')} · request #{request_id}"
     )
     return PendingRequest(request_id, headline, label)
 

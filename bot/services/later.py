@@ -17,7 +17,7 @@ executor as the ack function returns, while the answer is being written:
 
 `after_answer(task)` queues `task(client, respond)` when a listener is answering (inside
 `answering`), and runs it at once elsewhere (the scheduler, scripts, a lazy task itself),
-so shared code such as `goals.setting.post_request` needs no second version.
+so shared code such as `goals.decisions.post_request` needs no second version.
 
 The tasks reach the lazy listener through the request context, which Bolt deep-copies for
 it: each task is wrapped in a plain function, which `copy.deepcopy` returns as it is

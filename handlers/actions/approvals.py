@@ -20,7 +20,7 @@ from bot.render import goal_replies
 from bot.render.goals import APPROVE_ACTION, REJECT_ACTION
 from bot.services import later
 from bot.services.context import Services
-from bot.services.goals import setting as goal_setting
+from bot.services.goals import decisions as goal_decisions
 from bot.services.people import Caller
 
 log = logging.getLogger(__name__)
@@ -80,11 +80,11 @@ def decide(
         value = str(action.get("value") or "")
         if not value.isdigit():
             raise UserError("This button is not a goal request any more.", None)
-        decision = goal_setting.decide(services, caller, int(value), approve)
+        decision = goal_decisions.decide(services, caller, int(value), approve)
     except UserError as error:
         return Click(caller, error.text)
     if isinstance(decision, AlreadyDecided):
         return Click(caller, goal_replies.already_decided_text(decision))
-    goal_setting.announce_decision(services, client, caller, decision)
+    goal_decisions.announce_decision(services, client, caller, decision)
     # The decider's own reply: what changed, from when, and what it replaced.
     return Click(caller, goal_replies.decision_outcome(decision))

@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 def register(app: App, services: Services) -> None:
     def goal_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
         # A request's DMs to the people asked to decide it (a proposal, lowering or removing
-        # a started goal) go out after the answer: see goal_setting.post_request.
+        # a started goal) go out after the answer: see goal_decisions.post_request.
         with later.answering(context):
             reply = handle(services, client, command)
         ack() if reply is None else ack(text=reply)

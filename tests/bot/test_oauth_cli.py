@@ -26,7 +26,7 @@ from bot.console.demo import seed_demo
 from bot.console.render import stable_id
 from storage.db import Database
 from storage.models import Entry, Person, Workspace
-from tests.conftest import SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET, fresh_database
 from tests.support.slack_api import StandInSlack
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,6 +34,17 @@ CLIENT_ID = "1234567890.0987654321"
 CLIENT_SECRET = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 AT = "2026-11-20T16:00-05:00"  # Friday's digest time in New York
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database of this module's own: the CLI lists (and delivers for) every installed
+    workspace, so the session's, holding the rest of the suite's workspaces and outbox rows,
+    would make what these tests read depend on which tests ran before them."""
+    with fresh_database(request.param, tmp_path_factory.mktemp("oauth_cli")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,9 @@ from bot.core.periods import PeriodKind
 from bot.core.team_grammar import team_key
 from bot.services import access
 from bot.services.context import Services
-from bot.services.goals import setting as goal_setting
-from bot.services.goals.setting import Owner, WriteContext
+from bot.services.goals import owners as goal_owners
+from bot.services.goals.owners import Owner
+from bot.services.goals.setting import WriteContext
 from bot.services.people import Caller
 from storage import people, teams, workspaces
 from storage.models import Person, Team
@@ -85,12 +86,12 @@ def owner_named(call: GoalCall, who: Who | None, example: str) -> Owner:
     """The owner a command names: a team, a person, or (no one named) the caller."""
     if who is not None and who.team is not None:
         with call.services.db.read() as session:
-            return goal_setting.team_owner(
+            return goal_owners.team_owner(
                 access.team_by_name(session, call.caller, who.team, example)
             )
     person = person_named(call, who.user if who else None)
     with call.services.db.read() as session:
-        return goal_setting.person_owner(session, person)
+        return goal_owners.person_owner(session, person)
 
 
 def person_named(call: GoalCall, ref: UserRef | None) -> Person:

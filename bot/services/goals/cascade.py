@@ -32,9 +32,13 @@ from bot.core.team_tree import COMPANY_ID, TeamTree
 from bot.render import cascade as cascade_text
 from bot.render.text import escape
 from bot.services import access, later, reports
+from bot.services.goals import drafts as goal_drafts
+from bot.services.goals import owners as goal_owners
 from bot.services.goals import setting as goal_setting
 from bot.services.goals.calls import GoalCall
-from bot.services.goals.setting import Created, Draft, Owner
+from bot.services.goals.drafts import Draft
+from bot.services.goals.owners import Owner
+from bot.services.goals.setting import Created
 from bot.services.people import Caller
 from storage import aggregations, goals, teams
 from storage.models import Person, Team
@@ -186,7 +190,7 @@ def _plan_cascade(
     members = {t: [r.id for r in found_rows if r.id in persons] for t, found_rows in rows.items()}
     team_of = {pid: t for t, pids in members.items() for pid in pids}
     _require_people(tree, root, members, verb, found)
-    today = goal_setting.team_owner(found.team).today(ctx.services.clock)
+    today = goal_owners.team_owner(found.team).today(ctx.services.clock)
     periods = allocation.last_complete_periods(
         cmd.period, today, allocation.HISTORY_PERIODS, ctx.fiscal_year_start_month
     )
@@ -275,7 +279,7 @@ def _cascade_apply(ctx: GoalCall, cmd: GoalSplit | GoalCascade, planned: _Plan) 
             metric=metric.key,
             period_kind=cmd.period,
             target=amount,
-            start=goal_setting.current_start(cmd.period, today, ctx.fiscal_year_start_month),
+            start=goal_drafts.current_start(cmd.period, today, ctx.fiscal_year_start_month),
             origin="split",
         )
         outcome = goal_setting.write_goal(session, write, owner, draft, cmd.reason, today)
@@ -285,7 +289,7 @@ def _cascade_apply(ctx: GoalCall, cmd: GoalSplit | GoalCascade, planned: _Plan) 
     with ctx.services.db.write() as session:
         root = planned.root_team
         if root is not None and root.id is not None:
-            store(session, ("team", root.id), goal_setting.team_owner(root), "team", cmd.target)
+            store(session, ("team", root.id), goal_owners.team_owner(root), "team", cmd.target)
         for _, part in planned.text.plan.walk():
             if part.amount <= 0 or part.kind is cascade.PartKind.OWN:
                 continue
@@ -293,7 +297,7 @@ def _cascade_apply(ctx: GoalCall, cmd: GoalSplit | GoalCascade, planned: _Plan) 
                 store(
                     session,
                     part.key,
-                    goal_setting.team_owner(planned.team_rows[part.id]),
+                    goal_owners.team_owner(planned.team_rows[part.id]),
                     "team",
                     part.amount,
                 )
@@ -319,7 +323,7 @@ def _tell_managers(
 ) -> list[Person]:
     """One DM to each manager of a team that got a goal (not the caller, who has the reply):
     each of their teams' own goal, the parts right under it and the reason. Sent after the
-    answer, as goal requests are (goal_setting.post_request); who Slack could not reach is
+    answer, as goal requests are (goal_decisions.post_request); who Slack could not reach is
     named through the response URL. Returns who is told."""
     sections: dict[int, list[str]] = {}
     first_team: dict[int, int] = {}

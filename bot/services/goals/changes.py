@@ -13,15 +13,40 @@ from slack_sdk import WebClient
 from bot.core.amounts import format_amount
 from bot.core.errors import PermissionDenied, UserError
 from bot.core.goal_grammar import GoalContest, GoalEach, GoalRamp, GoalRemove, GoalSet, Who
-from bot.core.goal_results import AlreadySet, GoalCreated, GoalWrite, LoweringAsked, Removal
+from bot.core.goal_results import (
+    AlreadySet,
+    GoalCreated,
+    GoalWrite,
+    LoweringAsked,
+    Removal,
+    ShownGoal,
+)
 from bot.core.mentions import UserRef
 from bot.core.metrics import Metric
 from bot.core.periods import PeriodKind
 from bot.services import access
 from bot.services.context import Services
-from bot.services.goals import setting as goal_setting
 from bot.services.goals.calls import GoalCall, owner_named, rate_text
-from bot.services.goals.setting import Draft, Owner, Repeated, WriteContext
+from bot.services.goals.decisions import post_request
+from bot.services.goals.drafts import Draft, current_start, metric_of, shown_goal
+from bot.services.goals.owners import (
+    Owner,
+    owner_of_goal,
+    person_owner,
+    require_may_set,
+    team_owner,
+)
+from bot.services.goals.setting import (
+    Created,
+    Outcome,
+    Repeated,
+    Requested,
+    WriteContext,
+    created_result,
+    remove_goal,
+    request_removal,
+    write_goal,
+)
 from bot.services.people import Caller
 from storage import goals, teams, workspaces
 
@@ -86,9 +111,9 @@ def set_contest(call: GoalCall, cmd: GoalContest) -> GoalWrite:
             home = access.home_team(session, call.caller)
         if home is None:
             raise UserError("Name the team whose people compete, as team:NAME.", example)
-        owner = goal_setting.team_owner(home)
+        owner = team_owner(home)
     with call.services.db.read() as session:
-        goal_setting.require_may_set(session, call.caller, owner, example)
+        require_may_set(session, call.caller, owner, example)
     draft = Draft(
         kind="contest",
         metric=cmd.metric.key,
@@ -118,8 +143,8 @@ def _draft(
     start to today when the goal has a version in force, and refuses a non-admin's start
     in the past)."""
     with call.services.db.read() as session:
-        goal_setting.require_may_set(session, call.caller, owner, example)
-    first = start or goal_setting.current_start(
+        require_may_set(session, call.caller, owner, example)
+    first = start or current_start(
         period, owner.today(call.services.clock), call.fiscal_year_start_month
     )
     if end is not None and end < first:
@@ -142,7 +167,7 @@ def _write_one(
     call: GoalCall, owner: Owner, draft: Draft, reason: str | None, example: str | None
 ) -> GoalWrite:
     with call.services.db.write() as session:
-        outcome = goal_setting.write_goal(
+        outcome = write_goal(
             session,
             call.write_context(example),
             owner,
@@ -150,7 +175,40 @@ def _write_one(
             reason,
             owner.today(call.services.clock),
         )
-    return goal_setting.settle_write(call.services, call.client, call.caller, owner, draft, outcome)
+    return settle_write(call.services, call.client, call.caller, owner, draft, outcome)
+
+
+def settle_write(
+    services: Services,
+    client: WebClient,
+    caller: Caller,
+    owner: Owner,
+    draft: Draft,
+    outcome: Outcome,
+) -> GoalWrite:
+    """After a write: refresh the App Homes it changes and send a lowering request to whoever
+    decides it; returns what bot/render.goal_replies draws the reply (or the modal's DM) from."""
+    today = caller.today(services.clock)
+    catalog = services.catalog(caller.workspace_id)
+    names = owner.names()
+    services.home_changed(
+        caller.workspace_id, (caller.person_id, owner.person.id if owner.person else None)
+    )
+    if isinstance(outcome, Repeated):
+        return AlreadySet()
+    if isinstance(outcome, Requested):
+        asked = post_request(services, client, caller.workspace_id, outcome.request.id or 0, today)
+        return LoweringAsked(
+            lowered=shown_goal(outcome.lowered, catalog),
+            new=ShownGoal(draft.spec(owner), metric_of(catalog, draft.metric)),
+            team_name=owner.team.name if owner.team else "",
+            asked=tuple(asked),
+            request_id=outcome.request.id,
+            names=names,
+            today=today,
+        )
+    assert isinstance(outcome, Created)
+    return created_result(outcome, catalog, names, today)
 
 
 # --- the goal form ---------------------------------------------------------------------------
@@ -200,7 +258,7 @@ def set_from_form(
     owner = _form_owner(services, client, ws, form)
     now = services.clock.now()
     with services.db.read() as session:
-        goal_setting.require_may_set(session, caller, owner, "/goal")
+        require_may_set(session, caller, owner, "/goal")
         fsm = workspaces.fiscal_year_start_month(session, ws)
     today = owner.today(services.clock)
     draft = Draft(
@@ -208,7 +266,7 @@ def set_from_form(
         metric=form.metric.key,
         period_kind=form.period,
         target=form.target,
-        start=form.start or goal_setting.current_start(form.period, today, fsm),
+        start=form.start or current_start(form.period, today, fsm),
         start_given=form.start is not None,
         origin="modal",
     )
@@ -216,10 +274,10 @@ def set_from_form(
         caller, now, catalog, "/goal set", idempotency_key=f"modal:{ws}:{form.view_id}"
     )
     with services.db.write() as session:
-        outcome = goal_setting.write_goal(session, ctx, owner, draft, form.reason, today)
+        outcome = write_goal(session, ctx, owner, draft, form.reason, today)
     if isinstance(outcome, Repeated):
         return None
-    written = goal_setting.settle_write(services, client, caller, owner, draft, outcome)
+    written = settle_write(services, client, caller, owner, draft, outcome)
     assert not isinstance(written, AlreadySet)
     return written
 
@@ -228,12 +286,12 @@ def _form_owner(services: Services, client: WebClient, ws: int, form: GoalForm) 
     if form.user_id:
         person = services.directory.resolve(client, ws, UserRef(form.user_id, None))
         with services.db.read() as session:
-            return goal_setting.person_owner(session, person)
+            return person_owner(session, person)
     with services.db.read() as session:
         team = teams.by_id(session, ws, form.team_id) if form.team_id is not None else None
     if team is None:
         raise PermissionDenied("That team no longer exists — pick another.", "/goal")
-    return goal_setting.team_owner(team)
+    return team_owner(team)
 
 
 # --- /goal remove -------------------------------------------------------------------------------
@@ -249,25 +307,19 @@ def remove(call: GoalCall, cmd: GoalRemove) -> Removal:
             raise UserError(
                 f"There is no goal #{cmd.goal_id} here — `/goal list` shows the IDs.", "/goal list"
             )
-        owner = goal_setting.owner_of_goal(session, call.ws, goal)
-        goal_setting.require_may_set(session, call.caller, owner, example)
+        owner = owner_of_goal(session, call.ws, goal)
+        require_may_set(session, call.caller, owner, example)
         names = owner.names()
-        shown = goal_setting.shown_goal(goal, call.catalog)
+        shown = shown_goal(goal, call.catalog)
         write_ctx = call.write_context(example)
         owner_today = owner.today(call.services.clock)
-        request = goal_setting.request_removal(
-            session, write_ctx, owner, goal, cmd.reason, owner_today, names
-        )
+        request = request_removal(session, write_ctx, owner, goal, cmd.reason, owner_today, names)
         if request is None:
-            done = goal_setting.remove_goal(
-                session, write_ctx, goal, cmd.reason, owner_today, names
-            )
+            done = remove_goal(session, write_ctx, goal, cmd.reason, owner_today, names)
     team_name = owner.team.name if owner.team else ""
     if request is None:  # a removal waiting for approval changes nobody's goals yet
         person_id = owner.person.id if owner.person else None
         call.services.home_changed(call.ws, (call.caller.person_id, person_id))
         return Removal(shown, names, call.today, team_name, done=done)
-    asked = goal_setting.post_request(
-        call.services, call.client, call.ws, request.id or 0, call.today
-    )
+    asked = post_request(call.services, call.client, call.ws, request.id or 0, call.today)
     return Removal(shown, names, call.today, team_name, request_id=request.id, asked=tuple(asked))

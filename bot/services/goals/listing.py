@@ -22,7 +22,7 @@ from bot.core.goal_results import (
 from bot.render.text import escape
 from bot.services import access, reports
 from bot.services.goals.calls import GoalCall
-from bot.services.goals.setting import shown_goal
+from bot.services.goals.drafts import shown_goal
 from storage import goals, teams
 from storage.rows import persisted_id
 

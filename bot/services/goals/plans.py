@@ -22,9 +22,13 @@ from bot.core.goal_results import (
 from bot.render.text import escape
 from bot.services import access, reports
 from bot.services.goals import cascade as goal_cascade
+from bot.services.goals import drafts as goal_drafts
+from bot.services.goals import owners as goal_owners
 from bot.services.goals import setting as goal_setting
 from bot.services.goals.calls import GoalCall, person_named, rate_text
-from bot.services.goals.setting import Created, Draft, Owner
+from bot.services.goals.drafts import Draft
+from bot.services.goals.owners import Owner
+from bot.services.goals.setting import Created
 from storage import aggregations, teams
 from storage.rows import persisted_id
 
@@ -39,9 +43,9 @@ def plan(call: GoalCall, cmd: GoalPlan) -> RevenuePlan:
     person = person_named(call, cmd.user)
     person_id = persisted_id(person)
     with call.services.db.read() as session:
-        owner = goal_setting.person_owner(session, person)
+        owner = goal_owners.person_owner(session, person)
         if cmd.apply:
-            goal_setting.require_may_set(session, call.caller, owner, funnel.PLAN_EXAMPLE)
+            goal_owners.require_may_set(session, call.caller, owner, funnel.PLAN_EXAMPLE)
         elif person_id != call.caller.person_id and not access.may_act_for(
             session, call.caller, person_id
         ):
@@ -80,14 +84,14 @@ def plan(call: GoalCall, cmd: GoalPlan) -> RevenuePlan:
         window=len(periods),
         rates=rates,
         result=result,
-        revenue=goal_setting.metric_of(call.catalog, "revenue"),
+        revenue=goal_drafts.metric_of(call.catalog, "revenue"),
         names=owner.names(),
         today=call.today,
     )
     if not cmd.apply:
         with call.services.db.read() as session:
             return replace(found, may_set=_may_set(session, call, owner))
-    start_day = goal_setting.current_start(cmd.period, today, call.fiscal_year_start_month)
+    start_day = goal_drafts.current_start(cmd.period, today, call.fiscal_year_start_month)
     drafts = [
         Draft(
             kind="individual",
@@ -110,7 +114,7 @@ def plan(call: GoalCall, cmd: GoalPlan) -> RevenuePlan:
     created = []
     for outcome in outcomes:
         assert isinstance(outcome, Created)
-        created.append(goal_setting.shown_goal(outcome.goal, call.catalog))
+        created.append(goal_drafts.shown_goal(outcome.goal, call.catalog))
     return replace(found, created=tuple(created))
 
 
@@ -122,7 +126,7 @@ def _funnel_history(totals: dict[str, int]) -> funnel.FunnelHistory:
 
 def _may_set(session: Session, call: GoalCall, owner: Owner) -> bool:
     try:
-        goal_setting.require_may_set(session, call.caller, owner, "")
+        goal_owners.require_may_set(session, call.caller, owner, "")
     except PermissionDenied:
         return False
     return True
@@ -134,7 +138,7 @@ def _may_set(session: Session, call: GoalCall, owner: Owner) -> bool:
 def suggest(call: GoalCall, cmd: GoalSuggest) -> TargetSuggestion:
     person = person_named(call, cmd.user)
     with call.services.db.read() as session:
-        owner = goal_setting.person_owner(session, person)
+        owner = goal_owners.person_owner(session, person)
         if person.id != call.caller.person_id and not access.may_act_for(
             session, call.caller, person.id or 0
         ):
@@ -198,12 +202,12 @@ def split(call: GoalCall, cmd: GoalSplit) -> TeamSplit | CascadeAnswer:
         found = access.scope_by_name(session, call.caller, cmd.team, example)
     if found.is_company or found.tree.has_children(found.team.id or 0):
         return goal_cascade.answer(call, cmd, found)
-    owner = goal_setting.team_owner(found.team)
+    owner = goal_owners.team_owner(found.team)
     team = owner.team
     assert team is not None
     team_id = persisted_id(team)
     with call.services.db.read() as session:
-        goal_setting.require_may_set(session, call.caller, owner, example)
+        goal_owners.require_may_set(session, call.caller, owner, example)
         # Bots and deactivated people stay listed in a team but get no share.
         members = [
             p
@@ -229,7 +233,7 @@ def split(call: GoalCall, cmd: GoalSplit) -> TeamSplit | CascadeAnswer:
             time_off = aggregations.team_time_off(
                 session, call.ws, team_id, window_start, window_end
             )
-        member_owners = {p.id: goal_setting.person_owner(session, p) for p in members}
+        member_owners = {p.id: goal_owners.person_owner(session, p) for p in members}
     ordered = [p.id for p in members if p.id is not None]
     # Why each member got their share, shown after the amount: "history, 11 weeks; 1 left out: …".
     why: dict[int, str] = {}
@@ -262,7 +266,7 @@ def split(call: GoalCall, cmd: GoalSplit) -> TeamSplit | CascadeAnswer:
                 metric=metric.key,
                 period_kind=cmd.period,
                 target=share.amount,
-                start=goal_setting.current_start(
+                start=goal_drafts.current_start(
                     cmd.period, member_today, call.fiscal_year_start_month
                 ),
                 origin="split",
