@@ -32,7 +32,6 @@ import functools
 import http.client
 import json
 import logging
-import select
 import ssl
 import threading
 import time
@@ -44,6 +43,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackRequestError
 from slack_sdk.web.deprecation import show_deprecation_warning_if_any
 from slack_sdk.web.slack_response import SlackResponse
+from urllib3.util import wait_for_read
 
 # Servers close idle keep-alive connections (commonly after 5-75 s); a connection idle for
 # longer than this is replaced before use rather than risk a post on a closing socket.
@@ -272,15 +272,14 @@ class PooledWebClient(WebClient):
 
 def _closed_by_server(connection: http.client.HTTPConnection) -> bool:
     """The server has closed an idle kept connection (or sent something unasked): its socket
-    reads as ready. Checked before each reuse, as urllib3's pools do, so a post is never
-    written into a connection that is already gone."""
+        reads as ready. Checked before each reuse, as urllib3's pools do, so a post is never
+        written into a connection that is already gone (with urllib3's own check of a socket,
+    `urllib3.util.wait_for_read`)."""
     sock = connection.sock
     if sock is None:
         return False  # not connected yet, or closed by us: http.client connects on send
     try:
-        poller = select.poll()
-        poller.register(sock, select.POLLIN)
-        return bool(poller.poll(0))
+        return wait_for_read(sock, timeout=0.0)
     except (OSError, ValueError):
         return True
 
