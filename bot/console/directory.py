@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from bot.console.render import Names, stable_id
 from bot.importer.matching import name_key
+from bot.services import roster
 from bot.standin.slack_api import StandInSlack
-from storage import people, teams, workspaces
 from storage.db import Database
 
 TEAM_ID = "T_CONSOLE"
@@ -42,13 +42,10 @@ class Directory:
 
     def load(self, db: Database) -> None:
         """Tell the stand-in about everyone the database knows from earlier runs or the demo."""
-        with db.read() as session:
-            ws = workspaces.id_of_slack_team(session, TEAM_ID)
-            if ws is None:
-                return
-            known = people.linked_to_slack(session, ws)
-            channels = teams.with_channels(session, ws)
-        for person in known:
+        known = roster.roster(db, TEAM_ID)
+        if known is None:
+            return
+        for person in known.people:
             assert person.slack_user_id is not None
             self.register(
                 ConsoleUser(
@@ -58,7 +55,7 @@ class Directory:
                 deleted=person.deactivated,
                 email=person.email,
             )
-        for team in channels:
+        for team in known.channel_teams:
             if team.channel_id and team.channel_name:
                 self.register_channel(team.channel_id, team.channel_name)
 

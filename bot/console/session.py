@@ -42,8 +42,8 @@ from bot.console.printer import Printer, first_line
 from bot.console.slack_screen import SlackScreen
 from bot.console.slash_commands import SlashCommands
 from bot.console.transport import Transport
+from bot.services import roster
 from bot.standin.slack_api import StandInSlack
-from storage import people, teams, workspaces
 
 __all__ = [
     "DEMO_DATABASE_URL",
@@ -216,12 +216,7 @@ class Console:
     @staticmethod
     def _teams_of(paceline: Paceline, user_id: str) -> list[str]:
         """ "manager of east, west", "member of north": the teams `user_id` leads or is in."""
-        with paceline.db.read() as session:
-            ws = workspaces.id_of_slack_team(session, TEAM_ID)
-            person = people.by_slack_id(session, ws, user_id) if ws is not None else None
-            if ws is None or person is None or person.id is None:
-                return []
-            managed, joined = teams.names_by_role(session, ws, person.id)
+        managed, joined = roster.team_roles(paceline.db, TEAM_ID, user_id)
         return [
             f"{label} {', '.join(names)}"
             for label, names in (("manager of", managed), ("member of", joined))
