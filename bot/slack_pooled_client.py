@@ -272,9 +272,8 @@ class PooledWebClient(WebClient):
 
 def _closed_by_server(connection: http.client.HTTPConnection) -> bool:
     """The server has closed an idle kept connection (or sent something unasked): its socket
-        reads as ready. Checked before each reuse, as urllib3's pools do, so a post is never
-        written into a connection that is already gone (with urllib3's own check of a socket,
-    `urllib3.util.wait_for_read`)."""
+    reads as ready. Checked before each reuse with urllib3's own check, as its pools do, so a
+    post is never written into a connection that is already gone."""
     sock = connection.sock
     if sock is None:
         return False  # not connected yet, or closed by us: http.client connects on send

@@ -42,7 +42,7 @@ class Directory:
 
     def load(self, db: Database) -> None:
         """Tell the stand-in about everyone the database knows from earlier runs or the demo."""
-        known = roster.roster(db, TEAM_ID)
+        known = roster.of_workspace(db, TEAM_ID)
         if known is None:
             return
         for person in known.people:

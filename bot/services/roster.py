@@ -18,7 +18,7 @@ class Roster:
     channel_teams: list[Team]  # the teams that have a channel
 
 
-def roster(db: Database, slack_team_id: str) -> Roster | None:
+def of_workspace(db: Database, slack_team_id: str) -> Roster | None:
     """The workspace's people and channels; None before it has any data."""
     with db.read() as session:
         ws = workspaces.id_of_slack_team(session, slack_team_id)
