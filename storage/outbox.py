@@ -5,6 +5,7 @@ rules it serves are in docs/delivery.md."""
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import json
 from collections.abc import Collection, Sequence
@@ -14,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
 from bot.core.messages import ChartFile, Message, Outgoing
@@ -191,12 +193,31 @@ class Claimed:
         return decode_message(self.payload, self.recipient, self.part)
 
 
-def _due(now: datetime) -> sa.ColumnElement[bool]:
+def _due(table: sa.FromClause, now: Any) -> sa.ColumnElement[bool]:
     return sa.or_(
-        sa.and_(_t.c.status == PENDING, _t.c.not_before <= now),
+        sa.and_(table.c.status == PENDING, table.c.not_before <= now),
         # The process holding it died or stalled: whether Slack got it is unknown.
-        sa.and_(_t.c.status == SENDING, _t.c.lease_until < now),
+        sa.and_(table.c.status == SENDING, table.c.lease_until < now),
     )
+
+
+def _not_due(table: sa.FromClause, now: Any) -> sa.ColumnElement[bool]:
+    """An unfinished row that is not `_due`, spelled out so that a NULL lease counts as
+    live rather than as unknown."""
+    return sa.or_(
+        sa.and_(table.c.status == PENDING, table.c.not_before > now),
+        sa.and_(
+            table.c.status == SENDING,
+            sa.or_(table.c.lease_until.is_(None), table.c.lease_until >= now),
+        ),
+    )
+
+
+def _unfinished(table: sa.FromClause) -> sa.ColumnElement[bool]:
+    """`status IN ('pending', 'sending')` with the values written into the statement: a
+    planner matches a partial index's condition (ix_outbox_unfinished) only against
+    literals, never against bound parameters (SQLite then sorts every due row instead)."""
+    return table.c.status.in_([sa.literal_column(f"'{status}'") for status in UNFINISHED])
 
 
 def _scope(workspace_ids: Collection[int] | None) -> list[sa.ColumnElement[bool]]:
@@ -207,23 +228,114 @@ def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _among(column: sa.Column, values: Collection[Any], pg: bool) -> sa.ColumnElement[bool]:
-    """`column IN (values)`; on PostgreSQL `column = ANY(array)`: one bound parameter, so
-    the statement's text is the same whatever the number of values, and psycopg prepares
-    it once instead of converting a new text on every claim."""
+def _in_param(column: Any, name: str, pg: bool) -> sa.ColumnElement[bool]:
+    """`column IN (:name)`, the list bound at execution; on PostgreSQL `column =
+    ANY(:name)`, one array parameter, so the statement's text is the same whatever the
+    list's length and psycopg prepares it once instead of converting a new text per claim."""
     if pg:
-        return column == sa.any_(
-            sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
-        )
-    return column.in_(list(values))
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(sa.bindparam(name, expanding=True))
 
 
-def _not_among(column: sa.Column, values: Collection[Any], pg: bool) -> sa.ColumnElement[bool]:
-    if pg:
-        return column != sa.all_(
-            sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+class _UnfinishedOutbox(sa.TableClause):
+    """The outbox table read through its partial index of unfinished rows: on SQLite as
+    `outbox INDEXED BY ix_outbox_unfinished`, which SQLAlchemy has no other way to say.
+    Left to itself SQLite's planner sorts every due row on each claim (no statistics), or
+    walks the whole table, sent rows included (statistics taken while every row was
+    pending); through the index a claim reads only rows still to send."""
+
+    inherit_cache = True
+
+
+@compiles(_UnfinishedOutbox)
+def _table_as_is(element: _UnfinishedOutbox, compiler: Any, **kw: Any) -> str:
+    return compiler.visit_table(element, **kw)
+
+
+@compiles(_UnfinishedOutbox, "sqlite")
+def _table_through_the_index(element: _UnfinishedOutbox, compiler: Any, **kw: Any) -> str:
+    text = compiler.visit_table(element, **kw)
+    return f"{text} INDEXED BY ix_outbox_unfinished" if kw.get("asfrom") else text
+
+
+_unfinished_outbox = _UnfinishedOutbox(_t.name, *(sa.column(c.name, c.type) for c in _t.c))
+
+
+@dataclass(frozen=True)
+class _ClaimStatements:
+    candidates: sa.Select
+    lock: sa.Select
+    take: sa.Update
+
+
+@functools.cache
+def _claim_statements(pg: bool, scoped: bool, holding: bool) -> _ClaimStatements:
+    """The claim's statements, built once per shape with every value a bound parameter: a
+    claim runs on the sender's bookkeeping thread, whose CPU the posts wait for (one GIL),
+    and building a statement anew on each claim cost that thread more than running it."""
+    now = sa.bindparam("now", type_=_t.c.not_before.type)
+    older = _t.alias("older")
+    # The oldest rows a claim may take, each with nothing older of its recipient that it
+    # may not take (backing off, leased to a live process, or held): the database finds
+    # each queue's head, so only the rows to take cross to Python.
+    blocked_by = sa.or_(
+        _not_due(older, now), *([_in_param(older.c.id, "held", pg)] if holding else [])
+    )
+    queued = _unfinished_outbox
+    candidates = (
+        sa.select(queued.c.id, queued.c.workspace_id, queued.c.recipient)
+        # `_unfinished` repeats what `due` implies, so the rows are read from the partial
+        # index of unfinished rows (ix_outbox_unfinished), oldest first, up to the limit.
+        .where(
+            _unfinished(queued),
+            _due(queued, now),
+            *([_in_param(queued.c.workspace_id, "scope", pg)] if scoped else []),
+            *([~_in_param(queued.c.id, "held", pg)] if holding else []),
+            ~sa.exists().where(
+                older.c.recipient == queued.c.recipient,
+                older.c.workspace_id == queued.c.workspace_id,
+                _unfinished(older),
+                older.c.id < queued.c.id,
+                blocked_by,
+            ),
         )
-    return column.not_in(list(values))
+        .order_by(queued.c.id)
+        .limit(sa.bindparam("scan", type_=sa.Integer))
+    )
+    # Lock only the rows to take. A row another claimer locked or took meanwhile is
+    # skipped (PostgreSQL re-checks `due` on rows changed since the read above), and its
+    # group ends before it. On SQLite the write lock already excludes other claimers.
+    lock = (
+        sa.select(
+            _t.c.id,
+            _t.c.workspace_id,
+            _t.c.delivery_key,
+            _t.c.job,
+            _t.c.team_id,
+            _t.c.period,
+            _t.c.recipient,
+            _t.c.part,
+            _t.c.payload,
+            _t.c.status,
+            _t.c.attempts,
+            _t.c.channel_id,
+            _t.c.created_at,
+            _t.c.outcome_unknown,
+        )  # fmt: skip
+        .where(_in_param(_t.c.id, "ids", pg), _due(_t, now))
+        .with_for_update(skip_locked=True)
+    )
+    take = (
+        sa.update(_t)
+        .where(_in_param(_t.c.id, "ids", pg))
+        .values(
+            status=SENDING,
+            lease_owner=sa.bindparam("owner", type_=sa.String),
+            lease_until=sa.bindparam("until", type_=_t.c.lease_until.type),
+            updated_at=now,
+        )
+    )
+    return _ClaimStatements(candidates, lock, take)
 
 
 def claim(
@@ -249,72 +361,32 @@ def claim(
     (a long rate-limit wait), but a second worker of the same owner must not take them, as
     it would pass the first one's lease check.
     """
-    scan = max(100, max_groups * 4)
-    due = _due(now)
     pg = _is_postgresql(session)
-    candidates = session.execute(
-        sa.select(_t.c.id, _t.c.recipient)
-        # `status IN (…)` repeats what `due` implies, so the planner can use the partial
-        # index of unfinished rows (ix_outbox_unfinished) for the oldest first.
-        .where(
-            _t.c.status.in_(UNFINISHED),
-            due,
-            *_scope(workspace_ids),
-            *([_not_among(_t.c.id, held, pg)] if held else []),
-        )
-        .order_by(_t.c.id)
-        .limit(scan)
-    ).all()
-    if not candidates:
-        return []
-    claimable = {row.id for row in candidates}
-    # The oldest recipients only, twice as many as wanted (some queues' heads may not be
-    # due): reading every candidate's queue would cost more than the posts it feeds.
-    recipients = list(dict.fromkeys(row.recipient for row in candidates))[: 2 * max_groups]
-    # Every unfinished row of those recipients, to find each queue's head: a row that is
-    # not due (backing off, or held by another process) ends its recipient's group there.
+    statements = _claim_statements(pg, workspace_ids is not None, bool(held))
+    # Twice the groups wanted, as some recipients have several rows due.
+    found = session.execute(
+        statements.candidates,
+        {
+            "now": now,
+            "scan": 2 * max_groups,
+            **({"scope": list(workspace_ids)} if workspace_ids is not None else {}),
+            **({"held": list(held)} if held else {}),
+        },
+    )
     queues: dict[tuple[int, str], list[int]] = {}
-    for row in session.execute(
-        sa.select(_t.c.id, _t.c.workspace_id, _t.c.recipient)
-        .where(
-            _t.c.status.in_(UNFINISHED),
-            _among(_t.c.recipient, recipients, pg),
-            *_scope(workspace_ids),
-        )
-        .order_by(_t.c.id)
-    ):
-        queues.setdefault((row.workspace_id, row.recipient), []).append(row.id)
-    wanted: list[list[int]] = []
-    for ids in queues.values():  # dicts keep insertion order: oldest head first
-        prefix = list(itertools.takewhile(claimable.__contains__, ids))
-        if prefix:
-            wanted.append(prefix)
-        if len(wanted) >= max_groups:
-            break
-    # Lock only the rows to take. A row another claimer locked or took meanwhile is
-    # skipped (PostgreSQL re-checks `due` on rows changed since the reads above), and its
-    # group ends before it. On SQLite the write lock already excludes other claimers.
+    for row_id, workspace_id, recipient in found:  # oldest head first
+        ids = queues.get((workspace_id, recipient))
+        if ids is not None:
+            ids.append(row_id)
+        elif len(queues) < max_groups:
+            queues[workspace_id, recipient] = [row_id]
+    if not queues:
+        return []
+    wanted = list(queues.values())
     locked = {
         row.id: row
         for row in session.execute(
-            sa.select(
-                _t.c.id,
-                _t.c.workspace_id,
-                _t.c.delivery_key,
-                _t.c.job,
-                _t.c.team_id,
-                _t.c.period,
-                _t.c.recipient,
-                _t.c.part,
-                _t.c.payload,
-                _t.c.status,
-                _t.c.attempts,
-                _t.c.channel_id,
-                _t.c.created_at,
-                _t.c.outcome_unknown,
-            )  # fmt: skip
-            .where(_among(_t.c.id, [row_id for group in wanted for row_id in group], pg), due)
-            .with_for_update(skip_locked=True)
+            statements.lock, {"ids": [row_id for ids in wanted for row_id in ids], "now": now}
         )
     }
     groups = [
@@ -324,9 +396,7 @@ def claim(
     if not chosen:
         return []
     session.execute(
-        sa.update(_t)
-        .where(_among(_t.c.id, chosen, pg))
-        .values(status=SENDING, lease_owner=owner, lease_until=now + lease, updated_at=now)
+        statements.take, {"ids": chosen, "owner": owner, "until": now + lease, "now": now}
     )
     expired = [row_id for row_id in chosen if locked[row_id].status == SENDING]
     if expired:

@@ -153,6 +153,45 @@ def test_claim_respects_max_groups(db, workspace):
     ]
 
 
+def test_a_claim_cut_short_leaves_the_rest_of_a_queue_to_the_next_claim_after_it(db, workspace):
+    """A claim takes a bounded number of rows: a long queue may be cut after its first
+    rows. Its later rows wait behind the held ones, for every claimer, until those are
+    done."""
+    enqueue(db, [item(workspace, "U1", part=str(p)) for p in range(1, 4)] + [item(workspace, "U2")])
+    [first] = claim(db, workspace, max_groups=1)
+    parts = [r.part for r in first]
+    assert {r.recipient for r in first} == {"U1"} and parts == ["1", "2", "3"][: len(parts)]
+    assert [[r.recipient for r in g] for g in claim(db, workspace, owner="b")] == [["U2"]]
+    with db.write() as session:
+        outbox.mark_sent_many(session, [outbox.SentMark(r.id, None, "1.0", NOW) for r in first])
+    rest = ["1", "2", "3"][len(parts) :]
+    assert [[r.part for r in g] for g in claim(db, workspace, owner="b")] == (
+        [rest] if rest else []
+    )
+
+
+def test_a_claim_reads_the_queues_through_the_index_of_unfinished_rows_on_sqlite(db, workspace):
+    """Without it SQLite sorts every due row on each claim (no statistics), or walks every
+    row ever sent (statistics from a full outbox)."""
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL's planner is trusted with the partial index")
+    enqueue(db, [item(workspace, "U1"), item(workspace, "U2")])
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        claim(db, workspace)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    statement, parameters = next((s, p) for s, p in seen if s.lstrip().startswith("SELECT"))
+    with db.engine.connect() as conn:
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    assert "USING INDEX ix_outbox_unfinished" in plan[0][-1], plan
+
+
 def test_a_recipient_waits_while_its_older_row_is_held_or_backing_off(db, workspace):
     enqueue(db, [item(workspace, "C1", part="1")])
     [[first]] = claim(db, workspace)
@@ -311,6 +350,37 @@ def test_summary_counts_by_team_job_and_status_and_lists_problems_in_one_stateme
     ]
     with db.read() as session:
         assert outbox.unfinished(session, [workspace_id]) == 1
+
+
+def test_a_row_another_transaction_locked_ends_its_recipients_group_on_postgresql(db, workspace):
+    """Skipping a locked row must not let the same recipient's next row overtake it."""
+    if db.is_sqlite:
+        pytest.skip("SQLite serializes claims with BEGIN IMMEDIATE; there is nothing to skip")
+    enqueue(
+        db,
+        [item(workspace, "U0", part="0"), item(workspace, "U0", part="1"), item(workspace, "U1")],
+    )
+    head = rows(db, workspace)[0]
+    locked, release = threading.Event(), threading.Event()
+
+    def lock_the_head() -> None:
+        with db.write() as session:
+            session.execute(sa.select(Outbox.id).where(Outbox.id == head.id).with_for_update())
+            locked.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=lock_the_head)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        taken = claim(db, workspace, owner="b")
+    finally:
+        release.set()
+        thread.join(10)
+    assert [[r.recipient + r.part for r in g] for g in taken] == [["U1"]]
+    assert [[r.recipient + r.part for r in g] for g in claim(db, workspace, owner="c")] == [
+        ["U00", "U01"]
+    ]
 
 
 def test_concurrent_claims_skip_each_others_rows_on_postgresql(db, workspace):
