@@ -217,7 +217,7 @@ class _Feed:
 # few, big ones. A batch of marks lost with its process only costs a look in the channel's
 # history per row.
 SENT_BATCH = 128  # posts recorded as sent per transaction
-CLAIM_AHEAD = 16  # groups claimed per worker at a time; they wait far less than the lease
+CLAIM_AHEAD = 16  # rows claimed per worker at a time; they wait far less than the lease
 # Groups per worker left when the next claim starts: about 60 ms of posts at full speed,
 # longer than a claim of CLAIM_AHEAD takes, so no worker waits for one.
 CLAIM_LOW = 12
@@ -343,7 +343,7 @@ class Sender:
         with self._held_lock:
             self._held.difference_update(row.id for row in rows)
 
-    def _claim(self, max_groups: int, stats: DeliveryStats) -> list[list[Claimed]]:
+    def _claim(self, max_rows: int, stats: DeliveryStats) -> list[list[Claimed]]:
         now = self.clock.now()
         with self._held_lock:
             held = set(self._held)
@@ -354,7 +354,7 @@ class Sender:
                     owner=self.owner,
                     now=now,
                     lease=self.lease,
-                    max_groups=max_groups,
+                    max_rows=max_rows,
                     workspace_ids=self.workspace_ids,
                     held=held,
                 )  # fmt: skip

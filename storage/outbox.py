@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import itertools
 import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -263,9 +262,8 @@ _unfinished_outbox = _UnfinishedOutbox(_t.name, *(sa.column(c.name, c.type) for 
 
 @dataclass(frozen=True)
 class _ClaimStatements:
-    candidates: sa.Select
-    lock: sa.Select
-    take: sa.Update
+    take: sa.Select  # the rows to take, locked
+    lease: sa.Update  # the lease on them
 
 
 @functools.cache
@@ -274,16 +272,38 @@ def _claim_statements(pg: bool, scoped: bool, holding: bool) -> _ClaimStatements
     claim runs on the sender's bookkeeping thread, whose CPU the posts wait for (one GIL),
     and building a statement anew on each claim cost that thread more than running it."""
     now = sa.bindparam("now", type_=_t.c.not_before.type)
+    queued = _unfinished_outbox
     older = _t.alias("older")
-    # The oldest rows a claim may take, each with nothing older of its recipient that it
-    # may not take (backing off, leased to a live process, or held): the database finds
-    # each queue's head, so only the rows to take cross to Python.
+    same_queue = (
+        older.c.recipient == queued.c.recipient,
+        older.c.workspace_id == queued.c.workspace_id,
+        _unfinished(older),
+    )
+    # An older row of the same recipient that the claim may not take (backing off, leased
+    # to a live process, or held) keeps the rows after it waiting.
     blocked_by = sa.or_(
         _not_due(older, now), *([_in_param(older.c.id, "held", pg)] if holding else [])
     )
-    queued = _unfinished_outbox
-    candidates = (
-        sa.select(queued.c.id, queued.c.workspace_id, queued.c.recipient)
+    take = (
+        sa.select(
+            queued.c.id,
+            queued.c.workspace_id,
+            queued.c.delivery_key,
+            queued.c.job,
+            queued.c.team_id,
+            queued.c.period,
+            queued.c.recipient,
+            queued.c.part,
+            queued.c.payload,
+            queued.c.status,
+            queued.c.attempts,
+            queued.c.channel_id,
+            queued.c.created_at,
+            queued.c.outcome_unknown,
+            # The head of the row's queue as the statement began: on PostgreSQL a head
+            # another claimer has locked is skipped, and the rows after it must not go.
+            sa.select(sa.func.min(older.c.id)).where(*same_queue).scalar_subquery().label("head"),
+        )  # fmt: skip
         # `_unfinished` repeats what `due` implies, so the rows are read from the partial
         # index of unfinished rows (ix_outbox_unfinished), oldest first, up to the limit.
         .where(
@@ -291,41 +311,16 @@ def _claim_statements(pg: bool, scoped: bool, holding: bool) -> _ClaimStatements
             _due(queued, now),
             *([_in_param(queued.c.workspace_id, "scope", pg)] if scoped else []),
             *([~_in_param(queued.c.id, "held", pg)] if holding else []),
-            ~sa.exists().where(
-                older.c.recipient == queued.c.recipient,
-                older.c.workspace_id == queued.c.workspace_id,
-                _unfinished(older),
-                older.c.id < queued.c.id,
-                blocked_by,
-            ),
+            ~sa.exists().where(*same_queue, older.c.id < queued.c.id, blocked_by),
         )
         .order_by(queued.c.id)
-        .limit(sa.bindparam("scan", type_=sa.Integer))
-    )
-    # Lock only the rows to take. A row another claimer locked or took meanwhile is
-    # skipped (PostgreSQL re-checks `due` on rows changed since the read above), and its
-    # group ends before it. On SQLite the write lock already excludes other claimers.
-    lock = (
-        sa.select(
-            _t.c.id,
-            _t.c.workspace_id,
-            _t.c.delivery_key,
-            _t.c.job,
-            _t.c.team_id,
-            _t.c.period,
-            _t.c.recipient,
-            _t.c.part,
-            _t.c.payload,
-            _t.c.status,
-            _t.c.attempts,
-            _t.c.channel_id,
-            _t.c.created_at,
-            _t.c.outcome_unknown,
-        )  # fmt: skip
-        .where(_in_param(_t.c.id, "ids", pg), _due(_t, now))
+        .limit(sa.bindparam("most", type_=sa.Integer))
+        # PostgreSQL: rows another claimer is taking are skipped rather than waited for (and
+        # `due` is checked again on rows changed since the statement began). SQLite: the
+        # write transaction already keeps other claimers out.
         .with_for_update(skip_locked=True)
     )
-    take = (
+    lease = (
         sa.update(_t)
         .where(_in_param(_t.c.id, "ids", pg))
         .values(
@@ -335,7 +330,7 @@ def _claim_statements(pg: bool, scoped: bool, holding: bool) -> _ClaimStatements
             updated_at=now,
         )
     )
-    return _ClaimStatements(candidates, lock, take)
+    return _ClaimStatements(take, lease)
 
 
 def claim(
@@ -344,61 +339,49 @@ def claim(
     owner: str,
     now: datetime,
     lease: timedelta,
-    max_groups: int,
+    max_rows: int,
     workspace_ids: Collection[int] | None = None,
     held: Collection[int] = (),
 ) -> list[list[Claimed]]:
-    """Lease up to `max_groups` recipients' due rows to `owner`, each group oldest first.
+    """Lease up to `max_rows` due rows to `owner`, grouped by recipient, each group oldest
+    first, the groups by their oldest row.
 
     A recipient's rows are claimed together and only from the head of its queue: a row is
-    taken only when every older unfinished row of the same recipient is taken with it, so
-    posts to one channel stay in order even across processes, and one recipient's messages
-    are never sent by two processes at once. Run inside `Database.write()`: on SQLite that
-    transaction holds the write lock; on PostgreSQL (FOR UPDATE SKIP LOCKED) rows another
-    claimer is taking are skipped rather than waited for.
+    taken only when every older unfinished row of the same recipient is taken with it (or
+    was by an earlier claim of this owner, still held), so posts to one channel stay in
+    order even across processes, and one recipient's messages are never sent by two
+    processes at once. Run inside `Database.write()`: on SQLite that transaction holds the
+    write lock; on PostgreSQL (FOR UPDATE SKIP LOCKED) rows another claimer is taking are
+    skipped rather than waited for.
 
     `held` are rows the claiming process is still working on: their lease may have run out
     (a long rate-limit wait), but a second worker of the same owner must not take them, as
     it would pass the first one's lease check.
     """
-    pg = _is_postgresql(session)
-    statements = _claim_statements(pg, workspace_ids is not None, bool(held))
-    # Twice the groups wanted, as some recipients have several rows due.
+    statements = _claim_statements(_is_postgresql(session), workspace_ids is not None, bool(held))
     found = session.execute(
-        statements.candidates,
+        statements.take,
         {
             "now": now,
-            "scan": 2 * max_groups,
+            "most": max_rows,
             **({"scope": list(workspace_ids)} if workspace_ids is not None else {}),
             **({"held": list(held)} if held else {}),
         },
-    )
-    queues: dict[tuple[int, str], list[int]] = {}
-    for row_id, workspace_id, recipient in found:  # oldest head first
-        ids = queues.get((workspace_id, recipient))
-        if ids is not None:
-            ids.append(row_id)
-        elif len(queues) < max_groups:
-            queues[workspace_id, recipient] = [row_id]
-    if not queues:
+    ).all()
+    queues: dict[tuple[int, str], list[sa.Row]] = {}
+    for row in found:  # oldest first
+        queue = queues.setdefault((row.workspace_id, row.recipient), [])
+        if queue or row.id == row.head:
+            queue.append(row)
+        # else: an older row of this recipient was skipped, locked by another claimer.
+    groups = [queue for queue in queues.values() if queue]
+    if not groups:
         return []
-    wanted = list(queues.values())
-    locked = {
-        row.id: row
-        for row in session.execute(
-            statements.lock, {"ids": [row_id for ids in wanted for row_id in ids], "now": now}
-        )
-    }
-    groups = [
-        g for g in (list(itertools.takewhile(locked.__contains__, ids)) for ids in wanted) if g
-    ]
-    chosen = [row_id for group in groups for row_id in group]
-    if not chosen:
-        return []
+    chosen = [row.id for group in groups for row in group]
     session.execute(
-        statements.take, {"ids": chosen, "owner": owner, "until": now + lease, "now": now}
+        statements.lease, {"ids": chosen, "owner": owner, "until": now + lease, "now": now}
     )
-    expired = [row_id for row_id in chosen if locked[row_id].status == SENDING]
+    expired = [row.id for group in groups for row in group if row.status == SENDING]
     if expired:
         # The lost try counts as an attempt, so a message that kills its process every time
         # ends up failed instead of being retried forever.
@@ -407,7 +390,7 @@ def claim(
             .where(_t.c.id.in_(expired))
             .values(outcome_unknown=True, attempts=_t.c.attempts + 1)
         )
-    return [[_claimed(locked[row_id]) for row_id in group] for group in groups]
+    return [[_claimed(row) for row in group] for group in groups]
 
 
 def _claimed(row: sa.Row) -> Claimed:

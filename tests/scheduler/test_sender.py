@@ -374,7 +374,7 @@ def test_rows_of_a_process_that_died_mid_send_are_checked_not_resent(world):
             owner="dead",
             now=NOW,
             lease=timedelta(seconds=60),
-            max_groups=10,
+            max_rows=10,
             workspace_ids=[world.workspace_id],
         )
     metadata = {"event_type": "paceline_delivery", "event_payload": {"key": items[0].key.text()}}
@@ -406,7 +406,7 @@ def test_a_rate_limit_wait_that_outlasts_the_lease_hands_the_row_over(world):
         world.clock.advance(timedelta(seconds=seconds))
         with world.db.write() as session:
             taken = outbox.claim(session, owner="other", now=world.clock.now(), lease=timedelta(seconds=60),
-                                 max_groups=10, workspace_ids=[world.workspace_id])  # fmt: skip
+                                 max_rows=10, workspace_ids=[world.workspace_id])  # fmt: skip
         assert [[r.outcome_unknown for r in g] for g in taken] == [[True]]
 
     world.on_sleep = wait_while_another_process_takes_over

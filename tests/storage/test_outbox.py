@@ -61,7 +61,7 @@ def claim(
     workspace: tuple[int, int],
     owner: str = "a",
     now: datetime = NOW,
-    max_groups: int = 10,
+    max_rows: int = 10,
 ) -> list[list[outbox.Claimed]]:
     with db.write() as session:
         return outbox.claim(
@@ -69,7 +69,7 @@ def claim(
             owner=owner,
             now=now,
             lease=LEASE,
-            max_groups=max_groups,
+            max_rows=max_rows,
             workspace_ids=[workspace[0]],
         )
 
@@ -140,9 +140,9 @@ def test_claim_takes_each_recipients_due_rows_together_oldest_first(db, workspac
     assert claim(db, workspace, owner="b") == []
 
 
-def test_claim_respects_max_groups(db, workspace):
+def test_claim_respects_max_rows(db, workspace):
     enqueue(db, [item(workspace, f"U{n}") for n in range(5)])
-    assert [[r.recipient for r in g] for g in claim(db, workspace, max_groups=2)] == [
+    assert [[r.recipient for r in g] for g in claim(db, workspace, max_rows=2)] == [
         ["U0"],
         ["U1"],
     ]
@@ -158,7 +158,7 @@ def test_a_claim_cut_short_leaves_the_rest_of_a_queue_to_the_next_claim_after_it
     rows. Its later rows wait behind the held ones, for every claimer, until those are
     done."""
     enqueue(db, [item(workspace, "U1", part=str(p)) for p in range(1, 4)] + [item(workspace, "U2")])
-    [first] = claim(db, workspace, max_groups=1)
+    [first] = claim(db, workspace, max_rows=1)
     parts = [r.part for r in first]
     assert {r.recipient for r in first} == {"U1"} and parts == ["1", "2", "3"][: len(parts)]
     assert [[r.recipient for r in g] for g in claim(db, workspace, owner="b")] == [["U2"]]
@@ -226,7 +226,7 @@ def test_rows_the_claimer_still_holds_are_not_claimed_again_by_it(db, workspace)
     [[held], [other]] = claim(db, workspace, owner="a")
     later = NOW + LEASE + timedelta(seconds=1)
     with db.write() as session:
-        again = outbox.claim(session, owner="a", now=later, lease=LEASE, max_groups=10,
+        again = outbox.claim(session, owner="a", now=later, lease=LEASE, max_rows=10,
                              workspace_ids=[workspace[0]], held={held.id})  # fmt: skip
     assert [[r.id for r in g] for g in again] == [[other.id]]
     assert [[r.id for r in g] for g in claim(db, workspace, owner="b", now=later)] == [[held.id]]
@@ -398,7 +398,7 @@ def test_concurrent_claims_skip_each_others_rows_on_postgresql(db, workspace):
                     owner="a",
                     now=NOW,
                     lease=LEASE,
-                    max_groups=2,
+                    max_rows=4,
                     workspace_ids=[workspace[0]],
                 )
             )
