@@ -38,6 +38,10 @@ class _Headers(dict[str, str]):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: the sender's eight workers connecting at
+    # once overflowed it, and a dropped connect waited a second for its retry (Slack's own
+    # servers drop nothing so small).
+    request_queue_size = 128
 
     def __init__(
         self,
