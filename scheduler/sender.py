@@ -154,9 +154,11 @@ class _Group:
 class _Feed:
     """The groups claimed ahead of the workers. When fewer than CLAIM_LOW per worker are
     left, the next batch is claimed on the sender's bookkeeping thread while the workers
-    keep posting. A worker that finds nothing left waits for a claim started after it
-    asked, and ends when that claim found nothing due (so notices other workers enqueue on
-    the way are still delivered in this round)."""
+    keep posting; once a claim has found nothing due, none is started ahead again until the
+    backlog runs out (claiming ahead then would find nothing again, each time taking CPU
+    from the last posts). A worker that finds nothing left waits for a claim started after
+    it asked, and ends when that claim found nothing due (so notices other workers enqueue
+    on the way are still delivered in this round)."""
 
     def __init__(
         self, sender: Sender, stats: DeliveryStats, bookkeeping: ThreadPoolExecutor
@@ -167,6 +169,7 @@ class _Feed:
         self._pending = False  # a claim is under way
         self._started = 0  # claims started so far
         self._found_nothing = 0  # the number of the latest claim that found nothing due
+        self._dry = False  # the latest claim found nothing due
 
     def next(self) -> tuple[list[Claimed], datetime] | None:
         sender = self._sender
@@ -177,7 +180,8 @@ class _Feed:
                     return None
                 if self._backlog:
                     taken = self._backlog.popleft()
-                    if len(self._backlog) < sender.concurrency * CLAIM_LOW and not self._pending:
+                    low = len(self._backlog) < sender.concurrency * CLAIM_LOW
+                    if low and not self._pending and not self._dry:
                         self._start_claim()
                     return taken
                 if self._found_nothing > asked_after:
@@ -202,6 +206,7 @@ class _Feed:
             with self._cond:
                 self._pending = False
                 self._backlog.extend((group, claimed_at) for group in groups)
+                self._dry = not groups
                 if not groups:
                     self._found_nothing = max(self._found_nothing, number)
                 self._cond.notify_all()
