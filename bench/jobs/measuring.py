@@ -24,7 +24,14 @@ from bench.jobs.building import (
     run_jobs,
     shown_range,
 )
-from bench.jobs.delivering import DELIVERY_RATIO_LIMIT, Delivery, deliver, nudge_items, post_bare
+from bench.jobs.delivering import (
+    DELIVERY_RATIO_LIMIT,
+    Delivery,
+    deliver,
+    nudge_items,
+    post_bare,
+    sender_cpu_alone,
+)
 from bench.jobs.profiling import profile_build, profile_delivery, profiling_all_threads
 from bench.jobs.seeding import Plan, World, seed_world
 
@@ -42,6 +49,7 @@ class BackendResult:
     deferred: DeferredCharts | None = None
     deliveries: list[Delivery] = field(default_factory=list)
     baseline: Delivery | None = None  # the posts without the sender (post_bare)
+    sender_cpu: float | None = None  # the sender's own CPU seconds (sender_cpu_alone)
     profiles: list[str] = field(default_factory=list)  # paths written
     load_average: tuple[float, float] | None = None
     error: str | None = None
@@ -145,6 +153,9 @@ def _measure(
     )
     result.baseline = post_bare(items, concurrency)
     say(f"  {result.baseline.seconds:.2f} s ({result.baseline.ratio:.2f}× the ideal)")
+    say(f"delivering the same {len(items):,} nudges to a client that answers at once …")
+    result.sender_cpu = sender_cpu_alone(db, items)
+    say(f"  the sender's own CPU: {result.sender_cpu / len(items) * 1000:.3f} ms a nudge")
     _profiles(db, world, plan, options, result, items, sample, say)
 
 

@@ -311,6 +311,12 @@ def _details(results: list[BackendResult], plan: Plan) -> list[str]:
                 f"{b.post_seconds / max(b.nudges, 1) * 1000:.1f} ms on average; {b.duplicates} "
                 f"duplicates, {b.missing} missing; CPU: {_cpu(b)}"
             )
+        if r.sender_cpu is not None and r.baseline:
+            lines.append(
+                f"- {name} the sender's own CPU, its client answering every call at once (no "
+                f"HTTP): {r.sender_cpu:.2f} s, {r.sender_cpu / max(r.baseline.nudges, 1) * 1000:.3f} "
+                "ms a nudge (claims, sent-marks, the workers' bookkeeping)"
+            )
         for path in r.profiles:
             lines.append(f"- {name} profile written to {path}")
         if r.load_average is not None:
