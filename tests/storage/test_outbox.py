@@ -3,13 +3,16 @@ one recipient's rows together and in order, leases, outcomes and the `jobs list`
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from scheduler.messages import ChartFile, DeliveryKey, Message, Outgoing
 from storage import outbox
@@ -72,6 +75,28 @@ def claim(
             max_rows=max_rows,
             workspace_ids=[workspace[0]],
         )
+
+
+@contextlib.contextmanager
+def open_transaction(db: Database, work: Callable[[Session], object]) -> Iterator[None]:
+    """`work` done in a write transaction on another thread, left open (its row locks held)
+    until the block ends."""
+    ready, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with db.write() as session:
+            work(session)
+            ready.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        yield
+    finally:
+        release.set()
+        thread.join(10)
 
 
 def rows(db: Database, workspace: tuple[int, int]) -> list[Outbox]:
@@ -361,22 +386,10 @@ def test_a_row_another_transaction_locked_ends_its_recipients_group_on_postgresq
         [item(workspace, "U0", part="0"), item(workspace, "U0", part="1"), item(workspace, "U1")],
     )
     head = rows(db, workspace)[0]
-    locked, release = threading.Event(), threading.Event()
-
-    def lock_the_head() -> None:
-        with db.write() as session:
-            session.execute(sa.select(Outbox.id).where(Outbox.id == head.id).with_for_update())
-            locked.set()
-            release.wait(10)
-
-    thread = threading.Thread(target=lock_the_head)
-    thread.start()
-    try:
-        assert locked.wait(10)
+    with open_transaction(
+        db, lambda s: s.execute(sa.select(Outbox.id).where(Outbox.id == head.id).with_for_update())
+    ):
         taken = claim(db, workspace, owner="b")
-    finally:
-        release.set()
-        thread.join(10)
     assert [[r.recipient + r.part for r in g] for g in taken] == [["U1"]]
     assert [[r.recipient + r.part for r in g] for g in claim(db, workspace, owner="c")] == [
         ["U00", "U01"]
@@ -387,33 +400,18 @@ def test_concurrent_claims_skip_each_others_rows_on_postgresql(db, workspace):
     if db.is_sqlite:
         pytest.skip("SQLite serializes claims with BEGIN IMMEDIATE; there is nothing to skip")
     enqueue(db, [item(workspace, f"U{n}", part=str(p)) for n in range(4) for p in range(2)])
-    holding, release = threading.Event(), threading.Event()
     first: list[list[outbox.Claimed]] = []
 
-    def hold_a_claim() -> None:
-        with db.write() as session:
-            first.extend(
-                outbox.claim(
-                    session,
-                    owner="a",
-                    now=NOW,
-                    lease=LEASE,
-                    max_rows=4,
-                    workspace_ids=[workspace[0]],
-                )
+    def claim_four_rows(session: Session) -> None:
+        first.extend(
+            outbox.claim(
+                session, owner="a", now=NOW, lease=LEASE, max_rows=4, workspace_ids=[workspace[0]]
             )
-            holding.set()
-            release.wait(10)
+        )
 
-    thread = threading.Thread(target=hold_a_claim)
-    thread.start()
-    try:
-        assert holding.wait(10)
+    with open_transaction(db, claim_four_rows):
         # "a" has not committed: its rows are locked, and the claim below skips them
         # instead of waiting, and takes no row of a recipient "a" holds.
         second = claim(db, workspace, owner="b")
-    finally:
-        release.set()
-        thread.join(10)
     assert [[r.recipient for r in g] for g in first] == [["U0", "U0"], ["U1", "U1"]]
     assert [[r.recipient for r in g] for g in second] == [["U2", "U2"], ["U3", "U3"]]
