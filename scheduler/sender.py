@@ -169,7 +169,6 @@ class _Feed:
         self._pending = False  # a claim is under way
         self._started = 0  # claims started so far
         self._found_nothing = 0  # the number of the latest claim that found nothing due
-        self._dry = False  # the latest claim found nothing due
 
     def next(self) -> tuple[list[Claimed], datetime] | None:
         sender = self._sender
@@ -181,7 +180,10 @@ class _Feed:
                 if self._backlog:
                     taken = self._backlog.popleft()
                     low = len(self._backlog) < sender.concurrency * CLAIM_LOW
-                    if low and not self._pending and not self._dry:
+                    # Claims run one at a time: with none pending, the latest started is
+                    # the latest finished, and it is dry if it found nothing.
+                    dry = self._found_nothing == self._started
+                    if low and not self._pending and not dry:
                         self._start_claim()
                     return taken
                 if self._found_nothing > asked_after:
@@ -206,7 +208,6 @@ class _Feed:
             with self._cond:
                 self._pending = False
                 self._backlog.extend((group, claimed_at) for group in groups)
-                self._dry = not groups
                 if not groups:
                     self._found_nothing = max(self._found_nothing, number)
                 self._cond.notify_all()

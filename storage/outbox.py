@@ -246,11 +246,6 @@ class _UnfinishedOutbox(sa.TableClause):
     inherit_cache = True
 
 
-@compiles(_UnfinishedOutbox)
-def _table_as_is(element: _UnfinishedOutbox, compiler: Any, **kw: Any) -> str:
-    return compiler.visit_table(element, **kw)
-
-
 @compiles(_UnfinishedOutbox, "sqlite")
 def _table_through_the_index(element: _UnfinishedOutbox, compiler: Any, **kw: Any) -> str:
     text = compiler.visit_table(element, **kw)
@@ -622,7 +617,7 @@ def unfinished(session: Session, workspace_ids: Collection[int] | None = None) -
         session.scalar(
             sa.select(sa.func.count())
             .select_from(_t)
-            .where(_t.c.status.in_(UNFINISHED), *_scope(workspace_ids))
+            .where(_unfinished(_t), *_scope(workspace_ids))
         )
         or 0
     )

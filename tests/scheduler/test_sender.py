@@ -516,6 +516,28 @@ def test_posts_to_many_channels_overlap_while_each_channel_keeps_its_order(world
         assert world.slack.max_in_flight("chat.postMessage", channel) == 1
 
 
+def test_once_a_claim_finds_nothing_the_sender_stops_claiming_ahead(world, monkeypatch):
+    """At a round's end each worker taking a group from the short backlog used to start
+    another claim, each finding nothing and taking CPU from the last posts."""
+    found_nothing = 0
+    claim = outbox.claim
+
+    def counting_claim(*args: Any, **kwargs: Any) -> list[list[outbox.Claimed]]:
+        nonlocal found_nothing
+        groups = claim(*args, **kwargs)
+        found_nothing += not groups
+        return groups
+
+    monkeypatch.setattr(outbox, "claim", counting_claim)
+    world.slack.latency = 0.005
+    world.enqueue(*(world.outgoing("nudge", f"U{n:03d}", f"nudge {n}") for n in range(60)))
+    stats = world.sender(concurrency=4).deliver_due()
+    assert stats.sent == 60
+    # One claim ahead that finds the outbox empty, then at most one per worker that finds
+    # the backlog empty at the end.
+    assert found_nothing <= 1 + 4
+
+
 def test_a_briefly_locked_sqlite_database_loses_nothing(tmp_path, standin, clock):
     path = tmp_path / "locked.db"
     db = Database(f"sqlite:///{path}")
